@@ -1,0 +1,66 @@
+// One registry of every error kubesweep reports: a stable code, the gRPC status it maps to,
+// the HTTP status, and a one-line summary used in docs. Throw sites add the specifics
+// (which RPC, which id, which path) in the message and `details`.
+import { status as GrpcStatus } from '@grpc/grpc-js';
+
+export interface ErrorDef {
+  readonly grpc: GrpcStatus;
+  readonly http: number;
+  readonly summary: string;
+}
+
+export const ERRORS = {
+  KS_INVALID_ARGUMENT: { grpc: GrpcStatus.INVALID_ARGUMENT, http: 400, summary: 'A request or option failed validation.' },
+  KS_CONFIG_INVALID: { grpc: GrpcStatus.INVALID_ARGUMENT, http: 400, summary: 'The agent configuration failed validation; every problem is listed.' },
+  KS_CRI_UNAVAILABLE: { grpc: GrpcStatus.UNAVAILABLE, http: 503, summary: 'The CRI socket is missing or nobody answers on it.' },
+  KS_CRI_DEADLINE: { grpc: GrpcStatus.DEADLINE_EXCEEDED, http: 504, summary: 'A CRI call did not finish within its deadline.' },
+  KS_CRI_CALL_FAILED: { grpc: GrpcStatus.INTERNAL, http: 502, summary: 'The container runtime answered a CRI call with an error.' },
+  KS_PATH_OUTSIDE_SCOPE: { grpc: GrpcStatus.FAILED_PRECONDITION, http: 409, summary: 'A path to delete or unmount does not lie inside a configured directory.' },
+  KS_PROCESS_NOT_OURS: { grpc: GrpcStatus.FAILED_PRECONDITION, http: 409, summary: 'A process to kill is not proven to belong to the configured containerd.' },
+  KS_BACKUP_FAILED: { grpc: GrpcStatus.INTERNAL, http: 500, summary: 'The manifest backup could not be written completely; nothing was removed.' },
+  KS_BACKUP_NOT_FOUND: { grpc: GrpcStatus.NOT_FOUND, http: 404, summary: 'No manifest backup with that id exists.' },
+  KS_RESTORE_CONFLICT: { grpc: GrpcStatus.FAILED_PRECONDITION, http: 409, summary: 'Restoring would overwrite a manifest that differs from the backup.' },
+  KS_CONFIRM_MISMATCH: { grpc: GrpcStatus.FAILED_PRECONDITION, http: 409, summary: 'confirm_node does not equal this agent\'s node name.' },
+  KS_BUSY: { grpc: GrpcStatus.ABORTED, http: 409, summary: 'Another destructive operation is running on this node.' },
+  KS_UNAUTHENTICATED: { grpc: GrpcStatus.UNAUTHENTICATED, http: 401, summary: 'The caller presented no usable identity.' },
+  KS_PERMISSION_DENIED: { grpc: GrpcStatus.PERMISSION_DENIED, http: 403, summary: 'The caller\'s role does not allow this call.' },
+  KS_SHUTTING_DOWN: { grpc: GrpcStatus.UNAVAILABLE, http: 503, summary: 'The agent is shutting down and accepts no new work.' },
+  KS_INTERNAL: { grpc: GrpcStatus.INTERNAL, http: 500, summary: 'An unexpected internal error.' },
+} as const satisfies Record<string, ErrorDef>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class KubesweepError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KubesweepError';
+    this.code = code;
+    this.details = Object.freeze({ ...details });
+  }
+
+  get grpcStatus(): GrpcStatus {
+    return ERRORS[this.code].grpc;
+  }
+
+  get httpStatus(): number {
+    return ERRORS[this.code].http;
+  }
+}
+
+export function ksError(code: ErrorCode, message: string, details?: Record<string, unknown>, cause?: unknown): KubesweepError {
+  return new KubesweepError(code, message, details, cause === undefined ? undefined : { cause });
+}
+
+export function isKubesweepError(err: unknown, code?: ErrorCode): err is KubesweepError {
+  return err instanceof KubesweepError && (code === undefined || err.code === code);
+}
+
+/** Wrap anything thrown into a KubesweepError, keeping registry errors as they are. */
+export function toKubesweepError(err: unknown): KubesweepError {
+  if (err instanceof KubesweepError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new KubesweepError('KS_INTERNAL', message, {}, { cause: err });
+}

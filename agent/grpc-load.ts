@@ -1,0 +1,44 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { protoPath } from './paths';
+
+/**
+ * proto-loader options, fixed in one place for the CRI client, the agent service and the
+ * client: camelCase fields, enums as their names, int64 as decimal strings (CRI timestamps are
+ * nanoseconds and do not fit a double), defaults filled in so absent fields read as ''/0/[].
+ */
+export const PROTO_LOADER_OPTIONS: protoLoader.Options = Object.freeze({
+  keepCase: false,
+  longs: String,
+  enums: String,
+  defaults: true,
+  arrays: true,
+  objects: true,
+  oneofs: true,
+});
+
+const loaded = new Map<string, grpc.GrpcObject>();
+
+export function loadProto(relPath: string): grpc.GrpcObject {
+  let pkg = loaded.get(relPath);
+  if (!pkg) {
+    const def = protoLoader.loadSync(protoPath(relPath), { ...PROTO_LOADER_OPTIONS, includeDirs: [protoPath()] });
+    pkg = grpc.loadPackageDefinition(def);
+    loaded.set(relPath, pkg);
+  }
+  return pkg;
+}
+
+/** Turn `unix:///x`, `unix:/x`, `/x` or `host:port` into a grpc-js target. */
+export function grpcTarget(endpoint: string): string {
+  if (endpoint.startsWith('/')) return `unix://${endpoint}`;
+  return endpoint;
+}
+
+/** The filesystem path of a unix endpoint, or undefined for TCP endpoints. */
+export function unixSocketPath(endpoint: string): string | undefined {
+  if (endpoint.startsWith('unix://')) return endpoint.slice('unix://'.length);
+  if (endpoint.startsWith('unix:')) return endpoint.slice('unix:'.length);
+  if (endpoint.startsWith('/')) return endpoint;
+  return undefined;
+}

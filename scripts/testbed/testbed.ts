@@ -1,0 +1,512 @@
+// A private containerd for tests, the demo and benchmarks. Everything it creates lives under
+// one short temp dir (socket, root, state, runc state, CNI config and IPAM data), in its own
+// cgroup parent and on its own bridge; teardown kills only processes proven to be ours (the
+// containerd we spawned, by PID, and shims whose -address is our socket), unmounts only
+// mounts under our dir, and removes only the shim sockets whose names derive from our ids.
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import path from 'node:path';
+import { CriClient } from '../../agent/cri/client';
+import { buildImages, BUSYBOX_IMAGE, PAUSE_IMAGE } from './images';
+
+export const CRI_NAMESPACE = 'k8s.io';
+const SHIM_SOCKET_DIR = '/run/containerd/s';
+
+export interface TestbedOptions {
+  /** Parent for the testbed's temp dir; keep it short (unix socket paths max out at 108 bytes). */
+  tmpRoot?: string;
+  log?: (msg: string) => void;
+}
+
+export interface TeardownReport {
+  killedPids: number[];
+  unmounted: string[];
+  removedShimSockets: string[];
+  problems: string[];
+}
+
+const live = new Set<Testbed>();
+let exitHookInstalled = false;
+
+export class Testbed {
+  readonly dir: string;
+  readonly socket: string;
+  readonly endpoint: string;
+  readonly root: string;
+  readonly state: string;
+  readonly netnsDir: string;
+  readonly cgroupParent: string;
+  readonly bridge: string;
+  readonly subnet: string;
+  readonly namespace = CRI_NAMESPACE;
+  readonly pauseImage = PAUSE_IMAGE;
+  readonly busyboxImage = BUSYBOX_IMAGE;
+  /** A scratch dir for tests: fake /etc/kubernetes/manifests, kubesweep state, … */
+  readonly scratch: string;
+  private proc: ChildProcess | undefined;
+  private client: CriClient | undefined;
+  private readonly log: (msg: string) => void;
+  private readonly seenShimIds = new Set<string>();
+  private tornDown = false;
+
+  private constructor(dir: string, log: (msg: string) => void) {
+    this.dir = dir;
+    this.log = log;
+    const tag = path.basename(dir).replace(/[^a-zA-Z0-9]/g, '').slice(-6).toLowerCase();
+    this.socket = path.join(dir, 'c.sock');
+    this.endpoint = `unix://${this.socket}`;
+    this.root = path.join(dir, 'root');
+    this.state = path.join(dir, 'state');
+    this.netnsDir = path.join(this.state, 'io.containerd.grpc.v1.cri', 'netns');
+    this.scratch = path.join(dir, 'scratch');
+    this.cgroupParent = `/kubesweep-testbed-${tag}`;
+    this.bridge = `ksb${tag}`.slice(0, 15);
+    this.subnet = pickSubnet();
+  }
+
+  static async start(opts: TestbedOptions = {}): Promise<Testbed> {
+    if (process.getuid?.() !== 0) throw new Error('testbed: containerd needs root');
+    ensurePackages();
+    const images = buildImages();
+    const dir = mkdtempSync(path.join(opts.tmpRoot ?? '/tmp', 'ks-'));
+    const tb = new Testbed(dir, opts.log ?? (() => {}));
+    live.add(tb);
+    installExitHook();
+    try {
+      tb.writeConfig();
+      await tb.startContainerd();
+      for (const tar of [images.pause, images.busybox]) {
+        execFileSync('ctr', ['--address', tb.socket, '-n', CRI_NAMESPACE, 'images', 'import', tar], { stdio: 'pipe' });
+      }
+      return tb;
+    } catch (err) {
+      await tb.teardown().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** A CRI client on this testbed's socket (one per testbed, closed at teardown). */
+  cri(): CriClient {
+    this.client ??= new CriClient({ endpoint: this.endpoint, timeoutMs: 60_000 });
+    return this.client;
+  }
+
+  get containerdPid(): number | undefined {
+    return this.proc?.exitCode === null ? this.proc.pid : undefined;
+  }
+
+  private writeConfig(): void {
+    const cniConfDir = path.join(this.dir, 'cni', 'net.d');
+    mkdirSync(cniConfDir, { recursive: true });
+    mkdirSync(this.scratch, { recursive: true });
+    writeFileSync(
+      path.join(cniConfDir, '10-kubesweep-testbed.conflist'),
+      JSON.stringify(
+        {
+          cniVersion: '1.0.0',
+          name: `kubesweep-testbed-${path.basename(this.dir)}`,
+          plugins: [
+            {
+              type: 'bridge',
+              bridge: this.bridge,
+              // No gateway and no masquerade: pods get an address, the host gets no routes.
+              isGateway: false,
+              ipMasq: false,
+              ipam: { type: 'host-local', subnet: this.subnet, dataDir: path.join(this.dir, 'cni', 'ipam') },
+            },
+          ],
+        },
+        null,
+        2,
+      ),
+    );
+    const q = (s: string) => JSON.stringify(s);
+    const config = `version = 2
+root = ${q(this.root)}
+state = ${q(this.state)}
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+
+[grpc]
+  address = ${q(this.socket)}
+
+[ttrpc]
+  address = ${q(this.socket + '.ttrpc')}
+
+[debug]
+  address = ""
+
+[metrics]
+  address = ""
+
+[plugins]
+  [plugins."io.containerd.internal.v1.opt"]
+    path = ${q(path.join(this.dir, 'opt'))}
+  [plugins."io.containerd.grpc.v1.cri"]
+    sandbox_image = ${q(PAUSE_IMAGE)}
+    restrict_oom_score_adj = true
+    netns_mounts_under_state_dir = true
+    stream_server_address = "127.0.0.1"
+    stream_server_port = "0"
+    enable_selinux = false
+    disable_apparmor = true
+    [plugins."io.containerd.grpc.v1.cri".containerd]
+      snapshotter = "overlayfs"
+      default_runtime_name = "runc"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+        runtime_type = "io.containerd.runc.v2"
+        [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+          Root = ${q(path.join(this.dir, 'runc'))}
+          SystemdCgroup = false
+    [plugins."io.containerd.grpc.v1.cri".cni]
+      bin_dir = "/usr/lib/cni"
+      conf_dir = ${q(cniConfDir)}
+      max_conf_num = 1
+`;
+    writeFileSync(path.join(this.dir, 'config.toml'), config);
+  }
+
+  /** Start (or restart) containerd with this testbed's config and wait until CRI answers. */
+  async startContainerd(timeoutMs = 30_000): Promise<void> {
+    if (this.containerdPid) throw new Error('testbed: containerd is already running');
+    const logFd = openSync(path.join(this.dir, 'containerd.log'), 'a');
+    try {
+      this.proc = spawn('containerd', ['--config', path.join(this.dir, 'config.toml')], {
+        stdio: ['ignore', logFd, logFd],
+        detached: false,
+      });
+    } finally {
+      closeSync(logFd);
+    }
+    this.proc.unref();
+    const deadline = Date.now() + timeoutMs;
+    const probe = new CriClient({ endpoint: this.endpoint, timeoutMs: 2000 });
+    try {
+      for (;;) {
+        if (this.proc.exitCode !== null) throw new Error(`testbed: containerd exited (${this.proc.exitCode}):\n${this.logTail()}`);
+        try {
+          await probe.version();
+          return;
+        } catch (err) {
+          if (Date.now() > deadline) throw new Error(`testbed: containerd did not answer within ${timeoutMs} ms: ${(err as Error).message}\n${this.logTail()}`);
+          await sleep(100);
+        }
+      }
+    } finally {
+      probe.close();
+    }
+  }
+
+  /**
+   * Kill only the containerd daemon (SIGKILL, by PID), leaving its shims, pause and container
+   * processes running — the state the bug report describes.
+   */
+  async killContainerd(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    this.rememberShims();
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGKILL');
+    await exited;
+    this.client?.close();
+    this.client = undefined;
+  }
+
+  logTail(lines = 30): string {
+    try {
+      return readFileSync(path.join(this.dir, 'containerd.log'), 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no containerd log)';
+    }
+  }
+
+  /** Shims started by this testbed's containerd: their -address is our socket. */
+  shimPids(): { pid: number; id: string }[] {
+    const out: { pid: number; id: string }[] = [];
+    for (const { pid, argv } of listProcesses()) {
+      if (!path.basename(argv[0] ?? '').startsWith('containerd-shim')) continue;
+      const addr = argValue(argv, '-address');
+      if (addr !== this.socket) continue;
+      out.push({ pid, id: argValue(argv, '-id') ?? '' });
+    }
+    return out;
+  }
+
+  private rememberShims(): void {
+    for (const s of this.shimPids()) if (s.id) this.seenShimIds.add(s.id);
+  }
+
+  /**
+   * Remove everything this testbed made. Safe to call twice and after a failed test: first asks
+   * CRI to stop and remove pods (so CNI tears their networks down), then kills what is left.
+   */
+  async teardown(): Promise<TeardownReport> {
+    if (this.tornDown) return { killedPids: [], unmounted: [], removedShimSockets: [], problems: [] };
+    this.tornDown = true;
+    live.delete(this);
+    if (this.containerdPid) {
+      try {
+        const cri = this.cri();
+        for (const s of await cri.listPodSandbox(undefined, { timeoutMs: 5000 })) {
+          await cri.stopPodSandbox(s.id, { timeoutMs: 20_000 }).catch(() => {});
+          await cri.removePodSandbox(s.id, { timeoutMs: 20_000 }).catch(() => {});
+        }
+      } catch (err) {
+        this.log(`testbed: graceful pod removal failed: ${(err as Error).message}`);
+      }
+    }
+    this.client?.close();
+    this.client = undefined;
+    const proc = this.proc;
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      proc.kill('SIGTERM');
+      await Promise.race([exited, sleep(5000)]);
+    }
+    return this.hardCleanup();
+  }
+
+  /** Synchronous last-resort cleanup (also runs from the process exit hook). */
+  hardCleanup(): TeardownReport {
+    this.tornDown = true;
+    live.delete(this);
+    const report: TeardownReport = { killedPids: [], unmounted: [], removedShimSockets: [], problems: [] };
+    const proc = this.proc;
+    if (proc?.pid && proc.exitCode === null && proc.signalCode === null) {
+      try {
+        process.kill(proc.pid, 'SIGKILL');
+        report.killedPids.push(proc.pid);
+      } catch {
+        /* already gone */
+      }
+    }
+    this.rememberShims();
+    // Kill each of our shims' process trees, deepest first, then the shims themselves.
+    const procs = listProcesses();
+    const children = new Map<number, number[]>();
+    for (const p of procs) {
+      const list = children.get(p.ppid) ?? [];
+      list.push(p.pid);
+      children.set(p.ppid, list);
+    }
+    const shims = this.shimPids().map((s) => s.pid);
+    const order: number[] = [];
+    const visit = (pid: number) => {
+      for (const c of children.get(pid) ?? []) visit(c);
+      order.push(pid);
+    };
+    for (const s of shims) visit(s);
+    for (const pid of order) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        report.killedPids.push(pid);
+      } catch {
+        /* gone */
+      }
+    }
+    waitGone(order, 5000);
+    // Unmount everything under our dir, deepest first.
+    for (let round = 0; round < 3; round++) {
+      const mounts = mountsUnder(this.dir);
+      if (mounts.length === 0) break;
+      for (const m of mounts) {
+        try {
+          execFileSync('umount', ['-l', m], { stdio: 'pipe' });
+          report.unmounted.push(m);
+        } catch (err) {
+          if (round === 2) report.problems.push(`umount ${m}: ${(err as Error).message}`);
+        }
+      }
+    }
+    for (const id of this.seenShimIds) {
+      const sock = shimSocketPath(this.socket, CRI_NAMESPACE, id);
+      try {
+        if (lstatSync(sock).isSocket()) {
+          unlinkSync(sock);
+          report.removedShimSockets.push(sock);
+        }
+      } catch {
+        /* not there */
+      }
+    }
+    removeCgroupTrees(this.cgroupParent, report.problems);
+    try {
+      execFileSync('ip', ['link', 'show', this.bridge], { stdio: 'pipe' });
+      execFileSync('ip', ['link', 'del', this.bridge], { stdio: 'pipe' });
+    } catch {
+      /* no bridge (no pod with its own netns ran) */
+    }
+    const left = mountsUnder(this.dir);
+    if (left.length > 0) {
+      // Never rm -rf across a mount point: it would delete what the mount shows.
+      report.problems.push(`mounts left under ${this.dir}, not removing it: ${left.join(', ')}`);
+    } else {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+    return report;
+  }
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const tb of [...live]) tb.hardCleanup();
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      for (const tb of [...live]) tb.hardCleanup();
+      process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+    });
+  }
+}
+
+/** containerd 1.6 names a shim's socket after sha256(<containerd address>/<namespace>/<id>). */
+export function shimSocketPath(address: string, namespace: string, id: string): string {
+  return path.join(SHIM_SOCKET_DIR, createHash('sha256').update(path.join(address, namespace, id)).digest('hex'));
+}
+
+export interface ProcEntry {
+  pid: number;
+  ppid: number;
+  /** One-letter state from /proc/PID/stat: R, S, D, Z (zombie: exited, not yet reaped), … */
+  state: string;
+  argv: string[];
+}
+
+export function listProcesses(): ProcEntry[] {
+  const out: ProcEntry[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.push({ pid: Number(name), ppid: Number(ppid), state: state ?? '?', argv });
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
+}
+
+function argValue(argv: string[], flag: string): string | undefined {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/** Mount points at or below dir, deepest first (from /proc/self/mountinfo). */
+export function mountsUnder(dir: string): string[] {
+  const text = readFileSync('/proc/self/mountinfo', 'utf8');
+  const points = new Set<string>();
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    if (f.length < 5) continue;
+    const mp = f[4]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (mp === dir || mp.startsWith(dir + '/')) points.add(mp);
+  }
+  return [...points].sort((a, b) => b.length - a.length);
+}
+
+function removeCgroupTrees(parent: string, problems: string[]): void {
+  const base = '/sys/fs/cgroup';
+  const roots = [base];
+  try {
+    for (const e of readdirSync(base, { withFileTypes: true })) if (e.isDirectory()) roots.push(path.join(base, e.name));
+  } catch {
+    return;
+  }
+  const rmTree = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) rmTree(path.join(dir, e.name));
+    try {
+      rmdirSync(dir);
+    } catch (err) {
+      problems.push(`rmdir ${dir}: ${(err as Error).message}`);
+    }
+  };
+  for (const root of roots) {
+    const dir = path.join(root, parent);
+    if (existsSync(dir)) {
+      try {
+        rmTree(dir);
+      } catch (err) {
+        problems.push(`cgroup ${dir}: ${(err as Error).message}`);
+      }
+    }
+  }
+}
+
+function waitGone(pids: number[], timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (const pid of pids) {
+    while (existsSync(`/proc/${pid}`) && !isZombie(pid) && Date.now() < deadline) sleepSync(20);
+  }
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A /24 in 10.200.0.0–10.250.255.0 that no route on this machine uses yet. */
+function pickSubnet(): string {
+  let routes = '';
+  try {
+    routes = execFileSync('ip', ['-4', 'route', 'show', 'table', 'all'], { encoding: 'utf8' });
+  } catch {
+    /* no iproute2: take our chances */
+  }
+  for (let i = 0; i < 50; i++) {
+    const b = randomBytes(2);
+    const net = `10.${200 + (b[0]! % 50)}.${b[1]}.0`;
+    if (!routes.includes(net)) return `${net}/24`;
+  }
+  throw new Error('testbed: no free /24 subnet found');
+}
+
+const REQUIRED_PACKAGES: Record<string, string> = {
+  containerd: '/usr/bin/containerd',
+  runc: '/usr/sbin/runc',
+  'containernetworking-plugins': '/usr/lib/cni/bridge',
+  'busybox-static': '/bin/busybox',
+  iproute2: '/usr/bin/ip',
+  gcc: '/usr/bin/gcc',
+  'libc6-dev': '/usr/lib/x86_64-linux-gnu/libc.a',
+};
+
+/** Install what is missing with apt (as root), once. */
+export function ensurePackages(): void {
+  const missing = Object.entries(REQUIRED_PACKAGES)
+    .filter(([, file]) => !existsSync(file))
+    .map(([pkg]) => pkg)
+    .filter((pkg) => !(pkg === 'libc6-dev' && process.arch !== 'x64'));
+  if (missing.length === 0) return;
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'pipe', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'pipe', env });
+}

@@ -1,0 +1,41 @@
+import net from 'node:net';
+// Test helper: one private containerd per test file, torn down even when a test fails.
+import type { Test } from 'tap';
+import { Testbed } from '../../scripts/testbed/testbed';
+
+export async function withTestbed(t: Test): Promise<Testbed> {
+  const tb = await Testbed.start({ log: (m) => t.comment(m) });
+  t.teardown(async () => {
+    const report = await tb.teardown();
+    if (report.problems.length) t.comment(`testbed teardown problems: ${report.problems.join('; ')}`);
+  });
+  return tb;
+}
+
+/** Resolves true when a TCP port on 127.0.0.1 can be bound (and releases it). */
+export async function canBind(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A port that is free right now, in a range nothing on the machine is likely to use. */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const p = 20000 + Math.floor(Math.random() * 20000);
+    if (await canBind(p)) return p;
+  }
+  throw new Error('no free port found');
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
