@@ -1,0 +1,127 @@
+// The cleanup engine's data: configuration, the plan, progress events and the report.
+import type { PodKind, Listener } from '../ports/types';
+
+export interface SweepConfig {
+  nodeName: string;
+  /** CRI endpoint, e.g. unix:///run/containerd/containerd.sock */
+  criEndpoint: string;
+  /** containerd's gRPC socket path: shims of this containerd carry it as -address. */
+  containerdAddress: string;
+  /** containerd namespace of the CRI plugin. */
+  containerdNamespace: string;
+  /** Dirs under which leftover container mounts (rootfs, shm) may be unmounted: containerd's root and state. */
+  containerdDirs: readonly string[];
+  manifestsDir: string;
+  netnsDirs: readonly string[];
+  /** kubesweep's own state: backups/, journal, lock. */
+  stateDir: string;
+  /** systemd unit to stop first; '' = skip. */
+  kubeletUnit: string;
+  expectFreePorts: readonly number[];
+  graceSeconds: number;
+  criTimeoutMs: number;
+  parallelism: number;
+  retries: number;
+  procRoot: string;
+}
+
+export type StepName = 'stop-kubelet' | 'backup-manifests' | 'remove-pods' | 'kill-shims' | 'remove-netns' | 'verify';
+
+/** 'all' = every pod in the namespace; otherwise only pods of the listed kinds. */
+export type PodScope = 'all' | readonly PodKind[];
+
+export interface ResetOptions {
+  dryRun: boolean;
+  scope: PodScope;
+  graceSeconds?: number;
+  expectFreePorts?: readonly number[];
+  /** Who asked (caller identity), for the journal. */
+  requestedBy: string;
+  /** Run only these steps (the single-step RPCs); default: all, in order. */
+  steps?: readonly StepName[];
+}
+
+export interface PlannedAction {
+  step: StepName;
+  /** Verb: stop-unit, backup-file, remove-file, stop-container, remove-container, stop-sandbox, remove-sandbox, kill-process, unmount, remove-netns, check … */
+  action: string;
+  /** What it acts on: a unit, a path, an id, a pid. */
+  target: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface PlannedStep {
+  name: StepName;
+  /** A required step failing stops the run; a best-effort step failing is reported and the run goes on. */
+  required: boolean;
+  actions: PlannedAction[];
+}
+
+export interface Plan {
+  node: string;
+  createdAt: string;
+  dryRun: boolean;
+  scope: PodScope;
+  graceSeconds: number;
+  steps: PlannedStep[];
+}
+
+export type Outcome = 'done' | 'gone' | 'skipped' | 'failed' | 'planned';
+
+export interface ActionResult {
+  action: string;
+  target: string;
+  outcome: Outcome;
+  message?: string;
+  durationMs: number;
+}
+
+export interface StepResult {
+  name: StepName;
+  status: 'ok' | 'partial' | 'failed' | 'skipped';
+  reason?: string;
+  found: number;
+  done: number;
+  skipped: number;
+  failed: number;
+  items: ActionResult[];
+  durationMs: number;
+}
+
+export type ResidueKind = 'port' | 'sandbox' | 'container' | 'shim' | 'netns' | 'manifest';
+
+export interface Residue {
+  kind: ResidueKind;
+  target: string;
+  why: string;
+  /** For ports: the listeners (with owners) that still hold it. */
+  listeners?: Listener[];
+}
+
+export interface Verification {
+  verdict: 'clean' | 'residue';
+  residue: Residue[];
+  checkedPorts: number[];
+}
+
+export interface ResetReport {
+  runId: string;
+  node: string;
+  requestedBy: string;
+  dryRun: boolean;
+  plan: Plan;
+  steps: StepResult[];
+  verification?: Verification;
+  backupId?: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** Set when the run stopped early (a required step failed, or shutdown). */
+  aborted?: string;
+}
+
+export type ProgressEvent =
+  | { type: 'step-started'; step: StepName; planned: number }
+  | { type: 'item-done'; step: StepName; action: string; target: string; outcome: Outcome; message?: string }
+  | { type: 'item-failed'; step: StepName; action: string; target: string; message: string }
+  | { type: 'step-finished'; step: StepName; status: StepResult['status']; durationMs: number };
