@@ -125,3 +125,78 @@ export type ProgressEvent =
   | { type: 'item-done'; step: StepName; action: string; target: string; outcome: Outcome; message?: string }
   | { type: 'item-failed'; step: StepName; action: string; target: string; message: string }
   | { type: 'step-finished'; step: StepName; status: StepResult['status']; durationMs: number };
+
+// ---- Inventory (Inspect) -----------------------------------------------------------------
+
+export interface ProcessRef {
+  pid: number;
+  command: string;
+  /** Proven to belong to the configured containerd (a shim of it, or a descendant of one). */
+  ours: boolean;
+}
+
+export interface SandboxInfo {
+  id: string;
+  name: string;
+  namespace: string;
+  uid: string;
+  kind: PodKind;
+  hostNetwork: boolean;
+  state: string;
+  createdAt: string;
+}
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  sandboxId: string;
+  state: string;
+  podName: string;
+  podNamespace: string;
+  orphan: boolean;
+}
+
+export interface ShimInfo {
+  pid: number;
+  id: string;
+  namespace: string;
+  address: string;
+  binary: string;
+  children: ProcessRef[];
+}
+
+export interface NetnsInfo {
+  path: string;
+  name: string;
+  inode: number;
+  holders: ProcessRef[];
+}
+
+export interface ManifestInfo {
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+export interface BackupInfo {
+  id: string;
+  createdAt: string;
+  files: number;
+  bytes: number;
+}
+
+export interface Inventory {
+  sandboxes: SandboxInfo[];
+  containers: ContainerInfo[];
+  shims: ShimInfo[];
+  netns: NetnsInfo[];
+  manifests: ManifestInfo[];
+  backups: BackupInfo[];
+  criError?: string;
+}
+
+export interface RestoreResult {
+  backupId: string;
+  restored: string[];
+  unchanged: string[];
+}
