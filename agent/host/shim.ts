@@ -18,6 +18,8 @@ const BINARIES: Record<string, ShimKind> = {
   'containerd-shim-runc-v2': 'runc-v2',
   'containerd-shim-runc-v1': 'runc-v1',
   'containerd-shim': 'legacy',
+  // Docker 18.x shipped its own copy of the v1 shim under this name (same flags).
+  'docker-containerd-shim': 'legacy',
 };
 
 /** Flags are "-flag value" or "-flag=value", with one or two dashes (Go's flag package). */

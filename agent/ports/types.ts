@@ -24,6 +24,13 @@ export interface PortOwner {
   /** True when this owner is left over: its container/pod is gone from the CRI, or its shim's containerd is gone. */
   residue: boolean;
   residueReason?: string;
+  /** Pod facts from the container's OCI bundle, when the CRI could not name the pod (residue). */
+  podName?: string;
+  podNamespace?: string;
+  sandboxId?: string;
+  /** The containerd shim this process descends from, and the containerd socket it reports to. */
+  shimPid?: number;
+  shimAddress?: string;
 }
 
 export interface NetnsRef {
@@ -31,6 +38,10 @@ export interface NetnsRef {
   /** File name under a netns dir (e.g. cni-1234…), or 'host' for the host netns. */
   name?: string;
   host: boolean;
+  /** The process the netns was read through (/proc/<memberPid>/net/*). */
+  memberPid?: number;
+  /** Set when this netns was found but its sockets could not be read, and why. */
+  unread?: string;
 }
 
 export interface Listener {
@@ -51,6 +62,8 @@ export interface PortReport {
   malformedLines: number;
   netnsScanned: NetnsRef[];
   generatedAt: string;
+  /** Set when the CRI could not be asked: owners then carry no pod. */
+  criError?: string;
 }
 
 export interface PortCheckResult {
