@@ -1,0 +1,201 @@
+// The kubesweep agent's client: one method per RPC of proto/kubesweep/v1/agent.proto, each
+// returning the JSON document the agent's HTTP side would show. Failures come back as registry
+// errors: KS_AGENT_UNREACHABLE when nothing answers, otherwise the agent's own code (guard,
+// auth, lock …) when it sent one, else KS_AGENT_CALL_FAILED with the gRPC status.
+import { existsSync, statSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { ERRORS, ErrorCode, ksError, KubesweepError } from '../errors';
+import { loadProto } from '../grpc-load';
+import type { PodKind, PortCheck, PortReport } from '../ports/types';
+import type { Inventory, ProgressEvent, ResetReport, RestoreResult } from '../sweep/types';
+import { decodeInfo, decodeInventory, decodePortCheck, decodePortReport, decodeProgress, decodeReport, decodeRestore } from './decode';
+import { channelOptions, credentialsFor, Endpoint, parseEndpoint, TlsFiles } from './endpoint';
+import type { AgentInfo } from './types';
+
+export interface AgentClientOptions {
+  endpoint: string;
+  tls?: TlsFiles;
+  /** How long to wait for the connection before calling the agent unreachable. */
+  connectTimeoutMs?: number;
+  /** Deadline of read-only calls. */
+  readTimeoutMs?: number;
+  /** Deadline of destructive calls (a reset waits out grace periods). */
+  actionTimeoutMs?: number;
+}
+
+export interface GuardedRequest {
+  confirmNode: string;
+  dryRun?: boolean;
+  scope?: readonly PodKind[];
+  graceSeconds?: number;
+}
+
+export interface ResetRequest extends GuardedRequest {
+  expectFreePorts?: readonly number[];
+}
+
+type Callback = (err: grpc.ServiceError | null, res: any) => void;
+type Unary = (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback) => grpc.ClientUnaryCall;
+type AgentStub = grpc.Client & Record<string, Unary> & { Reset(req: object, md: grpc.Metadata, opts: grpc.CallOptions): grpc.ClientReadableStream<any> };
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+export class AgentClient {
+  readonly endpoint: Endpoint;
+  private readonly stub: AgentStub;
+  private readonly connectTimeoutMs: number;
+  private readonly readTimeoutMs: number;
+  private readonly actionTimeoutMs: number;
+  private connected: Promise<void> | undefined;
+
+  /** Throws KS_INVALID_ARGUMENT for a malformed endpoint or a TCP endpoint without TLS files. */
+  constructor(opts: AgentClientOptions) {
+    this.endpoint = parseEndpoint(opts.endpoint);
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.readTimeoutMs = opts.readTimeoutMs ?? 120_000;
+    this.actionTimeoutMs = opts.actionTimeoutMs ?? 3_600_000;
+    const creds = credentialsFor(this.endpoint, opts.tls);
+    const pkg = loadProto('kubesweep/v1/agent.proto') as any;
+    const Ctor = pkg.kubesweep.v1.Agent as grpc.ServiceClientConstructor;
+    this.stub = new Ctor(this.endpoint.target, creds, channelOptions(opts.tls)) as unknown as AgentStub;
+  }
+
+  close(): void {
+    this.stub.close();
+  }
+
+  /** Resolves once the channel is up; KS_AGENT_UNREACHABLE otherwise. Called by every RPC. */
+  connect(): Promise<void> {
+    this.connected ??= new Promise<void>((resolve, reject) => {
+      const ep = this.endpoint;
+      if (ep.kind === 'unix' && !isSocket(ep.path)) {
+        reject(ksError('KS_AGENT_UNREACHABLE', `no agent socket at ${ep.path} (is kubesweep-agent running?)`, { endpoint: ep.text }));
+        return;
+      }
+      this.stub.waitForReady(Date.now() + this.connectTimeoutMs, (err) => {
+        if (!err) return resolve();
+        reject(ksError('KS_AGENT_UNREACHABLE', `cannot connect to ${ep.text} within ${this.connectTimeoutMs / 1000} s: ${err.message}`, { endpoint: ep.text }, err));
+      });
+    });
+    return this.connected;
+  }
+
+  /** Whole reset: `onProgress` sees each event as the agent streams it; resolves with the final report. */
+  async reset(req: ResetRequest, onProgress?: (ev: ProgressEvent) => void): Promise<ResetReport> {
+    await this.connect();
+    const wire = {
+      confirmNode: req.confirmNode,
+      dryRun: !!req.dryRun,
+      scope: [...(req.scope ?? [])],
+      expectFreePorts: [...(req.expectFreePorts ?? [])],
+      ...(req.graceSeconds !== undefined ? { graceSeconds: req.graceSeconds } : {}),
+    };
+    return new Promise<ResetReport>((resolve, reject) => {
+      let report: ResetReport | undefined;
+      let settled = false;
+      const call = this.stub.Reset(wire, new grpc.Metadata(), { deadline: Date.now() + this.actionTimeoutMs });
+      call.on('data', (ev: Record<string, any>) => {
+        if (ev.progress) onProgress?.(decodeProgress(ev.progress));
+        else if (ev.report) report = decodeReport(ev.report);
+      });
+      call.on('error', (err: grpc.ServiceError) => {
+        if (settled) return;
+        settled = true;
+        reject(this.callError('Reset', err));
+      });
+      call.on('end', () => {
+        if (settled) return;
+        settled = true;
+        if (report) resolve(report);
+        else reject(ksError('KS_AGENT_CALL_FAILED', `${this.endpoint.text}: Reset stream ended without a report`, { endpoint: this.endpoint.text, rpc: 'Reset' }));
+      });
+    });
+  }
+
+  stopPods(req: GuardedRequest): Promise<ResetReport> {
+    return this.step('StopPods', req);
+  }
+
+  wipeManifests(req: GuardedRequest): Promise<ResetReport> {
+    return this.step('WipeManifests', req);
+  }
+
+  removeNetns(req: GuardedRequest): Promise<ResetReport> {
+    return this.step('RemoveNetns', req);
+  }
+
+  async restoreManifests(confirmNode: string, backupId?: string): Promise<RestoreResult> {
+    return decodeRestore(await this.unary('RestoreManifests', { confirmNode, backupId: backupId ?? '' }, this.actionTimeoutMs));
+  }
+
+  async listPorts(allNetns = false): Promise<PortReport> {
+    return decodePortReport(await this.unary('ListPorts', { allNetns }, this.readTimeoutMs));
+  }
+
+  async checkPorts(ports: readonly number[] = []): Promise<PortCheck> {
+    return decodePortCheck(await this.unary('CheckPorts', { ports: [...ports] }, this.readTimeoutMs));
+  }
+
+  async inspect(): Promise<Inventory> {
+    return decodeInventory(await this.unary('Inspect', {}, this.readTimeoutMs));
+  }
+
+  async info(): Promise<AgentInfo> {
+    return decodeInfo(await this.unary('Info', {}, this.readTimeoutMs));
+  }
+
+  private async step(rpc: string, req: GuardedRequest): Promise<ResetReport> {
+    const wire = {
+      confirmNode: req.confirmNode,
+      dryRun: !!req.dryRun,
+      scope: [...(req.scope ?? [])],
+      ...(req.graceSeconds !== undefined ? { graceSeconds: req.graceSeconds } : {}),
+    };
+    const res = await this.unary(rpc, wire, this.actionTimeoutMs);
+    return decodeReport(res.report);
+  }
+
+  private async unary(rpc: string, req: object, timeoutMs: number): Promise<Record<string, any>> {
+    await this.connect();
+    return new Promise((resolve, reject) => {
+      this.stub[rpc]!.call(this.stub, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err) reject(this.callError(rpc, err));
+        else resolve(res ?? {});
+      });
+    });
+  }
+
+  private callError(rpc: string, err: grpc.ServiceError): KubesweepError {
+    const ep = this.endpoint.text;
+    const text = err.details || err.message;
+    const details = { endpoint: ep, rpc, grpcStatus: grpc.status[err.code] ?? String(err.code) };
+    const code = agentErrorCode(err);
+    if (code) return ksError(code, stripCode(text, code), details, err);
+    if (err.code === grpc.status.UNAVAILABLE) return ksError('KS_AGENT_UNREACHABLE', `${ep}: ${rpc}: agent unavailable: ${text}`, details, err);
+    return ksError('KS_AGENT_CALL_FAILED', `${ep}: ${rpc} failed: ${grpc.status[err.code] ?? err.code}: ${text}`, details, err);
+  }
+}
+
+/**
+ * The agent's registry code for a failed call: from the `ks-code` trailer when the agent sends
+ * one, else from a `KS_…` token in the status message.
+ */
+export function agentErrorCode(err: { metadata?: grpc.Metadata; details?: string; message?: string }): ErrorCode | undefined {
+  const fromMd = err.metadata?.get('ks-code')?.[0];
+  const candidates = [typeof fromMd === 'string' ? fromMd : fromMd?.toString(), ...((err.details || err.message || '').match(/\bKS_[A-Z_]+\b/g) ?? [])];
+  for (const c of candidates) if (c && c in ERRORS) return c as ErrorCode;
+  return undefined;
+}
+
+function stripCode(text: string, code: string): string {
+  const t = text.replace(new RegExp(`^\\s*\\[?${code}\\]?[:\\s]*`), '').trim();
+  return t || ERRORS[code as ErrorCode].summary;
+}
+
+function isSocket(p: string): boolean {
+  try {
+    return existsSync(p) && statSync(p).isSocket();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,215 @@
+// Human output for every result: tables for ports and inventories, a step table and a plain
+// statement of what is left (and who holds which port) for resets. Pure: data + Style → text.
+import type { Listener, PortCheck, PortOwner, PortReport } from '../ports/types';
+import type { Inventory, ResetReport, RestoreResult } from '../sweep/types';
+import { bytes, keyValues, seconds, shortId, Style, table, truncate } from './style';
+import type { AgentInfo, CommandResult, NodeFailure, NodeOutcome } from './types';
+import { exitCodeOf } from './verdict';
+
+/** "pid 812 (busybox httpd -f -p 127.0.0.1:6443), container nginx-proxy, pod kube-system/nginx-proxy-node1 [static, host network]" */
+export function describeOwner(o: PortOwner): string {
+  const parts = [`pid ${o.pid} (${truncate(o.command || '?', 60)})`];
+  if (o.containerName || o.containerId) parts.push(`container ${o.containerName || shortId(o.containerId!)}`);
+  if (o.pod) {
+    const tags = [o.pod.kind, o.pod.hostNetwork ? 'host network' : ''].filter(Boolean).join(', ');
+    parts.push(`pod ${o.pod.namespace}/${o.pod.name}${tags ? ` [${tags}]` : ''}`);
+  } else if (o.podUid) {
+    parts.push(`pod uid ${o.podUid}`);
+  }
+  let s = parts.join(', ');
+  if (o.residue) s += ` — left over${o.residueReason ? `: ${o.residueReason}` : ''}`;
+  return s;
+}
+
+export function describeListener(l: Listener): string {
+  const where = `${l.protocol}${l.family === 6 ? '6' : ''} ${l.family === 6 ? `[${l.address}]` : l.address}:${l.port}`;
+  const netns = l.netns.host ? '' : ` in netns ${l.netns.name ?? l.netns.inode}`;
+  if (l.owners.length === 0) return `${where}${netns} held by no process found (a kernel socket, or its owner exited)`;
+  return `${where}${netns} held by ${l.owners.map(describeOwner).join('; ')}`;
+}
+
+export function formatResetReport(r: ResetReport, s: Style, title = 'reset'): string {
+  const { c, sym } = s;
+  const out: string[] = [];
+  const head = `${title} of ${c.bold(r.node || '?')}${r.dryRun ? ' (dry run: nothing changed)' : ''} — run ${r.runId || '?'}, ${seconds(r.durationMs)}`;
+  out.push(head);
+  if (r.dryRun) {
+    const rows = r.plan.steps.flatMap((st) =>
+      st.actions.length === 0 ? [[st.name, st.required ? 'required' : 'best-effort', '(nothing to do)', '']] : st.actions.map((a) => [st.name, st.required ? 'required' : 'best-effort', a.action, shortId(a.target)]),
+    );
+    out.push(table(s, ['step', 'kind', 'action', 'target'], rows));
+    const total = r.plan.steps.reduce((n, st) => n + st.actions.length, 0);
+    out.push(`${total} planned action${total === 1 ? '' : 's'}; scope ${r.plan.scope === 'all' ? 'all pods' : r.plan.scope.join(', ')}; grace ${r.plan.graceSeconds} s`);
+  } else if (r.steps.length) {
+    const status = (st: string): string => (st === 'ok' ? c.green(st) : st === 'skipped' ? c.dim(st) : st === 'partial' ? c.yellow(st) : c.red(st));
+    out.push(table(s, ['step', 'status', 'found', 'done', 'skipped', 'failed', 'time'], r.steps.map((st) => [st.name, status(st.status), st.found, st.done, st.skipped, st.failed, seconds(st.durationMs)])));
+    for (const st of r.steps) {
+      if (st.reason) out.push(`  ${st.name}: ${st.reason}`);
+      for (const i of st.items.filter((x) => x.outcome === 'failed')) out.push(`  ${c.red(sym.fail)} ${st.name}: ${i.action} ${shortId(i.target)}: ${i.message ?? 'failed'}`);
+    }
+  }
+  if (r.backupId) out.push(`manifests backed up as ${c.bold(r.backupId)} (kubesweep restore-manifests --backup ${r.backupId} --confirm ${r.node})`);
+  if (r.aborted) out.push(c.red(`${sym.fail} run aborted: ${r.aborted}`));
+  const v = r.verification;
+  if (v) {
+    if (v.verdict === 'clean') {
+      out.push(c.green(`${sym.ok} ${r.node} verified clean`) + (v.checkedPorts.length ? ` — ports free: ${v.checkedPorts.join(', ')}` : ''));
+    } else {
+      out.push(c.red(`${sym.fail} ${r.node} is NOT clean: ${v.residue.length} thing${v.residue.length === 1 ? '' : 's'} left`));
+      for (const res of v.residue) {
+        out.push(`  ${c.red(sym.fail)} ${res.kind} ${shortId(res.target)}: ${res.why}`);
+        for (const l of res.listeners ?? []) out.push(`      ${describeListener(l)}`);
+      }
+    }
+  } else if (!r.dryRun && title === 'reset') {
+    out.push(c.yellow(`${sym.warn} no verification in the report`));
+  }
+  return out.join('\n');
+}
+
+export function formatPortReport(r: PortReport, s: Style): string {
+  const rows = [...r.listeners]
+    .sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol))
+    .map((l) => {
+      const o = l.owners[0];
+      const more = l.owners.length > 1 ? ` (+${l.owners.length - 1})` : '';
+      return [
+        l.protocol + (l.family === 6 ? '6' : ''),
+        l.family === 6 ? `[${l.address}]` : l.address,
+        l.port,
+        l.netns.host ? 'host' : (l.netns.name ?? String(l.netns.inode)),
+        o ? `${o.pid}${more}` : '-',
+        o ? truncate(o.command, 40) : '-',
+        o?.containerName ?? (o?.containerId ? shortId(o.containerId) : '-'),
+        o?.pod ? `${o.pod.namespace}/${o.pod.name}` : (o?.podUid ?? '-'),
+        o?.pod?.kind ?? '-',
+        o?.residue ? s.c.red(`yes${o.residueReason ? `: ${truncate(o.residueReason, 30)}` : ''}`) : '',
+      ];
+    });
+  const out = [table(s, ['proto', 'address', 'port', 'netns', 'pid', 'command', 'container', 'pod', 'kind', 'residue'], rows)];
+  out.push(`${r.listeners.length} listener${r.listeners.length === 1 ? '' : 's'} in ${r.netnsScanned.length || 1} network namespace${r.netnsScanned.length > 1 ? 's' : ''}${r.malformedLines ? `; ${r.malformedLines} malformed /proc/net lines skipped` : ''}`);
+  return out.join('\n');
+}
+
+export function formatPortCheck(pc: PortCheck, s: Style): string {
+  const { c, sym } = s;
+  const rows = pc.ports.map((p) => [p.port, p.held ? c.red('HELD') : c.green('free'), p.held ? p.listeners.map(describeListener).join('\n') : '']);
+  const out = [table(s, ['port', 'state', 'held by'], rows)];
+  const held = pc.ports.filter((p) => p.held).map((p) => p.port);
+  out.push(held.length === 0 ? c.green(`${sym.ok} all ${pc.ports.length} ports free`) : c.red(`${sym.fail} ${held.length} of ${pc.ports.length} ports held: ${held.join(', ')}`));
+  return out.join('\n');
+}
+
+export function formatInventory(inv: Inventory, s: Style): string {
+  const out: string[] = [];
+  const section = (name: string, n: number): string => s.c.bold(`${name} (${n})`);
+  if (inv.criError) out.push(s.c.yellow(`${s.sym.warn} CRI not reachable: ${inv.criError}`));
+  out.push(section('sandboxes', inv.sandboxes.length));
+  if (inv.sandboxes.length)
+    out.push(table(s, ['id', 'pod', 'kind', 'network', 'state'], inv.sandboxes.map((x) => [shortId(x.id), `${x.namespace}/${x.name}`, x.kind, x.hostNetwork ? 'host' : 'pod', x.state])));
+  out.push(section('containers', inv.containers.length));
+  if (inv.containers.length)
+    out.push(table(s, ['id', 'name', 'pod', 'state', 'orphan'], inv.containers.map((x) => [shortId(x.id), x.name, `${x.podNamespace}/${x.podName}`, x.state, x.orphan ? s.c.red('yes') : ''])));
+  out.push(section('shims', inv.shims.length));
+  if (inv.shims.length)
+    out.push(table(s, ['pid', 'id', 'namespace', 'children'], inv.shims.map((x) => [x.pid, shortId(x.id), x.namespace, x.children.map((p) => `${p.pid} ${truncate(p.command, 30)}`).join('\n')])));
+  out.push(section('netns', inv.netns.length));
+  if (inv.netns.length) out.push(table(s, ['name', 'path', 'inode', 'holders'], inv.netns.map((x) => [x.name, x.path, x.inode, x.holders.map((p) => `${p.pid} ${truncate(p.command, 30)}`).join('\n')])));
+  out.push(section('manifests', inv.manifests.length));
+  if (inv.manifests.length) out.push(table(s, ['name', 'size', 'sha256'], inv.manifests.map((x) => [x.name, bytes(x.size), x.sha256.slice(0, 16)])));
+  out.push(section('backups', inv.backups.length));
+  if (inv.backups.length) out.push(table(s, ['id', 'created', 'files', 'size'], inv.backups.map((x) => [x.id, x.createdAt, x.files, bytes(x.bytes)])));
+  return out.join('\n');
+}
+
+export function formatInfo(i: AgentInfo, s: Style): string {
+  return keyValues(s, [
+    ['node', i.nodeName],
+    ['agent', i.agentVersion],
+    ['runtime', i.criError ? s.c.yellow(`unreachable: ${i.criError}`) : `${i.criRuntimeName} ${i.criRuntimeVersion} (CRI ${i.criApiVersion})`],
+    ['os', `${i.facts.os} ${i.facts.kernel} ${i.facts.arch}`],
+    ['hostname', i.facts.hostname],
+    ['cpus / memory', `${i.facts.cpus} / ${bytes(i.facts.memoryBytes)}`],
+    ['uptime', `${Math.round(i.facts.uptimeSeconds / 3600)} h`],
+    ['expected-free ports', i.expectFreePorts.join(', ')],
+    ['manifests dir', i.manifestsDir],
+    ['netns dirs', i.netnsDirs.join(', ')],
+    ['state dir', i.stateDir],
+  ]);
+}
+
+export function formatRestore(r: RestoreResult, s: Style): string {
+  const out = [`restored backup ${s.c.bold(r.backupId)}: ${r.restored.length} file${r.restored.length === 1 ? '' : 's'} written, ${r.unchanged.length} already identical`];
+  for (const f of r.restored) out.push(`  ${s.c.green(s.sym.ok)} ${f}`);
+  for (const f of r.unchanged) out.push(`  ${s.c.dim('=')} ${f}`);
+  return out.join('\n');
+}
+
+export function formatResult(res: CommandResult, s: Style): string {
+  switch (res.command) {
+    case 'reset':
+    case 'stop-pods':
+    case 'wipe-manifests':
+    case 'remove-netns':
+      return formatResetReport(res.value, s, res.command);
+    case 'ports':
+      return formatPortReport(res.value, s);
+    case 'check-ports':
+      return formatPortCheck(res.value, s);
+    case 'inspect':
+      return formatInventory(res.value, s);
+    case 'restore-manifests':
+      return formatRestore(res.value, s);
+    case 'info':
+      return formatInfo(res.value, s);
+  }
+}
+
+export function formatFailure(endpoint: string, f: NodeFailure): string {
+  const what = f.kind === 'unreachable' ? 'unreachable' : f.kind === 'usage' ? 'usage' : 'refused';
+  return `kubesweep: ${endpoint}: ${what} (${f.code}): ${f.message}`;
+}
+
+/** One short phrase per node for the fan-out summary. */
+export function summarize(o: NodeOutcome): string {
+  if (o.error) return `${o.error.kind}: ${truncate(o.error.message, 70)}`;
+  const res = o.result!;
+  switch (res.command) {
+    case 'reset':
+    case 'stop-pods':
+    case 'wipe-manifests':
+    case 'remove-netns': {
+      const r = res.value;
+      if (r.dryRun) return `dry run: ${r.plan.steps.reduce((n, st) => n + st.actions.length, 0)} actions planned`;
+      if (r.aborted) return `aborted: ${truncate(r.aborted, 60)}`;
+      const failed = r.steps.reduce((n, st) => n + st.failed, 0);
+      if (r.verification?.verdict === 'residue') {
+        const ports = r.verification.residue.filter((x) => x.kind === 'port').map((x) => x.target);
+        return `NOT clean: ${r.verification.residue.length} left${ports.length ? ` (ports ${ports.join(', ')})` : ''}`;
+      }
+      if (exitCodeOf(res) !== 0) return `${failed} action${failed === 1 ? '' : 's'} failed`;
+      return r.verification ? 'clean' : 'done';
+    }
+    case 'check-ports': {
+      const held = res.value.ports.filter((p) => p.held).map((p) => p.port);
+      return held.length ? `held: ${held.join(', ')}` : 'all free';
+    }
+    case 'ports':
+      return `${res.value.listeners.length} listeners`;
+    case 'inspect':
+      return `${res.value.sandboxes.length} sandboxes, ${res.value.shims.length} shims, ${res.value.netns.length} netns`;
+    case 'restore-manifests':
+      return `${res.value.restored.length} restored`;
+    case 'info':
+      return `${res.value.nodeName} ${res.value.agentVersion}`;
+  }
+}
+
+export function formatSummary(outcomes: NodeOutcome[], s: Style): string {
+  const code = (n: number): string => (n === 0 ? s.c.green('0') : n === 1 ? s.c.yellow('1') : s.c.red('2'));
+  return table(
+    s,
+    ['node', 'endpoint', 'result', 'exit', 'time'],
+    outcomes.map((o) => [o.node, o.endpoint, summarize(o), code(o.exitCode), seconds(o.durationMs)]),
+  );
+}

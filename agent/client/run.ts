@@ -1,0 +1,142 @@
+// Carry out an Invocation: call each agent, stream reset progress, print the results (human or
+// exactly one JSON document) and return the exit code. Output streams are injected so tests
+// and the demo can read what an operator would see.
+import { toKubesweepError } from '../errors';
+import { AgentClient } from './agent-client';
+import { fanOut } from './fanout';
+import { formatFailure, formatResult, formatSummary } from './format';
+import { ResetProgress } from './progress';
+import { colorWanted, makeStyle, Style } from './style';
+import type { AgentTarget, CommandResult, ExitCode, Invocation, NodeFailure, NodeOutcome } from './types';
+import { exitCodeOf, worstExitCode } from './verdict';
+import type { ProgressEvent } from '../sweep/types';
+
+export interface Output {
+  write(s: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export interface RunIO {
+  stdout: Output;
+  stderr: Output;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Call one agent; never throws: failures become a NodeFailure with exit code 2. */
+export async function callAgent(inv: Invocation, target: AgentTarget, onProgress?: (ev: ProgressEvent) => void): Promise<NodeOutcome> {
+  const started = Date.now();
+  const node = target.node ?? target.endpoint;
+  let client: AgentClient | undefined;
+  try {
+    client = new AgentClient({ endpoint: target.endpoint, tls: inv.tls, connectTimeoutMs: inv.connectTimeoutMs });
+    const result = await dispatch(inv, client, target, onProgress);
+    return { node, endpoint: target.endpoint, exitCode: exitCodeOf(result), result, durationMs: Date.now() - started };
+  } catch (err) {
+    return { node, endpoint: target.endpoint, exitCode: 2, error: toFailure(err), durationMs: Date.now() - started };
+  } finally {
+    client?.close();
+  }
+}
+
+function confirmFor(inv: Invocation, target: AgentTarget): string {
+  // The guard is always the operator's word: --confirm NODE, or the name the agents file
+  // pairs with this endpoint. It is never asked of the agent.
+  if (inv.confirm?.mode === 'node') return inv.confirm.node;
+  if (inv.confirm?.mode === 'each' && target.node) return target.node;
+  throw new Error(`internal: no confirmation for ${target.endpoint}`);
+}
+
+async function dispatch(inv: Invocation, client: AgentClient, target: AgentTarget, onProgress?: (ev: ProgressEvent) => void): Promise<CommandResult> {
+  const guarded = () => ({
+    confirmNode: confirmFor(inv, target),
+    dryRun: inv.dryRun,
+    scope: inv.scope,
+    ...(inv.graceSeconds !== undefined ? { graceSeconds: inv.graceSeconds } : {}),
+  });
+  switch (inv.command) {
+    case 'reset':
+      return { command: 'reset', value: await client.reset({ ...guarded(), expectFreePorts: inv.expectFree }, onProgress) };
+    case 'stop-pods':
+      return { command: 'stop-pods', value: await client.stopPods(guarded()) };
+    case 'wipe-manifests':
+      return { command: 'wipe-manifests', value: await client.wipeManifests(guarded()) };
+    case 'remove-netns':
+      return { command: 'remove-netns', value: await client.removeNetns(guarded()) };
+    case 'restore-manifests':
+      return { command: 'restore-manifests', value: await client.restoreManifests(confirmFor(inv, target), inv.backupId) };
+    case 'ports':
+      return { command: 'ports', value: await client.listPorts(inv.allNetns) };
+    case 'check-ports':
+      return { command: 'check-ports', value: await client.checkPorts(inv.ports) };
+    case 'inspect':
+      return { command: 'inspect', value: await client.inspect() };
+    case 'info':
+      return { command: 'info', value: await client.info() };
+  }
+}
+
+export function toFailure(err: unknown): NodeFailure {
+  const e = toKubesweepError(err);
+  if (e.code === 'KS_AGENT_UNREACHABLE') return { kind: 'unreachable', code: e.code, message: e.message };
+  // Client-side validation (bad endpoint, unreadable certificate) has no rpc in its details.
+  if (e.code === 'KS_INVALID_ARGUMENT' && e.details.rpc === undefined) return { kind: 'usage', code: e.code, message: e.message };
+  return { kind: 'refused', code: e.code, message: e.message };
+}
+
+function jsonOf(o: NodeOutcome): Record<string, unknown> {
+  const doc: Record<string, unknown> = { node: o.node, endpoint: o.endpoint, exitCode: o.exitCode, durationMs: o.durationMs };
+  if (o.result) doc.result = o.result.value;
+  if (o.error) doc.error = o.error;
+  return doc;
+}
+
+/** The whole client run. Returns the process exit code. */
+export async function run(inv: Invocation, io: RunIO): Promise<ExitCode> {
+  const style = makeStyle(colorWanted(inv.color, !!io.stdout.isTTY, io.env));
+  return inv.fanOut ? runFleet(inv, io, style) : runSingle(inv, io, style);
+}
+
+async function runSingle(inv: Invocation, io: RunIO, style: Style): Promise<ExitCode> {
+  const target = inv.targets[0]!;
+  let progress: ResetProgress | undefined;
+  if (!inv.json && inv.command === 'reset') progress = new ResetProgress(io.stdout, style, { live: !!io.stdout.isTTY });
+  const outcome = await callAgent(inv, target, progress ? (ev) => progress!.onEvent(ev) : undefined);
+  progress?.finish();
+  if (inv.json) {
+    const doc = outcome.result ? outcome.result.value : { node: outcome.node, endpoint: outcome.endpoint, error: outcome.error };
+    io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    if (outcome.error) io.stderr.write(`${formatFailure(outcome.endpoint, outcome.error)}\n`);
+  } else if (outcome.result) {
+    io.stdout.write(`${formatResult(outcome.result, style)}\n`);
+  } else {
+    io.stderr.write(`${formatFailure(outcome.endpoint, outcome.error!)}\n`);
+  }
+  return outcome.exitCode;
+}
+
+async function runFleet(inv: Invocation, io: RunIO, style: Style): Promise<ExitCode> {
+  const { c } = style;
+  if (!inv.json) io.stdout.write(`${inv.command} on ${inv.targets.length} node${inv.targets.length === 1 ? '' : 's'}, ${inv.parallel} at a time\n`);
+  const outcomes = await fanOut(inv.targets, inv.parallel, async (target) => {
+    const node = target.node ?? target.endpoint;
+    // Several streams at once: plain prefixed lines, no live status line to fight over.
+    const progress = !inv.json && inv.command === 'reset' ? new ResetProgress(io.stdout, style, { live: false, prefix: c.dim(`[${node}]`) }) : undefined;
+    const outcome = await callAgent(inv, target, progress ? (ev) => progress.onEvent(ev) : undefined);
+    progress?.finish();
+    if (!inv.json) {
+      const head = c.bold(`== ${node} (${target.endpoint}) ==`);
+      const body = outcome.result ? formatResult(outcome.result, style) : c.red(formatFailure(outcome.endpoint, outcome.error!));
+      io.stdout.write(`${head}\n${body}\n`);
+    }
+    return outcome;
+  });
+  const exitCode = worstExitCode(outcomes.map((o) => o.exitCode));
+  if (inv.json) {
+    io.stdout.write(`${JSON.stringify({ command: inv.command, exitCode, nodes: outcomes.map(jsonOf) }, null, 2)}\n`);
+  } else {
+    io.stdout.write(`\n${c.bold('summary')}\n${formatSummary(outcomes, style)}\n`);
+  }
+  for (const o of outcomes) if (o.error && inv.json) io.stderr.write(`${formatFailure(o.endpoint, o.error)}\n`);
+  return exitCode;
+}

@@ -1,0 +1,103 @@
+// The client's own data: what it asks (an Invocation), whom (targets) and what it got back.
+import type { PodKind, PortCheck, PortReport } from '../ports/types';
+import type { Inventory, ResetReport, RestoreResult } from '../sweep/types';
+import type { TlsFiles } from './endpoint';
+
+export interface NodeFactsDoc {
+  os: string;
+  kernel: string;
+  hostname: string;
+  arch: string;
+  cpus: number;
+  memoryBytes: number;
+  uptimeSeconds: number;
+}
+
+/** The Info RPC's answer, as JSON. */
+export interface AgentInfo {
+  agentVersion: string;
+  nodeName: string;
+  criRuntimeName: string;
+  criRuntimeVersion: string;
+  criApiVersion: string;
+  criError?: string;
+  facts: NodeFactsDoc;
+  expectFreePorts: number[];
+  manifestsDir: string;
+  netnsDirs: string[];
+  stateDir: string;
+}
+
+export const COMMANDS = [
+  'reset',
+  'stop-pods',
+  'wipe-manifests',
+  'remove-netns',
+  'ports',
+  'check-ports',
+  'inspect',
+  'restore-manifests',
+  'info',
+] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+/** Commands that change the node: they carry the node-name guard. */
+export const GUARDED: ReadonlySet<CommandName> = new Set(['reset', 'stop-pods', 'wipe-manifests', 'remove-netns', 'restore-manifests']);
+
+/** One agent to talk to. `node` is the operator's name for it (agents file, NODE=ENDPOINT). */
+export interface AgentTarget {
+  node?: string;
+  endpoint: string;
+}
+
+export type Confirm = { mode: 'node'; node: string } | { mode: 'each' };
+
+export interface Invocation {
+  command: CommandName;
+  targets: AgentTarget[];
+  /** Several agents (or an agents file): per-node results plus a summary. */
+  fanOut: boolean;
+  json: boolean;
+  color: boolean | 'auto';
+  tls?: TlsFiles;
+  parallel: number;
+  connectTimeoutMs: number;
+  confirm?: Confirm;
+  dryRun: boolean;
+  /** Empty = every pod. */
+  scope: PodKind[];
+  graceSeconds?: number;
+  expectFree: number[];
+  allNetns: boolean;
+  /** check-ports: empty = the agent's configured set. */
+  ports: number[];
+  backupId?: string;
+}
+
+/** 0 done / clean / free; 1 not clean / port held; 2 usage, connection or refusal. */
+export type ExitCode = 0 | 1 | 2;
+
+export type CommandResult =
+  | { command: 'reset' | 'stop-pods' | 'wipe-manifests' | 'remove-netns'; value: ResetReport }
+  | { command: 'ports'; value: PortReport }
+  | { command: 'check-ports'; value: PortCheck }
+  | { command: 'inspect'; value: Inventory }
+  | { command: 'restore-manifests'; value: RestoreResult }
+  | { command: 'info'; value: AgentInfo };
+
+/** Why a node's call did not produce a result. */
+export interface NodeFailure {
+  /** usage: bad flags/files; unreachable: could not connect; refused: the agent said no (auth, guard, lock, bad input) or failed. */
+  kind: 'usage' | 'unreachable' | 'refused';
+  code: string;
+  message: string;
+}
+
+export interface NodeOutcome {
+  node: string;
+  endpoint: string;
+  exitCode: ExitCode;
+  result?: CommandResult;
+  error?: NodeFailure;
+  durationMs: number;
+}

@@ -1,0 +1,78 @@
+import t from 'tap';
+import { looksLikeIni, parseAgentsFile, parseIniInventory } from '../../../agent/client/agents-file';
+
+t.test('NODE ENDPOINT lines: comments, blank lines, normalised endpoints', async (t) => {
+  const text = '# removed on Tuesday\nnode1   unix:///run/kubesweep/agent.sock\n\nnode2 10.0.0.2:9443   # rack 2\nnode3 [fd00::3]:9443\nnode4 /tmp/x.sock\n';
+  t.notOk(looksLikeIni(text));
+  t.same(parseAgentsFile(text), [
+    { node: 'node1', endpoint: 'unix:///run/kubesweep/agent.sock' },
+    { node: 'node2', endpoint: '10.0.0.2:9443' },
+    { node: 'node3', endpoint: '[fd00::3]:9443' },
+    { node: 'node4', endpoint: 'unix:///tmp/x.sock' },
+  ]);
+});
+
+t.test('NODE ENDPOINT lines: errors name the file and line', async (t) => {
+  t.throws(() => parseAgentsFile('node1\n', { source: 'f.txt' }), { code: 'KS_INVALID_ARGUMENT', message: /^f\.txt:1: expected "NODE ENDPOINT"/ });
+  t.throws(() => parseAgentsFile('node1 a b\n', { source: 'f.txt' }), { message: /f\.txt:1/ });
+  t.throws(() => parseAgentsFile('# x\nnode_1 /a.sock\n', { source: 'f.txt' }), { message: /f\.txt:2: "node_1" is not a valid node name/ });
+  t.throws(() => parseAgentsFile('node1 nowhere\n', { source: 'f.txt' }), { message: /f\.txt:1: endpoint "nowhere"/ });
+  t.throws(() => parseAgentsFile('node1 /a.sock\nnode1 /b.sock\n'), { message: /node node1 is listed twice/ });
+  t.throws(() => parseAgentsFile('node1 /a.sock\nnode2 unix:///a.sock\n'), { message: /node2 and node1 share the endpoint unix:\/\/\/a\.sock/ });
+  t.throws(() => parseAgentsFile('# nobody\n\n'), { message: /no agents listed/ });
+});
+
+const KUBESPRAY_INI = `
+# Kubespray-style inventory of the nodes being removed
+[all]
+node1 ansible_host=10.0.0.11 ip=10.0.0.11
+node2 ansible_host=10.0.0.12 kubesweep_endpoint=10.0.0.12:9555
+node3 ansible_host="fd00::13"
+cp1 ansible_host=10.0.0.1
+
+[kube_control_plane]
+cp1
+
+[kube_node]
+node1
+node2
+node3 kubesweep_port=9444
+
+[k8s_cluster:children]
+kube_control_plane
+kube_node
+
+[kube_node:vars]
+kubesweep_port=9500
+`;
+
+t.test('INI inventory: host names are node names; endpoint from kubesweep_endpoint, ansible_host, ports', async (t) => {
+  t.ok(looksLikeIni(KUBESPRAY_INI));
+  t.same(parseAgentsFile(KUBESPRAY_INI), [
+    { node: 'node1', endpoint: '10.0.0.11:9500' },
+    { node: 'node2', endpoint: '10.0.0.12:9555' },
+    { node: 'node3', endpoint: '[fd00::13]:9444' },
+    { node: 'cp1', endpoint: '10.0.0.1:9443' },
+  ]);
+  t.same(
+    parseIniInventory(KUBESPRAY_INI, { group: 'kube_control_plane', port: 7000 }),
+    [{ node: 'cp1', endpoint: '10.0.0.1:7000' }],
+    '--group and --port',
+  );
+  t.same(
+    parseIniInventory(KUBESPRAY_INI, { group: 'k8s_cluster' }).map((x) => x.node),
+    ['cp1', 'node1', 'node2', 'node3'],
+    'a :children group takes its child groups\' hosts',
+  );
+  t.throws(() => parseIniInventory(KUBESPRAY_INI, { group: 'etcd' }), { message: /no group \[etcd\]/ });
+});
+
+t.test('INI inventory: a host without ansible_host dials its own name; ranges are refused', async (t) => {
+  t.same(parseAgentsFile('[remove]\nworker-7.example.org\nlocalhost ansible_connection=local kubesweep_endpoint=unix:///run/kubesweep/agent.sock\n'), [
+    { node: 'worker-7.example.org', endpoint: 'worker-7.example.org:9443' },
+    { node: 'localhost', endpoint: 'unix:///run/kubesweep/agent.sock' },
+  ]);
+  t.throws(() => parseAgentsFile('[nodes]\nnode[01:10]\n', { source: 'inv' }), { message: /inv:2: host ranges like node\[01:10\] are not supported/ });
+  t.throws(() => parseAgentsFile('[nodes]\nnode1 ansible_host\n', { source: 'inv' }), { message: /inv:2: expected key=value/ });
+  t.throws(() => parseAgentsFile('[nodes:weird]\nnode1\n', { source: 'inv' }), { message: /unknown section kind ":weird"/ });
+});

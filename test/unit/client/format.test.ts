@@ -1,0 +1,94 @@
+import t from 'tap';
+import { describeListener, formatFailure, formatInventory, formatPortCheck, formatPortReport, formatResetReport, formatSummary } from '../../../agent/client/format';
+import { colorWanted, makeStyle } from '../../../agent/client/style';
+import type { NodeOutcome } from '../../../agent/client/types';
+import { cleanReport, dirtyReport, dryRunReport, heldListener, portCheck, SANDBOX_ID } from '../../fixtures/client/samples';
+
+const plain = makeStyle(false);
+const ESC = '\x1b[';
+
+t.test('a residue reset names who holds which port', async (t) => {
+  const text = formatResetReport(dirtyReport(), plain);
+  t.match(text, /node1 is NOT clean: 1 thing left/);
+  t.match(text, /port 6443: port 6443 is still listening/);
+  t.match(text, /tcp 127\.0\.0\.1:6443 held by pid 4242 \(\/bin\/busybox httpd -f -p 127\.0\.0\.1:6443 -h \/www\), container nginx-proxy, pod kube-system\/nginx-proxy-node1 \[static, host network\] — left over: its containerd is gone/);
+  t.match(text, /remove-pods: kill-process 4242: not ours/, 'failed items are listed');
+  t.match(text, /│ remove-pods │ partial/, 'step table');
+  t.notOk(text.includes(ESC), 'no colour codes when colour is off');
+});
+
+t.test('a clean reset says so, with the backup to restore from', async (t) => {
+  const text = formatResetReport(cleanReport(), plain);
+  t.match(text, /✓ node1 verified clean — ports free: 6443, 10250/);
+  t.match(text, /restore-manifests --backup b-20260101-000000 --confirm node1/);
+  const colored = formatResetReport(cleanReport(), makeStyle(true));
+  t.ok(colored.includes(ESC), 'colour codes when colour is on');
+});
+
+t.test('a dry run prints the plan', async (t) => {
+  const text = formatResetReport(dryRunReport(), plain);
+  t.match(text, /dry run: nothing changed/);
+  t.match(text, new RegExp(`remove-pods +│ required +│ stop-sandbox +│ ${SANDBOX_ID.slice(0, 13)} `));
+  t.match(text, /remove-netns +│ best-effort +│ \(nothing to do\)/);
+  t.match(text, /1 planned action; scope all pods; grace 5 s/);
+});
+
+t.test('ports table and check-ports', async (t) => {
+  const ports = formatPortReport({ listeners: [heldListener(10250), heldListener(6443)], malformedLines: 0, netnsScanned: [{ inode: 1, host: true }], generatedAt: '' }, plain);
+  t.ok(ports.indexOf('6443') < ports.indexOf('10250'), 'sorted by port');
+  t.match(ports, /│ tcp +│ 127\.0\.0\.1 +│ 6443 +│ host +│ 4242 +│/);
+  t.match(ports, /kube-system\/nginx-proxy-node1/);
+  t.match(ports, /2 listeners in 1 network namespace/);
+  const held = formatPortCheck(portCheck([6443], [10250]), plain);
+  t.match(held, /6443 +│ HELD +│ tcp 127\.0\.0\.1:6443 held by pid 4242/);
+  t.match(held, /10250 +│ free/);
+  t.match(held, /✗ 1 of 2 ports held: 6443/);
+  t.match(formatPortCheck(portCheck([], [1, 2]), plain), /✓ all 2 ports free/);
+  t.match(describeListener({ ...heldListener(53), protocol: 'udp', family: 6, address: '::', owners: [] }), /^udp6 \[::\]:53 held by no process found/);
+  t.match(describeListener({ ...heldListener(80), netns: { inode: 9, name: 'cni-1', host: false } }), /in netns cni-1/);
+});
+
+t.test('inventory sections', async (t) => {
+  const text = formatInventory(
+    {
+      sandboxes: [{ id: SANDBOX_ID, name: 'calico-node-x', namespace: 'kube-system', uid: 'u', kind: 'daemonset', hostNetwork: true, state: 'SANDBOX_READY', createdAt: '' }],
+      containers: [],
+      shims: [{ pid: 77, id: SANDBOX_ID, namespace: 'k8s.io', address: '/c.sock', binary: 'containerd-shim-runc-v2', children: [{ pid: 78, command: '/pause', ours: true }] }],
+      netns: [],
+      manifests: [{ name: 'kube-apiserver.yaml', size: 2048, sha256: 'ab'.repeat(32) }],
+      backups: [],
+      criError: 'no CRI socket',
+    },
+    plain,
+  );
+  t.match(text, /CRI not reachable: no CRI socket/);
+  t.match(text, /sandboxes \(1\)/);
+  t.match(text, /kube-system\/calico-node-x +│ daemonset +│ host/);
+  t.match(text, /containers \(0\)/);
+  t.match(text, /│ 77 +│ 3f2a9c41d0be5/);
+  t.match(text, /78 \/pause/);
+  t.match(text, /kube-apiserver\.yaml +│ 2\.0 KiB/);
+});
+
+t.test('fan-out summary and failures', async (t) => {
+  const outcomes: NodeOutcome[] = [
+    { node: 'node1', endpoint: 'unix:///a', exitCode: 0, result: { command: 'reset', value: cleanReport() }, durationMs: 1200 },
+    { node: 'node2', endpoint: 'unix:///b', exitCode: 1, result: { command: 'reset', value: dirtyReport('node2') }, durationMs: 900 },
+    { node: 'node3', endpoint: 'unix:///c', exitCode: 2, error: { kind: 'unreachable', code: 'KS_AGENT_UNREACHABLE', message: 'no agent socket at /c' }, durationMs: 3 },
+  ];
+  const text = formatSummary(outcomes, plain);
+  t.match(text, /node1 +│ unix:\/\/\/a +│ clean +│ 0/);
+  t.match(text, /node2 +│ unix:\/\/\/b +│ NOT clean: 1 left \(ports 6443\) +│ 1/);
+  t.match(text, /node3 +│ unix:\/\/\/c +│ unreachable: no agent socket at \/c +│ 2/);
+  t.equal(formatFailure('unix:///c', outcomes[2]!.error!), 'kubesweep: unix:///c: unreachable (KS_AGENT_UNREACHABLE): no agent socket at /c');
+});
+
+t.test('colour: only on a TTY, NO_COLOR and FORCE_COLOR honoured, flags win', async (t) => {
+  t.equal(colorWanted('auto', true, {}), true);
+  t.equal(colorWanted('auto', false, {}), false);
+  t.equal(colorWanted('auto', true, { NO_COLOR: '1' }), false);
+  t.equal(colorWanted('auto', true, { TERM: 'dumb' }), false);
+  t.equal(colorWanted('auto', false, { FORCE_COLOR: '1' }), true);
+  t.equal(colorWanted(false, true, {}), false);
+  t.equal(colorWanted(true, false, {}), true);
+});
