@@ -55,6 +55,8 @@ export interface PlannedStep {
   /** A required step failing stops the run; a best-effort step failing is reported and the run goes on. */
   required: boolean;
   actions: PlannedAction[];
+  /** Why the step has nothing to do, or what it will leave (e.g. CRI unreachable). */
+  note?: string;
 }
 
 export interface Plan {

@@ -1,0 +1,66 @@
+// The engine's defaults (a Kubespray node) and one validation of a SweepConfig, reporting
+// every problem at once.
+import { hostname } from 'node:os';
+import { ksError } from '../errors';
+import { KUBESPRAY_NODE_PORTS } from '../ports/types';
+import type { SweepConfig } from './types';
+
+export const DEFAULT_PARALLELISM = 4;
+
+export function defaultSweepConfig(overrides: Partial<SweepConfig> = {}): SweepConfig {
+  const criEndpoint = overrides.criEndpoint ?? 'unix:///run/containerd/containerd.sock';
+  const cfg: SweepConfig = {
+    nodeName: hostname(),
+    criEndpoint,
+    containerdAddress: overrides.containerdAddress ?? criEndpoint.replace(/^unix:\/\//, ''),
+    containerdNamespace: 'k8s.io',
+    containerdDirs: ['/run/containerd', '/var/lib/containerd'],
+    manifestsDir: '/etc/kubernetes/manifests',
+    netnsDirs: ['/var/run/netns'],
+    stateDir: '/var/lib/kubesweep',
+    kubeletUnit: 'kubelet.service',
+    expectFreePorts: KUBESPRAY_NODE_PORTS,
+    graceSeconds: 10,
+    criTimeoutMs: 60_000,
+    parallelism: DEFAULT_PARALLELISM,
+    retries: 3,
+    procRoot: '/proc',
+    ...overrides,
+  };
+  return validateSweepConfig(cfg);
+}
+
+/** Check every field; throws KS_CONFIG_INVALID listing all problems; returns a frozen copy. */
+export function validateSweepConfig(cfg: SweepConfig): SweepConfig {
+  const problems: string[] = [];
+  const abs = (name: string, p: unknown) => {
+    if (typeof p !== 'string' || !p.startsWith('/')) problems.push(`${name} must be an absolute path (got ${JSON.stringify(p)})`);
+    else if (p === '/' ) problems.push(`${name} must not be /`);
+  };
+  abs('manifestsDir', cfg.manifestsDir);
+  abs('stateDir', cfg.stateDir);
+  abs('procRoot', cfg.procRoot);
+  abs('containerdAddress', cfg.containerdAddress);
+  if (!Array.isArray(cfg.netnsDirs) || cfg.netnsDirs.length === 0) problems.push('netnsDirs must list at least one dir');
+  else cfg.netnsDirs.forEach((d, i) => abs(`netnsDirs[${i}]`, d));
+  if (!Array.isArray(cfg.containerdDirs)) problems.push('containerdDirs must be a list');
+  else cfg.containerdDirs.forEach((d, i) => abs(`containerdDirs[${i}]`, d));
+  if (!cfg.containerdNamespace) problems.push('containerdNamespace must not be empty');
+  if (!cfg.criEndpoint) problems.push('criEndpoint must not be empty');
+  if (typeof cfg.kubeletUnit !== 'string' || (cfg.kubeletUnit !== '' && !/^[A-Za-z0-9:_.@\\-]+$/.test(cfg.kubeletUnit))) problems.push(`kubeletUnit ${JSON.stringify(cfg.kubeletUnit)} is not a unit name`);
+  const num = (name: string, v: unknown, min: number, max: number, int = true) => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (int && !Number.isInteger(v))) problems.push(`${name} must be a${int ? 'n integer' : ' number'} in [${min}, ${max}] (got ${JSON.stringify(v)})`);
+  };
+  num('graceSeconds', cfg.graceSeconds, 0, 3600, false);
+  num('criTimeoutMs', cfg.criTimeoutMs, 100, 3_600_000);
+  num('parallelism', cfg.parallelism, 1, 256);
+  num('retries', cfg.retries, 0, 20);
+  if (!Array.isArray(cfg.expectFreePorts) || cfg.expectFreePorts.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) problems.push('expectFreePorts must be ports in 1..65535');
+  if (problems.length) throw ksError('KS_CONFIG_INVALID', `invalid sweep config: ${problems.join('; ')}`, { problems });
+  return Object.freeze({
+    ...cfg,
+    containerdDirs: Object.freeze([...cfg.containerdDirs]),
+    netnsDirs: Object.freeze([...cfg.netnsDirs]),
+    expectFreePorts: Object.freeze([...cfg.expectFreePorts]),
+  });
+}

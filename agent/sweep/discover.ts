@@ -1,0 +1,188 @@
+// Looking at the node: pods through CRI, shims and their process trees in /proc, CNI netns
+// files and who holds them, and mounts left by containers. Read-only; the plan is built from
+// what this returns.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CriClient } from '../cri/client';
+import type { ContainerdRef } from '../host/kill';
+import { commandOf } from '../host/kill';
+import type { MountEntry } from '../host/mountinfo';
+import { childrenIndex, descendantsDeepestFirst, fileInode, netnsInodeOf, ProcessInfo } from '../host/proc';
+import { isShimOf, parseShimCmdline } from '../host/shim';
+import { mapLimit } from './pool';
+import { podKindOf } from './pod-kind';
+import type { ContainerInfo, NetnsInfo, ProcessRef, SandboxInfo, ShimInfo } from './types';
+
+export interface ProcRefWithStart extends ProcessRef {
+  startTime: number;
+}
+
+export interface ShimProc extends ShimInfo {
+  startTime: number;
+  command: string;
+  /** Descendants deepest first (container processes before pause), with start times. */
+  tree: ProcRefWithStart[];
+}
+
+/** Shims of `owner` (address + namespace), each with its process tree. */
+export function findShims(procs: readonly ProcessInfo[], owner: ContainerdRef): ShimProc[] {
+  const children = childrenIndex(procs);
+  const byPid = new Map(procs.map((p) => [p.pid, p]));
+  const out: ShimProc[] = [];
+  for (const p of procs) {
+    if (p.state === 'Z') continue;
+    const shim = parseShimCmdline(p.argv);
+    if (!shim || !isShimOf(shim, owner.address, owner.namespace)) continue;
+    const tree: ProcRefWithStart[] = [];
+    for (const pid of descendantsDeepestFirst(p.pid, children)) {
+      const d = byPid.get(pid);
+      if (!d || d.state === 'Z') continue;
+      tree.push({ pid, startTime: d.startTime, command: commandOf(d), ours: true });
+    }
+    out.push({
+      pid: p.pid,
+      startTime: p.startTime,
+      id: shim.id,
+      namespace: shim.namespace,
+      address: shim.address,
+      binary: shim.binary,
+      command: commandOf(p),
+      children: tree.map(({ pid, command, ours }) => ({ pid, command, ours })),
+      tree,
+    });
+  }
+  return out.sort((a, b) => a.pid - b.pid);
+}
+
+/** pid -> the shim of ours it is or descends from (for "is this holder ours?"). */
+export function ownershipIndex(shims: readonly ShimProc[]): Map<number, ShimProc> {
+  const m = new Map<number, ShimProc>();
+  for (const s of shims) {
+    m.set(s.pid, s);
+    for (const c of s.tree) m.set(c.pid, s);
+  }
+  return m;
+}
+
+export interface NetnsEntry extends NetnsInfo {
+  dir: string;
+  holders: (ProcRefWithStart & { shimId?: string })[];
+}
+
+/** CNI-created netns files (`cni-*`) in each dir, and the processes living in each. */
+export function findNetns(dirs: readonly string[], procs: readonly ProcessInfo[], owned: Map<number, ShimProc>, procRoot: string): NetnsEntry[] {
+  const entries: NetnsEntry[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names.filter((n) => n.startsWith('cni-')).sort()) {
+      const p = path.join(dir, name);
+      entries.push({ dir, path: p, name, inode: fileInode(p) ?? 0, holders: [] });
+    }
+  }
+  if (entries.length === 0) return entries;
+  const byInode = new Map<number, NetnsEntry[]>();
+  for (const e of entries) if (e.inode) byInode.set(e.inode, [...(byInode.get(e.inode) ?? []), e]);
+  for (const p of procs) {
+    if (p.state === 'Z') continue;
+    const ino = netnsInodeOf(p.pid, procRoot);
+    if (ino === undefined) continue;
+    for (const e of byInode.get(ino) ?? []) {
+      const shim = owned.get(p.pid);
+      e.holders.push({ pid: p.pid, startTime: p.startTime, command: commandOf(p), ours: shim !== undefined, shimId: shim?.id });
+    }
+  }
+  return entries;
+}
+
+export interface ContainerMount {
+  mountPoint: string;
+  /** The container (or sandbox) id the mount belongs to. */
+  id: string;
+  /** The sandbox it belongs to (from the task's OCI annotations; the id itself for a sandbox). */
+  sandboxId: string;
+  kind: 'rootfs' | 'shm';
+}
+
+const CRI_SANDBOX_ID = 'io.kubernetes.cri.sandbox-id';
+
+function sandboxOfTask(taskDir: string, id: string): string {
+  try {
+    const spec = JSON.parse(readFileSync(path.join(taskDir, 'config.json'), 'utf8')) as { annotations?: Record<string, string> };
+    return spec.annotations?.[CRI_SANDBOX_ID] ?? id;
+  } catch {
+    return id;
+  }
+}
+
+/**
+ * Container rootfs mounts (`<dir>/io.containerd.runtime.v2.task/<ns>/<id>/rootfs`) and pod shm
+ * mounts (`<dir>/io.containerd.grpc.v1.cri/sandboxes/<id>/shm`) under containerd's dirs.
+ */
+export function findContainerMounts(mounts: readonly MountEntry[], containerdDirs: readonly string[], namespace: string): ContainerMount[] {
+  const out: ContainerMount[] = [];
+  const seen = new Set<string>();
+  for (const dir of containerdDirs.map((d) => path.resolve(d))) {
+    const taskRoot = path.join(dir, 'io.containerd.runtime.v2.task', namespace) + '/';
+    const sbRoot = path.join(dir, 'io.containerd.grpc.v1.cri', 'sandboxes') + '/';
+    for (const m of mounts) {
+      if (seen.has(m.mountPoint)) continue;
+      if (m.mountPoint.startsWith(taskRoot)) {
+        const rest = m.mountPoint.slice(taskRoot.length).split('/');
+        if (rest.length === 2 && rest[1] === 'rootfs' && rest[0]) {
+          seen.add(m.mountPoint);
+          out.push({ mountPoint: m.mountPoint, id: rest[0], sandboxId: sandboxOfTask(taskRoot + rest[0], rest[0]), kind: 'rootfs' });
+        }
+      } else if (m.mountPoint.startsWith(sbRoot)) {
+        const rest = m.mountPoint.slice(sbRoot.length).split('/');
+        if (rest.length === 2 && rest[1] === 'shm' && rest[0]) {
+          seen.add(m.mountPoint);
+          out.push({ mountPoint: m.mountPoint, id: rest[0], sandboxId: rest[0], kind: 'shm' });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Sandboxes (with kind and host-network) and containers (orphans flagged) from the CRI. */
+export async function listPods(
+  cri: CriClient,
+  timeoutMs: number,
+  parallelism: number,
+): Promise<{ sandboxes: SandboxInfo[]; containers: ContainerInfo[] }> {
+  const sbs = await cri.listPodSandbox(undefined, { timeoutMs });
+  const cts = await cri.listContainers(undefined, { timeoutMs });
+  const sandboxes = await mapLimit(sbs, Math.max(parallelism, 8), async (s): Promise<SandboxInfo> => {
+    const st = await cri.podSandboxStatus(s.id, false, { timeoutMs }).catch(() => undefined);
+    const network = st?.status?.linux?.namespaces?.options?.network;
+    return {
+      id: s.id,
+      name: s.metadata?.name ?? '',
+      namespace: s.metadata?.namespace ?? '',
+      uid: s.metadata?.uid ?? '',
+      kind: podKindOf(s.labels, s.annotations),
+      hostNetwork: network === 'NODE',
+      state: s.state,
+      createdAt: s.createdAt,
+    };
+  });
+  const byId = new Map(sandboxes.map((s) => [s.id, s]));
+  const containers = cts.map((c): ContainerInfo => {
+    const sb = byId.get(c.podSandboxId);
+    return {
+      id: c.id,
+      name: c.metadata?.name ?? '',
+      sandboxId: c.podSandboxId,
+      state: c.state,
+      podName: sb?.name ?? c.labels['io.kubernetes.pod.name'] ?? '',
+      podNamespace: sb?.namespace ?? c.labels['io.kubernetes.pod.namespace'] ?? '',
+      orphan: sb === undefined,
+    };
+  });
+  return { sandboxes, containers };
+}

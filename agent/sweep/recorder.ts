@@ -1,0 +1,98 @@
+// Per-step bookkeeping shared by the step runners: each action's outcome goes into the step
+// result and out as a progress event, and every destructive action gets one log line.
+import type { Logger } from 'pino';
+import type { ActionResult, Outcome, PlannedStep, ProgressEvent, StepName, StepResult, SweepConfig } from './types';
+import type { SweepDeps } from './index';
+import type { NodeSnapshot } from './plan';
+
+export interface RunContext {
+  config: SweepConfig;
+  deps: SweepDeps;
+  log: Logger;
+  runId: string;
+  node: string;
+  graceSeconds: number;
+  scope: import('./types').PodScope;
+  snapshot: NodeSnapshot;
+  signal?: AbortSignal;
+  emit: (e: ProgressEvent) => void;
+  /** Sandboxes the CRI removed in this run (their shims exit on their own). */
+  removedSandboxes: Set<string>;
+  /** Set by backup-manifests. */
+  backupId?: string;
+  /** All steps this run executes (verify looks only at what the run was meant to clean). */
+  steps: ReadonlySet<StepName>;
+}
+
+export class StepRecorder {
+  readonly items: ActionResult[] = [];
+  private readonly started = Date.now();
+  reason: string | undefined;
+
+  constructor(
+    readonly step: PlannedStep,
+    private readonly ctx: RunContext,
+  ) {
+    ctx.emit({ type: 'step-started', step: step.name, planned: step.actions.length });
+  }
+
+  get aborted(): boolean {
+    return this.ctx.signal?.aborted === true;
+  }
+
+  record(action: string, target: string, outcome: Outcome, durationMs: number, message?: string): void {
+    this.items.push({ action, target, outcome, durationMs, ...(message ? { message } : {}) });
+    const step = this.step.name;
+    if (outcome === 'failed') {
+      this.ctx.emit({ type: 'item-failed', step, action, target, message: message ?? 'failed' });
+      this.ctx.log.warn({ step, action, target, outcome, message, runId: this.ctx.runId }, `${action} ${target} failed`);
+    } else {
+      this.ctx.emit({ type: 'item-done', step, action, target, outcome, ...(message ? { message } : {}) });
+      if (outcome === 'done') this.ctx.log.info({ step, action, target, outcome, message, durationMs, runId: this.ctx.runId }, `${action} ${target}`);
+    }
+  }
+
+  /** Time `fn` and record its outcome; an exception becomes a 'failed' item, never a throw. */
+  async act(action: string, target: string, fn: () => Promise<{ outcome: Outcome; message?: string }>): Promise<Outcome> {
+    if (this.aborted) {
+      this.record(action, target, 'skipped', 0, 'run aborted before this action');
+      return 'skipped';
+    }
+    const t0 = Date.now();
+    try {
+      const r = await fn();
+      this.record(action, target, r.outcome, Date.now() - t0, r.message);
+      return r.outcome;
+    } catch (err) {
+      this.record(action, target, 'failed', Date.now() - t0, (err as Error).message);
+      return 'failed';
+    }
+  }
+
+  finish(forceStatus?: StepResult['status']): StepResult {
+    const count = (o: Outcome) => this.items.filter((i) => i.outcome === o).length;
+    const done = count('done') + count('gone');
+    const failed = count('failed');
+    const skipped = count('skipped');
+    let status: StepResult['status'];
+    if (forceStatus) status = forceStatus;
+    else if (this.items.length === 0) status = 'skipped';
+    else if (failed > 0) status = done > 0 ? 'partial' : 'failed';
+    else status = skipped > 0 ? 'partial' : 'ok';
+    if (!this.reason && this.step.note) this.reason = this.step.note;
+    if (this.items.length === 0 && !this.reason) this.reason = 'nothing to do';
+    const result: StepResult = {
+      name: this.step.name,
+      status,
+      ...(this.reason ? { reason: this.reason } : {}),
+      found: this.step.actions.length,
+      done,
+      skipped,
+      failed,
+      items: this.items,
+      durationMs: Date.now() - this.started,
+    };
+    this.ctx.emit({ type: 'step-finished', step: this.step.name, status, durationMs: result.durationMs });
+    return result;
+  }
+}

@@ -1,0 +1,83 @@
+// Step 5: CNI netns files (`cni-*`). A netns still lived in by a process that is not proven to
+// belong to this containerd is left alone and reported with the pid and command; otherwise
+// its remaining (proven) holders are ended, and the file is lazily unmounted and unlinked.
+import { existsSync, lstatSync } from 'node:fs';
+import { OwnedProcess, proveOurs, terminateAll } from '../../host/kill';
+import { lazyUnmount } from '../../host/mountinfo';
+import { removeInside } from '../../host/paths';
+import { listProcesses } from '../../host/proc';
+import { findNetns, findShims, ownershipIndex } from '../discover';
+import type { RunContext, StepRecorder } from '../recorder';
+
+function exists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return existsSync(p);
+  }
+}
+
+export async function runRemoveNetns(rec: StepRecorder, ctx: RunContext): Promise<void> {
+  const { config } = ctx;
+  const procRoot = config.procRoot;
+  const owner = { address: config.containerdAddress, namespace: config.containerdNamespace };
+  const actions = rec.step.actions.filter((a) => a.action === 'remove-netns');
+  if (actions.length === 0) return;
+  // Look again: the pod and shim steps have ended most holders since the plan was made.
+  const procs = listProcesses(procRoot);
+  const byPid = new Map(procs.map((p) => [p.pid, p]));
+  const now = new Map(findNetns(config.netnsDirs, procs, ownershipIndex(findShims(procs, owner)), procRoot).map((n) => [n.path, n]));
+
+  const toKill: OwnedProcess[] = [];
+  const ready: typeof actions = [];
+  for (const a of actions) {
+    if (rec.aborted) {
+      rec.record(a.action, a.target, 'skipped', 0, 'run aborted before this action');
+      continue;
+    }
+    if (!exists(a.target)) {
+      rec.record(a.action, a.target, 'gone', 0);
+      continue;
+    }
+    const holders = now.get(a.target)?.holders ?? [];
+    const foreign = holders.filter((h) => !h.ours);
+    if (foreign.length) {
+      rec.record(
+        a.action,
+        a.target,
+        'skipped',
+        0,
+        `left in place: held by ${foreign.map((h) => `pid ${h.pid} (${h.command})`).join(', ')}, not a process of containerd ${owner.address}`,
+      );
+      continue;
+    }
+    if (holders.length && ctx.scope !== 'all') {
+      rec.record(a.action, a.target, 'skipped', 0, `left in place: a running pod lives in it (pids ${holders.map((h) => h.pid).join(', ')}) and the scope is not all`);
+      continue;
+    }
+    try {
+      for (const h of holders) {
+        const p = proveOurs(h.pid, owner, procRoot, (q) => byPid.get(q));
+        if (p.startTime === h.startTime) toKill.push(p);
+      }
+      ready.push(a);
+    } catch (err) {
+      rec.record(a.action, a.target, 'failed', 0, (err as Error).message);
+    }
+  }
+  if (toKill.length) {
+    await terminateAll(toKill, {
+      graceMs: ctx.graceSeconds * 1000,
+      procRoot,
+      onSignal: (p, sig) => ctx.log.info({ step: 'remove-netns', pid: p.pid, command: p.command, signal: sig, runId: ctx.runId }, `${sig} pid ${p.pid}`),
+    });
+  }
+  for (const a of ready) {
+    await rec.act(a.action, a.target, async () => {
+      const u = await lazyUnmount(a.target, config.netnsDirs, procRoot);
+      const r = removeInside(a.target, config.netnsDirs, 'netns file');
+      return { outcome: u === 'gone' && r === 'gone' ? 'gone' : 'done', message: u === 'done' ? 'unmounted and removed' : 'removed (was not mounted)' };
+    });
+  }
+}

@@ -1,0 +1,84 @@
+// Step 6, and the standalone Verify: is the node clean? Each remaining item comes with why.
+import type { CriClient } from '../cri/client';
+import { listProcesses } from '../host/proc';
+import type { Listener, PortCheck } from '../ports/types';
+import { listManifests } from './backup';
+import { findNetns, findShims, listPods, ownershipIndex } from './discover';
+import { inScope } from './pod-kind';
+import type { PodScope, Residue, SweepConfig, Verification } from './types';
+
+export interface VerifyInput {
+  config: SweepConfig;
+  cri: CriClient;
+  checkPorts: (ports: readonly number[]) => Promise<PortCheck>;
+  ports: readonly number[];
+  scope: PodScope;
+  /** Sandbox ids in scope when scope is restricted (kinds of vanished pods are unknown). */
+  checks: { pods: boolean; shims: boolean; netns: boolean; manifests: boolean };
+}
+
+export function describeListener(l: Listener): string {
+  const who = l.owners.length
+    ? l.owners
+        .map((o) => {
+          let s = `pid ${o.pid} (${o.command})`;
+          if (o.containerName || o.containerId) s += ` container ${o.containerName ?? o.containerId?.slice(0, 12)}`;
+          if (o.pod) s += ` of ${o.pod.kind} pod ${o.pod.namespace}/${o.pod.name}`;
+          if (o.residue) s += ` [residue${o.residueReason ? `: ${o.residueReason}` : ''}]`;
+          return s;
+        })
+        .join('; ')
+    : 'owner unknown';
+  return `${l.protocol}${l.family === 6 ? '6' : ''} ${l.address}:${l.port} held by ${who}`;
+}
+
+export async function verifyNode(v: VerifyInput): Promise<Verification> {
+  const residue: Residue[] = [];
+  const { config } = v;
+  const checkedPorts = [...new Set(v.ports)].sort((a, b) => a - b);
+  if (checkedPorts.length) {
+    try {
+      const pc = await v.checkPorts(checkedPorts);
+      for (const p of pc.ports.filter((p) => p.held)) {
+        residue.push({ kind: 'port', target: String(p.port), why: p.listeners.map(describeListener).join('; ') || 'held', listeners: p.listeners });
+      }
+    } catch (err) {
+      residue.push({ kind: 'port', target: checkedPorts.join(','), why: `ports could not be checked: ${(err as Error).message}` });
+    }
+  }
+  let sandboxIds: Set<string> | undefined;
+  if (v.checks.pods) {
+    try {
+      const { sandboxes, containers } = await listPods(v.cri, config.criTimeoutMs, config.parallelism);
+      const picked = sandboxes.filter((s) => inScope(s.kind, v.scope));
+      sandboxIds = new Set(picked.map((s) => s.id));
+      for (const s of picked) residue.push({ kind: 'sandbox', target: s.id, why: `${s.kind} pod ${s.namespace}/${s.name} still known to the CRI (${s.state})` });
+      for (const c of containers.filter((c) => sandboxIds!.has(c.sandboxId) || (v.scope === 'all' && c.orphan))) {
+        residue.push({ kind: 'container', target: c.id, why: `container ${c.name} of ${c.podNamespace}/${c.podName} still known to the CRI (${c.state})${c.orphan ? ', its sandbox is gone' : ''}` });
+      }
+    } catch (err) {
+      residue.push({ kind: 'sandbox', target: config.criEndpoint, why: `the CRI is unreachable, remaining sandboxes and containers could not be listed: ${(err as Error).message}` });
+    }
+  }
+  const procs = v.checks.shims || v.checks.netns ? listProcesses(config.procRoot) : [];
+  const shims = findShims(procs, { address: config.containerdAddress, namespace: config.containerdNamespace });
+  if (v.checks.shims) {
+    for (const s of shims) {
+      if (v.scope !== 'all' && sandboxIds && !sandboxIds.has(s.id)) continue;
+      if (v.scope !== 'all' && !sandboxIds) continue;
+      residue.push({ kind: 'shim', target: String(s.pid), why: `shim ${s.id} of ${s.address} (${s.binary}) still running with ${s.tree.length} descendant(s)` });
+    }
+  }
+  if (v.checks.netns) {
+    for (const n of findNetns(config.netnsDirs, procs, ownershipIndex(shims), config.procRoot)) {
+      const held = n.holders.length ? `held by ${n.holders.map((h) => `pid ${h.pid} (${h.command})${h.ours ? '' : ' [not a process of this containerd]'}`).join(', ')}` : 'no process lives in it';
+      residue.push({ kind: 'netns', target: n.path, why: `CNI netns still present: ${held}` });
+    }
+  }
+  if (v.checks.manifests) {
+    for (const m of listManifests(config.manifestsDir)) {
+      residue.push({ kind: 'manifest', target: `${config.manifestsDir}/${m.name}`, why: 'static manifest still in the manifests dir (the kubelet would start it again)' });
+    }
+  }
+  return { verdict: residue.length ? 'residue' : 'clean', residue, checkedPorts };
+}
