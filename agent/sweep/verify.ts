@@ -47,11 +47,14 @@ export async function verifyNode(v: VerifyInput): Promise<Verification> {
     }
   }
   let sandboxIds: Set<string> | undefined;
+  /** Pods the CRI still runs that the scope excludes: their shims and netns are not residue. */
+  const outOfScope = new Set<string>();
   if (v.checks.pods) {
     try {
       const { sandboxes, containers } = await listPods(v.cri, config.criTimeoutMs, config.parallelism);
       const picked = sandboxes.filter((s) => inScope(s.kind, v.scope));
       sandboxIds = new Set(picked.map((s) => s.id));
+      for (const s of sandboxes) if (!sandboxIds.has(s.id)) outOfScope.add(s.id);
       for (const s of picked) residue.push({ kind: 'sandbox', target: s.id, why: `${s.kind} pod ${s.namespace}/${s.name} still known to the CRI (${s.state})` });
       for (const c of containers.filter((c) => sandboxIds!.has(c.sandboxId) || (v.scope === 'all' && c.orphan))) {
         residue.push({ kind: 'container', target: c.id, why: `container ${c.name} of ${c.podNamespace}/${c.podName} still known to the CRI (${c.state})${c.orphan ? ', its sandbox is gone' : ''}` });
@@ -64,13 +67,14 @@ export async function verifyNode(v: VerifyInput): Promise<Verification> {
   const shims = findShims(procs, { address: config.containerdAddress, namespace: config.containerdNamespace });
   if (v.checks.shims) {
     for (const s of shims) {
-      if (v.scope !== 'all' && sandboxIds && !sandboxIds.has(s.id)) continue;
-      if (v.scope !== 'all' && !sandboxIds) continue;
+      // Scoped: shims of pods the scope excludes are expected; without the CRI their kind is unknown.
+      if (v.scope !== 'all' && (!sandboxIds || outOfScope.has(s.id))) continue;
       residue.push({ kind: 'shim', target: String(s.pid), why: `shim ${s.id} of ${s.address} (${s.binary}) still running with ${s.tree.length} descendant(s)` });
     }
   }
   if (v.checks.netns) {
     for (const n of findNetns(config.netnsDirs, procs, ownershipIndex(shims), config.procRoot)) {
+      if (v.scope !== 'all' && n.holders.length > 0 && n.holders.every((h) => h.ours && h.shimId !== undefined && outOfScope.has(h.shimId))) continue;
       const held = n.holders.length ? `held by ${n.holders.map((h) => `pid ${h.pid} (${h.command})${h.ours ? '' : ' [not a process of this containerd]'}`).join(', ')}` : 'no process lives in it';
       residue.push({ kind: 'netns', target: n.path, why: `CNI netns still present: ${held}` });
     }
