@@ -1,15 +1,14 @@
 // The port report: listeners from /proc/<member>/net/* per netns, owners from one /proc/*/fd
 // scan, pods from one CRI snapshot. Nothing is cached across calls: every report is fresh.
-import { readFileSync } from 'node:fs';
 import type { CriClient } from '../cri/client';
-import { unixSocketPath } from '../grpc-load';
-import { ksError } from '../errors';
+import type { ErrorCode } from '../errors';
 import { DEFAULT_PROC_ROOT } from '../host/proc';
 import { normalizeAddress } from '../host/shim';
 import { loadCriIndex } from './cri-index';
 import { allNetnsTargets, hostTarget, type NetnsTarget } from './netns';
 import { OwnerResolver } from './owners';
 import { parseProcNet, type Family, type Protocol, type ProcNetEntry } from './proc-net';
+import { readTable } from './read-table';
 import { scanSocketOwners } from './socket-owners';
 import { KUBESPRAY_NODE_PORTS, type Listener, type NetnsRef, type PortCheck, type PortReport } from './types';
 
@@ -45,7 +44,7 @@ function readNetns(target: NetnsTarget, procRoot: string): { listeners: ProcNetE
     let gone = false;
     for (const [, , file] of TABLES) {
       try {
-        texts.push(readFileSync(`${procRoot}/${pid}/net/${file}`, 'utf8'));
+        texts.push(readTable(`${procRoot}/${pid}/net/${file}`, { stopAfterListeners: file.startsWith('tcp') }));
       } catch (err) {
         // tcp6/udp6 are absent when IPv6 is disabled; the pid vanishing means: try the next member.
         if ((err as NodeJS.ErrnoException).code === 'ENOENT' && file.endsWith('6') && texts.length > 0) {
@@ -74,8 +73,18 @@ function readNetns(target: NetnsTarget, procRoot: string): { listeners: ProcNetE
 
 function containerdAddressOf(deps: PortsDeps): string | undefined {
   if (deps.containerdAddress) return normalizeAddress(deps.containerdAddress);
-  const fromCri = deps.cri ? unixSocketPath(deps.cri.endpoint) : undefined;
-  return fromCri ? normalizeAddress(fromCri) : undefined;
+  const endpoint = deps.cri?.endpoint;
+  if (!endpoint || !(endpoint.startsWith('unix:') || endpoint.startsWith('/'))) return undefined;
+  return normalizeAddress(endpoint);
+}
+
+/**
+ * The error registry pulls in @grpc/grpc-js (≈ 45 ms to load); the report only needs it to
+ * fail, so a one-shot CLI process does not pay for it on the way to a successful report.
+ */
+function fail(code: ErrorCode, message: string, details: Record<string, unknown>): Error {
+  const { ksError } = require('../errors') as typeof import('../errors');
+  return ksError(code, message, details);
 }
 
 async function collect(opts: ListPortsOptions & { ports?: ReadonlySet<number> }, deps: PortsDeps): Promise<PortReport> {
@@ -88,7 +97,7 @@ async function collect(opts: ListPortsOptions & { ports?: ReadonlySet<number> },
     targets = allNetnsTargets(deps.netnsDirs ?? [], procRoot);
   } else {
     const host = hostTarget(procRoot);
-    if (!host) throw ksError('KS_INTERNAL', `cannot find the host network namespace under ${procRoot} (/proc/1/ns/net unreadable)`, { procRoot });
+    if (!host) throw fail('KS_INTERNAL', `cannot find the host network namespace under ${procRoot} (/proc/1/ns/net unreadable)`, { procRoot });
     targets = [host];
   }
   const raw: RawListener[] = [];
@@ -127,15 +136,17 @@ async function collect(opts: ListPortsOptions & { ports?: ReadonlySet<number> },
     (a, b) =>
       Number(b.netns.host) - Number(a.netns.host) ||
       a.netns.inode - b.netns.inode ||
-      a.protocol.localeCompare(b.protocol) ||
+      cmp(a.protocol, b.protocol) ||
       a.port - b.port ||
       a.family - b.family ||
-      a.address.localeCompare(b.address),
+      cmp(a.address, b.address),
   );
   const report: PortReport = { listeners, malformedLines: malformed, netnsScanned: scanned, generatedAt: new Date().toISOString() };
   if (!cri.ok) report.criError = cri.error;
   return report;
 }
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Every listener (TCP LISTEN, bound unconnected UDP) in the host netns, or in every netns. */
 export function listPorts(opts: ListPortsOptions, deps: PortsDeps): Promise<PortReport> {
@@ -144,7 +155,7 @@ export function listPorts(opts: ListPortsOptions, deps: PortsDeps): Promise<Port
 
 export function validatePorts(ports: readonly number[]): number[] {
   const bad = ports.filter((p) => !Number.isInteger(p) || p < 1 || p > 65535);
-  if (bad.length) throw ksError('KS_INVALID_ARGUMENT', `ports must be integers 1–65535; got ${bad.join(', ')}`, { bad });
+  if (bad.length) throw fail('KS_INVALID_ARGUMENT', `ports must be integers 1–65535; got ${bad.join(', ')}`, { bad });
   return [...new Set(ports)].sort((a, b) => a - b);
 }
 

@@ -1,0 +1,124 @@
+// Benchmark of the port report against its anchors, on a loaded machine: a helper process holds
+// 2,000 listening TCP sockets and 5,000 established loopback connections (10,000 established
+// sockets, both ends in the helper). Each round times, as wall clock of a fresh process:
+//   kubesweep  listPorts() with owners (fd scan, cgroup, shim) — `node -e …`
+//   ss         `ss -ltnup` (listeners with owning processes)
+//   si         systeminformation.networkConnections() — `node -e …`
+// plus listPorts() inside this (warm) process. Prints medians and ratios.
+// Build: npx tsc -p . ; run: node dist/scripts/bench/ports.js [rounds]
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { listPorts } from '../../agent/ports';
+
+const LISTENERS = 2_000;
+const CONNECTIONS = 5_000;
+
+// The helper raises its soft fd limit through the shell (the hard limit here is 20,000).
+const HELPER = `
+const net = require('net');
+const servers = [];
+const socks = [];
+(async () => {
+  for (let i = 0; i < ${LISTENERS}; i++) {
+    const s = net.createServer((c) => socks.push(c));
+    await new Promise((r, j) => { s.once('error', j); s.listen(0, '127.0.0.1', r); });
+    servers.push(s);
+  }
+  const port = servers[0].address().port;
+  for (let i = 0; i < ${CONNECTIONS}; i += 250) {
+    await Promise.all(Array.from({ length: Math.min(250, ${CONNECTIONS} - i) }, () => new Promise((r, j) => {
+      const c = net.connect(port, '127.0.0.1', () => r());
+      c.once('error', j);
+      socks.push(c);
+    })));
+  }
+  while (socks.length < ${CONNECTIONS * 2}) await new Promise((r) => setTimeout(r, 20));
+  process.stdout.write('ready ' + servers.length + ' ' + socks.length + '\\n');
+})().catch((e) => { process.stderr.write(String(e.stack || e) + '\\n'); process.exit(1); });
+`;
+
+function startHelper(): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', 'ulimit -n 20000 && exec node -e "$KS_BENCH_HELPER"'], {
+      env: { ...process.env, KS_BENCH_HELPER: HELPER },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) {
+        if (out.startsWith('ready')) resolve(child);
+        else reject(new Error(`helper said: ${out}`));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`helper exited early (${code})`)));
+  });
+}
+
+function timeCommand(cmd: string, args: string[]): { ms: number; stdout: string } {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return { ms, stdout: r.stdout };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function main(): Promise<void> {
+  const rounds = Number(process.argv[2] ?? 7);
+  const portsModule = path.join(__dirname, '../../agent/ports/index.js');
+  const siModule = require.resolve('systeminformation');
+  const ours = [
+    '-e',
+    `require(${JSON.stringify(portsModule)}).listPorts({}, {}).then((r) => { let o = 0; for (const l of r.listeners) o += l.owners.length; process.stdout.write(r.listeners.length + ' ' + o + '\\n'); })`,
+  ];
+  const si = ['-e', `require(${JSON.stringify(siModule)}).networkConnections().then((c) => process.stdout.write(c.length + '\\n'))`];
+
+  const helper = await startHelper();
+  const pid = helper.pid!;
+  try {
+    console.log(`helper pid ${pid}: ${LISTENERS} TCP listeners on 127.0.0.1, ${CONNECTIONS} established loopback connections (${CONNECTIONS * 2} sockets)`);
+    // Sanity, once: all three see the load, and our owners are the helper.
+    const report = await listPorts({}, {});
+    const mine = report.listeners.filter((l) => l.owners.some((o) => o.pid === pid));
+    console.log(`kubesweep report: ${report.listeners.length} listeners, ${mine.length} owned by the helper; ss -ltnup lines: ${timeCommand('ss', ['-ltnupH']).stdout.trim().split('\n').length}; si connections: ${timeCommand('node', si).stdout.trim()}`);
+    if (mine.length < LISTENERS) throw new Error(`expected ≥ ${LISTENERS} listeners owned by ${pid}, got ${mine.length}`);
+
+    const t = { ours: [] as number[], ss: [] as number[], si: [] as number[], warm: [] as number[] };
+    for (let i = 0; i < rounds; i++) {
+      t.ours.push(timeCommand('node', ours).ms);
+      t.ss.push(timeCommand('ss', ['-ltnup']).ms);
+      t.si.push(timeCommand('node', si).ms);
+      const t0 = process.hrtime.bigint();
+      await listPorts({}, {});
+      t.warm.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    const node0 = median(Array.from({ length: rounds }, () => timeCommand('node', ['-e', '0']).ms));
+    const m = { ours: median(t.ours), ss: median(t.ss), si: median(t.si), warm: median(t.warm) };
+    const f = (x: number) => `${x.toFixed(0)} ms`;
+    console.log(`rounds: ${rounds} (medians, wall clock)`);
+    console.log(`  kubesweep listPorts, fresh node process : ${f(m.ours)}`);
+    console.log(`  kubesweep listPorts, warm (in process)  : ${f(m.warm)}`);
+    console.log(`  ss -ltnup                               : ${f(m.ss)}`);
+    console.log(`  systeminformation.networkConnections()  : ${f(m.si)} (fresh node process)`);
+    console.log(`  node -e 0 (startup alone)               : ${f(node0)}`);
+    console.log(`ratios: kubesweep(fresh)/ss = ${(m.ours / m.ss).toFixed(2)}x, kubesweep(warm)/ss = ${(m.warm / m.ss).toFixed(2)}x, si/ss = ${(m.si / m.ss).toFixed(2)}x, kubesweep(fresh)/si = ${(m.ours / m.si).toFixed(2)}x`);
+  } finally {
+    // Only the helper we started, by its pid (bash exec'd into node, so it is the same pid).
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
