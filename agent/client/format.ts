@@ -6,8 +6,8 @@ import { bytes, keyValues, seconds, shortId, Style, table, truncate } from './st
 import type { AgentInfo, CommandResult, NodeFailure, NodeOutcome } from './types';
 import { exitCodeOf } from './verdict';
 
-/** "pid 812 (busybox httpd -f -p 127.0.0.1:6443), container nginx-proxy, pod kube-system/nginx-proxy-node1 [static, host network]" */
-export function describeOwner(o: PortOwner): string {
+/** The facts about one port owner: process, container, pod, and why it is residue. */
+export function ownerParts(o: PortOwner): string[] {
   const parts = [`pid ${o.pid} (${truncate(o.command || '?', 60)})`];
   if (o.containerName || o.containerId) parts.push(`container ${o.containerName || shortId(o.containerId!)}`);
   if (o.pod) {
@@ -16,16 +16,31 @@ export function describeOwner(o: PortOwner): string {
   } else if (o.podUid) {
     parts.push(`pod uid ${o.podUid}`);
   }
-  let s = parts.join(', ');
-  if (o.residue) s += ` — left over${o.residueReason ? `: ${o.residueReason}` : ''}`;
-  return s;
+  if (o.residue) parts.push(`left over${o.residueReason ? `: ${o.residueReason}` : ''}`);
+  return parts;
+}
+
+/** "pid 812 (busybox httpd -f -p 127.0.0.1:6443), container nginx-proxy, pod kube-system/nginx-proxy-node1 [static, host network]" */
+export function describeOwner(o: PortOwner): string {
+  const parts = ownerParts(o);
+  if (!o.residue) return parts.join(', ');
+  return `${parts.slice(0, -1).join(', ')} — ${parts[parts.length - 1]}`;
+}
+
+function listenerWhere(l: Listener): string {
+  const where = `${l.protocol}${l.family === 6 ? '6' : ''} ${l.family === 6 ? `[${l.address}]` : l.address}:${l.port}`;
+  return l.netns.host ? where : `${where} in netns ${l.netns.name ?? l.netns.inode}`;
 }
 
 export function describeListener(l: Listener): string {
-  const where = `${l.protocol}${l.family === 6 ? '6' : ''} ${l.family === 6 ? `[${l.address}]` : l.address}:${l.port}`;
-  const netns = l.netns.host ? '' : ` in netns ${l.netns.name ?? l.netns.inode}`;
-  if (l.owners.length === 0) return `${where}${netns} held by no process found (a kernel socket, or its owner exited)`;
-  return `${where}${netns} held by ${l.owners.map(describeOwner).join('; ')}`;
+  if (l.owners.length === 0) return `${listenerWhere(l)} held by no process found (a kernel socket, or its owner exited)`;
+  return `${listenerWhere(l)} held by ${l.owners.map(describeOwner).join('; ')}`;
+}
+
+/** The same facts, one per line, for a table cell. */
+function listenerCell(l: Listener): string {
+  if (l.owners.length === 0) return `${listenerWhere(l)}\nno process found (a kernel socket, or its owner exited)`;
+  return [listenerWhere(l), ...l.owners.flatMap((o) => ownerParts(o).map((p) => `  ${p}`))].join('\n');
 }
 
 export function formatResetReport(r: ResetReport, s: Style, title = 'reset'): string {
@@ -93,7 +108,7 @@ export function formatPortReport(r: PortReport, s: Style): string {
 
 export function formatPortCheck(pc: PortCheck, s: Style): string {
   const { c, sym } = s;
-  const rows = pc.ports.map((p) => [p.port, p.held ? c.red('HELD') : c.green('free'), p.held ? p.listeners.map(describeListener).join('\n') : '']);
+  const rows = pc.ports.map((p) => [p.port, p.held ? c.red('HELD') : c.green('free'), p.held ? p.listeners.map(listenerCell).join('\n') : '']);
   const out = [table(s, ['port', 'state', 'held by'], rows)];
   const held = pc.ports.filter((p) => p.held).map((p) => p.port);
   out.push(held.length === 0 ? c.green(`${sym.ok} all ${pc.ports.length} ports free`) : c.red(`${sym.fail} ${held.length} of ${pc.ports.length} ports held: ${held.join(', ')}`));
