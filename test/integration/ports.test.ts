@@ -134,4 +134,33 @@ t.test('port report on the testbed: owners, pods, netns, residue', async (t) => 
     t.equal(c.ports[0]!.held, true);
     t.equal(c.ports[0]!.listeners[0]!.owners[0]!.residue, true, 'checkPorts says residue too');
   });
+
+  await t.test('a pod netns with no process left is still found, by its file, and said to be unread', async (t) => {
+    // Kill the pod's processes (children of its shim, which reports to this testbed's socket),
+    // by pid; the shim and the netns bind mount stay, as after a half-done cleanup.
+    const shim = tb.shimPids().find((s) => s.id === netnsPod.sandboxId);
+    t.ok(shim, 'the pod-netns sandbox shim');
+    const kids = readdirSync('/proc')
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number)
+      .filter((pid) => {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === shim!.pid;
+        } catch {
+          return false;
+        }
+      });
+    t.ok(kids.length >= 2, 'pause and httpd');
+    for (const pid of kids) process.kill(pid, 'SIGKILL');
+    const r = await waitFor('pod netns without members', async () => {
+      const rep = await listPorts({ allNetns: true }, deps);
+      const ns = rep.netnsScanned.find((n) => n.name === netnsFile);
+      return ns && ns.memberPid === undefined ? rep : undefined;
+    });
+    const ns = r.netnsScanned.find((n) => n.name === netnsFile)!;
+    t.match(ns.unread, /no process is in this netns/);
+    t.equal(ns.host, false);
+    t.same(onPort(r.listeners, podPort), [], 'its listener died with its process');
+  });
 });
