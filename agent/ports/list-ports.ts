@@ -24,6 +24,8 @@ export interface ListPortsOptions {
   allNetns?: boolean;
 }
 
+export const DEFAULT_CONTAINERD_NAMESPACE = 'k8s.io';
+
 const TABLES: readonly [Protocol, Family, string][] = [
   ['tcp', 4, 'tcp'],
   ['tcp', 6, 'tcp6'],
@@ -120,7 +122,13 @@ async function collect(opts: ListPortsOptions & { ports?: ReadonlySet<number> },
   const scan = scanSocketOwners(new Set(raw.map((r) => r.entry.inode)), procRoot);
   const cri = await criPromise;
   const hostInode = scanned.find((n) => n.host)?.inode ?? hostTarget(procRoot)?.ref.inode;
-  const resolver = new OwnerResolver({ procRoot, cri, hostNetnsInode: hostInode, containerdAddress: containerdAddressOf(deps) });
+  const resolver = new OwnerResolver({
+    procRoot,
+    cri,
+    hostNetnsInode: hostInode,
+    containerdAddress: containerdAddressOf(deps),
+    containerdNamespace: deps.containerdNamespace ?? DEFAULT_CONTAINERD_NAMESPACE,
+  });
   const listeners: Listener[] = await Promise.all(
     raw.map(async ({ entry, netns }) => ({
       protocol: entry.protocol,

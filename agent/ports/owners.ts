@@ -24,6 +24,11 @@ export interface OwnerContext {
   hostNetnsInode: number | undefined;
   /** Our containerd's socket (normalized); shims reporting elsewhere belong to another runtime. */
   containerdAddress?: string;
+  /**
+   * Our containerd namespace ('k8s.io'). Docker runs its containers in the same containerd
+   * under 'moby': same socket, not the CRI's, so they must not be judged against the CRI.
+   */
+  containerdNamespace: string;
 }
 
 /**
@@ -111,7 +116,8 @@ export class OwnerResolver {
     const containerId = ids.containerId;
     owner.containerId = containerId;
 
-    const ours = !shim || this.ctx.containerdAddress === undefined || shim.shim.address === this.ctx.containerdAddress;
+    const ours =
+      !shim || ((this.ctx.containerdAddress === undefined || shim.shim.address === this.ctx.containerdAddress) && shim.shim.namespace === this.ctx.containerdNamespace);
     const reasons: string[] = [];
 
     // A shim keeps its containers running after its containerd is gone; nothing will ever stop them.

@@ -49,7 +49,7 @@ const HOST_TABLES = { tcp: 'proc-net-tcp.txt', tcp6: 'proc-net-tcp6.txt', udp: '
 const POD_TABLES = { tcp: 'proc-net-tcp-pod-netns.txt', tcp6: 'proc-net-udp6.txt', udp: 'proc-net-udp.txt', udp6: 'proc-net-udp6.txt' };
 const host = readFileSync(path.join(FIX, 'cgroup-v1-host-process.txt'), 'utf8');
 
-function buildTree(t: Test, containerdSocket: string) {
+function buildTree(t: Test, containerdSocket: string, shimNamespace = 'k8s.io') {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ks-ports-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const proc = path.join(dir, 'proc');
@@ -57,7 +57,7 @@ function buildTree(t: Test, containerdSocket: string) {
   mkdirSync(path.join(bundles, SANDBOX), { recursive: true });
   mkdirSync(path.join(bundles, CONTAINER));
   copyFileSync(path.join(FIX, 'bundle-config-container.json'), path.join(bundles, CONTAINER, 'config.json'));
-  const shimArgv = ['/usr/bin/containerd-shim-runc-v2', '-namespace', 'k8s.io', '-id', SANDBOX, '-address', containerdSocket];
+  const shimArgv = ['/usr/bin/containerd-shim-runc-v2', '-namespace', shimNamespace, '-id', SANDBOX, '-address', containerdSocket];
   fakeProc(proc, { pid: 1, ppid: 0, argv: ['/sbin/init'], netns: HOST_NS, cgroup: host, tables: HOST_TABLES });
   fakeProc(proc, { pid: 100, ppid: 1, argv: shimArgv, netns: HOST_NS, cgroup: host, cwd: path.join(bundles, SANDBOX) });
   // The static pod's container (host network) holds 127.0.0.1:46443; a forked child shares it.
@@ -176,6 +176,17 @@ t.test('a shim of another containerd: not judged against our CRI', async (t) => 
   const o = r.listeners.find((x) => x.port === 46443)!.owners[0]!;
   t.equal(o.residue, false, 'its own containerd answers; our CRI not knowing it proves nothing');
   t.equal(o.shimAddress, sock);
+});
+
+t.test('a docker container (namespace moby) in the same containerd: not judged against the CRI', async (t) => {
+  const sock = await liveSocket(t);
+  const { proc } = buildTree(t, sock, 'moby');
+  const r = await listPorts({}, { procRoot: proc, cri: fakeCri([], []), containerdAddress: sock, containerdNamespace: 'k8s.io' });
+  const o = r.listeners.find((x) => x.port === 46443)!.owners[0]!;
+  t.equal(o.residue, false);
+  t.equal(o.residueReason, undefined);
+  const k8s = await listPorts({}, { procRoot: proc, cri: fakeCri([], []), containerdAddress: sock, containerdNamespace: 'moby' });
+  t.equal(k8s.listeners.find((x) => x.port === 46443)!.owners[0]!.residue, true, 'judged when it is the configured namespace');
 });
 
 t.test('all netns: the pod netns is read through its member and its listener appears, tagged', async (t) => {
