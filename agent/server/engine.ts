@@ -1,0 +1,38 @@
+// The one seam between the server and the engine: what the gRPC and HTTP handlers need from
+// the sweep engine, the port reporter and the CRI. main.ts builds it from the real Sweeper,
+// listPorts/checkPorts and CriClient; unit tests pass a small in-test object.
+import type { PortCheck, PortReport } from '../ports/types';
+import type { BackupInfo, Inventory, Plan, ProgressEvent, ResetOptions, ResetReport, RestoreResult } from '../sweep/types';
+
+export interface SweepEngine {
+  plan(opts: ResetOptions): Promise<Plan>;
+  reset(opts: ResetOptions, onEvent?: (e: ProgressEvent) => void, signal?: AbortSignal): Promise<ResetReport>;
+  inspect(): Promise<Inventory>;
+  restoreManifests(backupId?: string): Promise<RestoreResult>;
+  listBackups(): Promise<BackupInfo[]>;
+}
+
+/** Node facts as the Info RPC shows them (fields the port module's nodeFacts() may fill). */
+export interface NodeFactsView {
+  os?: string;
+  kernel?: string;
+  hostname?: string;
+  arch?: string;
+  cpus?: number;
+  memoryBytes?: number;
+  uptimeSeconds?: number;
+}
+
+export interface CriVersionView {
+  runtimeName: string;
+  runtimeVersion: string;
+  runtimeApiVersion: string;
+}
+
+export interface AgentEngine {
+  sweeper: SweepEngine;
+  listPorts(opts: { allNetns?: boolean }): Promise<PortReport>;
+  checkPorts(ports: readonly number[]): Promise<PortCheck>;
+  nodeFacts(): Promise<NodeFactsView>;
+  criVersion(): Promise<CriVersionView>;
+}
