@@ -149,24 +149,44 @@ export function findContainerMounts(mounts: readonly MountEntry[], containerdDir
   return out;
 }
 
+/**
+ * Host-network or not, per sandbox, read from /proc instead of asking containerd: a pod's shim
+ * is named after its sandbox id, and its processes live in the pod's netns or in the host's.
+ * Sandboxes without a live process tree are absent from the map (the CRI is asked then).
+ */
+export function hostNetworkFromShims(shims: readonly ShimProc[], procRoot: string): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  const host = netnsInodeOf(1, procRoot);
+  if (host === undefined) return out;
+  for (const s of shims) {
+    const inodes = s.tree.map((p) => netnsInodeOf(p.pid, procRoot)).filter((i): i is number => i !== undefined);
+    if (inodes.length) out.set(s.id, inodes.every((i) => i === host));
+  }
+  return out;
+}
+
 /** Sandboxes (with kind and host-network) and containers (orphans flagged) from the CRI. */
 export async function listPods(
   cri: CriClient,
   timeoutMs: number,
   parallelism: number,
+  knownHostNetwork: ReadonlyMap<string, boolean> = new Map(),
 ): Promise<{ sandboxes: SandboxInfo[]; containers: ContainerInfo[] }> {
   const sbs = await cri.listPodSandbox(undefined, { timeoutMs });
   const cts = await cri.listContainers(undefined, { timeoutMs });
   const sandboxes = await mapLimit(sbs, Math.max(parallelism, 8), async (s): Promise<SandboxInfo> => {
-    const st = await cri.podSandboxStatus(s.id, false, { timeoutMs }).catch(() => undefined);
-    const network = st?.status?.linux?.namespaces?.options?.network;
+    let hostNetwork = knownHostNetwork.get(s.id);
+    if (hostNetwork === undefined) {
+      const st = await cri.podSandboxStatus(s.id, false, { timeoutMs }).catch(() => undefined);
+      hostNetwork = st?.status?.linux?.namespaces?.options?.network === 'NODE';
+    }
     return {
       id: s.id,
       name: s.metadata?.name ?? '',
       namespace: s.metadata?.namespace ?? '',
       uid: s.metadata?.uid ?? '',
       kind: podKindOf(s.labels, s.annotations),
-      hostNetwork: network === 'NODE',
+      hostNetwork,
       state: s.state,
       createdAt: s.createdAt,
     };

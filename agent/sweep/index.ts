@@ -9,7 +9,7 @@ import { listProcesses } from '../host/proc';
 import { systemdRunning } from '../host/systemctl';
 import type { PortCheck, PortReport } from '../ports/types';
 import { listBackups, listManifests, newRunId, restoreBackup } from './backup';
-import { findContainerMounts, findNetns, findShims, listPods, ownershipIndex } from './discover';
+import { findContainerMounts, findNetns, findShims, hostNetworkFromShims, listPods, ownershipIndex } from './discover';
 import { appendJournal } from './journal';
 import { ALL_STEPS, buildPlan, NodeSnapshot, scopedSandboxIds } from './plan';
 import { validScope } from './pod-kind';
@@ -84,14 +84,14 @@ export class Sweeper {
   /** One read-only look at everything the plan needs. */
   private async snapshot(scope: ResetOptions['scope'], steps: readonly StepName[]): Promise<NodeSnapshot> {
     const c = this.config;
+    const procs = listProcesses(c.procRoot);
+    const shims = findShims(procs, this.owner());
     let pods: NodeSnapshot['pods'];
     try {
-      pods = await listPods(this.deps.cri, Math.min(c.criTimeoutMs, 15_000), c.parallelism);
+      pods = await listPods(this.deps.cri, Math.min(c.criTimeoutMs, 15_000), c.parallelism, hostNetworkFromShims(shims, c.procRoot));
     } catch (err) {
       pods = { error: (err as Error).message };
     }
-    const procs = listProcesses(c.procRoot);
-    const shims = findShims(procs, this.owner());
     const owned = ownershipIndex(shims);
     const snap: NodeSnapshot = {
       takenAt: this.now(),
@@ -263,15 +263,15 @@ export class Sweeper {
 
   async inspect(): Promise<Inventory> {
     const c = this.config;
+    const procs = listProcesses(c.procRoot);
+    const shims = findShims(procs, this.owner());
     let criError: string | undefined;
     let pods: Awaited<ReturnType<typeof listPods>> = { sandboxes: [], containers: [] };
     try {
-      pods = await listPods(this.deps.cri, Math.min(c.criTimeoutMs, 15_000), c.parallelism);
+      pods = await listPods(this.deps.cri, Math.min(c.criTimeoutMs, 15_000), c.parallelism, hostNetworkFromShims(shims, c.procRoot));
     } catch (err) {
       criError = (err as Error).message;
     }
-    const procs = listProcesses(c.procRoot);
-    const shims = findShims(procs, this.owner());
     const netns = findNetns(c.netnsDirs, procs, ownershipIndex(shims), c.procRoot);
     return {
       sandboxes: pods.sandboxes,
