@@ -39,9 +39,10 @@ function canBind(port: number): Promise<boolean> {
   });
 }
 
+/** A free loopback port below the kernel's ephemeral range, so no outgoing socket takes it meanwhile. */
 async function freePort(): Promise<number> {
-  for (let i = 0; i < 100; i++) {
-    const p = 20000 + Math.floor(Math.random() * 20000);
+  for (let i = 0; i < 200; i++) {
+    const p = 20000 + Math.floor(Math.random() * 12000);
     if (await canBind(p)) return p;
   }
   throw new Error('no free loopback port found');

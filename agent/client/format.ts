@@ -43,6 +43,17 @@ function listenerCell(l: Listener): string {
   return [listenerWhere(l), ...l.owners.flatMap((o) => ownerParts(o).map((p) => `  ${p}`))].join('\n');
 }
 
+/** What a planned action is about, from its detail: the pod (and container), or the process. */
+function about(detail: Record<string, unknown> | undefined): string {
+  if (!detail) return '';
+  if (typeof detail.pod === 'string') {
+    const tags = [detail.kind, detail.hostNetwork === true ? 'host network' : ''].filter((x) => typeof x === 'string' && x).join(', ');
+    return `${detail.pod}${typeof detail.container === 'string' ? ` / ${detail.container}` : ''}${tags ? ` [${tags}]` : ''}`;
+  }
+  if (typeof detail.command === 'string') return truncate(detail.command, 50);
+  return '';
+}
+
 export function formatResetReport(r: ResetReport, s: Style, title = 'reset'): string {
   const { c, sym } = s;
   const out: string[] = [];
@@ -50,9 +61,11 @@ export function formatResetReport(r: ResetReport, s: Style, title = 'reset'): st
   out.push(head);
   if (r.dryRun) {
     const rows = r.plan.steps.flatMap((st) =>
-      st.actions.length === 0 ? [[st.name, st.required ? 'required' : 'best-effort', '(nothing to do)', '']] : st.actions.map((a) => [st.name, st.required ? 'required' : 'best-effort', a.action, shortId(a.target)]),
+      st.actions.length === 0
+        ? [[st.name, st.required ? 'required' : 'best-effort', '(nothing to do)', '', '']]
+        : st.actions.map((a) => [st.name, st.required ? 'required' : 'best-effort', a.action, shortId(a.target), about(a.detail)]),
     );
-    out.push(table(s, ['step', 'kind', 'action', 'target'], rows));
+    out.push(table(s, ['step', 'kind', 'action', 'target', 'about'], rows));
     const total = r.plan.steps.reduce((n, st) => n + st.actions.length, 0);
     out.push(`${total} planned action${total === 1 ? '' : 's'}; scope ${r.plan.scope === 'all' ? 'all pods' : r.plan.scope.join(', ')}; grace ${r.plan.graceSeconds} s`);
   } else if (r.steps.length) {

@@ -31,7 +31,7 @@ export function makeStyle(color: boolean): Style {
 export function table(style: Style, head: string[], rows: (string | number)[][]): string {
   const t = new Table({
     head: head.map((h) => style.c.bold(h)),
-    style: { head: [], border: [], compact: false },
+    style: { head: [], border: [], compact: true },
     wordWrap: false,
   });
   for (const r of rows) t.push(r.map((v) => String(v)));
@@ -45,8 +45,10 @@ export function keyValues(style: Style, rows: [string, string | number][]): stri
   return t.toString();
 }
 
+/** Container/sandbox ids (64 hex digits) shortened to 13, also inside paths. */
 export function shortId(id: string): string {
-  return /^[0-9a-f]{32,}$/.test(id) ? id.slice(0, 13) : id;
+  if (/^[0-9a-f]{32,}$/.test(id)) return id.slice(0, 13);
+  return id.replace(/[0-9a-f]{64}/g, (h) => `${h.slice(0, 12)}…`);
 }
 
 export function seconds(ms: number): string {
