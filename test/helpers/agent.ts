@@ -3,7 +3,7 @@
 // which runs the real daemon (dist/agent/main.js) as a child process, waits until it says it is
 // ready, and stops it by PID in teardown — even when the test fails.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Test } from 'tap';
@@ -299,4 +299,36 @@ export function snapshotTree(root: string): Map<string, string> {
   };
   walk(root);
   return out;
+}
+
+/** Flags that point a real agent at a testbed (its CRI, containerd dirs, netns dir) and at dirs of the test. */
+export function testbedAgentArgs(
+  tb: { endpoint: string; namespace: string; root: string; state: string; netnsDir: string },
+  opts: { node: string; manifestsDir: string; stateDir: string; expectFreePorts: readonly number[] },
+): string[] {
+  return [
+    '--node-name', opts.node,
+    '--cri-endpoint', tb.endpoint,
+    '--containerd-namespace', tb.namespace,
+    '--containerd-dir', tb.root,
+    '--containerd-dir', tb.state,
+    '--manifests-dir', opts.manifestsDir,
+    '--netns-dir', tb.netnsDir,
+    '--state-dir', opts.stateDir,
+    '--kubelet-unit', '',
+    '--expect-free-ports', opts.expectFreePorts.join(','),
+    '--log-level', 'debug',
+  ];
+}
+
+export const KUBESPRAY_MANIFESTS: Readonly<Record<string, string>> = Object.freeze({
+  'kube-apiserver.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\n',
+  'kube-controller-manager.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-controller-manager\n',
+  'nginx-proxy.yml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx-proxy\n',
+});
+
+/** Write the Kubespray static manifests into dir. */
+export function writeManifests(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [n, text] of Object.entries(KUBESPRAY_MANIFESTS)) writeFileSync(path.join(dir, n), text);
 }
