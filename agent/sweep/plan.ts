@@ -2,6 +2,8 @@
 // in order. A dry run returns it; a real run executes exactly it. Building it also enforces
 // scope: a path to delete that resolves outside the configured dirs refuses the whole run
 // before anything is touched.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { resolveInside } from '../host/paths';
 import type { ContainerMount, NetnsEntry, ShimProc } from './discover';
 import { inScope } from './pod-kind';
@@ -130,6 +132,7 @@ export function buildPlan(input: PlanInput): Plan {
           });
         }
         for (const m of snapshot.containerMounts.filter((m) => inIds(ids, m.sandboxId))) {
+          if (!existsSync(path.dirname(m.mountPoint))) continue; // unmounted and removed since we looked
           resolveInside(m.mountPoint, config.containerdDirs, 'mount point');
           add('unmount', m.mountPoint, { id: m.id, sandboxId: m.sandboxId, kind: m.kind });
         }

@@ -3,13 +3,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import type { Test } from 'tap';
 import { OwnedProcess, proveOurs, terminateAll } from '../../../agent/host/kill';
 import { isAlive, readProcess } from '../../../agent/host/proc';
 
 const OURS = { address: '/run/containerd/containerd.sock', namespace: 'k8s.io' };
 
 /** A fake /proc: pid -> [ppid, argv, startTime]. */
-function fakeProc(t: Parameters<Parameters<typeof t.test>[1]>[0], procs: Record<number, [number, string[], number?]>): string {
+function fakeProc(t: Test, procs: Record<number, [number, string[], number?]>): string {
   const root = mkdtempSync(path.join(tmpdir(), 'ks-proc-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   for (const [pid, [ppid, argv, start]] of Object.entries(procs)) {
