@@ -56,7 +56,8 @@ interface IniHost {
 
 /**
  * Ansible INI inventory: `[group]` sections of `host key=value …` lines, `[group:children]`
- * sections naming groups, `[group:vars]` sections of `key=value`. The endpoint is the host's
+ * sections naming groups, `[group:vars]` sections of `key=value`. The node name is the host's
+ * `kubesweep_node_name`, else the host name. The endpoint is the host's
  * `kubesweep_endpoint`, else `<ansible_host or host name>:<kubesweep_port or --port>`; group
  * vars apply to the group's hosts (host vars win).
  */
@@ -140,11 +141,15 @@ export function parseIniInventory(text: string, opts: AgentsFileOptions = {}): A
     for (const g of groupsOf(name)) Object.assign(vars, groupVars.get(g) ?? {});
     Object.assign(vars, h.vars);
     const where = `${src}:${h.line}`;
-    if (vars.kubesweep_endpoint) return { node: name, endpoint: checkEndpoint(unquote(vars.kubesweep_endpoint), where) };
+    // The guard is the Kubernetes node name: the host's kubesweep_node_name when its inventory
+    // name differs (the Ansible playbook uses the same variable), else the host name.
+    const node = vars.kubesweep_node_name ? unquote(vars.kubesweep_node_name) : name;
+    checkNodeName(node, where);
+    if (vars.kubesweep_endpoint) return { node, endpoint: checkEndpoint(unquote(vars.kubesweep_endpoint), where) };
     const port = vars.kubesweep_port ? Number(unquote(vars.kubesweep_port)) : (opts.port ?? DEFAULT_AGENT_PORT);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw ksError('KS_INVALID_ARGUMENT', `${where}: bad kubesweep_port for ${name}`);
     const host = unquote(vars.ansible_host ?? name);
-    return { node: name, endpoint: checkEndpoint(host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`, where) };
+    return { node, endpoint: checkEndpoint(host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`, where) };
   });
 }
 

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import t from 'tap';
+import { packageRoot } from '../../../agent/paths';
 import { looksLikeIni, parseAgentsFile, parseIniInventory } from '../../../agent/client/agents-file';
 
 t.test('NODE ENDPOINT lines: comments, blank lines, normalised endpoints', async (t) => {
@@ -65,6 +68,22 @@ t.test('INI inventory: host names are node names; endpoint from kubesweep_endpoi
     'a :children group takes its child groups\' hosts',
   );
   t.throws(() => parseIniInventory(KUBESPRAY_INI, { group: 'etcd' }), { message: /no group \[etcd\]/ });
+});
+
+t.test('INI inventory: kubesweep_node_name is the guard when the host name is not the node name', async (t) => {
+  t.same(parseAgentsFile('[kubesweep_reset]\nworker-7 ansible_host=10.0.0.17 kubesweep_node_name=worker-7.cluster.internal\n'), [
+    { node: 'worker-7.cluster.internal', endpoint: '10.0.0.17:9443' },
+  ]);
+  t.throws(() => parseAgentsFile('[x]\nw7 kubesweep_node_name=Bad_Name\n', { source: 'inv' }), { message: /inv:2: "Bad_Name" is not a valid node name/ });
+});
+
+t.test('the example inventory shipped for the Ansible playbook parses', async (t) => {
+  const text = readFileSync(path.join(packageRoot(), 'scripts', 'ansible', 'inventory.example.ini'), 'utf8');
+  t.same(parseAgentsFile(text, { group: 'kubesweep_reset' }), [
+    { node: 'node5', endpoint: '10.0.0.15:9443' },
+    { node: 'node6', endpoint: '10.0.0.16:9443' },
+    { node: 'worker-7.cluster.internal', endpoint: '10.0.0.17:9443' },
+  ]);
 });
 
 t.test('INI inventory: a host without ansible_host dials its own name; ranges are refused', async (t) => {

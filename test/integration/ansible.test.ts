@@ -1,0 +1,138 @@
+// scripts/ansible/kubesweep-reset.yml with Debian's ansible-core against localhost
+// (connection local, become via su) and the real agent on the private containerd testbed:
+// a clean reset passes; a port still held fails the play naming the holder; a wrong node
+// name fails the play with the agent's refusal.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import t, { type Test } from 'tap';
+import { packageRoot } from '../../agent/paths';
+import { commands, runPod } from '../../scripts/testbed/pods';
+import type { Testbed } from '../../scripts/testbed/testbed';
+import { startAgent } from '../helpers/agent';
+import { canBind, waitFor, withTestbed } from '../helpers/testbed';
+
+const PLAYBOOK = path.join(packageRoot(), 'scripts', 'ansible', 'kubesweep-reset.yml');
+const CLI = path.join(packageRoot(), 'dist', 'agent', 'cli.js');
+
+function ensureAnsible(): void {
+  if (existsSync('/usr/bin/ansible-playbook')) return;
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'pipe', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'ansible-core'], { stdio: 'pipe', env });
+}
+
+/** A free loopback port below the ephemeral range (no outgoing socket takes it meanwhile). */
+async function freePort(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const p = 20000 + Math.floor(Math.random() * 12000);
+    if (await canBind(p)) return p;
+  }
+  throw new Error('no free port below the ephemeral range');
+}
+
+interface PlayRun {
+  code: number | null;
+  output: string;
+}
+
+function playbook(tb: Testbed, vars: Record<string, unknown>): Promise<PlayRun> {
+  const home = path.join(tb.scratch, 'ansible-home');
+  mkdirSync(home, { recursive: true });
+  const varsFile = path.join(tb.scratch, `vars-${Date.now()}-${Math.random().toString(16).slice(2, 6)}.json`);
+  writeFileSync(varsFile, JSON.stringify({ node: 'localhost', kubesweep_cmd: [process.execPath, CLI], ansible_become_method: 'su', ...vars }));
+  const env = {
+    PATH: process.env.PATH,
+    HOME: home,
+    ANSIBLE_HOME: home,
+    ANSIBLE_LOCAL_TEMP: path.join(home, 'tmp'),
+    ANSIBLE_REMOTE_TEMP: path.join(home, 'remote-tmp'),
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_RETRY_FILES_ENABLED: '0',
+    ANSIBLE_PYTHON_INTERPRETER: 'auto_silent',
+    ANSIBLE_FORCE_COLOR: '0',
+    LC_ALL: 'C.UTF-8',
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn('ansible-playbook', ['-i', 'localhost,', '-c', 'local', PLAYBOOK, '-e', `@${varsFile}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+async function holdPort(t: Test, port: number): Promise<void> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen({ port, host: '127.0.0.1' }, resolve);
+  });
+  t.teardown(() => new Promise<void>((r) => srv.close(() => r())));
+}
+
+t.test('the Ansible playbook resets through kubesweep and fails the play unless the node is clean', async (t) => {
+  ensureAnsible();
+  const tb = await withTestbed(t);
+  const cri = tb.cri();
+  const port = await freePort();
+  const manifestsDir = path.join(tb.scratch, 'manifests');
+  mkdirSync(manifestsDir, { recursive: true });
+  writeFileSync(path.join(manifestsDir, 'nginx-proxy.yml'), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx-proxy\n');
+  await runPod(cri, tb, { name: 'nginx-proxy-localhost', kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }] });
+  await runPod(cri, tb, { name: 'calico-node-l1', kind: 'daemonset', hostNetwork: false, containers: [{ name: 'calico-node', command: commands.sleep() }] });
+  await waitFor(`port ${port} held`, async () => !(await canBind(port)));
+
+  // The inventory host is "localhost", so that is the node name the agent must have.
+  const agent = await startAgent(t, {
+    dir: tb.scratch,
+    args: [
+      '--node-name', 'localhost',
+      '--cri-endpoint', tb.endpoint,
+      '--containerd-namespace', tb.namespace,
+      '--containerd-dir', tb.root,
+      '--containerd-dir', tb.state,
+      '--manifests-dir', manifestsDir,
+      '--netns-dir', tb.netnsDir,
+      '--state-dir', path.join(tb.scratch, 'state'),
+      '--kubelet-unit', '',
+      '--expect-free-ports', String(port),
+    ],
+  });
+
+  const dry = await playbook(tb, { kubesweep_endpoint: agent.socket, kubesweep_dry_run: true });
+  t.equal(dry.code, 0, `dry run passes\n${dry.code === 0 ? '' : dry.output}`);
+  t.match(dry.output, /localhost: dry run, \d+ actions planned, nothing changed/);
+  t.equal((await cri.listPodSandbox()).length, 2, 'the dry run changed nothing');
+
+  // Only pod-kind pods in scope: the static nginx-proxy keeps its port, and the play says so.
+  const scoped = await playbook(tb, { kubesweep_endpoint: agent.socket, kubesweep_scope: ['pod'], kubesweep_grace: 1 });
+  t.not(scoped.code, 0, 'the play fails while the static pod still holds its port');
+  t.match(scoped.output, new RegExp(`tcp 127\\.0\\.0\\.1:${port} held by pid \\d+ \\(/bin/busybox httpd[^)]*\\), container nginx-proxy, pod kube-system/nginx-proxy-localhost \\[static\\]`), 'names the static pod holding the port');
+
+  const clean = await playbook(tb, { kubesweep_endpoint: agent.socket, kubesweep_grace: 1 });
+  t.equal(clean.code, 0, `a clean reset passes the play\n${clean.code === 0 ? '' : clean.output}`);
+  t.match(clean.output, new RegExp(`localhost: verified clean in [\\d.]+ s \\(ports free: ${port}\\)`));
+  t.match(clean.output, /ok=\d+ +changed=1 +unreachable=0 +failed=0/);
+  t.equal((await cri.listPodSandbox()).length, 0, 'pods removed');
+  t.ok(await canBind(port), 'port free');
+
+  // A port the agent cannot free: held by this test process.
+  const held = await freePort();
+  await holdPort(t, held);
+  const dirty = await playbook(tb, { kubesweep_endpoint: agent.socket, kubesweep_expect_free: [port, held] });
+  t.not(dirty.code, 0, 'the play fails when a port is still held');
+  t.match(dirty.output, /localhost is NOT clean after the kubesweep reset/);
+  t.match(dirty.output, new RegExp(`tcp 127\\.0\\.0\\.1:${held} held by pid ${process.pid} \\(`), 'the failure names who holds which port');
+  t.match(dirty.output, /failed=1/);
+
+  const wrongName = await playbook(tb, { kubesweep_endpoint: agent.socket, kubesweep_node_name: 'node9' });
+  t.not(wrongName.code, 0, 'a wrong node name fails the play');
+  t.match(wrongName.output, /kubesweep could not reset node9 \(exit 2\): .*KS_CONFIRM_MISMATCH/);
+
+  const noAgent = await playbook(tb, { kubesweep_endpoint: `unix://${tb.scratch}/none.sock` });
+  t.not(noAgent.code, 0, 'an unreachable agent fails the play');
+  t.match(noAgent.output, /kubesweep could not reset localhost \(exit 2\): .*unreachable/);
+});
