@@ -132,6 +132,8 @@ export class Sweeper {
 
   async reset(opts: ResetOptions, onEvent?: (e: ProgressEvent) => void, signal?: AbortSignal): Promise<ResetReport> {
     const n = this.normalize(opts);
+    // A dry run changes nothing, so it may run alongside a real one.
+    if (opts.dryRun) return this.run(opts, n, onEvent, signal);
     if (this.busy) throw ksError('KS_BUSY', 'another reset is running in this agent');
     this.busy = true;
     try {

@@ -116,9 +116,17 @@ t.test('engine guards on the testbed', async (t) => {
     t.same(j.map((r) => r.type), ['started', 'finished'], 'journaled');
 
     const ac2 = new AbortController();
+    // What a crash at this point would leave on disk: the journal as it is mid-run.
+    let midJournal: ReturnType<typeof readJournal> = [];
     const mid = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test', graceSeconds: 0 }, (e) => {
-      if (e.type === 'step-finished' && e.step === 'remove-pods') ac2.abort('shutdown');
+      if (e.type === 'step-finished' && e.step === 'remove-pods') {
+        midJournal = readJournal(config.stateDir).filter((r) => r.type !== 'finished' || r.runId !== aborted.runId);
+        ac2.abort('shutdown');
+      }
     }, ac2.signal);
+    const midRun = midJournal.filter((r) => r.runId === mid.runId);
+    t.same(midRun.map((r) => r.type), ['started', 'step', 'step'], 'mid-run the journal already holds the plan and the finished steps');
+    t.ok(((midRun[0] as { plan: { steps: { name: string }[] } }).plan.steps.some((s) => s.name === 'remove-pods')), 'with the whole plan');
     t.match(mid.aborted, /shutdown/, 'aborted between steps');
     t.same(mid.steps.map((s) => s.name), ['stop-kubelet', 'backup-manifests', 'remove-pods'], 'stopped after the step in progress');
     t.same(await cri.listPodSandbox(), [], 'the step that ran completed');
