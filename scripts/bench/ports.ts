@@ -7,6 +7,8 @@
 // plus listPorts() inside this (warm) process. Prints medians and ratios.
 // Build: npx tsc -p . ; run: node dist/scripts/bench/ports.js [rounds]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { listPorts } from '../../agent/ports';
 
@@ -55,12 +57,20 @@ function startHelper(): Promise<ChildProcess> {
   });
 }
 
-function timeCommand(cmd: string, args: string[]): { ms: number; stdout: string } {
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/**
+ * Wall clock of one run, and its CPU time (user + sys, from /usr/bin/time when installed):
+ * on a busy machine the wall clock mostly measures waiting for a core, the CPU time does not.
+ */
+function timeCommand(cmd: string, args: string[]): { ms: number; cpuMs?: number; stdout: string } {
+  const [file, argv] = TIME ? [TIME, ['-f', 'KSCPU %U %S', cmd, ...args]] : [cmd, args];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(file, argv, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return { ms, stdout: r.stdout };
+  const m = /KSCPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return m ? { ms, cpuMs: (Number(m[1]) + Number(m[2])) * 1000, stdout: r.stdout } : { ms, stdout: r.stdout };
 }
 
 const median = (xs: number[]) => {
@@ -89,25 +99,36 @@ async function main(): Promise<void> {
     console.log(`kubesweep report: ${report.listeners.length} listeners, ${mine.length} owned by the helper; ss -ltnup lines: ${timeCommand('ss', ['-ltnupH']).stdout.trim().split('\n').length}; si connections: ${timeCommand('node', si).stdout.trim()}`);
     if (mine.length < LISTENERS) throw new Error(`expected ≥ ${LISTENERS} listeners owned by ${pid}, got ${mine.length}`);
 
-    const t = { ours: [] as number[], ss: [] as number[], si: [] as number[], warm: [] as number[] };
+    const wall = { ours: [] as number[], ss: [] as number[], si: [] as number[], warm: [] as number[], node: [] as number[] };
+    const cpu = { ours: [] as number[], ss: [] as number[], si: [] as number[], warm: [] as number[], node: [] as number[] };
+    const run = (key: 'ours' | 'ss' | 'si' | 'node', cmd: string, args: string[]) => {
+      const r = timeCommand(cmd, args);
+      wall[key].push(r.ms);
+      if (r.cpuMs !== undefined) cpu[key].push(r.cpuMs);
+    };
     for (let i = 0; i < rounds; i++) {
-      t.ours.push(timeCommand('node', ours).ms);
-      t.ss.push(timeCommand('ss', ['-ltnup']).ms);
-      t.si.push(timeCommand('node', si).ms);
+      run('ours', 'node', ours);
+      run('ss', 'ss', ['-ltnup']);
+      run('si', 'node', si);
+      run('node', 'node', ['-e', '0']);
+      const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       await listPorts({}, {});
-      t.warm.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      wall.warm.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      const c = process.cpuUsage(c0);
+      cpu.warm.push((c.user + c.system) / 1000);
     }
-    const node0 = median(Array.from({ length: rounds }, () => timeCommand('node', ['-e', '0']).ms));
-    const m = { ours: median(t.ours), ss: median(t.ss), si: median(t.si), warm: median(t.warm) };
-    const f = (x: number) => `${x.toFixed(0)} ms`;
-    console.log(`rounds: ${rounds} (medians, wall clock)`);
-    console.log(`  kubesweep listPorts, fresh node process : ${f(m.ours)}`);
-    console.log(`  kubesweep listPorts, warm (in process)  : ${f(m.warm)}`);
-    console.log(`  ss -ltnup                               : ${f(m.ss)}`);
-    console.log(`  systeminformation.networkConnections()  : ${f(m.si)} (fresh node process)`);
-    console.log(`  node -e 0 (startup alone)               : ${f(node0)}`);
-    console.log(`ratios: kubesweep(fresh)/ss = ${(m.ours / m.ss).toFixed(2)}x, kubesweep(warm)/ss = ${(m.warm / m.ss).toFixed(2)}x, si/ss = ${(m.si / m.ss).toFixed(2)}x, kubesweep(fresh)/si = ${(m.ours / m.si).toFixed(2)}x`);
+    const f = (xs: number[]) => (xs.length ? `${median(xs).toFixed(0)} ms` : 'n/a');
+    const ratio = (a: number[], b: number[]) => (a.length && b.length ? `${(median(a) / median(b)).toFixed(2)}x` : 'n/a');
+    const row = (label: string, key: keyof typeof wall) => console.log(`  ${label.padEnd(44)} ${f(wall[key]).padStart(8)} wall ${f(cpu[key]).padStart(8)} cpu`);
+    console.log(`rounds: ${rounds} (medians; cpu = user + sys of that process)`);
+    row('kubesweep listPorts, fresh node process', 'ours');
+    row('kubesweep listPorts, warm (in the agent)', 'warm');
+    row('ss -ltnup', 'ss');
+    row('systeminformation.networkConnections()', 'si');
+    row('node -e 0 (node startup alone)', 'node');
+    console.log(`ratios vs ss -ltnup (wall / cpu): kubesweep fresh ${ratio(wall.ours, wall.ss)} / ${ratio(cpu.ours, cpu.ss)}, kubesweep warm ${ratio(wall.warm, wall.ss)} / ${ratio(cpu.warm, cpu.ss)}, systeminformation ${ratio(wall.si, wall.ss)} / ${ratio(cpu.si, cpu.ss)}`);
+    console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
   } finally {
     // Only the helper we started, by its pid (bash exec'd into node, so it is the same pid).
     try {
