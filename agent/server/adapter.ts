@@ -17,6 +17,8 @@ export interface AdapterDeps {
   transport: Transport;
   roles: RoleMapping;
   log: pino.Logger;
+  /** What to call the peer when grpc-js cannot say (unix sockets have no remote address). */
+  localName?: string;
   isShuttingDown(): boolean;
   /** Called once per finished call (metrics). */
   onCallDone?(method: string, code: string, durationMs: number): void;
@@ -70,6 +72,7 @@ interface AnyServerCall {
 function begin(method: string, deps: AdapterDeps, call: AnyServerCall): { caller: Caller; ctx: CallContext } {
   // Identify first, so that even refused calls are audited with the caller's identity.
   const caller = identifyCaller(call, deps.transport, deps.roles);
+  if (caller.peer === 'unknown' && deps.localName) caller.peer = deps.localName;
   const ctx: CallContext = { method, caller, log: deps.log, cancelled: () => call.cancelled };
   return { caller, ctx };
 }
@@ -116,11 +119,11 @@ export function adaptUnary<Req, Res>(
       if (done) return;
       done = true;
       if (err === undefined) {
-        audit(deps, method, caller, peerOf(call), { code: grpc.status.OK }, t0);
+        audit(deps, method, caller, peerOf(call, deps), { code: grpc.status.OK }, t0);
         callback(null, res);
       } else {
         const st = toStatus(err, deps.log);
-        audit(deps, method, caller, peerOf(call), st, t0);
+        audit(deps, method, caller, peerOf(call, deps), st, t0);
         callback({ name: 'KubesweepError', message: st.details, code: st.code, details: st.details, metadata: st.metadata }, null);
       }
     };
@@ -159,11 +162,11 @@ export function adaptServerStream<Req, Res>(
       if (done) return;
       done = true;
       if (err === undefined) {
-        audit(deps, method, caller, peerOf(call), { code: grpc.status.OK }, t0);
+        audit(deps, method, caller, peerOf(call, deps), { code: grpc.status.OK }, t0);
         if (!call.writableEnded) call.end();
       } else {
         const st = toStatus(err, deps.log);
-        audit(deps, method, caller, peerOf(call), st, t0);
+        audit(deps, method, caller, peerOf(call, deps), st, t0);
         if (!call.writableEnded) call.emit('error', { name: 'KubesweepError', message: st.details, code: st.code, details: st.details, metadata: st.metadata });
       }
     };
@@ -179,10 +182,12 @@ export function adaptServerStream<Req, Res>(
   };
 }
 
-function peerOf(call: { getPeer(): string }): string {
+function peerOf(call: { getPeer(): string }, deps: AdapterDeps): string {
+  let peer = 'unknown';
   try {
-    return call.getPeer();
+    peer = call.getPeer();
   } catch {
-    return 'unknown';
+    /* keep unknown */
   }
+  return peer === 'unknown' && deps.localName ? deps.localName : peer;
 }

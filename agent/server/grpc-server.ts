@@ -85,6 +85,7 @@ export async function startGrpcServers(deps: GrpcStartDeps): Promise<GrpcServers
           transport,
           roles: config.roles,
           log,
+          localName: transport === 'unix' ? addrs.map((a) => a.raw).join(',') : undefined,
           isShuttingDown: deps.isShuttingDown,
           onCallDone: deps.onCallDone,
         }),

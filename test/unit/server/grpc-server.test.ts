@@ -91,7 +91,7 @@ t.test('unix socket: private socket, every RPC reaches the engine, one audit lin
 
   const audit = s.lines.filter((l) => l.audit === 'call');
   t.same(audit.map((l) => l.method), ['Info', 'ListPorts', 'CheckPorts', 'CheckPorts', 'Inspect', 'Reset', 'StopPods', 'WipeManifests', 'RemoveNetns', 'RestoreManifests']);
-  t.ok(audit.every((l) => l.code === 'OK' && l.identity === 'unix-socket' && l.transport === 'unix' && typeof l.durationMs === 'number' && typeof l.peer === 'string'));
+  t.ok(audit.every((l) => l.code === 'OK' && l.identity === 'unix-socket' && l.transport === 'unix' && typeof l.durationMs === 'number' && l.peer === `unix://${s.sock}`), 'audit: identity, transport, peer (the socket), code, duration');
   t.ok(s.lines.some((l) => l.audit === 'destructive' && l.phase === 'start' && l.method === 'Reset'), 'destructive start audited');
   t.ok(s.lines.some((l) => l.audit === 'action' && l.action === 'stop-sandbox' && l.outcome === 'done'), 'each destructive action audited');
 });
