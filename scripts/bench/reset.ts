@@ -8,6 +8,7 @@
 // whole machine spent during the run (/proc/stat) and containerd's own share.
 //
 // Build: npx tsc -p . ; run: node dist/scripts/bench/reset.js [--pods 60] [--stubborn 6] [--grace 5]
+//   [--parallelism 16] [--repeat 1] [--only sequential,unbounded,engine,engine-grace,engine-grace1]
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
@@ -28,6 +29,21 @@ const PODS = arg('pods', 60);
 const STUBBORN = arg('stubborn', 6);
 const GRACE = arg('grace', 5);
 const PARALLELISM = arg('parallelism', DEFAULT_PARALLELISM);
+const REPEAT = arg('repeat', 1);
+
+/** Per-field median (wall, CPU) over repeated runs. */
+function median(ms: Measure[]): Measure {
+  const med = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  return {
+    wallMs: med(ms.map((m) => m.wallMs)),
+    machineCpuMs: med(ms.map((m) => m.machineCpuMs)),
+    containerdCpuMs: med(ms.map((m) => m.containerdCpuMs)),
+    selfCpuMs: med(ms.map((m) => m.selfCpuMs)),
+  };
+}
 
 /** Ends on SIGTERM at once (a shell that traps TERM and exits), unlike a bare PID-1 sleep. */
 const politeSleep = ['/bin/sh', '-c', 'trap "exit 0" TERM; /bin/busybox sleep 2147483 & wait'];
@@ -162,13 +178,22 @@ async function main(): Promise<void> {
       }, 'netns'],
     ];
     const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]!.split(',') : undefined;
-    for (const [name, stubborn, fn, layout] of rounds) {
-      if (only && !only.includes(name)) continue;
-      await createPods(tb, cri, name.slice(0, 3), stubborn, layout);
-      await new Promise((r) => setTimeout(r, 1000)); // let pod start-up work settle
-      results[name] = await measure(tb, () => fn(GRACE));
-      const left = (await cri.listPodSandbox()).length;
-      console.log(`${name.padEnd(13)} ${fmt(results[name]!)}${left ? ` (${left} sandboxes left!)` : ''}`);
+    const all: Record<string, Measure[]> = {};
+    for (let rep = 0; rep < REPEAT; rep++) {
+      for (const [name, stubborn, fn, layout] of rounds) {
+        if (only && !only.includes(name)) continue;
+        await createPods(tb, cri, `${name.slice(0, 3)}${rep}`, stubborn, layout);
+        await new Promise((r) => setTimeout(r, 1000)); // let pod start-up work settle
+        const m = await measure(tb, () => fn(GRACE));
+        (all[name] ??= []).push(m);
+        const left = (await cri.listPodSandbox()).length;
+        console.log(`${name.padEnd(13)} ${fmt(m)}${left ? ` (${left} sandboxes left!)` : ''}`);
+      }
+    }
+    for (const [name, ms] of Object.entries(all)) results[name] = median(ms);
+    if (REPEAT > 1) {
+      console.log(`\nmedians of ${REPEAT} runs (rounds interleaved):`);
+      for (const [name, m] of Object.entries(results)) console.log(`${name.padEnd(13)} ${fmt(m)}`);
     }
     if (only) return;
     const seq = results.sequential!;

@@ -114,26 +114,29 @@ export async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise
     return ok;
   };
 
+  // Removals run in the background: the next group only has to wait until this group's
+  // sandboxes are stopped (their networks torn down), not until they are deleted.
+  const removals: Promise<unknown>[] = [];
   const removePod = async (pod: PodWork): Promise<void> => {
     await Promise.all(pod.containers.map(removeContainer));
     if (!pod.stop && !pod.remove) return;
     const id = pod.sandboxId!;
-    // Stop and remove back to back in one slot: the removal is cheap once the stop is done.
-    await cpu.run(async () => {
-      let stopped = true;
-      if (pod.stop) {
-        const o = await rec.act('stop-sandbox', id, async () => ({ outcome: await retry(`StopPodSandbox(${id})`, () => cri.stopPodSandbox(id, { timeoutMs: criTimeoutMs })) }));
-        stopped = o === 'done' || o === 'gone';
-      }
-      if (pod.remove) {
-        if (!stopped) {
-          rec.record('remove-sandbox', id, 'skipped', 0, 'not attempted: the sandbox could not be stopped');
-          return;
-        }
+    let stopped = true;
+    if (pod.stop) {
+      const o = await cpu.run(() => rec.act('stop-sandbox', id, async () => ({ outcome: await retry(`StopPodSandbox(${id})`, () => cri.stopPodSandbox(id, { timeoutMs: criTimeoutMs })) })));
+      stopped = o === 'done' || o === 'gone';
+    }
+    if (!pod.remove) return;
+    if (!stopped) {
+      rec.record('remove-sandbox', id, 'skipped', 0, 'not attempted: the sandbox could not be stopped');
+      return;
+    }
+    removals.push(
+      cpu.run(async () => {
         const o = await rec.act('remove-sandbox', id, async () => ({ outcome: await retry(`RemovePodSandbox(${id})`, () => cri.removePodSandbox(id, { timeoutMs: criTimeoutMs })) }));
         if (o === 'done' || o === 'gone') ctx.removedSandboxes.add(id);
-      }
-    });
+      }),
+    );
   };
 
   const groups = groupPodActions(rec.step.actions);
@@ -141,6 +144,7 @@ export async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise
     if (group.length === 0) continue;
     await Promise.all(group.map(removePod));
   }
+  await Promise.all(removals);
   if (rec.items.some((i) => i.outcome === 'failed' && /no CRI socket|not answering/.test(i.message ?? ''))) {
     rec.reason = 'the CRI became unreachable during the step; kill-shims handles what is left';
   }

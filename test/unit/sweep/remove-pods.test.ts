@@ -87,9 +87,10 @@ t.test('own-netns pods are torn down before host-network pods', async (t) => {
   const stops = cri.log.filter((l) => l.startsWith('stopPodSandbox')).map((l) => l.split(' ')[1]);
   t.same(new Set(stops.slice(0, 2)), new Set(['ns1', 'ns2']));
   t.same(new Set(stops.slice(2)), new Set(['host1', 'host2']));
-  const lastNs = Math.max(...['ns1', 'ns2'].map((id) => cri.log.indexOf(`removePodSandbox ${id}`)));
+  const lastNs = Math.max(...['ns1', 'ns2'].map((id) => cri.log.indexOf(`stopPodSandbox ${id}`)));
   const firstHost = Math.min(...cri.log.map((l, i) => (/host\d|c1/.test(l) ? i : Infinity)));
-  t.ok(lastNs < firstHost, 'no call touches a host-network pod before every own-netns pod is gone');
+  t.ok(lastNs < firstHost, 'no call touches a host-network pod before every own-netns pod is stopped (its network torn down)');
+  t.ok(['ns1', 'ns2', 'host1', 'host2'].every((id) => cri.log.indexOf(`stopPodSandbox ${id}`) < cri.log.indexOf(`removePodSandbox ${id}`)), 'each sandbox stopped before removed');
   t.ok(cri.log.indexOf('removeContainer c1') < cri.log.indexOf('stopPodSandbox host1'), 'containers before their sandbox');
   t.equal(result.status, 'ok');
   t.equal(result.done, 12);
