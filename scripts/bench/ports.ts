@@ -101,10 +101,20 @@ async function main(): Promise<void> {
 
     const wall = { ours: [] as number[], ss: [] as number[], si: [] as number[], warm: [] as number[], node: [] as number[] };
     const cpu = { ours: [] as number[], ss: [] as number[], si: [] as number[], warm: [] as number[], node: [] as number[] };
+    // dist/ is shared with other builds: a run that catches a half-written file fails; it is
+    // reported and run again (at most twice), never silently dropped.
     const run = (key: 'ours' | 'ss' | 'si' | 'node', cmd: string, args: string[]) => {
-      const r = timeCommand(cmd, args);
-      wall[key].push(r.ms);
-      if (r.cpuMs !== undefined) cpu[key].push(r.cpuMs);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const r = timeCommand(cmd, args);
+          wall[key].push(r.ms);
+          if (r.cpuMs !== undefined) cpu[key].push(r.cpuMs);
+          return;
+        } catch (err) {
+          if (attempt >= 3) throw err;
+          console.log(`  (${key} run failed, repeating: ${String((err as Error).message).split('\n').find((l) => /Error/.test(l)) ?? 'see stderr'})`);
+        }
+      }
     };
     for (let i = 0; i < rounds; i++) {
       run('ours', 'node', ours);
