@@ -2,6 +2,8 @@
 // kubesweep and show the node can take its pods back. Everything lives under one temp dir
 // (/tmp/ks-XXXXXX): the machine's own /etc/kubernetes, /run/containerd, /var/lib/containerd
 // and /var/run/netns are never touched. Needs root (it runs containerd); about a minute.
+// `--hold` stops after setting up the bug and the agent and prints the commands to run by
+// hand; Ctrl-C then tears everything down.
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -94,6 +96,11 @@ const MANIFESTS: Record<string, string> = {
 };
 
 async function main(): Promise<number> {
+  const hold = process.argv.includes('--hold');
+  if (process.argv.slice(2).some((a) => a !== '--hold')) {
+    process.stderr.write('usage: npm run demo [-- --hold]   (--hold: set up the bug and the agent, then let you run kubesweep yourself)\n');
+    return 2;
+  }
   if (process.getuid?.() !== 0) {
     process.stderr.write('demo: run as root: it starts a private containerd (nothing outside /tmp/ks-* is touched)\n');
     return 2;
@@ -116,12 +123,38 @@ async function main(): Promise<number> {
         say(report.problems.length ? `teardown problems: ${report.problems.join('; ')}` : `removed ${tb.dir}; nothing of the demo is left running`);
       }
     })());
+  // In --hold mode a signal is the expected end of the operator's turn; otherwise it interrupts.
+  // A second signal while cleaning up gives up waiting: kill what is ours and exit.
+  let releaseHold: (() => void) | undefined;
   const onSignal = (sig: NodeJS.Signals): void => {
+    if (cleaning) {
+      process.stdout.write(`\ndemo: ${sig} again: killing what is left and exiting\n`);
+      agent?.kill('SIGKILL');
+      tb?.hardCleanup();
+      process.exit(130);
+    }
+    if (releaseHold) {
+      process.stdout.write(`\ndemo: ${sig}: done\n`);
+      const release = releaseHold;
+      releaseHold = undefined;
+      release();
+      return;
+    }
     process.stdout.write(`\ndemo: ${sig}: cleaning up before exit\n`);
     void cleanup().finally(() => process.exit(130));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // The testbed installs its own signal hooks (kill at once, exit); the demo's are gentler and
+  // also stop the agent, so they replace them. Its exit hook stays as the last resort.
+  const takeSignals = (): void => {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      process.removeAllListeners(sig);
+      process.on(sig, onSignal);
+    }
+  };
+  takeSignals();
+  process.on('exit', () => {
+    if (agent && agent.exitCode === null && agent.signalCode === null) agent.kill('SIGKILL');
+  });
 
   try {
     stage(
@@ -130,6 +163,7 @@ async function main(): Promise<number> {
       'It stands in for the node\'s containerd; the machine\'s own container runtime is not used.',
     );
     tb = await Testbed.start();
+    takeSignals();
     const cri = tb.cri();
     say(`containerd at ${tb.socket}`);
 
@@ -218,6 +252,28 @@ async function main(): Promise<number> {
     stage('Who holds the ports?', 'kubesweep check-ports names the process, container and pod behind each port (exit code 1: a port is held).');
     const before = await kubesweep(socket, ['check-ports']);
     expect(before === 1, 'check-ports to exit 1 before the reset');
+
+    if (hold) {
+      const cli = path.relative(process.cwd(), path.join(packageRoot(), 'dist', 'agent', 'cli.js')) || 'dist/agent/cli.js';
+      stage(
+        'Your turn',
+        'The bug is in place and the agent is listening. In another terminal (as root):',
+        '',
+        `  export KUBESWEEP_AGENT=${socket}`,
+        `  alias kubesweep="node ${path.resolve(cli)}"`,
+        '  kubesweep check-ports                      # who holds the ports (exit 1)',
+        `  kubesweep reset --confirm ${NODE} --dry-run   # the plan, nothing changed`,
+        `  kubesweep reset --confirm ${NODE} --grace 2   # the reset, live; exit 0 = verified clean`,
+        '  kubesweep check-ports                      # all free (exit 0)',
+        '',
+        'Press Ctrl-C here when you are done: everything is torn down.',
+      );
+      process.stdout.write('demo: holding for you\n');
+      await new Promise<void>((resolve) => (releaseHold = resolve));
+      await cleanup();
+      process.stdout.write(`\n${bold('demo finished')}: the private containerd and the agent are gone\n`);
+      return 0;
+    }
 
     stage(
       'Reset the node',

@@ -19,7 +19,7 @@ export interface ParseEnv {
 
 const POD_KINDS: readonly PodKind[] = ['static', 'daemonset', 'pod'];
 
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 const GUARD_HELP = 'the node name this agent must have; the agent refuses when it differs';
 
@@ -38,7 +38,7 @@ Default endpoint: $KUBESWEEP_AGENT, else ${DEFAULT_ENDPOINT}.
 Exit codes: 0 success / clean / all free; 1 not clean or a port is held; 2 usage, connection or refusal.`,
     );
   program
-    .option('--agent <endpoint>', 'agent endpoint, or NODE=ENDPOINT; repeat for several nodes', collect, [])
+    .option('--agent <endpoint>', 'agent endpoint, or NODE=ENDPOINT; repeat for several nodes', collect)
     .option('--agents-file <file>', 'fan out over the agents listed in FILE: "NODE ENDPOINT" lines or an Ansible INI inventory')
     .option('--group <name>', 'with an INI inventory: only the hosts of this group')
     .option('--port <port>', 'agent port for inventory hosts without kubesweep_endpoint', String(DEFAULT_AGENT_PORT))
@@ -59,7 +59,7 @@ Exit codes: 0 success / clean / all free; 1 not clean or a port is held; 2 usage
   };
   const scoped = (cmd: Command): Command =>
     cmd
-      .addOption(new Option('--scope <kinds>', 'pod kinds to remove: static, daemonset, pod (comma-separated or repeated; default all)').argParser(collect).default([]))
+      .addOption(new Option('--scope <kinds>', 'pod kinds to remove: static, daemonset, pod (comma-separated or repeated; default all)').argParser(collect))
       .option('--grace <seconds>', 'seconds between SIGTERM and SIGKILL for containers');
 
   const act = (name: CommandName) => (...args: unknown[]) => {
@@ -148,7 +148,7 @@ function toInvocation(command: CommandName, args: unknown[], o: Record<string, a
   const env = penv.env ?? process.env;
   const readFile = penv.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
 
-  const targets: AgentTarget[] = (o.agent as string[]).map(parseTarget);
+  const targets: AgentTarget[] = ((o.agent as string[] | undefined) ?? []).map(parseTarget);
   if (o.agentsFile) {
     let text: string;
     try {

@@ -1,6 +1,6 @@
 // `npm run demo` end to end (the compiled dist/scripts/demo.js, as an operator runs it), and
 // its clean-up when interrupted half-way.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
@@ -14,8 +14,8 @@ interface DemoRun {
   kill: (sig: NodeJS.Signals) => void;
 }
 
-function runDemo(t: Test): DemoRun {
-  const child = spawn(process.execPath, [DEMO], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+function runDemo(t: Test, args: string[] = []): DemoRun {
+  const child = spawn(process.execPath, [DEMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -75,14 +75,9 @@ t.test('the demo recreates the bug, resets the node, shows the rejoin pod runnin
   }
 });
 
-t.test('interrupted half-way (SIGINT), the demo still tears everything down', async (t) => {
+t.test('interrupted half-way (SIGINT), the demo still tears everything down, agent included', async (t) => {
   const demo = runDemo(t);
-  const deadline = Date.now() + 120_000;
-  while (!/── 4\. Start the kubesweep agent/.test(demo.output()) && Date.now() < deadline) {
-    const done = await Promise.race([demo.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 100))]);
-    if (done) break;
-  }
-  t.match(demo.output(), /Start the kubesweep agent/, 'the demo got as far as starting the agent');
+  t.ok(await waitForOutput(demo, /agent ready on unix:/), 'the demo got as far as a running agent');
   demo.kill('SIGINT');
   const { code } = await demo.exited;
   const out = demo.output();
@@ -95,4 +90,47 @@ t.test('interrupted half-way (SIGINT), the demo still tears everything down', as
     t.notOk(existsSync(dir), `${dir} removed`);
     t.same(processesMentioning(dir), [], 'nothing of the demo left running');
   }
+});
+
+async function waitForOutput(demo: DemoRun, re: RegExp, timeoutMs = 120_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!re.test(demo.output()) && Date.now() < deadline) {
+    const done = await Promise.race([demo.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 100))]);
+    if (done) break;
+  }
+  return re.test(demo.output());
+}
+
+t.test('--hold: a newcomer runs the reset by hand with the printed commands, then Ctrl-C tears down', async (t) => {
+  const demo = runDemo(t, ['--hold']);
+  t.ok(await waitForOutput(demo, /demo: holding for you/), 'the demo sets up the bug and the agent, then holds');
+  const out = demo.output();
+  const socket = /export KUBESWEEP_AGENT=(unix:\/\/\S+)/.exec(out)?.[1];
+  const alias = /alias kubesweep="node (\S+)"/.exec(out)?.[1];
+  t.ok(socket && alias, 'it prints the endpoint and the client to use');
+  t.match(out, /kubesweep reset --confirm node1 --grace 2/);
+  if (socket && alias) {
+    const env = { PATH: process.env.PATH, KUBESWEEP_AGENT: socket };
+    const held = spawnSync(process.execPath, [alias, 'check-ports'], { env, encoding: 'utf8' });
+    t.equal(held.status, 1, 'check-ports: ports held');
+    const reset = spawnSync(process.execPath, [alias, 'reset', '--confirm', 'node1', '--grace', '2'], { env, encoding: 'utf8' });
+    t.equal(reset.status, 0, `the newcomer's reset is verified clean\n${reset.stdout}${reset.stderr}`);
+    t.match(reset.stdout, /✓ node1 verified clean/);
+    const free = spawnSync(process.execPath, [alias, 'check-ports'], { env, encoding: 'utf8' });
+    t.equal(free.status, 0, 'check-ports: all free');
+  }
+  demo.kill('SIGINT');
+  const { code } = await demo.exited;
+  t.equal(code, 0, 'Ctrl-C ends a held demo normally');
+  const dir = testbedDir(demo.output());
+  if (dir) {
+    t.notOk(existsSync(dir), `${dir} removed`);
+    t.same(processesMentioning(dir), [], 'nothing of the demo left running');
+  }
+});
+
+t.test('unknown arguments are refused', async (t) => {
+  const r = spawnSync(process.execPath, [DEMO, '--frobnicate'], { encoding: 'utf8' });
+  t.equal(r.status, 2);
+  t.match(r.stderr, /usage: npm run demo/);
 });
