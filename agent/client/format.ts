@@ -72,7 +72,8 @@ export function formatResetReport(r: ResetReport, s: Style, title = 'reset'): st
     const status = (st: string): string => (st === 'ok' ? c.green(st) : st === 'skipped' ? c.dim(st) : st === 'partial' ? c.yellow(st) : c.red(st));
     out.push(table(s, ['step', 'status', 'found', 'done', 'skipped', 'failed', 'time'], r.steps.map((st) => [st.name, status(st.status), st.found, st.done, st.skipped, st.failed, seconds(st.durationMs)])));
     for (const st of r.steps) {
-      if (st.reason) out.push(`  ${st.name}: ${st.reason}`);
+      // An ok step's reason repeats the table; a skipped or failing step's says why.
+      if (st.reason && st.status !== 'ok') out.push(`  ${st.name}: ${st.reason}`);
       for (const i of st.items.filter((x) => x.outcome === 'failed')) out.push(`  ${c.red(sym.fail)} ${st.name}: ${i.action} ${shortId(i.target)}: ${i.message ?? 'failed'}`);
     }
   }
