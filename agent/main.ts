@@ -105,6 +105,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     cri.close();
     return isKubesweepError(err, 'KS_CONFIG_INVALID') ? 2 : 1;
   }
+  // Every handler is awaited by the adapter; anything that still escapes is a bug to log, not
+  // a reason to die in the middle of a reset.
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
   grpcServers.setServing(true);
   log.info(
     { node: config.nodeName, version: agentVersion(), grpc: grpcServers.bound, http: config.httpListen || 'off', startMs: Math.round(performance.now() - t0) },

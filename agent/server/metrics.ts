@@ -20,6 +20,12 @@ export function resetResult(r: { report?: ResetReport; error?: unknown }): Reset
 }
 
 export function createMetrics(deps: { engine: AgentEngine; expectFreePorts: readonly number[]; nodeName: string; version: string }): AgentMetrics {
+  // Both expected-port gauges come from one port check per scrape.
+  let shared: { at: number; check: ReturnType<AgentEngine['checkPorts']> } | undefined;
+  const expectedCheck = (): ReturnType<AgentEngine['checkPorts']> => {
+    if (!shared || Date.now() - shared.at > 1000) shared = { at: Date.now(), check: deps.engine.checkPorts(deps.expectFreePorts) };
+    return shared.check;
+  };
   const registry = new Registry();
   registry.setDefaultLabels({ node: deps.nodeName });
   collectDefaultMetrics({ register: registry, prefix: 'kubesweep_agent_' });
@@ -49,7 +55,7 @@ export function createMetrics(deps: { engine: AgentEngine; expectFreePorts: read
     async collect() {
       this.reset();
       if (deps.expectFreePorts.length === 0) return;
-      const c = await deps.engine.checkPorts(deps.expectFreePorts);
+      const c = await expectedCheck();
       for (const p of c.ports) this.set({ port: String(p.port) }, p.held ? 1 : 0);
     },
   });
@@ -60,7 +66,7 @@ export function createMetrics(deps: { engine: AgentEngine; expectFreePorts: read
     registers: [registry],
     async collect() {
       if (deps.expectFreePorts.length === 0) return this.set(0);
-      const c = await deps.engine.checkPorts(deps.expectFreePorts);
+      const c = await expectedCheck();
       this.set(c.ports.filter((p) => p.held).length);
     },
   });

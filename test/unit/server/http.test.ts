@@ -60,7 +60,9 @@ t.test('/metrics parses as Prometheus text and carries the agent figures', async
   metrics.recordReset({ report: { verification: { verdict: 'clean', residue: [], checkedPorts: [] } } as any });
   metrics.recordReset({ error: new Error('x') });
   metrics.recordCall('Info', 'OK', 3);
+  const checksBefore = engine.calls.filter((c) => c.method === 'checkPorts').length;
   const r = await app.inject('/metrics');
+  t.equal(engine.calls.filter((c) => c.method === 'checkPorts').length - checksBefore, 1, 'one port check per scrape');
   t.equal(r.statusCode, 200);
   t.match(r.headers['content-type'], /^text\/plain; version=0\.0\.4/);
   const { samples, types } = parsePromText(r.body);
