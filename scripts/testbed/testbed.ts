@@ -106,7 +106,8 @@ export class Testbed {
   }
 
   get containerdPid(): number | undefined {
-    return this.proc?.exitCode === null ? this.proc.pid : undefined;
+    const p = this.proc;
+    return p && p.exitCode === null && p.signalCode === null ? p.pid : undefined;
   }
 
   private writeConfig(): void {
@@ -218,9 +219,13 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     const proc = this.proc;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     this.rememberShims();
+    // The child is unref'd so it never keeps a test alive; ref it while we wait for its exit,
+    // or a test with nothing else pending would end here.
+    proc.ref();
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
     proc.kill('SIGKILL');
     await exited;
+    proc.unref();
     this.client?.close();
     this.client = undefined;
   }
@@ -272,9 +277,11 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     this.client = undefined;
     const proc = this.proc;
     if (proc && proc.exitCode === null && proc.signalCode === null) {
+      proc.ref();
       const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
       proc.kill('SIGTERM');
       await Promise.race([exited, sleep(5000)]);
+      proc.unref();
     }
     return this.hardCleanup();
   }

@@ -67,17 +67,22 @@ t.test('teardown leaves nothing behind, even after containerd was killed under r
   await waitFor('port held', async () => !(await canBind(port)));
   const shims = tb.shimPids();
   t.ok(shims.length >= 1, 'shims running');
-  const containerdPid = tb.containerdPid!;
+  const firstContainerdPid = tb.containerdPid!;
   await tb.killContainerd();
   t.ok(tb.shimPids().length >= 1, 'shims outlive containerd');
   t.notOk(await canBind(port), 'and keep holding the port');
+  t.equal(tb.containerdPid, undefined, 'no containerd pid after the kill');
+
+  await tb.startContainerd();
+  t.equal((await tb.cri().listPodSandbox()).length, 2, 'a restarted containerd reconnects to its pods');
+  await tb.killContainerd();
 
   const report = await tb.teardown();
   t.same(report.problems, [], 'no teardown problems');
   t.notOk(existsSync(tb.dir), 'testbed dir removed');
   t.same(mountsUnder(tb.dir), [], 'no mounts under the testbed dir');
   // Zombies are dead already; reaping them is their parent's (here: PID 1's) job.
-  const ours = listProcesses().filter((p) => p.state !== 'Z').filter((p) => p.pid === containerdPid || p.argv.includes(tb.socket) || shims.some((s) => s.pid === p.pid));
+  const ours = listProcesses().filter((p) => p.state !== 'Z').filter((p) => p.pid === firstContainerdPid || p.argv.some((a) => a.includes(tb.dir)) || shims.some((s) => s.pid === p.pid));
   t.same(ours, [], 'no containerd, shim or container process of the testbed left');
   t.ok(await canBind(port), 'port free');
   t.notOk(existsSync(`/sys/fs/cgroup/memory${tb.cgroupParent}`), 'cgroup parent removed');
