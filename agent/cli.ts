@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from './client/args';
-import { run } from './client/run';
 import { packageRoot } from './paths';
 
 function version(): string {
@@ -21,6 +20,8 @@ async function main(argv: string[]): Promise<number> {
     if (parsed.stderr) process.stderr.write(parsed.stderr.endsWith('\n') ? parsed.stderr : `${parsed.stderr}\n`);
     return parsed.code;
   }
+  // Loaded only when an agent is called: --help, --version and usage errors skip gRPC's load time.
+  const { run } = require('./client/run') as typeof import('./client/run');
   return run(parsed.invocation, { stdout: process.stdout, stderr: process.stderr, env: process.env });
 }
 
