@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from './client/args';
+import { GUARDED } from './client/types';
 import { packageRoot } from './paths';
 
 function version(): string {
@@ -17,13 +18,36 @@ async function main(argv: string[]): Promise<number> {
   const parsed = parseArgs(argv, { env: process.env, version: version() });
   if (parsed.kind === 'exit') {
     if (parsed.stdout) process.stdout.write(parsed.stdout);
+    // --json promises one JSON document on stdout, usage errors included.
+    if (parsed.code === 2 && argv.includes('--json')) {
+      const message = parsed.stderr.trim().replace(/^kubesweep: /, '');
+      process.stdout.write(`${JSON.stringify({ error: { kind: 'usage', code: 'KS_INVALID_ARGUMENT', message } }, null, 2)}\n`);
+    }
     if (parsed.stderr) process.stderr.write(parsed.stderr.endsWith('\n') ? parsed.stderr : `${parsed.stderr}\n`);
     return parsed.code;
   }
   // Loaded only when an agent is called: --help, --version and usage errors skip gRPC's load time.
   const { run } = require('./client/run') as typeof import('./client/run');
+  const inv = parsed.invocation;
+  process.once('SIGINT', () => {
+    // The agent does not stop a reset because its client went away: say so, rather than
+    // leave the operator believing the node was left half-done by the Ctrl-C.
+    const changing = GUARDED.has(inv.command) && !inv.dryRun;
+    process.stderr.write(
+      changing
+        ? `\nkubesweep: interrupted; the agent${inv.fanOut ? 's' : ''} finish${inv.fanOut ? '' : 'es'} the ${inv.command} already started on ${inv.fanOut ? 'their nodes' : 'its node'}: see kubesweep inspect\n`
+        : '\nkubesweep: interrupted\n',
+    );
+    process.exit(130);
+  });
   return run(parsed.invocation, { stdout: process.stdout, stderr: process.stderr, env: process.env });
 }
+
+// `kubesweep ports | head` closes the pipe early: that is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

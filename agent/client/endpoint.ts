@@ -60,7 +60,14 @@ export function credentialsFor(ep: Endpoint, tls: TlsFiles | undefined, read: (p
       throw ksError('KS_INVALID_ARGUMENT', `cannot read ${what} ${p}: ${(err as Error).message}`, { path: p });
     }
   };
-  return grpc.credentials.createSsl(load('--tls-ca', tls.ca), load('--tls-key', tls.key), load('--tls-cert', tls.cert));
+  const ca = load('--tls-ca', tls.ca);
+  const key = load('--tls-key', tls.key);
+  const cert = load('--tls-cert', tls.cert);
+  try {
+    return grpc.credentials.createSsl(ca, key, cert);
+  } catch (err) {
+    throw ksError('KS_INVALID_ARGUMENT', `unusable TLS files (--tls-ca ${tls.ca}, --tls-cert ${tls.cert}, --tls-key ${tls.key}): ${(err as Error).message}`);
+  }
 }
 
 /** Channel options: fail fast on a dead endpoint instead of retrying for minutes. */
