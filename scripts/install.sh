@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Install kubesweep (agent + client) from a built work tree (npm ci && npm run build).
 #
-#   scripts/install.sh [--prefix DIR] [--bindir DIR] [--uninstall]
+#   scripts/install.sh [--prefix DIR] [--bindir DIR] [--node PATH] [--uninstall]
 #   DESTDIR=/tmp/stage scripts/install.sh        # stage into a root other than /
 #
 # Installs into PREFIX (default /opt/kubesweep): dist/, proto/, package.json and the
 # production node_modules; links BINDIR/kubesweep and BINDIR/kubesweep-agent (default
 # /usr/local/bin); the systemd units into /etc/systemd/system with their paths rewritten to
-# PREFIX/BINDIR; and a commented /etc/kubesweep/config.yaml only when there is none (it is
+# PREFIX/BINDIR (and to --node, default: the node found in PATH); and a commented /etc/kubesweep/config.yaml only when there is none (it is
 # yours after that). Running it again updates the program files and units and leaves the
 # config alone. Every file it puts outside PREFIX is recorded in PREFIX/.install-manifest;
 # --uninstall removes exactly those (the config only if you never changed it), then PREFIX.
@@ -19,6 +19,7 @@ BINDIR=/usr/local/bin
 UNITDIR=/etc/systemd/system
 CONFDIR=/etc/kubesweep
 UNINSTALL=0
+NODE_BIN=$(command -v node || echo /usr/bin/node)
 DESTDIR=${DESTDIR:-}
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -32,6 +33,8 @@ while [ $# -gt 0 ]; do
     --prefix=*) PREFIX=${1#--prefix=}; shift ;;
     --bindir) [ $# -ge 2 ] || die "--bindir needs a directory"; BINDIR=$2; shift 2 ;;
     --bindir=*) BINDIR=${1#--bindir=}; shift ;;
+    --node) [ $# -ge 2 ] || die "--node needs the path of the node binary"; NODE_BIN=$2; shift 2 ;;
+    --node=*) NODE_BIN=${1#--node=}; shift ;;
     --uninstall) UNINSTALL=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
@@ -39,6 +42,7 @@ while [ $# -gt 0 ]; do
 done
 case "$PREFIX" in /*) ;; *) die "--prefix must be absolute: $PREFIX" ;; esac
 case "$BINDIR" in /*) ;; *) die "--bindir must be absolute: $BINDIR" ;; esac
+case "$NODE_BIN" in /*) ;; *) die "--node must be absolute: $NODE_BIN" ;; esac
 case "$PREFIX" in /|/usr|/usr/local|/etc|/opt|/var|/bin|/sbin) die "refusing --prefix $PREFIX: it must be a directory of kubesweep's own" ;; esac
 PREFIX=${PREFIX%/}
 if [ -n "$DESTDIR" ]; then
@@ -213,7 +217,8 @@ if compgen -G "$SRC/systemd/*.service" >/dev/null || compgen -G "$SRC/systemd/*.
     [ -f "$unit" ] || continue
     name=$(basename "$unit")
     dest=$DESTDIR$UNITDIR/$name
-    sed -e "s#/opt/kubesweep#$PREFIX#g" -e "s#/usr/local/bin/kubesweep#$BINDIR/kubesweep#g" "$unit" >"$dest.tmp"
+    sed -e "s#/opt/kubesweep#$PREFIX#g" -e "s#/usr/local/bin/kubesweep#$BINDIR/kubesweep#g" \
+        -e "/^Exec/s#/usr/bin/node #$NODE_BIN #g" "$unit" >"$dest.tmp"
     chmod 0644 "$dest.tmp"
     mv -f "$dest.tmp" "$dest"
     record unit "$UNITDIR/$name" "$(sha "$dest")"

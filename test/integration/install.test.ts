@@ -105,13 +105,17 @@ t.test('install into a DESTDIR: files, links, units, config; a second run change
   t.equal(readFileSync(conf, 'utf8'), 'nodeName: node7\n', 'an edited config survives a reinstall');
 });
 
-t.test('--prefix and --bindir are honoured in links and units', async (t) => {
+t.test('--prefix, --bindir and --node are honoured in links and units', async (t) => {
   const d = tempRoot(t);
-  const r = install(d, '--prefix', '/srv/kubesweep', '--bindir', '/usr/bin');
+  const r = install(d, '--prefix', '/srv/kubesweep', '--bindir', '/usr/bin', '--node', '/opt/node20/bin/node');
   t.equal(r.code, 0, r.out);
   t.ok(existsSync(path.join(d, 'srv/kubesweep/dist/agent/main.js')));
   t.equal(readlinkSync(path.join(d, 'usr/bin/kubesweep')), '/srv/kubesweep/dist/agent/cli.js');
-  for (const u of shippedUnits()) t.notMatch(readFileSync(path.join(d, 'etc/systemd/system', u), 'utf8'), /\/opt\/kubesweep/, `${u} rewritten to the prefix`);
+  for (const u of shippedUnits()) {
+    const text = readFileSync(path.join(d, 'etc/systemd/system', u), 'utf8');
+    t.notMatch(text, /\/opt\/kubesweep/, `${u} rewritten to the prefix`);
+    t.match(text, /^ExecStart=\/opt\/node20\/bin\/node .*\/srv\/kubesweep\/dist\/agent\//m, `${u} runs the given node on the prefix's files`);
+  }
   t.notOk(existsSync(path.join(d, 'opt')), 'nothing under the default prefix');
 });
 
