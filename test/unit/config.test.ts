@@ -1,6 +1,7 @@
 import t from 'tap';
 import { isKubesweepError } from '../../agent/errors';
 import { DEFAULTS, loadConfig, parseFlags, parseListen, readConfigFile, resolveConfig } from '../../agent/config';
+import { toSweepConfig } from '../../agent/main';
 
 const files: Record<string, string> = {};
 const readFile = (p: string): string => {
@@ -137,4 +138,27 @@ t.test('flag parsing', async (t) => {
   t.same(f.raw.containerdDirs, ['/r', '/s']);
   t.same(parseFlags(['--expect-free-ports', '1,x']).raw.expectFreePorts, [1, 'x'], 'non-numbers are kept for validation to report');
   t.match(resolveConfig({ nodeName: 'n', expectFreePorts: [1, 'x'] }).problems.join(), /"x" not a port/);
+});
+
+t.test('the engine config is derived from the agent config', async (t) => {
+  const { config } = loadConfig(
+    ['--node-name', 'node-7', '--cri-endpoint', 'unix:///tb/c.sock', '--containerd-dir', '/tb/root', '--containerd-dir', '/tb/state', '--netns-dir', '/tb/netns', '--state-dir', '/tb/ks', '--manifests-dir', '/tb/m', '--kubelet-unit', '', '--expect-free-ports', '6443'],
+    { readFile, isFile },
+  );
+  const sc = toSweepConfig(config);
+  t.match(sc, {
+    nodeName: 'node-7',
+    criEndpoint: 'unix:///tb/c.sock',
+    containerdAddress: '/tb/c.sock',
+    containerdNamespace: 'k8s.io',
+    containerdDirs: ['/tb/root', '/tb/state'],
+    netnsDirs: ['/tb/netns'],
+    stateDir: '/tb/ks',
+    manifestsDir: '/tb/m',
+    kubeletUnit: '',
+    expectFreePorts: [6443],
+  });
+  t.equal(sc.graceSeconds, 10, 'engine default when the config leaves it out');
+  files['/etc/tuned.yaml'] = 'graceSeconds: 3\nparallelism: 8\nretries: 1\ncriTimeoutMs: 5000\n';
+  t.match(toSweepConfig(loadConfig(['--config', '/etc/tuned.yaml', '--node-name', 'n'], { readFile, isFile }).config), { graceSeconds: 3, parallelism: 8, retries: 1, criTimeoutMs: 5000 });
 });
