@@ -72,8 +72,9 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   });
 
   app.get('/metrics', async (_req, reply) => {
-    const text = await deps.metrics.registry.metrics();
-    return reply.header('content-type', deps.metrics.registry.contentType).send(text);
+    const registry = deps.metrics.registry();
+    const text = await registry.metrics();
+    return reply.header('content-type', registry.contentType).send(text);
   });
 
   return app;

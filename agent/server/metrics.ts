@@ -1,14 +1,18 @@
-// Prometheus metrics on the agent's own registry (never prom-client's global one, so tests and
-// several agents in one process cannot collide). Port gauges are computed at scrape time from a
-// fresh port report: a stale "port held" is worse than a slightly slower scrape.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+// Prometheus metrics. The agent records its figures in plain fields; prom-client (and the ~90
+// modules it pulls in, OpenTelemetry's API among them) is loaded on the first scrape only, so
+// an agent nobody scrapes starts faster and idles smaller. The registry is the agent's own
+// (never prom-client's global one). Port gauges are computed at scrape time from a fresh port
+// check: a stale "port held" is worse than a slightly slower scrape.
+import type { Registry } from 'prom-client';
 import type { ResetReport } from '../sweep/types';
 import type { AgentEngine } from './engine';
 
 export type ResetResult = 'clean' | 'residue' | 'aborted' | 'failed';
+const RESULTS: readonly ResetResult[] = ['clean', 'residue', 'aborted', 'failed'];
 
 export interface AgentMetrics {
-  registry: Registry;
+  /** The Prometheus registry, built on first use. */
+  registry(): Registry;
   recordReset(r: { report?: ResetReport; error?: unknown }): void;
   recordCall(method: string, code: string, durationMs: number): void;
 }
@@ -20,79 +24,117 @@ export function resetResult(r: { report?: ResetReport; error?: unknown }): Reset
 }
 
 export function createMetrics(deps: { engine: AgentEngine; expectFreePorts: readonly number[]; nodeName: string; version: string }): AgentMetrics {
+  const resets = new Map<ResetResult, number>(RESULTS.map((r) => [r, 0]));
+  let lastResetAt = 0;
+  let lastResult: ResetResult | undefined;
+  const calls = new Map<string, { method: string; code: string; n: number }>();
+  let registry: Registry | undefined;
+
   // Both expected-port gauges come from one port check per scrape.
   let shared: { at: number; check: ReturnType<AgentEngine['checkPorts']> } | undefined;
   const expectedCheck = (): ReturnType<AgentEngine['checkPorts']> => {
     if (!shared || Date.now() - shared.at > 1000) shared = { at: Date.now(), check: deps.engine.checkPorts(deps.expectFreePorts) };
     return shared.check;
   };
-  const registry = new Registry();
-  registry.setDefaultLabels({ node: deps.nodeName });
-  collectDefaultMetrics({ register: registry, prefix: 'kubesweep_agent_' });
 
-  new Gauge({ name: 'kubesweep_agent_info', help: 'Agent build information (always 1).', labelNames: ['version'], registers: [registry] }).set({ version: deps.version }, 1);
+  function build(): Registry {
+    const prom = require('prom-client') as typeof import('prom-client');
+    const reg = new prom.Registry();
+    reg.setDefaultLabels({ node: deps.nodeName });
+    prom.collectDefaultMetrics({ register: reg, prefix: 'kubesweep_agent_' });
+    new prom.Gauge({ name: 'kubesweep_agent_info', help: 'Agent build information (always 1).', labelNames: ['version'], registers: [reg] }).set({ version: deps.version }, 1);
 
-  new Gauge({
-    name: 'kubesweep_listening_ports',
-    help: 'Listening sockets in the host network namespace, by protocol.',
-    labelNames: ['protocol'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const r = await deps.engine.listPorts({ allNetns: false });
-      const counts = { tcp: 0, udp: 0 };
-      for (const l of r.listeners) counts[l.protocol]++;
-      this.set({ protocol: 'tcp' }, counts.tcp);
-      this.set({ protocol: 'udp' }, counts.udp);
-    },
-  });
-
-  new Gauge({
-    name: 'kubesweep_expected_port_held',
-    help: 'Whether each port expected to be free after a reset is held (1) or free (0).',
-    labelNames: ['port'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      if (deps.expectFreePorts.length === 0) return;
-      const c = await expectedCheck();
-      for (const p of c.ports) this.set({ port: String(p.port) }, p.held ? 1 : 0);
-    },
-  });
-
-  new Gauge({
-    name: 'kubesweep_expected_ports_held',
-    help: 'How many of the ports expected to be free are held right now.',
-    registers: [registry],
-    async collect() {
-      if (deps.expectFreePorts.length === 0) return this.set(0);
-      const c = await expectedCheck();
-      this.set(c.ports.filter((p) => p.held).length);
-    },
-  });
-
-  const resets = new Counter({ name: 'kubesweep_resets_total', help: 'Destructive runs (reset or single step) by result.', labelNames: ['result'], registers: [registry] });
-  for (const r of ['clean', 'residue', 'aborted', 'failed']) resets.inc({ result: r }, 0);
-  const lastTime = new Gauge({ name: 'kubesweep_last_reset_timestamp_seconds', help: 'When the last destructive run finished (unix time; 0 = never).', registers: [registry] });
-  lastTime.set(0);
-  const lastVerdict = new Gauge({
-    name: 'kubesweep_last_reset_result',
-    help: 'The last destructive run\'s result: 1 for the label that applies, 0 for the others.',
-    labelNames: ['result'],
-    registers: [registry],
-  });
-  const calls = new Counter({ name: 'kubesweep_grpc_calls_total', help: 'gRPC calls by method and status code.', labelNames: ['method', 'code'], registers: [registry] });
+    new prom.Gauge({
+      name: 'kubesweep_listening_ports',
+      help: 'Listening sockets in the host network namespace, by protocol.',
+      labelNames: ['protocol'],
+      registers: [reg],
+      async collect() {
+        this.reset();
+        const r = await deps.engine.listPorts({ allNetns: false });
+        const counts = { tcp: 0, udp: 0 };
+        for (const l of r.listeners) counts[l.protocol]++;
+        this.set({ protocol: 'tcp' }, counts.tcp);
+        this.set({ protocol: 'udp' }, counts.udp);
+      },
+    });
+    new prom.Gauge({
+      name: 'kubesweep_expected_port_held',
+      help: 'Whether each port expected to be free after a reset is held (1) or free (0).',
+      labelNames: ['port'],
+      registers: [reg],
+      async collect() {
+        this.reset();
+        if (deps.expectFreePorts.length === 0) return;
+        for (const p of (await expectedCheck()).ports) this.set({ port: String(p.port) }, p.held ? 1 : 0);
+      },
+    });
+    new prom.Gauge({
+      name: 'kubesweep_expected_ports_held',
+      help: 'How many of the ports expected to be free are held right now.',
+      registers: [reg],
+      async collect() {
+        if (deps.expectFreePorts.length === 0) return this.set(0);
+        this.set((await expectedCheck()).ports.filter((p) => p.held).length);
+      },
+    });
+    new prom.Counter({
+      name: 'kubesweep_resets_total',
+      help: 'Destructive runs (reset or single step) by result.',
+      labelNames: ['result'],
+      registers: [reg],
+      collect() {
+        this.reset();
+        for (const [result, n] of resets) this.inc({ result }, n);
+      },
+    });
+    new prom.Gauge({
+      name: 'kubesweep_last_reset_timestamp_seconds',
+      help: 'When the last destructive run finished (unix time; 0 = never).',
+      registers: [reg],
+      collect() {
+        this.set(lastResetAt);
+      },
+    });
+    new prom.Gauge({
+      name: 'kubesweep_last_reset_result',
+      help: "The last destructive run's result: 1 for the label that applies, 0 for the others (none before the first run).",
+      labelNames: ['result'],
+      registers: [reg],
+      collect() {
+        this.reset();
+        if (lastResult) for (const r of RESULTS) this.set({ result: r }, r === lastResult ? 1 : 0);
+      },
+    });
+    new prom.Counter({
+      name: 'kubesweep_grpc_calls_total',
+      help: 'gRPC calls by method and status code.',
+      labelNames: ['method', 'code'],
+      registers: [reg],
+      collect() {
+        this.reset();
+        for (const c of calls.values()) this.inc({ method: c.method, code: c.code }, c.n);
+      },
+    });
+    return reg;
+  }
 
   return {
-    registry,
+    registry() {
+      registry ??= build();
+      return registry;
+    },
     recordReset(r) {
       const result = resetResult(r);
-      resets.inc({ result });
-      lastTime.set(Date.now() / 1000);
-      for (const x of ['clean', 'residue', 'aborted', 'failed']) lastVerdict.set({ result: x }, x === result ? 1 : 0);
+      resets.set(result, (resets.get(result) ?? 0) + 1);
+      lastResetAt = Date.now() / 1000;
+      lastResult = result;
     },
     recordCall(method, code) {
-      calls.inc({ method, code });
+      const k = `${method}\0${code}`;
+      const c = calls.get(k);
+      if (c) c.n++;
+      else calls.set(k, { method, code, n: 1 });
     },
   };
 }
