@@ -1,7 +1,8 @@
-// The operator's list of agents for a fan-out: either plain `NODE ENDPOINT` lines, or an
-// Ansible INI inventory whose host names are the node names. Either way every endpoint is
+// The operator's list of agents for a fan-out: plain `NODE ENDPOINT` lines, or an Ansible
+// inventory (INI, or YAML like Kubespray's hosts.yaml) whose host names are the node names. Either way every endpoint is
 // paired with the node name the operator means, which is what `--confirm-each` sends as the
 // guard: an agent reached through a stale address then refuses instead of wiping the wrong node.
+import { parse as parseYaml } from 'yaml';
 import { ksError } from '../errors';
 import { DEFAULT_AGENT_PORT, parseEndpoint } from './endpoint';
 import type { AgentTarget } from './types';
@@ -26,7 +27,8 @@ export function looksLikeIni(text: string): boolean {
 }
 
 export function parseAgentsFile(text: string, opts: AgentsFileOptions = {}): AgentTarget[] {
-  const targets = looksLikeIni(text) ? parseIniInventory(text, opts) : parseNodeLines(text, opts);
+  const yamlDoc = looksLikeIni(text) ? undefined : yamlInventory(text);
+  const targets = yamlDoc ? parseYamlInventory(yamlDoc, opts) : looksLikeIni(text) ? parseIniInventory(text, opts) : parseNodeLines(text, opts);
   if (targets.length === 0) throw ksError('KS_INVALID_ARGUMENT', `${opts.source ?? 'agents file'}: no agents listed`);
   checkUnique(targets, opts.source ?? 'agents file');
   return targets;
@@ -140,17 +142,111 @@ export function parseIniInventory(text: string, opts: AgentsFileOptions = {}): A
     const vars: Record<string, string> = {};
     for (const g of groupsOf(name)) Object.assign(vars, groupVars.get(g) ?? {});
     Object.assign(vars, h.vars);
-    const where = `${src}:${h.line}`;
-    // The guard is the Kubernetes node name: the host's kubesweep_node_name when its inventory
-    // name differs (the Ansible playbook uses the same variable), else the host name.
-    const node = vars.kubesweep_node_name ? unquote(vars.kubesweep_node_name) : name;
-    checkNodeName(node, where);
-    if (vars.kubesweep_endpoint) return { node, endpoint: checkEndpoint(unquote(vars.kubesweep_endpoint), where) };
-    const port = vars.kubesweep_port ? Number(unquote(vars.kubesweep_port)) : (opts.port ?? DEFAULT_AGENT_PORT);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw ksError('KS_INVALID_ARGUMENT', `${where}: bad kubesweep_port for ${name}`);
-    const host = unquote(vars.ansible_host ?? name);
-    return { node, endpoint: checkEndpoint(host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`, where) };
+    return targetFor(name, vars, `${src}:${h.line}`, opts.port);
   });
+}
+
+type YamlGroup = { hosts?: Record<string, Record<string, unknown> | null> | null; children?: Record<string, YamlGroup | null> | null; vars?: Record<string, unknown> | null };
+
+/** The parsed document when the text is a YAML inventory (groups with hosts/children), else undefined. */
+function yamlInventory(text: string): Record<string, YamlGroup | null> | undefined {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch {
+    return undefined;
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return undefined;
+  const groups = Object.values(doc as Record<string, unknown>);
+  const isGroup = (g: unknown): boolean => g === null || (typeof g === 'object' && !Array.isArray(g) && Object.keys(g as object).every((k) => k === 'hosts' || k === 'children' || k === 'vars'));
+  if (groups.length === 0 || !groups.every(isGroup)) return undefined;
+  return doc as Record<string, YamlGroup | null>;
+}
+
+/**
+ * Ansible YAML inventory (Kubespray's inventory/<cluster>/hosts.yaml): groups with `hosts`
+ * (host → vars), `children` (nested groups) and `vars`. Same rules as the INI form: node name
+ * from kubesweep_node_name or the host name; endpoint from kubesweep_endpoint, else
+ * `<ansible_host or host name>:<kubesweep_port or --port>`; host vars win over group vars.
+ */
+export function parseYamlInventory(doc: Record<string, YamlGroup | null>, opts: AgentsFileOptions = {}): AgentTarget[] {
+  const src = opts.source ?? 'inventory';
+  // Groups are by name: a group listed again under `children` (often as an empty key) is the
+  // same group, so collect each name's hosts, vars and child names over all its occurrences.
+  const direct = new Map<string, Set<string>>();
+  const groupVars = new Map<string, Record<string, string>>();
+  const childrenOf = new Map<string, Set<string>>();
+  const ownVars = new Map<string, Record<string, string>>();
+  const order: string[] = [];
+  const visit = (name: string, g: YamlGroup | null, path: string[]): void => {
+    if (path.includes(name)) throw ksError('KS_INVALID_ARGUMENT', `${src}: group ${name} contains itself`);
+    if (!direct.has(name)) direct.set(name, new Set());
+    if (!childrenOf.has(name)) childrenOf.set(name, new Set());
+    groupVars.set(name, { ...(groupVars.get(name) ?? {}), ...stringVars(g?.vars) });
+    for (const [host, hv] of Object.entries(g?.hosts ?? {})) {
+      if (/[[\]]/.test(host)) throw ksError('KS_INVALID_ARGUMENT', `${src}: host ranges like ${host} are not supported; list the hosts one by one`);
+      checkNodeName(host, src);
+      direct.get(name)!.add(host);
+      if (!ownVars.has(host)) order.push(host);
+      ownVars.set(host, { ...(ownVars.get(host) ?? {}), ...stringVars(hv) });
+    }
+    for (const [child, cg] of Object.entries(g?.children ?? {})) {
+      childrenOf.get(name)!.add(child);
+      visit(child, cg, [...path, name]);
+    }
+  };
+  for (const [name, g] of Object.entries(doc)) visit(name, g, []);
+
+  const members = (name: string, path: string[] = []): Set<string> => {
+    if (path.includes(name)) throw ksError('KS_INVALID_ARGUMENT', `${src}: group ${name} contains itself`);
+    const out = new Set(direct.get(name) ?? []);
+    for (const c of childrenOf.get(name) ?? []) for (const h of members(c, [...path, name])) out.add(h);
+    return out;
+  };
+  // Depth below the top-level groups: a more specific (deeper) group's vars win, as in Ansible.
+  const depth = new Map<string, number>();
+  const deepen = (name: string, d: number): void => {
+    if ((depth.get(name) ?? -1) >= d) return;
+    depth.set(name, d);
+    for (const c of childrenOf.get(name) ?? []) deepen(c, d + 1);
+  };
+  for (const name of Object.keys(doc)) deepen(name, name === 'all' ? 0 : 1);
+  const memberSets = new Map([...direct.keys()].map((g) => [g, members(g)]));
+  const hostVars = (host: string): Record<string, string> => {
+    const groups = [...memberSets].filter(([, m]) => m.has(host)).map(([g]) => g);
+    groups.sort((a, b) => (depth.get(a) ?? 0) - (depth.get(b) ?? 0));
+    const merged: Record<string, string> = {};
+    for (const g of groups) Object.assign(merged, groupVars.get(g));
+    return Object.assign(merged, ownVars.get(host));
+  };
+
+  let selected = order;
+  if (opts.group !== undefined) {
+    const m = memberSets.get(opts.group);
+    if (!m) throw ksError('KS_INVALID_ARGUMENT', `${src}: no group ${opts.group}`);
+    selected = order.filter((h) => m.has(h));
+  }
+  return selected.map((name) => targetFor(name, hostVars(name), src, opts.port));
+}
+
+function stringVars(v: unknown): Record<string, string> {
+  if (!v || typeof v !== 'object') return {};
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (typeof x === 'string' || typeof x === 'number') out[k] = String(x);
+  return out;
+}
+
+/** One host's node name and endpoint, from its (merged) variables. */
+function targetFor(name: string, vars: Record<string, string>, where: string, defaultPort: number | undefined): AgentTarget {
+  // The guard is the Kubernetes node name: the host's kubesweep_node_name when its inventory
+  // name differs (the Ansible playbook uses the same variable), else the host name.
+  const node = vars.kubesweep_node_name ? unquote(vars.kubesweep_node_name) : name;
+  checkNodeName(node, where);
+  if (vars.kubesweep_endpoint) return { node, endpoint: checkEndpoint(unquote(vars.kubesweep_endpoint), where) };
+  const port = vars.kubesweep_port ? Number(unquote(vars.kubesweep_port)) : (defaultPort ?? DEFAULT_AGENT_PORT);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw ksError('KS_INVALID_ARGUMENT', `${where}: bad kubesweep_port for ${name}`);
+  const host = unquote(vars.ansible_host ?? name);
+  return { node, endpoint: checkEndpoint(host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`, where) };
 }
 
 /** Split on whitespace, keeping quoted values (key="a b") together. */

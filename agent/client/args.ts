@@ -39,8 +39,8 @@ Exit codes: 0 success / clean / all free; 1 not clean or a port is held; 2 usage
     );
   program
     .option('--agent <endpoint>', 'agent endpoint, or NODE=ENDPOINT; repeat for several nodes', collect)
-    .option('--agents-file <file>', 'fan out over the agents listed in FILE: "NODE ENDPOINT" lines or an Ansible INI inventory')
-    .option('--group <name>', 'with an INI inventory: only the hosts of this group')
+    .option('--agents-file <file>', 'fan out over the agents listed in FILE: "NODE ENDPOINT" lines or an Ansible inventory (INI, or YAML like Kubespray\'s hosts.yaml)')
+    .option('--group <name>', 'with an inventory: only the hosts of this group (and its children)')
     .option('--port <port>', 'agent port for inventory hosts without kubesweep_endpoint', String(DEFAULT_AGENT_PORT))
     .option('--parallel <n>', 'agents to work on at once', '4')
     .option('--tls-ca <file>', 'CA that signed the agents\' server certificates')

@@ -95,3 +95,48 @@ t.test('INI inventory: a host without ansible_host dials its own name; ranges ar
   t.throws(() => parseAgentsFile('[nodes]\nnode1 ansible_host\n', { source: 'inv' }), { message: /inv:2: expected key=value/ });
   t.throws(() => parseAgentsFile('[nodes:weird]\nnode1\n', { source: 'inv' }), { message: /unknown section kind ":weird"/ });
 });
+
+// Kubespray's inventory/mycluster/hosts.yaml shape.
+const KUBESPRAY_YAML = `
+all:
+  hosts:
+    node1:
+      ansible_host: 10.0.0.11
+      ip: 10.0.0.11
+    node2:
+      ansible_host: 10.0.0.12
+      kubesweep_endpoint: "10.0.0.12:9555"
+    worker-7:
+      ansible_host: 10.0.0.17
+      kubesweep_node_name: worker-7.cluster.internal
+  vars:
+    kubesweep_port: 9000
+  children:
+    kube_control_plane:
+      hosts:
+        node1:
+    kube_node:
+      hosts:
+        node2:
+        worker-7:
+      vars:
+        kubesweep_port: 9500
+    k8s_cluster:
+      children:
+        kube_control_plane:
+        kube_node:
+`;
+
+t.test('YAML inventory (Kubespray hosts.yaml): hosts, children, vars, precedence', async (t) => {
+  t.same(parseAgentsFile(KUBESPRAY_YAML, { source: 'hosts.yaml' }), [
+    { node: 'node1', endpoint: '10.0.0.11:9000' },
+    { node: 'node2', endpoint: '10.0.0.12:9555' },
+    { node: 'worker-7.cluster.internal', endpoint: '10.0.0.17:9500' },
+  ], 'group vars fill in, the more specific group wins, host vars win over both');
+  t.same(parseAgentsFile(KUBESPRAY_YAML, { group: 'kube_node' }).map((x) => x.node), ['node2', 'worker-7.cluster.internal']);
+  t.same(parseAgentsFile(KUBESPRAY_YAML, { group: 'k8s_cluster' }).map((x) => x.node), ['node1', 'node2', 'worker-7.cluster.internal'], 'a group of groups');
+  t.throws(() => parseAgentsFile(KUBESPRAY_YAML, { group: 'etcd', source: 'hosts.yaml' }), { message: /hosts\.yaml: no group etcd/ });
+  t.throws(() => parseAgentsFile('all:\n  hosts:\n    node[1:3]:\n', { source: 'h.yaml' }), { message: /host ranges like node\[1:3\] are not supported/ });
+  t.throws(() => parseAgentsFile('all:\n  hosts:\n    Node_1:\n', { source: 'h.yaml' }), { message: /not a valid node name/ });
+  t.same(parseAgentsFile('node1 /a.sock\n'), [{ node: 'node1', endpoint: 'unix:///a.sock' }], 'plain lines are not mistaken for YAML');
+});
