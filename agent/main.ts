@@ -1,20 +1,20 @@
 #!/usr/bin/env node
-// kubesweep-agent: the daemon's composition root. config → logger → CRI → engine → servers,
+// kubesweep-agent: the daemon's composition root. config → logger → engine → servers,
 // then wait for SIGTERM: stop accepting, let a running reset reach a safe point (the engine
 // records the interrupted run in its journal), close, exit.
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, unixPathOf, USAGE, type AgentConfig } from './config';
-import { CriClient } from './cri/client';
 import { isKubesweepError } from './errors';
 import { createLogger } from './log';
-import { checkPorts, listPorts, nodeFacts } from './ports';
-import type { AgentEngine } from './server/engine';
 import { startGrpcServers, type GrpcServers } from './server/grpc-server';
 import { DestructiveLock } from './server/guard';
 import { buildHttpServer } from './server/http';
 import { createMetrics } from './server/metrics';
+import { createRealEngine } from './server/real-engine';
 import { createHandlers } from './server/service';
-import { defaultSweepConfig, isBackupId, Sweeper, type SweepConfig } from './sweep';
+import { isBackupId } from './sweep/backup';
+import { defaultSweepConfig } from './sweep/defaults';
+import type { SweepConfig } from './sweep/types';
 import { agentVersion } from './version';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad configuration. */
@@ -52,26 +52,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`kubesweep-agent: ${(err as Error).message}\n`);
     return 2;
   }
-  const cri = new CriClient({ endpoint: config.criEndpoint, timeoutMs: config.criTimeoutMs });
-  const portsDeps = {
-    procRoot: config.procRoot,
-    cri,
-    netnsDirs: config.netnsDirs,
-    containerdAddress: sweepConfig.containerdAddress,
-    containerdNamespace: config.containerdNamespace,
-  };
-  const engine: AgentEngine = {
-    sweeper: new Sweeper(sweepConfig, {
-      cri,
-      log,
-      checkPorts: (ports) => checkPorts(ports, portsDeps),
-      listPorts: () => listPorts({ allNetns: false }, portsDeps),
-    }),
-    listPorts: (opts) => listPorts(opts, portsDeps),
-    checkPorts: (ports) => checkPorts(ports, portsDeps),
-    nodeFacts: () => nodeFacts(),
-    criVersion: () => cri.version(),
-  };
+  const engine = createRealEngine(config, sweepConfig, log);
 
   let shuttingDown = false;
   const isShuttingDown = (): boolean => shuttingDown;
@@ -102,7 +83,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     log.fatal({ err }, 'cannot start');
     process.stderr.write(`kubesweep-agent: cannot start: ${(err as Error).message}\n`);
     await http?.close().catch(() => undefined);
-    cri.close();
+    engine.close();
     return isKubesweepError(err, 'KS_CONFIG_INVALID') ? 2 : 1;
   }
   // Every handler is awaited by the adapter; anything that still escapes is a bug to log, not
@@ -131,7 +112,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         // stops at its next safe point (abort signal) and still sends its report.
         await grpcServers.shutdown(config.shutdownTimeoutMs);
         await http?.close().catch(() => undefined);
-        cri.close();
+        engine.close();
         log.info({ signal, interrupted: running?.method }, 'kubesweep-agent stopped');
         resolve(0);
       })();

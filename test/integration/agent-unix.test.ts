@@ -43,7 +43,7 @@ t.test('agent over the unix socket: every RPC, dry run, streamed Reset ends clea
   t.ok(all.netnsScanned.length >= 2, 'all netns: the host and the pod netns scanned');
   const check = await c.call('CheckPorts', {});
   t.equal(check.allFree, false);
-  t.same(check.ports.map((p: any) => [p.port, p.held]), [[P1, true], [P2, true]]);
+  t.same(check.ports.map((p: any) => [p.port, p.held]).sort(), [[P1, true], [P2, true]].sort(), 'both configured ports checked, both held');
 
   const inv = await c.call('Inspect');
   t.same(inv.sandboxes.map((s: any) => `${s.name}:${s.kind}:${s.hostNetwork}`).sort(), ['calico-node-q9w8e:daemonset:false', 'kube-apiserver-node1:static:true', 'kube-proxy-7xk2p:daemonset:true']);

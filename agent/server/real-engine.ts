@@ -1,0 +1,52 @@
+// The AgentEngine the daemon serves: the real Sweeper, the port reporter and the CRI client.
+// Each is built on first use (the CRI proto, the engine's and the port reporter's modules are
+// not needed to answer a health check), so an idle agent starts faster and stays smaller.
+import type pino from 'pino';
+import type { AgentConfig } from '../config';
+import type { CriClient } from '../cri/client';
+import type { PortsDeps } from '../ports';
+import type { Sweeper, SweepConfig } from '../sweep';
+import type { AgentEngine } from './engine';
+
+export function createRealEngine(config: AgentConfig, sweepConfig: SweepConfig, log: pino.Logger): AgentEngine & { close(): void } {
+  let cri: CriClient | undefined;
+  let sweeper: Sweeper | undefined;
+  const getCri = (): CriClient => {
+    if (!cri) {
+      const { CriClient: Ctor } = require('../cri/client') as typeof import('../cri/client');
+      cri = new Ctor({ endpoint: config.criEndpoint, timeoutMs: config.criTimeoutMs });
+    }
+    return cri;
+  };
+  const ports = (): typeof import('../ports') => require('../ports') as typeof import('../ports');
+  const portsDeps: PortsDeps = {
+    procRoot: config.procRoot,
+    get cri() {
+      return getCri();
+    },
+    netnsDirs: config.netnsDirs,
+    containerdAddress: sweepConfig.containerdAddress,
+    containerdNamespace: config.containerdNamespace,
+  };
+  return {
+    get sweeper(): Sweeper {
+      if (!sweeper) {
+        const { Sweeper: Ctor } = require('../sweep') as typeof import('../sweep');
+        sweeper = new Ctor(sweepConfig, {
+          cri: getCri(),
+          log,
+          checkPorts: (p) => ports().checkPorts(p, portsDeps),
+          listPorts: () => ports().listPorts({ allNetns: false }, portsDeps),
+        });
+      }
+      return sweeper;
+    },
+    listPorts: (opts) => ports().listPorts(opts, portsDeps),
+    checkPorts: (p) => ports().checkPorts(p, portsDeps),
+    nodeFacts: () => ports().nodeFacts(),
+    criVersion: () => getCri().version(),
+    close() {
+      cri?.close();
+    },
+  };
+}
