@@ -108,7 +108,7 @@ t.test('the Ansible playbook resets through kubesweep and fails the play unless 
   t.equal((await cri.listPodSandbox()).length, 2, 'the dry run changed nothing');
 
   // Only pod-kind pods in scope: the static nginx-proxy keeps its port, and the play says so.
-  const scoped = await playbook(tb, { kubesweep_endpoint: agent.socket, kubesweep_scope: ['pod'], kubesweep_grace: 1 });
+  const scoped = await playbook(tb, { kubesweep_endpoint: agent.socket, kubesweep_scope: ['pod'], kubesweep_expect_free: [port], kubesweep_grace: 1 });
   t.not(scoped.code, 0, 'the play fails while the static pod still holds its port');
   t.match(scoped.output, new RegExp(`tcp 127\\.0\\.0\\.1:${port} held by pid \\d+ \\(/bin/busybox httpd[^)]*\\), container nginx-proxy, pod kube-system/nginx-proxy-localhost \\[static\\]`), 'names the static pod holding the port');
 
@@ -122,7 +122,7 @@ t.test('the Ansible playbook resets through kubesweep and fails the play unless 
   // A port the agent cannot free: held by this test process.
   const held = await freePort();
   await holdPort(t, held);
-  const dirty = await playbook(tb, { kubesweep_endpoint: agent.socket, kubesweep_expect_free: [port, held] });
+  const dirty = await playbook(tb, { kubesweep_endpoint: agent.socket, kubesweep_expect_free: `${port},${held}` });
   t.not(dirty.code, 0, 'the play fails when a port is still held');
   t.match(dirty.output, /localhost is NOT clean after the kubesweep reset/);
   t.match(dirty.output, new RegExp(`tcp 127\\.0\\.0\\.1:${held} held by pid ${process.pid} \\(`), 'the failure names who holds which port');
