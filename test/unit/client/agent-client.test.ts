@@ -65,7 +65,7 @@ t.test('refusals carry the agent\'s code; unknown errors keep the gRPC status', 
   t.equal(agentErrorCode({ details: 'KS_NOT_A_CODE' }), undefined);
 });
 
-t.test('unreachable agents: no socket, a socket nobody serves, a dead TCP port', async (t) => {
+t.test('unreachable agents: no socket, a regular file, a socket that never answers', async (t) => {
   const dir = mkdtempSync('/tmp/ksc-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const missing = new AgentClient({ endpoint: `unix://${dir}/none.sock` });
