@@ -24,7 +24,8 @@ export async function canBind(port: number, host = '127.0.0.1'): Promise<boolean
 /** A port that is free right now, in a range nothing on the machine is likely to use. */
 export async function freePort(): Promise<number> {
   for (let i = 0; i < 100; i++) {
-    const p = 20000 + Math.floor(Math.random() * 20000);
+    // Below the kernel's ephemeral range (32768+), so an outgoing connection cannot take it meanwhile.
+    const p = 20000 + Math.floor(Math.random() * 12000);
     if (await canBind(p)) return p;
   }
   throw new Error('no free port found');
