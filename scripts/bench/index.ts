@@ -1,0 +1,26 @@
+// `npm run bench`: every benchmark that is not part of `npm test`, one after another, each in
+// its own process so one's memory and JIT state cannot colour the next one's figures.
+//   reset  — the cleanup engine vs sequential and unbounded-parallel baselines (60 pods)
+//   agent  — the daemon's start-to-ready time and idle RSS
+// `npm run bench:ports` (the port report vs ss and systeminformation) runs on its own: it
+// holds 12,000 sockets and wants a quiet machine.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const BENCHES = ['reset', 'agent'] as const;
+
+function main(): number {
+  const only = process.argv.slice(2).filter((a) => (BENCHES as readonly string[]).includes(a));
+  let failed = 0;
+  for (const name of only.length ? only : BENCHES) {
+    console.log(`\n=== bench: ${name} ===`);
+    const r = spawnSync(process.execPath, [path.join(__dirname, `${name}.js`)], { stdio: 'inherit' });
+    if (r.status !== 0) {
+      console.log(`bench ${name} failed (exit ${r.status ?? r.signal})`);
+      failed++;
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+process.exitCode = main();
