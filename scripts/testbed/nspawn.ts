@@ -3,7 +3,7 @@
 // minimal Debian made once with debootstrap and cached; every boot runs it with
 // --volatile=overlay, so whatever a test installs lands in a tmpfs and the cache stays pristine.
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -78,19 +78,19 @@ export class NspawnMachine {
     proc.stdout!.on('data', (d) => (output += d));
     proc.stderr!.on('data', (d) => (output += d));
     const m = new NspawnMachine(name, proc);
-    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
     try {
-      while (!m.systemdPid) {
-        if (proc.exitCode !== null) throw new Error(`systemd-nspawn exited (${proc.exitCode}): ${output.slice(-2000)}`);
-        if (Date.now() > deadline) throw new Error(`systemd did not start in the container: ${output.slice(-2000)}`);
-        const child = spawnSync('pgrep', ['-P', String(proc.pid)], { encoding: 'utf8' }).stdout.trim().split('\n')[0];
-        if (child) m.systemdPid = Number(child);
-        else await sleep(100);
-      }
       for (;;) {
-        const state = m.exec(['systemctl', 'is-system-running']).stdout.trim();
+        if (proc.exitCode !== null) throw new Error(`systemd-nspawn exited (${proc.exitCode}): ${output.slice(-2000)}`);
+        // While it starts, nspawn's child is a helper of its own; only once that child has
+        // become systemd (comm "systemd") is it the container's PID 1.
+        m.systemdPid = findSystemdChild(proc.pid!) ?? 0;
+        const r = m.systemdPid ? m.exec(['systemctl', 'is-system-running']) : undefined;
+        const state = r?.stdout.trim() ?? '';
         if (state === 'running' || state === 'degraded') break;
-        if (Date.now() > deadline) throw new Error(`container systemd is "${state}", not running: ${output.slice(-2000)}`);
+        if (Date.now() > deadline) {
+          throw new Error(`container systemd is not running (pid ${m.systemdPid || 'not found'}, state "${state}", ${r?.stderr.trim() ?? ''}): ${output.slice(-2000)}`);
+        }
         await sleep(200);
       }
     } catch (err) {
@@ -139,6 +139,18 @@ export class NspawnMachine {
       /* not there */
     }
   }
+}
+
+function findSystemdChild(parent: number): number | undefined {
+  const kids = spawnSync('pgrep', ['-P', String(parent)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  for (const k of kids) {
+    try {
+      if (readFileSync(`/proc/${k}/comm`, 'utf8').trim() === 'systemd') return Number(k);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return undefined;
 }
 
 function sleep(ms: number): Promise<void> {
