@@ -3,6 +3,7 @@
 import type { CriClient } from '../cri/client';
 import type { Container, PodSandbox } from '../cri/types';
 import type { PodKind } from './types';
+import { podKindOf } from '../cri/pod-kind';
 
 export interface CriIndex {
   sandboxes: Map<string, PodSandbox>;
@@ -35,10 +36,5 @@ export async function loadCriIndex(cri: CriClient | undefined, timeoutMs = CRI_L
  * `controller-revision-hash` and `pod-template-generation` labels.
  */
 export function podKindOfSandbox(sandbox: Pick<PodSandbox, 'labels' | 'annotations'>): PodKind {
-  const a = sandbox.annotations ?? {};
-  const l = sandbox.labels ?? {};
-  const source = a['kubernetes.io/config.source'];
-  if (source === 'file' || source === 'http' || a['kubernetes.io/config.mirror'] !== undefined) return 'static';
-  if (l['controller-revision-hash'] !== undefined && l['pod-template-generation'] !== undefined) return 'daemonset';
-  return 'pod';
+  return podKindOf(sandbox.labels, sandbox.annotations);
 }

@@ -1,18 +1,8 @@
-// What kind of pod a sandbox is, from the labels and annotations the kubelet sets. The scope
-// option (static and/or DaemonSet pods only) depends on this.
+// The cleanup scope: which pod kinds a run may remove.
 import type { PodKind } from '../ports/types';
 import type { PodScope } from './types';
 
-export function podKindOf(labels: Record<string, string> | undefined, annotations: Record<string, string> | undefined): PodKind {
-  const a = annotations ?? {};
-  const l = labels ?? {};
-  // Static pods come from files (or an URL) and the kubelet stamps their source.
-  const source = a['kubernetes.io/config.source'];
-  if (source === 'file' || source === 'http' || a['kubernetes.io/config.mirror'] !== undefined) return 'static';
-  // DaemonSet pods carry the controller's revision hash and template generation.
-  if (l['controller-revision-hash'] !== undefined && l['pod-template-generation'] !== undefined) return 'daemonset';
-  return 'pod';
-}
+export { podKindOf } from '../cri/pod-kind';
 
 export function inScope(kind: PodKind, scope: PodScope): boolean {
   return scope === 'all' || scope.includes(kind);
