@@ -1,17 +1,10 @@
 // The client's own data: what it asks (an Invocation), whom (targets) and what it got back.
+import type { NodeFacts } from '../host/node-facts';
 import type { PodKind, PortCheck, PortReport } from '../ports/types';
 import type { Inventory, ResetReport, RestoreResult } from '../sweep/types';
 import type { TlsFiles } from './endpoint';
 
-export interface NodeFactsDoc {
-  os: string;
-  kernel: string;
-  hostname: string;
-  arch: string;
-  cpus: number;
-  memoryBytes: number;
-  uptimeSeconds: number;
-}
+export type NodeFactsDoc = NodeFacts;
 
 /** The Info RPC's answer, as JSON. */
 export interface AgentInfo {
