@@ -76,7 +76,8 @@ t.test('on a terminal the reset shows a live status line', async (t) => {
   t.teardown(() => clean.close());
   const r = await cli(['--agent', clean.endpoint, '--no-color', 'reset', '--confirm', 'node1'], true);
   t.equal(r.code, 0);
-  t.match(r.stdout, /\r\x1b\[2K. remove-pods [█░]+ \d\/2/);
+  t.match(r.stdout, /\x1b\[1G. remove-pods [█░]+ \d\/2 .*\x1b\[0K/, 'drawn in place');
+  t.match(r.stdout, /\x1b\[1G\x1b\[0J[^\x1b]*$/, 'cleared before the result is printed');
 });
 
 t.test('fan-out over three agents: one unreachable, one stale address, each gets its own name', async (t) => {
