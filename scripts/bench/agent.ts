@@ -145,9 +145,10 @@ export async function benchAgent(opts: AgentBenchOptions = {}): Promise<AgentBen
   const idle = opts.idleSeconds ?? 3;
   const log = opts.log ?? ((l: string) => console.log(l));
   const variants: AgentBenchVariant[] = [
-    // As the systemd unit runs it. (--max-semi-space-size=1 was tried: 5 MB less RSS before
-    // V8's memory reducer runs, the same after, and a slower start.)
-    { name: 'node dist/agent/main.js', nodeFlags: [], readyMs: [], cpuMs: [], rssMiB: [], steadyRssMiB: [], servedRssMiB: [] },
+    // As the systemd unit runs it, and without flags for comparison. (--max-semi-space-size=1 and
+    // --optimize-for-size were tried: no lower steady RSS, slower start.)
+    { name: 'node --lite-mode dist/agent/main.js (as the unit runs it)', nodeFlags: ['--lite-mode'], readyMs: [], cpuMs: [], rssMiB: [], steadyRssMiB: [], servedRssMiB: [] },
+    { name: 'node dist/agent/main.js (no V8 flags)', nodeFlags: [], readyMs: [], cpuMs: [], rssMiB: [], steadyRssMiB: [], servedRssMiB: [] },
   ];
   const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   log(`agent bench: ${starts} starts per variant; node ${process.version}; load average ${load()}`);
