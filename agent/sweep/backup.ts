@@ -162,7 +162,9 @@ export function listBackups(stateDir: string): BackupInfo[] {
       /* incomplete or foreign dir: not a backup */
     }
   }
-  return out;
+  // Oldest first by creation time (ms), then id: ids share a second and differ only in a random
+  // tail, so two backups of the same second must not be ordered by that tail.
+  return out.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /**

@@ -78,3 +78,19 @@ t.test('an index naming a path outside its dir is refused; junk dirs are not bac
   mkdirSync(path.join(state, 'backups', '.tmp-20260101T000000Z-abcdef'));
   t.same(listBackups(state), [], 'neither the tampered nor the junk dirs are listed');
 });
+
+t.test('the newest backup is the last created, even within one second', async (t) => {
+  const { manifests, state } = setup(t);
+  const files = listManifests(manifests);
+  // Same second, random tails in the "wrong" order: ffffff is written first, 000000 later.
+  const first = '20261129T110203Z-ffffff';
+  const second = '20261129T110203Z-000000';
+  writeBackup(state, manifests, files, first, 'node1', new Date('2026-11-29T11:02:03.100Z'));
+  writeFileSync(path.join(manifests, 'etcd.yaml'), 'changed\n');
+  writeBackup(state, manifests, listManifests(manifests), second, 'node1', new Date('2026-11-29T11:02:03.900Z'));
+  t.same(listBackups(state).map((b) => b.id), [first, second], 'listed oldest first by creation time');
+  for (const f of listManifests(manifests)) rmSync(f.path);
+  const r = restoreBackup(state, manifests);
+  t.equal(r.backupId, second, 'restore without an id takes the newest');
+  t.equal(readFileSync(path.join(manifests, 'etcd.yaml'), 'utf8'), 'changed\n');
+});
