@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ksError } from './errors';
 import { LOG_LEVELS, type LogLevel } from './log';
-import { KUBESPRAY_NODE_PORTS } from './ports/types';
+import { NODE_DEFAULTS } from './sweep/defaults';
 
 export interface TlsConfig {
   /** PEM files. All three are required for any TCP listener: TCP is mutual TLS only. */
@@ -61,19 +61,19 @@ export interface AgentConfig {
 export const DEFAULT_SOCKET = 'unix:///run/kubesweep/agent.sock';
 
 export const DEFAULTS = Object.freeze({
-  criEndpoint: 'unix:///run/containerd/containerd.sock',
-  containerdNamespace: 'k8s.io',
-  containerdDirs: ['/run/containerd', '/var/lib/containerd'],
-  manifestsDir: '/etc/kubernetes/manifests',
-  netnsDirs: ['/var/run/netns'],
-  stateDir: '/var/lib/kubesweep',
-  kubeletUnit: 'kubelet.service',
+  criEndpoint: NODE_DEFAULTS.criEndpoint,
+  containerdNamespace: NODE_DEFAULTS.containerdNamespace,
+  containerdDirs: [...NODE_DEFAULTS.containerdDirs],
+  manifestsDir: NODE_DEFAULTS.manifestsDir,
+  netnsDirs: [...NODE_DEFAULTS.netnsDirs],
+  stateDir: NODE_DEFAULTS.stateDir,
+  kubeletUnit: NODE_DEFAULTS.kubeletUnit,
   listen: [DEFAULT_SOCKET],
   httpListen: '127.0.0.1:9808',
-  expectFreePorts: [...KUBESPRAY_NODE_PORTS],
+  expectFreePorts: [...NODE_DEFAULTS.expectFreePorts],
   logLevel: 'info' as LogLevel,
   roles: { admin: ['CN=kubesweep-admin'], reader: ['CN=kubesweep-reader'] },
-  procRoot: '/proc',
+  procRoot: NODE_DEFAULTS.procRoot,
   maxRequestBytes: 64 * 1024,
   shutdownTimeoutMs: 60_000,
 });

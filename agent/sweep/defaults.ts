@@ -10,24 +10,30 @@ import type { SweepConfig } from './types';
 // 16 matched it (scripts/bench/reset.ts).
 export const DEFAULT_PARALLELISM = 16;
 
+/** A Kubespray node's defaults: the one source for the engine and for the agent's config. */
+export const NODE_DEFAULTS = Object.freeze({
+  criEndpoint: 'unix:///run/containerd/containerd.sock',
+  containerdNamespace: 'k8s.io',
+  containerdDirs: Object.freeze(['/run/containerd', '/var/lib/containerd']),
+  manifestsDir: '/etc/kubernetes/manifests',
+  netnsDirs: Object.freeze(['/var/run/netns']),
+  stateDir: '/var/lib/kubesweep',
+  kubeletUnit: 'kubelet.service',
+  expectFreePorts: KUBESPRAY_NODE_PORTS,
+  graceSeconds: 10,
+  criTimeoutMs: 60_000,
+  parallelism: DEFAULT_PARALLELISM,
+  retries: 3,
+  procRoot: '/proc',
+});
+
 export function defaultSweepConfig(overrides: Partial<SweepConfig> = {}): SweepConfig {
-  const criEndpoint = overrides.criEndpoint ?? 'unix:///run/containerd/containerd.sock';
+  const criEndpoint = overrides.criEndpoint ?? NODE_DEFAULTS.criEndpoint;
   const cfg: SweepConfig = {
+    ...NODE_DEFAULTS,
     nodeName: hostname(),
     criEndpoint,
     containerdAddress: overrides.containerdAddress ?? criEndpoint.replace(/^unix:\/\//, ''),
-    containerdNamespace: 'k8s.io',
-    containerdDirs: ['/run/containerd', '/var/lib/containerd'],
-    manifestsDir: '/etc/kubernetes/manifests',
-    netnsDirs: ['/var/run/netns'],
-    stateDir: '/var/lib/kubesweep',
-    kubeletUnit: 'kubelet.service',
-    expectFreePorts: KUBESPRAY_NODE_PORTS,
-    graceSeconds: 10,
-    criTimeoutMs: 60_000,
-    parallelism: DEFAULT_PARALLELISM,
-    retries: 3,
-    procRoot: '/proc',
     ...overrides,
   };
   return validateSweepConfig(cfg);
