@@ -12,6 +12,7 @@ import type { CriClient } from '../agent/cri/client';
 import { packageRoot } from '../agent/paths';
 import { commands, containerConfig, runPod, sandboxConfig } from './testbed/pods';
 import { Testbed } from './testbed/testbed';
+import { testbedAgentArgs } from './testbed/agent-args';
 
 const NODE = 'node1';
 const bold = (s: string): string => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
@@ -223,18 +224,9 @@ async function main(): Promise<number> {
     const socket = `unix://${path.join(tb.dir, 'agent.sock')}`;
     const agentArgs = [
       path.join(packageRoot(), 'dist', 'agent', 'main.js'),
-      '--node-name', NODE,
-      '--cri-endpoint', tb.endpoint,
-      '--containerd-namespace', tb.namespace,
-      '--containerd-dir', tb.root,
-      '--containerd-dir', tb.state,
-      '--manifests-dir', manifestsDir,
-      '--netns-dir', tb.netnsDir,
-      '--state-dir', path.join(tb.scratch, 'kubesweep-state'),
-      '--kubelet-unit', '',
+      ...testbedAgentArgs(tb, { node: NODE, manifestsDir, stateDir: path.join(tb.scratch, 'kubesweep-state'), expectFreePorts: [apiPort, proxyMetrics] }),
       '--listen', socket,
       '--http-listen', '',
-      '--expect-free-ports', `${apiPort},${proxyMetrics}`,
       '--log-level', 'info',
     ];
     let agentErr = '';

@@ -9,6 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Test } from 'tap';
 import { loadProto } from '../../agent/grpc-load';
 import { packageRoot } from '../../agent/paths';
+import { testbedAgentArgs as baseTestbedAgentArgs, type AgentTarget, type TestbedDirs } from '../../scripts/testbed/agent-args';
 
 type Unary = (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: any) => void) => grpc.ClientUnaryCall;
 
@@ -302,23 +303,9 @@ export function snapshotTree(root: string): Map<string, string> {
 }
 
 /** Flags that point a real agent at a testbed (its CRI, containerd dirs, netns dir) and at dirs of the test. */
-export function testbedAgentArgs(
-  tb: { endpoint: string; namespace: string; root: string; state: string; netnsDir: string },
-  opts: { node: string; manifestsDir: string; stateDir: string; expectFreePorts: readonly number[] },
-): string[] {
-  return [
-    '--node-name', opts.node,
-    '--cri-endpoint', tb.endpoint,
-    '--containerd-namespace', tb.namespace,
-    '--containerd-dir', tb.root,
-    '--containerd-dir', tb.state,
-    '--manifests-dir', opts.manifestsDir,
-    '--netns-dir', tb.netnsDir,
-    '--state-dir', opts.stateDir,
-    '--kubelet-unit', '',
-    '--expect-free-ports', opts.expectFreePorts.join(','),
-    '--log-level', 'debug',
-  ];
+/** The shared testbed flags, with debug logs so a failing test shows what the agent did. */
+export function testbedAgentArgs(tb: TestbedDirs, opts: AgentTarget): string[] {
+  return [...baseTestbedAgentArgs(tb, opts), '--log-level', 'debug'];
 }
 
 export const KUBESPRAY_MANIFESTS: Readonly<Record<string, string>> = Object.freeze({

@@ -40,3 +40,13 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Hold a loopback port from this test process (something no reset can remove) until teardown. */
+export async function holdPort(t: Test, port: number): Promise<void> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen({ port, host: '127.0.0.1' }, resolve);
+  });
+  t.teardown(() => new Promise<void>((r) => srv.close(() => r())));
+}

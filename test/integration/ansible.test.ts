@@ -4,14 +4,14 @@
 // name fails the play with the agent's refusal.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { packageRoot } from '../../agent/paths';
 import { commands, runPod } from '../../scripts/testbed/pods';
+import { testbedAgentArgs } from '../../scripts/testbed/agent-args';
 import type { Testbed } from '../../scripts/testbed/testbed';
 import { startAgent } from '../helpers/agent';
-import { canBind, waitFor, withTestbed } from '../helpers/testbed';
+import { canBind, holdPort, waitFor, withTestbed } from '../helpers/testbed';
 
 const PLAYBOOK = path.join(packageRoot(), 'scripts', 'ansible', 'kubesweep-reset.yml');
 const CLI = path.join(packageRoot(), 'dist', 'agent', 'cli.js');
@@ -64,15 +64,6 @@ function playbook(tb: Testbed, vars: Record<string, unknown>): Promise<PlayRun> 
   });
 }
 
-async function holdPort(t: Test, port: number): Promise<void> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen({ port, host: '127.0.0.1' }, resolve);
-  });
-  t.teardown(() => new Promise<void>((r) => srv.close(() => r())));
-}
-
 t.test('the Ansible playbook resets through kubesweep and fails the play unless the node is clean', async (t) => {
   ensureAnsible();
   const tb = await withTestbed(t);
@@ -88,18 +79,7 @@ t.test('the Ansible playbook resets through kubesweep and fails the play unless 
   // The inventory host is "localhost", so that is the node name the agent must have.
   const agent = await startAgent(t, {
     dir: tb.scratch,
-    args: [
-      '--node-name', 'localhost',
-      '--cri-endpoint', tb.endpoint,
-      '--containerd-namespace', tb.namespace,
-      '--containerd-dir', tb.root,
-      '--containerd-dir', tb.state,
-      '--manifests-dir', manifestsDir,
-      '--netns-dir', tb.netnsDir,
-      '--state-dir', path.join(tb.scratch, 'state'),
-      '--kubelet-unit', '',
-      '--expect-free-ports', String(port),
-    ],
+    args: testbedAgentArgs(tb, { node: 'localhost', manifestsDir, stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [port] }),
   });
 
   const dry = await playbook(tb, { kubesweep_endpoint: agent.socket, kubesweep_dry_run: true });

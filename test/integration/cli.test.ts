@@ -2,14 +2,14 @@
 // containerd testbed: every command, --json shapes, exit codes 0/1/2, TLS on TCP, fan-out.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { packageRoot } from '../../agent/paths';
 import { commands, runPod } from '../../scripts/testbed/pods';
+import { testbedAgentArgs } from '../../scripts/testbed/agent-args';
 import type { Testbed } from '../../scripts/testbed/testbed';
 import { genCerts, startAgent } from '../helpers/agent';
-import { canBind, waitFor, withTestbed } from '../helpers/testbed';
+import { canBind, holdPort, waitFor, withTestbed } from '../helpers/testbed';
 
 /**
  * A free loopback port below the kernel's ephemeral range (32768+), so that no other
@@ -51,29 +51,8 @@ function json(r: CliRun): any {
   }
 }
 
-/** Hold a loopback port from this test process: something no reset can remove. */
-async function holdPort(t: Test, port: number): Promise<void> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen({ port, host: '127.0.0.1' }, resolve);
-  });
-  t.teardown(() => new Promise<void>((r) => srv.close(() => r())));
-}
-
 function agentArgs(tb: Testbed, node: string, manifestsDir: string, stateDir: string, expectFree: number[]): string[] {
-  return [
-    '--node-name', node,
-    '--cri-endpoint', tb.endpoint,
-    '--containerd-namespace', tb.namespace,
-    '--containerd-dir', tb.root,
-    '--containerd-dir', tb.state,
-    '--manifests-dir', manifestsDir,
-    '--netns-dir', tb.netnsDir,
-    '--state-dir', stateDir,
-    '--kubelet-unit', '',
-    '--expect-free-ports', expectFree.join(','),
-  ];
+  return testbedAgentArgs(tb, { node, manifestsDir, stateDir, expectFreePorts: expectFree });
 }
 
 function manifests(dir: string, names: string[]): void {
