@@ -153,10 +153,13 @@ t.test('port report on the testbed: owners, pods, netns, residue', async (t) => 
       });
     t.ok(kids.length >= 2, 'pause and httpd');
     for (const pid of kids) process.kill(pid, 'SIGKILL');
+    // While the killed processes are still exiting, a scan can list them as members and then
+    // find them gone ("every member process exited while the netns was read"); wait for the
+    // settled state, where no process is in the netns at all.
     const r = await waitFor('pod netns without members', async () => {
       const rep = await listPorts({ allNetns: true }, deps);
       const ns = rep.netnsScanned.find((n) => n.name === netnsFile);
-      return ns && ns.memberPid === undefined ? rep : undefined;
+      return ns && ns.memberPid === undefined && /no process is in this netns/.test(ns.unread ?? '') ? rep : undefined;
     });
     const ns = r.netnsScanned.find((n) => n.name === netnsFile)!;
     t.match(ns.unread, /no process is in this netns/);
