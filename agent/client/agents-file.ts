@@ -5,6 +5,7 @@
 import { parse as parseYaml } from 'yaml';
 import { ksError } from '../errors';
 import { DEFAULT_AGENT_PORT, parseEndpoint } from './endpoint';
+import { expandHostRange } from './host-range';
 import type { AgentTarget } from './types';
 
 export interface AgentsFileOptions {
@@ -61,7 +62,8 @@ interface IniHost {
  * sections naming groups, `[group:vars]` sections of `key=value`. The node name is the host's
  * `kubesweep_node_name`, else the host name. The endpoint is the host's
  * `kubesweep_endpoint`, else `<ansible_host or host name>:<kubesweep_port or --port>`; group
- * vars apply to the group's hosts (host vars win).
+ * vars apply to the group's hosts (host vars win). Host ranges (`node[01:10]`) expand as Ansible
+ * expands them (host-range.ts), each host with the line's vars.
  */
 export function parseIniInventory(text: string, opts: AgentsFileOptions = {}): AgentTarget[] {
   const src = opts.source ?? 'inventory';
@@ -98,18 +100,20 @@ export function parseIniInventory(text: string, opts: AgentsFileOptions = {}): A
       children.set(section.group, [...(children.get(section.group) ?? []), name]);
       return;
     }
-    if (/[[\]]/.test(name)) throw ksError('KS_INVALID_ARGUMENT', `${where}: host ranges like ${name} are not supported; list the hosts one per line`);
-    checkNodeName(name, where);
+    const names = expandHostRange(name, where);
+    for (const n of names) checkNodeName(n, where);
     const vars: Record<string, string> = {};
     for (const t of tokens.slice(1)) {
       const eq = t.indexOf('=');
       if (eq < 1) throw ksError('KS_INVALID_ARGUMENT', `${where}: expected key=value after the host name, got ${JSON.stringify(t)}`);
       vars[t.slice(0, eq)] = t.slice(eq + 1);
     }
-    const known = hosts.get(name);
-    if (known) Object.assign(known.vars, vars);
-    else hosts.set(name, { name, vars, line: i + 1 });
-    groupHosts.set(section.group, [...(groupHosts.get(section.group) ?? []), name]);
+    for (const n of names) {
+      const known = hosts.get(n);
+      if (known) Object.assign(known.vars, vars);
+      else hosts.set(n, { name: n, vars: { ...vars }, line: i + 1 });
+    }
+    groupHosts.set(section.group, [...(groupHosts.get(section.group) ?? []), ...names]);
   });
 
   let selected: string[];
@@ -126,8 +130,9 @@ export function parseIniInventory(text: string, opts: AgentsFileOptions = {}): A
     selected = [...hosts.keys()];
   }
 
+  const groupSets = new Map([...groupHosts].map(([g, hs]) => [g, new Set(hs)]));
   const groupsOf = (host: string): string[] => {
-    const direct = [...groupHosts].filter(([, hs]) => hs.includes(host)).map(([g]) => g);
+    const direct = [...groupSets].filter(([, hs]) => hs.has(host)).map(([g]) => g);
     const all = new Set<string>(direct);
     let grew = true;
     while (grew) {
@@ -183,12 +188,13 @@ export function parseYamlInventory(doc: Record<string, YamlGroup | null>, opts: 
     if (!direct.has(name)) direct.set(name, new Set());
     if (!childrenOf.has(name)) childrenOf.set(name, new Set());
     groupVars.set(name, { ...(groupVars.get(name) ?? {}), ...stringVars(g?.vars) });
-    for (const [host, hv] of Object.entries(g?.hosts ?? {})) {
-      if (/[[\]]/.test(host)) throw ksError('KS_INVALID_ARGUMENT', `${src}: host ranges like ${host} are not supported; list the hosts one by one`);
-      checkNodeName(host, src);
-      direct.get(name)!.add(host);
-      if (!ownVars.has(host)) order.push(host);
-      ownVars.set(host, { ...(ownVars.get(host) ?? {}), ...stringVars(hv) });
+    for (const [pattern, hv] of Object.entries(g?.hosts ?? {})) {
+      for (const host of expandHostRange(pattern, src)) {
+        checkNodeName(host, src);
+        direct.get(name)!.add(host);
+        if (!ownVars.has(host)) order.push(host);
+        ownVars.set(host, { ...(ownVars.get(host) ?? {}), ...stringVars(hv) });
+      }
     }
     for (const [child, cg] of Object.entries(g?.children ?? {})) {
       childrenOf.get(name)!.add(child);

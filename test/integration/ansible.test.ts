@@ -2,8 +2,8 @@
 // (connection local, become via su) and the real agent on the private containerd testbed:
 // a clean reset passes; a port still held fails the play naming the holder; a wrong node
 // name fails the play with the agent's refusal.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { packageRoot } from '../../agent/paths';
@@ -11,26 +11,11 @@ import { commands, runPod } from '../../scripts/testbed/pods';
 import { testbedAgentArgs } from '../../scripts/testbed/agent-args';
 import type { Testbed } from '../../scripts/testbed/testbed';
 import { startAgent } from '../helpers/agent';
-import { canBind, holdPort, waitFor, withTestbed } from '../helpers/testbed';
+import { ansibleEnv, ensureAnsible } from '../helpers/ansible';
+import { canBind, freePort, holdPort, waitFor, withTestbed } from '../helpers/testbed';
 
 const PLAYBOOK = path.join(packageRoot(), 'scripts', 'ansible', 'kubesweep-reset.yml');
 const CLI = path.join(packageRoot(), 'dist', 'agent', 'cli.js');
-
-function ensureAnsible(): void {
-  if (existsSync('/usr/bin/ansible-playbook')) return;
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'pipe', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', 'ansible-core'], { stdio: 'pipe', env });
-}
-
-/** A free loopback port below the ephemeral range (no outgoing socket takes it meanwhile). */
-async function freePort(): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const p = 20000 + Math.floor(Math.random() * 12000);
-    if (await canBind(p)) return p;
-  }
-  throw new Error('no free port below the ephemeral range');
-}
 
 interface PlayRun {
   code: number | null;
@@ -38,22 +23,9 @@ interface PlayRun {
 }
 
 function playbook(tb: Testbed, vars: Record<string, unknown>): Promise<PlayRun> {
-  const home = path.join(tb.scratch, 'ansible-home');
-  mkdirSync(home, { recursive: true });
   const varsFile = path.join(tb.scratch, `vars-${Date.now()}-${Math.random().toString(16).slice(2, 6)}.json`);
   writeFileSync(varsFile, JSON.stringify({ node: 'localhost', kubesweep_cmd: [process.execPath, CLI], ansible_become_method: 'su', ...vars }));
-  const env = {
-    PATH: process.env.PATH,
-    HOME: home,
-    ANSIBLE_HOME: home,
-    ANSIBLE_LOCAL_TEMP: path.join(home, 'tmp'),
-    ANSIBLE_REMOTE_TEMP: path.join(home, 'remote-tmp'),
-    ANSIBLE_NOCOLOR: '1',
-    ANSIBLE_RETRY_FILES_ENABLED: '0',
-    ANSIBLE_PYTHON_INTERPRETER: 'auto_silent',
-    ANSIBLE_FORCE_COLOR: '0',
-    LC_ALL: 'C.UTF-8',
-  };
+  const env = ansibleEnv(tb.scratch);
   return new Promise((resolve, reject) => {
     const child = spawn('ansible-playbook', ['-i', 'localhost,', '-c', 'local', PLAYBOOK, '-e', `@${varsFile}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

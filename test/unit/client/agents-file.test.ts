@@ -86,12 +86,11 @@ t.test('the example inventory shipped for the Ansible playbook parses', async (t
   ]);
 });
 
-t.test('INI inventory: a host without ansible_host dials its own name; ranges are refused', async (t) => {
+t.test('INI inventory: a host without ansible_host dials its own name; bad lines are refused', async (t) => {
   t.same(parseAgentsFile('[remove]\nworker-7.example.org\nlocalhost ansible_connection=local kubesweep_endpoint=unix:///run/kubesweep/agent.sock\n'), [
     { node: 'worker-7.example.org', endpoint: 'worker-7.example.org:9443' },
     { node: 'localhost', endpoint: 'unix:///run/kubesweep/agent.sock' },
   ]);
-  t.throws(() => parseAgentsFile('[nodes]\nnode[01:10]\n', { source: 'inv' }), { message: /inv:2: host ranges like node\[01:10\] are not supported/ });
   t.throws(() => parseAgentsFile('[nodes]\nnode1 ansible_host\n', { source: 'inv' }), { message: /inv:2: expected key=value/ });
   t.throws(() => parseAgentsFile('[nodes:weird]\nnode1\n', { source: 'inv' }), { message: /unknown section kind ":weird"/ });
 });
@@ -136,7 +135,28 @@ t.test('YAML inventory (Kubespray hosts.yaml): hosts, children, vars, precedence
   t.same(parseAgentsFile(KUBESPRAY_YAML, { group: 'kube_node' }).map((x) => x.node), ['node2', 'worker-7.cluster.internal']);
   t.same(parseAgentsFile(KUBESPRAY_YAML, { group: 'k8s_cluster' }).map((x) => x.node), ['node1', 'node2', 'worker-7.cluster.internal'], 'a group of groups');
   t.throws(() => parseAgentsFile(KUBESPRAY_YAML, { group: 'etcd', source: 'hosts.yaml' }), { message: /hosts\.yaml: no group etcd/ });
-  t.throws(() => parseAgentsFile('all:\n  hosts:\n    node[1:3]:\n', { source: 'h.yaml' }), { message: /host ranges like node\[1:3\] are not supported/ });
   t.throws(() => parseAgentsFile('all:\n  hosts:\n    Node_1:\n', { source: 'h.yaml' }), { message: /not a valid node name/ });
   t.same(parseAgentsFile('node1 /a.sock\n'), [{ node: 'node1', endpoint: 'unix:///a.sock' }], 'plain lines are not mistaken for YAML');
+});
+
+t.test('host ranges expand as in Ansible, each host with the vars of its line or group', async (t) => {
+  const ini = '[kube_node]\nnode[01:03] kubesweep_port=9500\nnode02 ansible_host=10.0.0.2\n\n[gpu]\ngpu-[a:b]\n\n[gpu:vars]\nkubesweep_port=9600\n';
+  t.same(parseAgentsFile(ini), [
+    { node: 'node01', endpoint: 'node01:9500' },
+    { node: 'node02', endpoint: '10.0.0.2:9500' },
+    { node: 'node03', endpoint: 'node03:9500' },
+    { node: 'gpu-a', endpoint: 'gpu-a:9600' },
+    { node: 'gpu-b', endpoint: 'gpu-b:9600' },
+  ], 'a host named again after its range keeps the range vars and adds its own');
+  t.same(parseAgentsFile(ini, { group: 'gpu' }).map((h) => h.node), ['gpu-a', 'gpu-b']);
+  const yaml = 'all:\n  children:\n    kube_node:\n      hosts:\n        worker[1:3]:\n        worker2:\n          ansible_host: 10.0.0.2\n      vars:\n        kubesweep_port: 9700\n';
+  t.same(parseAgentsFile(yaml, { source: 'hosts.yaml' }), [
+    { node: 'worker1', endpoint: 'worker1:9700' },
+    { node: 'worker2', endpoint: '10.0.0.2:9700' },
+    { node: 'worker3', endpoint: 'worker3:9700' },
+  ]);
+  t.throws(() => parseAgentsFile('[nodes]\nnode[01:10]\n', { source: 'inv' }).length === 10 && parseAgentsFile('[nodes]\nnode[1:]\n', { source: 'inv' }), { message: /^inv:2: bad host range in node\[1:\]: the end is missing/ });
+  t.throws(() => parseAgentsFile('[nodes]\nNode[1:2]\n', { source: 'inv' }), { message: /inv:2: "Node1" is not a valid node name/ }, 'each expanded name is checked');
+  t.throws(() => parseAgentsFile('[nodes]\nn[1:2] ansible_host=10.0.0.9\n', { source: 'inv' }), { message: /n2 and n1 share the endpoint 10\.0\.0\.9:9443/ }, 'one ansible_host for a whole range is refused');
+  t.throws(() => parseAgentsFile('all:\n  hosts:\n    node[3:1]:\n', { source: 'h.yaml' }), { message: /h\.yaml: bad host range in node\[3:1\]: 3 is after 1/ });
 });
