@@ -9,6 +9,7 @@ import { loadProto } from '../grpc-load';
 import type { PodKind, PortCheck, PortReport } from '../ports/types';
 import type { Inventory, ProgressEvent, ResetReport, RestoreResult } from '../sweep/types';
 import { decodeInfo, decodeInventory, decodePortCheck, decodePortReport, decodeProgress, decodeReport, decodeRestore } from './decode';
+import { dialProbe } from './dial-probe';
 import { channelOptions, credentialsFor, Endpoint, parseEndpoint, TlsFiles } from './endpoint';
 import type { AgentInfo } from './types';
 
@@ -64,19 +65,26 @@ export class AgentClient {
     this.stub.close();
   }
 
-  /** Resolves once the channel is up; KS_AGENT_UNREACHABLE otherwise. Called by every RPC. */
+  /**
+   * Resolves once the channel is up; KS_AGENT_UNREACHABLE otherwise. Called by every RPC. A
+   * plain dial first (dial-probe.ts) turns refused / permission / DNS / route failures into an
+   * immediate error with the OS's reason; gRPC then gets what is left of the timeout.
+   */
   connect(): Promise<void> {
-    this.connected ??= new Promise<void>((resolve, reject) => {
+    this.connected ??= (async () => {
       const ep = this.endpoint;
       if (ep.kind === 'unix' && !isSocket(ep.path)) {
-        reject(ksError('KS_AGENT_UNREACHABLE', `no agent socket at ${ep.path} (is kubesweep-agent running?)`, { endpoint: ep.text }));
-        return;
+        throw ksError('KS_AGENT_UNREACHABLE', `no agent socket at ${ep.path} (is kubesweep-agent running?)`, { endpoint: ep.text });
       }
-      this.stub.waitForReady(Date.now() + this.connectTimeoutMs, (err) => {
-        if (!err) return resolve();
-        reject(ksError('KS_AGENT_UNREACHABLE', `cannot connect to ${ep.text} within ${this.connectTimeoutMs / 1000} s: ${err.message}`, { endpoint: ep.text }, err));
+      const deadline = Date.now() + this.connectTimeoutMs;
+      await dialProbe(ep, deadline);
+      await new Promise<void>((resolve, reject) => {
+        this.stub.waitForReady(deadline, (err) => {
+          if (!err) return resolve();
+          reject(ksError('KS_AGENT_UNREACHABLE', `cannot connect to ${ep.text} within ${this.connectTimeoutMs / 1000} s: ${err.message}`, { endpoint: ep.text }, err));
+        });
       });
-    });
+    })();
     return this.connected;
   }
 

@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import t from 'tap';
+import { AgentClient } from '../../agent/client/agent-client';
 import { commands, runPod } from '../../scripts/testbed/pods';
 import { genCerts, snapshotTree, startAgent, testbedAgentArgs, tlsCreds, writeManifests } from '../helpers/agent';
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
@@ -98,6 +99,15 @@ t.test('mTLS: roles, guards and refusals against the real agent', async (t) => {
 
   const restored = await admin.call('RestoreManifests', { confirmNode: 'node1', backupId: done.report.backupId });
   t.equal(restored.restored.length, 3, 'RestoreManifests over mTLS');
+
+  // The client's plain dial before its TLS handshake (dial-probe.ts) must not look like an
+  // incident in the agent's log.
+  const before = agent.logs.length;
+  const client = new AgentClient({ endpoint: target, tls: { ca: `${pki}/ca.crt`, cert: `${pki}/admin.crt`, key: `${pki}/admin.key` } });
+  t.teardown(() => client.close());
+  t.equal((await client.info()).nodeName, 'node1', 'the kubesweep client reaches the agent over mTLS');
+  await new Promise((r) => setTimeout(r, 300));
+  t.same(agent.logs.slice(before).filter((l) => !(l.level < 40)), [], 'no warning or error logged for the dial probe');
 
   const audit = agent.logs.filter((l) => l.audit === 'call' && l.transport === 'tls');
   t.ok(audit.some((l) => l.identity === 'CN=kubesweep-reader' && l.method === 'Reset' && l.code === 'PERMISSION_DENIED'), 'refusal audited with the caller identity');
