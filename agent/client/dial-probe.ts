@@ -31,7 +31,7 @@ function dialOnce(ep: Endpoint, timeoutMs: number): Promise<Outcome> {
 }
 
 function reason(ep: Endpoint, code: string, message: string, waitedMs: number): string {
-  const where = ep.kind === 'unix' ? `socket ${ep.path}` : `${ep.text}`;
+  const where = ep.kind === 'unix' ? `socket ${ep.path}` : ep.text;
   switch (code) {
     case 'ECONNREFUSED':
       return ep.kind === 'unix'
