@@ -83,7 +83,10 @@ t.test('install into a DESTDIR: files, links, units, config; a second run change
     const installed = path.join(d, 'etc/systemd/system', u);
     t.ok(existsSync(installed), `${u} installed`);
     const text = readFileSync(installed, 'utf8');
-    for (const exec of text.split('\n').filter((l) => /^Exec\w*=/.test(l))) t.notMatch(exec, /\/tmp\//, `${u}: ${exec} has no build paths`);
+    for (const exec of text.split('\n').filter((l) => /^Exec\w*=/.test(l))) {
+      t.notOk(exec.includes(d) || exec.includes(ROOT), `${u}: ${exec} names neither the staging dir nor the checkout`);
+      t.match(exec, /^Exec\w*=\S*\/node\b.* \/opt\/kubesweep\/dist\/agent\/\w+\.js /, `${u}: node runs the installed program`);
+    }
     // systemd-analyze checks the executables too: point a copy at where DESTDIR put them.
     const probe = path.join(d, 'verify', u);
     mkdirSync(path.dirname(probe), { recursive: true });
