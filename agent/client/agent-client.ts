@@ -2,7 +2,6 @@
 // returning the JSON document the agent's HTTP side would show. Failures come back as registry
 // errors: KS_AGENT_UNREACHABLE when nothing answers, otherwise the agent's own code (guard,
 // auth, lock …) when it sent one, else KS_AGENT_CALL_FAILED with the gRPC status.
-import { existsSync, statSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { ERRORS, ErrorCode, ksError, KubesweepError } from '../errors';
 import { loadProto } from '../grpc-load';
@@ -73,9 +72,6 @@ export class AgentClient {
   connect(): Promise<void> {
     this.connected ??= (async () => {
       const ep = this.endpoint;
-      if (ep.kind === 'unix' && !isSocket(ep.path)) {
-        throw ksError('KS_AGENT_UNREACHABLE', `no agent socket at ${ep.path} (is kubesweep-agent running?)`, { endpoint: ep.text });
-      }
       const deadline = Date.now() + this.connectTimeoutMs;
       await dialProbe(ep, deadline);
       await new Promise<void>((resolve, reject) => {
@@ -198,12 +194,4 @@ export function agentErrorCode(err: { metadata?: grpc.Metadata; details?: string
 function stripCode(text: string, code: string): string {
   const t = text.replace(new RegExp(`^\\s*\\[?${code}\\]?[:\\s]*`), '').trim();
   return t || ERRORS[code as ErrorCode].summary;
-}
-
-function isSocket(p: string): boolean {
-  try {
-    return existsSync(p) && statSync(p).isSocket();
-  } catch {
-    return false;
-  }
 }

@@ -4,6 +4,7 @@
 // the name does not resolve, there is no route. Those fail now, with that reason; only an address
 // that does not answer at all waits out the timeout. A refusal is retried for a short moment, so
 // a fan-out that meets an agent in the middle of `systemctl restart` does not give up on it.
+import { statSync } from 'node:fs';
 import net from 'node:net';
 import { ksError } from '../errors';
 import type { Endpoint } from './endpoint';
@@ -39,6 +40,8 @@ function reason(ep: Endpoint, code: string, message: string, waitedMs: number): 
         : `connection refused: nothing listens at ${where} (is kubesweep-agent running with --listen on that address?)`;
     case 'ENOENT':
       return `no agent socket at ${ep.kind === 'unix' ? ep.path : ep.text} (is kubesweep-agent running?)`;
+    case 'ENOTSOCK':
+      return `${ep.kind === 'unix' ? ep.path : ep.text} is not a socket (is the agent's --listen path right?)`;
     case 'EACCES':
     case 'EPERM':
       return `permission denied on ${where}: the agent's socket is for root only (run as root, or use the agent's mTLS address)`;
@@ -61,6 +64,9 @@ function reason(ep: Endpoint, code: string, message: string, waitedMs: number): 
  * KS_AGENT_UNREACHABLE naming the OS's reason otherwise, by `deadline` at the latest.
  */
 export async function dialProbe(ep: Endpoint, deadline: number, now: () => number = Date.now): Promise<void> {
+  // A regular file would answer "refused" and be taken for a dead agent's socket: say what it is.
+  const notSocket = ep.kind === 'unix' ? socketProblem(ep.path) : undefined;
+  if (notSocket) throw ksError('KS_AGENT_UNREACHABLE', reason(ep, notSocket, '', 0), { endpoint: ep.text, errno: notSocket });
   const started = now();
   for (;;) {
     const left = deadline - now();
@@ -72,5 +78,17 @@ export async function dialProbe(ep: Endpoint, deadline: number, now: () => numbe
       continue;
     }
     throw ksError('KS_AGENT_UNREACHABLE', reason(ep, o.code, o.message, Math.max(0, deadline - started)), { endpoint: ep.text, errno: o.code });
+  }
+}
+
+/**
+ * ENOENT / ENOTSOCK when the path is certainly no socket; undefined when it is one, or when it
+ * cannot be looked at (a non-root caller and the agent's 0700 dir): the dial then says why.
+ */
+function socketProblem(p: string): 'ENOENT' | 'ENOTSOCK' | undefined {
+  try {
+    return statSync(p).isSocket() ? undefined : 'ENOTSOCK';
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'ENOENT' : undefined;
   }
 }

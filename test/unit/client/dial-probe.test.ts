@@ -1,13 +1,14 @@
 // The plain dial before gRPC: each way a connection fails gets its own reason, at once; a
 // refusal is retried long enough to ride through an agent restart.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import t from 'tap';
 import { dialProbe, REFUSED_RETRY_MS } from '../../../agent/client/dial-probe';
 import { parseEndpoint } from '../../../agent/client/endpoint';
 import { packageRoot } from '../../../agent/paths';
+import { freePort } from '../../helpers/testbed';
 
 function listen(server: net.Server, where: string | number): Promise<void> {
   return new Promise((r) => (typeof where === 'number' ? server.listen(where, '127.0.0.1', r) : server.listen(where, r)));
@@ -15,14 +16,6 @@ function listen(server: net.Server, where: string | number): Promise<void> {
 
 function close(server: net.Server): Promise<void> {
   return new Promise((r) => server.close(() => r()));
-}
-
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await listen(s, 0);
-  const port = (s.address() as net.AddressInfo).port;
-  await close(s);
-  return port;
 }
 
 t.test('something listening: resolves once the listener has the connection', async (t) => {
@@ -42,7 +35,7 @@ t.test('something listening: resolves once the listener has the connection', asy
 });
 
 t.test('refused TCP port: KS_AGENT_UNREACHABLE saying nothing listens there, long before the timeout', async (t) => {
-  const port = await closedPort();
+  const port = await freePort();
   const t0 = Date.now();
   await t.rejects(dialProbe(parseEndpoint(`127.0.0.1:${port}`), Date.now() + 60_000), {
     code: 'KS_AGENT_UNREACHABLE',
@@ -53,7 +46,7 @@ t.test('refused TCP port: KS_AGENT_UNREACHABLE saying nothing listens there, lon
 });
 
 t.test('an agent that comes up within the retry window is reached (restart)', async (t) => {
-  const port = await closedPort();
+  const port = await freePort();
   const s = net.createServer((c) => c.on('error', () => undefined));
   t.teardown(() => close(s));
   const later = new Promise<void>((r) => setTimeout(() => void listen(s, port).then(r), REFUSED_RETRY_MS / 2));
@@ -74,29 +67,36 @@ t.test('a socket file left by a dead agent: refused, said to be left over', asyn
     message: /^connection refused: socket \/tmp\/ksp-\w+\/stale\.sock is left over from an agent that is no longer running/,
   });
   await t.rejects(dialProbe(parseEndpoint(`unix://${dir}/none.sock`), Date.now() + 60_000), { message: /^no agent socket at .*none\.sock/ });
+  writeFileSync(path.join(dir, 'file.sock'), '');
+  await t.rejects(dialProbe(parseEndpoint(`unix://${dir}/file.sock`), Date.now() + 60_000), { message: /^\/tmp\/ksp-\w+\/file\.sock is not a socket/, details: { errno: 'ENOTSOCK' } });
 });
 
 t.test('a caller who may not open the socket is told so (run as nobody)', async (t) => {
   const dir = mkdtempSync('/tmp/ksp-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   chmodSync(dir, 0o755);
-  const sock = path.join(dir, 'agent.sock');
-  const s = net.createServer((c) => c.on('error', () => undefined));
-  await listen(s, sock);
-  t.teardown(() => close(s));
-  chmodSync(sock, 0o600);
+  // The agent's layout (socket 0600 in a 0700 dir, so nobody cannot even stat it), and a
+  // socket nobody can see but not open.
+  const hidden = path.join(dir, 'run');
+  mkdirSync(hidden, { mode: 0o700 });
   const probe = path.join(packageRoot(), 'dist', 'agent', 'client', 'dial-probe.js');
   const endpoint = path.join(packageRoot(), 'dist', 'agent', 'client', 'endpoint.js');
-  // Load the modules as root (the checkout may sit where nobody cannot read), then drop to nobody.
-  const script = [
-    `const { dialProbe } = require(${JSON.stringify(probe)});`,
-    `const { parseEndpoint } = require(${JSON.stringify(endpoint)});`,
-    'process.setgroups([]); process.setgid(65534); process.setuid(65534);',
-    `dialProbe(parseEndpoint(${JSON.stringify(sock)}), Date.now() + 30000).then(() => console.log('connected'), (e) => console.log(e.code + ' ' + e.message));`,
-  ].join('\n');
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: '/', env: { PATH: process.env.PATH } });
-  t.equal(r.status, 0, r.stderr);
-  t.match(r.stdout, /^KS_AGENT_UNREACHABLE permission denied on socket \/tmp\/ksp-\w+\/agent\.sock: the agent's socket is for root only/);
+  for (const sock of [path.join(hidden, 'agent.sock'), path.join(dir, 'agent.sock')]) {
+    const s = net.createServer((c) => c.on('error', () => undefined));
+    await listen(s, sock);
+    t.teardown(() => close(s));
+    chmodSync(sock, 0o600);
+    // Load the modules as root (the checkout may sit where nobody cannot read), then drop to nobody.
+    const script = [
+      `const { dialProbe } = require(${JSON.stringify(probe)});`,
+      `const { parseEndpoint } = require(${JSON.stringify(endpoint)});`,
+      'process.setgroups([]); process.setgid(65534); process.setuid(65534);',
+      `dialProbe(parseEndpoint(${JSON.stringify(sock)}), Date.now() + 30000).then(() => console.log('connected'), (e) => console.log(e.code + ' ' + e.message));`,
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: '/', env: { PATH: process.env.PATH } });
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, /^KS_AGENT_UNREACHABLE permission denied on socket \/tmp\/ksp-\w+\/(run\/)?agent\.sock: the agent's socket is for root only/, sock);
+  }
 });
 
 t.test('a name that does not resolve, and a deadline already past', async (t) => {
@@ -105,6 +105,6 @@ t.test('a name that does not resolve, and a deadline already past', async (t) =>
     // ENOTFOUND on a machine with a resolver; a resolver that never answers ends in "no answer".
     message: /^(cannot resolve no-such-host\.invalid: |no answer from no-such-host\.invalid:9443 within)/,
   });
-  const port = await closedPort();
+  const port = await freePort();
   await t.rejects(dialProbe(parseEndpoint(`127.0.0.1:${port}`), Date.now() - 1), { message: /^no answer from 127\.0\.0\.1:\d+ within 0 s/ });
 });
