@@ -14,27 +14,20 @@ export const MAX_RANGE_HOSTS = 10_000;
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
-export function hasHostRange(name: string): boolean {
-  return name.includes('[');
-}
-
 /** The host names `pattern` stands for (itself when it has no range); KS_INVALID_ARGUMENT on a malformed range. */
 export function expandHostRange(pattern: string, where: string): string[] {
   let names = [pattern];
-  while (names.some(hasHostRange)) {
+  while (names.some((n) => n.includes('['))) {
     const next: string[] = [];
     for (const name of names) {
-      if (!hasHostRange(name)) {
+      if (!name.includes('[')) {
         next.push(name);
         continue;
       }
-      for (const v of rangeValues(name, pattern, where)) {
-        const open = name.indexOf('[');
-        const close = name.indexOf(']', open);
-        next.push(name.slice(0, open) + v + name.slice(close + 1));
-        if (next.length > MAX_RANGE_HOSTS) {
-          throw ksError('KS_INVALID_ARGUMENT', `${where}: host range ${pattern} stands for more than ${MAX_RANGE_HOSTS} hosts`);
-        }
+      const { head, values, tail } = firstRange(name, pattern, where);
+      for (const v of values) {
+        next.push(head + v + tail);
+        if (next.length > MAX_RANGE_HOSTS) throw tooMany(pattern, where);
       }
     }
     names = next;
@@ -42,12 +35,18 @@ export function expandHostRange(pattern: string, where: string): string[] {
   return names;
 }
 
-/** The values of the first `[...]` in `name`. */
-function rangeValues(name: string, pattern: string, where: string): string[] {
+function tooMany(pattern: string, where: string): Error {
+  return ksError('KS_INVALID_ARGUMENT', `${where}: host range ${pattern} stands for more than ${MAX_RANGE_HOSTS} hosts`);
+}
+
+/** The first `[...]` of `name`: the text before it, its values, the text after it. */
+function firstRange(name: string, pattern: string, where: string): { head: string; values: string[]; tail: string } {
   const bad = (why: string): Error => ksError('KS_INVALID_ARGUMENT', `${where}: bad host range in ${pattern}: ${why}`);
   const open = name.indexOf('[');
   const close = name.indexOf(']', open);
   if (close < 0) throw bad('"[" without "]"');
+  const head = name.slice(0, open);
+  const tail = name.slice(close + 1);
   const bounds = name.slice(open + 1, close).split(':');
   if (bounds.length !== 2 && bounds.length !== 3) throw bad('write [begin:end] or [begin:end:step]');
   const [rawBegin, end, rawStep] = bounds as [string, string, string?];
@@ -65,7 +64,7 @@ function rangeValues(name: string, pattern: string, where: string): string[] {
     if (b > e) throw bad(`${begin} comes after ${end}`);
     const out: string[] = [];
     for (let i = b; i <= e; i += step) out.push(LETTERS[i]!);
-    return out;
+    return { head, values: out, tail };
   }
 
   if (!/^\d+$/.test(begin) || !/^\d+$/.test(end)) throw bad('begin and end must both be numbers or both single letters');
@@ -74,8 +73,8 @@ function rangeValues(name: string, pattern: string, where: string): string[] {
   const b = Number(begin);
   const e = Number(end);
   if (b > e) throw bad(`${begin} is after ${end}`);
-  if ((e - b) / step >= MAX_RANGE_HOSTS) throw ksError('KS_INVALID_ARGUMENT', `${where}: host range ${pattern} stands for more than ${MAX_RANGE_HOSTS} hosts`);
+  if ((e - b) / step >= MAX_RANGE_HOSTS) throw tooMany(pattern, where);
   const out: string[] = [];
   for (let i = b; i <= e; i += step) out.push(width ? String(i).padStart(width, '0') : String(i));
-  return out;
+  return { head, values: out, tail };
 }
