@@ -9,15 +9,15 @@
 //
 // Build: npx tsc -p . ; run: node dist/scripts/bench/reset.js [--pods 60] [--stubborn 6] [--grace 5]
 //   [--parallelism 16] [--repeat 1] [--reverse] [--only sequential,unbounded,engine,engine-grace,engine-grace1]
-import { mkdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { CriClient } from '../../agent/cri/client';
 import { checkPorts } from '../../agent/ports';
-import { defaultSweepConfig, Sweeper } from '../../agent/sweep';
+import { Sweeper } from '../../agent/sweep';
 import { DEFAULT_PARALLELISM } from '../../agent/sweep/defaults';
 import { mapLimit } from '../../agent/sweep/pool';
 import { commands, runPod } from '../testbed/pods';
+import { testbedSweepConfig } from '../testbed/sweep-config';
 import { Testbed } from '../testbed/testbed';
 
 function arg(name: string, def: number): number {
@@ -142,22 +142,9 @@ async function main(): Promise<void> {
   const tb = await Testbed.start({ log: (m) => console.error(m) });
   try {
     const cri = tb.cri();
-    const stateDir = path.join(tb.scratch, 'state');
-    const manifestsDir = path.join(tb.scratch, 'manifests');
-    mkdirSync(manifestsDir, { recursive: true });
     const sweeper = (grace: number) =>
       new Sweeper(
-        defaultSweepConfig({
-          nodeName: 'bench',
-          criEndpoint: tb.endpoint,
-          containerdAddress: tb.socket,
-          containerdDirs: [tb.root, tb.state],
-          manifestsDir,
-          netnsDirs: [tb.netnsDir],
-          stateDir,
-          graceSeconds: grace,
-          parallelism: PARALLELISM,
-        }),
+        testbedSweepConfig(tb, { nodeName: 'bench', graceSeconds: grace, parallelism: PARALLELISM }),
         { cri, log: pino({ level: 'warn' }), checkPorts: (ports) => checkPorts(ports, { cri, containerdAddress: tb.socket, netnsDirs: [tb.netnsDir] }) },
       );
     const results: Record<string, Measure> = {};

@@ -1,13 +1,14 @@
 // Test helpers for the cleanup engine: a Sweeper on a testbed, with an in-memory log and the
 // real port checker, and snapshots of everything a dry run must leave unchanged.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import type { CriClient } from '../../agent/cri/client';
 import { checkPorts, listPorts } from '../../agent/ports';
 import { listProcesses } from '../../agent/host/proc';
-import { defaultSweepConfig, Sweeper, SweepConfig } from '../../agent/sweep';
+import { Sweeper, SweepConfig } from '../../agent/sweep';
+import { testbedSweepConfig } from '../../scripts/testbed/sweep-config';
 import type { Testbed } from '../../scripts/testbed/testbed';
 
 export interface LogLine {
@@ -23,22 +24,7 @@ export function memoryLogger(): { log: pino.Logger; lines: LogLine[] } {
 }
 
 export function testbedConfig(tb: Testbed, overrides: Partial<SweepConfig> = {}): SweepConfig {
-  const manifestsDir = path.join(tb.scratch, 'manifests');
-  const stateDir = path.join(tb.scratch, 'state');
-  mkdirSync(manifestsDir, { recursive: true });
-  return defaultSweepConfig({
-    nodeName: 'node1',
-    criEndpoint: tb.endpoint,
-    containerdAddress: tb.socket,
-    containerdNamespace: tb.namespace,
-    containerdDirs: [tb.root, tb.state],
-    manifestsDir,
-    netnsDirs: [tb.netnsDir],
-    stateDir,
-    kubeletUnit: 'kubelet.service',
-    graceSeconds: 2,
-    ...overrides,
-  });
+  return testbedSweepConfig(tb, { nodeName: 'node1', kubeletUnit: 'kubelet.service', graceSeconds: 2, ...overrides });
 }
 
 export function testbedSweeper(cri: CriClient, config: SweepConfig) {

@@ -1,0 +1,23 @@
+// The cleanup engine's configuration for a testbed: its CRI socket, containerd address,
+// namespace and dirs, its netns dir, and manifests and state dirs under its scratch dir (made
+// here). The engine's tests and the reset benchmark share it, as agent-args.ts is shared by
+// everything that starts an agent.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { defaultSweepConfig, SweepConfig } from '../../agent/sweep';
+import type { Testbed } from './testbed';
+
+export function testbedSweepConfig(tb: Testbed, overrides: Partial<SweepConfig> & { nodeName: string }): SweepConfig {
+  const manifestsDir = overrides.manifestsDir ?? path.join(tb.scratch, 'manifests');
+  mkdirSync(manifestsDir, { recursive: true });
+  return defaultSweepConfig({
+    criEndpoint: tb.endpoint,
+    containerdAddress: tb.socket,
+    containerdNamespace: tb.namespace,
+    containerdDirs: [tb.root, tb.state],
+    manifestsDir,
+    netnsDirs: [tb.netnsDir],
+    stateDir: path.join(tb.scratch, 'state'),
+    ...overrides,
+  });
+}
