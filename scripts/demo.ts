@@ -8,8 +8,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { CriClient } from '../agent/cri/client';
-import { packageRoot } from '../agent/paths';
+import type { CriClient } from '../agent/daemon/cri/client';
+import { packageRoot } from '../agent/shared/paths';
 import { commands, containerConfig, runPod, sandboxConfig } from './testbed/pods';
 import { Testbed } from './testbed/testbed';
 import { testbedAgentArgs } from './testbed/agent-args';
@@ -65,7 +65,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | false | undefined>
 
 /** Run the real kubesweep CLI, its output going straight to the terminal. */
 function kubesweep(socket: string, args: string[]): Promise<number> {
-  const cli = path.join(packageRoot(), 'dist', 'agent', 'cli.js');
+  const cli = path.join(packageRoot(), 'dist', 'agent', 'client', 'cli.js');
   process.stdout.write(`\n   $ kubesweep ${args.join(' ')}\n`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, '--agent', socket, ...args], { stdio: 'inherit', env: { ...process.env, KUBESWEEP_AGENT: socket } });
@@ -223,7 +223,7 @@ async function main(): Promise<number> {
     );
     const socket = `unix://${path.join(tb.dir, 'agent.sock')}`;
     const agentArgs = [
-      path.join(packageRoot(), 'dist', 'agent', 'main.js'),
+      path.join(packageRoot(), 'dist', 'agent', 'daemon', 'main.js'),
       ...testbedAgentArgs(tb, { node: NODE, manifestsDir, stateDir: path.join(tb.scratch, 'kubesweep-state'), expectFreePorts: [apiPort, proxyMetrics] }),
       '--listen', socket,
       '--http-listen', '',
@@ -246,7 +246,7 @@ async function main(): Promise<number> {
     expect(before === 1, 'check-ports to exit 1 before the reset');
 
     if (hold) {
-      const cli = path.relative(process.cwd(), path.join(packageRoot(), 'dist', 'agent', 'cli.js')) || 'dist/agent/cli.js';
+      const cli = path.relative(process.cwd(), path.join(packageRoot(), 'dist', 'agent', 'client', 'cli.js')) || 'dist/agent/client/cli.js';
       stage(
         'Your turn',
         'The bug is in place and the agent is listening. In another terminal (as root):',

@@ -133,7 +133,7 @@ if [ "$UNINSTALL" = 1 ]; then
 fi
 
 # ---- install ---------------------------------------------------------------------------------
-for f in dist/agent/cli.js dist/agent/main.js package.json proto/kubesweep/v1/agent.proto; do
+for f in dist/agent/client/cli.js dist/agent/daemon/main.js package.json proto/kubesweep/v1/agent.proto; do
   [ -e "$SRC/$f" ] || die "$SRC/$f is missing: run 'npm ci && npm run build' in $SRC first"
 done
 if [ -e "$ROOT_PREFIX" ] && [ ! -f "$MARKER" ] && [ -n "$(ls -A "$ROOT_PREFIX" 2>/dev/null)" ]; then
@@ -184,7 +184,7 @@ else
   say "npm not found: copying all of node_modules"
   cp -a "$SRC/node_modules/." "$stage/node_modules/"
 fi
-chmod 0755 "$stage/dist/agent/cli.js" "$stage/dist/agent/main.js"
+chmod 0755 "$stage/dist/agent/client/cli.js" "$stage/dist/agent/daemon/main.js"
 
 # Swap the program files in (an update replaces them whole).
 for d in dist proto node_modules systemd scripts; do
@@ -203,7 +203,7 @@ record() { echo "$*" >>"$new_manifest"; }
 
 # Links.
 mkdir -p "$DESTDIR$BINDIR"
-for pair in "kubesweep:dist/agent/cli.js" "kubesweep-agent:dist/agent/main.js"; do
+for pair in "kubesweep:dist/agent/client/cli.js" "kubesweep-agent:dist/agent/daemon/main.js"; do
   name=${pair%%:*}; target=$PREFIX/${pair#*:}; link=$DESTDIR$BINDIR/$name
   if [ -e "$link" ] && [ ! -L "$link" ]; then die "$BINDIR/$name exists and is not a link; remove it first"; fi
   ln -sfn "$target" "$link"

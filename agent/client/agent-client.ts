@@ -3,13 +3,13 @@
 // errors: KS_AGENT_UNREACHABLE when nothing answers, otherwise the agent's own code (guard,
 // auth, lock …) when it sent one, else KS_AGENT_CALL_FAILED with the gRPC status.
 import * as grpc from '@grpc/grpc-js';
-import { ERRORS, ErrorCode, ksError, KubesweepError } from '../errors';
-import { loadProto } from '../grpc-load';
-import type { PodKind, PortCheck, PortReport } from '../ports/types';
-import type { Inventory, ProgressEvent, ResetReport, RestoreResult } from '../sweep/types';
+import { ERRORS, ErrorCode, ksError, KubesweepError } from '../shared/errors';
+import { loadProto } from '../shared/grpc-load';
+import type { PodKind, PortCheck, PortReport } from '../daemon/ports/types';
+import type { Inventory, ProgressEvent, ResetReport, RestoreResult } from '../daemon/sweep/types';
 import { decodeInfo, decodeInventory, decodePortCheck, decodePortReport, decodeProgress, decodeReport, decodeRestore } from './decode';
 import { dialProbe } from './dial-probe';
-import { channelOptions, credentialsFor, Endpoint, parseEndpoint, TlsFiles } from './endpoint';
+import { channelOptions, credentialsFor, Endpoint, parseEndpoint, TlsFiles } from '../shared/endpoint';
 import type { AgentInfo } from './types';
 
 export interface AgentClientOptions {

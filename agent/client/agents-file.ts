@@ -3,8 +3,8 @@
 // paired with the node name the operator means, which is what `--confirm-each` sends as the
 // guard: an agent reached through a stale address then refuses instead of wiping the wrong node.
 import { parse as parseYaml } from 'yaml';
-import { ksError } from '../errors';
-import { DEFAULT_AGENT_PORT, parseEndpoint } from './endpoint';
+import { ksError } from '../shared/errors';
+import { DEFAULT_AGENT_PORT, parseEndpoint } from '../shared/endpoint';
 import { expandHostRange } from './host-range';
 import type { AgentTarget } from './types';
 

@@ -3,10 +3,10 @@
 // Nothing here dials an agent; the only I/O is reading the agents file (injected for tests).
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { ksError } from '../errors';
-import type { PodKind } from '../ports/types';
+import { ksError } from '../shared/errors';
+import type { PodKind } from '../daemon/ports/types';
 import { parseAgentsFile } from './agents-file';
-import { DEFAULT_AGENT_PORT, DEFAULT_ENDPOINT, parseEndpoint, TlsFiles } from './endpoint';
+import { DEFAULT_AGENT_PORT, DEFAULT_ENDPOINT, parseEndpoint, TlsFiles } from '../shared/endpoint';
 import { AgentTarget, CommandName, GUARDED, Invocation } from './types';
 
 export type ParseOutcome = { kind: 'run'; invocation: Invocation } | { kind: 'exit'; code: 0 | 2; stdout: string; stderr: string };

@@ -2,7 +2,7 @@
 // TypeScript documents of agent/sweep/types.ts and agent/ports/types.ts, so `--json` prints
 // the same shapes as the agent's HTTP endpoints: absent optional fields stay absent instead of
 // turning into '' / null, and 64-bit counters become numbers.
-import type { Listener, NetnsRef, PodKind, PodRef, PortCheck, PortOwner, PortReport } from '../ports/types';
+import type { Listener, NetnsRef, PodKind, PodRef, PortCheck, PortOwner, PortReport } from '../daemon/ports/types';
 import type {
   ActionResult,
   Inventory,
@@ -19,7 +19,7 @@ import type {
   StepName,
   StepResult,
   Verification,
-} from '../sweep/types';
+} from '../daemon/sweep/types';
 import type { AgentInfo } from './types';
 
 type Wire = Record<string, any>;

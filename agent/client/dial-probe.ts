@@ -6,8 +6,8 @@
 // a fan-out that meets an agent in the middle of `systemctl restart` does not give up on it.
 import { statSync } from 'node:fs';
 import net from 'node:net';
-import { ksError } from '../errors';
-import type { Endpoint } from './endpoint';
+import { ksError } from '../shared/errors';
+import type { Endpoint } from '../shared/endpoint';
 
 /** How long a refused connection is retried before the agent is called down. */
 export const REFUSED_RETRY_MS = 1000;

@@ -1,7 +1,7 @@
 // Human output for every result: tables for ports and inventories, a step table and a plain
 // statement of what is left (and who holds which port) for resets. Pure: data + Style → text.
-import type { Listener, PortCheck, PortOwner, PortReport } from '../ports/types';
-import type { Inventory, ResetReport, RestoreResult } from '../sweep/types';
+import type { Listener, PortCheck, PortOwner, PortReport } from '../daemon/ports/types';
+import type { Inventory, ResetReport, RestoreResult } from '../daemon/sweep/types';
 import { bytes, keyValues, seconds, shortId, Style, table, truncate } from './style';
 import type { AgentInfo, CommandResult, NodeFailure, NodeOutcome } from './types';
 import { exitCodeOf } from './verdict';

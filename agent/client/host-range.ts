@@ -8,7 +8,7 @@
 //   - ranges are expanded left to right, the first one outermost.
 // Where Ansible would quietly yield no hosts (begin after end, a step of 0 or below) we refuse,
 // and so we do past MAX_RANGE_HOSTS: a typo must not become an empty fan-out or a runaway one.
-import { ksError } from '../errors';
+import { ksError } from '../shared/errors';
 
 export const MAX_RANGE_HOSTS = 10_000;
 

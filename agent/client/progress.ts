@@ -6,7 +6,7 @@
 // readable and byte-for-byte stable.
 import { Writable } from 'node:stream';
 import { Format, MultiBar, type Params, type SingleBar } from 'cli-progress';
-import type { ProgressEvent } from '../sweep/types';
+import type { ProgressEvent } from '../daemon/sweep/types';
 import { makeStyle, seconds, shortId, Style, type Colors } from './style';
 
 export interface ProgressSink {

@@ -1,7 +1,7 @@
 // Carry out an Invocation: call each agent, stream reset progress, print the results (human or
 // exactly one JSON document) and return the exit code. Output streams are injected so tests
 // and the demo can read what an operator would see.
-import { toKubesweepError } from '../errors';
+import { toKubesweepError } from '../shared/errors';
 import { AgentClient } from './agent-client';
 import { fanOut } from './fanout';
 import { formatFailure, formatResult, formatSummary } from './format';
@@ -9,7 +9,7 @@ import { ResetProgress } from './progress';
 import { colorWanted, makeStyle, Style } from './style';
 import type { AgentTarget, CommandResult, ExitCode, Invocation, NodeFailure, NodeOutcome } from './types';
 import { exitCodeOf, worstExitCode } from './verdict';
-import type { ProgressEvent } from '../sweep/types';
+import type { ProgressEvent } from '../daemon/sweep/types';
 
 export interface Output {
   write(s: string): unknown;

@@ -1,8 +1,8 @@
 // The client's own data: what it asks (an Invocation), whom (targets) and what it got back.
-import type { NodeFacts } from '../host/node-facts';
-import type { PodKind, PortCheck, PortReport } from '../ports/types';
-import type { Inventory, ResetReport, RestoreResult } from '../sweep/types';
-import type { TlsFiles } from './endpoint';
+import type { NodeFacts } from '../daemon/host/node-facts';
+import type { PodKind, PortCheck, PortReport } from '../daemon/ports/types';
+import type { Inventory, ResetReport, RestoreResult } from '../daemon/sweep/types';
+import type { TlsFiles } from '../shared/endpoint';
 
 export type NodeFactsDoc = NodeFacts;
 

@@ -1,6 +1,6 @@
 // Exit codes from results: 0 done / clean / all free, 1 the node is not clean or a port is
 // held, 2 usage, connection or refusal. A fan-out exits with its worst node's code.
-import type { ResetReport } from '../sweep/types';
+import type { ResetReport } from '../daemon/sweep/types';
 import type { CommandResult, ExitCode } from './types';
 
 /** A reset is clean only when the agent verified it and the run was not cut short. */

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { packageRoot } from '../../agent/paths';
+import { packageRoot } from '../../agent/shared/paths';
 
 export interface AgentBenchOptions {
   starts?: number;
@@ -91,7 +91,7 @@ async function oneStart(nodeFlags: string[], idleSeconds: number): Promise<{ rea
   const httpPort = await freeTcpPort();
   const args = [
     ...nodeFlags,
-    path.join(packageRoot(), 'dist', 'agent', 'main.js'),
+    path.join(packageRoot(), 'dist', 'agent', 'daemon', 'main.js'),
     '--node-name', 'bench-node',
     '--listen', `unix://${sock}`,
     '--http-listen', `127.0.0.1:${httpPort}`,
@@ -147,8 +147,8 @@ export async function benchAgent(opts: AgentBenchOptions = {}): Promise<AgentBen
   const variants: AgentBenchVariant[] = [
     // As the systemd unit runs it, and without flags for comparison. (--max-semi-space-size=1 and
     // --optimize-for-size were tried: no lower steady RSS, slower start.)
-    { name: 'node --lite-mode dist/agent/main.js (as the unit runs it)', nodeFlags: ['--lite-mode'], readyMs: [], cpuMs: [], rssMiB: [], steadyRssMiB: [], servedRssMiB: [] },
-    { name: 'node dist/agent/main.js (no V8 flags)', nodeFlags: [], readyMs: [], cpuMs: [], rssMiB: [], steadyRssMiB: [], servedRssMiB: [] },
+    { name: 'node --lite-mode dist/agent/daemon/main.js (as the unit runs it)', nodeFlags: ['--lite-mode'], readyMs: [], cpuMs: [], rssMiB: [], steadyRssMiB: [], servedRssMiB: [] },
+    { name: 'node dist/agent/daemon/main.js (no V8 flags)', nodeFlags: [], readyMs: [], cpuMs: [], rssMiB: [], steadyRssMiB: [], servedRssMiB: [] },
   ];
   const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   log(`agent bench: ${starts} starts per variant; node ${process.version}; load average ${load()}`);

@@ -10,7 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { listPorts } from '../../agent/ports';
+import { listPorts } from '../../agent/daemon/ports';
 
 const LISTENERS = 2_000;
 const CONNECTIONS = 5_000;
@@ -81,7 +81,7 @@ const median = (xs: number[]) => {
 
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 7);
-  const portsModule = path.join(__dirname, '../../agent/ports/index.js');
+  const portsModule = path.join(__dirname, '../../agent/daemon/ports/index.js');
   const siModule = require.resolve('systeminformation');
   const ours = [
     '-e',

@@ -11,11 +11,11 @@
 //   [--parallelism 16] [--repeat 1] [--reverse] [--only sequential,unbounded,engine,engine-grace,engine-grace1]
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
-import { CriClient } from '../../agent/cri/client';
-import { checkPorts } from '../../agent/ports';
-import { Sweeper } from '../../agent/sweep';
-import { DEFAULT_PARALLELISM } from '../../agent/sweep/defaults';
-import { mapLimit } from '../../agent/sweep/pool';
+import { CriClient } from '../../agent/daemon/cri/client';
+import { checkPorts } from '../../agent/daemon/ports';
+import { Sweeper } from '../../agent/daemon/sweep';
+import { DEFAULT_PARALLELISM } from '../../agent/daemon/sweep/defaults';
+import { mapLimit } from '../../agent/daemon/sweep/pool';
 import { commands, runPod } from '../testbed/pods';
 import { testbedSweepConfig } from '../testbed/sweep-config';
 import { Testbed } from '../testbed/testbed';

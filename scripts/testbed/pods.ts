@@ -1,8 +1,8 @@
 // Kubernetes-shaped pods created straight through CRI, labelled and annotated the way the
 // kubelet does it, so kubesweep sees the same residue it meets on a real node.
 import { randomUUID } from 'node:crypto';
-import type { CriClient } from '../../agent/cri/client';
-import type { ContainerConfig, PodSandboxConfig } from '../../agent/cri/types';
+import type { CriClient } from '../../agent/daemon/cri/client';
+import type { ContainerConfig, PodSandboxConfig } from '../../agent/daemon/cri/types';
 
 export type PodKind = 'static' | 'daemonset' | 'pod';
 

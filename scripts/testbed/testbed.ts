@@ -20,7 +20,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { CriClient } from '../../agent/cri/client';
+import { CriClient } from '../../agent/daemon/cri/client';
 import { buildImages, BUSYBOX_IMAGE, PAUSE_IMAGE } from './images';
 
 export const CRI_NAMESPACE = 'k8s.io';

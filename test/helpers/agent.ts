@@ -1,14 +1,14 @@
 // Test helpers for the agent: a small gRPC client (typed loosely: tests look at plain objects),
 // raw-bytes calls for the fuzz test, TLS credentials from gen-certs.sh output, and startAgent()
-// which runs the real daemon (dist/agent/main.js) as a child process, waits until it says it is
+// which runs the real daemon (dist/agent/daemon/main.js) as a child process, waits until it says it is
 // ready, and stops it by PID in teardown — even when the test fails.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Test } from 'tap';
-import { loadProto } from '../../agent/grpc-load';
-import { packageRoot } from '../../agent/paths';
+import { loadProto } from '../../agent/shared/grpc-load';
+import { packageRoot } from '../../agent/shared/paths';
 import { testbedAgentArgs as baseTestbedAgentArgs, type AgentTarget, type TestbedDirs } from '../../scripts/testbed/agent-args';
 
 type Unary = (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: any) => void) => grpc.ClientUnaryCall;
@@ -182,7 +182,7 @@ export interface StartAgentOptions {
 }
 
 export function agentMainPath(): string {
-  return path.join(packageRoot(), 'dist', 'agent', 'main.js');
+  return path.join(packageRoot(), 'dist', 'agent', 'daemon', 'main.js');
 }
 
 /** Spawn the real agent; stopped by PID in t.teardown (SIGTERM, then SIGKILL after 10 s). */

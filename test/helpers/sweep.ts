@@ -4,10 +4,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import type { CriClient } from '../../agent/cri/client';
-import { checkPorts, listPorts } from '../../agent/ports';
-import { listProcesses } from '../../agent/host/proc';
-import { Sweeper, SweepConfig } from '../../agent/sweep';
+import type { CriClient } from '../../agent/daemon/cri/client';
+import { checkPorts, listPorts } from '../../agent/daemon/ports';
+import { listProcesses } from '../../agent/daemon/host/proc';
+import { Sweeper, SweepConfig } from '../../agent/daemon/sweep';
 import { testbedSweepConfig } from '../../scripts/testbed/sweep-config';
 import type { Testbed } from '../../scripts/testbed/testbed';
 

@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import t from 'tap';
-import { agentServiceDefinition } from '../../agent/server/grpc-server';
+import { agentServiceDefinition } from '../../agent/daemon/server/grpc-server';
 import { commands, runPod } from '../../scripts/testbed/pods';
 import { snapshotTree, startAgent, testbedAgentArgs, writeManifests } from '../helpers/agent';
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';

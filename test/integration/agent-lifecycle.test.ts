@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import t from 'tap';
-import { readJournal } from '../../agent/sweep';
+import { readJournal } from '../../agent/daemon/sweep';
 import { commands, runPod } from '../../scripts/testbed/pods';
 import { AgentTestClient, startAgent, testbedAgentArgs, writeManifests } from '../helpers/agent';
 import { freePort, withTestbed } from '../helpers/testbed';

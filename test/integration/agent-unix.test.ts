@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { readJournal } from '../../agent/sweep';
+import { readJournal } from '../../agent/daemon/sweep';
 import { commands, runPod } from '../../scripts/testbed/pods';
 import { KUBESPRAY_MANIFESTS, snapshotTree, startAgent, testbedAgentArgs, writeManifests } from '../helpers/agent';
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { packageRoot } from '../../agent/paths';
+import { packageRoot } from '../../agent/shared/paths';
 import { commands, runPod } from '../../scripts/testbed/pods';
 import { testbedAgentArgs } from '../../scripts/testbed/agent-args';
 import type { Testbed } from '../../scripts/testbed/testbed';
@@ -15,7 +15,7 @@ import { ansibleEnv, ensureAnsible } from '../helpers/ansible';
 import { canBind, freePort, holdPort, waitFor, withTestbed } from '../helpers/testbed';
 
 const PLAYBOOK = path.join(packageRoot(), 'scripts', 'ansible', 'kubesweep-reset.yml');
-const CLI = path.join(packageRoot(), 'dist', 'agent', 'cli.js');
+const CLI = path.join(packageRoot(), 'dist', 'agent', 'client', 'cli.js');
 
 interface PlayRun {
   code: number | null;

@@ -1,14 +1,14 @@
-// Process-level behaviour of the compiled client (dist/agent/cli.js): Ctrl-C during a call,
+// Process-level behaviour of the compiled client (dist/agent/client/cli.js): Ctrl-C during a call,
 // a closed pipe, unusable TLS files, usage errors on stderr with exit 2.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { packageRoot } from '../../agent/paths';
-import { startFakeAgent } from '../fixtures/client/fake-agent';
+import { packageRoot } from '../../agent/shared/paths';
+import { startFakeAgent } from '../helpers/fake-agent';
 
-const CLI = path.join(packageRoot(), 'dist', 'agent', 'cli.js');
+const CLI = path.join(packageRoot(), 'dist', 'agent', 'client', 'cli.js');
 
 function tmp(t: Test): string {
   const d = mkdtempSync('/tmp/ksp-');

@@ -1,10 +1,10 @@
-// The kubesweep CLI (dist/agent/cli.js, as a process) against the real agent on the private
+// The kubesweep CLI (dist/agent/client/cli.js, as a process) against the real agent on the private
 // containerd testbed: every command, --json shapes, exit codes 0/1/2, TLS on TCP, fan-out.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { packageRoot } from '../../agent/paths';
+import { packageRoot } from '../../agent/shared/paths';
 import { commands, runPod } from '../../scripts/testbed/pods';
 import { testbedAgentArgs } from '../../scripts/testbed/agent-args';
 import type { Testbed } from '../../scripts/testbed/testbed';
@@ -23,7 +23,7 @@ async function freePort(): Promise<number> {
   throw new Error('no free port below the ephemeral range');
 }
 
-const CLI = path.join(packageRoot(), 'dist', 'agent', 'cli.js');
+const CLI = path.join(packageRoot(), 'dist', 'agent', 'client', 'cli.js');
 
 interface CliRun {
   code: number | null;

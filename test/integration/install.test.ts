@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { packageRoot } from '../../agent/paths';
+import { packageRoot } from '../../agent/shared/paths';
 
 const ROOT = packageRoot();
 const INSTALL = path.join(ROOT, 'scripts', 'install.sh');
@@ -58,20 +58,20 @@ t.test('install into a DESTDIR: files, links, units, config; a second run change
   t.equal(first.code, 0, `install exits 0\n${first.out}`);
   t.match(first.out, /wrote \/etc\/kubesweep\/config\.yaml/);
   const prefix = path.join(d, 'opt', 'kubesweep');
-  for (const f of ['README.md', 'dist/agent/cli.js', 'dist/agent/main.js', 'dist/scripts/demo.js', 'proto/kubesweep/v1/agent.proto', 'proto/cri/runtime/v1/runtime.proto', 'package.json', 'scripts/ansible/kubesweep-reset.yml'])
+  for (const f of ['README.md', 'dist/agent/client/cli.js', 'dist/agent/daemon/main.js', 'dist/scripts/demo.js', 'proto/kubesweep/v1/agent.proto', 'proto/cri/runtime/v1/runtime.proto', 'package.json', 'scripts/ansible/kubesweep-reset.yml'])
     t.ok(existsSync(path.join(prefix, f)), `${f} installed`);
   t.notOk(existsSync(path.join(prefix, 'dist', 'test')), 'no compiled tests');
   for (const dep of ['@grpc/grpc-js', '@grpc/proto-loader', 'commander', 'cli-table3', 'picocolors', 'pino', 'yaml']) t.ok(existsSync(path.join(prefix, 'node_modules', dep, 'package.json')), `dependency ${dep}`);
   for (const dev of ['tap', 'typescript', 'c8']) t.notOk(existsSync(path.join(prefix, 'node_modules', dev)), `no dev dependency ${dev}`);
-  t.equal(readlinkSync(path.join(d, 'usr/local/bin/kubesweep')), '/opt/kubesweep/dist/agent/cli.js');
-  t.equal(readlinkSync(path.join(d, 'usr/local/bin/kubesweep-agent')), '/opt/kubesweep/dist/agent/main.js');
-  t.equal(lstatSync(path.join(prefix, 'dist/agent/cli.js')).mode & 0o111, 0o111, 'the client is executable');
+  t.equal(readlinkSync(path.join(d, 'usr/local/bin/kubesweep')), '/opt/kubesweep/dist/agent/client/cli.js');
+  t.equal(readlinkSync(path.join(d, 'usr/local/bin/kubesweep-agent')), '/opt/kubesweep/dist/agent/daemon/main.js');
+  t.equal(lstatSync(path.join(prefix, 'dist/agent/client/cli.js')).mode & 0o111, 0o111, 'the client is executable');
 
   // The installed programs run from the prefix (they find their protos and deps there).
-  const version = execFileSync(process.execPath, [path.join(prefix, 'dist/agent/cli.js'), '--version'], { encoding: 'utf8' }).trim();
+  const version = execFileSync(process.execPath, [path.join(prefix, 'dist/agent/client/cli.js'), '--version'], { encoding: 'utf8' }).trim();
   t.equal(version, VERSION, 'installed kubesweep --version');
   const conf = path.join(d, 'etc/kubesweep/config.yaml');
-  const checked = spawnSync(process.execPath, [path.join(prefix, 'dist/agent/main.js'), '--config', conf, '--node-name', 'node1', '--check-config'], { encoding: 'utf8' });
+  const checked = spawnSync(process.execPath, [path.join(prefix, 'dist/agent/daemon/main.js'), '--config', conf, '--node-name', 'node1', '--check-config'], { encoding: 'utf8' });
   t.equal(checked.status, 0, `the installed agent accepts the installed config\n${checked.stderr}`);
   t.equal(JSON.parse(checked.stdout).manifestsDir, '/etc/kubernetes/manifests', 'the commented config changes no default');
   t.match(readFileSync(conf, 'utf8'), /^# nodeName: node1$/m, 'the config documents each option');
@@ -85,7 +85,7 @@ t.test('install into a DESTDIR: files, links, units, config; a second run change
     const text = readFileSync(installed, 'utf8');
     for (const exec of text.split('\n').filter((l) => /^Exec\w*=/.test(l))) {
       t.notOk(exec.includes(d) || exec.includes(ROOT), `${u}: ${exec} names neither the staging dir nor the checkout`);
-      t.match(exec, /^Exec\w*=\S*\/node\b.* \/opt\/kubesweep\/dist\/agent\/\w+\.js /, `${u}: node runs the installed program`);
+      t.match(exec, /^Exec\w*=\S*\/node\b.* \/opt\/kubesweep\/dist\/agent\/\w+\/\w+\.js /, `${u}: node runs the installed program`);
     }
     // systemd-analyze checks the executables too: point a copy at where DESTDIR put them.
     const probe = path.join(d, 'verify', u);
@@ -112,8 +112,8 @@ t.test('--prefix, --bindir and --node are honoured in links and units', async (t
   const d = tempRoot(t);
   const r = install(d, '--prefix', '/srv/kubesweep', '--bindir', '/usr/bin', '--node', '/opt/node20/bin/node');
   t.equal(r.code, 0, r.out);
-  t.ok(existsSync(path.join(d, 'srv/kubesweep/dist/agent/main.js')));
-  t.equal(readlinkSync(path.join(d, 'usr/bin/kubesweep')), '/srv/kubesweep/dist/agent/cli.js');
+  t.ok(existsSync(path.join(d, 'srv/kubesweep/dist/agent/daemon/main.js')));
+  t.equal(readlinkSync(path.join(d, 'usr/bin/kubesweep')), '/srv/kubesweep/dist/agent/client/cli.js');
   for (const u of shippedUnits()) {
     const text = readFileSync(path.join(d, 'etc/systemd/system', u), 'utf8');
     t.notMatch(text, /\/opt\/kubesweep/, `${u} rewritten to the prefix`);

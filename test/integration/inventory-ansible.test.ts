@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { parseAgentsFile } from '../../agent/client/agents-file';
-import { DEFAULT_AGENT_PORT } from '../../agent/client/endpoint';
+import { DEFAULT_AGENT_PORT } from '../../agent/shared/endpoint';
 import { ansibleEnv, ensureAnsible } from '../helpers/ansible';
 
 const INI = `

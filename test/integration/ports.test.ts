@@ -2,8 +2,8 @@
 // and whether it is residue after containerd alone is killed (the Kubespray remove-node bug).
 import { readFileSync, readdirSync } from 'node:fs';
 import t from 'tap';
-import { checkPorts, describeListener, listPorts, type Listener, type PortsDeps } from '../../agent/ports';
-import { parseCmdline } from '../../agent/host/proc';
+import { checkPorts, describeListener, listPorts, type Listener, type PortsDeps } from '../../agent/daemon/ports';
+import { parseCmdline } from '../../agent/daemon/host/proc';
 import { commands, runPod } from '../../scripts/testbed/pods';
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
 

@@ -5,8 +5,8 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { readJournal } from '../../agent/sweep';
-import type { ProgressEvent } from '../../agent/sweep';
+import { readJournal } from '../../agent/daemon/sweep';
+import type { ProgressEvent } from '../../agent/daemon/sweep';
 import { commands, runPod } from '../../scripts/testbed/pods';
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
 import { processSet, testbedConfig, testbedSweeper, treeState } from '../helpers/sweep';

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { packageRoot } from '../../agent/paths';
+import { packageRoot } from '../../agent/shared/paths';
 import { NspawnMachine } from '../../scripts/testbed/nspawn';
 import { commands, runPod } from '../../scripts/testbed/pods';
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';

@@ -4,8 +4,8 @@ import net from 'node:net';
 import path from 'node:path';
 import t from 'tap';
 import { AgentClient, agentErrorCode } from '../../../agent/client/agent-client';
-import type { ProgressEvent } from '../../../agent/sweep/types';
-import { startFakeAgent } from '../../fixtures/client/fake-agent';
+import type { ProgressEvent } from '../../../agent/daemon/sweep/types';
+import { startFakeAgent } from '../../helpers/fake-agent';
 
 t.test('every RPC decodes to the JSON documents; reset streams progress', async (t) => {
   const fake = await startFakeAgent({ nodeName: 'node1', held: [6443] });

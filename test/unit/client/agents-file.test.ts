@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { packageRoot } from '../../../agent/paths';
+import { packageRoot } from '../../../agent/shared/paths';
 import { looksLikeIni, parseAgentsFile, parseIniInventory } from '../../../agent/client/agents-file';
 
 t.test('NODE ENDPOINT lines: comments, blank lines, normalised endpoints', async (t) => {

@@ -6,8 +6,8 @@ import net from 'node:net';
 import path from 'node:path';
 import t from 'tap';
 import { dialProbe, REFUSED_RETRY_MS } from '../../../agent/client/dial-probe';
-import { parseEndpoint } from '../../../agent/client/endpoint';
-import { packageRoot } from '../../../agent/paths';
+import { parseEndpoint } from '../../../agent/shared/endpoint';
+import { packageRoot } from '../../../agent/shared/paths';
 import { freePort } from '../../helpers/testbed';
 
 function listen(server: net.Server, where: string | number): Promise<void> {
@@ -82,7 +82,7 @@ t.test('a caller who may not open the socket is told so (run as nobody)', async 
   const hidden = path.join(dir, 'run');
   mkdirSync(hidden, { mode: 0o700 });
   const probe = path.join(packageRoot(), 'dist', 'agent', 'client', 'dial-probe.js');
-  const endpoint = path.join(packageRoot(), 'dist', 'agent', 'client', 'endpoint.js');
+  const endpoint = path.join(packageRoot(), 'dist', 'agent', 'shared', 'endpoint.js');
   for (const sock of [path.join(hidden, 'agent.sock'), path.join(dir, 'agent.sock')]) {
     const s = net.createServer((c) => c.on('error', () => undefined));
     await listen(s, sock);

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import { ResetProgress } from '../../../agent/client/progress';
 import { makeStyle } from '../../../agent/client/style';
-import type { ProgressEvent } from '../../../agent/sweep/types';
+import type { ProgressEvent } from '../../../agent/daemon/sweep/types';
 
 const EVENTS: ProgressEvent[] = [
   { type: 'step-started', step: 'remove-pods', planned: 2 },

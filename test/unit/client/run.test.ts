@@ -7,7 +7,7 @@ import t from 'tap';
 import { parseArgs } from '../../../agent/client/args';
 import { fanOut } from '../../../agent/client/fanout';
 import { run } from '../../../agent/client/run';
-import { startFakeAgent } from '../../fixtures/client/fake-agent';
+import { startFakeAgent } from '../../helpers/fake-agent';
 
 async function cli(argv: string[], tty = false): Promise<{ code: number; stdout: string; stderr: string }> {
   const parsed = parseArgs(argv, { env: {} });

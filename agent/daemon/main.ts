@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// kubesweep-agent: the daemon's composition root. config → logger → engine → servers,
+// then wait for SIGTERM: stop accepting, let a running reset reach a safe point (the engine
+// records the interrupted run in its journal), close, exit.
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, unixPathOf, USAGE, type AgentConfig } from './config';
+import { isKubesweepError } from '../shared/errors';
+import { createLogger } from './log';
+import { startGrpcServers, type GrpcServers } from './server/grpc-server';
+import { DestructiveLock } from './server/guard';
+import { buildHttpServer } from './server/http';
+import { createMetrics } from './server/metrics';
+import { createRealEngine } from './server/real-engine';
+import { createHandlers } from './server/service';
+import { isBackupId } from './sweep/backup';
+import { defaultSweepConfig } from './sweep/defaults';
+import type { SweepConfig } from './sweep/types';
+import { agentVersion } from '../shared/version';
+
+/** Exit codes: 0 ok, 1 runtime failure, 2 bad configuration. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let config: AgentConfig;
+  try {
+    const loaded = loadConfig(argv);
+    if (loaded.flags.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (loaded.flags.version) {
+      process.stdout.write(`${agentVersion()}\n`);
+      return 0;
+    }
+    config = loaded.config;
+    if (loaded.flags.checkConfig) {
+      process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+      return 0;
+    }
+  } catch (err) {
+    if (isKubesweepError(err, 'KS_CONFIG_INVALID')) {
+      process.stderr.write(`kubesweep-agent: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const t0 = performance.now();
+  const log = createLogger(config.logLevel);
+  let sweepConfig: SweepConfig;
+  try {
+    sweepConfig = toSweepConfig(config);
+  } catch (err) {
+    process.stderr.write(`kubesweep-agent: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const engine = createRealEngine(config, sweepConfig, log);
+
+  let shuttingDown = false;
+  const isShuttingDown = (): boolean => shuttingDown;
+  const abort = new AbortController();
+  const lock = new DestructiveLock();
+  const metrics = createMetrics({ engine, expectFreePorts: config.expectFreePorts, nodeName: config.nodeName, version: agentVersion() });
+  const handlers = createHandlers({
+    config,
+    engine,
+    lock,
+    isBackupId,
+    log,
+    shutdownSignal: abort.signal,
+    onReset: (r) => metrics.recordReset(r),
+  });
+
+  let grpcServers: GrpcServers;
+  let http: FastifyInstance | undefined;
+  try {
+    grpcServers = await startGrpcServers({ config, handlers, log, isShuttingDown, onCallDone: (m, c, d) => metrics.recordCall(m, c, d) });
+    if (config.httpListen !== '') {
+      http = buildHttpServer({ engine, metrics, expectFreePorts: config.expectFreePorts, log, isShuttingDown });
+      const i = config.httpListen.lastIndexOf(':');
+      const host = config.httpListen.slice(0, i).replace(/^\[|\]$/g, '');
+      await http.listen({ host, port: Number(config.httpListen.slice(i + 1)) });
+    }
+  } catch (err) {
+    log.fatal({ err }, 'cannot start');
+    process.stderr.write(`kubesweep-agent: cannot start: ${(err as Error).message}\n`);
+    await http?.close().catch(() => undefined);
+    engine.close();
+    return isKubesweepError(err, 'KS_CONFIG_INVALID') ? 2 : 1;
+  }
+  // Every handler is awaited by the adapter; anything that still escapes is a bug to log, not
+  // a reason to die in the middle of a reset.
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
+  grpcServers.setServing(true);
+  log.info(
+    { node: config.nodeName, version: agentVersion(), grpc: grpcServers.bound, http: config.httpListen || 'off', startMs: Math.round(performance.now() - t0) },
+    'kubesweep-agent ready',
+  );
+
+  return new Promise<number>((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      if (shuttingDown) {
+        log.warn({ signal }, 'second signal: exiting now');
+        resolve(1);
+        return;
+      }
+      shuttingDown = true;
+      const running = lock.current;
+      log.info({ signal, running }, running ? `${signal}: stopping after ${running.method} reaches a safe point` : `${signal}: stopping`);
+      grpcServers.setServing(false);
+      abort.abort(new Error(`agent received ${signal}`));
+      void (async () => {
+        // tryShutdown stops new calls at once and waits for running ones: a running reset
+        // stops at its next safe point (abort signal) and still sends its report.
+        await grpcServers.shutdown(config.shutdownTimeoutMs);
+        await http?.close().catch(() => undefined);
+        engine.close();
+        log.info({ signal, interrupted: running?.method }, 'kubesweep-agent stopped');
+        resolve(0);
+      })();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+/** The engine's config, derived from the agent's (containerd's address = the CRI socket path). */
+export function toSweepConfig(config: AgentConfig): SweepConfig {
+  return defaultSweepConfig({
+    nodeName: config.nodeName,
+    criEndpoint: config.criEndpoint,
+    containerdAddress: unixPathOf(config.criEndpoint)!,
+    containerdNamespace: config.containerdNamespace,
+    containerdDirs: config.containerdDirs,
+    manifestsDir: config.manifestsDir,
+    netnsDirs: config.netnsDirs,
+    stateDir: config.stateDir,
+    kubeletUnit: config.kubeletUnit,
+    expectFreePorts: config.expectFreePorts,
+    procRoot: config.procRoot,
+    ...(config.graceSeconds !== undefined ? { graceSeconds: config.graceSeconds } : {}),
+    ...(config.criTimeoutMs !== undefined ? { criTimeoutMs: config.criTimeoutMs } : {}),
+    ...(config.parallelism !== undefined ? { parallelism: config.parallelism } : {}),
+    ...(config.retries !== undefined ? { retries: config.retries } : {}),
+  });
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`kubesweep-agent: fatal: ${(err as Error)?.stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,220 @@
+// The gRPC side: one grpc-js Server per transport (unix socket → admin peers; TCP → mutual TLS
+// only), each serving kubesweep.v1.Agent through the adapter plus grpc.health.v1. A separate
+// server per transport means a plaintext call can only ever have come through the socket.
+import { chmodSync, lstatSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import type pino from 'pino';
+import type { AgentConfig, ListenAddress } from '../config';
+import { ksError } from '../../shared/errors';
+import { loadProto } from '../../shared/grpc-load';
+import { adaptServerStream, adaptUnary, tolerantDeserializer, type AdapterDeps } from './adapter';
+import type { Transport } from './auth';
+import type { AgentHandlers } from './service';
+
+export const AGENT_SERVICE = 'kubesweep.v1.Agent';
+const MAX_SEND_BYTES = 32 * 1024 * 1024;
+
+/** The Agent service definition with deserializers that never throw (see adapter.ts). */
+export function agentServiceDefinition(): grpc.ServiceDefinition {
+  const pkg = loadProto('kubesweep/v1/agent.proto') as unknown as { kubesweep: { v1: { Agent: grpc.ServiceClientConstructor } } };
+  const def = pkg.kubesweep.v1.Agent.service;
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, m] of Object.entries(def)) {
+    out[name] = { ...m, requestDeserialize: tolerantDeserializer(m.requestDeserialize) };
+  }
+  return out;
+}
+
+export function agentImplementation(handlers: AgentHandlers, deps: AdapterDeps): grpc.UntypedServiceImplementation {
+  return {
+    Reset: adaptServerStream('Reset', deps, handlers.Reset),
+    StopPods: adaptUnary('StopPods', deps, handlers.StopPods),
+    WipeManifests: adaptUnary('WipeManifests', deps, handlers.WipeManifests),
+    RemoveNetns: adaptUnary('RemoveNetns', deps, handlers.RemoveNetns),
+    RestoreManifests: adaptUnary('RestoreManifests', deps, handlers.RestoreManifests),
+    ListPorts: adaptUnary('ListPorts', deps, handlers.ListPorts),
+    CheckPorts: adaptUnary('CheckPorts', deps, handlers.CheckPorts),
+    Inspect: adaptUnary('Inspect', deps, handlers.Inspect),
+    Info: adaptUnary('Info', deps, handlers.Info),
+  };
+}
+
+export interface GrpcServers {
+  /** The addresses actually bound (`unix:///…`, `host:port`). */
+  bound: string[];
+  setServing(serving: boolean): void;
+  /** Stop accepting new calls; resolves when running calls have finished (or after timeoutMs, forcibly). */
+  shutdown(timeoutMs: number): Promise<void>;
+}
+
+export interface GrpcStartDeps {
+  config: AgentConfig;
+  handlers: AgentHandlers;
+  log: pino.Logger;
+  isShuttingDown(): boolean;
+  onCallDone?(method: string, code: string, durationMs: number): void;
+}
+
+export async function startGrpcServers(deps: GrpcStartDeps): Promise<GrpcServers> {
+  const { config, log } = deps;
+  const byTransport: Record<Transport, ListenAddress[]> = { unix: [], tls: [] };
+  for (const l of config.listen) byTransport[l.kind === 'unix' ? 'unix' : 'tls'].push(l);
+
+  const servers: grpc.Server[] = [];
+  const healths: HealthImplementation[] = [];
+  const bound: string[] = [];
+  const socketPaths: string[] = [];
+  const serviceDef = agentServiceDefinition();
+  try {
+    for (const transport of ['unix', 'tls'] as const) {
+      const addrs = byTransport[transport];
+      if (addrs.length === 0) continue;
+      const server = new grpc.Server({
+        'grpc.max_receive_message_length': config.maxRequestBytes,
+        'grpc.max_send_message_length': MAX_SEND_BYTES,
+        'grpc.max_concurrent_streams': 64,
+      });
+      const health = new HealthImplementation({ '': 'NOT_SERVING', [AGENT_SERVICE]: 'NOT_SERVING' });
+      health.addToServer(server);
+      server.addService(
+        serviceDef,
+        agentImplementation(deps.handlers, {
+          transport,
+          roles: config.roles,
+          log,
+          localName: transport === 'unix' ? addrs.map((a) => a.raw).join(',') : undefined,
+          isShuttingDown: deps.isShuttingDown,
+          onCallDone: deps.onCallDone,
+        }),
+      );
+      servers.push(server);
+      healths.push(health);
+      for (const addr of addrs) {
+        if (addr.kind === 'unix') {
+          await prepareUnixSocket(addr.path);
+          // Bind under a tight umask so the socket is never reachable by others, not even briefly.
+          const old = process.umask(0o177);
+          try {
+            await bindAsync(server, `unix://${addr.path}`, grpc.ServerCredentials.createInsecure());
+          } finally {
+            process.umask(old);
+          }
+          chmodSync(addr.path, 0o600);
+          socketPaths.push(addr.path);
+          bound.push(`unix://${addr.path}`);
+        } else {
+          const tls = config.tls;
+          if (!tls) throw ksError('KS_CONFIG_INVALID', `refusing TCP listener ${addr.raw} without mutual TLS`);
+          const creds = grpc.ServerCredentials.createSsl(readFileSync(tls.clientCa), [{ private_key: readFileSync(tls.key), cert_chain: readFileSync(tls.cert) }], true);
+          const host = addr.host.includes(':') ? `[${addr.host}]` : addr.host;
+          const port = await bindAsync(server, `${host}:${addr.port}`, creds);
+          bound.push(`${host}:${port}`);
+        }
+      }
+    }
+  } catch (err) {
+    for (const s of servers) s.forceShutdown();
+    removeSockets(socketPaths);
+    throw err;
+  }
+
+  return {
+    bound,
+    setServing(serving) {
+      for (const h of healths) {
+        h.setStatus('', serving ? 'SERVING' : 'NOT_SERVING');
+        h.setStatus(AGENT_SERVICE, serving ? 'SERVING' : 'NOT_SERVING');
+      }
+    },
+    async shutdown(timeoutMs) {
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              const timer = setTimeout(() => {
+                s.forceShutdown();
+                resolve();
+              }, timeoutMs);
+              s.tryShutdown(() => {
+                clearTimeout(timer);
+                resolve();
+              });
+            }),
+        ),
+      );
+      removeSockets(socketPaths);
+    },
+  };
+}
+
+function bindAsync(server: grpc.Server, target: string, creds: grpc.ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(target, creds, (err, port) => {
+      if (err) reject(ksError('KS_CONFIG_INVALID', `cannot listen on ${target}: ${err.message}`, { target }, err));
+      else resolve(port);
+    });
+  });
+}
+
+/**
+ * Make sure the socket's directory is private (created 0700 if missing; an existing one must
+ * be ours and grant nothing to group/others — we never chmod a directory we did not create,
+ * it could be /tmp), and clear a stale socket left by a crashed agent. A socket somebody
+ * still answers on means another agent is running: refuse.
+ */
+export async function prepareUnixSocket(sock: string): Promise<void> {
+  const dir = path.dirname(sock);
+  try {
+    mkdirSync(dir, { recursive: false, mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') mkdirSync(dir, { recursive: true, mode: 0o700 });
+    else if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const st = lstatSync(dir);
+  const uid = process.geteuid?.() ?? 0;
+  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) {
+    throw ksError(
+      'KS_CONFIG_INVALID',
+      `socket directory ${dir} must be a directory owned by uid ${uid} with mode 0700 (it is ${st.isDirectory() ? 'a directory' : 'not a directory'}, uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)})`,
+      { dir },
+    );
+  }
+  let existing;
+  try {
+    existing = lstatSync(sock);
+  } catch {
+    return;
+  }
+  if (!existing.isSocket()) throw ksError('KS_CONFIG_INVALID', `${sock} exists and is not a socket; refusing to replace it`, { path: sock });
+  if (await answers(sock)) throw ksError('KS_CONFIG_INVALID', `another process is listening on ${sock} (is an agent already running?)`, { path: sock });
+  unlinkSync(sock);
+}
+
+function answers(sock: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = net.connect(sock);
+    c.setTimeout(1000);
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+    c.once('timeout', () => {
+      c.destroy();
+      resolve(false);
+    });
+  });
+}
+
+function removeSockets(paths: readonly string[]): void {
+  for (const p of paths) {
+    try {
+      if (lstatSync(p).isSocket()) unlinkSync(p);
+    } catch {
+      /* already gone */
+    }
+  }
+}

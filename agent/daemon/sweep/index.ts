@@ -1,0 +1,309 @@
+// The cleanup engine: look at the node once, build the plan (data), then execute it step by
+// step — stop kubelet, back up manifests, remove pods through CRI, kill leftover shims, remove
+// netns, verify — journaling each step and emitting a progress event per action.
+import type { Logger } from 'pino';
+import type { CriClient } from '../cri/client';
+import { ksError } from '../../shared/errors';
+import { readMountinfo } from '../host/mountinfo';
+import { listProcesses } from '../host/proc';
+import { systemdRunning } from '../host/systemctl';
+import type { PortCheck, PortReport } from '../ports/types';
+import { listBackups, listManifests, newRunId, restoreBackup } from './backup';
+import { findContainerMounts, findNetns, findShims, hostNetworkFromShims, listPods, ownershipIndex } from './discover';
+import { appendJournal } from './journal';
+import { ALL_STEPS, buildPlan, NodeSnapshot, scopedSandboxIds } from './plan';
+import { validScope } from './pod-kind';
+import { RunContext, StepRecorder } from './recorder';
+import { runBackupManifests } from './steps/backup-manifests';
+import { runKillShims } from './steps/kill-shims';
+import { runRemoveNetns } from './steps/remove-netns';
+import { runRemovePods } from './steps/remove-pods';
+import { runStopKubelet } from './steps/stop-kubelet';
+import type { BackupInfo, Inventory, Plan, ProgressEvent, ResetOptions, ResetReport, RestoreResult, StepName, StepResult, SweepConfig, Verification } from './types';
+import { verifyNode } from './verify';
+
+export { defaultSweepConfig, validateSweepConfig } from './defaults';
+export { isBackupId } from './backup';
+export { readJournal } from './journal';
+export { ALL_STEPS } from './plan';
+export * from './types';
+
+export interface SweepDeps {
+  cri: CriClient;
+  /** Structured log; one line per destructive action. */
+  log: Logger;
+  checkPorts: (ports: readonly number[]) => Promise<PortCheck>;
+  /**
+   * Optional: the host-netns port report (agent/ports listPorts). When given, the plan records
+   * the ports that in-scope pods listen on, and verify checks those too.
+   */
+  listPorts?: () => Promise<PortReport>;
+  now?: () => Date;
+}
+
+const RUNNERS: Record<Exclude<StepName, 'verify'>, (rec: StepRecorder, ctx: RunContext) => Promise<void>> = {
+  'stop-kubelet': runStopKubelet,
+  'backup-manifests': runBackupManifests,
+  'remove-pods': runRemovePods,
+  'kill-shims': runKillShims,
+  'remove-netns': runRemoveNetns,
+};
+
+export class Sweeper {
+  private busy = false;
+
+  constructor(
+    readonly config: SweepConfig,
+    private readonly deps: SweepDeps,
+  ) {}
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  private owner() {
+    return { address: this.config.containerdAddress, namespace: this.config.containerdNamespace };
+  }
+
+  private normalize(opts: ResetOptions): { scope: ResetOptions['scope']; grace: number; steps: StepName[]; ports: readonly number[] } {
+    const problems: string[] = [];
+    if (!validScope(opts.scope)) problems.push(`scope must be 'all' or a non-empty list of static, daemonset, pod (got ${JSON.stringify(opts.scope)})`);
+    const grace = opts.graceSeconds ?? this.config.graceSeconds;
+    if (typeof grace !== 'number' || !Number.isFinite(grace) || grace < 0 || grace > 3600) problems.push(`graceSeconds must be in [0, 3600] (got ${JSON.stringify(grace)})`);
+    const steps = opts.steps ?? ALL_STEPS;
+    const unknown = steps.filter((s) => !ALL_STEPS.includes(s));
+    if (unknown.length) problems.push(`unknown steps: ${unknown.join(', ')}`);
+    if (steps.length === 0) problems.push('steps must not be empty');
+    const ports = opts.expectFreePorts ?? this.config.expectFreePorts;
+    if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) problems.push('expectFreePorts must be ports in 1..65535');
+    if (typeof opts.requestedBy !== 'string' || opts.requestedBy === '') problems.push('requestedBy must name the caller');
+    if (problems.length) throw ksError('KS_INVALID_ARGUMENT', `invalid reset options: ${problems.join('; ')}`, { problems });
+    return { scope: opts.scope, grace, steps: ALL_STEPS.filter((s) => steps.includes(s)), ports };
+  }
+
+  /** One read-only look at everything the plan needs. */
+  private async snapshot(scope: ResetOptions['scope'], steps: readonly StepName[]): Promise<NodeSnapshot> {
+    const c = this.config;
+    const procs = listProcesses(c.procRoot);
+    const shims = findShims(procs, this.owner());
+    let pods: NodeSnapshot['pods'];
+    try {
+      pods = await listPods(this.deps.cri, Math.min(c.criTimeoutMs, 15_000), c.parallelism, hostNetworkFromShims(shims, c.procRoot));
+    } catch (err) {
+      pods = { error: (err as Error).message };
+    }
+    const owned = ownershipIndex(shims);
+    const snap: NodeSnapshot = {
+      takenAt: this.now(),
+      pods,
+      shims,
+      netns: findNetns(c.netnsDirs, procs, owned, c.procRoot),
+      containerMounts: findContainerMounts(readMountinfo(c.procRoot), c.containerdDirs, c.containerdNamespace),
+      manifests: listManifests(c.manifestsDir).map(({ name, size, sha256 }) => ({ name, size, sha256 })),
+      systemd: c.kubeletUnit !== '' && systemdRunning(),
+      podPorts: [],
+    };
+    if (steps.includes('verify') && this.deps.listPorts) {
+      const ids = scopedSandboxIds(snap, scope);
+      try {
+        const report = await this.deps.listPorts();
+        const ports = new Set<number>();
+        for (const l of report.listeners) {
+          if (!l.netns.host) continue;
+          for (const o of l.owners) {
+            const shim = owned.get(o.pid);
+            const sb = o.pod?.sandboxId ?? shim?.id;
+            if ((shim || o.pod) && sb !== undefined && (ids === 'all' || ids.has(sb))) ports.add(l.port);
+          }
+        }
+        snap.podPorts = [...ports].sort((a, b) => a - b);
+      } catch (err) {
+        this.deps.log.warn({ err: (err as Error).message }, 'could not list ports held by pods; verify checks only the expected ports');
+      }
+    }
+    return snap;
+  }
+
+  async plan(opts: ResetOptions): Promise<Plan> {
+    const n = this.normalize(opts);
+    const snapshot = await this.snapshot(n.scope, n.steps);
+    return buildPlan({ config: this.config, node: this.config.nodeName, dryRun: opts.dryRun, scope: n.scope, graceSeconds: n.grace, steps: n.steps, expectFreePorts: n.ports, snapshot });
+  }
+
+  async reset(opts: ResetOptions, onEvent?: (e: ProgressEvent) => void, signal?: AbortSignal): Promise<ResetReport> {
+    const n = this.normalize(opts);
+    // A dry run changes nothing, so it may run alongside a real one.
+    if (opts.dryRun) return this.run(opts, n, onEvent, signal);
+    if (this.busy) throw ksError('KS_BUSY', 'another reset is running in this agent');
+    this.busy = true;
+    try {
+      return await this.run(opts, n, onEvent, signal);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async run(opts: ResetOptions, n: ReturnType<Sweeper['normalize']>, onEvent: ((e: ProgressEvent) => void) | undefined, signal: AbortSignal | undefined): Promise<ResetReport> {
+    const started = this.now();
+    const t0 = Date.now();
+    const runId = newRunId(started);
+    const snapshot = await this.snapshot(n.scope, n.steps);
+    const plan = buildPlan({ config: this.config, node: this.config.nodeName, dryRun: opts.dryRun, scope: n.scope, graceSeconds: n.grace, steps: n.steps, expectFreePorts: n.ports, snapshot });
+    const base = { runId, node: this.config.nodeName, requestedBy: opts.requestedBy, dryRun: opts.dryRun, plan, startedAt: started.toISOString() };
+    const emit = (e: ProgressEvent) => {
+      try {
+        onEvent?.(e);
+      } catch (err) {
+        this.deps.log.warn({ err: (err as Error).message }, 'progress listener threw');
+      }
+    };
+
+    if (opts.dryRun) {
+      // Nothing is touched, not even the journal: the dry run is pure inspection.
+      const steps: StepResult[] = plan.steps.map((s) => ({
+        name: s.name,
+        status: s.actions.length ? 'ok' : 'skipped',
+        ...(s.note ? { reason: s.note } : {}),
+        found: s.actions.length,
+        done: 0,
+        skipped: 0,
+        failed: 0,
+        items: s.actions.map((a) => ({ action: a.action, target: a.target, outcome: 'planned' as const, durationMs: 0 })),
+        durationMs: 0,
+      }));
+      return { ...base, steps, finishedAt: this.now().toISOString(), durationMs: Date.now() - t0 };
+    }
+
+    const log = this.deps.log.child({ runId });
+    appendJournal(this.config.stateDir, { type: 'started', runId, at: started.toISOString(), node: this.config.nodeName, requestedBy: opts.requestedBy, plan });
+    log.info({ requestedBy: opts.requestedBy, steps: n.steps, scope: n.scope }, 'reset started');
+    const ctx: RunContext = {
+      config: this.config,
+      deps: this.deps,
+      log,
+      runId,
+      node: this.config.nodeName,
+      graceSeconds: n.grace,
+      scope: n.scope,
+      snapshot,
+      signal,
+      emit,
+      steps: new Set(n.steps),
+      removedSandboxes: new Set(),
+    };
+    const results: StepResult[] = [];
+    let aborted: string | undefined;
+    let verification: Verification | undefined;
+    for (const step of plan.steps) {
+      if (signal?.aborted) {
+        aborted = `aborted before ${step.name}: ${String(signal.reason ?? 'shutdown')}`;
+        break;
+      }
+      const rec = new StepRecorder(step, ctx);
+      let result: StepResult;
+      try {
+        if (step.name === 'verify') {
+          const t = Date.now();
+          const detail = step.actions.find((a) => a.target === 'ports')?.detail;
+          verification = await verifyNode({
+            config: this.config,
+            cri: this.deps.cri,
+            checkPorts: this.deps.checkPorts,
+            ports: (detail?.ports as number[] | undefined) ?? n.ports,
+            scope: n.scope,
+            checks: { pods: true, shims: true, netns: ctx.steps.has('remove-netns'), manifests: ctx.steps.has('backup-manifests') },
+          });
+          for (const a of step.actions) {
+            const kinds = a.target === 'pods' ? ['sandbox', 'container'] : a.target === 'ports' ? ['port'] : a.target === 'shims' ? ['shim'] : a.target === 'netns' ? ['netns'] : ['manifest'];
+            const left = verification.residue.filter((r) => kinds.includes(r.kind));
+            rec.record(a.action, a.target, 'done', Date.now() - t, left.length ? `${left.length} residue item(s)` : 'clean');
+          }
+          rec.reason = `verdict ${verification.verdict}`;
+          result = rec.finish();
+        } else {
+          await RUNNERS[step.name](rec, ctx);
+          result = rec.finish();
+        }
+      } catch (err) {
+        // A runner bug or a refusal mid-step: record it as the step's failure, not a crash.
+        rec.reason = (err as Error).message;
+        result = rec.finish('failed');
+      }
+      results.push(result);
+      appendJournal(this.config.stateDir, { type: 'step', runId, at: this.now().toISOString(), step: result });
+      if (step.required && (result.status === 'failed' || (result.status === 'partial' && result.failed > 0))) {
+        aborted = `required step ${step.name} failed: ${result.reason ?? result.items.find((i) => i.outcome === 'failed')?.message ?? 'see items'}`;
+        log.error({ step: step.name }, aborted);
+        break;
+      }
+    }
+    if (!aborted && signal?.aborted) aborted = `aborted: ${String(signal.reason ?? 'shutdown')}`;
+    const finished = this.now();
+    const report: ResetReport = {
+      ...base,
+      steps: results,
+      ...(verification ? { verification } : {}),
+      ...(ctx.backupId ? { backupId: ctx.backupId } : {}),
+      finishedAt: finished.toISOString(),
+      durationMs: Date.now() - t0,
+      ...(aborted ? { aborted } : {}),
+    };
+    appendJournal(this.config.stateDir, {
+      type: 'finished',
+      runId,
+      at: finished.toISOString(),
+      ...(verification ? { verdict: verification.verdict } : {}),
+      ...(ctx.backupId ? { backupId: ctx.backupId } : {}),
+      ...(aborted ? { aborted } : {}),
+      durationMs: report.durationMs,
+      stepDurationsMs: Object.fromEntries(results.map((r) => [r.name, r.durationMs])),
+      report: { steps: results.map(({ items: _items, ...s }) => s), verification },
+    });
+    log.info({ verdict: verification?.verdict, aborted, durationMs: report.durationMs }, 'reset finished');
+    return report;
+  }
+
+  async inspect(): Promise<Inventory> {
+    const c = this.config;
+    const procs = listProcesses(c.procRoot);
+    const shims = findShims(procs, this.owner());
+    let criError: string | undefined;
+    let pods: Awaited<ReturnType<typeof listPods>> = { sandboxes: [], containers: [] };
+    try {
+      pods = await listPods(this.deps.cri, Math.min(c.criTimeoutMs, 15_000), c.parallelism, hostNetworkFromShims(shims, c.procRoot));
+    } catch (err) {
+      criError = (err as Error).message;
+    }
+    const netns = findNetns(c.netnsDirs, procs, ownershipIndex(shims), c.procRoot);
+    return {
+      sandboxes: pods.sandboxes,
+      containers: pods.containers,
+      shims: shims.map(({ pid, id, namespace, address, binary, children }) => ({ pid, id, namespace, address, binary, children })),
+      netns: netns.map(({ path, name, inode, holders }) => ({ path, name, inode, holders: holders.map(({ pid, command, ours }) => ({ pid, command, ours })) })),
+      manifests: listManifests(c.manifestsDir).map(({ name, size, sha256 }) => ({ name, size, sha256 })),
+      backups: listBackups(c.stateDir),
+      ...(criError ? { criError } : {}),
+    };
+  }
+
+  async restoreManifests(backupId?: string): Promise<RestoreResult> {
+    const r = restoreBackup(this.config.stateDir, this.config.manifestsDir, backupId);
+    this.deps.log.info({ backupId: r.backupId, restored: r.restored, unchanged: r.unchanged }, 'manifests restored');
+    return r;
+  }
+
+  async listBackups(): Promise<BackupInfo[]> {
+    return listBackups(this.config.stateDir);
+  }
+
+  async verify(opts: { expectFreePorts?: readonly number[]; extraPorts?: readonly number[] } = {}): Promise<Verification> {
+    return verifyNode({
+      config: this.config,
+      cri: this.deps.cri,
+      checkPorts: this.deps.checkPorts,
+      ports: [...(opts.expectFreePorts ?? this.config.expectFreePorts), ...(opts.extraPorts ?? [])],
+      scope: 'all',
+      checks: { pods: true, shims: true, netns: true, manifests: true },
+    });
+  }
+}

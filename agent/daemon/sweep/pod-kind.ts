@@ -1,0 +1,14 @@
+// The cleanup scope: which pod kinds a run may remove.
+import type { PodKind } from '../ports/types';
+import type { PodScope } from './types';
+
+export { podKindOf } from '../../shared/pod-kind';
+
+export function inScope(kind: PodKind, scope: PodScope): boolean {
+  return scope === 'all' || scope.includes(kind);
+}
+
+export function validScope(scope: unknown): scope is PodScope {
+  if (scope === 'all') return true;
+  return Array.isArray(scope) && scope.length > 0 && scope.every((k) => k === 'static' || k === 'daemonset' || k === 'pod');
+}

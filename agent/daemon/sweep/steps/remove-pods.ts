@@ -1,0 +1,155 @@
+// Step 3: remove pods through the CRI, in plan order: pods with their own netns first, then
+// host-network pods (calico-node, kube-proxy, the apiserver) — the CNI may need those to tear
+// the others' networks down. Within each group every container stop is issued at once, so
+// grace periods overlap (a one-at-a-time graceful stop would pay one grace period per stubborn
+// container); the CPU-heavy calls (remove container, stop/remove sandbox) go through a
+// semaphore of `parallelism`, because containerd/runc teardown is CPU-bound.
+import { isKubesweepError } from '../../../shared/errors';
+import type { PlannedAction } from '../types';
+import { withRetry } from '../pool';
+import type { RunContext, StepRecorder } from '../recorder';
+
+/** Container stops in flight at once: they mostly wait (grace periods), they do not compute. */
+export const STOP_FANOUT = 64;
+
+export class Semaphore {
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((r) => this.queue.push(r));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
+interface PodWork {
+  sandboxId: string | undefined;
+  hostNetwork: boolean;
+  containers: { stop?: PlannedAction; remove?: PlannedAction }[];
+  stop?: PlannedAction;
+  remove?: PlannedAction;
+}
+
+/** Regroup the flat plan into pods (in plan order) and orphan containers. */
+export function groupPodActions(actions: readonly PlannedAction[]): { netnsPods: PodWork[]; hostPods: PodWork[]; orphans: PodWork[] } {
+  const pods = new Map<string, PodWork>();
+  const orphans: PodWork = { sandboxId: undefined, hostNetwork: false, containers: [] };
+  const containers = new Map<string, { stop?: PlannedAction; remove?: PlannedAction }>();
+  for (const a of actions) {
+    const orphan = a.detail?.orphan === true;
+    const sbId = String(a.detail?.sandboxId ?? '');
+    let pod: PodWork;
+    if (orphan) pod = orphans;
+    else {
+      pod = pods.get(sbId) ?? { sandboxId: sbId, hostNetwork: a.detail?.hostNetwork === true, containers: [] };
+      pods.set(sbId, pod);
+    }
+    if (a.action === 'stop-container' || a.action === 'remove-container') {
+      let c = containers.get(a.target);
+      if (!c) {
+        c = {};
+        containers.set(a.target, c);
+        pod.containers.push(c);
+      }
+      if (a.action === 'stop-container') c.stop = a;
+      else c.remove = a;
+    } else if (a.action === 'stop-sandbox') pod.stop = a;
+    else if (a.action === 'remove-sandbox') pod.remove = a;
+  }
+  const all = [...pods.values()];
+  return {
+    netnsPods: all.filter((p) => !p.hostNetwork),
+    hostPods: all.filter((p) => p.hostNetwork),
+    orphans: orphans.containers.length ? [orphans] : [],
+  };
+}
+
+export async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> {
+  const { cri } = ctx.deps;
+  const { criTimeoutMs, retries } = ctx.config;
+  const grace = ctx.graceSeconds;
+  const cpu = new Semaphore(Math.max(1, ctx.config.parallelism));
+  const stops = new Semaphore(Math.max(STOP_FANOUT, ctx.config.parallelism));
+  const retry = <T>(what: string, fn: () => Promise<T>) =>
+    withRetry(fn, {
+      retries,
+      signal: ctx.signal,
+      onRetry: (n, err) => ctx.log.warn({ step: 'remove-pods', what, attempt: n, err: (err as Error).message }, `retrying ${what}`),
+    });
+
+  const removeContainer = async (c: { stop?: PlannedAction; remove?: PlannedAction }): Promise<boolean> => {
+    let ok = true;
+    if (c.stop) {
+      const id = c.stop.target;
+      const o = await stops.run(() =>
+        rec.act('stop-container', id, async () => {
+          try {
+            return { outcome: await retry(`StopContainer(${id})`, () => cri.stopContainer(id, grace, { timeoutMs: criTimeoutMs })) };
+          } catch (err) {
+            if (rec.aborted) throw err;
+            // Graceful stop failed even after retries: force it (timeout 0 = SIGKILL at once).
+            const r = await cri.stopContainer(id, 0, { timeoutMs: criTimeoutMs });
+            return { outcome: r, message: `forced after: ${(err as Error).message}` };
+          }
+        }),
+      );
+      ok = o !== 'failed' && o !== 'skipped';
+    }
+    if (c.remove) {
+      const id = c.remove.target;
+      if (!ok) {
+        rec.record('remove-container', id, 'skipped', 0, 'not attempted: the container could not be stopped');
+        return false;
+      }
+      const o = await cpu.run(() => rec.act('remove-container', id, async () => ({ outcome: await retry(`RemoveContainer(${id})`, () => cri.removeContainer(id, { timeoutMs: criTimeoutMs })) })));
+      ok = o !== 'failed' && o !== 'skipped';
+    }
+    return ok;
+  };
+
+  // Removals run in the background: the next group only has to wait until this group's
+  // sandboxes are stopped (their networks torn down), not until they are deleted.
+  const removals: Promise<unknown>[] = [];
+  const removePod = async (pod: PodWork): Promise<void> => {
+    await Promise.all(pod.containers.map(removeContainer));
+    if (!pod.stop && !pod.remove) return;
+    const id = pod.sandboxId!;
+    let stopped = true;
+    if (pod.stop) {
+      const o = await cpu.run(() => rec.act('stop-sandbox', id, async () => ({ outcome: await retry(`StopPodSandbox(${id})`, () => cri.stopPodSandbox(id, { timeoutMs: criTimeoutMs })) })));
+      stopped = o === 'done' || o === 'gone';
+    }
+    if (!pod.remove) return;
+    if (!stopped) {
+      rec.record('remove-sandbox', id, 'skipped', 0, 'not attempted: the sandbox could not be stopped');
+      return;
+    }
+    removals.push(
+      cpu.run(async () => {
+        const o = await rec.act('remove-sandbox', id, async () => ({ outcome: await retry(`RemovePodSandbox(${id})`, () => cri.removePodSandbox(id, { timeoutMs: criTimeoutMs })) }));
+        if (o === 'done' || o === 'gone') ctx.removedSandboxes.add(id);
+      }),
+    );
+  };
+
+  const groups = groupPodActions(rec.step.actions);
+  for (const group of [groups.netnsPods, groups.hostPods, groups.orphans]) {
+    if (group.length === 0) continue;
+    await Promise.all(group.map(removePod));
+  }
+  await Promise.all(removals);
+  if (rec.items.some((i) => i.outcome === 'failed' && /no CRI socket|not answering/.test(i.message ?? ''))) {
+    rec.reason = 'the CRI became unreachable during the step; kill-shims handles what is left';
+  }
+}
+
+export function isCriDown(err: unknown): boolean {
+  return isKubesweepError(err, 'KS_CRI_UNAVAILABLE');
+}

@@ -1,0 +1,143 @@
+// The pod step against a stand-in CRI (the narrow interface the step uses): order, overlapping
+// grace periods, bounded parallelism, retries, NOT_FOUND = gone, forced stop after failures.
+import t from 'tap';
+import pino from 'pino';
+import type { CriClient } from '../../../../agent/daemon/cri/client';
+import { ksError } from '../../../../agent/shared/errors';
+import { defaultSweepConfig } from '../../../../agent/daemon/sweep/defaults';
+import { buildPlan, NodeSnapshot } from '../../../../agent/daemon/sweep/plan';
+import { RunContext, StepRecorder } from '../../../../agent/daemon/sweep/recorder';
+import { runRemovePods } from '../../../../agent/daemon/sweep/steps/remove-pods';
+import type { ProgressEvent, SandboxInfo } from '../../../../agent/daemon/sweep/types';
+
+class FakeCri {
+  log: string[] = [];
+  active = 0;
+  peakSandboxCalls = 0;
+  failures = new Map<string, number>();
+  constructor(private readonly stopMs: Record<string, number> = {}) {}
+  private async work(what: string, ms: number, sandboxCall = false) {
+    const f = this.failures.get(what) ?? 0;
+    if (f > 0) {
+      this.failures.set(what, f - 1);
+      this.log.push(`FAIL ${what}`);
+      throw ksError('KS_CRI_DEADLINE', `${what} timed out`);
+    }
+    if (sandboxCall) this.peakSandboxCalls = Math.max(this.peakSandboxCalls, ++this.active);
+    await new Promise((r) => setTimeout(r, ms));
+    if (sandboxCall) this.active--;
+    this.log.push(what);
+    return 'done' as const;
+  }
+  stopContainer(id: string, grace: number) {
+    return this.work(`stopContainer ${id} ${grace}`, grace > 0 ? (this.stopMs[id] ?? 5) : 5);
+  }
+  removeContainer(id: string) {
+    return id === 'gone' ? Promise.resolve('gone' as const) : this.work(`removeContainer ${id}`, 2);
+  }
+  stopPodSandbox(id: string) {
+    return this.work(`stopPodSandbox ${id}`, 20, true);
+  }
+  removePodSandbox(id: string) {
+    return this.work(`removePodSandbox ${id}`, 2);
+  }
+}
+
+function sb(id: string, hostNetwork: boolean): SandboxInfo {
+  return { id, name: id, namespace: 'kube-system', uid: id, kind: 'pod', hostNetwork, state: 'SANDBOX_READY', createdAt: '0' };
+}
+
+async function run(cri: FakeCri, sandboxes: SandboxInfo[], containers: [string, string][], grace: number, parallelism: number, signal?: AbortSignal) {
+  const config = defaultSweepConfig({ parallelism, retries: 2 });
+  const snapshot: NodeSnapshot = {
+    takenAt: new Date(),
+    pods: { sandboxes, containers: containers.map(([id, sandboxId]) => ({ id, name: id, sandboxId, state: 'CONTAINER_RUNNING', podName: sandboxId, podNamespace: 'x', orphan: false })) },
+    shims: [],
+    netns: [],
+    containerMounts: [],
+    manifests: [],
+    systemd: false,
+    podPorts: [],
+  };
+  const plan = buildPlan({ config, node: 'n', dryRun: false, scope: 'all', graceSeconds: grace, steps: ['remove-pods'], expectFreePorts: [], snapshot });
+  const events: ProgressEvent[] = [];
+  const ctx: RunContext = {
+    config,
+    deps: { cri: cri as unknown as CriClient, log: pino({ level: 'silent' }), checkPorts: async () => ({ allFree: true, ports: [] }) },
+    log: pino({ level: 'silent' }),
+    runId: 'r',
+    node: 'n',
+    graceSeconds: grace,
+    scope: 'all',
+    snapshot,
+    signal,
+    emit: (e) => events.push(e),
+    steps: new Set(['remove-pods']),
+    removedSandboxes: new Set(),
+  };
+  const rec = new StepRecorder(plan.steps[0]!, ctx);
+  const t0 = Date.now();
+  await runRemovePods(rec, ctx);
+  return { result: rec.finish(), ms: Date.now() - t0, events, removed: ctx.removedSandboxes };
+}
+
+t.test('own-netns pods are torn down before host-network pods', async (t) => {
+  const cri = new FakeCri();
+  const { result, removed } = await run(cri, [sb('host1', true), sb('ns1', false), sb('host2', true), sb('ns2', false)], [['c1', 'host1'], ['c2', 'ns1']], 1, 4);
+  const stops = cri.log.filter((l) => l.startsWith('stopPodSandbox')).map((l) => l.split(' ')[1]);
+  t.same(new Set(stops.slice(0, 2)), new Set(['ns1', 'ns2']));
+  t.same(new Set(stops.slice(2)), new Set(['host1', 'host2']));
+  const lastNs = Math.max(...['ns1', 'ns2'].map((id) => cri.log.indexOf(`stopPodSandbox ${id}`)));
+  const firstHost = Math.min(...cri.log.map((l, i) => (/host\d|c1/.test(l) ? i : Infinity)));
+  t.ok(lastNs < firstHost, 'no call touches a host-network pod before every own-netns pod is stopped (its network torn down)');
+  t.ok(['ns1', 'ns2', 'host1', 'host2'].every((id) => cri.log.indexOf(`stopPodSandbox ${id}`) < cri.log.indexOf(`removePodSandbox ${id}`)), 'each sandbox stopped before removed');
+  t.ok(cri.log.indexOf('removeContainer c1') < cri.log.indexOf('stopPodSandbox host1'), 'containers before their sandbox');
+  t.equal(result.status, 'ok');
+  t.equal(result.done, 12);
+  t.same([...removed].sort(), ['host1', 'host2', 'ns1', 'ns2']);
+});
+
+t.test('grace periods overlap; sandbox calls stay within parallelism', async (t) => {
+  const slow: Record<string, number> = {};
+  const sandboxes: SandboxInfo[] = [];
+  const containers: [string, string][] = [];
+  for (let i = 0; i < 8; i++) {
+    sandboxes.push(sb(`p${i}`, i % 2 === 0));
+    containers.push([`c${i}`, `p${i}`]);
+    slow[`c${i}`] = 300; // every container waits out a 300 ms "grace period"
+  }
+  const cri = new FakeCri(slow);
+  const { ms, result } = await run(cri, sandboxes, containers, 1, 2);
+  t.equal(result.failed, 0);
+  t.ok(ms < 8 * 300, `8 graceful stops overlap: ${ms} ms, not 8 x 300 ms`);
+  t.ok(ms < 2 * 300 + 8 * 25 + 400, `about one grace period per group (${ms} ms)`);
+  t.ok(cri.peakSandboxCalls <= 2, `at most 2 sandbox calls at once (saw ${cri.peakSandboxCalls})`);
+});
+
+t.test('retries transient failures; forces a stop that keeps failing; NOT_FOUND is gone', async (t) => {
+  const cri = new FakeCri();
+  cri.failures.set('stopPodSandbox s1', 2); // two deadlines, then fine (retries: 2)
+  cri.failures.set('stopContainer stuck 1', 3); // graceful stop keeps failing: forced with 0
+  const { result, events } = await run(cri, [sb('s1', false), sb('s2', true)], [['stuck', 's2'], ['gone', 's2']], 1, 4);
+  t.equal(result.failed, 0, `nothing failed in the end: ${JSON.stringify(result.items.filter((i) => i.outcome === 'failed'))}`);
+  t.equal(cri.log.filter((l) => l === 'FAIL stopPodSandbox s1').length, 2);
+  t.ok(cri.log.includes('stopContainer stuck 0'), 'forced stop with timeout 0');
+  t.match(result.items.find((i) => i.action === 'stop-container' && i.target === 'stuck')!.message, /forced after/);
+  t.equal(result.items.find((i) => i.action === 'remove-container' && i.target === 'gone')!.outcome, 'gone');
+  t.equal(events.filter((e) => e.type === 'item-done').length, result.items.length, 'one event per item');
+});
+
+t.test('a sandbox that cannot be stopped is not removed; abort skips the rest', async (t) => {
+  const cri = new FakeCri();
+  cri.failures.set('stopPodSandbox bad', 10);
+  const { result } = await run(cri, [sb('bad', false)], [], 0, 4);
+  t.equal(result.items.find((i) => i.action === 'stop-sandbox')!.outcome, 'failed');
+  t.equal(result.items.find((i) => i.action === 'remove-sandbox')!.outcome, 'skipped');
+  t.equal(result.status, 'failed', 'nothing done: the step failed');
+  const ac = new AbortController();
+  ac.abort();
+  const cri2 = new FakeCri();
+  const aborted = await run(cri2, [sb('a', false), sb('b', true)], [], 0, 4, ac.signal);
+  t.same(cri2.log, [], 'no CRI call after an abort');
+  t.ok(aborted.result.items.every((i) => i.outcome === 'skipped'));
+});
