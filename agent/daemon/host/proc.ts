@@ -2,6 +2,7 @@
 // thin and take a procRoot so tests can point them at a fixture tree.
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { redactArgv } from '../../shared/redact';
 
 export const DEFAULT_PROC_ROOT = '/proc';
 
@@ -43,11 +44,21 @@ export function parseCmdline(buf: Buffer | string): string[] {
   return parts;
 }
 
+/**
+ * A process's argv with secrets replaced by `***` (shared/redact.ts). The one place the agent
+ * reads /proc/PID/cmdline: port owners, shims, their children and netns holders all come from
+ * here, so no report, log line or journal record can hold a clear secret. Throws when the
+ * process is gone or unreadable.
+ */
+export function readCmdline(pid: number, procRoot = DEFAULT_PROC_ROOT): string[] {
+  return redactArgv(parseCmdline(readFileSync(path.join(procRoot, String(pid), 'cmdline'))));
+}
+
 export function readProcess(pid: number, procRoot = DEFAULT_PROC_ROOT): ProcessInfo | undefined {
   try {
     const stat = parseStat(readFileSync(path.join(procRoot, String(pid), 'stat'), 'utf8'));
     if (!stat) return undefined;
-    const argv = parseCmdline(readFileSync(path.join(procRoot, String(pid), 'cmdline')));
+    const argv = readCmdline(pid, procRoot);
     return { ...stat, argv };
   } catch {
     return undefined; // exited meanwhile, or not readable

@@ -1,7 +1,7 @@
 // pid → who it is: command, container (cgroup), shim (process tree), pod (CRI snapshot, or the
 // OCI bundle when the CRI no longer knows it), and whether it is residue.
 import { readFileSync, readlinkSync } from 'node:fs';
-import { parseCmdline, parseStat, type ProcStat } from '../host/proc';
+import { parseStat, readCmdline, type ProcStat } from '../host/proc';
 import { normalizeAddress, parseShimCmdline, type ShimCmdline } from '../host/shim';
 import { readBundleFacts } from './bundle';
 import { parseCgroup } from './cgroup';
@@ -57,7 +57,7 @@ export class OwnerResolver {
     let facts: ProcFacts | null = null;
     try {
       const stat = parseStat(readFileSync(`${this.ctx.procRoot}/${pid}/stat`, 'utf8'));
-      if (stat) facts = { stat, argv: parseCmdline(readFileSync(`${this.ctx.procRoot}/${pid}/cmdline`)) };
+      if (stat) facts = { stat, argv: readCmdline(pid, this.ctx.procRoot) };
     } catch {
       facts = null; // exited meanwhile
     }
