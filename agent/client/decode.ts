@@ -16,10 +16,10 @@ import type {
   Residue,
   ResidueKind,
   RestoreResult,
-  StepName,
   StepResult,
   Verification,
 } from '../daemon/sweep/types';
+import type { StepName } from '../daemon/sweep/steps';
 import type { AgentInfo } from './types';
 
 type Wire = Record<string, any>;

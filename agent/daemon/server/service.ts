@@ -4,7 +4,8 @@
 // failures that left nothing to report.
 import type pino from 'pino';
 import type { AgentConfig } from '../config';
-import type { ProgressEvent, ResetOptions, ResetReport, StepName } from '../sweep/types';
+import type { StepName } from '../sweep/steps';
+import type { ProgressEvent, ResetOptions, ResetReport } from '../sweep/types';
 import { agentVersion } from '../../shared/version';
 import type { CallContext } from './adapter';
 import { requireRole } from './auth';

@@ -1,53 +1,27 @@
 // The cleanup engine: look at the node once, build the plan (data), then execute it step by
 // step — stop kubelet, back up manifests, remove pods through CRI, kill leftover shims, remove
 // netns, verify — journaling each step and emitting a progress event per action.
-import type { Logger } from 'pino';
-import type { CriClient } from '../cri/client';
 import { ksError } from '../../shared/errors';
 import { readMountinfo } from '../host/mountinfo';
 import { listProcesses } from '../host/proc';
 import { systemdRunning } from '../host/systemctl';
-import type { PortCheck, PortReport } from '../ports/types';
 import { listBackups, listManifests, newRunId, restoreBackup } from './backup';
 import { findContainerMounts, findNetns, findShims, hostNetworkFromShims, listPods, ownershipIndex } from './discover';
 import { appendJournal } from './journal';
-import { ALL_STEPS, buildPlan, NodeSnapshot, scopedSandboxIds } from './plan';
+import { buildPlan } from './plan';
 import { validScope } from './pod-kind';
-import { RunContext, StepRecorder } from './recorder';
-import { runBackupManifests } from './steps/backup-manifests';
-import { runKillShims } from './steps/kill-shims';
-import { runRemoveNetns } from './steps/remove-netns';
-import { runRemovePods } from './steps/remove-pods';
-import { runStopKubelet } from './steps/stop-kubelet';
-import type { BackupInfo, Inventory, Plan, ProgressEvent, ResetOptions, ResetReport, RestoreResult, StepName, StepResult, SweepConfig, Verification } from './types';
+import { RunContext, StepRecorder, SweepDeps } from './recorder';
+import { NodeSnapshot, scopedSandboxIds } from './snapshot';
+import { ALL_STEPS, stepNamed, StepName } from './steps';
+import type { BackupInfo, Inventory, Plan, ProgressEvent, ResetOptions, ResetReport, RestoreResult, StepResult, SweepConfig, Verification } from './types';
 import { verifyNode } from './verify';
 
 export { defaultSweepConfig, validateSweepConfig } from './defaults';
 export { isBackupId } from './backup';
 export { readJournal } from './journal';
-export { ALL_STEPS } from './plan';
+export type { SweepDeps } from './recorder';
+export { ALL_STEPS, type StepName } from './steps';
 export * from './types';
-
-export interface SweepDeps {
-  cri: CriClient;
-  /** Structured log; one line per destructive action. */
-  log: Logger;
-  checkPorts: (ports: readonly number[]) => Promise<PortCheck>;
-  /**
-   * Optional: the host-netns port report (agent/ports listPorts). When given, the plan records
-   * the ports that in-scope pods listen on, and verify checks those too.
-   */
-  listPorts?: () => Promise<PortReport>;
-  now?: () => Date;
-}
-
-const RUNNERS: Record<Exclude<StepName, 'verify'>, (rec: StepRecorder, ctx: RunContext) => Promise<void>> = {
-  'stop-kubelet': runStopKubelet,
-  'backup-manifests': runBackupManifests,
-  'remove-pods': runRemovePods,
-  'kill-shims': runKillShims,
-  'remove-netns': runRemoveNetns,
-};
 
 export class Sweeper {
   private busy = false;
@@ -70,8 +44,8 @@ export class Sweeper {
     if (!validScope(opts.scope)) problems.push(`scope must be 'all' or a non-empty list of static, daemonset, pod (got ${JSON.stringify(opts.scope)})`);
     const grace = opts.graceSeconds ?? this.config.graceSeconds;
     if (typeof grace !== 'number' || !Number.isFinite(grace) || grace < 0 || grace > 3600) problems.push(`graceSeconds must be in [0, 3600] (got ${JSON.stringify(grace)})`);
-    const steps = opts.steps ?? ALL_STEPS;
-    const unknown = steps.filter((s) => !ALL_STEPS.includes(s));
+    const steps: readonly string[] = opts.steps ?? ALL_STEPS;
+    const unknown = steps.filter((s) => stepNamed(s) === undefined);
     if (unknown.length) problems.push(`unknown steps: ${unknown.join(', ')}`);
     if (steps.length === 0) problems.push('steps must not be empty');
     const ports = opts.expectFreePorts ?? this.config.expectFreePorts;
@@ -193,7 +167,6 @@ export class Sweeper {
     };
     const results: StepResult[] = [];
     let aborted: string | undefined;
-    let verification: Verification | undefined;
     for (const step of plan.steps) {
       if (signal?.aborted) {
         aborted = `aborted before ${step.name}: ${String(signal.reason ?? 'shutdown')}`;
@@ -202,28 +175,9 @@ export class Sweeper {
       const rec = new StepRecorder(step, ctx);
       let result: StepResult;
       try {
-        if (step.name === 'verify') {
-          const t = Date.now();
-          const detail = step.actions.find((a) => a.target === 'ports')?.detail;
-          verification = await verifyNode({
-            config: this.config,
-            cri: this.deps.cri,
-            checkPorts: this.deps.checkPorts,
-            ports: (detail?.ports as number[] | undefined) ?? n.ports,
-            scope: n.scope,
-            checks: { pods: true, shims: true, netns: ctx.steps.has('remove-netns'), manifests: ctx.steps.has('backup-manifests') },
-          });
-          for (const a of step.actions) {
-            const kinds = a.target === 'pods' ? ['sandbox', 'container'] : a.target === 'ports' ? ['port'] : a.target === 'shims' ? ['shim'] : a.target === 'netns' ? ['netns'] : ['manifest'];
-            const left = verification.residue.filter((r) => kinds.includes(r.kind));
-            rec.record(a.action, a.target, 'done', Date.now() - t, left.length ? `${left.length} residue item(s)` : 'clean');
-          }
-          rec.reason = `verdict ${verification.verdict}`;
-          result = rec.finish();
-        } else {
-          await RUNNERS[step.name](rec, ctx);
-          result = rec.finish();
-        }
+        // The plan's steps come from STEPS (buildPlan), so each name has its step.
+        await stepNamed(step.name)!.run(rec, ctx);
+        result = rec.finish();
       } catch (err) {
         // A runner bug or a refusal mid-step: record it as the step's failure, not a crash.
         rec.reason = (err as Error).message;
@@ -238,6 +192,7 @@ export class Sweeper {
       }
     }
     if (!aborted && signal?.aborted) aborted = `aborted: ${String(signal.reason ?? 'shutdown')}`;
+    const verification = ctx.verification;
     const finished = this.now();
     const report: ResetReport = {
       ...base,

@@ -1,9 +1,24 @@
-// Per-step bookkeeping shared by the step runners: each action's outcome goes into the step
-// result and out as a progress event, and every destructive action gets one log line.
+// What a running step sees: the run's context (config, dependencies, what earlier steps left
+// for later ones) and its recorder — each action's outcome goes into the step result and out as
+// a progress event, and every destructive action gets one log line.
 import type { Logger } from 'pino';
-import type { ActionResult, Outcome, PlannedStep, ProgressEvent, StepName, StepResult, SweepConfig } from './types';
-import type { SweepDeps } from './index';
-import type { NodeSnapshot } from './plan';
+import type { CriClient } from '../cri/client';
+import type { PortCheck, PortReport } from '../ports/types';
+import type { NodeSnapshot } from './snapshot';
+import type { ActionResult, Outcome, PlannedStep, PodScope, ProgressEvent, StepResult, SweepConfig, Verification } from './types';
+
+export interface SweepDeps {
+  cri: CriClient;
+  /** Structured log; one line per destructive action. */
+  log: Logger;
+  checkPorts: (ports: readonly number[]) => Promise<PortCheck>;
+  /**
+   * Optional: the host-netns port report (agent/ports listPorts). When given, the plan records
+   * the ports that in-scope pods listen on, and verify checks those too.
+   */
+  listPorts?: () => Promise<PortReport>;
+  now?: () => Date;
+}
 
 export interface RunContext {
   config: SweepConfig;
@@ -12,7 +27,7 @@ export interface RunContext {
   runId: string;
   node: string;
   graceSeconds: number;
-  scope: import('./types').PodScope;
+  scope: PodScope;
   snapshot: NodeSnapshot;
   signal?: AbortSignal;
   emit: (e: ProgressEvent) => void;
@@ -20,8 +35,10 @@ export interface RunContext {
   removedSandboxes: Set<string>;
   /** Set by backup-manifests. */
   backupId?: string;
-  /** All steps this run executes (verify looks only at what the run was meant to clean). */
-  steps: ReadonlySet<StepName>;
+  /** Set by verify: the report carries it. */
+  verification?: Verification;
+  /** All steps this run executes. */
+  steps: ReadonlySet<string>;
 }
 
 export class StepRecorder {

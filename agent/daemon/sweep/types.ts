@@ -1,5 +1,9 @@
 // The cleanup engine's data: configuration, the plan, progress events and the report.
+// Step names are plain strings here: the names are declared by the step list
+// (sweep/steps/index.ts, type string), which sits above this file — importing it here would
+// make an import cycle. Inputs are checked against that list (Sweeper.normalize).
 import type { PodKind, Listener } from '../ports/types';
+import type { Action } from './actions';
 
 export interface SweepConfig {
   nodeName: string;
@@ -25,8 +29,6 @@ export interface SweepConfig {
   procRoot: string;
 }
 
-export type StepName = 'stop-kubelet' | 'backup-manifests' | 'remove-pods' | 'kill-shims' | 'remove-netns' | 'verify';
-
 /** 'all' = every pod in the namespace; otherwise only pods of the listed kinds. */
 export type PodScope = 'all' | readonly PodKind[];
 
@@ -38,20 +40,14 @@ export interface ResetOptions {
   /** Who asked (caller identity), for the journal. */
   requestedBy: string;
   /** Run only these steps (the single-step RPCs); default: all, in order. */
-  steps?: readonly StepName[];
+  steps?: readonly string[];
 }
 
-export interface PlannedAction {
-  step: StepName;
-  /** Verb: stop-unit, backup-file, remove-file, stop-container, remove-container, stop-sandbox, remove-sandbox, kill-process, unmount, remove-netns, check … */
-  action: string;
-  /** What it acts on: a unit, a path, an id, a pid. */
-  target: string;
-  detail?: Record<string, unknown>;
-}
+/** A step's action in the plan: which step it belongs to, then the action (./actions). */
+export type PlannedAction = { step: string } & Action;
 
 export interface PlannedStep {
-  name: StepName;
+  name: string;
   /** A required step failing stops the run; a best-effort step failing is reported and the run goes on. */
   required: boolean;
   actions: PlannedAction[];
@@ -79,7 +75,7 @@ export interface ActionResult {
 }
 
 export interface StepResult {
-  name: StepName;
+  name: string;
   status: 'ok' | 'partial' | 'failed' | 'skipped';
   reason?: string;
   found: number;
@@ -123,10 +119,10 @@ export interface ResetReport {
 }
 
 export type ProgressEvent =
-  | { type: 'step-started'; step: StepName; planned: number }
-  | { type: 'item-done'; step: StepName; action: string; target: string; outcome: Outcome; message?: string }
-  | { type: 'item-failed'; step: StepName; action: string; target: string; message: string }
-  | { type: 'step-finished'; step: StepName; status: StepResult['status']; durationMs: number };
+  | { type: 'step-started'; step: string; planned: number }
+  | { type: 'item-done'; step: string; action: string; target: string; outcome: Outcome; message?: string }
+  | { type: 'item-failed'; step: string; action: string; target: string; message: string }
+  | { type: 'step-finished'; step: string; status: StepResult['status']; durationMs: number };
 
 // ---- Inventory (Inspect) -----------------------------------------------------------------
 

@@ -1,12 +1,31 @@
 // Step 2: back up every static manifest, durably, and only then remove them. A manifest that
 // changed after the backup was taken is left in place (its new content is in no backup).
+// Required: without a complete backup, manifests must not be deleted.
 import { readFileSync } from 'node:fs';
 import { ksError } from '../../../shared/errors';
-import { removeInside } from '../../host/paths';
+import { removeInside, resolveInside } from '../../host/paths';
+import type { Action } from '../actions';
 import { newRunId, sha256, writeBackup } from '../backup';
 import type { RunContext, StepRecorder } from '../recorder';
+import type { Step } from '../step';
 
-export async function runBackupManifests(rec: StepRecorder, ctx: RunContext): Promise<void> {
+export const backupManifests: Step<'backup-manifests'> = {
+  name: 'backup-manifests',
+  required: true,
+  plan({ config, snapshot }) {
+    const actions: Action[] = [];
+    for (const m of snapshot.manifests) actions.push({ action: 'backup-file', target: `${config.manifestsDir}/${m.name}`, detail: { name: m.name, size: m.size, sha256: m.sha256 } });
+    for (const m of snapshot.manifests) {
+      const p = `${config.manifestsDir}/${m.name}`;
+      resolveInside(p, [config.manifestsDir], 'manifest');
+      actions.push({ action: 'remove-file', target: p, detail: { name: m.name, sha256: m.sha256 } });
+    }
+    return snapshot.manifests.length === 0 ? { actions, note: `no manifests in ${config.manifestsDir}` } : { actions };
+  },
+  run: runBackupManifests,
+};
+
+async function runBackupManifests(rec: StepRecorder, ctx: RunContext): Promise<void> {
   const backups = rec.step.actions.filter((a) => a.action === 'backup-file');
   const removals = rec.step.actions.filter((a) => a.action === 'remove-file');
   if (backups.length === 0) return;

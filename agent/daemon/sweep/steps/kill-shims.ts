@@ -3,10 +3,16 @@
 // process is proven ours and identified by pid + start time before any signal. Container
 // processes first (SIGTERM, the grace period — shared by all trees — then SIGKILL), then the
 // shims, then the rootfs and shm mounts their containers leave behind.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { childrenIndex, descendantsDeepestFirst, isAlive, listProcesses } from '../../host/proc';
 import { lazyUnmount } from '../../host/mountinfo';
 import { OwnedProcess, proveOurs, terminateAll } from '../../host/kill';
+import { resolveInside } from '../../host/paths';
+import type { Action } from '../actions';
 import type { RunContext, StepRecorder } from '../recorder';
+import { inIds } from '../snapshot';
+import type { Step } from '../step';
 
 /** How long a shim gets between SIGTERM and SIGKILL once its containers are gone. */
 export const SHIM_GRACE_MS = 2000;
@@ -19,7 +25,38 @@ async function waitShimsExit(actions: readonly { target: string; detail?: Record
   while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
-export async function runKillShims(rec: StepRecorder, ctx: RunContext): Promise<void> {
+export const killShims: Step<'kill-shims'> = {
+  name: 'kill-shims',
+  required: false,
+  plan({ config, snapshot, scope, graceSeconds, sandboxIds }) {
+    if (scope !== 'all' && 'error' in snapshot.pods) {
+      return { actions: [], note: 'scope is restricted but the CRI is unreachable: pod kinds of the shims cannot be told, none is killed' };
+    }
+    const actions: Action[] = [];
+    for (const s of snapshot.shims.filter((s) => inIds(sandboxIds, s.id))) {
+      actions.push({
+        action: 'kill-process',
+        target: String(s.pid),
+        detail: {
+          shimId: s.id,
+          startTime: s.startTime,
+          command: s.command,
+          tree: s.tree.map((p) => ({ pid: p.pid, startTime: p.startTime, command: p.command })),
+          graceSeconds,
+        },
+      });
+    }
+    for (const m of snapshot.containerMounts.filter((m) => inIds(sandboxIds, m.sandboxId))) {
+      if (!existsSync(path.dirname(m.mountPoint))) continue; // unmounted and removed since we looked
+      resolveInside(m.mountPoint, config.containerdDirs, 'mount point');
+      actions.push({ action: 'unmount', target: m.mountPoint, detail: { id: m.id, sandboxId: m.sandboxId, kind: m.kind } });
+    }
+    return actions.length === 0 ? { actions, note: 'no shims of this containerd' } : { actions };
+  },
+  run: runKillShims,
+};
+
+async function runKillShims(rec: StepRecorder, ctx: RunContext): Promise<void> {
   const procRoot = ctx.config.procRoot;
   const owner = { address: ctx.config.containerdAddress, namespace: ctx.config.containerdNamespace };
   const kills = rec.step.actions.filter((a) => a.action === 'kill-process');

@@ -4,10 +4,35 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { OwnedProcess, proveOurs, terminateAll } from '../../host/kill';
 import { lazyUnmount } from '../../host/mountinfo';
-import { removeInside } from '../../host/paths';
+import { removeInside, resolveInside } from '../../host/paths';
 import { listProcesses } from '../../host/proc';
+import type { Action } from '../actions';
 import { findNetns, findShims, ownershipIndex } from '../discover';
 import type { RunContext, StepRecorder } from '../recorder';
+import type { Step } from '../step';
+
+export const removeNetns: Step<'remove-netns'> = {
+  name: 'remove-netns',
+  required: false,
+  plan({ config, snapshot }) {
+    const actions: Action[] = [];
+    for (const n of snapshot.netns) {
+      resolveInside(n.path, config.netnsDirs, 'netns file');
+      const foreign = n.holders.filter((h) => !h.ours);
+      actions.push({
+        action: 'remove-netns',
+        target: n.path,
+        detail: {
+          inode: n.inode,
+          holders: n.holders.map((h) => ({ pid: h.pid, command: h.command, ours: h.ours })),
+          ...(foreign.length ? { blockedBy: foreign.map((h) => `pid ${h.pid} (${h.command})`) } : {}),
+        },
+      });
+    }
+    return actions.length === 0 ? { actions, note: `no CNI netns in ${config.netnsDirs.join(', ')}` } : { actions };
+  },
+  run: runRemoveNetns,
+};
 
 function exists(p: string): boolean {
   try {
@@ -18,7 +43,7 @@ function exists(p: string): boolean {
   }
 }
 
-export async function runRemoveNetns(rec: StepRecorder, ctx: RunContext): Promise<void> {
+async function runRemoveNetns(rec: StepRecorder, ctx: RunContext): Promise<void> {
   const { config } = ctx;
   const procRoot = config.procRoot;
   const owner = { address: config.containerdAddress, namespace: config.containerdNamespace };

@@ -4,10 +4,53 @@
 // grace periods overlap (a one-at-a-time graceful stop would pay one grace period per stubborn
 // container); the CPU-heavy calls (remove container, stop/remove sandbox) go through a
 // semaphore of `parallelism`, because containerd/runc teardown is CPU-bound.
-import { isKubesweepError } from '../../../shared/errors';
+import type { Action } from '../actions';
 import type { PlannedAction } from '../types';
 import { withRetry } from '../pool';
 import type { RunContext, StepRecorder } from '../recorder';
+import { orderSandboxes } from '../snapshot';
+import type { Step } from '../step';
+
+export const removePods: Step<'remove-pods'> = {
+  name: 'remove-pods',
+  required: false,
+  plan({ snapshot, scope, graceSeconds }) {
+    if ('error' in snapshot.pods) return { actions: [], note: `CRI unreachable, pods are left to kill-shims: ${snapshot.pods.error}` };
+    const actions: Action[] = [];
+    let note: string | undefined;
+    const add = (action: string, target: string, detail: Record<string, unknown>) => actions.push({ action, target, detail });
+    const { sandboxes, containers } = snapshot.pods;
+    const ordered = orderSandboxes(sandboxes, scope);
+    for (const sb of ordered) {
+      const pod = { sandboxId: sb.id, pod: `${sb.namespace}/${sb.name}`, kind: sb.kind, hostNetwork: sb.hostNetwork };
+      const own = containers.filter((c) => c.sandboxId === sb.id);
+      if (graceSeconds > 0) {
+        for (const c of own) {
+          add('stop-container', c.id, { ...pod, container: c.name, graceSeconds });
+          add('remove-container', c.id, { ...pod, container: c.name });
+        }
+      }
+      // With no grace period a container stop is a SIGKILL, which StopPodSandbox sends to
+      // every container of the pod anyway, and RemovePodSandbox removes them: one call
+      // each instead of two per container (containerd is the bottleneck, not us).
+      const withContainers = graceSeconds > 0 ? pod : { ...pod, containers: own.map((c) => c.id) };
+      add('stop-sandbox', sb.id, withContainers);
+      add('remove-sandbox', sb.id, withContainers);
+    }
+    if (scope === 'all') {
+      for (const c of containers.filter((c) => c.orphan)) {
+        const d = { sandboxId: c.sandboxId, container: c.name, orphan: true };
+        add('stop-container', c.id, { ...d, graceSeconds });
+        add('remove-container', c.id, d);
+      }
+    } else if (containers.some((c) => c.orphan)) {
+      note = 'containers whose sandbox is gone are only removed with scope all (their pod kind is unknown)';
+    }
+    if (ordered.length === 0 && !note) note = 'no pods in scope';
+    return note ? { actions, note } : { actions };
+  },
+  run: runRemovePods,
+};
 
 /** Container stops in flight at once: they mostly wait (grace periods), they do not compute. */
 export const STOP_FANOUT = 64;
@@ -71,7 +114,7 @@ export function groupPodActions(actions: readonly PlannedAction[]): { netnsPods:
   };
 }
 
-export async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> {
+async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> {
   const { cri } = ctx.deps;
   const { criTimeoutMs, retries } = ctx.config;
   const grace = ctx.graceSeconds;
@@ -148,8 +191,4 @@ export async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise
   if (rec.items.some((i) => i.outcome === 'failed' && /no CRI socket|not answering/.test(i.message ?? ''))) {
     rec.reason = 'the CRI became unreachable during the step; kill-shims handles what is left';
   }
-}
-
-export function isCriDown(err: unknown): boolean {
-  return isKubesweepError(err, 'KS_CRI_UNAVAILABLE');
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import t from 'tap';
 import { defaultSweepConfig } from '../../../../agent/daemon/sweep/defaults';
 import type { ShimProc } from '../../../../agent/daemon/sweep/discover';
-import { buildPlan, NodeSnapshot, PlanInput } from '../../../../agent/daemon/sweep/plan';
+import { buildPlan, PlanInput } from '../../../../agent/daemon/sweep/plan';
+import type { NodeSnapshot } from '../../../../agent/daemon/sweep/snapshot';
 import type { SandboxInfo } from '../../../../agent/daemon/sweep/types';
 
 function sb(id: string, kind: SandboxInfo['kind'], hostNetwork: boolean): SandboxInfo {

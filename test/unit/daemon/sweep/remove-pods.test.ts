@@ -5,9 +5,10 @@ import pino from 'pino';
 import type { CriClient } from '../../../../agent/daemon/cri/client';
 import { ksError } from '../../../../agent/shared/errors';
 import { defaultSweepConfig } from '../../../../agent/daemon/sweep/defaults';
-import { buildPlan, NodeSnapshot } from '../../../../agent/daemon/sweep/plan';
+import { buildPlan } from '../../../../agent/daemon/sweep/plan';
+import type { NodeSnapshot } from '../../../../agent/daemon/sweep/snapshot';
 import { RunContext, StepRecorder } from '../../../../agent/daemon/sweep/recorder';
-import { runRemovePods } from '../../../../agent/daemon/sweep/steps/remove-pods';
+import { removePods } from '../../../../agent/daemon/sweep/steps/remove-pods';
 import type { ProgressEvent, SandboxInfo } from '../../../../agent/daemon/sweep/types';
 
 class FakeCri {
@@ -77,7 +78,7 @@ async function run(cri: FakeCri, sandboxes: SandboxInfo[], containers: [string, 
   };
   const rec = new StepRecorder(plan.steps[0]!, ctx);
   const t0 = Date.now();
-  await runRemovePods(rec, ctx);
+  await removePods.run(rec, ctx);
   return { result: rec.finish(), ms: Date.now() - t0, events, removed: ctx.removedSandboxes };
 }
 

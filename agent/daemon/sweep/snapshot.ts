@@ -1,0 +1,36 @@
+// One read-only look at the node, taken before a run: every step plans from it, so the plan
+// (and a dry run) shows exactly what the run will act on.
+import type { ContainerMount, NetnsEntry, ShimProc } from './discover';
+import { inScope } from './pod-kind';
+import type { ContainerInfo, ManifestInfo, PodScope, SandboxInfo } from './types';
+
+export interface NodeSnapshot {
+  takenAt: Date;
+  pods: { sandboxes: SandboxInfo[]; containers: ContainerInfo[] } | { error: string };
+  shims: ShimProc[];
+  netns: NetnsEntry[];
+  containerMounts: ContainerMount[];
+  manifests: ManifestInfo[];
+  systemd: boolean;
+  /** Host-netns ports that processes of in-scope pods listen on right now. */
+  podPorts: number[];
+}
+
+/** The sandboxes in scope, pods with their own netns first, then host-network ones. */
+export function orderSandboxes(sandboxes: readonly SandboxInfo[], scope: PodScope): SandboxInfo[] {
+  const picked = sandboxes.filter((s) => inScope(s.kind, scope));
+  // Pod-netns sandboxes go first: their CNI teardown (in StopPodSandbox) may need the
+  // host-network pods (calico-node, kube-proxy) still running to release IPs and routes.
+  return [...picked.filter((s) => !s.hostNetwork), ...picked.filter((s) => s.hostNetwork)];
+}
+
+/** Ids of in-scope sandboxes; 'all' when every sandbox (and orphan) is in scope. */
+export function scopedSandboxIds(snapshot: NodeSnapshot, scope: PodScope): Set<string> | 'all' {
+  if (scope === 'all') return 'all';
+  if ('error' in snapshot.pods) return new Set();
+  return new Set(snapshot.pods.sandboxes.filter((s) => inScope(s.kind, scope)).map((s) => s.id));
+}
+
+export function inIds(ids: Set<string> | 'all', id: string): boolean {
+  return ids === 'all' || ids.has(id);
+}
