@@ -1,21 +1,11 @@
 #!/usr/bin/env node
 // kubesweep: the operator's client. Parse, call, print, exit — the work is in agent/client/.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from './args';
 import { GUARDED } from './types';
-import { packageRoot } from '../shared/paths';
-
-function version(): string {
-  try {
-    return JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
+import { agentVersion } from '../shared/version';
 
 async function main(argv: string[]): Promise<number> {
-  const parsed = parseArgs(argv, { env: process.env, version: version() });
+  const parsed = parseArgs(argv, { env: process.env, version: agentVersion() });
   if (parsed.kind === 'exit') {
     if (parsed.stdout) process.stdout.write(parsed.stdout);
     // --json promises one JSON document on stdout, usage errors included.
@@ -43,19 +33,24 @@ async function main(argv: string[]): Promise<number> {
   return run(parsed.invocation, { stdout: process.stdout, stderr: process.stderr, env: process.env });
 }
 
-// `kubesweep ports | head` closes the pipe early: that is not an error worth a stack trace.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
-});
+/** Run the client as a process: sets process.exitCode (the single-file entry calls this too). */
+export function runCli(argv: string[]): void {
+  // `kubesweep ports | head` closes the pipe early: that is not an error worth a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    // Let stdout drain (a piped --json document can be large) before exiting.
-    process.exitCode = code;
-  },
-  (err) => {
-    process.stderr.write(`kubesweep: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exitCode = 2;
-  },
-);
+  main(argv).then(
+    (code) => {
+      // Let stdout drain (a piped --json document can be large) before exiting.
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`kubesweep: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}
+
+if (require.main === module) runCli(process.argv.slice(2));

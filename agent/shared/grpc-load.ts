@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { EMBEDDED } from './embedded';
 import { protoPath } from './paths';
 
 /**
@@ -22,7 +23,11 @@ const loaded = new Map<string, grpc.GrpcObject>();
 export function loadProto(relPath: string): grpc.GrpcObject {
   let pkg = loaded.get(relPath);
   if (!pkg) {
-    const def = protoLoader.loadSync(protoPath(relPath), { ...PROTO_LOADER_OPTIONS, includeDirs: [protoPath()] });
+    // The single-file build has no proto/ dir: it carries the parsed descriptors instead.
+    const json = EMBEDDED?.protos[relPath];
+    const def = json
+      ? protoLoader.fromJSON(json, PROTO_LOADER_OPTIONS)
+      : protoLoader.loadSync(protoPath(relPath), { ...PROTO_LOADER_OPTIONS, includeDirs: [protoPath()] });
     pkg = grpc.loadPackageDefinition(def);
     loaded.set(relPath, pkg);
   }

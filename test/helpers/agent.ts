@@ -179,6 +179,8 @@ export interface StartAgentOptions {
   /** Wait for the ready line (default true). */
   waitReady?: boolean;
   readyTimeoutMs?: number;
+  /** The agent program and its leading arguments (default: this node with dist/agent/daemon/main.js). */
+  program?: string[];
 }
 
 export function agentMainPath(): string {
@@ -191,14 +193,15 @@ export async function startAgent(t: Test, opts: StartAgentOptions): Promise<Runn
   const sockDir = mkdtempSync('/tmp/ksa-');
   t.teardown(() => rmSync(sockDir, { recursive: true, force: true }));
   const sock = path.join(sockDir, 'agent.sock');
-  const args = [agentMainPath(), '--listen', `unix://${sock}`, '--http-listen', '', ...(opts.args ?? [])];
+  const [exe, ...lead] = opts.program ?? [process.execPath, agentMainPath()];
+  const args = [...lead, '--listen', `unix://${sock}`, '--http-listen', '', ...(opts.args ?? [])];
   if (opts.config) {
     const file = path.join(opts.dir, `agent-config-${process.pid}-${Math.random().toString(16).slice(2, 8)}.json`);
     writeFileSync(file, JSON.stringify(opts.config));
     args.push('--config', file);
   }
   const t0 = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(exe!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid!;
   const logs: any[] = [];
   let stderr = '';
