@@ -3,7 +3,8 @@
 // then wait for SIGTERM: stop accepting, let a running reset reach a safe point (the engine
 // records the interrupted run in its journal), close, exit.
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, unixPathOf, USAGE, type AgentConfig } from './config';
+import { loadConfig, USAGE, type AgentConfig } from './config';
+import { toSweepConfig } from './engine-config';
 import { isKubesweepError } from '../shared/errors';
 import { createLogger } from './log';
 import { startGrpcServers, type GrpcServers } from './server/grpc-server';
@@ -13,8 +14,6 @@ import { createMetrics } from './server/metrics';
 import { createRealEngine } from './server/real-engine';
 import { createHandlers } from './server/service';
 import { isBackupId } from './sweep/backup';
-import { defaultSweepConfig } from './sweep/defaults';
-import type { SweepConfig } from './sweep/types';
 import { agentVersion } from '../shared/version';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad configuration. */
@@ -45,14 +44,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const t0 = performance.now();
   const log = createLogger(config.logLevel);
-  let sweepConfig: SweepConfig;
-  try {
-    sweepConfig = toSweepConfig(config);
-  } catch (err) {
-    process.stderr.write(`kubesweep-agent: ${(err as Error).message}\n`);
-    return 2;
-  }
-  const engine = createRealEngine(config, sweepConfig, log);
+  const engine = createRealEngine(config, toSweepConfig(config), log);
 
   let shuttingDown = false;
   const isShuttingDown = (): boolean => shuttingDown;
@@ -119,27 +111,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
-  });
-}
-
-/** The engine's config, derived from the agent's (containerd's address = the CRI socket path). */
-export function toSweepConfig(config: AgentConfig): SweepConfig {
-  return defaultSweepConfig({
-    nodeName: config.nodeName,
-    criEndpoint: config.criEndpoint,
-    containerdAddress: unixPathOf(config.criEndpoint)!,
-    containerdNamespace: config.containerdNamespace,
-    containerdDirs: config.containerdDirs,
-    manifestsDir: config.manifestsDir,
-    netnsDirs: config.netnsDirs,
-    stateDir: config.stateDir,
-    kubeletUnit: config.kubeletUnit,
-    expectFreePorts: config.expectFreePorts,
-    procRoot: config.procRoot,
-    ...(config.graceSeconds !== undefined ? { graceSeconds: config.graceSeconds } : {}),
-    ...(config.criTimeoutMs !== undefined ? { criTimeoutMs: config.criTimeoutMs } : {}),
-    ...(config.parallelism !== undefined ? { parallelism: config.parallelism } : {}),
-    ...(config.retries !== undefined ? { retries: config.retries } : {}),
   });
 }
 

@@ -14,7 +14,7 @@ import pino from 'pino';
 import { CriClient } from '../../agent/daemon/cri/client';
 import { checkPorts } from '../../agent/daemon/ports';
 import { Sweeper } from '../../agent/daemon/sweep';
-import { DEFAULT_PARALLELISM } from '../../agent/daemon/sweep/defaults';
+import { DEFAULT_PARALLELISM } from '../../agent/daemon/options';
 import { mapLimit } from '../../agent/daemon/sweep/pool';
 import { commands, runPod } from '../testbed/pods';
 import { testbedSweepConfig } from '../testbed/sweep-config';

@@ -4,7 +4,8 @@
 // everything that starts an agent.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { defaultSweepConfig, SweepConfig } from '../../agent/daemon/sweep';
+import { defaultSweepConfig } from '../../agent/daemon/engine-config';
+import type { SweepConfig } from '../../agent/daemon/sweep';
 import type { Testbed } from './testbed';
 
 export function testbedSweepConfig(tb: Testbed, overrides: Partial<SweepConfig> & { nodeName: string }): SweepConfig {

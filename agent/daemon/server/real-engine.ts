@@ -14,7 +14,9 @@ export function createRealEngine(config: AgentConfig, sweepConfig: SweepConfig, 
   const getCri = (): CriClient => {
     if (!cri) {
       const { CriClient: Ctor } = require('../cri/client') as typeof import('../cri/client');
-      cri = new Ctor({ endpoint: config.criEndpoint, timeoutMs: config.criTimeoutMs });
+      // Reads (list, status, version) keep the client's own short deadline; the engine gives
+      // each teardown call config.criTimeoutMs itself.
+      cri = new Ctor({ endpoint: config.criEndpoint });
     }
     return cri;
   };

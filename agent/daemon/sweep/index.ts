@@ -16,7 +16,6 @@ import { ALL_STEPS, stepNamed, StepName } from './steps';
 import type { BackupInfo, Inventory, Plan, ProgressEvent, ResetOptions, ResetReport, RestoreResult, StepResult, SweepConfig, Verification } from './types';
 import { verifyNode } from './verify';
 
-export { defaultSweepConfig, validateSweepConfig } from './defaults';
 export { isBackupId } from './backup';
 export { readJournal } from './journal';
 export type { SweepDeps } from './recorder';

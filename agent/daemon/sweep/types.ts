@@ -17,7 +17,7 @@ export interface SweepConfig {
   containerdDirs: readonly string[];
   manifestsDir: string;
   netnsDirs: readonly string[];
-  /** kubesweep's own state: backups/, journal, lock. */
+  /** kubesweep's own state: backups/ and the journal (the one-at-a-time lock is in memory). */
   stateDir: string;
   /** systemd unit to stop first; '' = skip. */
   kubeletUnit: string;

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { isKubesweepError } from '../../../agent/shared/errors';
 import { DEFAULTS, loadConfig, parseFlags, parseListen, readConfigFile, resolveConfig } from '../../../agent/daemon/config';
-import { toSweepConfig } from '../../../agent/daemon/main';
+import { toSweepConfig } from '../../../agent/daemon/engine-config';
 
 const files: Record<string, string> = {};
 const readFile = (p: string): string => {

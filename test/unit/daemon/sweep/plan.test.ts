@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { defaultSweepConfig } from '../../../../agent/daemon/sweep/defaults';
+import { defaultSweepConfig } from '../../../../agent/daemon/engine-config';
 import type { ShimProc } from '../../../../agent/daemon/sweep/discover';
 import { buildPlan, PlanInput } from '../../../../agent/daemon/sweep/plan';
 import type { NodeSnapshot } from '../../../../agent/daemon/sweep/snapshot';

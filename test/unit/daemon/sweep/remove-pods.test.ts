@@ -4,7 +4,7 @@ import t from 'tap';
 import pino from 'pino';
 import type { CriClient } from '../../../../agent/daemon/cri/client';
 import { ksError } from '../../../../agent/shared/errors';
-import { defaultSweepConfig } from '../../../../agent/daemon/sweep/defaults';
+import { defaultSweepConfig } from '../../../../agent/daemon/engine-config';
 import { buildPlan } from '../../../../agent/daemon/sweep/plan';
 import type { NodeSnapshot } from '../../../../agent/daemon/sweep/snapshot';
 import { RunContext, StepRecorder } from '../../../../agent/daemon/sweep/recorder';

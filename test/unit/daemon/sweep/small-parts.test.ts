@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { ksError } from '../../../../agent/shared/errors';
-import { defaultSweepConfig } from '../../../../agent/daemon/sweep/defaults';
+import { defaultSweepConfig } from '../../../../agent/daemon/engine-config';
 import { appendJournal, journalPath, readJournal } from '../../../../agent/daemon/sweep/journal';
 import { inScope, podKindOf, validScope } from '../../../../agent/daemon/sweep/pod-kind';
 import { backoffDelay, mapLimit, withRetry } from '../../../../agent/daemon/sweep/pool';

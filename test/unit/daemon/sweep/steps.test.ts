@@ -7,7 +7,8 @@ import path from 'node:path';
 import pino from 'pino';
 import t from 'tap';
 import type { CriClient } from '../../../../agent/daemon/cri/client';
-import { defaultSweepConfig, Sweeper } from '../../../../agent/daemon/sweep';
+import { defaultSweepConfig } from '../../../../agent/daemon/engine-config';
+import { Sweeper } from '../../../../agent/daemon/sweep';
 import { ALL_STEPS, REQUIRED_STEPS, STEPS, stepNamed } from '../../../../agent/daemon/sweep/steps';
 
 t.test('order, names and the required set derive from STEPS', async (t) => {

@@ -8,7 +8,8 @@ import t from 'tap';
 import type { CriClient } from '../../../../agent/daemon/cri/client';
 import { ksError } from '../../../../agent/shared/errors';
 import type { Listener, PortCheck } from '../../../../agent/daemon/ports/types';
-import { defaultSweepConfig, Sweeper } from '../../../../agent/daemon/sweep';
+import { defaultSweepConfig } from '../../../../agent/daemon/engine-config';
+import { Sweeper } from '../../../../agent/daemon/sweep';
 
 function fakeNode(t: { teardown: (fn: () => void) => void }) {
   const root = mkdtempSync(path.join(tmpdir(), 'ks-sweeper-'));

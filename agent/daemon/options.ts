@@ -1,0 +1,445 @@
+// The agent's options, each written once: its flag, its key in the config file, its type and
+// bounds, its default and its help. config.ts derives the flag parser, the file loader's keys,
+// --help and validation from this table; the README's "Configuration reference" is rendered from
+// it (test/unit/daemon/options.test.ts fails when they differ; `npm run gen:readme-config`
+// rewrites it). Adding an option is adding one entry here (and its tests).
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { LOG_LEVELS, type LogLevel } from './log';
+import { KUBESPRAY_NODE_PORTS } from './ports/types';
+
+/** What a check may ask of the machine (tests pass their own). */
+export interface CheckEnv {
+  isFile(p: string): boolean;
+}
+
+export interface OptionDef<T> {
+  /** Key in the YAML/JSON file; `a.b` is key `b` of the mapping `a`. */
+  file: string;
+  /** Long flag without `--`; absent = file only. */
+  flag?: string;
+  /** Placeholder for the flag's value in --help. */
+  arg?: string;
+  /** The flag may be given more than once; the flags' values replace the file's list. */
+  repeatable?: boolean;
+  /** For the docs: what kind of value, and its bounds. */
+  type: string;
+  default: T;
+  /** The default as the file would write it, when that differs from the parsed value (listen). */
+  fileDefault?: unknown;
+  /** How the docs show the default when the value itself says little (or differs per host). */
+  defaultText?: string;
+  /** One line; markdown backticks are dropped in --help. */
+  help: string;
+  /** Flag text (a list when repeatable) → the raw value the file would hold. Default: as given. */
+  fromFlag?: (v: string | string[]) => unknown;
+  /**
+   * Validate one given value (never undefined: not given = the default, unchecked). Push every
+   * problem, prefixed with `name`; return the value, or undefined when it is unusable (the
+   * default then stands in, so the checks across options still run).
+   */
+  check: (v: unknown, name: string, problems: string[], env: CheckEnv) => T | undefined;
+}
+
+const opt = <T>(d: OptionDef<T>): OptionDef<T> => d;
+
+export const MAX_UNIX_PATH = 107;
+const NODE_NAME_RE = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const ROLE_ENTRY_RE = /^(CN|O|OU)=[^\x00-\x1f]{1,128}$/;
+const NAMESPACE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,75}$/;
+const UNIT_RE = /^[A-Za-z0-9:_.@-]{1,200}$/;
+
+// Teardown calls mostly wait (runc, CNI plugins, shim exits), so more calls in flight than cores
+// keeps containerd busy; measured on 2 cores: 4 in flight was 1.1–1.5x slower than unbounded,
+// 16 matched it (scripts/bench/reset.ts).
+export const DEFAULT_PARALLELISM = 16;
+
+export type Role = 'reader' | 'admin';
+
+/** Client certificate subject attributes (`CN=…`, `O=…`, `OU=…`) that grant each role. */
+export interface RoleMapping {
+  admin: readonly string[];
+  reader: readonly string[];
+}
+
+export type ListenAddress = { kind: 'unix'; path: string; raw: string } | { kind: 'tcp'; host: string; port: number; raw: string };
+
+export const DEFAULT_SOCKET = 'unix:///run/kubesweep/agent.sock';
+
+export const OPTIONS = {
+  nodeName: opt({
+    file: 'nodeName',
+    flag: 'node-name',
+    arg: 'NAME',
+    type: 'RFC 1123 name',
+    default: hostname().toLowerCase(),
+    defaultText: 'host name',
+    help: 'the name destructive calls must confirm',
+    check: (v, name, problems) => {
+      const s = str(name, v, problems);
+      if (s === undefined) return undefined;
+      if (!NODE_NAME_RE.test(s)) problems.push(`${name}: "${truncate(s)}" is not a valid node name (lowercase RFC 1123 subdomain, at most 253 characters)`);
+      return s;
+    },
+  }),
+  criEndpoint: opt({
+    file: 'criEndpoint',
+    flag: 'cri-endpoint',
+    arg: 'ENDPOINT',
+    type: '`unix:///path`',
+    default: 'unix:///run/containerd/containerd.sock',
+    help: 'CRI socket; its path is also the `-address` that marks our shims',
+    check: (v, name, problems) => {
+      const s = str(name, v, problems);
+      if (s === undefined) return undefined;
+      const sock = unixPathOf(s);
+      if (sock === undefined) problems.push(`${name}: "${truncate(s)}" must be unix:///absolute/path`);
+      else checkAbsPath(name, sock, problems);
+      return s;
+    },
+  }),
+  containerdNamespace: opt({
+    file: 'containerdNamespace',
+    flag: 'containerd-namespace',
+    arg: 'NS',
+    type: 'name',
+    default: 'k8s.io',
+    help: 'containerd namespace of the CRI plugin',
+    check: (v, name, problems) => {
+      const s = str(name, v, problems);
+      if (s === undefined) return undefined;
+      if (!NAMESPACE_RE.test(s)) problems.push(`${name}: "${truncate(s)}" is not a valid containerd namespace`);
+      return s;
+    },
+  }),
+  containerdDirs: opt<readonly string[]>({
+    file: 'containerdDirs',
+    flag: 'containerd-dir',
+    arg: 'DIR',
+    repeatable: true,
+    type: 'absolute paths, 0–32',
+    default: ['/run/containerd', '/var/lib/containerd'],
+    help: 'leftover container mounts are unmounted only under these',
+    check: (v, name, problems) => dirList(name, v, 0, problems),
+  }),
+  manifestsDir: opt({
+    file: 'manifestsDir',
+    flag: 'manifests-dir',
+    arg: 'DIR',
+    type: 'absolute path',
+    default: '/etc/kubernetes/manifests',
+    help: 'static pod manifests (backed up, then removed)',
+    check: (v, name, problems) => absDir(name, v, problems),
+  }),
+  netnsDirs: opt<readonly string[]>({
+    file: 'netnsDirs',
+    flag: 'netns-dir',
+    arg: 'DIR',
+    repeatable: true,
+    type: 'absolute paths, 1–32',
+    default: ['/var/run/netns'],
+    help: "where CNI netns files live (with containerd's `netns_mounts_under_state_dir`: `<state>/io.containerd.grpc.v1.cri/netns`)",
+    check: (v, name, problems) => dirList(name, v, 1, problems),
+  }),
+  stateDir: opt({
+    file: 'stateDir',
+    flag: 'state-dir',
+    arg: 'DIR',
+    type: 'absolute path',
+    default: '/var/lib/kubesweep',
+    help: "kubesweep's state: manifest backups (`backups/`) and the run journal (`journal`)",
+    check: (v, name, problems) => absDir(name, v, problems),
+  }),
+  kubeletUnit: opt({
+    file: 'kubeletUnit',
+    flag: 'kubelet-unit',
+    arg: 'UNIT',
+    type: 'systemd unit',
+    default: 'kubelet.service',
+    help: 'unit stopped first; `""` = skip',
+    check: (v, name, problems) => {
+      const s = str(name, v, problems);
+      if (s === undefined) return undefined;
+      if (s !== '' && !UNIT_RE.test(s)) problems.push(`${name}: "${truncate(s)}" is not a valid systemd unit name`);
+      return s;
+    },
+  }),
+  listen: opt<readonly ListenAddress[]>({
+    file: 'listen',
+    flag: 'listen',
+    arg: 'ADDR',
+    repeatable: true,
+    type: 'addresses, 1–8',
+    default: [{ kind: 'unix', path: DEFAULT_SOCKET.slice('unix://'.length), raw: DEFAULT_SOCKET }],
+    fileDefault: [DEFAULT_SOCKET],
+    defaultText: `\`${DEFAULT_SOCKET}\``,
+    help: '`unix:///path` or `host:port` (TCP: mTLS only)',
+    check: (v, name, problems) => {
+      const list: unknown = typeof v === 'string' ? [v] : v;
+      if (!Array.isArray(list)) {
+        problems.push(`${name}: must be a list of unix:///path or host:port`);
+        return undefined;
+      }
+      if (list.length === 0) problems.push(`${name}: at least one address is needed`);
+      if (list.length > 8) problems.push(`${name}: at most 8 addresses`);
+      const out: ListenAddress[] = [];
+      list.forEach((a, i) => {
+        const parsed = typeof a === 'string' ? parseListen(a) : undefined;
+        if (!parsed) problems.push(`${name}[${i}]: "${truncate(String(a))}" must be unix:///absolute/path (at most ${MAX_UNIX_PATH} bytes) or host:port with port 1-65535`);
+        else out.push(parsed);
+      });
+      const seen = new Set<string>();
+      for (const l of out) {
+        if (seen.has(l.raw)) problems.push(`${name}: "${l.raw}" given twice`);
+        seen.add(l.raw);
+      }
+      return out;
+    },
+  }),
+  // The three TLS files are all given or none (config.ts checks that, and that TCP has them).
+  tlsCert: opt<string | undefined>({
+    file: 'tls.cert',
+    flag: 'tls-cert',
+    arg: 'FILE',
+    type: 'PEM file',
+    default: undefined,
+    help: 'server certificate; required for any TCP listener',
+    check: (v, name, problems, env) => tlsFile(name, v, problems, env),
+  }),
+  tlsKey: opt<string | undefined>({
+    file: 'tls.key',
+    flag: 'tls-key',
+    arg: 'FILE',
+    type: 'PEM file',
+    default: undefined,
+    help: 'server key; required for any TCP listener',
+    check: (v, name, problems, env) => tlsFile(name, v, problems, env),
+  }),
+  tlsClientCa: opt<string | undefined>({
+    file: 'tls.clientCa',
+    flag: 'tls-client-ca',
+    arg: 'FILE',
+    type: 'PEM file',
+    default: undefined,
+    help: 'CA that signs client certificates; required for any TCP listener',
+    check: (v, name, problems, env) => tlsFile(name, v, problems, env),
+  }),
+  roles: opt<RoleMapping>({
+    file: 'roles',
+    type: '`{admin: [...], reader: [...]}`',
+    default: { admin: ['CN=kubesweep-admin'], reader: ['CN=kubesweep-reader'] },
+    defaultText: 'admin `CN=kubesweep-admin`, reader `CN=kubesweep-reader`',
+    // Given at all, the mapping is the whole truth: a role it leaves out is granted to nobody.
+    help: 'certificate subjects (`CN=…`, `O=…`, `OU=…`) granting each role; a role left out is granted to nobody',
+    check: (v, name, problems) => {
+      if (!isPlainObject(v)) {
+        problems.push(`${name}: must be a mapping { admin: [...], reader: [...] }`);
+        return undefined;
+      }
+      for (const k of Object.keys(v)) if (k !== 'admin' && k !== 'reader') problems.push(`${name}: unknown role "${k}" (admin, reader)`);
+      const entries = (k: Role): string[] => {
+        const list = v[k];
+        if (list === undefined) return [];
+        if (!Array.isArray(list)) {
+          problems.push(`${name}.${k}: must be a list like ["CN=kubesweep-admin", "O=ops"]`);
+          return [];
+        }
+        const ok: string[] = [];
+        list.forEach((e, i) => {
+          if (typeof e !== 'string' || !ROLE_ENTRY_RE.test(e)) problems.push(`${name}.${k}[${i}]: ${JSON.stringify(e)} must be CN=…, O=… or OU=…`);
+          else ok.push(e);
+        });
+        return ok;
+      };
+      return { admin: entries('admin'), reader: entries('reader') };
+    },
+  }),
+  httpListen: opt({
+    file: 'httpListen',
+    flag: 'http-listen',
+    arg: 'HOST:PORT',
+    type: 'host:port or `""`',
+    default: '127.0.0.1:9808',
+    help: 'health/ports/metrics HTTP server; `""` = off',
+    check: (v, name, problems) => {
+      const s = str(name, v, problems);
+      if (s === undefined) return undefined;
+      if (s !== '' && parseListen(s)?.kind !== 'tcp') problems.push(`${name}: "${truncate(s)}" must be host:port (port 1-65535) or "" for off`);
+      return s;
+    },
+  }),
+  expectFreePorts: opt<readonly number[]>({
+    file: 'expectFreePorts',
+    flag: 'expect-free-ports',
+    arg: 'LIST',
+    repeatable: true,
+    type: 'ports, 0–1024',
+    default: KUBESPRAY_NODE_PORTS,
+    defaultText: 'the Kubespray node ports',
+    help: 'must be free after a reset; a flag takes a comma-separated list',
+    // Non-numbers are kept so that validation names them.
+    fromFlag: (v) => [v].flat().flatMap((chunk) => chunk.split(',').map((s) => s.trim()).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p))),
+    check: (v, name, problems) => {
+      if (!Array.isArray(v)) {
+        problems.push(`${name}: must be a list of ports`);
+        return undefined;
+      }
+      if (v.length > 1024) problems.push(`${name}: at most 1024 ports`);
+      const bad = v.filter((p) => !isPort(p));
+      if (bad.length) problems.push(`${name}: ${bad.slice(0, 5).map((b) => JSON.stringify(b)).join(', ')} not a port (1-65535)`);
+      return [...new Set(v.filter(isPort))];
+    },
+  }),
+  logLevel: opt<LogLevel>({
+    file: 'logLevel',
+    flag: 'log-level',
+    arg: 'LEVEL',
+    type: 'level',
+    default: 'info',
+    help: `pino level: ${LOG_LEVELS.join(', ')}`,
+    check: (v, name, problems) => {
+      const s = str(name, v, problems);
+      if (s === undefined) return undefined;
+      if (!(LOG_LEVELS as readonly string[]).includes(s)) problems.push(`${name}: "${truncate(s)}" must be one of ${LOG_LEVELS.join(', ')}`);
+      return s as LogLevel;
+    },
+  }),
+  // Engine tuning. These bounds are the only ones: the engine's config is derived from the
+  // validated agent config (engine-config.ts), not validated again.
+  graceSeconds: int({ file: 'graceSeconds', min: 0, max: 3600, default: 10, help: "default grace period of a reset's container stops (a request may give its own)" }),
+  // 10 min per call: a CRI call (a sandbox stop runs the CNI teardown) still going after that is
+  // hung, and one hung call must not hold a reset for an hour. Reads (list, version) keep the CRI
+  // client's own 10 s.
+  criTimeoutMs: int({ file: 'criTimeoutMs', min: 100, max: 600_000, default: 60_000, help: 'deadline of one teardown CRI call (stop, remove)' }),
+  // 64: beyond 16 a reset gets no faster (see DEFAULT_PARALLELISM), and more only piles calls
+  // onto containerd.
+  parallelism: int({ file: 'parallelism', min: 1, max: 64, default: DEFAULT_PARALLELISM, help: 'CRI teardown calls in flight' }),
+  // 10: each retry waits up to 5 s of backoff plus a whole criTimeoutMs; past 10 a reset only
+  // waits longer for a containerd that is not coming back.
+  retries: int({ file: 'retries', min: 0, max: 10, default: 3, help: 'retries of a CRI teardown call that failed transiently (unavailable, deadline, call failed), with backoff' }),
+  procRoot: opt({
+    file: 'procRoot',
+    type: 'absolute path',
+    default: '/proc',
+    help: 'where /proc is (tests point it at fixtures)',
+    check: (v, name, problems) => absDir(name, v, problems),
+  }),
+  maxRequestBytes: int({ file: 'maxRequestBytes', min: 1024, max: 4 * 1024 * 1024, default: 64 * 1024, help: 'largest request the gRPC server accepts' }),
+  shutdownTimeoutMs: int({ file: 'shutdownTimeoutMs', min: 0, max: 600_000, default: 60_000, help: 'how long SIGTERM waits for a running reset to reach a safe point' }),
+};
+
+export type OptionName = keyof typeof OPTIONS;
+/** The validated value of every option. */
+export type OptionValues = { -readonly [K in OptionName]: (typeof OPTIONS)[K] extends OptionDef<infer T> ? T : never };
+
+/** Flags of the program itself (not configuration). */
+export const COMMAND_FLAGS = [
+  { flag: 'config', arg: 'FILE', help: 'YAML or JSON config file (flags override it)' },
+  { flag: 'check-config', help: 'validate the configuration, print it as JSON and exit' },
+  { flag: 'version', help: 'print the version and exit' },
+  { flag: 'help', help: 'print this help and exit' },
+] as const;
+
+function int(o: { file: string; min: number; max: number; default: number; help: string }): OptionDef<number> {
+  return {
+    file: o.file,
+    type: `integer ${o.min}–${o.max}`,
+    default: o.default,
+    help: o.help,
+    check: (v, name, problems) => {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < o.min || v > o.max) {
+        problems.push(`${name}: must be an integer from ${o.min} to ${o.max}`);
+        return undefined;
+      }
+      return v;
+    },
+  };
+}
+
+function str(name: string, v: unknown, problems: string[]): string | undefined {
+  if (typeof v !== 'string') {
+    problems.push(`${name}: must be a string`);
+    return undefined;
+  }
+  if (v.includes('\0')) {
+    problems.push(`${name}: contains a NUL byte`);
+    return undefined;
+  }
+  return v;
+}
+
+function absDir(name: string, v: unknown, problems: string[]): string | undefined {
+  const p = str(name, v, problems);
+  if (p !== undefined) checkAbsPath(name, p, problems);
+  return p;
+}
+
+function dirList(name: string, v: unknown, min: 0 | 1, problems: string[]): string[] | undefined {
+  if (!Array.isArray(v)) {
+    problems.push(`${name}: must be a list of absolute paths`);
+    return undefined;
+  }
+  if (v.length < min) problems.push(`${name}: must not be empty`);
+  if (v.length > 32) problems.push(`${name}: at most 32 entries`);
+  const out: string[] = [];
+  v.forEach((p, i) => {
+    if (typeof p !== 'string') problems.push(`${name}[${i}]: must be a string`);
+    else {
+      checkAbsPath(`${name}[${i}]`, p, problems);
+      out.push(p);
+    }
+  });
+  return out;
+}
+
+/** '' counts as not given, so a flag can clear a file's value. */
+function tlsFile(name: string, v: unknown, problems: string[], env: CheckEnv): string | undefined {
+  if (v === '') return undefined;
+  if (typeof v !== 'string') problems.push(`${name}: must be a path`);
+  else if (!env.isFile(v)) problems.push(`${name}: ${v} is not a readable file`);
+  else return v;
+  return undefined;
+}
+
+/** `unix:///p` → { unix, p }; `host:port` / `[v6]:port` → { tcp }. Undefined when malformed. */
+export function parseListen(addr: string): ListenAddress | undefined {
+  if (addr.length === 0 || addr.length > 300 || addr.includes('\0')) return undefined;
+  if (addr.startsWith('unix:')) {
+    const p = unixPathOf(addr);
+    if (p === undefined || !isAbsNormal(p) || p === '/' || Buffer.byteLength(p) > MAX_UNIX_PATH) return undefined;
+    return { kind: 'unix', path: p, raw: addr };
+  }
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(addr);
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return undefined;
+  return { kind: 'tcp', host: m[1] ?? m[2], port, raw: addr };
+}
+
+/** The socket path of `unix:///p` or `unix:/p`. */
+export function unixPathOf(endpoint: string): string | undefined {
+  if (endpoint.startsWith('unix://')) return endpoint.slice('unix://'.length) || undefined;
+  if (endpoint.startsWith('unix:')) return endpoint.slice('unix:'.length) || undefined;
+  return undefined;
+}
+
+export function checkAbsPath(name: string, p: string, problems: string[]): void {
+  if (!isAbsNormal(p)) problems.push(`${name}: "${truncate(p)}" must be an absolute, normalized path`);
+  else if (p === '/') problems.push(`${name}: must not be /`);
+}
+
+export function isAbsNormal(p: string): boolean {
+  return p.length > 0 && p.length <= 4096 && path.isAbsolute(p) && path.posix.normalize(p) === p && (p === '/' || !p.endsWith('/')) && !p.includes('\0');
+}
+
+function isPort(p: unknown): p is number {
+  return typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= 65535;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function truncate(s: string, n = 80): string {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
+}

@@ -1,0 +1,54 @@
+// The README's "Configuration reference" table, rendered from the option table
+// (agent/daemon/options.ts). `npm run gen:readme-config` rewrites it in place;
+// test/unit/daemon/options.test.ts fails when the README's copy differs.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { OPTIONS, type OptionDef } from '../agent/daemon/options';
+import { packageRoot } from '../agent/shared/paths';
+
+const HEADER = ['| flag | config key | type | default | what |', '|---|---|---|---|---|'];
+
+export function renderConfigTable(): string {
+  const cell = (s: string): string => s.replace(/\|/g, '\\|');
+  const rows = (Object.values(OPTIONS) as OptionDef<unknown>[]).map((d) => {
+    const flag = d.flag === undefined ? '—' : `\`--${d.flag}\`${d.repeatable ? ' (repeatable)' : ''}`;
+    const def = d.defaultText ?? mdValue(d.default);
+    return `| ${flag} | \`${d.file}\` | ${cell(d.type)} | ${cell(def)} | ${cell(d.help)} |`;
+  });
+  return [...HEADER, ...rows].join('\n');
+}
+
+function mdValue(v: unknown): string {
+  if (v === undefined) return '—';
+  if (Array.isArray(v)) return v.length ? v.map(mdValue).join(', ') : '(none)';
+  if (typeof v === 'number') return String(v);
+  return `\`${v === '' ? '""' : String(v)}\``;
+}
+
+/** The README's table: its lines from the header row to the first line that is not a row. */
+export function findConfigTable(readme: string): { start: number; end: number; text: string } | undefined {
+  const lines = readme.split('\n');
+  const section = lines.findIndex((l) => l === '## Configuration reference');
+  if (section < 0) return undefined;
+  const start = lines.findIndex((l, i) => i > section && l.startsWith('| flag |'));
+  if (start < 0) return undefined;
+  let end = start;
+  while (end < lines.length && lines[end]!.startsWith('|')) end++;
+  return { start, end, text: lines.slice(start, end).join('\n') };
+}
+
+export function readmeWithConfigTable(readme: string): string {
+  const found = findConfigTable(readme);
+  if (!found) throw new Error('README.md has no "## Configuration reference" section with a "| flag |" table');
+  const lines = readme.split('\n');
+  lines.splice(found.start, found.end - found.start, renderConfigTable());
+  return lines.join('\n');
+}
+
+if (require.main === module) {
+  const file = path.join(packageRoot(), 'README.md');
+  const before = readFileSync(file, 'utf8');
+  const after = readmeWithConfigTable(before);
+  if (after !== before) writeFileSync(file, after);
+  process.stdout.write(after !== before ? 'README.md: configuration table updated\n' : 'README.md: configuration table already current\n');
+}
