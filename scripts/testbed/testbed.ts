@@ -21,6 +21,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { CriClient } from '../../agent/daemon/cri/client';
+import { CniFaultMode, CniFaultPaths, faultPluginConf, installFaultPlugin, isFaultPluginArgv, setCniFault, SYSTEM_CNI_BIN } from './cni-fault';
 import { buildImages, BUSYBOX_IMAGE, PAUSE_IMAGE } from './images';
 
 export const CRI_NAMESPACE = 'k8s.io';
@@ -30,6 +31,11 @@ export interface TestbedOptions {
   /** Parent for the testbed's temp dir; keep it short (unix socket paths max out at 108 bytes). */
   tmpRoot?: string;
   log?: (msg: string) => void;
+  /**
+   * Chain the fault plugin (cni-fault.ts) after bridge, with a private CNI bin dir. It is
+   * transparent until `setCniFault('fail' | 'hang')`.
+   */
+  cniFault?: boolean;
 }
 
 export interface TeardownReport {
@@ -52,6 +58,11 @@ export class Testbed {
   readonly cgroupParent: string;
   readonly bridge: string;
   readonly subnet: string;
+  /** containerd's CNI conf_dir (one conflist) and host-local's dataDir. */
+  readonly cniConfDir: string;
+  readonly ipamDir: string;
+  /** Set when started with `cniFault`. */
+  readonly cniFault: CniFaultPaths | undefined;
   readonly namespace = CRI_NAMESPACE;
   readonly pauseImage = PAUSE_IMAGE;
   readonly busyboxImage = BUSYBOX_IMAGE;
@@ -63,7 +74,7 @@ export class Testbed {
   private readonly seenShimIds = new Set<string>();
   private tornDown = false;
 
-  private constructor(dir: string, log: (msg: string) => void) {
+  private constructor(dir: string, log: (msg: string) => void, cniFault: boolean) {
     this.dir = dir;
     this.log = log;
     const tag = path.basename(dir).replace(/[^a-zA-Z0-9]/g, '').slice(-6).toLowerCase();
@@ -76,6 +87,9 @@ export class Testbed {
     this.cgroupParent = `/kubesweep-testbed-${tag}`;
     this.bridge = `ksb${tag}`.slice(0, 15);
     this.subnet = pickSubnet();
+    this.cniConfDir = path.join(dir, 'cni', 'net.d');
+    this.ipamDir = path.join(dir, 'cni', 'ipam');
+    this.cniFault = cniFault ? { binDir: path.join(dir, 'cni', 'bin'), markerDir: path.join(dir, 'cni', 'fault') } : undefined;
   }
 
   static async start(opts: TestbedOptions = {}): Promise<Testbed> {
@@ -83,7 +97,7 @@ export class Testbed {
     ensurePackages();
     const images = buildImages();
     const dir = mkdtempSync(path.join(opts.tmpRoot ?? '/tmp', 'ks-'));
-    const tb = new Testbed(dir, opts.log ?? (() => {}));
+    const tb = new Testbed(dir, opts.log ?? (() => {}), opts.cniFault === true);
     live.add(tb);
     installExitHook();
     try {
@@ -110,10 +124,17 @@ export class Testbed {
     return p && p.exitCode === null && p.signalCode === null ? p.pid : undefined;
   }
 
+  /** Make the fault plugin's DEL fail (Calico's message), hang, or succeed again. */
+  setCniFault(mode: CniFaultMode): void {
+    if (!this.cniFault) throw new Error('testbed: started without cniFault');
+    setCniFault(this.cniFault, mode);
+  }
+
   private writeConfig(): void {
-    const cniConfDir = path.join(this.dir, 'cni', 'net.d');
+    const cniConfDir = this.cniConfDir;
     mkdirSync(cniConfDir, { recursive: true });
     mkdirSync(this.scratch, { recursive: true });
+    if (this.cniFault) installFaultPlugin(this.cniFault);
     writeFileSync(
       path.join(cniConfDir, '10-kubesweep-testbed.conflist'),
       JSON.stringify(
@@ -127,8 +148,9 @@ export class Testbed {
               // No gateway and no masquerade: pods get an address, the host gets no routes.
               isGateway: false,
               ipMasq: false,
-              ipam: { type: 'host-local', subnet: this.subnet, dataDir: path.join(this.dir, 'cni', 'ipam') },
+              ipam: { type: 'host-local', subnet: this.subnet, dataDir: this.ipamDir },
             },
+            ...(this.cniFault ? [faultPluginConf(this.cniFault)] : []),
           ],
         },
         null,
@@ -173,7 +195,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
           Root = ${q(path.join(this.dir, 'runc'))}
           SystemdCgroup = false
     [plugins."io.containerd.grpc.v1.cri".cni]
-      bin_dir = "/usr/lib/cni"
+      bin_dir = ${q(this.cniFault?.binDir ?? SYSTEM_CNI_BIN)}
       conf_dir = ${q(cniConfDir)}
       max_conf_num = 1
 `;
@@ -230,6 +252,32 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     this.client = undefined;
   }
 
+  /**
+   * "Shims killed by hand", as the bug report's manual fix does it (and as a shim crash
+   * leaves things, containerd#10727): containerd, then every shim of this testbed, SIGKILLed by
+   * PID. The container processes (pause, shells, servers) keep running in their cgroups,
+   * reparented away from the dead shims. Returns the shims' pids.
+   */
+  async killShimsByHand(): Promise<number[]> {
+    await this.killContainerd();
+    const shims = this.shimPids().map((s) => s.pid);
+    for (const pid of shims) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    const deadline = Date.now() + 5000;
+    while (shims.some((pid) => existsSync(`/proc/${pid}`) && !isZombie(pid)) && Date.now() < deadline) await sleep(20);
+    return shims;
+  }
+
+  /** Live processes in this testbed's cgroup parent (any container of any pod), from cgroup.procs. */
+  cgroupPids(): number[] {
+    return [...new Set(cgroupProcsUnder(this.cgroupParent))].filter((pid) => existsSync(`/proc/${pid}`) && !isZombie(pid)).sort((a, b) => a - b);
+  }
+
   logTail(lines = 30): string {
     try {
       return readFileSync(path.join(this.dir, 'containerd.log'), 'utf8').split('\n').slice(-lines).join('\n');
@@ -262,6 +310,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     if (this.tornDown) return { killedPids: [], unmounted: [], removedShimSockets: [], problems: [] };
     this.tornDown = true;
     live.delete(this);
+    // Let CNI DEL succeed again, so the graceful removal below can tear networks down.
+    if (this.cniFault) setCniFault(this.cniFault, 'off');
     if (this.containerdPid) {
       try {
         const cri = this.cri();
@@ -316,6 +366,11 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
       order.push(pid);
     };
     for (const s of shims) visit(s);
+    // Container processes whose shim was killed by hand are nobody's descendants any more, and
+    // a hanging fault plugin outlives a killed containerd: both are found by what makes them
+    // ours (our cgroup parent, our plugin's path), not by name.
+    for (const pid of cgroupProcsUnder(this.cgroupParent)) if (!order.includes(pid)) order.push(pid);
+    if (this.cniFault) for (const p of procs) if (isFaultPluginArgv(p.argv, this.cniFault) && !order.includes(p.pid)) order.push(p.pid);
     for (const pid of order) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -426,6 +481,28 @@ export function mountsUnder(dir: string): string[] {
     if (mp === dir || mp.startsWith(dir + '/')) points.add(mp);
   }
   return [...points].sort((a, b) => b.length - a.length);
+}
+
+/** Every pid listed in a cgroup.procs at or below `parent`, in every hierarchy. */
+function cgroupProcsUnder(parent: string): number[] {
+  const base = '/sys/fs/cgroup';
+  const out: number[] = [];
+  let roots: string[];
+  try {
+    roots = [base, ...readdirSync(base, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(base, e.name))];
+  } catch {
+    return out;
+  }
+  const walk = (dir: string) => {
+    try {
+      for (const l of readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (/^\d+$/.test(l)) out.push(Number(l));
+      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(dir, e.name));
+    } catch {
+      /* not there, or gone meanwhile */
+    }
+  };
+  for (const root of roots) walk(path.join(root, parent));
+  return [...new Set(out)];
 }
 
 function removeCgroupTrees(parent: string, problems: string[]): void {

@@ -1,10 +1,10 @@
 import net from 'node:net';
 // Test helper: one private containerd per test file, torn down even when a test fails.
 import type { Test } from 'tap';
-import { Testbed } from '../../scripts/testbed/testbed';
+import { Testbed, TestbedOptions } from '../../scripts/testbed/testbed';
 
-export async function withTestbed(t: Test): Promise<Testbed> {
-  const tb = await Testbed.start({ log: (m) => t.comment(m) });
+export async function withTestbed(t: Test, opts: Omit<TestbedOptions, 'log'> = {}): Promise<Testbed> {
+  const tb = await Testbed.start({ ...opts, log: (m) => t.comment(m) });
   t.teardown(async () => {
     const report = await tb.teardown();
     if (report.problems.length) t.comment(`testbed teardown problems: ${report.problems.join('; ')}`);

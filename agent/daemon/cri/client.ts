@@ -15,6 +15,7 @@ import type {
   PodSandboxConfig,
   PodSandboxFilter,
   PodSandboxStatusResponse,
+  RuntimeStatusResponse,
   VersionResponse,
 } from './types';
 
@@ -57,6 +58,14 @@ export class CriClient {
 
   async version(opts?: CallOptions): Promise<VersionResponse> {
     return (await this.call('Version', { version: 'v1' }, '', opts)) as VersionResponse;
+  }
+
+  /**
+   * Runtime status. With `verbose`, containerd's `info` map carries `cniconfig`: the CNI
+   * networks it has loaded from its conf dir right now (JSON), which is how a reload is seen.
+   */
+  async status(verbose = false, opts?: CallOptions): Promise<RuntimeStatusResponse> {
+    return (await this.call('Status', { verbose }, '', opts)) as RuntimeStatusResponse;
   }
 
   async runPodSandbox(config: PodSandboxConfig, runtimeHandler = '', opts?: CallOptions): Promise<string> {

@@ -13,6 +13,19 @@ export interface VersionResponse {
   runtimeApiVersion: string;
 }
 
+export interface RuntimeCondition {
+  type: string;
+  status: boolean;
+  reason: string;
+  message: string;
+}
+
+export interface RuntimeStatusResponse {
+  status?: { conditions: RuntimeCondition[] };
+  /** Verbose only. containerd: `cniconfig` (JSON of go-cni's ConfigResult), `lastCNILoadStatus`, `config`, … */
+  info: Record<string, string>;
+}
+
 export interface NamespaceOption {
   network?: NamespaceMode;
   pid?: NamespaceMode;
