@@ -1,16 +1,19 @@
 // The kubesweep agent's client: one method per RPC of proto/kubesweep/v1/agent.proto, each
-// returning the JSON document the agent's HTTP side would show. Failures come back as registry
+// returning the message as grpc-js decodes it, typed by the types generated from the proto
+// (agent/shared/api/) — no hand-written copy to drift; `--json` renders it with
+// shared/api-doc.ts exactly as the agent's HTTP side does. Failures come back as registry
 // errors: KS_AGENT_UNREACHABLE when nothing answers, otherwise the agent's own code (guard,
 // auth, lock …) when it sent one, else KS_AGENT_CALL_FAILED with the gRPC status.
 import * as grpc from '@grpc/grpc-js';
+import type { ProtoGrpcType } from '../shared/api/agent';
+import type { AgentClient as AgentStub } from '../shared/api/kubesweep/v1/Agent';
+import { AGENT_PROTO } from '../shared/api-doc';
+import type { Msg, Out } from '../shared/api-types';
 import { ERRORS, ErrorCode, ksError, KubesweepError } from '../shared/errors';
 import { loadProto } from '../shared/grpc-load';
-import type { PodKind, PortCheck, PortReport } from '../daemon/ports/types';
-import type { Inventory, ProgressEvent, ResetReport, RestoreResult } from '../daemon/sweep/types';
-import { decodeInfo, decodeInventory, decodePortCheck, decodePortReport, decodeProgress, decodeReport, decodeRestore } from './decode';
+import type { PodKind } from '../shared/pod-kind';
 import { dialProbe } from './dial-probe';
 import { channelOptions, credentialsFor, Endpoint, parseEndpoint, TlsFiles } from '../shared/endpoint';
-import type { AgentInfo } from './types';
 
 export interface AgentClientOptions {
   endpoint: string;
@@ -34,9 +37,18 @@ export interface ResetRequest extends GuardedRequest {
   expectFreePorts?: readonly number[];
 }
 
-type Callback = (err: grpc.ServiceError | null, res: any) => void;
-type Unary = (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback) => grpc.ClientUnaryCall;
-type AgentStub = grpc.Client & Record<string, Unary> & { Reset(req: object, md: grpc.Metadata, opts: grpc.CallOptions): grpc.ClientReadableStream<any> };
+/** The unary RPCs, each with its request and decoded response. */
+interface Unaries {
+  StopPods: [Msg<'StepRequest'>, Out<'StepResponse'>];
+  WipeManifests: [Msg<'StepRequest'>, Out<'StepResponse'>];
+  RemoveNetns: [Msg<'StepRequest'>, Out<'StepResponse'>];
+  RestoreManifests: [Msg<'RestoreManifestsRequest'>, Out<'RestoreManifestsResponse'>];
+  ListPorts: [Msg<'ListPortsRequest'>, Out<'ListPortsResponse'>];
+  CheckPorts: [Msg<'CheckPortsRequest'>, Out<'CheckPortsResponse'>];
+  Inspect: [Msg<'InspectRequest'>, Out<'InspectResponse'>];
+  Info: [Msg<'InfoRequest'>, Out<'InfoResponse'>];
+}
+type StepRpc = 'StopPods' | 'WipeManifests' | 'RemoveNetns';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -55,9 +67,8 @@ export class AgentClient {
     this.readTimeoutMs = opts.readTimeoutMs ?? 120_000;
     this.actionTimeoutMs = opts.actionTimeoutMs ?? 3_600_000;
     const creds = credentialsFor(this.endpoint, opts.tls);
-    const pkg = loadProto('kubesweep/v1/agent.proto') as any;
-    const Ctor = pkg.kubesweep.v1.Agent as grpc.ServiceClientConstructor;
-    this.stub = new Ctor(this.endpoint.target, creds, channelOptions(opts.tls)) as unknown as AgentStub;
+    const Ctor = (loadProto(AGENT_PROTO) as unknown as ProtoGrpcType).kubesweep.v1.Agent;
+    this.stub = new Ctor(this.endpoint.target, creds, channelOptions(opts.tls));
   }
 
   close(): void {
@@ -85,22 +96,22 @@ export class AgentClient {
   }
 
   /** Whole reset: `onProgress` sees each event as the agent streams it; resolves with the final report. */
-  async reset(req: ResetRequest, onProgress?: (ev: ProgressEvent) => void): Promise<ResetReport> {
+  async reset(req: ResetRequest, onProgress?: (ev: Out<'Progress'>) => void): Promise<Out<'ResetReport'>> {
     await this.connect();
-    const wire = {
+    const wire: Msg<'ResetRequest'> = {
       confirmNode: req.confirmNode,
       dryRun: !!req.dryRun,
       scope: [...(req.scope ?? [])],
       expectFreePorts: [...(req.expectFreePorts ?? [])],
       ...(req.graceSeconds !== undefined ? { graceSeconds: req.graceSeconds } : {}),
     };
-    return new Promise<ResetReport>((resolve, reject) => {
-      let report: ResetReport | undefined;
+    return new Promise<Out<'ResetReport'>>((resolve, reject) => {
+      let report: Out<'ResetReport'> | undefined;
       let settled = false;
       const call = this.stub.Reset(wire, new grpc.Metadata(), { deadline: Date.now() + this.actionTimeoutMs });
-      call.on('data', (ev: Record<string, any>) => {
-        if (ev.progress) onProgress?.(decodeProgress(ev.progress));
-        else if (ev.report) report = decodeReport(ev.report);
+      call.on('data', (ev: Out<'ResetEvent'>) => {
+        if (ev.progress) onProgress?.(ev.progress);
+        else if (ev.report) report = ev.report;
       });
       call.on('error', (err: grpc.ServiceError) => {
         if (settled) return;
@@ -116,55 +127,59 @@ export class AgentClient {
     });
   }
 
-  stopPods(req: GuardedRequest): Promise<ResetReport> {
+  stopPods(req: GuardedRequest): Promise<Out<'ResetReport'>> {
     return this.step('StopPods', req);
   }
 
-  wipeManifests(req: GuardedRequest): Promise<ResetReport> {
+  wipeManifests(req: GuardedRequest): Promise<Out<'ResetReport'>> {
     return this.step('WipeManifests', req);
   }
 
-  removeNetns(req: GuardedRequest): Promise<ResetReport> {
+  removeNetns(req: GuardedRequest): Promise<Out<'ResetReport'>> {
     return this.step('RemoveNetns', req);
   }
 
-  async restoreManifests(confirmNode: string, backupId?: string): Promise<RestoreResult> {
-    return decodeRestore(await this.unary('RestoreManifests', { confirmNode, backupId: backupId ?? '' }, this.actionTimeoutMs));
+  restoreManifests(confirmNode: string, backupId?: string): Promise<Out<'RestoreManifestsResponse'>> {
+    return this.unary('RestoreManifests', { confirmNode, backupId: backupId ?? '' }, this.actionTimeoutMs);
   }
 
-  async listPorts(allNetns = false): Promise<PortReport> {
-    return decodePortReport(await this.unary('ListPorts', { allNetns }, this.readTimeoutMs));
+  listPorts(allNetns = false): Promise<Out<'ListPortsResponse'>> {
+    return this.unary('ListPorts', { allNetns }, this.readTimeoutMs);
   }
 
-  async checkPorts(ports: readonly number[] = []): Promise<PortCheck> {
-    return decodePortCheck(await this.unary('CheckPorts', { ports: [...ports] }, this.readTimeoutMs));
+  checkPorts(ports: readonly number[] = []): Promise<Out<'CheckPortsResponse'>> {
+    return this.unary('CheckPorts', { ports: [...ports] }, this.readTimeoutMs);
   }
 
-  async inspect(): Promise<Inventory> {
-    return decodeInventory(await this.unary('Inspect', {}, this.readTimeoutMs));
+  inspect(): Promise<Out<'InspectResponse'>> {
+    return this.unary('Inspect', {}, this.readTimeoutMs);
   }
 
-  async info(): Promise<AgentInfo> {
-    return decodeInfo(await this.unary('Info', {}, this.readTimeoutMs));
+  info(): Promise<Out<'InfoResponse'>> {
+    return this.unary('Info', {}, this.readTimeoutMs);
   }
 
-  private async step(rpc: string, req: GuardedRequest): Promise<ResetReport> {
-    const wire = {
+  private async step(rpc: StepRpc, req: GuardedRequest): Promise<Out<'ResetReport'>> {
+    const wire: Msg<'StepRequest'> = {
       confirmNode: req.confirmNode,
       dryRun: !!req.dryRun,
       scope: [...(req.scope ?? [])],
       ...(req.graceSeconds !== undefined ? { graceSeconds: req.graceSeconds } : {}),
     };
     const res = await this.unary(rpc, wire, this.actionTimeoutMs);
-    return decodeReport(res.report);
+    if (!res.report) throw ksError('KS_AGENT_CALL_FAILED', `${this.endpoint.text}: ${rpc} answered without a report`, { endpoint: this.endpoint.text, rpc });
+    return res.report;
   }
 
-  private async unary(rpc: string, req: object, timeoutMs: number): Promise<Record<string, any>> {
+  private async unary<R extends keyof Unaries>(rpc: R, req: Unaries[R][0], timeoutMs: number): Promise<Unaries[R][1]> {
     await this.connect();
+    // Each stub method has its own overloads; called through one signature they are the same.
+    const method = this.stub[rpc] as unknown as (req: Unaries[R][0], md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<Unaries[R][1]>) => grpc.ClientUnaryCall;
     return new Promise((resolve, reject) => {
-      this.stub[rpc]!.call(this.stub, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+      method.call(this.stub, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
         if (err) reject(this.callError(rpc, err));
-        else resolve(res ?? {});
+        else if (res) resolve(res);
+        else reject(ksError('KS_AGENT_CALL_FAILED', `${this.endpoint.text}: ${rpc} answered nothing`, { endpoint: this.endpoint.text, rpc }));
       });
     });
   }

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ksError } from '../shared/errors';
-import type { PodKind } from '../daemon/ports/types';
+import { POD_KINDS, type PodKind } from '../shared/pod-kind';
 import { parseAgentsFile } from './agents-file';
 import { DEFAULT_AGENT_PORT, DEFAULT_ENDPOINT, parseEndpoint, TlsFiles } from '../shared/endpoint';
 import { AgentTarget, CommandName, GUARDED, Invocation } from './types';
@@ -16,8 +16,6 @@ export interface ParseEnv {
   readFile?: (path: string) => string;
   version?: string;
 }
-
-const POD_KINDS: readonly PodKind[] = ['static', 'daemonset', 'pod'];
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 

@@ -1,10 +1,18 @@
 // Human output for every result: tables for ports and inventories, a step table and a plain
-// statement of what is left (and who holds which port) for resets. Pure: data + Style → text.
-import type { Listener, PortCheck, PortOwner, PortReport } from '../daemon/ports/types';
-import type { Inventory, ResetReport, RestoreResult } from '../daemon/sweep/types';
+// statement of what is left (and who holds which port) for resets. Pure: message + Style →
+// text, over the messages as decoded (generated __Output types: 64-bit integers are decimal
+// strings, absent messages null).
+import type { Out } from '../shared/api-types';
 import { bytes, keyValues, seconds, shortId, Style, table, truncate } from './style';
-import type { AgentInfo, CommandResult, NodeFailure, NodeOutcome } from './types';
+import type { CommandResult, NodeFailure, NodeOutcome } from './types';
 import { exitCodeOf } from './verdict';
+
+type Listener = Out<'Listener'>;
+type PortOwner = Out<'PortOwner'>;
+type ResetReport = Out<'ResetReport'>;
+type Plan = Out<'Plan'>;
+
+const NO_PLAN: Plan = { node: '', createdAt: '', dryRun: false, scope: [], graceSeconds: 0, steps: [] };
 
 /** The facts about one port owner: process, container, pod, and why it is residue. */
 export function ownerParts(o: PortOwner): string[] {
@@ -27,9 +35,16 @@ export function describeOwner(o: PortOwner): string {
   return `${parts.slice(0, -1).join(', ')} — ${parts[parts.length - 1]}`;
 }
 
+/** The netns column: 'host', else its file name, else its inode. */
+function netnsName(l: Listener): string {
+  if (!l.netns || l.netns.host) return 'host';
+  return l.netns.name ?? l.netns.inode;
+}
+
 function listenerWhere(l: Listener): string {
   const where = `${l.protocol}${l.family === 6 ? '6' : ''} ${l.family === 6 ? `[${l.address}]` : l.address}:${l.port}`;
-  return l.netns.host ? where : `${where} in netns ${l.netns.name ?? l.netns.inode}`;
+  const ns = netnsName(l);
+  return ns === 'host' ? where : `${where} in netns ${ns}`;
 }
 
 export function describeListener(l: Listener): string {
@@ -43,9 +58,16 @@ function listenerCell(l: Listener): string {
   return [listenerWhere(l), ...l.owners.flatMap((o) => ownerParts(o).map((p) => `  ${p}`))].join('\n');
 }
 
-/** What a planned action is about, from its detail: the pod (and container), or the process. */
-function about(detail: Record<string, unknown> | undefined): string {
-  if (!detail) return '';
+/** What a planned action is about, from its detail (JSON texts): the pod (and container), or the process. */
+function about(wire: Record<string, string>): string {
+  const detail: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(wire)) {
+    try {
+      detail[k] = JSON.parse(v);
+    } catch {
+      detail[k] = v;
+    }
+  }
   if (typeof detail.pod === 'string') {
     const tags = [detail.kind, detail.hostNetwork === true ? 'host network' : ''].filter((x) => typeof x === 'string' && x).join(', ');
     return `${detail.pod}${typeof detail.container === 'string' ? ` / ${detail.container}` : ''}${tags ? ` [${tags}]` : ''}`;
@@ -60,14 +82,16 @@ export function formatResetReport(r: ResetReport, s: Style, title = 'reset'): st
   const head = `${title} of ${c.bold(r.node || '?')}${r.dryRun ? ' (dry run: nothing changed)' : ''} — run ${r.runId || '?'}, ${seconds(r.durationMs)}`;
   out.push(head);
   if (r.dryRun) {
-    const rows = r.plan.steps.flatMap((st) =>
+    const plan = r.plan ?? NO_PLAN;
+    const rows = plan.steps.flatMap((st) =>
       st.actions.length === 0
         ? [[st.name, st.required ? 'required' : 'best-effort', '(nothing to do)', '', '']]
         : st.actions.map((a) => [st.name, st.required ? 'required' : 'best-effort', a.action, shortId(a.target), about(a.detail)]),
     );
     out.push(table(s, ['step', 'kind', 'action', 'target', 'about'], rows));
-    const total = r.plan.steps.reduce((n, st) => n + st.actions.length, 0);
-    out.push(`${total} planned action${total === 1 ? '' : 's'}; scope ${r.plan.scope === 'all' ? 'all pods' : r.plan.scope.join(', ')}; grace ${r.plan.graceSeconds} s`);
+    for (const st of plan.steps) if (st.note) out.push(`  ${st.name}: ${st.note}`);
+    const total = plan.steps.reduce((n, st) => n + st.actions.length, 0);
+    out.push(`${total} planned action${total === 1 ? '' : 's'}; scope ${plan.scope.length === 0 ? 'all pods' : plan.scope.join(', ')}; grace ${plan.graceSeconds} s`);
   } else if (r.steps.length) {
     const status = (st: string): string => (st === 'ok' ? c.green(st) : st === 'skipped' ? c.dim(st) : st === 'partial' ? c.yellow(st) : c.red(st));
     out.push(table(s, ['step', 'status', 'found', 'done', 'skipped', 'failed', 'time'], r.steps.map((st) => [st.name, status(st.status), st.found, st.done, st.skipped, st.failed, seconds(st.durationMs)])));
@@ -96,7 +120,7 @@ export function formatResetReport(r: ResetReport, s: Style, title = 'reset'): st
   return out.join('\n');
 }
 
-export function formatPortReport(r: PortReport, s: Style): string {
+export function formatPortReport(r: Out<'ListPortsResponse'>, s: Style): string {
   const rows = [...r.listeners]
     .sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol))
     .map((l) => {
@@ -106,7 +130,7 @@ export function formatPortReport(r: PortReport, s: Style): string {
         l.protocol + (l.family === 6 ? '6' : ''),
         l.family === 6 ? `[${l.address}]` : l.address,
         l.port,
-        l.netns.host ? 'host' : (l.netns.name ?? String(l.netns.inode)),
+        netnsName(l),
         o ? `${o.pid}${more}` : '-',
         o ? truncate(o.command, 40) : '-',
         o?.containerName ?? (o?.containerId ? shortId(o.containerId) : '-'),
@@ -120,7 +144,7 @@ export function formatPortReport(r: PortReport, s: Style): string {
   return out.join('\n');
 }
 
-export function formatPortCheck(pc: PortCheck, s: Style): string {
+export function formatPortCheck(pc: Out<'CheckPortsResponse'>, s: Style): string {
   const { c, sym } = s;
   const rows = pc.ports.map((p) => [p.port, p.held ? c.red('HELD') : c.green('free'), p.held ? p.listeners.map(listenerCell).join('\n') : '']);
   const out = [table(s, ['port', 'state', 'held by'], rows)];
@@ -129,7 +153,7 @@ export function formatPortCheck(pc: PortCheck, s: Style): string {
   return out.join('\n');
 }
 
-export function formatInventory(inv: Inventory, s: Style): string {
+export function formatInventory(inv: Out<'InspectResponse'>, s: Style): string {
   const out: string[] = [];
   const section = (name: string, n: number): string => s.c.bold(`${name} (${n})`);
   if (inv.criError) out.push(s.c.yellow(`${s.sym.warn} CRI not reachable: ${inv.criError}`));
@@ -145,21 +169,22 @@ export function formatInventory(inv: Inventory, s: Style): string {
   out.push(section('netns', inv.netns.length));
   if (inv.netns.length) out.push(table(s, ['name', 'path', 'inode', 'holders'], inv.netns.map((x) => [x.name, x.path, x.inode, x.holders.map((p) => `${p.pid} ${truncate(p.command, 30)}`).join('\n')])));
   out.push(section('manifests', inv.manifests.length));
-  if (inv.manifests.length) out.push(table(s, ['name', 'size', 'sha256'], inv.manifests.map((x) => [x.name, bytes(x.size), x.sha256.slice(0, 16)])));
+  if (inv.manifests.length) out.push(table(s, ['name', 'size', 'sha256'], inv.manifests.map((x) => [x.name, bytes(Number(x.size)), x.sha256.slice(0, 16)])));
   out.push(section('backups', inv.backups.length));
-  if (inv.backups.length) out.push(table(s, ['id', 'created', 'files', 'size'], inv.backups.map((x) => [x.id, x.createdAt, x.files, bytes(x.bytes)])));
+  if (inv.backups.length) out.push(table(s, ['id', 'created', 'files', 'size'], inv.backups.map((x) => [x.id, x.createdAt, x.files, bytes(Number(x.bytes))])));
   return out.join('\n');
 }
 
-export function formatInfo(i: AgentInfo, s: Style): string {
+export function formatInfo(i: Out<'InfoResponse'>, s: Style): string {
+  const f = i.facts ?? { os: '', kernel: '', hostname: '', arch: '', cpus: 0, memoryBytes: '0', uptimeSeconds: '0' };
   return keyValues(s, [
     ['node', i.nodeName],
     ['agent', i.agentVersion],
     ['runtime', i.criError ? s.c.yellow(`unreachable: ${i.criError}`) : `${i.criRuntimeName} ${i.criRuntimeVersion} (CRI ${i.criApiVersion})`],
-    ['os', `${i.facts.os} ${i.facts.kernel} ${i.facts.arch}`],
-    ['hostname', i.facts.hostname],
-    ['cpus / memory', `${i.facts.cpus} / ${bytes(i.facts.memoryBytes)}`],
-    ['uptime', `${Math.round(i.facts.uptimeSeconds / 3600)} h`],
+    ['os', `${f.os} ${f.kernel} ${f.arch}`],
+    ['hostname', f.hostname],
+    ['cpus / memory', `${f.cpus} / ${bytes(Number(f.memoryBytes))}`],
+    ['uptime', `${Math.round(Number(f.uptimeSeconds) / 3600)} h`],
     ['expected-free ports', i.expectFreePorts.join(', ')],
     ['manifests dir', i.manifestsDir],
     ['netns dirs', i.netnsDirs.join(', ')],
@@ -167,7 +192,7 @@ export function formatInfo(i: AgentInfo, s: Style): string {
   ]);
 }
 
-export function formatRestore(r: RestoreResult, s: Style): string {
+export function formatRestore(r: Out<'RestoreManifestsResponse'>, s: Style): string {
   const out = [`restored backup ${s.c.bold(r.backupId)}: ${r.restored.length} file${r.restored.length === 1 ? '' : 's'} written, ${r.unchanged.length} already identical`];
   for (const f of r.restored) out.push(`  ${s.c.green(s.sym.ok)} ${f}`);
   for (const f of r.unchanged) out.push(`  ${s.c.dim('=')} ${f}`);
@@ -209,7 +234,7 @@ export function summarize(o: NodeOutcome): string {
     case 'wipe-manifests':
     case 'remove-netns': {
       const r = res.value;
-      if (r.dryRun) return `dry run: ${r.plan.steps.reduce((n, st) => n + st.actions.length, 0)} actions planned`;
+      if (r.dryRun) return `dry run: ${(r.plan ?? NO_PLAN).steps.reduce((n, st) => n + st.actions.length, 0)} actions planned`;
       if (r.aborted) return `aborted: ${truncate(r.aborted, 60)}`;
       const failed = r.steps.reduce((n, st) => n + st.failed, 0);
       if (r.verification?.verdict === 'residue') {

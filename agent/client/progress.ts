@@ -6,7 +6,7 @@
 // readable and byte-for-byte stable.
 import { Writable } from 'node:stream';
 import { Format, MultiBar, type Params, type SingleBar } from 'cli-progress';
-import type { ProgressEvent } from '../daemon/sweep/types';
+import type { Out } from '../shared/api-types';
 import { makeStyle, seconds, shortId, Style, type Colors } from './style';
 
 export interface ProgressSink {
@@ -140,7 +140,7 @@ export class ResetProgress {
   }
 
   /** Feed one event from the agent's stream. */
-  onEvent(ev: ProgressEvent): void {
+  onEvent(ev: Out<'Progress'>): void {
     const { c, sym } = this.style;
     switch (ev.type) {
       case 'step-started':

@@ -1,15 +1,16 @@
 // Carry out an Invocation: call each agent, stream reset progress, print the results (human or
 // exactly one JSON document) and return the exit code. Output streams are injected so tests
 // and the demo can read what an operator would see.
+import { apiDocument, type ApiDocument } from '../shared/api-doc';
 import { toKubesweepError } from '../shared/errors';
 import { AgentClient } from './agent-client';
 import { fanOut } from './fanout';
 import { formatFailure, formatResult, formatSummary } from './format';
 import { ResetProgress } from './progress';
 import { colorWanted, makeStyle, Style } from './style';
-import type { AgentTarget, CommandResult, ExitCode, Invocation, NodeFailure, NodeOutcome } from './types';
+import { RESULT_MESSAGE, type AgentTarget, type CommandResult, type ExitCode, type Invocation, type NodeFailure, type NodeOutcome } from './types';
 import { exitCodeOf, worstExitCode } from './verdict';
-import type { ProgressEvent } from '../daemon/sweep/types';
+import type { Out } from '../shared/api-types';
 
 export interface Output {
   write(s: string): unknown;
@@ -24,7 +25,7 @@ export interface RunIO {
 }
 
 /** Call one agent; never throws: failures become a NodeFailure with exit code 2. */
-export async function callAgent(inv: Invocation, target: AgentTarget, onProgress?: (ev: ProgressEvent) => void): Promise<NodeOutcome> {
+export async function callAgent(inv: Invocation, target: AgentTarget, onProgress?: (ev: Out<'Progress'>) => void): Promise<NodeOutcome> {
   const started = Date.now();
   const node = target.node ?? target.endpoint;
   let client: AgentClient | undefined;
@@ -47,7 +48,7 @@ function confirmFor(inv: Invocation, target: AgentTarget): string {
   throw new Error(`internal: no confirmation for ${target.endpoint}`);
 }
 
-async function dispatch(inv: Invocation, client: AgentClient, target: AgentTarget, onProgress?: (ev: ProgressEvent) => void): Promise<CommandResult> {
+async function dispatch(inv: Invocation, client: AgentClient, target: AgentTarget, onProgress?: (ev: Out<'Progress'>) => void): Promise<CommandResult> {
   const guarded = () => ({
     confirmNode: confirmFor(inv, target),
     dryRun: inv.dryRun,
@@ -84,9 +85,14 @@ export function toFailure(err: unknown): NodeFailure {
   return { kind: 'refused', code: e.code, message: e.message };
 }
 
+/** The agent's answer as JSON: the same document its HTTP side renders from the same message. */
+export function documentOf(result: CommandResult): ApiDocument {
+  return apiDocument(RESULT_MESSAGE[result.command], result.value);
+}
+
 function jsonOf(o: NodeOutcome): Record<string, unknown> {
   const doc: Record<string, unknown> = { node: o.node, endpoint: o.endpoint, exitCode: o.exitCode, durationMs: o.durationMs };
-  if (o.result) doc.result = o.result.value;
+  if (o.result) doc.result = documentOf(o.result);
   if (o.error) doc.error = o.error;
   return doc;
 }
@@ -104,7 +110,7 @@ async function runSingle(inv: Invocation, io: RunIO, style: Style): Promise<Exit
   const outcome = await callAgent(inv, target, progress ? (ev) => progress!.onEvent(ev) : undefined);
   progress?.finish();
   if (inv.json) {
-    const doc = outcome.result ? outcome.result.value : { node: outcome.node, endpoint: outcome.endpoint, error: outcome.error };
+    const doc = outcome.result ? documentOf(outcome.result) : { node: outcome.node, endpoint: outcome.endpoint, error: outcome.error };
     io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     if (outcome.error) io.stderr.write(`${formatFailure(outcome.endpoint, outcome.error)}\n`);
   } else if (outcome.result) {

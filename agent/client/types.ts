@@ -1,25 +1,8 @@
-// The client's own data: what it asks (an Invocation), whom (targets) and what it got back.
-import type { NodeFacts } from '../daemon/host/node-facts';
-import type { PodKind, PortCheck, PortReport } from '../daemon/ports/types';
-import type { Inventory, ResetReport, RestoreResult } from '../daemon/sweep/types';
+// The client's own data: what it asks (an Invocation), whom (targets) and what it got back. What
+// an agent answers is the generated message type itself (shared/api-types.ts).
+import type { ApiMessageName, Out } from '../shared/api-types';
 import type { TlsFiles } from '../shared/endpoint';
-
-export type NodeFactsDoc = NodeFacts;
-
-/** The Info RPC's answer, as JSON. */
-export interface AgentInfo {
-  agentVersion: string;
-  nodeName: string;
-  criRuntimeName: string;
-  criRuntimeVersion: string;
-  criApiVersion: string;
-  criError?: string;
-  facts: NodeFactsDoc;
-  expectFreePorts: number[];
-  manifestsDir: string;
-  netnsDirs: string[];
-  stateDir: string;
-}
+import type { PodKind } from '../shared/pod-kind';
 
 export const COMMANDS = [
   'reset',
@@ -71,12 +54,25 @@ export interface Invocation {
 export type ExitCode = 0 | 1 | 2;
 
 export type CommandResult =
-  | { command: 'reset' | 'stop-pods' | 'wipe-manifests' | 'remove-netns'; value: ResetReport }
-  | { command: 'ports'; value: PortReport }
-  | { command: 'check-ports'; value: PortCheck }
-  | { command: 'inspect'; value: Inventory }
-  | { command: 'restore-manifests'; value: RestoreResult }
-  | { command: 'info'; value: AgentInfo };
+  | { command: 'reset' | 'stop-pods' | 'wipe-manifests' | 'remove-netns'; value: Out<'ResetReport'> }
+  | { command: 'ports'; value: Out<'ListPortsResponse'> }
+  | { command: 'check-ports'; value: Out<'CheckPortsResponse'> }
+  | { command: 'inspect'; value: Out<'InspectResponse'> }
+  | { command: 'restore-manifests'; value: Out<'RestoreManifestsResponse'> }
+  | { command: 'info'; value: Out<'InfoResponse'> };
+
+/** The message each command's result is, for its JSON document (shared/api-doc.ts). */
+export const RESULT_MESSAGE: Readonly<Record<CommandName, ApiMessageName>> = Object.freeze({
+  reset: 'ResetReport',
+  'stop-pods': 'ResetReport',
+  'wipe-manifests': 'ResetReport',
+  'remove-netns': 'ResetReport',
+  ports: 'ListPortsResponse',
+  'check-ports': 'CheckPortsResponse',
+  inspect: 'InspectResponse',
+  'restore-manifests': 'RestoreManifestsResponse',
+  info: 'InfoResponse',
+});
 
 /** Why a node's call did not produce a result. */
 export interface NodeFailure {

@@ -1,10 +1,10 @@
 // Exit codes from results: 0 done / clean / all free, 1 the node is not clean or a port is
 // held, 2 usage, connection or refusal. A fan-out exits with its worst node's code.
-import type { ResetReport } from '../daemon/sweep/types';
+import type { Out } from '../shared/api-types';
 import type { CommandResult, ExitCode } from './types';
 
 /** A reset is clean only when the agent verified it and the run was not cut short. */
-export function reportExitCode(r: ResetReport, wholeReset: boolean): ExitCode {
+export function reportExitCode(r: Out<'ResetReport'>, wholeReset: boolean): ExitCode {
   if (r.aborted) return 1;
   if (r.dryRun) return 0;
   if (r.steps.some((s) => s.status === 'failed' || s.status === 'partial')) return 1;

@@ -18,17 +18,25 @@ export const PROTO_LOADER_OPTIONS: protoLoader.Options = Object.freeze({
   oneofs: true,
 });
 
+const definitions = new Map<string, protoLoader.PackageDefinition>();
 const loaded = new Map<string, grpc.GrpcObject>();
+
+/** The parsed proto (message descriptors, serializers), loaded once per process. */
+export function loadDefinition(relPath: string): protoLoader.PackageDefinition {
+  let def = definitions.get(relPath);
+  if (!def) {
+    // The single-file build has no proto/ dir: it carries the parsed descriptors instead.
+    const json = EMBEDDED?.protos[relPath];
+    def = json ? protoLoader.fromJSON(json, PROTO_LOADER_OPTIONS) : protoLoader.loadSync(protoPath(relPath), { ...PROTO_LOADER_OPTIONS, includeDirs: [protoPath()] });
+    definitions.set(relPath, def);
+  }
+  return def;
+}
 
 export function loadProto(relPath: string): grpc.GrpcObject {
   let pkg = loaded.get(relPath);
   if (!pkg) {
-    // The single-file build has no proto/ dir: it carries the parsed descriptors instead.
-    const json = EMBEDDED?.protos[relPath];
-    const def = json
-      ? protoLoader.fromJSON(json, PROTO_LOADER_OPTIONS)
-      : protoLoader.loadSync(protoPath(relPath), { ...PROTO_LOADER_OPTIONS, includeDirs: [protoPath()] });
-    pkg = grpc.loadPackageDefinition(def);
+    pkg = grpc.loadPackageDefinition(loadDefinition(relPath));
     loaded.set(relPath, pkg);
   }
   return pkg;

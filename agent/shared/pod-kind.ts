@@ -1,6 +1,9 @@
 // What kind of pod a sandbox is, from the labels and annotations the kubelet sets on it. The
 // cleanup scope (static and/or DaemonSet pods only) and the port report's owners both use it.
-import type { PodKind } from '../daemon/ports/types';
+
+export type PodKind = 'static' | 'daemonset' | 'pod';
+
+export const POD_KINDS: readonly PodKind[] = Object.freeze(['static', 'daemonset', 'pod']);
 
 export function podKindOf(labels: Record<string, string> | undefined, annotations: Record<string, string> | undefined): PodKind {
   const a = annotations ?? {};

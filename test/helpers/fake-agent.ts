@@ -7,6 +7,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadProto } from '../../agent/shared/grpc-load';
 import type { ResetReport } from '../../agent/daemon/sweep/types';
+import { reportMsg } from '../../agent/daemon/server/convert';
 import { cleanReport, dirtyReport, portCheck } from '../fixtures/client/samples';
 
 export interface FakeAgentOptions {
@@ -27,16 +28,6 @@ function refuse(cb: (e: Partial<grpc.StatusObject>) => void, code: grpc.status, 
   const metadata = new grpc.Metadata();
   metadata.set('ks-code', ksCode);
   cb({ code, details: message, metadata });
-}
-
-function reportMsg(r: ResetReport): Record<string, unknown> {
-  return {
-    ...r,
-    plan: { ...r.plan, scope: r.plan.scope === 'all' ? [] : r.plan.scope },
-    verification: r.verification ? { ...r.verification, residue: r.verification.residue.map((x) => ({ ...x, listeners: x.listeners ?? [] })) } : undefined,
-    backupId: r.backupId ?? '',
-    aborted: r.aborted ?? '',
-  };
 }
 
 export async function startFakeAgent(opts: FakeAgentOptions): Promise<FakeAgent> {
@@ -95,7 +86,7 @@ export async function startFakeAgent(opts: FakeAgentOptions): Promise<FakeAgent>
       cb(null, portCheck(asked.filter((p) => held.includes(p)), asked.filter((p) => !held.includes(p))));
     },
     Inspect: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) =>
-      cb(null, { sandboxes: [], containers: [], shims: [], netns: [{ path: '/x/cni-1', name: 'cni-1', inode: '4026532000', holders: [] }], manifests: [], backups: [], criError: '' }),
+      cb(null, { sandboxes: [], containers: [], shims: [], netns: [{ path: '/x/cni-1', name: 'cni-1', inode: '4026532000', holders: [] }], manifests: [], backups: [] }),
     Info: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) =>
       cb(null, {
         agentVersion: '0.1.0',

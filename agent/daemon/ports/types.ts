@@ -1,6 +1,8 @@
 // The port report's data: what the agent returns from ListPorts/CheckPorts and /ports.
 
-export type PodKind = 'static' | 'daemonset' | 'pod';
+import type { PodKind } from '../../shared/pod-kind';
+
+export type { PodKind };
 
 export interface PodRef {
   name: string;

@@ -39,15 +39,19 @@ export interface GrpcStatus {
   ksCode: ErrorCode;
 }
 
-/** Wrap a proto-loader deserializer so undecodable bytes become a marker, not a thrown error. */
-export function tolerantDeserializer(orig: (buf: Buffer) => unknown): (buf: Buffer) => unknown {
+/**
+ * Wrap a proto-loader deserializer so undecodable bytes become a marker, not a thrown error.
+ * The marker never reaches a handler: precheck() answers it first, so handlers are typed with
+ * the decoded request alone.
+ */
+export function tolerantDeserializer<T>(orig: (buf: Buffer) => T): (buf: Buffer) => T {
   return (buf: Buffer) => {
     const problem = wireFormatProblem(buf);
-    if (problem) return { [MALFORMED]: problem };
+    if (problem) return { [MALFORMED]: problem } as T;
     try {
       return orig(buf);
     } catch (err) {
-      return { [MALFORMED]: (err as Error).message ?? 'undecodable' };
+      return { [MALFORMED]: (err as Error).message ?? 'undecodable' } as T;
     }
   };
 }

@@ -7,6 +7,9 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type pino from 'pino';
+import type { ProtoGrpcType } from '../../shared/api/agent';
+import type { AgentDefinition, AgentHandlers as AgentImplementation } from '../../shared/api/kubesweep/v1/Agent';
+import { AGENT_PROTO } from '../../shared/api-doc';
 import type { AgentConfig, ListenAddress } from '../config';
 import { ksError } from '../../shared/errors';
 import { loadProto } from '../../shared/grpc-load';
@@ -18,17 +21,16 @@ export const AGENT_SERVICE = 'kubesweep.v1.Agent';
 const MAX_SEND_BYTES = 32 * 1024 * 1024;
 
 /** The Agent service definition with deserializers that never throw (see adapter.ts). */
-export function agentServiceDefinition(): grpc.ServiceDefinition {
-  const pkg = loadProto('kubesweep/v1/agent.proto') as unknown as { kubesweep: { v1: { Agent: grpc.ServiceClientConstructor } } };
-  const def = pkg.kubesweep.v1.Agent.service;
-  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
-  for (const [name, m] of Object.entries(def)) {
+export function agentServiceDefinition(): AgentDefinition {
+  const def = (loadProto(AGENT_PROTO) as unknown as ProtoGrpcType).kubesweep.v1.Agent.service;
+  const out: Record<string, grpc.MethodDefinition<object, object>> = {};
+  for (const [name, m] of Object.entries(def as grpc.ServiceDefinition)) {
     out[name] = { ...m, requestDeserialize: tolerantDeserializer(m.requestDeserialize) };
   }
-  return out;
+  return out as unknown as AgentDefinition;
 }
 
-export function agentImplementation(handlers: AgentHandlers, deps: AdapterDeps): grpc.UntypedServiceImplementation {
+export function agentImplementation(handlers: AgentHandlers, deps: AdapterDeps): AgentImplementation {
   return {
     Reset: adaptServerStream('Reset', deps, handlers.Reset),
     StopPods: adaptUnary('StopPods', deps, handlers.StopPods),

@@ -1,10 +1,14 @@
 // The HTTP side (fastify): liveness, readiness (CRI reachable), the port report, a port check
 // a load balancer / Ansible `uri` / monitoring probe can use (200 all free, 503 with owners),
 // and Prometheus metrics. Read-only by construction: there are only GET routes. build()
-// returns the app without listening, so tests use inject() or listen on port 0.
+// returns the app without listening, so tests use inject() or listen on port 0. The port
+// documents are the ListPorts/CheckPorts messages rendered as JSON (shared/api-doc.ts): the
+// same conversion the gRPC side sends, so HTTP and `kubesweep --json` show the same fields.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type pino from 'pino';
+import { apiDocument } from '../../shared/api-doc';
 import { ERRORS, toKubesweepError } from '../../shared/errors';
+import { portCheckMsg, portReportMsg } from './convert';
 import type { AgentEngine } from './engine';
 import type { AgentMetrics } from './metrics';
 import { parseBoolQuery, parsePortList } from './validate';
@@ -61,14 +65,14 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
 
   app.get('/ports', async (req) => {
     const q = req.query as Record<string, unknown>;
-    return deps.engine.listPorts({ allNetns: parseBoolQuery('all_netns', q.all_netns) });
+    return apiDocument('ListPortsResponse', portReportMsg(await deps.engine.listPorts({ allNetns: parseBoolQuery('all_netns', q.all_netns) })));
   });
 
   app.get('/ports/check', async (req, reply) => {
     const q = req.query as Record<string, unknown>;
     const ports = parsePortList(q.ports) ?? [...deps.expectFreePorts];
     const check = await deps.engine.checkPorts(ports);
-    return reply.code(check.allFree ? 200 : 503).send(check);
+    return reply.code(check.allFree ? 200 : 503).send(apiDocument('CheckPortsResponse', portCheckMsg(check)));
   });
 
   app.get('/metrics', async (_req, reply) => {

@@ -3,6 +3,7 @@
 // Partial success is data (the report), so handlers throw only for refusals and for engine
 // failures that left nothing to report.
 import type pino from 'pino';
+import type { Complete, Msg, Out } from '../../shared/api-types';
 import type { AgentConfig } from '../config';
 import type { StepName } from '../sweep/steps';
 import type { ProgressEvent, ResetOptions, ResetReport } from '../sweep/types';
@@ -34,16 +35,17 @@ export const STEP_RPCS = Object.freeze({
 
 export type StepRpc = keyof typeof STEP_RPCS;
 
+/** One method per RPC: the decoded request (generated __Output type) in, the message out. */
 export interface AgentHandlers {
-  Reset(req: unknown, ctx: CallContext, write: (ev: Record<string, unknown>) => void): Promise<void>;
-  StopPods(req: unknown, ctx: CallContext): Promise<Record<string, unknown>>;
-  WipeManifests(req: unknown, ctx: CallContext): Promise<Record<string, unknown>>;
-  RemoveNetns(req: unknown, ctx: CallContext): Promise<Record<string, unknown>>;
-  RestoreManifests(req: unknown, ctx: CallContext): Promise<Record<string, unknown>>;
-  ListPorts(req: unknown, ctx: CallContext): Promise<Record<string, unknown>>;
-  CheckPorts(req: unknown, ctx: CallContext): Promise<Record<string, unknown>>;
-  Inspect(req: unknown, ctx: CallContext): Promise<Record<string, unknown>>;
-  Info(req: unknown, ctx: CallContext): Promise<Record<string, unknown>>;
+  Reset(req: Out<'ResetRequest'>, ctx: CallContext, write: (ev: Msg<'ResetEvent'>) => void): Promise<void>;
+  StopPods(req: Out<'StepRequest'>, ctx: CallContext): Promise<Msg<'StepResponse'>>;
+  WipeManifests(req: Out<'StepRequest'>, ctx: CallContext): Promise<Msg<'StepResponse'>>;
+  RemoveNetns(req: Out<'StepRequest'>, ctx: CallContext): Promise<Msg<'StepResponse'>>;
+  RestoreManifests(req: Out<'RestoreManifestsRequest'>, ctx: CallContext): Promise<Msg<'RestoreManifestsResponse'>>;
+  ListPorts(req: Out<'ListPortsRequest'>, ctx: CallContext): Promise<Msg<'ListPortsResponse'>>;
+  CheckPorts(req: Out<'CheckPortsRequest'>, ctx: CallContext): Promise<Msg<'CheckPortsResponse'>>;
+  Inspect(req: Out<'InspectRequest'>, ctx: CallContext): Promise<Msg<'InspectResponse'>>;
+  Info(req: Out<'InfoRequest'>, ctx: CallContext): Promise<Msg<'InfoResponse'>>;
 }
 
 export function createHandlers(deps: ServiceDeps): AgentHandlers {
@@ -113,9 +115,9 @@ export function createHandlers(deps: ServiceDeps): AgentHandlers {
     }
   }
 
-  const step = (method: StepRpc) => async (req: unknown, ctx: CallContext): Promise<Record<string, unknown>> => {
+  const step = (method: StepRpc) => async (req: Out<'StepRequest'>, ctx: CallContext): Promise<Msg<'StepResponse'>> => {
     requireRole(ctx.caller, 'reader', method);
-    const v = validResetRequest(req as object, { withPorts: false });
+    const v = validResetRequest(req, { withPorts: false });
     const report = await runReset(method, v, ctx, STEP_RPCS[method]);
     return { report: reportMsg(report) };
   };
@@ -123,7 +125,7 @@ export function createHandlers(deps: ServiceDeps): AgentHandlers {
   return {
     async Reset(req, ctx, write) {
       requireRole(ctx.caller, 'reader', 'Reset');
-      const v = validResetRequest(req as object, { withPorts: true });
+      const v = validResetRequest(req, { withPorts: true });
       const report = await runReset('Reset', v, ctx, undefined, (e) => write({ progress: progressMsg(e) }));
       write({ report: reportMsg(report) });
     },
@@ -171,19 +173,20 @@ export function createHandlers(deps: ServiceDeps): AgentHandlers {
       requireRole(ctx.caller, 'reader', 'Info');
       void req;
       const [cri, facts] = await Promise.allSettled([engine.criVersion(), engine.nodeFacts()]);
-      return {
+      const info: Complete<Msg<'InfoResponse'>> = {
         agentVersion: agentVersion(),
         nodeName: config.nodeName,
         criRuntimeName: cri.status === 'fulfilled' ? cri.value.runtimeName : '',
         criRuntimeVersion: cri.status === 'fulfilled' ? cri.value.runtimeVersion : '',
         criApiVersion: cri.status === 'fulfilled' ? cri.value.runtimeApiVersion : '',
-        criError: cri.status === 'rejected' ? String((cri.reason as Error)?.message ?? cri.reason) : '',
+        criError: cri.status === 'rejected' ? String((cri.reason as Error)?.message ?? cri.reason) : undefined,
         facts: factsMsg(facts.status === 'fulfilled' ? facts.value : {}),
         expectFreePorts: [...config.expectFreePorts],
         manifestsDir: config.manifestsDir,
         netnsDirs: [...config.netnsDirs],
         stateDir: config.stateDir,
       };
+      return info;
     },
   };
 }

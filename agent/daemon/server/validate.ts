@@ -2,7 +2,7 @@
 // request field is ever used as a path: backup ids must match a strict pattern here AND the
 // engine's own isBackupId, and the engine joins them under its state dir itself.
 import { ksError } from '../../shared/errors';
-import type { PodKind } from '../ports/types';
+import { POD_KINDS, type PodKind } from '../../shared/pod-kind';
 import type { PodScope } from '../sweep/types';
 
 export const LIMITS = Object.freeze({
@@ -13,7 +13,6 @@ export const LIMITS = Object.freeze({
   backupId: 64,
 });
 
-const POD_KINDS: readonly PodKind[] = ['static', 'daemonset', 'pod'];
 /** Our own outer bound on backup ids, whatever the engine's pattern: no separators, no dots first. */
 const BACKUP_ID_OUTER = /^[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$/;
 

@@ -4,7 +4,8 @@ import net from 'node:net';
 import path from 'node:path';
 import t from 'tap';
 import { AgentClient, agentErrorCode } from '../../../agent/client/agent-client';
-import type { ProgressEvent } from '../../../agent/daemon/sweep/types';
+import { apiDocument } from '../../../agent/shared/api-doc';
+import type { Out } from '../../../agent/shared/api-types';
 import { startFakeAgent } from '../../helpers/fake-agent';
 
 t.test('every RPC decodes to the JSON documents; reset streams progress', async (t) => {
@@ -13,25 +14,27 @@ t.test('every RPC decodes to the JSON documents; reset streams progress', async 
   const client = new AgentClient({ endpoint: fake.endpoint });
   t.teardown(() => client.close());
 
-  const events: ProgressEvent[] = [];
+  const events: Out<'Progress'>[] = [];
   const report = await client.reset({ confirmNode: 'node1', scope: ['static'], graceSeconds: 0, expectFreePorts: [6443] }, (e) => events.push(e));
   t.same(
     events.map((e) => e.type),
     ['step-started', 'item-done', 'item-done', 'step-finished'],
   );
-  t.same(events[0], { type: 'step-started', step: 'remove-pods', planned: 2 });
+  t.match(events[0], { type: 'step-started', step: 'remove-pods', planned: 2 });
   t.equal(report.node, 'node1');
-  t.equal(report.plan.scope, 'all', 'an empty scope list is "all"');
+  t.same(report.plan?.scope, [], 'scope as sent');
+  t.equal((apiDocument('ResetReport', report).plan as { scope: unknown }).scope, 'all', 'an empty scope list is "all" in the document');
   t.equal(report.verification?.verdict, 'residue');
-  const listener = report.verification!.residue[0]!.listeners![0]!;
-  t.equal(listener.inode, 123456, 'uint64 strings become numbers');
-  t.equal(listener.netns.inode, 4026531840);
+  const listener = report.verification!.residue[0]!.listeners[0]!;
+  t.equal(listener.inode, '123456', 'uint64 as a decimal string');
+  t.equal((apiDocument('Listener', listener) as { inode: unknown }).inode, 123456, 'uint64 as a number in the document');
+  t.equal(listener.netns?.inode, '4026531840');
   t.equal(listener.owners[0]!.pod?.kind, 'static');
-  t.notOk('aborted' in report, 'empty optional strings stay absent');
+  t.notOk('aborted' in report, 'unset optional fields stay absent');
   t.same(fake.requests[0], { rpc: 'Reset', confirmNode: 'node1', dryRun: false, scope: ['static'], graceSeconds: 0, expectFreePorts: [6443], _graceSeconds: 'graceSeconds' }, 'request as sent (grace 0 is sent, not dropped)');
 
   const step = await client.stopPods({ confirmNode: 'node1' });
-  t.equal(step.verification, undefined, 'a step report without verification');
+  t.equal(step.verification, null, 'a step report without verification');
   t.equal(step.steps[0]!.items[0]!.durationMs, 280);
 
   const check = await client.checkPorts([6443, 179]);
@@ -42,13 +45,13 @@ t.test('every RPC decodes to the JSON documents; reset streams progress', async 
   t.equal(check.allFree, false);
   const ports = await client.listPorts();
   t.equal(ports.listeners[0]!.port, 6443);
-  t.same(ports.netnsScanned, [{ inode: 4026531840, host: true }]);
+  t.same(ports.netnsScanned, [{ inode: '4026531840', host: true }]);
   const inv = await client.inspect();
-  t.equal(inv.netns[0]!.inode, 4026532000);
+  t.equal(inv.netns[0]!.inode, '4026532000');
   t.notOk('criError' in inv);
   const info = await client.info();
   t.equal(info.nodeName, 'node1');
-  t.equal(info.facts.memoryBytes, 25769803776);
+  t.equal(info.facts?.memoryBytes, '25769803776');
   t.same(await client.restoreManifests('node1'), { backupId: 'b-newest', restored: ['kube-apiserver.yaml'], unchanged: [] });
 });
 

@@ -2,13 +2,14 @@ import t from 'tap';
 import { describeListener, formatFailure, formatInventory, formatPortCheck, formatPortReport, formatResetReport, formatSummary } from '../../../agent/client/format';
 import { colorWanted, makeStyle } from '../../../agent/client/style';
 import type { NodeOutcome } from '../../../agent/client/types';
-import { cleanReport, dirtyReport, dryRunReport, heldListener, portCheck, SANDBOX_ID } from '../../fixtures/client/samples';
+import { throughWire } from '../../helpers/wire';
+import { cleanReport, dirtyReport, dryRunReport, heldListener, portCheck, received, receivedCheck, receivedListener, SANDBOX_ID } from '../../fixtures/client/samples';
 
 const plain = makeStyle(false);
 const ESC = '\x1b[';
 
 t.test('a residue reset names who holds which port', async (t) => {
-  const text = formatResetReport(dirtyReport(), plain);
+  const text = formatResetReport(received(dirtyReport()), plain);
   t.match(text, /node1 is NOT clean: 1 thing left/);
   t.match(text, /port 6443: port 6443 is still listening/);
   t.match(text, /tcp 127\.0\.0\.1:6443 held by pid 4242 \(\/bin\/busybox httpd -f -p 127\.0\.0\.1:6443 -h \/www\), container nginx-proxy, pod kube-system\/nginx-proxy-node1 \[static, host network\] — left over: its containerd is gone/);
@@ -18,15 +19,15 @@ t.test('a residue reset names who holds which port', async (t) => {
 });
 
 t.test('a clean reset says so, with the backup to restore from', async (t) => {
-  const text = formatResetReport(cleanReport(), plain);
+  const text = formatResetReport(received(cleanReport()), plain);
   t.match(text, /✓ node1 verified clean — ports free: 6443, 10250/);
   t.match(text, /restore-manifests --backup b-20260101-000000 --confirm node1/);
-  const colored = formatResetReport(cleanReport(), makeStyle(true));
+  const colored = formatResetReport(received(cleanReport()), makeStyle(true));
   t.ok(colored.includes(ESC), 'colour codes when colour is on');
 });
 
 t.test('a dry run prints the plan', async (t) => {
-  const text = formatResetReport(dryRunReport(), plain);
+  const text = formatResetReport(received(dryRunReport()), plain);
   t.match(text, /dry run: nothing changed/);
   t.match(text, new RegExp(`remove-pods +│ required +│ stop-sandbox +│ ${SANDBOX_ID.slice(0, 13)} `));
   t.match(text, /remove-netns +│ best-effort +│ \(nothing to do\)/);
@@ -34,23 +35,23 @@ t.test('a dry run prints the plan', async (t) => {
 });
 
 t.test('ports table and check-ports', async (t) => {
-  const ports = formatPortReport({ listeners: [heldListener(10250), heldListener(6443)], malformedLines: 0, netnsScanned: [{ inode: 1, host: true }], generatedAt: '' }, plain);
+  const ports = formatPortReport(throughWire('ListPortsResponse', { listeners: [heldListener(10250), heldListener(6443)].map(receivedListener), netnsScanned: [{ inode: 1, host: true }] }), plain);
   t.ok(ports.indexOf('6443') < ports.indexOf('10250'), 'sorted by port');
   t.match(ports, /│ tcp +│ 127\.0\.0\.1 +│ 6443 +│ host +│ 4242 +│/);
   t.match(ports, /kube-system\/nginx-proxy-node1/);
   t.match(ports, /2 listeners in 1 network namespace/);
-  const held = formatPortCheck(portCheck([6443], [10250]), plain);
+  const held = formatPortCheck(receivedCheck(portCheck([6443], [10250])), plain);
   t.match(held, /6443 +│ HELD +│ tcp 127\.0\.0\.1:6443 +│\n.*│ +│ +│ {3}pid 4242 \(\/bin\/busybox httpd -f -p 127\.0\.0\.1:6443 -h \/www\) +│\n.*│ {3}container nginx-proxy +│\n.*│ {3}pod kube-system\/nginx-proxy-node1 \[static, host network\] +│\n.*│ {3}left over: its containerd is gone +│/, 'holder facts one per line');
   t.match(held, /10250 +│ free/);
   t.match(held, /✗ 1 of 2 ports held: 6443/);
-  t.match(formatPortCheck(portCheck([], [1, 2]), plain), /✓ all 2 ports free/);
-  t.match(describeListener({ ...heldListener(53), protocol: 'udp', family: 6, address: '::', owners: [] }), /^udp6 \[::\]:53 held by no process found/);
-  t.match(describeListener({ ...heldListener(80), netns: { inode: 9, name: 'cni-1', host: false } }), /in netns cni-1/);
+  t.match(formatPortCheck(receivedCheck(portCheck([], [1, 2])), plain), /✓ all 2 ports free/);
+  t.match(describeListener(receivedListener({ ...heldListener(53), protocol: 'udp', family: 6, address: '::', owners: [] })), /^udp6 \[::\]:53 held by no process found/);
+  t.match(describeListener(receivedListener({ ...heldListener(80), netns: { inode: 9, name: 'cni-1', host: false } })), /in netns cni-1/);
 });
 
 t.test('inventory sections', async (t) => {
   const text = formatInventory(
-    {
+    throughWire('InspectResponse', {
       sandboxes: [{ id: SANDBOX_ID, name: 'calico-node-x', namespace: 'kube-system', uid: 'u', kind: 'daemonset', hostNetwork: true, state: 'SANDBOX_READY', createdAt: '' }],
       containers: [],
       shims: [{ pid: 77, id: SANDBOX_ID, namespace: 'k8s.io', address: '/c.sock', binary: 'containerd-shim-runc-v2', children: [{ pid: 78, command: '/pause', ours: true }] }],
@@ -58,7 +59,7 @@ t.test('inventory sections', async (t) => {
       manifests: [{ name: 'kube-apiserver.yaml', size: 2048, sha256: 'ab'.repeat(32) }],
       backups: [],
       criError: 'no CRI socket',
-    },
+    }),
     plain,
   );
   t.match(text, /CRI not reachable: no CRI socket/);
@@ -72,8 +73,8 @@ t.test('inventory sections', async (t) => {
 
 t.test('fan-out summary and failures', async (t) => {
   const outcomes: NodeOutcome[] = [
-    { node: 'node1', endpoint: 'unix:///a', exitCode: 0, result: { command: 'reset', value: cleanReport() }, durationMs: 1200 },
-    { node: 'node2', endpoint: 'unix:///b', exitCode: 1, result: { command: 'reset', value: dirtyReport('node2') }, durationMs: 900 },
+    { node: 'node1', endpoint: 'unix:///a', exitCode: 0, result: { command: 'reset', value: received(cleanReport()) }, durationMs: 1200 },
+    { node: 'node2', endpoint: 'unix:///b', exitCode: 1, result: { command: 'reset', value: received(dirtyReport('node2')) }, durationMs: 900 },
     { node: 'node3', endpoint: 'unix:///c', exitCode: 2, error: { kind: 'unreachable', code: 'KS_AGENT_UNREACHABLE', message: 'no agent socket at /c' }, durationMs: 3 },
   ];
   const text = formatSummary(outcomes, plain);

@@ -6,14 +6,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import { ResetProgress } from '../../../agent/client/progress';
 import { makeStyle } from '../../../agent/client/style';
-import type { ProgressEvent } from '../../../agent/daemon/sweep/types';
+import type { Out } from '../../../agent/shared/api-types';
+import { progressEvent } from '../../helpers/wire';
 
-const EVENTS: ProgressEvent[] = [
+const EVENTS: Out<'Progress'>[] = [
   { type: 'step-started', step: 'remove-pods', planned: 2 },
   { type: 'item-done', step: 'remove-pods', action: 'stop-sandbox', target: 'f'.repeat(64), outcome: 'done' },
   { type: 'item-failed', step: 'remove-pods', action: 'remove-sandbox', target: 'abc', message: 'CRI said no' },
   { type: 'step-finished', step: 'remove-pods', status: 'partial', durationMs: 1500 },
-];
+].map(progressEvent);
 
 const FIXTURE = path.join(__dirname, '..', '..', 'fixtures', 'client', 'progress-interrupt.ts');
 
@@ -203,7 +204,7 @@ t.test('on a terminal: cli-progress draws the status line under the action lines
   t.notOk(tty.wrapped, 'nothing wrapped');
 
   const written = tty.chunks.length;
-  p.onEvent({ type: 'step-started', step: 'verify', planned: 0 });
+  p.onEvent(progressEvent({ type: 'step-started', step: 'verify', planned: 0 }));
   t.same(tty.chunks.slice(written), ['[n1] ▸ verify: 0 actions planned\n'], 'after finish: plain lines, no status line');
   p.finish();
 });

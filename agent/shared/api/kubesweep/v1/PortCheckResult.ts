@@ -1,0 +1,15 @@
+// Original file: proto/kubesweep/v1/agent.proto
+
+import type { Listener as _kubesweep_v1_Listener, Listener__Output as _kubesweep_v1_Listener__Output } from '../../kubesweep/v1/Listener';
+
+export interface PortCheckResult {
+  'port'?: (number);
+  'held'?: (boolean);
+  'listeners'?: (_kubesweep_v1_Listener)[];
+}
+
+export interface PortCheckResult__Output {
+  'port': (number);
+  'held': (boolean);
+  'listeners': (_kubesweep_v1_Listener__Output)[];
+}
