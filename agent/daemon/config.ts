@@ -9,7 +9,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ksError } from '../shared/errors';
 import { COMMAND_FLAGS, isAbsNormal, isPlainObject, OPTIONS, type OptionDef, type OptionName, type OptionValues } from './options';
 
-export { DEFAULT_SOCKET, parseListen, unixPathOf, type ListenAddress, type Role, type RoleMapping } from './options';
+export { DEFAULT_SOCKET, parseListen, type ListenAddress, type Role, type RoleMapping } from './options';
 
 export interface TlsConfig {
   /** PEM files. All three are required for any TCP listener: TCP is mutual TLS only. */
@@ -243,8 +243,8 @@ function checkAcross(v: OptionValues, given: Record<string, unknown>, problems: 
   return tls;
 }
 
-/** True when `inner` is `outer` or lies below it. */
-export function isInside(inner: string, outer: string): boolean {
+/** True when `inner` is `outer` or lies below it, by the path text (host/paths.ts resolves links). */
+function isInside(inner: string, outer: string): boolean {
   const rel = path.posix.relative(outer, inner);
   return rel === '' || (!rel.startsWith('..') && !path.posix.isAbsolute(rel));
 }

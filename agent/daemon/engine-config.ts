@@ -1,11 +1,12 @@
 // The sweep engine's config, derived from the validated agent config: the agent's bounds are the
 // only ones (options.ts), so nothing here validates again.
 import { ksError } from '../shared/errors';
-import { resolveConfig, unixPathOf, type AgentConfig, type RawConfig } from './config';
+import { unixSocketPath } from '../shared/endpoint';
+import { resolveConfig, type AgentConfig, type RawConfig } from './config';
 import type { SweepConfig } from './sweep/types';
 
 /** containerd's address is the CRI socket's path unless given (a testbed may differ). */
-export function toSweepConfig(config: AgentConfig, containerdAddress = unixPathOf(config.criEndpoint)!): SweepConfig {
+export function toSweepConfig(config: AgentConfig, containerdAddress = unixSocketPath(config.criEndpoint)!): SweepConfig {
   return Object.freeze({
     nodeName: config.nodeName,
     criEndpoint: config.criEndpoint,

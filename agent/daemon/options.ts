@@ -5,6 +5,7 @@
 // rewrites it). Adding an option is adding one entry here (and its tests).
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { unixSocketPath } from '../shared/endpoint';
 import { LOG_LEVELS, type LogLevel } from './log';
 import { KUBESPRAY_NODE_PORTS } from './ports/types';
 
@@ -92,7 +93,7 @@ export const OPTIONS = {
     check: (v, name, problems) => {
       const s = str(name, v, problems);
       if (s === undefined) return undefined;
-      const sock = unixPathOf(s);
+      const sock = unixSocketPath(s);
       if (sock === undefined) problems.push(`${name}: "${truncate(s)}" must be unix:///absolute/path`);
       else checkAbsPath(name, sock, problems);
       return s;
@@ -170,7 +171,7 @@ export const OPTIONS = {
     arg: 'ADDR',
     repeatable: true,
     type: 'addresses, 1–8',
-    default: [{ kind: 'unix', path: DEFAULT_SOCKET.slice('unix://'.length), raw: DEFAULT_SOCKET }],
+    default: [parseListen(DEFAULT_SOCKET)!],
     fileDefault: [DEFAULT_SOCKET],
     defaultText: `\`${DEFAULT_SOCKET}\``,
     help: '`unix:///path` or `host:port` (TCP: mTLS only)',
@@ -404,9 +405,9 @@ function tlsFile(name: string, v: unknown, problems: string[], env: CheckEnv): s
 /** `unix:///p` → { unix, p }; `host:port` / `[v6]:port` → { tcp }. Undefined when malformed. */
 export function parseListen(addr: string): ListenAddress | undefined {
   if (addr.length === 0 || addr.length > 300 || addr.includes('\0')) return undefined;
-  if (addr.startsWith('unix:')) {
-    const p = unixPathOf(addr);
-    if (p === undefined || !isAbsNormal(p) || p === '/' || Buffer.byteLength(p) > MAX_UNIX_PATH) return undefined;
+  const p = unixSocketPath(addr);
+  if (p !== undefined) {
+    if (!isAbsNormal(p) || p === '/' || Buffer.byteLength(p) > MAX_UNIX_PATH) return undefined;
     return { kind: 'unix', path: p, raw: addr };
   }
   const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(addr);
@@ -414,13 +415,6 @@ export function parseListen(addr: string): ListenAddress | undefined {
   const port = Number(m[3]);
   if (port < 1 || port > 65535) return undefined;
   return { kind: 'tcp', host: m[1] ?? m[2], port, raw: addr };
-}
-
-/** The socket path of `unix:///p` or `unix:/p`. */
-export function unixPathOf(endpoint: string): string | undefined {
-  if (endpoint.startsWith('unix://')) return endpoint.slice('unix://'.length) || undefined;
-  if (endpoint.startsWith('unix:')) return endpoint.slice('unix:'.length) || undefined;
-  return undefined;
 }
 
 export function checkAbsPath(name: string, p: string, problems: string[]): void {

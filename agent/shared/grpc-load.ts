@@ -41,17 +41,3 @@ export function loadProto(relPath: string): grpc.GrpcObject {
   }
   return pkg;
 }
-
-/** Turn `unix:///x`, `unix:/x`, `/x` or `host:port` into a grpc-js target. */
-export function grpcTarget(endpoint: string): string {
-  if (endpoint.startsWith('/')) return `unix://${endpoint}`;
-  return endpoint;
-}
-
-/** The filesystem path of a unix endpoint, or undefined for TCP endpoints. */
-export function unixSocketPath(endpoint: string): string | undefined {
-  if (endpoint.startsWith('unix://')) return endpoint.slice('unix://'.length);
-  if (endpoint.startsWith('unix:')) return endpoint.slice('unix:'.length);
-  if (endpoint.startsWith('/')) return endpoint;
-  return undefined;
-}

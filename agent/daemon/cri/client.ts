@@ -4,7 +4,8 @@
 import { existsSync, statSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { ksError, KubesweepError } from '../../shared/errors';
-import { grpcTarget, loadProto, unixSocketPath } from '../../shared/grpc-load';
+import { grpcTarget, unixSocketPath } from '../../shared/endpoint';
+import { loadProto } from '../../shared/grpc-load';
 import type {
   Container,
   ContainerConfig,
@@ -148,7 +149,7 @@ export class CriClient {
   private call(rpc: string, req: object, id: string, opts?: CallOptions): Promise<unknown> {
     const timeoutMs = opts?.timeoutMs ?? this.timeoutMs;
     const what = id ? `CRI ${rpc}(${id})` : `CRI ${rpc}`;
-    const sock = unixSocketPath(this.endpoint);
+    const sock = unixSocketPath(this.endpoint, { bare: true });
     if (sock !== undefined && !isSocket(sock)) {
       return Promise.reject(
         ksError('KS_CRI_UNAVAILABLE', `${what}: no CRI socket at ${sock} (is containerd running?)`, { rpc, id, endpoint: this.endpoint }),

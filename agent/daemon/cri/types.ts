@@ -1,5 +1,6 @@
 // TypeScript shapes of the CRI messages kubesweep uses, as @grpc/proto-loader decodes them
-// with the options in ./proto.ts (camelCase fields, enums as strings, int64 as strings).
+// with PROTO_LOADER_OPTIONS (agent/shared/grpc-load.ts: camelCase fields, enums as strings, int64 as
+// strings), from proto/cri/runtime/v1/runtime.proto.
 
 export type NamespaceMode = 'POD' | 'CONTAINER' | 'NODE' | 'TARGET';
 export type PodSandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';

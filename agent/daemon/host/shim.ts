@@ -2,6 +2,7 @@
 // -address is the configured containerd socket and its -namespace the configured namespace:
 // a node can run several containerds (docker's, k3s's, a test one), and their shims look alike.
 import path from 'node:path';
+import { normalizeUnixAddress } from '../../shared/endpoint';
 
 export type ShimKind = 'runc-v2' | 'runc-v1' | 'legacy';
 
@@ -49,18 +50,11 @@ export function parseShimCmdline(argv: readonly string[]): ShimCmdline | undefin
   // Legacy shims name the container by its bundle dir; v1/v2 pass -id.
   const id = flagValue(argv, 'id') ?? (kind === 'legacy' ? path.basename(flagValue(argv, 'workdir') ?? '') : undefined);
   if (!namespace || !address || !id) return undefined;
-  return { kind, binary, namespace, id, address: normalizeAddress(address) };
+  return { kind, binary, namespace, id, address: normalizeUnixAddress(address) };
 }
 
-/** `unix:///run/containerd/containerd.sock` and `/run/containerd/containerd.sock` are one address. */
-export function normalizeAddress(address: string): string {
-  let a = address;
-  if (a.startsWith('unix://')) a = a.slice('unix://'.length);
-  else if (a.startsWith('unix:')) a = a.slice('unix:'.length);
-  return path.normalize(a);
-}
 
 /** Is this shim one of the configured containerd's, for the configured namespace? */
 export function isShimOf(shim: ShimCmdline, address: string, namespace: string): boolean {
-  return shim.address === normalizeAddress(address) && shim.namespace === namespace;
+  return shim.address === normalizeUnixAddress(address) && shim.namespace === namespace;
 }

@@ -3,7 +3,7 @@
 import type { CriClient } from '../cri/client';
 import type { ErrorCode } from '../../shared/errors';
 import { DEFAULT_PROC_ROOT } from '../host/proc';
-import { normalizeAddress } from '../host/shim';
+import { normalizeUnixAddress, unixSocketPath } from '../../shared/endpoint';
 import { loadCriIndex } from './cri-index';
 import { allNetnsTargets, hostTarget, type NetnsTarget } from './netns';
 import { OwnerResolver } from './owners';
@@ -74,10 +74,9 @@ function readNetns(target: NetnsTarget, procRoot: string): { listeners: ProcNetE
 }
 
 function containerdAddressOf(deps: PortsDeps): string | undefined {
-  if (deps.containerdAddress) return normalizeAddress(deps.containerdAddress);
-  const endpoint = deps.cri?.endpoint;
-  if (!endpoint || !(endpoint.startsWith('unix:') || endpoint.startsWith('/'))) return undefined;
-  return normalizeAddress(endpoint);
+  if (deps.containerdAddress) return normalizeUnixAddress(deps.containerdAddress);
+  const sock = deps.cri ? unixSocketPath(deps.cri.endpoint, { bare: true }) : undefined;
+  return sock ? normalizeUnixAddress(sock) : undefined;
 }
 
 /**

@@ -2,7 +2,8 @@
 // OCI bundle when the CRI no longer knows it), and whether it is residue.
 import { readFileSync, readlinkSync } from 'node:fs';
 import { parseStat, readCmdline, type ProcStat } from '../host/proc';
-import { normalizeAddress, parseShimCmdline, type ShimCmdline } from '../host/shim';
+import { normalizeUnixAddress } from '../../shared/endpoint';
+import { parseShimCmdline, type ShimCmdline } from '../host/shim';
 import { readBundleFacts } from './bundle';
 import { parseCgroup } from './cgroup';
 import { podKindOfSandbox, type CriSnapshot } from './cri-index';
@@ -180,5 +181,5 @@ function short(id: string): string {
 }
 
 export function normalizedAddress(address: string | undefined): string | undefined {
-  return address === undefined ? undefined : normalizeAddress(address);
+  return address === undefined ? undefined : normalizeUnixAddress(address);
 }

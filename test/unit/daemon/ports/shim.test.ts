@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { isShimOf, normalizeAddress, parseShimCmdline } from '../../../../agent/daemon/host/shim';
+import { isShimOf, parseShimCmdline } from '../../../../agent/daemon/host/shim';
+import { normalizeUnixAddress } from '../../../../agent/shared/endpoint';
 import { parseCmdline } from '../../../../agent/daemon/host/proc';
 
 const FIX = path.join(__dirname, '../../../fixtures/ports');
@@ -45,5 +46,5 @@ t.test('flag forms and malformed argv', async (t) => {
   t.equal(parseShimCmdline(['/usr/bin/containerd-shim-runc-v2', '-namespace', 'k8s.io', '-id', id]), undefined, 'no -address: cannot be tied to a containerd');
   t.equal(parseShimCmdline(['/usr/bin/containerd-shim-runc-v2', '-namespace', 'k8s.io', '-address']), undefined, 'a flag without its value');
   t.equal(parseShimCmdline(['/usr/bin/containerd-shim-runc-v2-wrapper', '-namespace', 'k8s.io', '-id', id, '-address', '/x']), undefined, 'only exact binary names');
-  t.equal(normalizeAddress('unix:/run/x.sock'), '/run/x.sock');
+  t.equal(normalizeUnixAddress('unix:/run/x.sock'), '/run/x.sock');
 });
