@@ -5,7 +5,7 @@
 // rewrites it). Adding an option is adding one entry here (and its tests).
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { unixSocketPath } from '../shared/endpoint';
+import { DEFAULT_ENDPOINT, unixSocketPath } from '../shared/endpoint';
 import { LOG_LEVELS, type LogLevel } from './log';
 import { KUBESPRAY_NODE_PORTS } from './ports/types';
 
@@ -65,7 +65,8 @@ export interface RoleMapping {
 
 export type ListenAddress = { kind: 'unix'; path: string; raw: string } | { kind: 'tcp'; host: string; port: number; raw: string };
 
-export const DEFAULT_SOCKET = 'unix:///run/kubesweep/agent.sock';
+/** The agent's socket: where the client looks first. */
+export const DEFAULT_SOCKET = DEFAULT_ENDPOINT;
 
 export const OPTIONS = {
   nodeName: opt({
