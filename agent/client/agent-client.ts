@@ -13,6 +13,7 @@ import { ERRORS, ErrorCode, ksError, KubesweepError } from '../shared/errors';
 import { loadProto } from '../shared/grpc-load';
 import type { PodKind } from '../shared/pod-kind';
 import { dialProbe } from './dial-probe';
+import { tlsProbe } from './tls-probe';
 import { channelOptions, credentialsFor, Endpoint, parseEndpoint, TlsFiles } from '../shared/endpoint';
 
 export interface AgentClientOptions {
@@ -59,6 +60,7 @@ export class AgentClient {
   private readonly readTimeoutMs: number;
   private readonly actionTimeoutMs: number;
   private connected: Promise<void> | undefined;
+  private readonly tls: TlsFiles | undefined;
 
   /** Throws KS_INVALID_ARGUMENT for a malformed endpoint or a TCP endpoint without TLS files. */
   constructor(opts: AgentClientOptions) {
@@ -66,6 +68,7 @@ export class AgentClient {
     this.connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.readTimeoutMs = opts.readTimeoutMs ?? 120_000;
     this.actionTimeoutMs = opts.actionTimeoutMs ?? 3_600_000;
+    this.tls = opts.tls;
     const creds = credentialsFor(this.endpoint, opts.tls);
     const Ctor = (loadProto(AGENT_PROTO) as unknown as ProtoGrpcType).kubesweep.v1.Agent;
     this.stub = new Ctor(this.endpoint.target, creds, channelOptions(opts.tls));
@@ -78,13 +81,15 @@ export class AgentClient {
   /**
    * Resolves once the channel is up; KS_AGENT_UNREACHABLE otherwise. Called by every RPC. A
    * plain dial first (dial-probe.ts) turns refused / permission / DNS / route failures into an
-   * immediate error with the OS's reason; gRPC then gets what is left of the timeout.
+   * immediate error with the OS's reason; on TCP one TLS handshake (tls-probe.ts) names a
+   * certificate problem at once (KS_TLS_HANDSHAKE); gRPC then gets what is left of the timeout.
    */
   connect(): Promise<void> {
     this.connected ??= (async () => {
       const ep = this.endpoint;
       const deadline = Date.now() + this.connectTimeoutMs;
       await dialProbe(ep, deadline);
+      if (ep.kind === 'tcp' && this.tls) await tlsProbe(ep, this.tls, deadline);
       await new Promise<void>((resolve, reject) => {
         this.stub.waitForReady(deadline, (err) => {
           if (!err) return resolve();

@@ -220,7 +220,7 @@ export function formatResult(res: CommandResult, s: Style): string {
 }
 
 export function formatFailure(endpoint: string, f: NodeFailure): string {
-  const what = f.kind === 'unreachable' ? 'unreachable' : f.kind === 'usage' ? 'usage' : 'refused';
+  const what = f.kind === 'unreachable' ? 'unreachable' : f.kind === 'usage' ? 'usage' : f.kind === 'tls' ? 'TLS' : 'refused';
   return `kubesweep: ${endpoint}: ${what} (${f.code}): ${f.message}`;
 }
 

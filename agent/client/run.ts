@@ -80,6 +80,7 @@ async function dispatch(inv: Invocation, client: AgentClient, target: AgentTarge
 export function toFailure(err: unknown): NodeFailure {
   const e = toKubesweepError(err);
   if (e.code === 'KS_AGENT_UNREACHABLE') return { kind: 'unreachable', code: e.code, message: e.message };
+  if (e.code === 'KS_TLS_HANDSHAKE') return { kind: 'tls', code: e.code, message: e.message };
   // Client-side validation (bad endpoint, unreadable certificate) has no rpc in its details.
   if (e.code === 'KS_INVALID_ARGUMENT' && e.details.rpc === undefined) return { kind: 'usage', code: e.code, message: e.message };
   return { kind: 'refused', code: e.code, message: e.message };

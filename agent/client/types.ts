@@ -77,7 +77,7 @@ export const RESULT_MESSAGE: Readonly<Record<CommandName, ApiMessageName>> = Obj
 /** Why a node's call did not produce a result. */
 export interface NodeFailure {
   /** usage: bad flags/files; unreachable: could not connect; refused: the agent said no (auth, guard, lock, bad input) or failed. */
-  kind: 'usage' | 'unreachable' | 'refused';
+  kind: 'usage' | 'unreachable' | 'tls' | 'refused';
   code: string;
   message: string;
 }

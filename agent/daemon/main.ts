@@ -111,6 +111,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    // SIGHUP re-reads the TLS files (they are also watched); it never stops the agent.
+    process.on('SIGHUP', () => {
+      log.info({ signal: 'SIGHUP' }, 'SIGHUP: re-reading TLS files');
+      grpcServers.reloadTls('SIGHUP');
+    });
   });
 }
 

@@ -26,6 +26,7 @@ export const ERRORS = {
   KS_PERMISSION_DENIED: { grpc: GrpcStatus.PERMISSION_DENIED, http: 403, summary: 'The caller\'s role does not allow this call.' },
   KS_SHUTTING_DOWN: { grpc: GrpcStatus.UNAVAILABLE, http: 503, summary: 'The agent is shutting down and accepts no new work.' },
   KS_AGENT_UNREACHABLE: { grpc: GrpcStatus.UNAVAILABLE, http: 503, summary: 'The client could not reach a kubesweep agent at the given endpoint.' },
+  KS_TLS_HANDSHAKE: { grpc: GrpcStatus.UNAVAILABLE, http: 502, summary: 'The TLS handshake with the agent failed; the message says whose certificate and why (unknown CA, name mismatch, expired, not yet valid, refused, revoked).' },
   KS_AGENT_CALL_FAILED: { grpc: GrpcStatus.UNKNOWN, http: 502, summary: 'A kubesweep agent answered a call with an error that carries no kubesweep code.' },
   KS_UNMOUNT_FAILED: { grpc: GrpcStatus.INTERNAL, http: 500, summary: 'A lazy unmount (umount -l) of a leftover mount failed.' },
   KS_UNIT_STOP_FAILED: { grpc: GrpcStatus.INTERNAL, http: 500, summary: 'systemctl could not stop the configured kubelet unit.' },

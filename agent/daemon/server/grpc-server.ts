@@ -1,7 +1,7 @@
 // The gRPC side: one grpc-js Server per transport (unix socket → admin peers; TCP → mutual TLS
 // only), each serving kubesweep.v1.Agent through the adapter plus grpc.health.v1. A separate
 // server per transport means a plaintext call can only ever have come through the socket.
-import { chmodSync, lstatSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -16,9 +16,11 @@ import { loadProto } from '../../shared/grpc-load';
 import { adaptServerStream, adaptUnary, tolerantDeserializer, type AdapterDeps } from './adapter';
 import type { Transport } from './auth';
 import type { AgentHandlers } from './service';
+import { TlsReloader } from './tls-reload';
 
 export const AGENT_SERVICE = 'kubesweep.v1.Agent';
 const MAX_SEND_BYTES = 32 * 1024 * 1024;
+
 
 /** The Agent service definition with deserializers that never throw (see adapter.ts). */
 export function agentServiceDefinition(): AgentDefinition {
@@ -48,6 +50,8 @@ export interface GrpcServers {
   /** The addresses actually bound (`unix:///…`, `host:port`). */
   bound: string[];
   setServing(serving: boolean): void;
+  /** Re-read the TLS files now (SIGHUP); a no-op without TCP listeners. */
+  reloadTls(why: string): void;
   /** Stop accepting new calls; resolves when running calls have finished (or after timeoutMs, forcibly). */
   shutdown(timeoutMs: number): Promise<void>;
 }
@@ -58,6 +62,7 @@ export interface GrpcStartDeps {
   log: pino.Logger;
   isShuttingDown(): boolean;
   onCallDone?(method: string, code: string, durationMs: number): void;
+  onTlsReload?(result: 'reloaded' | 'unchanged' | 'failed', ms: number): void;
 }
 
 export async function startGrpcServers(deps: GrpcStartDeps): Promise<GrpcServers> {
@@ -70,6 +75,7 @@ export async function startGrpcServers(deps: GrpcStartDeps): Promise<GrpcServers
   const bound: string[] = [];
   const socketPaths: string[] = [];
   const serviceDef = agentServiceDefinition();
+  let reloader: TlsReloader | undefined;
   try {
     for (const transport of ['unix', 'tls'] as const) {
       const addrs = byTransport[transport];
@@ -110,7 +116,9 @@ export async function startGrpcServers(deps: GrpcStartDeps): Promise<GrpcServers
         } else {
           const tls = config.tls;
           if (!tls) throw ksError('KS_CONFIG_INVALID', `refusing TCP listener ${addr.raw} without mutual TLS`);
-          const creds = grpc.ServerCredentials.createSsl(readFileSync(tls.clientCa), [{ private_key: readFileSync(tls.key), cert_chain: readFileSync(tls.cert) }], true);
+          // One set of credentials for every TCP listener: one reload serves them all.
+          reloader ??= new TlsReloader({ files: tls, log, onReload: deps.onTlsReload });
+          const creds = reloader.credentials;
           const host = addr.host.includes(':') ? `[${addr.host}]` : addr.host;
           const port = await bindAsync(server, `${host}:${addr.port}`, creds);
           bound.push(`${host}:${port}`);
@@ -120,8 +128,10 @@ export async function startGrpcServers(deps: GrpcStartDeps): Promise<GrpcServers
   } catch (err) {
     for (const s of servers) s.forceShutdown();
     removeSockets(socketPaths);
+    reloader?.close();
     throw err;
   }
+  reloader?.watch();
 
   return {
     bound,
@@ -131,7 +141,11 @@ export async function startGrpcServers(deps: GrpcStartDeps): Promise<GrpcServers
         h.setStatus(AGENT_SERVICE, serving ? 'SERVING' : 'NOT_SERVING');
       }
     },
+    reloadTls(why) {
+      reloader?.reload(why);
+    },
     async shutdown(timeoutMs) {
+      reloader?.close();
       await Promise.all(
         servers.map(
           (s) =>
