@@ -24,7 +24,11 @@ export function fakePlan(opts: ResetOptions): Plan {
     steps: (opts.steps ?? ['backup-manifests', 'remove-pods']).map((name) => ({
       name,
       required: name === 'backup-manifests',
-      actions: [{ step: name, action: name === 'remove-pods' ? 'stop-sandbox' : 'backup-file', target: 'x', detail: { pod: 'kube-apiserver-node-1', n: 1 } }],
+      actions: [
+        name === 'remove-pods'
+          ? { step: name, action: 'stop-sandbox', target: 'x', detail: { sandboxId: 'x', pod: 'kube-system/kube-apiserver-node-1', kind: 'static', hostNetwork: true } }
+          : { step: name, action: 'backup-file', target: '/etc/kubernetes/manifests/kube-apiserver.yaml', detail: { name: 'kube-apiserver.yaml', size: 1, sha256: 'x' } },
+      ],
     })),
   };
 }

@@ -67,7 +67,7 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
   t.same(backupStep.actions.filter((a) => a.action === 'remove-file').map((a) => path.basename(a.target)).sort(), Object.keys(MANIFESTS).sort());
   t.equal(dry.plan.steps.find((s) => s.name === 'kill-shims')!.actions.filter((a) => a.action === 'kill-process').length, 4, 'four shims planned');
   t.equal(dry.plan.steps.find((s) => s.name === 'remove-netns')!.actions.length, 2, 'two netns planned');
-  const verifyPorts = dry.plan.steps.find((s) => s.name === 'verify')!.actions.find((a) => a.target === 'ports')!.detail!.ports as number[];
+  const verifyPorts = dry.plan.steps.find((s) => s.name === 'verify')!.actions.flatMap((a) => (a.action === 'check' && a.target === 'ports' ? a.detail.ports : []));
   t.ok(verifyPorts.includes(P) && verifyPorts.includes(P + 1), 'verify plans the ports the pods hold');
   t.same(dry.plan.steps.find((s) => s.name === 'stop-kubelet')!.actions, [], 'no systemd here: nothing to stop');
   t.same(treeState(tb.scratch), before.files, 'dry run: no file changed (manifests, state dir: no journal, no backup)');

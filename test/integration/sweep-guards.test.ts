@@ -74,7 +74,8 @@ t.test('engine guards on the testbed', async (t) => {
     const plan = await sweeper.plan({ dryRun: true, scope: 'all', requestedBy: 'test', steps: ['remove-netns'] });
     const planned = plan.steps[0]!.actions;
     t.same(planned.map((a) => path.basename(a.target)), ['cni-decoy', 'cni-stale'], 'plan: only cni-* files');
-    t.match(planned[0]!.detail!.blockedBy, [new RegExp(`pid ${sleeper} \\(sleep 1000\\)`)], 'plan already says who blocks it');
+    const decoy = planned[0]!;
+    t.match(decoy.action === 'remove-netns' && decoy.detail.blockedBy, [new RegExp(`pid ${sleeper} \\(sleep 1000\\)`)], 'plan already says who blocks it');
 
     const report = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test', steps: ['remove-netns', 'verify'] });
     const items = report.steps.find((s) => s.name === 'remove-netns')!.items;

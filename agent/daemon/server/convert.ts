@@ -43,7 +43,7 @@ const plannedActionMsg: Converter<PlannedAction, Msg<'PlannedAction'>> = (a) => 
   step: a.step,
   action: a.action,
   target: a.target,
-  detail: Object.fromEntries(Object.entries(a.detail ?? {}).map(([k, v]) => [k, JSON.stringify(v) ?? 'null'])),
+  detail: Object.fromEntries(Object.entries('detail' in a ? a.detail : {}).map(([k, v]) => [k, JSON.stringify(v) ?? 'null'])),
 });
 
 const plannedStepMsg: Converter<PlannedStep, Msg<'PlannedStep'>> = (s) => ({

@@ -1,8 +1,47 @@
-// What a step plans to do: one action on one target, with what the run needs to do it safely.
-export interface Action {
-  /** Verb: stop-unit, backup-file, remove-file, stop-container, remove-container, stop-sandbox, remove-sandbox, kill-process, unmount, remove-netns, check … */
-  action: string;
-  /** What it acts on: a unit, a path, an id, a pid. */
+// What a step plans to do: one action on one target, with the facts the run needs to do it
+// safely (start times against pid reuse, checksums against a changed file, the pod a CRI call
+// is about). One union, discriminated on `action`: a runner reads typed fields, and the plan a
+// dry run prints is exactly what the run executes. A new kind of action is added here.
+import type { PodKind } from '../ports/types';
+import type { PodScope } from './pod-kind';
+
+/** The pod a CRI action is about. */
+export type PodRef = { sandboxId: string; pod: string; kind: PodKind; hostNetwork: boolean };
+/** A container whose sandbox is gone: its pod (and so its kind) is unknown. */
+export type OrphanRef = { sandboxId: string; container: string; orphan: true };
+export type ProcRef = { pid: number; startTime: number; command: string };
+
+export type StopUnit = { action: 'stop-unit'; /** the unit */ target: string };
+export type BackupFile = { action: 'backup-file'; /** the manifest's path */ target: string; detail: { name: string; size: number; sha256: string } };
+/** Removed only if it still has the content the backup took (sha256). */
+export type RemoveFile = { action: 'remove-file'; target: string; detail: { name: string; sha256: string } };
+export type StopContainer = { action: 'stop-container'; /** container id */ target: string; detail: ((PodRef & { container: string }) | OrphanRef) & { graceSeconds: number } };
+export type RemoveContainer = { action: 'remove-container'; target: string; detail: (PodRef & { container: string }) | OrphanRef };
+/** With no grace period the sandbox calls also take the pod's containers (`containers`). */
+export type StopSandbox = { action: 'stop-sandbox'; /** sandbox id */ target: string; detail: PodRef & { containers?: string[] } };
+export type RemoveSandbox = { action: 'remove-sandbox'; target: string; detail: PodRef & { containers?: string[] } };
+/** A shim and its process tree, identified by pid + start time. */
+export type KillProcess = { action: 'kill-process'; /** the shim's pid */ target: string; detail: { shimId: string; startTime: number; command: string; tree: ProcRef[]; graceSeconds: number } };
+export type Unmount = { action: 'unmount'; /** mount point */ target: string; detail: { id: string; sandboxId: string; kind: 'rootfs' | 'shm' } };
+/** `blockedBy`: holders not proven to be of this containerd; the file is then left in place. */
+export type RemoveNetnsFile = {
+  action: 'remove-netns';
+  /** the netns file */
   target: string;
-  detail?: Record<string, unknown>;
+  detail: { inode: number; holders: { pid: number; command: string; ours: boolean }[]; blockedBy?: string[] };
+};
+export type Check =
+  | { action: 'check'; target: 'ports'; detail: { ports: number[]; fromPods: number[] } }
+  | { action: 'check'; target: 'pods'; detail: { scope: PodScope } }
+  | { action: 'check'; target: 'shims' | 'netns' | 'manifests'; detail: Record<string, never> };
+
+export type Action = StopUnit | BackupFile | RemoveFile | StopContainer | RemoveContainer | StopSandbox | RemoveSandbox | KillProcess | Unmount | RemoveNetnsFile | Check;
+export type ActionKind = Action['action'];
+
+/** An action as it stands in the plan: with the step it belongs to. */
+export type Planned<A extends Action = Action> = { step: string } & A;
+
+/** The actions of the given kinds, typed: how a runner reads its planned actions. */
+export function actionsOf<K extends ActionKind>(actions: readonly Planned[], ...kinds: K[]): Planned<Extract<Action, { action: K }>>[] {
+  return actions.filter((a): a is Planned<Extract<Action, { action: K }>> => (kinds as string[]).includes(a.action));
 }

@@ -1,6 +1,8 @@
 // The cleanup scope: which pod kinds a run may remove.
 import type { PodKind } from '../ports/types';
-import type { PodScope } from './types';
+
+/** 'all' = every pod in the namespace; otherwise only pods of the listed kinds. */
+export type PodScope = 'all' | readonly PodKind[];
 
 export { podKindOf } from '../../shared/pod-kind';
 

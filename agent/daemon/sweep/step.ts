@@ -32,6 +32,9 @@ export interface Step<N extends string = string, A extends Action = Action> {
    * configured dirs) throw here, so they refuse the whole run before anything is touched.
    */
   plan(p: PlanContext): StepPlan<A>;
-  /** Executes exactly the planned actions (rec.step.actions), recording each outcome. */
+  /**
+   * Executes exactly the planned actions (rec.step.actions: the ones plan() made; a runner
+   * picks them by kind with actionsOf), recording each outcome.
+   */
   run(rec: StepRecorder, ctx: RunContext): Promise<void>;
 }

@@ -1,9 +1,12 @@
 // The cleanup engine's data: configuration, the plan, progress events and the report.
 // Step names are plain strings here: the names are declared by the step list
-// (sweep/steps/index.ts, type string), which sits above this file — importing it here would
+// (sweep/steps/index.ts, type StepName), which sits above this file — importing it here would
 // make an import cycle. Inputs are checked against that list (Sweeper.normalize).
 import type { PodKind, Listener } from '../ports/types';
-import type { Action } from './actions';
+import type { Planned } from './actions';
+import type { PodScope } from './pod-kind';
+
+export type { PodScope } from './pod-kind';
 
 export interface SweepConfig {
   nodeName: string;
@@ -29,9 +32,6 @@ export interface SweepConfig {
   procRoot: string;
 }
 
-/** 'all' = every pod in the namespace; otherwise only pods of the listed kinds. */
-export type PodScope = 'all' | readonly PodKind[];
-
 export interface ResetOptions {
   dryRun: boolean;
   scope: PodScope;
@@ -43,8 +43,8 @@ export interface ResetOptions {
   steps?: readonly string[];
 }
 
-/** A step's action in the plan: which step it belongs to, then the action (./actions). */
-export type PlannedAction = { step: string } & Action;
+/** A step's action in the plan: which step it belongs to, then the action (a union, ./actions). */
+export type PlannedAction = Planned;
 
 export interface PlannedStep {
   name: string;

@@ -4,16 +4,16 @@
 import { readFileSync } from 'node:fs';
 import { ksError } from '../../../shared/errors';
 import { removeInside, resolveInside } from '../../host/paths';
-import type { Action } from '../actions';
+import { actionsOf, type BackupFile, type RemoveFile } from '../actions';
 import { newRunId, sha256, writeBackup } from '../backup';
 import type { RunContext, StepRecorder } from '../recorder';
 import type { Step } from '../step';
 
-export const backupManifests: Step<'backup-manifests'> = {
+export const backupManifests: Step<'backup-manifests', BackupFile | RemoveFile> = {
   name: 'backup-manifests',
   required: true,
   plan({ config, snapshot }) {
-    const actions: Action[] = [];
+    const actions: (BackupFile | RemoveFile)[] = [];
     for (const m of snapshot.manifests) actions.push({ action: 'backup-file', target: `${config.manifestsDir}/${m.name}`, detail: { name: m.name, size: m.size, sha256: m.sha256 } });
     for (const m of snapshot.manifests) {
       const p = `${config.manifestsDir}/${m.name}`;
@@ -26,8 +26,8 @@ export const backupManifests: Step<'backup-manifests'> = {
 };
 
 async function runBackupManifests(rec: StepRecorder, ctx: RunContext): Promise<void> {
-  const backups = rec.step.actions.filter((a) => a.action === 'backup-file');
-  const removals = rec.step.actions.filter((a) => a.action === 'remove-file');
+  const backups = actionsOf(rec.step.actions, 'backup-file');
+  const removals = actionsOf(rec.step.actions, 'remove-file');
   if (backups.length === 0) return;
   const now = ctx.deps.now?.() ?? new Date();
   const id = newRunId(now);
@@ -36,7 +36,7 @@ async function runBackupManifests(rec: StepRecorder, ctx: RunContext): Promise<v
     writeBackup(
       ctx.config.stateDir,
       ctx.config.manifestsDir,
-      backups.map((a) => ({ name: String(a.detail?.name), sha256: String(a.detail?.sha256) })),
+      backups.map((a) => ({ name: a.detail.name, sha256: a.detail.sha256 })),
       id,
       ctx.node,
       now,
@@ -59,7 +59,7 @@ async function runBackupManifests(rec: StepRecorder, ctx: RunContext): Promise<v
       } catch {
         return { outcome: 'gone' };
       }
-      if (sha256(cur) !== a.detail?.sha256) {
+      if (sha256(cur) !== a.detail.sha256) {
         throw ksError('KS_BACKUP_FAILED', `${a.target} changed after backup ${id} was taken: left in place`, { path: a.target });
       }
       return { outcome: removeInside(a.target, [ctx.config.manifestsDir], 'manifest'), message: `backed up in ${id}` };

@@ -1,6 +1,7 @@
 // The steps of a reset, in the order they run. This list is the one place a step is declared:
 // the step names, the full order and the required set all derive from it. Adding a step is
 // adding its module and one entry here.
+import type { Step } from '../step';
 import { backupManifests } from './backup-manifests';
 import { killShims } from './kill-shims';
 import { removeNetns } from './remove-netns';
@@ -16,8 +17,8 @@ export const ALL_STEPS: readonly StepName[] = STEPS.map((s) => s.name);
 
 export const REQUIRED_STEPS: ReadonlySet<StepName> = new Set(STEPS.filter((s) => s.required).map((s) => s.name));
 
-const BY_NAME: ReadonlyMap<string, (typeof STEPS)[number]> = new Map(STEPS.map((s) => [s.name, s]));
+const BY_NAME: ReadonlyMap<string, Step> = new Map<string, Step>(STEPS.map((s) => [s.name, s]));
 
-export function stepNamed(name: string): (typeof STEPS)[number] | undefined {
+export function stepNamed(name: string): Step | undefined {
   return BY_NAME.get(name);
 }

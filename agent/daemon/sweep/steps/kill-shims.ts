@@ -9,7 +9,7 @@ import { childrenIndex, descendantsDeepestFirst, isAlive, listProcesses } from '
 import { lazyUnmount } from '../../host/mountinfo';
 import { OwnedProcess, proveOurs, terminateAll } from '../../host/kill';
 import { resolveInside } from '../../host/paths';
-import type { Action } from '../actions';
+import { actionsOf, type KillProcess, type Planned, type Unmount } from '../actions';
 import type { RunContext, StepRecorder } from '../recorder';
 import { inIds } from '../snapshot';
 import type { Step } from '../step';
@@ -19,20 +19,20 @@ export const SHIM_GRACE_MS = 2000;
 /** A shim whose sandbox the CRI just removed exits by itself; give it this long first. */
 export const SHIM_EXIT_WAIT_MS = 3000;
 
-async function waitShimsExit(actions: readonly { target: string; detail?: Record<string, unknown> }[], procRoot: string): Promise<void> {
+async function waitShimsExit(actions: readonly Planned<KillProcess>[], procRoot: string): Promise<void> {
   const deadline = Date.now() + SHIM_EXIT_WAIT_MS;
-  const alive = () => actions.some((a) => isAlive(Number(a.target), Number(a.detail?.startTime), procRoot));
+  const alive = () => actions.some((a) => isAlive(Number(a.target), a.detail.startTime, procRoot));
   while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
-export const killShims: Step<'kill-shims'> = {
+export const killShims: Step<'kill-shims', KillProcess | Unmount> = {
   name: 'kill-shims',
   required: false,
   plan({ config, snapshot, scope, graceSeconds, sandboxIds }) {
     if (scope !== 'all' && 'error' in snapshot.pods) {
       return { actions: [], note: 'scope is restricted but the CRI is unreachable: pod kinds of the shims cannot be told, none is killed' };
     }
-    const actions: Action[] = [];
+    const actions: (KillProcess | Unmount)[] = [];
     for (const s of snapshot.shims.filter((s) => inIds(sandboxIds, s.id))) {
       actions.push({
         action: 'kill-process',
@@ -59,13 +59,13 @@ export const killShims: Step<'kill-shims'> = {
 async function runKillShims(rec: StepRecorder, ctx: RunContext): Promise<void> {
   const procRoot = ctx.config.procRoot;
   const owner = { address: ctx.config.containerdAddress, namespace: ctx.config.containerdNamespace };
-  const kills = rec.step.actions.filter((a) => a.action === 'kill-process');
-  const unmounts = rec.step.actions.filter((a) => a.action === 'unmount');
+  const kills = actionsOf(rec.step.actions, 'kill-process');
+  const unmounts = actionsOf(rec.step.actions, 'unmount');
   const t0 = Date.now();
   const onSignal = (p: OwnedProcess, sig: string) =>
     ctx.log.info({ step: 'kill-shims', pid: p.pid, command: p.command, shimPid: p.shimPid, shimId: p.shimId, signal: sig, runId: ctx.runId }, `${sig} pid ${p.pid}`);
 
-  await waitShimsExit(kills.filter((a) => ctx.removedSandboxes.has(String(a.detail?.shimId))), procRoot);
+  await waitShimsExit(kills.filter((a) => ctx.removedSandboxes.has(a.detail.shimId)), procRoot);
   // Which planned shims are still the same processes now (the CRI step usually ended them).
   const live: { action: (typeof kills)[number]; shim: OwnedProcess; tree: OwnedProcess[] }[] = [];
   const procs = kills.length ? listProcesses(procRoot) : [];
@@ -73,13 +73,13 @@ async function runKillShims(rec: StepRecorder, ctx: RunContext): Promise<void> {
   const children = childrenIndex(procs);
   for (const a of kills) {
     const pid = Number(a.target);
-    const startTime = Number(a.detail?.startTime);
+    const startTime = a.detail.startTime;
     if (rec.aborted) {
       rec.record(a.action, a.target, 'skipped', 0, 'run aborted before this action');
       continue;
     }
     if (!isAlive(pid, startTime, procRoot)) {
-      rec.record(a.action, a.target, 'gone', 0, `shim ${String(a.detail?.shimId)} already exited`);
+      rec.record(a.action, a.target, 'gone', 0, `shim ${a.detail.shimId} already exited`);
       continue;
     }
     try {
@@ -115,7 +115,7 @@ async function runKillShims(rec: StepRecorder, ctx: RunContext): Promise<void> {
   }
 
   for (const a of unmounts) {
-    if (survivors.has(String(a.detail?.sandboxId))) {
+    if (survivors.has(a.detail.sandboxId)) {
       rec.record(a.action, a.target, 'skipped', 0, 'its shim could not be killed: still in use');
       continue;
     }

@@ -6,16 +6,16 @@ import { OwnedProcess, proveOurs, terminateAll } from '../../host/kill';
 import { lazyUnmount } from '../../host/mountinfo';
 import { removeInside, resolveInside } from '../../host/paths';
 import { listProcesses } from '../../host/proc';
-import type { Action } from '../actions';
+import { actionsOf, type RemoveNetnsFile } from '../actions';
 import { findNetns, findShims, ownershipIndex } from '../discover';
 import type { RunContext, StepRecorder } from '../recorder';
 import type { Step } from '../step';
 
-export const removeNetns: Step<'remove-netns'> = {
+export const removeNetns: Step<'remove-netns', RemoveNetnsFile> = {
   name: 'remove-netns',
   required: false,
   plan({ config, snapshot }) {
-    const actions: Action[] = [];
+    const actions: RemoveNetnsFile[] = [];
     for (const n of snapshot.netns) {
       resolveInside(n.path, config.netnsDirs, 'netns file');
       const foreign = n.holders.filter((h) => !h.ours);
@@ -47,7 +47,7 @@ async function runRemoveNetns(rec: StepRecorder, ctx: RunContext): Promise<void>
   const { config } = ctx;
   const procRoot = config.procRoot;
   const owner = { address: config.containerdAddress, namespace: config.containerdNamespace };
-  const actions = rec.step.actions.filter((a) => a.action === 'remove-netns');
+  const actions = actionsOf(rec.step.actions, 'remove-netns');
   if (actions.length === 0) return;
   // Look again: the pod and shim steps have ended most holders since the plan was made.
   const procs = listProcesses(procRoot);

@@ -4,44 +4,45 @@
 // grace periods overlap (a one-at-a-time graceful stop would pay one grace period per stubborn
 // container); the CPU-heavy calls (remove container, stop/remove sandbox) go through a
 // semaphore of `parallelism`, because containerd/runc teardown is CPU-bound.
-import type { Action } from '../actions';
-import type { PlannedAction } from '../types';
+import { actionsOf, type OrphanRef, type Planned, type PodRef, type RemoveContainer, type RemoveSandbox, type StopContainer, type StopSandbox } from '../actions';
 import { withRetry } from '../pool';
 import type { RunContext, StepRecorder } from '../recorder';
 import { orderSandboxes } from '../snapshot';
 import type { Step } from '../step';
 
-export const removePods: Step<'remove-pods'> = {
+type PodAction = StopContainer | RemoveContainer | StopSandbox | RemoveSandbox;
+type PlannedPodAction = Planned<PodAction>;
+
+export const removePods: Step<'remove-pods', PodAction> = {
   name: 'remove-pods',
   required: false,
   plan({ snapshot, scope, graceSeconds }) {
     if ('error' in snapshot.pods) return { actions: [], note: `CRI unreachable, pods are left to kill-shims: ${snapshot.pods.error}` };
-    const actions: Action[] = [];
+    const actions: PodAction[] = [];
     let note: string | undefined;
-    const add = (action: string, target: string, detail: Record<string, unknown>) => actions.push({ action, target, detail });
     const { sandboxes, containers } = snapshot.pods;
     const ordered = orderSandboxes(sandboxes, scope);
     for (const sb of ordered) {
-      const pod = { sandboxId: sb.id, pod: `${sb.namespace}/${sb.name}`, kind: sb.kind, hostNetwork: sb.hostNetwork };
+      const pod: PodRef = { sandboxId: sb.id, pod: `${sb.namespace}/${sb.name}`, kind: sb.kind, hostNetwork: sb.hostNetwork };
       const own = containers.filter((c) => c.sandboxId === sb.id);
       if (graceSeconds > 0) {
         for (const c of own) {
-          add('stop-container', c.id, { ...pod, container: c.name, graceSeconds });
-          add('remove-container', c.id, { ...pod, container: c.name });
+          actions.push({ action: 'stop-container', target: c.id, detail: { ...pod, container: c.name, graceSeconds } });
+          actions.push({ action: 'remove-container', target: c.id, detail: { ...pod, container: c.name } });
         }
       }
       // With no grace period a container stop is a SIGKILL, which StopPodSandbox sends to
       // every container of the pod anyway, and RemovePodSandbox removes them: one call
       // each instead of two per container (containerd is the bottleneck, not us).
       const withContainers = graceSeconds > 0 ? pod : { ...pod, containers: own.map((c) => c.id) };
-      add('stop-sandbox', sb.id, withContainers);
-      add('remove-sandbox', sb.id, withContainers);
+      actions.push({ action: 'stop-sandbox', target: sb.id, detail: withContainers });
+      actions.push({ action: 'remove-sandbox', target: sb.id, detail: withContainers });
     }
     if (scope === 'all') {
       for (const c of containers.filter((c) => c.orphan)) {
-        const d = { sandboxId: c.sandboxId, container: c.name, orphan: true };
-        add('stop-container', c.id, { ...d, graceSeconds });
-        add('remove-container', c.id, d);
+        const d: OrphanRef = { sandboxId: c.sandboxId, container: c.name, orphan: true };
+        actions.push({ action: 'stop-container', target: c.id, detail: { ...d, graceSeconds } });
+        actions.push({ action: 'remove-container', target: c.id, detail: d });
       }
     } else if (containers.some((c) => c.orphan)) {
       note = 'containers whose sandbox is gone are only removed with scope all (their pod kind is unknown)';
@@ -75,24 +76,28 @@ export class Semaphore {
 interface PodWork {
   sandboxId: string | undefined;
   hostNetwork: boolean;
-  containers: { stop?: PlannedAction; remove?: PlannedAction }[];
-  stop?: PlannedAction;
-  remove?: PlannedAction;
+  containers: ContainerWork[];
+  stop?: Planned<StopSandbox>;
+  remove?: Planned<RemoveSandbox>;
+}
+
+interface ContainerWork {
+  stop?: Planned<StopContainer>;
+  remove?: Planned<RemoveContainer>;
 }
 
 /** Regroup the flat plan into pods (in plan order) and orphan containers. */
-export function groupPodActions(actions: readonly PlannedAction[]): { netnsPods: PodWork[]; hostPods: PodWork[]; orphans: PodWork[] } {
+export function groupPodActions(actions: readonly PlannedPodAction[]): { netnsPods: PodWork[]; hostPods: PodWork[]; orphans: PodWork[] } {
   const pods = new Map<string, PodWork>();
   const orphans: PodWork = { sandboxId: undefined, hostNetwork: false, containers: [] };
-  const containers = new Map<string, { stop?: PlannedAction; remove?: PlannedAction }>();
+  const containers = new Map<string, ContainerWork>();
   for (const a of actions) {
-    const orphan = a.detail?.orphan === true;
-    const sbId = String(a.detail?.sandboxId ?? '');
+    const d = a.detail;
     let pod: PodWork;
-    if (orphan) pod = orphans;
+    if ('orphan' in d) pod = orphans;
     else {
-      pod = pods.get(sbId) ?? { sandboxId: sbId, hostNetwork: a.detail?.hostNetwork === true, containers: [] };
-      pods.set(sbId, pod);
+      pod = pods.get(d.sandboxId) ?? { sandboxId: d.sandboxId, hostNetwork: d.hostNetwork, containers: [] };
+      pods.set(d.sandboxId, pod);
     }
     if (a.action === 'stop-container' || a.action === 'remove-container') {
       let c = containers.get(a.target);
@@ -104,7 +109,7 @@ export function groupPodActions(actions: readonly PlannedAction[]): { netnsPods:
       if (a.action === 'stop-container') c.stop = a;
       else c.remove = a;
     } else if (a.action === 'stop-sandbox') pod.stop = a;
-    else if (a.action === 'remove-sandbox') pod.remove = a;
+    else pod.remove = a;
   }
   const all = [...pods.values()];
   return {
@@ -127,7 +132,7 @@ async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> 
       onRetry: (n, err) => ctx.log.warn({ step: 'remove-pods', what, attempt: n, err: (err as Error).message }, `retrying ${what}`),
     });
 
-  const removeContainer = async (c: { stop?: PlannedAction; remove?: PlannedAction }): Promise<boolean> => {
+  const removeContainer = async (c: ContainerWork): Promise<boolean> => {
     let ok = true;
     if (c.stop) {
       const id = c.stop.target;
@@ -182,7 +187,7 @@ async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> 
     );
   };
 
-  const groups = groupPodActions(rec.step.actions);
+  const groups = groupPodActions(actionsOf(rec.step.actions, 'stop-container', 'remove-container', 'stop-sandbox', 'remove-sandbox'));
   for (const group of [groups.netnsPods, groups.hostPods, groups.orphans]) {
     if (group.length === 0) continue;
     await Promise.all(group.map(removePod));

@@ -94,9 +94,9 @@ function report(dryRun: boolean): ResetReport {
         {
           name: 'remove-pods',
           required: true,
-          actions: [{ step: 'remove-pods', action: 'stop-sandbox', target: SANDBOX, detail: { pod: 'kube-system/nginx-proxy-node1', kind: 'static', hostNetwork: true, containers: 2 } }],
+          actions: [{ step: 'remove-pods', action: 'stop-sandbox', target: SANDBOX, detail: { sandboxId: SANDBOX, pod: 'kube-system/nginx-proxy-node1', kind: 'static', hostNetwork: true, containers: [CONTAINER] } }],
         },
-        { name: 'remove-netns', required: false, actions: [{ step: 'remove-netns', action: 'remove-netns', target: '/run/netns/cni-5a1f' }], note: 'the CRI is unreachable: only netns files no pod holds' },
+        { name: 'remove-netns', required: false, actions: [{ step: 'remove-netns', action: 'remove-netns', target: '/run/netns/cni-5a1f', detail: { inode: 4026532999, holders: [] } }], note: 'the CRI is unreachable: only netns files no pod holds' },
       ],
     },
     steps: dryRun

@@ -78,7 +78,7 @@ t.test('unix socket: private socket, every RPC reaches the engine, one audit lin
   t.equal(out.error, undefined);
   t.same(out.events.map((e) => e.type), ['step-started', 'item-done', 'step-finished'], 'progress streamed before the report');
   t.match(out.report, { runId: '20261129T100000Z-abcdef', requestedBy: 'unix-socket', verification: { verdict: 'clean', checkedPorts: [6443, 10250] }, plan: { scope: ['static'], graceSeconds: 3 } });
-  t.equal(out.report.plan.steps[0].actions[0].detail.pod, '"kube-apiserver-node-1"', 'plan details are JSON texts');
+  t.same(out.report.plan.steps[0].actions[0].detail, { name: '"kube-apiserver.yaml"', size: '1', sha256: '"x"' }, 'plan details are JSON texts');
   t.match(s.engine.calls.find((x) => x.method === 'reset')!.args, { dryRun: false, scope: ['static'], graceSeconds: 3, requestedBy: 'unix-socket', expectFreePorts: [6443, 10250] });
 
   for (const [m, steps] of [['StopPods', ['remove-pods', 'kill-shims']], ['WipeManifests', ['backup-manifests']], ['RemoveNetns', ['remove-netns']]] as const) {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import t from 'tap';
 import { defaultSweepConfig } from '../../../../agent/daemon/engine-config';
 import type { ShimProc } from '../../../../agent/daemon/sweep/discover';
+import { actionsOf } from '../../../../agent/daemon/sweep/actions';
 import { buildPlan, PlanInput } from '../../../../agent/daemon/sweep/plan';
 import type { NodeSnapshot } from '../../../../agent/daemon/sweep/snapshot';
 import type { SandboxInfo } from '../../../../agent/daemon/sweep/types';
@@ -56,8 +57,8 @@ t.test('plan', async (t) => {
     'stop-container c-orphan', 'remove-container c-orphan',
   ], 'own-netns pods first, then host-network pods, then orphan containers');
   t.same(plan.steps[3]!.actions.filter((a) => a.action === 'kill-process').map((a) => a.target), ['100', '200', '300', '400']);
-  t.same(plan.steps[4]!.actions[0]!.detail!.blockedBy, ['pid 7 (sleep 1000)'], 'a foreign holder is named in the plan');
-  t.same(plan.steps[5]!.actions[0]!.detail!.ports, [6443, 10250, 30000], 'verify: expected ports plus the ports pods held');
+  t.same(actionsOf(plan.steps[4]!.actions, 'remove-netns')[0]!.detail.blockedBy, ['pid 7 (sleep 1000)'], 'a foreign holder is named in the plan');
+  t.same(plan.steps[5]!.actions[0], { step: 'verify', action: 'check', target: 'ports', detail: { ports: [6443, 10250, 30000], fromPods: [6443, 30000] } }, 'verify: expected ports plus the ports pods held');
 
   const noGrace = buildPlan(input({ graceSeconds: 0 }));
   t.same(noGrace.steps[2]!.actions.filter((a) => a.action === 'stop-sandbox').map((a) => a.detail!.containers), [[], ['c-n2'], ['c-h1'], []], 'grace 0: the sandbox calls take the containers');
