@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Install kubesweep (agent + client) from a built work tree (npm ci && npm run build).
+# Install kubesweep (agent + client) from a built work tree (npm ci && npm run build), or the
+# single executable (npm run build:sea), which needs no node and no npm on the machine.
 #
-#   scripts/install.sh [--prefix DIR] [--bindir DIR] [--node PATH] [--uninstall]
+#   scripts/install.sh [--prefix DIR] [--bindir DIR] [--unitdir DIR] [--node PATH] [--uninstall]
+#   scripts/install.sh --single dist/sea/kubesweep-linux-x64 [--prefix DIR] [--bindir DIR]
+#   scripts/install.sh --print-config            # the commented config it writes, to stdout
 #   DESTDIR=/tmp/stage scripts/install.sh        # stage into a root other than /
 #
 # Installs into PREFIX (default /opt/kubesweep): dist/, proto/, package.json and the
-# production node_modules; links BINDIR/kubesweep and BINDIR/kubesweep-agent (default
-# /usr/local/bin); the systemd units into /etc/systemd/system with their paths rewritten to
-# PREFIX/BINDIR (and to --node, default: the node found in PATH); and a commented /etc/kubesweep/config.yaml only when there is none (it is
+# production node_modules — or, with --single, the one file as PREFIX/kubesweep; links
+# BINDIR/kubesweep and BINDIR/kubesweep-agent (default /usr/local/bin); the systemd units into
+# UNITDIR (default /etc/systemd/system) with their paths rewritten to PREFIX/BINDIR (and to
+# --node, default: the node found in PATH; with --single they run BINDIR/kubesweep-agent and
+# BINDIR/kubesweep); and a commented /etc/kubesweep/config.yaml only when there is none (it is
 # yours after that). Running it again updates the program files and units and leaves the
 # config alone. Every file it puts outside PREFIX is recorded in PREFIX/.install-manifest;
 # --uninstall removes exactly those (the config only if you never changed it), then PREFIX.
@@ -19,11 +24,13 @@ BINDIR=/usr/local/bin
 UNITDIR=/etc/systemd/system
 CONFDIR=/etc/kubesweep
 UNINSTALL=0
+SINGLE=
+PRINT_CONFIG=0
 NODE_BIN=$(command -v node || echo /usr/bin/node)
 DESTDIR=${DESTDIR:-}
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 die() { echo "install.sh: $*" >&2; exit 2; }
 say() { echo "install.sh: $*"; }
 
@@ -35,6 +42,11 @@ while [ $# -gt 0 ]; do
     --bindir=*) BINDIR=${1#--bindir=}; shift ;;
     --node) [ $# -ge 2 ] || die "--node needs the path of the node binary"; NODE_BIN=$2; shift 2 ;;
     --node=*) NODE_BIN=${1#--node=}; shift ;;
+    --unitdir) [ $# -ge 2 ] || die "--unitdir needs a directory"; UNITDIR=$2; shift 2 ;;
+    --unitdir=*) UNITDIR=${1#--unitdir=}; shift ;;
+    --single) [ $# -ge 2 ] || die "--single needs the single executable (dist/sea/kubesweep-linux-ARCH)"; SINGLE=$2; shift 2 ;;
+    --single=*) SINGLE=${1#--single=}; shift ;;
+    --print-config) PRINT_CONFIG=1; shift ;;
     --uninstall) UNINSTALL=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
@@ -42,6 +54,7 @@ while [ $# -gt 0 ]; do
 done
 case "$PREFIX" in /*) ;; *) die "--prefix must be absolute: $PREFIX" ;; esac
 case "$BINDIR" in /*) ;; *) die "--bindir must be absolute: $BINDIR" ;; esac
+case "$UNITDIR" in /*) ;; *) die "--unitdir must be absolute: $UNITDIR" ;; esac
 case "$NODE_BIN" in /*) ;; *) die "--node must be absolute: $NODE_BIN" ;; esac
 case "$PREFIX" in /|/usr|/usr/local|/etc|/opt|/var|/bin|/sbin) die "refusing --prefix $PREFIX: it must be a directory of kubesweep's own" ;; esac
 PREFIX=${PREFIX%/}
@@ -101,6 +114,8 @@ write_config() {
 EOF
 }
 
+if [ "$PRINT_CONFIG" = 1 ]; then write_config; exit 0; fi
+
 # ---- uninstall -------------------------------------------------------------------------------
 if [ "$UNINSTALL" = 1 ]; then
   if [ ! -f "$MARKER" ]; then
@@ -133,9 +148,15 @@ if [ "$UNINSTALL" = 1 ]; then
 fi
 
 # ---- install ---------------------------------------------------------------------------------
-for f in dist/agent/client/cli.js dist/agent/daemon/main.js package.json proto/kubesweep/v1/agent.proto; do
-  [ -e "$SRC/$f" ] || die "$SRC/$f is missing: run 'npm ci && npm run build' in $SRC first"
-done
+if [ -n "$SINGLE" ]; then
+  [ -f "$SINGLE" ] || die "--single $SINGLE: no such file (build it with: npm run build:sea)"
+  # A Node single executable carries this fuse, flipped, in its binary.
+  grep -q -a -F 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1' "$SINGLE" || die "--single $SINGLE is not a kubesweep single executable (npm run build:sea)"
+else
+  for f in dist/agent/client/cli.js dist/agent/daemon/main.js package.json proto/kubesweep/v1/agent.proto; do
+    [ -e "$SRC/$f" ] || die "$SRC/$f is missing: run 'npm ci && npm run build' in $SRC first (or install the single executable with --single FILE)"
+  done
+fi
 if [ -e "$ROOT_PREFIX" ] && [ ! -f "$MARKER" ] && [ -n "$(ls -A "$ROOT_PREFIX" 2>/dev/null)" ]; then
   die "$ROOT_PREFIX exists and is not a kubesweep installation; refusing to overwrite it"
 fi
@@ -154,6 +175,14 @@ touch "$MARKER"
 stage=$(mktemp -d "$ROOT_PREFIX/.staging.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 
+if [ -n "$SINGLE" ]; then
+# The one file is the program; the docs and helper scripts come along when there is a work tree.
+cp "$SINGLE" "$stage/kubesweep"
+chmod 0755 "$stage/kubesweep"
+for f in README.md LICENSE; do [ -f "$SRC/$f" ] && cp -a "$SRC/$f" "$stage/"; done
+[ -f "$SRC/scripts/gen-certs.sh" ] && mkdir -p "$stage/scripts" && cp -a "$SRC/scripts/gen-certs.sh" "$stage/scripts/"
+[ -d "$SRC/scripts/ansible" ] && mkdir -p "$stage/scripts" && cp -a "$SRC/scripts/ansible" "$stage/scripts/"
+else
 # Program files: built JavaScript (not the tests), protos, package metadata.
 mkdir -p "$stage/dist"
 cp -a "$SRC/dist/agent" "$stage/dist/agent"
@@ -185,13 +214,14 @@ else
   cp -a "$SRC/node_modules/." "$stage/node_modules/"
 fi
 chmod 0755 "$stage/dist/agent/client/cli.js" "$stage/dist/agent/daemon/main.js"
+fi
 
-# Swap the program files in (an update replaces them whole).
+# Swap the program files in (an update replaces them whole, and one layout replaces the other).
 for d in dist proto node_modules systemd scripts; do
   rm -rf "${ROOT_PREFIX:?}/$d"
   [ -e "$stage/$d" ] && mv "$stage/$d" "$ROOT_PREFIX/$d"
 done
-for f in package.json package-lock.json README.md LICENSE; do
+for f in kubesweep package.json package-lock.json README.md LICENSE; do
   rm -f "${ROOT_PREFIX:?}/$f"
   [ -e "$stage/$f" ] && mv -f "$stage/$f" "$ROOT_PREFIX/$f"
 done
@@ -203,7 +233,9 @@ record() { echo "$*" >>"$new_manifest"; }
 
 # Links.
 mkdir -p "$DESTDIR$BINDIR"
-for pair in "kubesweep:dist/agent/client/cli.js" "kubesweep-agent:dist/agent/daemon/main.js"; do
+if [ -n "$SINGLE" ]; then links=("kubesweep:kubesweep" "kubesweep-agent:kubesweep")
+else links=("kubesweep:dist/agent/client/cli.js" "kubesweep-agent:dist/agent/daemon/main.js"); fi
+for pair in "${links[@]}"; do
   name=${pair%%:*}; target=$PREFIX/${pair#*:}; link=$DESTDIR$BINDIR/$name
   if [ -e "$link" ] && [ ! -L "$link" ]; then die "$BINDIR/$name exists and is not a link; remove it first"; fi
   ln -sfn "$target" "$link"
@@ -217,8 +249,17 @@ if compgen -G "$SRC/systemd/*.service" >/dev/null || compgen -G "$SRC/systemd/*.
     [ -f "$unit" ] || continue
     name=$(basename "$unit")
     dest=$DESTDIR$UNITDIR/$name
-    sed -e "s#/opt/kubesweep#$PREFIX#g" -e "s#/usr/local/bin/kubesweep#$BINDIR/kubesweep#g" \
-        -e "/^Exec/s#/usr/bin/node #$NODE_BIN #g" "$unit" >"$dest.tmp"
+    if [ -n "$SINGLE" ]; then
+      # The units run node on the npm layout's scripts; the single file is both programs. Node
+      # flags (--lite-mode) do not apply: what the single file runs with is built into it.
+      sed -E -e "/^Exec/s#/usr/bin/node( --[a-z-]+)* /opt/kubesweep/dist/agent/daemon/main\.js#$BINDIR/kubesweep-agent#g" \
+             -e "/^Exec/s#/usr/bin/node( --[a-z-]+)* /opt/kubesweep/dist/agent/client/cli\.js#$BINDIR/kubesweep#g" \
+             -e "s#/opt/kubesweep#$PREFIX#g" "$unit" >"$dest.tmp"
+      if grep -qE '^Exec.*(/usr/bin/node|\.js)' "$dest.tmp"; then rm -f "$dest.tmp"; die "$name: an Exec line still runs node after the rewrite for the single file: $(grep -E '^Exec' "$unit")"; fi
+    else
+      sed -e "s#/opt/kubesweep#$PREFIX#g" -e "s#/usr/local/bin/kubesweep#$BINDIR/kubesweep#g" \
+          -e "/^Exec/s#/usr/bin/node #$NODE_BIN #g" "$unit" >"$dest.tmp"
+    fi
     chmod 0644 "$dest.tmp"
     mv -f "$dest.tmp" "$dest"
     record unit "$UNITDIR/$name" "$(sha "$dest")"
@@ -252,5 +293,7 @@ record dir "$CONFDIR"
 
 mv -f "$new_manifest" "$MANIFEST"
 chmod 0644 "$MANIFEST"
-say "installed kubesweep $(sed -nE 's/.*"version": *"([^"]+)".*/\1/p' "$SRC/package.json" | head -n1) into $DESTDIR$PREFIX"
+if [ -n "$SINGLE" ]; then what="the single executable $(basename "$SINGLE")"
+else what="kubesweep $(sed -nE 's/.*"version": *"([^"]+)".*/\1/p' "$SRC/package.json" | head -n1)"; fi
+say "installed $what into $DESTDIR$PREFIX"
 say "next: edit $CONFDIR/config.yaml (nodeName, listen), then: systemctl daemon-reload && systemctl enable --now kubesweep-agent.service"

@@ -73,7 +73,9 @@ export async function buildSea(o: SeaOptions): Promise<SeaResult> {
     const blob = path.join(work, 'sea.blob');
     const config = path.join(work, 'sea-config.json');
     writeFileSync(config, JSON.stringify(seaConfig({ main: o.bundleFile, output: blob, useCodeCache: o.useCodeCache, execArgv: o.execArgv }), null, 2));
-    execFileSync(maker.file, ['--experimental-sea-config', config], { stdio: 'pipe', cwd: work });
+    // The maker runs with the same V8 flags the file will start with: V8 rejects a code cache
+    // made under other flags (it checks a hash of them).
+    execFileSync(maker.file, [...(o.execArgv ?? []), '--experimental-sea-config', config], { stdio: 'pipe', cwd: work });
 
     const exe = path.join(work, 'kubesweep');
     copyFileSync(runtime.file, exe);

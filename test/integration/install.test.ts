@@ -171,3 +171,42 @@ t.test('refusals: a foreign prefix, nothing to uninstall, bad arguments', async 
   t.equal(help.code, 0);
   t.match(help.out, /Install kubesweep/);
 });
+
+t.test('--single installs the one file: links, units that run it without node, uninstall', async (t) => {
+  const d = tempRoot(t);
+  // install.sh checks the SEA fuse, not the rest: a small stand-in keeps this test fast (the
+  // real file is installed and run in sea.test.ts and deb.test.ts).
+  const fake = path.join(d, 'kubesweep-linux-x64');
+  writeFileSync(fake, '#!/bin/sh\necho stand-in\n# NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1\n', { mode: 0o755 });
+  const stage = path.join(d, 'stage');
+  const r = install(stage, '--single', fake, '--unitdir', '/lib/systemd/system');
+  t.equal(r.code, 0, r.out);
+  t.equal(readFileSync(path.join(stage, 'opt/kubesweep/kubesweep'), 'utf8'), readFileSync(fake, 'utf8'), 'the file is PREFIX/kubesweep');
+  t.equal(lstatSync(path.join(stage, 'opt/kubesweep/kubesweep')).mode & 0o777, 0o755);
+  for (const name of ['kubesweep', 'kubesweep-agent']) t.equal(readlinkSync(path.join(stage, 'usr/local/bin', name)), '/opt/kubesweep/kubesweep', `${name} links to it`);
+  t.notOk(existsSync(path.join(stage, 'opt/kubesweep/dist')) || existsSync(path.join(stage, 'opt/kubesweep/node_modules')), 'no npm layout');
+  const agentUnit = readFileSync(path.join(stage, 'lib/systemd/system/kubesweep-agent.service'), 'utf8');
+  const resetUnit = readFileSync(path.join(stage, 'lib/systemd/system/kubesweep-reset.service'), 'utf8');
+  t.match(agentUnit, /^ExecStart=\/usr\/local\/bin\/kubesweep-agent --config \/etc\/kubesweep\/config\.yaml$/m, 'the agent unit runs kubesweep-agent');
+  t.match(resetUnit, /^ExecStart=\/usr\/local\/bin\/kubesweep --agent unix:\/\/\/run\/kubesweep\/agent\.sock reset --confirm \$\{KUBESWEEP_NODE\}/m, 'the reset unit runs kubesweep');
+  t.notMatch(agentUnit + resetUnit, /^Exec.*node/m, 'no unit runs node');
+  t.ok(existsSync(path.join(stage, 'etc/kubesweep/config.yaml')), 'the commented config');
+  t.equal(readFileSync(path.join(stage, 'etc/kubesweep/config.yaml'), 'utf8'), spawnSync('bash', [INSTALL, '--print-config'], { encoding: 'utf8' }).stdout, '--print-config prints the config it writes');
+
+  // Switching layouts: the npm layout over the single file replaces it, and back.
+  t.equal(install(stage, '--unitdir', '/lib/systemd/system').code, 0);
+  t.notOk(existsSync(path.join(stage, 'opt/kubesweep/kubesweep')), 'the npm layout replaces the single file');
+  t.equal(readlinkSync(path.join(stage, 'usr/local/bin/kubesweep')), '/opt/kubesweep/dist/agent/client/cli.js');
+  t.equal(install(stage, '--single', fake, '--unitdir', '/lib/systemd/system').code, 0);
+  t.notOk(existsSync(path.join(stage, 'opt/kubesweep/dist')), 'and the single file replaces the npm layout');
+
+  const un = install(stage, '--uninstall');
+  t.equal(un.code, 0, un.out);
+  t.notOk(existsSync(path.join(stage, 'opt/kubesweep')) || existsSync(path.join(stage, 'usr/local/bin/kubesweep-agent')) || existsSync(path.join(stage, 'lib/systemd/system/kubesweep-agent.service')), 'uninstall removes file, links and units');
+
+  const notSea = path.join(d, 'not-sea');
+  writeFileSync(notSea, '#!/bin/sh\n');
+  const refused = install(path.join(d, 'stage2'), '--single', notSea);
+  t.equal(refused.code, 2);
+  t.match(refused.out, /is not a kubesweep single executable/);
+});
