@@ -100,6 +100,11 @@ export class NspawnMachine {
     return m;
   }
 
+  /** The container's PID 1 (systemd) as the host sees it: nsenter -t PID enters the container. */
+  get pid(): number {
+    return this.systemdPid;
+  }
+
   /** Run a command inside the container (all of its namespaces), synchronously. */
   exec(argv: string[], input?: string): ExecResult {
     const r = spawnSync('nsenter', ['-t', String(this.systemdPid), '-a', '--', ...argv], {
