@@ -3,54 +3,18 @@
 // text, over the messages as decoded (generated __Output types: 64-bit integers are decimal
 // strings, absent messages null).
 import type { Out } from '../shared/api-types';
+import { describeListener, listenerWhere, netnsName, ownerParts } from '../shared/describe';
 import { bytes, keyValues, seconds, shortId, Style, table, truncate } from './style';
 import type { CommandResult, NodeFailure, NodeOutcome } from './types';
 import { exitCodeOf } from './verdict';
 
+export { describeListener };
+
 type Listener = Out<'Listener'>;
-type PortOwner = Out<'PortOwner'>;
 type ResetReport = Out<'ResetReport'>;
 type Plan = Out<'Plan'>;
 
 const NO_PLAN: Plan = { node: '', createdAt: '', dryRun: false, scope: [], graceSeconds: 0, steps: [] };
-
-/** The facts about one port owner: process, container, pod, and why it is residue. */
-export function ownerParts(o: PortOwner): string[] {
-  const parts = [`pid ${o.pid} (${truncate(o.command || '?', 60)})`];
-  if (o.containerName || o.containerId) parts.push(`container ${o.containerName || shortId(o.containerId!)}`);
-  if (o.pod) {
-    const tags = [o.pod.kind, o.pod.hostNetwork ? 'host network' : ''].filter(Boolean).join(', ');
-    parts.push(`pod ${o.pod.namespace}/${o.pod.name}${tags ? ` [${tags}]` : ''}`);
-  } else if (o.podUid) {
-    parts.push(`pod uid ${o.podUid}`);
-  }
-  if (o.residue) parts.push(`left over${o.residueReason ? `: ${o.residueReason}` : ''}`);
-  return parts;
-}
-
-/** "pid 812 (busybox httpd -f -p 127.0.0.1:6443), container nginx-proxy, pod kube-system/nginx-proxy-node1 [static, host network]" */
-export function describeOwner(o: PortOwner): string {
-  const parts = ownerParts(o);
-  if (!o.residue) return parts.join(', ');
-  return `${parts.slice(0, -1).join(', ')} — ${parts[parts.length - 1]}`;
-}
-
-/** The netns column: 'host', else its file name, else its inode. */
-function netnsName(l: Listener): string {
-  if (!l.netns || l.netns.host) return 'host';
-  return l.netns.name ?? l.netns.inode;
-}
-
-function listenerWhere(l: Listener): string {
-  const where = `${l.protocol}${l.family === 6 ? '6' : ''} ${l.family === 6 ? `[${l.address}]` : l.address}:${l.port}`;
-  const ns = netnsName(l);
-  return ns === 'host' ? where : `${where} in netns ${ns}`;
-}
-
-export function describeListener(l: Listener): string {
-  if (l.owners.length === 0) return `${listenerWhere(l)} held by no process found (a kernel socket, or its owner exited)`;
-  return `${listenerWhere(l)} held by ${l.owners.map(describeOwner).join('; ')}`;
-}
 
 /** The same facts, one per line, for a table cell. */
 function listenerCell(l: Listener): string {

@@ -45,11 +45,7 @@ export function keyValues(style: Style, rows: [string, string | number][]): stri
   return t.toString();
 }
 
-/** Container/sandbox ids (64 hex digits) shortened to 13, also inside paths. */
-export function shortId(id: string): string {
-  if (/^[0-9a-f]{32,}$/.test(id)) return id.slice(0, 13);
-  return id.replace(/[0-9a-f]{64}/g, (h) => `${h.slice(0, 12)}…`);
-}
+export { shortId, truncate } from '../shared/describe';
 
 export function seconds(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
@@ -60,8 +56,4 @@ export function bytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
   return `${(n / 1024 ** 3).toFixed(1)} GiB`;
-}
-
-export function truncate(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }

@@ -39,10 +39,6 @@ export function makeFakeEngine(): FakeEngine {
     held: new Set(),
     criDown: false,
     sweeper: {
-      async plan(opts) {
-        e.calls.push({ method: 'plan', args: opts });
-        return fakePlan(opts);
-      },
       async reset(opts: ResetOptions, onEvent?: (ev: ProgressEvent) => void, signal?: AbortSignal): Promise<ResetReport> {
         e.calls.push({ method: 'reset', args: opts });
         if (e.failReset) throw e.failReset;
@@ -80,9 +76,6 @@ export function makeFakeEngine(): FakeEngine {
       async restoreManifests(backupId?: string) {
         e.calls.push({ method: 'restoreManifests', args: backupId });
         return { backupId: backupId ?? '20261129T100000Z-abcdef', restored: ['kube-apiserver.yaml'], unchanged: [] };
-      },
-      async listBackups() {
-        return [];
       },
     },
     async listPorts(opts): Promise<PortReport> {

@@ -2,7 +2,8 @@
 // and whether it is residue after containerd alone is killed (the Kubespray remove-node bug).
 import { readFileSync, readdirSync } from 'node:fs';
 import t from 'tap';
-import { checkPorts, describeListener, listPorts, type Listener, type PortsDeps } from '../../agent/daemon/ports';
+import { checkPorts, listPorts, type Listener, type PortsDeps } from '../../agent/daemon/ports';
+import { describeListener } from '../../agent/shared/describe';
 import { parseCmdline } from '../../agent/daemon/host/proc';
 import { commands, runPod } from '../../scripts/testbed/pods';
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
@@ -72,7 +73,7 @@ t.test('port report on the testbed: owners, pods, netns, residue', async (t) => 
     t.same(o.pod, { name: 'nginx-proxy-node3', namespace: 'kube-system', uid: staticPod.uid, kind: 'static', hostNetwork: true, sandboxId: staticPod.sandboxId });
     t.equal(o.residue, false, 'a live pod is not residue');
     t.ok(o.shimPid && parseCmdline(readFileSync(`/proc/${o.shimPid}/cmdline`)).includes(tb.socket), 'its shim is the testbed containerd\'s');
-    t.comment(describeListener(l).join('\n'));
+    t.comment(describeListener(l));
 
     const ds = onPort(r.listeners, dsPort)[0]!.owners[0]!;
     t.equal(ds.pod?.kind, 'daemonset');
@@ -129,7 +130,7 @@ t.test('port report on the testbed: owners, pods, netns, residue', async (t) => 
     t.equal(o.podNamespace, 'kube-system');
     t.equal(o.podUid, staticPod.uid);
     t.equal(o.sandboxId, staticPod.sandboxId);
-    t.comment(describeListener(l).join('\n'));
+    t.comment(describeListener(l));
     const c = await checkPorts([hostPort], deps);
     t.equal(c.ports[0]!.held, true);
     t.equal(c.ports[0]!.listeners[0]!.owners[0]!.residue, true, 'checkPorts says residue too');

@@ -3,7 +3,6 @@
 // (another containerd's shims, docker's, the operator's shell) is refused by construction.
 // A pid is only ever signalled after re-reading its start time: pid + start time identify a
 // process, so a pid recycled since we looked is never hit.
-import path from 'node:path';
 import { ksError } from '../../shared/errors';
 import { DEFAULT_PROC_ROOT, isAlive, ProcessInfo, readProcess } from './proc';
 import { isShimOf, parseShimCmdline } from './shim';
@@ -126,9 +125,4 @@ export async function terminateAll(procs: readonly OwnedProcess[], opts: KillOpt
   alive = await waitGone(alive, 5000, procRoot, pollMs);
   res.survivors = alive.map((p) => p.pid);
   return res;
-}
-
-/** A process's path-free name for logs. */
-export function shortCommand(command: string): string {
-  return path.basename(command.split(' ')[0] ?? command);
 }

@@ -108,12 +108,16 @@ export function descendantsDeepestFirst(root: number, children: Map<number, numb
   return out;
 }
 
-/** The inode of a process's network namespace (from the /proc/PID/ns/net link), or undefined. */
-export function netnsInodeOf(pid: number, procRoot = DEFAULT_PROC_ROOT): number | undefined {
+/** The /proc/PID/ns/net link, `net:[4026531993]` → 4026531993 (the netns inode). */
+export function parseNsLink(link: string): number | undefined {
+  const m = /^net:\[(\d+)\]$/.exec(link);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The inode of a process's network namespace, or undefined (gone, or not readable). */
+export function netnsInodeOf(pid: number | 'self', procRoot = DEFAULT_PROC_ROOT): number | undefined {
   try {
-    const link = readlinkSync(path.join(procRoot, String(pid), 'ns', 'net'));
-    const m = /^net:\[(\d+)\]$/.exec(link);
-    return m ? Number(m[1]) : undefined;
+    return parseNsLink(readlinkSync(path.join(procRoot, String(pid), 'ns', 'net')));
   } catch {
     return undefined;
   }

@@ -1,11 +1,7 @@
 // The port report: who holds which port, in which netns, for which pod; and whether it is residue.
-export { listPorts, checkPorts, validatePorts, type PortsDeps, type ListPortsOptions } from './list-ports';
+// The parsers and readers it is built from are imported from their own modules.
+export { listPorts, checkPorts, type PortsDeps, type ListPortsOptions } from './list-ports';
 export type { NodeFacts } from '../host/node-facts';
-export { parseProcNet, isListener, formatAddress, formatIpv6, isWildcard, type ProcNetEntry, type ProcNetParse, type Protocol, type Family } from './proc-net';
-export { parseCgroup, idsFromPath, type CgroupIds } from './cgroup';
-export { parseBundleConfig, type BundleFacts } from './bundle';
-export { podKindOfSandbox } from './cri-index';
-export { describeListener, ownerText, endpointText } from './describe';
 export * from './types';
 
 /** Node facts for the Info call; systeminformation is loaded on first use, not with the report. */

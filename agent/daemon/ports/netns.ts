@@ -1,9 +1,9 @@
 // Network namespaces to read sockets from. /proc/PID/net/* shows the sockets of PID's netns, so
 // each netns is read once, through one member process. Named netns files (cni-…) give names,
 // and reveal namespaces that no process is in any more.
-import { readdirSync, readlinkSync, statfsSync, statSync } from 'node:fs';
+import { readdirSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_PROC_ROOT, listPids } from '../host/proc';
+import { DEFAULT_PROC_ROOT, listPids, netnsInodeOf } from '../host/proc';
 import type { NetnsRef } from './types';
 
 /** statfs magic of nsfs: a bind-mounted namespace file, not an empty placeholder. */
@@ -15,25 +15,11 @@ export interface NetnsTarget {
   members: number[];
 }
 
-/** `net:[4026531993]` → 4026531993. */
-export function parseNsLink(link: string): number | undefined {
-  const m = /^net:\[(\d+)\]$/.exec(link);
-  return m ? Number(m[1]) : undefined;
-}
-
-function nsOf(procRoot: string, pid: number | string): number | undefined {
-  try {
-    return parseNsLink(readlinkSync(`${procRoot}/${pid}/ns/net`));
-  } catch {
-    return undefined;
-  }
-}
-
 /** The host netns: PID 1's (the agent itself may run in it or not). */
 export function hostNetns(procRoot = DEFAULT_PROC_ROOT): { inode: number; member: number } | undefined {
-  const one = nsOf(procRoot, 1);
+  const one = netnsInodeOf(1, procRoot);
   if (one !== undefined) return { inode: one, member: 1 };
-  const self = nsOf(procRoot, process.pid);
+  const self = netnsInodeOf(process.pid, procRoot);
   return self === undefined ? undefined : { inode: self, member: process.pid };
 }
 
@@ -73,7 +59,7 @@ export function allNetnsTargets(netnsDirs: readonly string[], procRoot = DEFAULT
   const names = namedNetns(netnsDirs);
   const byInode = new Map<number, number[]>();
   for (const pid of listPids(procRoot).sort((a, b) => a - b)) {
-    const ino = nsOf(procRoot, pid);
+    const ino = netnsInodeOf(pid, procRoot);
     if (ino === undefined) continue;
     const list = byInode.get(ino);
     if (!list) byInode.set(ino, [pid]);

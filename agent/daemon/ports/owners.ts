@@ -1,13 +1,11 @@
 // pid → who it is: command, container (cgroup), shim (process tree), pod (CRI snapshot, or the
 // OCI bundle when the CRI no longer knows it), and whether it is residue.
-import { readFileSync, readlinkSync } from 'node:fs';
-import { parseStat, readCmdline, type ProcStat } from '../host/proc';
-import { normalizeUnixAddress } from '../../shared/endpoint';
+import { readFileSync } from 'node:fs';
+import { netnsInodeOf, parseStat, readCmdline, type ProcStat } from '../host/proc';
 import { parseShimCmdline, type ShimCmdline } from '../host/shim';
 import { readBundleFacts } from './bundle';
 import { parseCgroup } from './cgroup';
 import { podKindOfSandbox, type CriSnapshot } from './cri-index';
-import { parseNsLink } from './netns';
 import { socketAnswers, type Answer } from './socket-answers';
 import type { PortOwner } from './types';
 
@@ -88,14 +86,6 @@ export class OwnerResolver {
     return a;
   }
 
-  private netnsOf(pid: number): number | undefined {
-    try {
-      return parseNsLink(readlinkSync(`${this.ctx.procRoot}/${pid}/ns/net`));
-    } catch {
-      return undefined;
-    }
-  }
-
   private async resolve(pid: number): Promise<PortOwner> {
     const p = this.proc(pid);
     const command = p ? commandOf(p) : '(exited)';
@@ -135,7 +125,7 @@ export class OwnerResolver {
       if (c?.metadata?.name) owner.containerName = c.metadata.name;
       if (sandbox?.metadata) {
         const m = sandbox.metadata;
-        const ns = this.netnsOf(pid);
+        const ns = netnsInodeOf(pid, this.ctx.procRoot);
         owner.pod = {
           name: m.name,
           namespace: m.namespace,
@@ -178,8 +168,4 @@ function commandOf(p: ProcFacts): string {
 
 function short(id: string): string {
   return id.length > 13 ? id.slice(0, 13) : id;
-}
-
-export function normalizedAddress(address: string | undefined): string | undefined {
-  return address === undefined ? undefined : normalizeUnixAddress(address);
 }

@@ -32,7 +32,6 @@ export interface ProcNetOptions {
   littleEndian?: boolean;
 }
 
-export const TCP_ESTABLISHED = 0x01;
 export const TCP_LISTEN = 0x0a;
 export const UDP_UNCONNECTED = 0x07;
 

@@ -2,14 +2,13 @@
 // the sweep engine, the port reporter and the CRI. main.ts builds it from the real Sweeper,
 // listPorts/checkPorts and CriClient; unit tests pass a small in-test object.
 import type { PortCheck, PortReport } from '../ports/types';
-import type { BackupInfo, Inventory, Plan, ProgressEvent, ResetOptions, ResetReport, RestoreResult } from '../sweep/types';
+import type { Inventory, ProgressEvent, ResetOptions, ResetReport, RestoreResult } from '../sweep/types';
 
+/** What the handlers call on the sweep engine (a dry run is a reset with dryRun set). */
 export interface SweepEngine {
-  plan(opts: ResetOptions): Promise<Plan>;
   reset(opts: ResetOptions, onEvent?: (e: ProgressEvent) => void, signal?: AbortSignal): Promise<ResetReport>;
   inspect(): Promise<Inventory>;
   restoreManifests(backupId?: string): Promise<RestoreResult>;
-  listBackups(): Promise<BackupInfo[]>;
 }
 
 /** Node facts as the Info RPC shows them (fields the port module's nodeFacts() may fill). */

@@ -1,7 +1,7 @@
 // Looking at the node: pods through CRI, shims and their process trees in /proc, CNI netns
 // files and who holds them, and mounts left by containers. Read-only; the plan is built from
 // what this returns.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CriClient } from '../cri/client';
 import type { ContainerdRef } from '../host/kill';
@@ -158,22 +158,13 @@ export function hostNetworkFromShims(shims: readonly ShimProc[], procRoot: strin
   const out = new Map<string, boolean>();
   // PID 1's netns is the host's; where PID 1 cannot be read, the agent's own (it runs in the
   // host netns: it has to see the host's listening ports).
-  const host = netnsInodeOf(1, procRoot) ?? selfNetnsInode(procRoot);
+  const host = netnsInodeOf(1, procRoot) ?? netnsInodeOf('self', procRoot);
   if (host === undefined) return out;
   for (const s of shims) {
     const inodes = s.tree.map((p) => netnsInodeOf(p.pid, procRoot)).filter((i): i is number => i !== undefined);
     if (inodes.length) out.set(s.id, inodes.every((i) => i === host));
   }
   return out;
-}
-
-function selfNetnsInode(procRoot: string): number | undefined {
-  try {
-    const m = /^net:\[(\d+)\]$/.exec(readlinkSync(path.join(procRoot, 'self', 'ns', 'net')));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Sandboxes (with kind and host-network) and containers (orphans flagged) from the CRI. */

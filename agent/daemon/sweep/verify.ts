@@ -1,7 +1,8 @@
 // Step 6, and the standalone Verify: is the node clean? Each remaining item comes with why.
 import type { CriClient } from '../cri/client';
 import { listProcesses } from '../host/proc';
-import type { Listener, PortCheck } from '../ports/types';
+import { describeListener } from '../../shared/describe';
+import type { PortCheck } from '../ports/types';
 import { listManifests } from './backup';
 import { findNetns, findShims, listPods, ownershipIndex } from './discover';
 import { inScope } from './pod-kind';
@@ -15,21 +16,6 @@ export interface VerifyInput {
   scope: PodScope;
   /** Sandbox ids in scope when scope is restricted (kinds of vanished pods are unknown). */
   checks: { pods: boolean; shims: boolean; netns: boolean; manifests: boolean };
-}
-
-export function describeListener(l: Listener): string {
-  const who = l.owners.length
-    ? l.owners
-        .map((o) => {
-          let s = `pid ${o.pid} (${o.command})`;
-          if (o.containerName || o.containerId) s += ` container ${o.containerName ?? o.containerId?.slice(0, 12)}`;
-          if (o.pod) s += ` of ${o.pod.kind} pod ${o.pod.namespace}/${o.pod.name}`;
-          if (o.residue) s += ` [residue${o.residueReason ? `: ${o.residueReason}` : ''}]`;
-          return s;
-        })
-        .join('; ')
-    : 'owner unknown';
-  return `${l.protocol}${l.family === 6 ? '6' : ''} ${l.address}:${l.port} held by ${who}`;
 }
 
 export async function verifyNode(v: VerifyInput): Promise<Verification> {

@@ -7,7 +7,8 @@ import path from 'node:path';
 import t, { type Test } from 'tap';
 import type { CriClient } from '../../../../agent/daemon/cri/client';
 import type { Container, PodSandbox } from '../../../../agent/daemon/cri/types';
-import { checkPorts, describeListener, listPorts } from '../../../../agent/daemon/ports';
+import { checkPorts, listPorts } from '../../../../agent/daemon/ports';
+import { describeListener } from '../../../../agent/shared/describe';
 
 const FIX = path.join(__dirname, '../../../fixtures/ports');
 const HOST_NS = 4026531993;
@@ -121,7 +122,7 @@ t.test('host netns: every listener with its owners; container attributed through
   t.equal(o.residueReason, undefined);
   t.equal(o.shimPid, 100, 'the shim found through the child\'s grandparent too');
   t.equal(l.owners[1]!.shimPid, 100);
-  t.match(describeListener(l)[0], /^127\.0\.0\.1:46443 tcp — pid 101 \/bin\/busybox httpd .* — container nginx-proxy of static pod kube-system\/nginx-proxy-node3 \(host network\)$/);
+  t.match(describeListener(l), /^tcp 127\.0\.0\.1:46443 held by pid 101 \(\/bin\/busybox httpd [^)]*\), container nginx-proxy, pod kube-system\/nginx-proxy-node3 \[static, host network\]; pid /);
   const plain = r.listeners.find((x) => x.port === 46444)!.owners;
   t.same(plain, [{ pid: 200, command: 'node capture.js', residue: false }], 'a host process: no container, no residue');
   t.same(r.listeners.find((x) => x.port === 2024)!.owners, [], 'a socket nobody visible holds');
@@ -200,7 +201,7 @@ t.test('all netns: the pod netns is read through its member and its listener app
   t.equal(o.pid, 300);
   t.equal(o.residue, true, 'unknown to the (fake) CRI');
   t.equal(pod[0]!.netns.inode, POD_NS);
-  t.match(describeListener(pod.find((l) => l.port === 46602)!)[0], /\[netns 4026532182\]/);
+  t.match(describeListener(pod.find((l) => l.port === 46602)!), /^tcp 0\.0\.0\.0:46602 in netns 4026532182 held by pid 300 /);
 });
 
 t.test('checkPorts: held on any address and family; default set; bad input refused', async (t) => {

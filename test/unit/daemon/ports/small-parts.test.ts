@@ -1,5 +1,5 @@
 // The small readers and helpers of the port report: bundle config, netns links and files,
-// socket liveness, fd links, node facts, and the one-line description.
+// socket liveness, fd links and node facts.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -7,12 +7,11 @@ import path from 'node:path';
 import t, { type Test } from 'tap';
 import { parseBundleConfig, readBundleFacts } from '../../../../agent/daemon/ports/bundle';
 import { podKindOfSandbox } from '../../../../agent/daemon/ports/cri-index';
-import { describeListener, ownerText } from '../../../../agent/daemon/ports/describe';
 import { nodeFacts } from '../../../../agent/daemon/ports';
-import { namedNetns, parseNsLink } from '../../../../agent/daemon/ports/netns';
+import { parseNsLink } from '../../../../agent/daemon/host/proc';
+import { namedNetns } from '../../../../agent/daemon/ports/netns';
 import { scanSocketOwners, socketInodeOfLink } from '../../../../agent/daemon/ports/socket-owners';
 import { socketAnswers } from '../../../../agent/daemon/ports/socket-answers';
-import type { Listener } from '../../../../agent/daemon/ports/types';
 
 const FIX = path.join(__dirname, '../../../fixtures/ports');
 
@@ -109,13 +108,4 @@ t.test('node facts from systeminformation agree with the kernel', async (t) => {
   t.ok(f.uptimeSeconds > 0 && Math.abs(f.uptimeSeconds - os.uptime()) < 60);
   t.ok(f.os.length > 0);
   t.equal(f.arch, os.arch());
-});
-
-t.test('one-line descriptions', async (t) => {
-  const base: Listener = { protocol: 'tcp', family: 6, address: '::', port: 6443, inode: 1, netns: { inode: 9, host: false, name: 'cni-x' }, owners: [] };
-  t.same(describeListener(base), ['[::]:6443 tcp [netns cni-x] — no process holds it (kernel socket, or its owner exited)']);
-  t.equal(
-    ownerText({ pid: 7, command: 'kube-proxy', containerId: 'a'.repeat(64), residue: true, residueReason: 'x', podName: 'kp', podNamespace: 'kube-system' }),
-    `pid 7 kube-proxy — container ${'a'.repeat(13)} of pod kube-system/kp — RESIDUE: x`,
-  );
 });

@@ -99,7 +99,7 @@ t.test('verify: held ports are residue with their owners; CRI errors are residue
   t.equal(v.verdict, 'residue');
   const port = v.residue.find((r) => r.kind === 'port')!;
   t.equal(port.target, '6443');
-  t.match(port.why, /tcp 127\.0\.0\.1:6443 held by pid 42 \(kube-apiserver --secure-port 6443\) container kube-apiserver \[residue: its pod is gone from the CRI\]/);
+  t.equal(port.why, 'tcp 127.0.0.1:6443 held by pid 42 (kube-apiserver --secure-port 6443), container kube-apiserver — left over: its pod is gone from the CRI');
   t.same(port.listeners, [listener]);
   t.match(v.residue.find((r) => r.kind === 'sandbox')!.why, /CRI is unreachable/);
   t.ok(v.residue.some((r) => r.kind === 'manifest'), 'manifest still there is residue');
