@@ -4,7 +4,7 @@
 import { apiDocument, type ApiDocument } from '../shared/api-doc';
 import { toKubesweepError } from '../shared/errors';
 import { AgentClient } from './agent-client';
-import { fanOut } from './fanout';
+import { mapLimit } from '../shared/pool';
 import { formatFailure, formatResult, formatSummary } from './format';
 import { ResetProgress } from './progress';
 import { colorWanted, makeStyle, Style } from './style';
@@ -125,7 +125,9 @@ async function runSingle(inv: Invocation, io: RunIO, style: Style): Promise<Exit
 async function runFleet(inv: Invocation, io: RunIO, style: Style): Promise<ExitCode> {
   const { c } = style;
   if (!inv.json) io.stdout.write(`${inv.command} on ${inv.targets.length} node${inv.targets.length === 1 ? '' : 's'}, ${inv.parallel} at a time\n`);
-  const outcomes = await fanOut(inv.targets, inv.parallel, async (target) => {
+  // Results in the order the operator listed the nodes; a failing node never stops the others
+  // (each job catches its own error).
+  const outcomes = await mapLimit(inv.targets, inv.parallel, async (target) => {
     const node = target.node ?? target.endpoint;
     // Several streams at once: plain prefixed lines, no live status line to fight over.
     const progress = !inv.json && inv.command === 'reset' ? new ResetProgress(io.stdout, style, { live: false, prefix: c.dim(`[${node}]`) }) : undefined;

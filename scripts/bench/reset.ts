@@ -15,7 +15,7 @@ import { CriClient } from '../../agent/daemon/cri/client';
 import { checkPorts } from '../../agent/daemon/ports';
 import { Sweeper } from '../../agent/daemon/sweep';
 import { DEFAULT_PARALLELISM } from '../../agent/daemon/options';
-import { mapLimit } from '../../agent/daemon/sweep/pool';
+import { mapLimit } from '../../agent/shared/pool';
 import { commands, runPod } from '../testbed/pods';
 import { testbedSweepConfig } from '../testbed/sweep-config';
 import { Testbed } from '../testbed/testbed';

@@ -9,7 +9,7 @@ import { commandOf } from '../host/kill';
 import type { MountEntry } from '../host/mountinfo';
 import { childrenIndex, descendantsDeepestFirst, fileInode, netnsInodeOf, ProcessInfo } from '../host/proc';
 import { isShimOf, parseShimCmdline } from '../host/shim';
-import { mapLimit } from './pool';
+import { mapLimit } from '../../shared/pool';
 import { podKindOf } from './pod-kind';
 import type { ContainerInfo, NetnsInfo, ProcessRef, SandboxInfo, ShimInfo } from './types';
 

@@ -5,7 +5,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { parseArgs } from '../../../agent/client/args';
-import { fanOut } from '../../../agent/client/fanout';
 import { run } from '../../../agent/client/run';
 import { startFakeAgent } from '../../helpers/fake-agent';
 
@@ -122,18 +121,4 @@ t.test('fan-out over three agents: one unreachable, one stale address, each gets
 
   const fine = await cli(['--agent', `node1=${a.endpoint}`, '--agent', `node2=${b.endpoint}`, 'check-ports', '179']);
   t.equal(fine.code, 0, 'all free on all nodes → 0');
-});
-
-t.test('fanOut keeps order and limits concurrency', async (t) => {
-  let running = 0;
-  let peak = 0;
-  const out = await fanOut([5, 1, 4, 2, 3], 2, async (n) => {
-    running++;
-    peak = Math.max(peak, running);
-    await new Promise((r) => setTimeout(r, n * 5));
-    running--;
-    return n * 10;
-  });
-  t.same(out, [50, 10, 40, 20, 30]);
-  t.equal(peak, 2);
 });

@@ -2,10 +2,11 @@
 // host-network pods (calico-node, kube-proxy, the apiserver) — the CNI may need those to tear
 // the others' networks down. Within each group every container stop is issued at once, so
 // grace periods overlap (a one-at-a-time graceful stop would pay one grace period per stubborn
-// container); the CPU-heavy calls (remove container, stop/remove sandbox) go through a
-// semaphore of `parallelism`, because containerd/runc teardown is CPU-bound.
+// container); the other calls (remove container, stop/remove sandbox) are bounded by
+// `parallelism` (why that bound and not the core count: shared/pool.ts).
 import { actionsOf, type OrphanRef, type Planned, type PodRef, type RemoveContainer, type RemoveSandbox, type StopContainer, type StopSandbox } from '../actions';
-import { withRetry } from '../pool';
+import { Limiter } from '../../../shared/pool';
+import { withRetry } from '../retry';
 import type { RunContext, StepRecorder } from '../recorder';
 import { orderSandboxes } from '../snapshot';
 import type { Step } from '../step';
@@ -55,23 +56,6 @@ export const removePods: Step<'remove-pods', PodAction> = {
 
 /** Container stops in flight at once: they mostly wait (grace periods), they do not compute. */
 export const STOP_FANOUT = 64;
-
-export class Semaphore {
-  private active = 0;
-  private readonly queue: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((r) => this.queue.push(r));
-    else this.active++;
-    try {
-      return await fn();
-    } finally {
-      const next = this.queue.shift();
-      if (next) next();
-      else this.active--;
-    }
-  }
-}
 
 interface PodWork {
   sandboxId: string | undefined;
@@ -123,8 +107,8 @@ async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> 
   const { cri } = ctx.deps;
   const { criTimeoutMs, retries } = ctx.config;
   const grace = ctx.graceSeconds;
-  const cpu = new Semaphore(Math.max(1, ctx.config.parallelism));
-  const stops = new Semaphore(Math.max(STOP_FANOUT, ctx.config.parallelism));
+  const calls = new Limiter(ctx.config.parallelism);
+  const stops = new Limiter(Math.max(STOP_FANOUT, ctx.config.parallelism));
   const retry = <T>(what: string, fn: () => Promise<T>) =>
     withRetry(fn, {
       retries,
@@ -156,7 +140,7 @@ async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> 
         rec.record('remove-container', id, 'skipped', 0, 'not attempted: the container could not be stopped');
         return false;
       }
-      const o = await cpu.run(() => rec.act('remove-container', id, async () => ({ outcome: await retry(`RemoveContainer(${id})`, () => cri.removeContainer(id, { timeoutMs: criTimeoutMs })) })));
+      const o = await calls.run(() => rec.act('remove-container', id, async () => ({ outcome: await retry(`RemoveContainer(${id})`, () => cri.removeContainer(id, { timeoutMs: criTimeoutMs })) })));
       ok = o !== 'failed' && o !== 'skipped';
     }
     return ok;
@@ -171,7 +155,7 @@ async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> 
     const id = pod.sandboxId!;
     let stopped = true;
     if (pod.stop) {
-      const o = await cpu.run(() => rec.act('stop-sandbox', id, async () => ({ outcome: await retry(`StopPodSandbox(${id})`, () => cri.stopPodSandbox(id, { timeoutMs: criTimeoutMs })) })));
+      const o = await calls.run(() => rec.act('stop-sandbox', id, async () => ({ outcome: await retry(`StopPodSandbox(${id})`, () => cri.stopPodSandbox(id, { timeoutMs: criTimeoutMs })) })));
       stopped = o === 'done' || o === 'gone';
     }
     if (!pod.remove) return;
@@ -180,7 +164,7 @@ async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> 
       return;
     }
     removals.push(
-      cpu.run(async () => {
+      calls.run(async () => {
         const o = await rec.act('remove-sandbox', id, async () => ({ outcome: await retry(`RemovePodSandbox(${id})`, () => cri.removePodSandbox(id, { timeoutMs: criTimeoutMs })) }));
         if (o === 'done' || o === 'gone') ctx.removedSandboxes.add(id);
       }),

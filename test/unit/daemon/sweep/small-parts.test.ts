@@ -6,7 +6,7 @@ import { ksError } from '../../../../agent/shared/errors';
 import { defaultSweepConfig } from '../../../../agent/daemon/engine-config';
 import { appendJournal, journalPath, readJournal } from '../../../../agent/daemon/sweep/journal';
 import { inScope, podKindOf, validScope } from '../../../../agent/daemon/sweep/pod-kind';
-import { backoffDelay, mapLimit, withRetry } from '../../../../agent/daemon/sweep/pool';
+import { backoffDelay, withRetry } from '../../../../agent/daemon/sweep/retry';
 
 t.test('pod kinds from kubelet labels and annotations', async (t) => {
   t.equal(podKindOf({}, { 'kubernetes.io/config.source': 'file' }), 'static');
@@ -20,21 +20,6 @@ t.test('pod kinds from kubelet labels and annotations', async (t) => {
   t.ok(validScope(['daemonset']));
   t.notOk(validScope([]));
   t.notOk(validScope(['static', 'job']));
-});
-
-t.test('mapLimit keeps the bound and the order', async (t) => {
-  let active = 0;
-  let peak = 0;
-  const out = await mapLimit([5, 1, 4, 2, 3, 0], 2, async (n) => {
-    active++;
-    peak = Math.max(peak, active);
-    await new Promise((r) => setTimeout(r, n * 5));
-    active--;
-    return n * 10;
-  });
-  t.same(out, [50, 10, 40, 20, 30, 0]);
-  t.equal(peak, 2);
-  t.same(await mapLimit([], 4, async () => 1), []);
 });
 
 t.test('withRetry retries transient CRI errors with backoff, not others', async (t) => {

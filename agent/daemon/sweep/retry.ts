@@ -1,23 +1,7 @@
-// Bounded parallelism and retries for CRI calls. containerd/runc teardown is CPU-bound, so
-// more concurrency than the node has cores buys nothing; a call that fails transiently (a
-// deadline while containerd is busy) is retried with exponential backoff.
+// Retries for CRI calls: a call that fails transiently (a deadline while containerd is busy,
+// containerd restarting) is tried again with exponential backoff. (Bounded concurrency is
+// shared/pool.ts.)
 import { isKubesweepError } from '../../shared/errors';
-
-/** Run `fn` over `items` with at most `limit` in flight; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= items.length) return;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  const n = Math.max(1, Math.min(limit, items.length));
-  await Promise.all(Array.from({ length: n }, worker));
-  return out;
-}
 
 export interface RetryOptions {
   retries: number;
