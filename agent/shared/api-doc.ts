@@ -75,39 +75,51 @@ function zero(f: FieldDescriptor): unknown {
   return 0;
 }
 
-function scalar(f: FieldDescriptor, v: unknown): unknown {
-  if (LONG_TYPES.has(f.type)) return typeof v === 'string' || typeof v === 'bigint' ? Number(v) : typeof v === 'object' && v !== null ? Number(String(v)) : v;
-  return v;
-}
+const toNumber = (v: unknown): unknown => (typeof v === 'string' || typeof v === 'bigint' ? Number(v) : typeof v === 'object' && v !== null ? Number(String(v)) : v);
+const same = (v: unknown): unknown => v;
 
-function render(desc: MessageDescriptor, msgName: string, msg: Record<string, unknown>): ApiDocument {
-  const out: ApiDocument = {};
+type Render = (msg: Record<string, unknown>) => ApiDocument;
+type FieldRender = { name: string; value: (v: unknown) => unknown };
+
+/** One renderer per message type, built from its descriptor on first use (reports have thousands of owners). */
+const renderers = new Map<string, Render>();
+
+function rendererOf(desc: MessageDescriptor, msgName: string): Render {
+  const cached = renderers.get(msgName);
+  if (cached) return cached;
+  const fields: FieldRender[] = [];
+  const render: Render = (msg) => {
+    const out: ApiDocument = {};
+    for (const f of fields) {
+      const v = f.value(msg[f.name]);
+      if (v !== undefined && v !== null) out[f.name] = v;
+    }
+    return out;
+  };
+  // Registered before the fields are planned, so a message type that contains itself terminates.
+  renderers.set(msgName, render);
   // proto3 `optional` fields sit in a synthetic oneof named after them.
   const optional = new Set(desc.oneofDecl.map((o) => o.name));
   for (const f of desc.field) {
-    let v: unknown = msg[f.name];
+    let value: (v: unknown) => unknown;
     if (f.type === 'TYPE_MESSAGE') {
       const sub = fieldMessage(desc, f);
       if (sub.desc.options?.mapEntry) {
         // proto-loader gives maps as plain objects; keys and values here are strings.
-        v = v ?? {};
-      } else if (f.label === 'LABEL_REPEATED') {
-        v = ((v as Record<string, unknown>[] | undefined) ?? []).map((x) => render(sub.desc, sub.name, x));
+        value = (v) => v ?? {};
       } else {
-        v = v === null || v === undefined ? undefined : render(sub.desc, sub.name, v as Record<string, unknown>);
+        const inner = rendererOf(sub.desc, sub.name);
+        value = f.label === 'LABEL_REPEATED' ? (v) => ((v as Record<string, unknown>[] | undefined) ?? []).map(inner) : (v) => (v === null || v === undefined ? undefined : inner(v as Record<string, unknown>));
       }
-    } else if (f.label === 'LABEL_REPEATED') {
-      v = ((v as unknown[] | undefined) ?? []).map((x) => scalar(f, x));
-    } else if (v !== undefined && v !== null) {
-      v = scalar(f, v);
-    } else if (!optional.has(`_${f.name}`)) {
-      v = zero(f);
+    } else {
+      const scalar = LONG_TYPES.has(f.type) ? toNumber : same;
+      const unset = optional.has(`_${f.name}`) ? undefined : zero(f);
+      value = f.label === 'LABEL_REPEATED' ? (v) => ((v as unknown[] | undefined) ?? []).map(scalar) : (v) => (v === undefined || v === null ? unset : scalar(v));
     }
     const convert = CONVERSIONS[`${msgName}.${f.name}`];
-    if (convert) v = convert(v);
-    if (v !== undefined && v !== null) out[f.name] = v;
+    fields.push({ name: f.name, value: convert ? (v) => convert(value(v)) : value });
   }
-  return out;
+  return render;
 }
 
 /**
@@ -115,5 +127,5 @@ function render(desc: MessageDescriptor, msgName: string, msg: Record<string, un
  * builds it (the generated input type): the same message gives the same document either way.
  */
 export function apiDocument(name: ApiMessageName, msg: object): ApiDocument {
-  return render(descriptorOf(name), name, msg as Record<string, unknown>);
+  return rendererOf(descriptorOf(name), name)(msg as Record<string, unknown>);
 }

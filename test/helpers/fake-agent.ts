@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadProto } from '../../agent/shared/grpc-load';
 import type { ResetReport } from '../../agent/daemon/sweep/types';
-import { reportMsg } from '../../agent/daemon/server/convert';
+import { portCheckMsg, portReportMsg, reportMsg } from '../../agent/daemon/server/convert';
 import { cleanReport, dirtyReport, portCheck } from '../fixtures/client/samples';
 
 export interface FakeAgentOptions {
@@ -79,11 +79,11 @@ export async function startFakeAgent(opts: FakeAgentOptions): Promise<FakeAgent>
       cb(null, { backupId: call.request.backupId || 'b-newest', restored: ['kube-apiserver.yaml'], unchanged: [] });
     },
     ListPorts: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) =>
-      cb(null, { listeners: portCheck(held, []).ports.flatMap((p) => p.listeners), malformedLines: 0, netnsScanned: [{ inode: '4026531840', host: true }], generatedAt: 'now' }),
+      cb(null, portReportMsg({ listeners: portCheck(held, []).ports.flatMap((p) => p.listeners), malformedLines: 0, netnsScanned: [{ inode: 4026531840, host: true }], generatedAt: 'now' })),
     CheckPorts: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
       requests.push({ rpc: 'CheckPorts', ...call.request });
       const asked: number[] = call.request.ports.length ? call.request.ports : [6443, 10250];
-      cb(null, portCheck(asked.filter((p) => held.includes(p)), asked.filter((p) => !held.includes(p))));
+      cb(null, portCheckMsg(portCheck(asked.filter((p) => held.includes(p)), asked.filter((p) => !held.includes(p)))));
     },
     Inspect: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) =>
       cb(null, { sandboxes: [], containers: [], shims: [], netns: [{ path: '/x/cni-1', name: 'cni-1', inode: '4026532000', holders: [] }], manifests: [], backups: [] }),
