@@ -2,12 +2,15 @@
 // its own process so one's memory and JIT state cannot colour the next one's figures.
 //   reset  — the cleanup engine vs sequential and unbounded-parallel baselines (60 pods)
 //   agent  — the daemon's start-to-ready time and idle RSS
+//   footprint — the single executable vs the npm layout: size, start-to-ready, idle RSS, RSS
+//            after a reset, `kubesweep --json ports` vs ss (needs npm run build:sea; skipped
+//            with a note when dist/sea/ is missing)
 // `npm run bench:ports` (the port report vs ss and systeminformation) runs on its own: it
 // holds 12,000 sockets and wants a quiet machine.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const BENCHES = ['reset', 'agent'] as const;
+const BENCHES = ['reset', 'agent', 'footprint'] as const;
 
 function main(): number {
   const only = process.argv.slice(2).filter((a) => (BENCHES as readonly string[]).includes(a));

@@ -12,8 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { listPorts } from '../../agent/daemon/ports';
 
-const LISTENERS = 2_000;
-const CONNECTIONS = 5_000;
+export const LISTENERS = 2_000;
+export const CONNECTIONS = 5_000;
 
 // The helper raises its soft fd limit through the shell (the hard limit here is 20,000).
 const HELPER = `
@@ -39,7 +39,8 @@ const socks = [];
 })().catch((e) => { process.stderr.write(String(e.stack || e) + '\\n'); process.exit(1); });
 `;
 
-function startHelper(): Promise<ChildProcess> {
+/** A process holding 2,000 listeners and 10,000 established loopback sockets, once it says ready. */
+export function startHelper(): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', 'ulimit -n 20000 && exec node -e "$KS_BENCH_HELPER"'], {
       env: { ...process.env, KS_BENCH_HELPER: HELPER },
@@ -149,7 +150,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

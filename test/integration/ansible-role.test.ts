@@ -143,3 +143,34 @@ t.test('the role installs the .deb on a node without Node.js; kubesweep resets a
   t.same(await cri.listPodSandbox(), [], 'no sandbox left');
   t.ok(await canBind(port), 'the port is free');
 });
+
+t.test('the role installs the single file (install.sh --single) and starts the agent', async (t) => {
+  ensureAnsible();
+  const shipped = await buildShipped(t);
+  const tb = await withTestbed(t);
+  const py = `/usr/bin/python3.${process.env.KUBESWEEP_TEST_PY_MINOR ?? '11'}`;
+  const vm = await NspawnMachine.boot({
+    binds: [
+      { host: py, container: '/usr/bin/python3', readOnly: true },
+      { host: `/usr/lib/${path.basename(py)}`, readOnly: true },
+      { host: tb.dir },
+    ],
+  });
+  t.teardown(() => vm.shutdown());
+  const sh = (cmd: string) => vm.exec(['bash', '-c', cmd]);
+  const work = path.join(tb.scratch, 'ansible');
+  mkdirSync(work, { recursive: true });
+  const inventory = path.join(work, 'hosts.ini');
+  writeFileSync(inventory, `[k8s_cluster]\n${NODE} ansible_connection=nsenter ansible_nsenter_pid=${vm.pid} ansible_python_interpreter=/usr/bin/python3 kubesweep_node_name=node-from-inventory\n`);
+  const vars = path.join(work, 'vars.json');
+  writeFileSync(vars, JSON.stringify({ kubesweep_single_file: shipped.sea, kubesweep_become: false, kubesweep_config: { criEndpoint: tb.endpoint, httpListen: '', kubeletUnit: '' } }));
+  const env = { ...ansibleEnv(work), ANSIBLE_CONNECTION_PLUGINS: path.join(ROOT, 'scripts', 'testbed', 'ansible') };
+  const r = await run('ansible-playbook', ['-i', inventory, path.join(ROOT, 'scripts', 'ansible', 'kubesweep-install.yml'), '-e', `@${vars}`], { env });
+  t.equal(r.code, 0, 'kubesweep-install.yml with kubesweep_single_file', { output: r.output.slice(-4000) });
+  t.equal(sh('readlink /usr/local/bin/kubesweep-agent').stdout.trim(), '/opt/kubesweep/kubesweep', 'the file with its two names');
+  t.match(sh('grep ^ExecStart= /etc/systemd/system/kubesweep-agent.service').stdout, /^ExecStart=\/usr\/local\/bin\/kubesweep-agent --config/, 'the unit runs it');
+  t.equal(sh('systemctl is-active kubesweep-agent').stdout.trim(), 'active', 'the agent runs');
+  t.equal(JSON.parse(sh('kubesweep --json info').stdout).nodeName, 'node-from-inventory', 'kubesweep_node_name from the inventory');
+  const again = await run('ansible-playbook', ['-i', inventory, path.join(ROOT, 'scripts', 'ansible', 'kubesweep-install.yml'), '-e', `@${vars}`], { env });
+  t.match(again.output, new RegExp(`${NODE}\\s*: ok=\\d+\\s+changed=0\\s`), 'a second run changes nothing', { output: again.output.slice(-3000) });
+});

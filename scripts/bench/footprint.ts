@@ -1,0 +1,204 @@
+// Footprint of what ships, side by side with the npm-installed agent:
+//   size        the single file vs the npm layout (node binary + dist/agent + production node_modules)
+//   ready       spawn → grpc.health.v1 SERVING on the unix socket
+//   idle RSS    VmRSS 10 s after ready
+//   reset RSS   VmRSS right after a reset of 10 pods on a private containerd (the testbed)
+//   ports       `kubesweep --json ports` end to end (client process → agent → JSON on stdout)
+//               against `ss -ltnup`, with 2,000 listeners and 10,000 established sockets held
+// Goals: idle RSS ≤ 50 MB, start-to-ready ≤ 300 ms, ports within 2× of ss.
+// Variants: npm = this node with --lite-mode on dist/ (as the npm layout's unit runs it);
+// single file = dist/sea/kubesweep-linux-<arch> (npm run build:sea first), and the same file
+// built without V8's code cache, to show what the cache buys.
+// Build: npm run build:sea; run: node dist/scripts/bench/footprint.js [--starts 5] [--rounds 7]
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { packageRoot } from '../../agent/shared/paths';
+import { hostArch } from '../build/node-runtime';
+import { buildSea } from '../build/sea';
+import { commands, runPod } from '../testbed/pods';
+import { Testbed } from '../testbed/testbed';
+import { startHelper } from './ports';
+
+const GOAL_RSS_MB = 50;
+const GOAL_READY_MS = 300;
+const GOAL_PORTS_X = 2;
+const IDLE_SECONDS = 10;
+const PODS = 10;
+const NODE = 'bench-node';
+
+interface Variant {
+  name: string;
+  agent: string[];
+  client: string[];
+  bytes: number;
+  ready: number[];
+  idleRss: number[];
+  /** Of the idle RSS, the process's own memory: the rest is the executable's clean file pages (shared, reclaimable). */
+  idleAnon: number[];
+  resetRss: number[];
+  ports: number[];
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length ? (s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2) : NaN;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const statusMiB = (pid: number, field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+const rssMiB = (pid: number): number => statusMiB(pid, 'VmRSS');
+const load = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+function health(sock: string): Promise<string> {
+  const Ctor = grpc.makeGenericClientConstructor(
+    {
+      Check: {
+        path: '/grpc.health.v1.Health/Check',
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: () => Buffer.alloc(0),
+        responseDeserialize: (b: Buffer) => ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'][b.length >= 2 ? b[1]! : 0],
+      } as never,
+    },
+    'Health',
+  );
+  const client = new Ctor(`unix://${sock}`, grpc.credentials.createInsecure(), { 'grpc.initial_reconnect_backoff_ms': 5, 'grpc.max_reconnect_backoff_ms': 20 });
+  return new Promise((resolve) => {
+    (client as unknown as { Check: (r: object, m: grpc.Metadata, o: object, cb: (e: Error | null, s: string) => void) => void }).Check({}, new grpc.Metadata(), { deadline: Date.now() + 2000 }, (err, res) => {
+      client.close();
+      resolve(err ? 'ERROR' : res);
+    });
+  });
+}
+
+/** Bytes of the npm layout: the node binary, dist/agent and the production packages. */
+function npmLayoutBytes(root: string): number {
+  const du = (paths: string[]): number => (paths.length ? Number(spawnSync('du', ['-scb', ...paths], { encoding: 'utf8' }).stdout.trim().split('\n').pop()!.split('\t')[0]) : 0);
+  const deps = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' }).stdout.split('\n').filter((d) => d.startsWith(path.join(root, 'node_modules')));
+  const tops = new Set(deps.map((d) => {
+    const rel = path.relative(path.join(root, 'node_modules'), d).split(path.sep);
+    return path.join(root, 'node_modules', ...(rel[0]!.startsWith('@') ? rel.slice(0, 2) : rel.slice(0, 1)));
+  }));
+  return statSync(process.execPath).size + du([path.join(root, 'dist', 'agent'), path.join(root, 'proto'), ...tops]);
+}
+
+async function startAgent(v: Variant, tb: Testbed, dir: string): Promise<{ child: ChildProcess; sock: string; readyMs: number }> {
+  const sock = path.join(dir, 'run', 'agent.sock');
+  mkdirSync(path.join(dir, 'manifests'), { recursive: true });
+  const [exe, ...lead] = v.agent;
+  const args = [
+    ...lead,
+    '--node-name', NODE, '--listen', `unix://${sock}`, '--http-listen', '',
+    '--cri-endpoint', tb.endpoint, '--containerd-dir', tb.root, '--containerd-dir', tb.state, '--netns-dir', tb.netnsDir,
+    '--state-dir', path.join(dir, 'state'), '--manifests-dir', path.join(dir, 'manifests'), '--kubelet-unit', '', '--log-level', 'warn',
+  ];
+  const t0 = performance.now();
+  const child = spawn(exe!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${v.name}: agent exited: ${stderr}`);
+    if (performance.now() - t0 > 30_000) throw new Error(`${v.name}: not ready in 30 s`);
+    if (existsSync(sock) && (await health(sock)) === 'SERVING') return { child, sock, readyMs: performance.now() - t0 };
+    await sleep(2);
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(t);
+}
+
+function timed(cmd: string[], env?: NodeJS.ProcessEnv): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: env ?? process.env });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed (${r.status}): ${r.stderr.slice(0, 500)}`);
+  return ms;
+}
+
+async function main(): Promise<void> {
+  const arg = (name: string, def: number): number => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i >= 0 ? Number(process.argv[i + 1]) : def;
+  };
+  const starts = arg('starts', 5);
+  const rounds = arg('rounds', 7);
+  const root = packageRoot();
+  const arch = hostArch() ?? 'x64';
+  const sea = path.join(root, 'dist', 'sea', `kubesweep-linux-${arch}`);
+  if (!existsSync(sea)) {
+    console.log(`footprint bench skipped: ${path.relative(process.cwd(), sea)} is missing (npm run build:sea first)`);
+    return;
+  }
+  const scratch = mkdtempSync('/tmp/ksfp-');
+  const noCache = path.join(scratch, 'kubesweep-nocache');
+  await buildSea({ arch, bundleFile: path.join(root, 'dist', 'bundle', 'kubesweep.js'), outFile: noCache, useCodeCache: false });
+  const v = (name: string, agent: string[], client: string[], bytes: number): Variant => ({ name, agent, client, bytes, ready: [], idleRss: [], idleAnon: [], resetRss: [], ports: [] });
+  const variants = [
+    v(`npm layout, node ${process.version} --lite-mode`, [process.execPath, '--lite-mode', path.join(root, 'dist/agent/daemon/main.js')], [process.execPath, path.join(root, 'dist/agent/client/cli.js')], npmLayoutBytes(root)),
+    v('single file (Node 24, code cache)', [sea, 'agent'], [sea], statSync(sea).size),
+    v('single file, no code cache', [noCache, 'agent'], [noCache], statSync(noCache).size),
+  ];
+  console.log(`footprint bench: ${starts} starts per variant, ${rounds} port-report rounds; load average ${load()}`);
+  const tb = await Testbed.start({});
+  const helpers: ChildProcess[] = [];
+  try {
+    const cri = tb.cri();
+    for (const variant of variants) {
+      for (let i = 0; i < starts; i++) {
+        const dir = mkdtempSync('/tmp/ksfpa-');
+        const a = await startAgent(variant, tb, dir);
+        try {
+          variant.ready.push(a.readyMs);
+          await sleep(IDLE_SECONDS * 1000);
+          variant.idleRss.push(rssMiB(a.child.pid!));
+          variant.idleAnon.push(statusMiB(a.child.pid!, 'RssAnon'));
+          if (i === 0) {
+            // One reset per variant, of PODS pods (half host-network), through its own client.
+            for (let p = 0; p < PODS; p++) {
+              await runPod(cri, tb, { name: `bench-${p}`, kind: p % 2 ? 'daemonset' : 'static', hostNetwork: p % 2 === 0, containers: [{ name: 'c', command: commands.sleep() }] });
+            }
+            timed([...variant.client, '--agent', `unix://${a.sock}`, '--json', 'reset', '--confirm', NODE, '--grace', '0']);
+            variant.resetRss.push(rssMiB(a.child.pid!));
+            // The port report under load: the helper's 2,000 listeners and 10,000 sockets.
+            if (!helpers.length) helpers.push(await startHelper());
+            const env = { ...process.env, NO_COLOR: '1' };
+            for (let r = 0; r < rounds; r++) variant.ports.push(timed([...variant.client, '--agent', `unix://${a.sock}`, '--json', 'ports'], env));
+          }
+        } finally {
+          await stop(a.child);
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+    }
+    const ss: number[] = [];
+    for (let r = 0; r < rounds; r++) ss.push(timed(['ss', '-ltnup']));
+    const f = (x: number, d = 0) => x.toFixed(d);
+    const ssMs = median(ss);
+    console.log(`  ${'variant'.padEnd(40)} ${'size MiB'.padStart(9)} ${'ready ms'.padStart(9)} ${'idle RSS'.padStart(9)} ${'(anon)'.padStart(7)} ${'RSS after reset'.padStart(16)} ${'--json ports ms'.padStart(16)} ${'vs ss'.padStart(6)}`);
+    for (const x of variants) {
+      console.log(
+        `  ${x.name.padEnd(40)} ${f(x.bytes / 1048576, 1).padStart(9)} ${f(median(x.ready)).padStart(9)} ${f(median(x.idleRss), 1).padStart(9)} ${f(median(x.idleAnon), 1).padStart(7)} ${f(median(x.resetRss), 1).padStart(16)} ${f(median(x.ports)).padStart(16)} ${(median(x.ports) / ssMs).toFixed(2).padStart(5)}x`,
+      );
+    }
+    console.log(`  ss -ltnup: ${f(ssMs)} ms (median of ${rounds}); goals: idle RSS ≤ ${GOAL_RSS_MB} MiB, ready ≤ ${GOAL_READY_MS} ms, ports ≤ ${GOAL_PORTS_X}x ss; load average now ${load()}`);
+  } finally {
+    for (const h of helpers) await stop(h);
+    await tb.teardown();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
