@@ -1,6 +1,7 @@
 // The one seam between the server and the engine: what the gRPC and HTTP handlers need from
 // the sweep engine, the port reporter and the CRI. main.ts builds it from the real Sweeper,
 // listPorts/checkPorts and CriClient; unit tests pass a small in-test object.
+import type { NodeFacts } from '../host/node-facts';
 import type { PortCheck, PortReport } from '../ports/types';
 import type { Inventory, ProgressEvent, ResetOptions, ResetReport, RestoreResult } from '../sweep/types';
 
@@ -11,16 +12,8 @@ export interface SweepEngine {
   restoreManifests(backupId?: string): Promise<RestoreResult>;
 }
 
-/** Node facts as the Info RPC shows them (fields the port module's nodeFacts() may fill). */
-export interface NodeFactsView {
-  os?: string;
-  kernel?: string;
-  hostname?: string;
-  arch?: string;
-  cpus?: number;
-  memoryBytes?: number;
-  uptimeSeconds?: number;
-}
+/** Node facts as the Info RPC shows them; empty when they could not be read. */
+export type NodeFactsView = Partial<NodeFacts>;
 
 export interface CriVersionView {
   runtimeName: string;
