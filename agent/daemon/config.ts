@@ -16,11 +16,14 @@ export interface TlsConfig {
   cert: string;
   key: string;
   clientCa: string;
+  /** PEM CRL of the client CA (optional). */
+  crl?: string;
 }
 
-const TLS_OPTIONS = { cert: 'tlsCert', key: 'tlsKey', clientCa: 'tlsClientCa' } as const satisfies Record<keyof TlsConfig, OptionName>;
+/** The three files mutual TLS needs (all or none); the CRL is optional on top. */
+const TLS_OPTIONS = { cert: 'tlsCert', key: 'tlsKey', clientCa: 'tlsClientCa' } as const satisfies Record<Exclude<keyof TlsConfig, 'crl'>, OptionName>;
 
-export type AgentConfig = Omit<OptionValues, (typeof TLS_OPTIONS)[keyof TlsConfig]> & {
+export type AgentConfig = Omit<OptionValues, (typeof TLS_OPTIONS)[keyof typeof TLS_OPTIONS] | 'tlsCrl'> & {
   tls?: TlsConfig;
   /** The file the config was read from, if any. */
   configFile?: string;
@@ -211,7 +214,7 @@ export function resolveConfig(raw: RawConfig, opts: { isFile?: (p: string) => bo
     values[name] = structuredClone((v === undefined ? undefined : d.check(v, d.file, problems, env)) ?? d.default);
   }
   const tls = checkAcross(values as OptionValues, given, problems);
-  const tlsNames: readonly string[] = Object.values(TLS_OPTIONS);
+  const tlsNames: readonly string[] = [...Object.values(TLS_OPTIONS), 'tlsCrl'];
   const config = Object.fromEntries(Object.entries(values).filter(([k]) => !tlsNames.includes(k))) as AgentConfig;
   if (tls) config.tls = tls;
   if (opts.configFile !== undefined) config.configFile = opts.configFile;
@@ -235,7 +238,11 @@ function checkAcross(v: OptionValues, given: Record<string, unknown>, problems: 
     const missing = parts.filter((p) => !named.includes(p)).map(([, o]) => `--${OPTIONS[o].flag}`);
     problems.push(`tls: ${missing.join(', ')} missing: mutual TLS needs the server cert, key and client CA`);
   }
-  const tls = v.tlsCert !== undefined && v.tlsKey !== undefined && v.tlsClientCa !== undefined ? { cert: v.tlsCert, key: v.tlsKey, clientCa: v.tlsClientCa } : undefined;
+  const tls: TlsConfig | undefined =
+    v.tlsCert !== undefined && v.tlsKey !== undefined && v.tlsClientCa !== undefined
+      ? { cert: v.tlsCert, key: v.tlsKey, clientCa: v.tlsClientCa, ...(v.tlsCrl !== undefined ? { crl: v.tlsCrl } : {}) }
+      : undefined;
+  if (v.tlsCrl !== undefined && named.length === 0) problems.push('tls: --tls-crl without --tls-cert, --tls-key and --tls-client-ca: a CRL only applies to the mutual-TLS listener');
   const tcp = v.listen.filter((l) => l.kind === 'tcp');
   if (tcp.length > 0 && !tls && !problems.some((p) => p.startsWith('tls'))) {
     problems.push(`listen: TCP listener ${tcp.map((l) => l.raw).join(', ')} refused: TCP is mutual TLS only; give --tls-cert, --tls-key and --tls-client-ca`);

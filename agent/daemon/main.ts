@@ -64,9 +64,26 @@ export async function main(argv: readonly string[]): Promise<number> {
   let grpcServers: GrpcServers;
   let http: FastifyInstance | undefined;
   try {
-    grpcServers = await startGrpcServers({ config, handlers, log, isShuttingDown, onCallDone: (m, c, d) => metrics.recordCall(m, c, d) });
+    const maxRssBytes = config.maxMemoryMiB * 1024 * 1024;
+    grpcServers = await startGrpcServers({
+      config,
+      handlers,
+      log,
+      isShuttingDown,
+      onCallDone: (m, c, d) => metrics.recordCall(m, c, d),
+      readLimits: { maxInflight: config.maxReadCalls, maxRssBytes },
+    });
     if (config.httpListen !== '') {
-      http = buildHttpServer({ engine, metrics, expectFreePorts: config.expectFreePorts, log, isShuttingDown });
+      http = buildHttpServer({
+        engine,
+        metrics,
+        expectFreePorts: config.expectFreePorts,
+        log,
+        isShuttingDown,
+        readLimits: { maxInflight: config.httpMaxRequests, maxRssBytes },
+        maxConnections: config.httpMaxConnections,
+        showOwners: config.httpOwners,
+      });
       const i = config.httpListen.lastIndexOf(':');
       const host = config.httpListen.slice(0, i).replace(/^\[|\]$/g, '');
       await http.listen({ host, port: Number(config.httpListen.slice(i + 1)) });

@@ -226,6 +226,16 @@ export const OPTIONS = {
     help: 'CA that signs client certificates; required for any TCP listener',
     check: (v, name, problems, env) => tlsFile(name, v, problems, env),
   }),
+  // Optional, and only with the three above; re-read whenever it changes, like them.
+  tlsCrl: opt<string | undefined>({
+    file: 'tls.crl',
+    flag: 'tls-crl',
+    arg: 'FILE',
+    type: 'PEM file',
+    default: undefined,
+    help: "CRL of the client CA (`gen-certs.sh --revoke`): client certificates it lists are refused at the handshake; re-read when it changes",
+    check: (v, name, problems, env) => tlsFile(name, v, problems, env),
+  }),
   roles: opt<RoleMapping>({
     file: 'roles',
     type: '`{admin: [...], reader: [...]}`',
@@ -268,6 +278,27 @@ export const OPTIONS = {
       if (s === undefined) return undefined;
       if (s !== '' && parseListen(s)?.kind !== 'tcp') problems.push(`${name}: "${truncate(s)}" must be host:port (port 1-65535) or "" for off`);
       return s;
+    },
+  }),
+  // Off: the HTTP port (anyone on the node can reach it) shows no more than an unprivileged
+  // `ss -ltn` would. Owners are for authenticated gRPC callers (reader role).
+  httpOwners: opt<boolean>({
+    file: 'httpOwners',
+    flag: 'http-owners',
+    arg: 'BOOL',
+    type: 'boolean',
+    default: false,
+    help: 'also show port owners (pid, command, container, pod) and other netns on the unauthenticated HTTP port; off = port, protocol, address, held/free only',
+    fromFlag: (v) => {
+      const s = Array.isArray(v) ? v[v.length - 1] : v;
+      return s === 'true' ? true : s === 'false' ? false : s;
+    },
+    check: (v, name, problems) => {
+      if (typeof v !== 'boolean') {
+        problems.push(`${name}: must be true or false`);
+        return undefined;
+      }
+      return v;
     },
   }),
   expectFreePorts: opt<readonly number[]>({
@@ -327,6 +358,11 @@ export const OPTIONS = {
     check: (v, name, problems) => absDir(name, v, problems),
   }),
   maxRequestBytes: int({ file: 'maxRequestBytes', min: 1024, max: 4 * 1024 * 1024, default: 64 * 1024, help: 'largest request the gRPC server accepts' }),
+  // Abuse bounds (server/limits.ts). A reset is never refused by them: reads are.
+  maxReadCalls: int({ file: 'maxReadCalls', min: 1, max: 1024, default: 32, help: 'gRPC read calls (ports, check, inspect, info, dry runs) in flight at once over all transports; more get RESOURCE_EXHAUSTED' }),
+  httpMaxRequests: int({ file: 'httpMaxRequests', min: 1, max: 1024, default: 8, help: 'HTTP requests in flight at once (`/healthz` is never refused); more get 429' }),
+  httpMaxConnections: int({ file: 'httpMaxConnections', min: 1, max: 4096, default: 1024, help: 'open HTTP connections; more are closed as they arrive (requests beyond httpMaxRequests on open connections get 429)' }),
+  maxMemoryMiB: int({ file: 'maxMemoryMiB', min: 64, max: 16384, default: 256, help: 'resident memory above which reads (gRPC and HTTP) are refused until it drops; destructive calls never are' }),
   shutdownTimeoutMs: int({ file: 'shutdownTimeoutMs', min: 0, max: 600_000, default: 60_000, help: 'how long SIGTERM waits for a running reset to reach a safe point' }),
 };
 

@@ -24,6 +24,7 @@ export const ERRORS = {
   KS_BUSY: { grpc: GrpcStatus.ABORTED, http: 409, summary: 'Another destructive operation is running on this node.' },
   KS_UNAUTHENTICATED: { grpc: GrpcStatus.UNAUTHENTICATED, http: 401, summary: 'The caller presented no usable identity.' },
   KS_PERMISSION_DENIED: { grpc: GrpcStatus.PERMISSION_DENIED, http: 403, summary: 'The caller\'s role does not allow this call.' },
+  KS_RESOURCE_EXHAUSTED: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, http: 429, summary: 'Too many read calls at once, or the agent is over its memory bound; the call was refused before any work: retry shortly.' },
   KS_SHUTTING_DOWN: { grpc: GrpcStatus.UNAVAILABLE, http: 503, summary: 'The agent is shutting down and accepts no new work.' },
   KS_AGENT_UNREACHABLE: { grpc: GrpcStatus.UNAVAILABLE, http: 503, summary: 'The client could not reach a kubesweep agent at the given endpoint.' },
   KS_TLS_HANDSHAKE: { grpc: GrpcStatus.UNAVAILABLE, http: 502, summary: 'The TLS handshake with the agent failed; the message says whose certificate and why (unknown CA, name mismatch, expired, not yet valid, refused, revoked).' },

@@ -1,5 +1,6 @@
-// The real agent's HTTP side on the testbed: /healthz, /readyz following the CRI (503 once
-// containerd is killed), /ports with pod owners, /ports/check 503 with owners while a pod holds
+// The real agent's HTTP side on the testbed, with the operator's owners switch on
+// (--http-owners true; without it see http-disclosure.test.ts): /healthz, /readyz following the
+// CRI (503 once containerd is killed), /ports with pod owners, /ports/check 503 with owners while a pod holds
 // a port and 200 once free, /metrics as Prometheus text with the agent's figures.
 import path from 'node:path';
 import t from 'tap';
@@ -18,7 +19,7 @@ t.test('HTTP endpoints of the real agent', async (t) => {
   await waitFor('port held', async () => !(await canBind(P)));
   const agent = await startAgent(t, {
     dir: tb.scratch,
-    args: [...testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [P, free] }), '--http-listen', `127.0.0.1:${httpPort}`],
+    args: [...testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [P, free] }), '--http-listen', `127.0.0.1:${httpPort}`, '--http-owners', 'true'],
   });
   const base = `http://127.0.0.1:${httpPort}`;
   const get = async (p: string) => {

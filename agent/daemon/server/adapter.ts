@@ -9,6 +9,7 @@ import type pino from 'pino';
 import type { RoleMapping } from '../config';
 import { ERRORS, ksError, toKubesweepError, type ErrorCode } from '../../shared/errors';
 import { identifyCaller, type Caller, type Transport } from './auth';
+import type { ReadAdmission } from './limits';
 import { wireFormatProblem } from './wire';
 
 export const MALFORMED = '__ksMalformedRequest';
@@ -22,6 +23,15 @@ export interface AdapterDeps {
   isShuttingDown(): boolean;
   /** Called once per finished call (metrics). */
   onCallDone?(method: string, code: string, durationMs: number): void;
+  /** Bounds read calls (limits.ts); destructive calls are never refused by it. */
+  admission?: ReadAdmission;
+}
+
+const READ_METHODS = new Set(['ListPorts', 'CheckPorts', 'Inspect', 'Info']);
+
+/** Reads, and dry runs of destructive calls, are what a flood is made of. */
+export function isReadCall(method: string, request: unknown): boolean {
+  return READ_METHODS.has(method) || (!!request && typeof request === 'object' && (request as { dryRun?: unknown }).dryRun === true);
 }
 
 export interface CallContext {
@@ -81,12 +91,14 @@ function begin(method: string, deps: AdapterDeps, call: AnyServerCall): { caller
   return { caller, ctx };
 }
 
-function precheck(method: string, deps: AdapterDeps, call: AnyServerCall): void {
+/** Refusals before the handler runs; returns the read admission's release (or a no-op). */
+function precheck(method: string, deps: AdapterDeps, call: AnyServerCall): () => void {
   if (deps.isShuttingDown()) throw ksError('KS_SHUTTING_DOWN', `${method}: the agent is shutting down`);
   const req = call.request as Record<string, unknown> | null | undefined;
   if (req && typeof req === 'object' && MALFORMED in req) {
     throw ksError('KS_INVALID_ARGUMENT', `${method}: the request is not a valid ${method} message`, { decodeError: String(req[MALFORMED]).slice(0, 200) });
   }
+  return deps.admission && isReadCall(method, req) ? deps.admission.admit(method) : () => undefined;
 }
 
 function audit(deps: AdapterDeps, method: string, caller: Caller | undefined, peer: string, status: { code: grpc.status; ksCode?: ErrorCode; details?: string }, t0: number): void {
@@ -119,9 +131,11 @@ export function adaptUnary<Req, Res>(
     const t0 = performance.now();
     let caller: Caller | undefined;
     let done = false;
+    let release = (): void => undefined;
     const finish = (err: unknown, res?: Res): void => {
       if (done) return;
       done = true;
+      release();
       if (err === undefined) {
         audit(deps, method, caller, peerOf(call, deps), { code: grpc.status.OK }, t0);
         callback(null, res);
@@ -134,7 +148,7 @@ export function adaptUnary<Req, Res>(
     (async () => {
       const b = begin(method, deps, call as unknown as AnyServerCall);
       caller = b.caller;
-      precheck(method, deps, call as unknown as AnyServerCall);
+      release = precheck(method, deps, call as unknown as AnyServerCall);
       return fn(call.request, b.ctx);
     })().then(
       (res) => finish(undefined, res),
@@ -162,9 +176,11 @@ export function adaptServerStream<Req, Res>(
       }
     };
     call.on('error', () => undefined);
+    let release = (): void => undefined;
     const finish = (err: unknown): void => {
       if (done) return;
       done = true;
+      release();
       if (err === undefined) {
         audit(deps, method, caller, peerOf(call, deps), { code: grpc.status.OK }, t0);
         if (!call.writableEnded) call.end();
@@ -177,7 +193,7 @@ export function adaptServerStream<Req, Res>(
     (async () => {
       const b = begin(method, deps, call as unknown as AnyServerCall);
       caller = b.caller;
-      precheck(method, deps, call as unknown as AnyServerCall);
+      release = precheck(method, deps, call as unknown as AnyServerCall);
       await fn(call.request, b.ctx, write);
     })().then(
       () => finish(undefined),

@@ -16,10 +16,18 @@ import { loadProto } from '../../shared/grpc-load';
 import { adaptServerStream, adaptUnary, tolerantDeserializer, type AdapterDeps } from './adapter';
 import type { Transport } from './auth';
 import type { AgentHandlers } from './service';
+import { DEFAULT_GRPC_READ_LIMITS, ReadAdmission, type ReadLimits } from './limits';
 import { TlsReloader } from './tls-reload';
 
 export const AGENT_SERVICE = 'kubesweep.v1.Agent';
 const MAX_SEND_BYTES = 32 * 1024 * 1024;
+/**
+ * Per connection: concurrent streams, and the memory its queued, unread responses may hold
+ * (MB; beyond it new streams are refused with RESOURCE_EXHAUSTED). grpc-js leaves the latter
+ * unlimited by default.
+ */
+export const MAX_CONCURRENT_STREAMS = 64;
+export const MAX_SESSION_MEMORY_MB = 32;
 
 
 /** The Agent service definition with deserializers that never throw (see adapter.ts). */
@@ -63,6 +71,7 @@ export interface GrpcStartDeps {
   isShuttingDown(): boolean;
   onCallDone?(method: string, code: string, durationMs: number): void;
   onTlsReload?(result: 'reloaded' | 'unchanged' | 'failed', ms: number): void;
+  readLimits?: ReadLimits;
 }
 
 export async function startGrpcServers(deps: GrpcStartDeps): Promise<GrpcServers> {
@@ -76,6 +85,8 @@ export async function startGrpcServers(deps: GrpcStartDeps): Promise<GrpcServers
   const socketPaths: string[] = [];
   const serviceDef = agentServiceDefinition();
   let reloader: TlsReloader | undefined;
+  // One admission for every transport: a flood over TCP and one over the socket share a budget.
+  const admission = new ReadAdmission('gRPC', deps.readLimits ?? DEFAULT_GRPC_READ_LIMITS);
   try {
     for (const transport of ['unix', 'tls'] as const) {
       const addrs = byTransport[transport];
@@ -83,7 +94,8 @@ export async function startGrpcServers(deps: GrpcStartDeps): Promise<GrpcServers
       const server = new grpc.Server({
         'grpc.max_receive_message_length': config.maxRequestBytes,
         'grpc.max_send_message_length': MAX_SEND_BYTES,
-        'grpc.max_concurrent_streams': 64,
+        'grpc.max_concurrent_streams': MAX_CONCURRENT_STREAMS,
+        'grpc-node.max_session_memory': MAX_SESSION_MEMORY_MB,
       });
       const health = new HealthImplementation({ '': 'NOT_SERVING', [AGENT_SERVICE]: 'NOT_SERVING' });
       health.addToServer(server);
@@ -96,6 +108,7 @@ export async function startGrpcServers(deps: GrpcStartDeps): Promise<GrpcServers
           localName: transport === 'unix' ? addrs.map((a) => a.raw).join(',') : undefined,
           isShuttingDown: deps.isShuttingDown,
           onCallDone: deps.onCallDone,
+          admission,
         }),
       );
       servers.push(server);

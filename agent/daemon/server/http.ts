@@ -1,15 +1,17 @@
 // The HTTP side (fastify): liveness, readiness (CRI reachable), the port report, a port check
-// a load balancer / Ansible `uri` / monitoring probe can use (200 all free, 503 with owners),
-// and Prometheus metrics. Read-only by construction: there are only GET routes. build()
+// a load balancer / Ansible `uri` / monitoring probe can use (200 all free, 503 when held),
+// and Prometheus metrics. Nothing authenticates an HTTP caller, so the port documents carry only
+// what an unprivileged `ss -ltn` shows (publicPortReport) unless the operator sets httpOwners. Read-only by construction: there are only GET routes. build()
 // returns the app without listening, so tests use inject() or listen on port 0. The port
 // documents are the ListPorts/CheckPorts messages rendered as JSON (shared/api-doc.ts): the
 // same conversion the gRPC side sends, so HTTP and `kubesweep --json` show the same fields.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { apiDocument } from '../../shared/api-doc';
-import { ERRORS, toKubesweepError } from '../../shared/errors';
+import { ERRORS, ksError, toKubesweepError } from '../../shared/errors';
 import { portCheckMsg, portReportMsg } from './convert';
 import type { AgentEngine } from './engine';
+import { DEFAULT_HTTP_MAX_CONNECTIONS, DEFAULT_HTTP_READ_LIMITS, ReadAdmission, type ReadLimits } from './limits';
 import type { AgentMetrics } from './metrics';
 import { parseBoolQuery, parsePortList } from './validate';
 
@@ -19,6 +21,35 @@ export interface HttpDeps {
   expectFreePorts: readonly number[];
   log: pino.Logger;
   isShuttingDown(): boolean;
+  readLimits?: ReadLimits;
+  maxConnections?: number;
+  /** The operator's `httpOwners`: show owners (and other netns) to whoever reaches the port. */
+  showOwners?: boolean;
+}
+
+type Doc = Record<string, unknown>;
+
+/**
+ * A listener as any local user sees it with `ss -ltn`/`ss -lun`: protocol, family, address,
+ * port. The HTTP port has no authentication, so by default that is all it says: owners (pid,
+ * command line, container, pod), socket inodes and other network namespaces are for callers
+ * the agent has authenticated (gRPC, reader role).
+ */
+function publicListener(l: Doc): Doc {
+  return { protocol: l.protocol, family: l.family, address: l.address, port: l.port };
+}
+
+/** The ListPortsResponse document with only the fields an unprivileged user could see. */
+export function publicPortReport(doc: Doc): Doc {
+  return { listeners: ((doc.listeners as Doc[] | undefined) ?? []).map(publicListener), generatedAt: doc.generatedAt };
+}
+
+/** The CheckPortsResponse document: which ports are held (and on which address), not by whom. */
+export function publicPortCheck(doc: Doc): Doc {
+  return {
+    allFree: doc.allFree,
+    ports: ((doc.ports as Doc[] | undefined) ?? []).map((p) => ({ port: p.port, held: p.held, listeners: ((p.listeners as Doc[] | undefined) ?? []).map(publicListener) })),
+  };
 }
 
 export function buildHttpServer(deps: HttpDeps): FastifyInstance {
@@ -29,6 +60,23 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
     return503OnClosing: true,
+  });
+  // Anyone on the node can reach this port: bound what they can make it hold. Connections
+  // beyond the cap are closed at accept; reads beyond the in-flight cap get 429 at once.
+  app.server.maxConnections = deps.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS;
+  const admission = new ReadAdmission('HTTP', deps.readLimits ?? DEFAULT_HTTP_READ_LIMITS);
+  app.addHook('onRequest', (req, reply, done) => {
+    // /healthz is what a liveness probe restarts the agent on: never refused.
+    if (req.url === '/healthz' || req.url.startsWith('/healthz?')) return done();
+    let release: () => void;
+    try {
+      release = admission.admit(`${req.method} ${req.url.split('?')[0]!.slice(0, 100)}`);
+    } catch (err) {
+      void reply.code(429).header('retry-after', '1').send({ error: { code: 'KS_RESOURCE_EXHAUSTED', message: (err as Error).message } });
+      return;
+    }
+    reply.raw.once('close', release);
+    done();
   });
 
   app.setErrorHandler((err, req, reply) => {
@@ -65,14 +113,19 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
 
   app.get('/ports', async (req) => {
     const q = req.query as Record<string, unknown>;
-    return apiDocument('ListPortsResponse', portReportMsg(await deps.engine.listPorts({ allNetns: parseBoolQuery('all_netns', q.all_netns) })));
+    const allNetns = parseBoolQuery('all_netns', q.all_netns);
+    // A local user sees no other network namespace's sockets; neither does this port, by default.
+    if (allNetns && !deps.showOwners) throw ksError('KS_PERMISSION_DENIED', 'all_netns is not served over HTTP unless the agent runs with httpOwners: true; use `kubesweep ports --all-netns` (gRPC, reader role)');
+    const doc = apiDocument('ListPortsResponse', portReportMsg(await deps.engine.listPorts({ allNetns })));
+    return deps.showOwners ? doc : publicPortReport(doc);
   });
 
   app.get('/ports/check', async (req, reply) => {
     const q = req.query as Record<string, unknown>;
     const ports = parsePortList(q.ports) ?? [...deps.expectFreePorts];
     const check = await deps.engine.checkPorts(ports);
-    return reply.code(check.allFree ? 200 : 503).send(apiDocument('CheckPortsResponse', portCheckMsg(check)));
+    const doc = apiDocument('CheckPortsResponse', portCheckMsg(check));
+    return reply.code(check.allFree ? 200 : 503).send(deps.showOwners ? doc : publicPortCheck(doc));
   });
 
   app.get('/metrics', async (_req, reply) => {

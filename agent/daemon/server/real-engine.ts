@@ -6,7 +6,8 @@ import type { AgentConfig } from '../config';
 import type { CriClient } from '../cri/client';
 import type { PortsDeps } from '../ports';
 import type { Sweeper, SweepConfig } from '../sweep';
-import type { AgentEngine } from './engine';
+import type { AgentEngine, SweepEngine } from './engine';
+import { coalesce } from './limits';
 
 export function createRealEngine(config: AgentConfig, sweepConfig: SweepConfig, log: pino.Logger): AgentEngine & { close(): void } {
   let cri: CriClient | undefined;
@@ -30,23 +31,34 @@ export function createRealEngine(config: AgentConfig, sweepConfig: SweepConfig, 
     containerdAddress: sweepConfig.containerdAddress,
     containerdNamespace: config.containerdNamespace,
   };
+  const getSweeper = (): Sweeper => {
+    if (!sweeper) {
+      const { Sweeper: Ctor } = require('../sweep') as typeof import('../sweep');
+      sweeper = new Ctor(sweepConfig, {
+        cri: getCri(),
+        log,
+        checkPorts: (p) => ports().checkPorts(p, portsDeps),
+        listPorts: () => ports().listPorts({ allNetns: false }, portsDeps),
+      });
+    }
+    return sweeper;
+  };
+  // Concurrent identical reads (a dashboard, probes and an operator at once — or a flood)
+  // share one /proc scan or CRI round; the engine's own reads during a reset do not.
+  const inspect = coalesce(() => getSweeper().inspect(), () => 'inspect');
+  const sweeperView: SweepEngine = {
+    reset: (o, ev, sig) => getSweeper().reset(o, ev, sig),
+    inspect,
+    restoreManifests: (id) => getSweeper().restoreManifests(id),
+  };
   return {
-    get sweeper(): Sweeper {
-      if (!sweeper) {
-        const { Sweeper: Ctor } = require('../sweep') as typeof import('../sweep');
-        sweeper = new Ctor(sweepConfig, {
-          cri: getCri(),
-          log,
-          checkPorts: (p) => ports().checkPorts(p, portsDeps),
-          listPorts: () => ports().listPorts({ allNetns: false }, portsDeps),
-        });
-      }
-      return sweeper;
+    get sweeper(): SweepEngine {
+      return sweeperView;
     },
-    listPorts: (opts) => ports().listPorts(opts, portsDeps),
-    checkPorts: (p) => ports().checkPorts(p, portsDeps),
-    nodeFacts: () => ports().nodeFacts(),
-    criVersion: () => getCri().version(),
+    listPorts: coalesce((opts: { allNetns?: boolean }) => ports().listPorts(opts, portsDeps), (opts) => `all=${!!opts.allNetns}`),
+    checkPorts: coalesce((p: readonly number[]) => ports().checkPorts(p, portsDeps), (p) => p.join(',')),
+    nodeFacts: coalesce(() => ports().nodeFacts(), () => 'facts'),
+    criVersion: coalesce(() => getCri().version(), () => 'version'),
     close() {
       cri?.close();
     },

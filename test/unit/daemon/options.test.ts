@@ -81,7 +81,7 @@ t.test('the engine is bounded by the agent table alone (parallelism 1–64, retr
 });
 
 t.test('values given in a mapping that holds options: unknown members and wrong shapes are reported', async (t) => {
-  t.match(resolveConfig({ nodeName: 'n', tls: 'x' }).problems, [/^tls: must be a mapping with cert, key and clientCa$/]);
+  t.match(resolveConfig({ nodeName: 'n', tls: 'x' }).problems, [/^tls: must be a mapping with cert, key, clientCa and crl$/]);
   t.match(resolveConfig({ nodeName: 'n', tls: { cert: '/pki/a', key: '/pki/b', clientCa: '/pki/c', ca: '/x' } }, { isFile }).problems, [/^tls: unknown option "ca"$/]);
   t.match(resolveConfig({ nodeName: 'n', bogus: 1 }).problems, [/^unknown option "bogus"$/]);
   const { config } = resolveConfig({ nodeName: 'n', tls: { cert: '/pki/a', key: '/pki/b', clientCa: '/pki/c' } }, { isFile });

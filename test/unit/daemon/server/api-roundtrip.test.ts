@@ -188,7 +188,9 @@ async function serve(t: Test) {
   const handlers = createHandlers({ config: config as AgentConfig, engine, lock: new DestructiveLock(), isBackupId, log, shutdownSignal: new AbortController().signal });
   const servers = await startGrpcServers({ config: config as AgentConfig, handlers, log, isShuttingDown: () => false });
   const metrics = createMetrics({ engine, expectFreePorts: [6443, 10250], nodeName: 'node-1', version: '0.1.0' });
-  const http = buildHttpServer({ engine, metrics, expectFreePorts: [6443, 10250], log, isShuttingDown: () => false });
+  // With the operator's owners switch on, HTTP serves the whole documents (by default it serves
+  // only what `ss -ltn` shows: see http.test.ts).
+  const http = buildHttpServer({ engine, metrics, expectFreePorts: [6443, 10250], log, isShuttingDown: () => false, showOwners: true });
   const client = new AgentClient({ endpoint: `unix://${sock}` });
   t.teardown(async () => {
     client.close();

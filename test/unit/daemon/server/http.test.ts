@@ -5,11 +5,19 @@ import { parsePromText } from '../../../helpers/prom-text';
 import { captureLogger } from '../../../helpers/log-capture';
 import { makeFakeEngine } from '../../../helpers/fake-engine';
 
-function build(opts: { shuttingDown?: boolean } = {}) {
+function build(opts: { shuttingDown?: boolean; showOwners?: boolean; maxInflight?: number } = {}) {
   const engine = makeFakeEngine();
   const { log, lines } = captureLogger();
   const metrics = createMetrics({ engine, expectFreePorts: [6443, 10250], nodeName: 'node-1', version: '0.1.0' });
-  const app = buildHttpServer({ engine, metrics, expectFreePorts: [6443, 10250], log, isShuttingDown: () => opts.shuttingDown === true });
+  const app = buildHttpServer({
+    engine,
+    metrics,
+    expectFreePorts: [6443, 10250],
+    log,
+    isShuttingDown: () => opts.shuttingDown === true,
+    showOwners: opts.showOwners,
+    ...(opts.maxInflight ? { readLimits: { maxInflight: opts.maxInflight, maxRssBytes: 2 ** 40 } } : {}),
+  });
   return { engine, metrics, app, lines };
 }
 
@@ -28,8 +36,52 @@ t.test('healthz, readyz follow the CRI', async (t) => {
   t.equal((await closing.app.inject('/readyz')).statusCode, 503, 'not ready while shutting down');
 });
 
-t.test('/ports and /ports/check: 200 when free, 503 with owners when held, 400 on bad input', async (t) => {
+t.test('by default /ports and /ports/check say what `ss -ltn` says: no owners, inodes or other netns', async (t) => {
   const { app, engine } = build();
+  t.teardown(() => app.close());
+  engine.held.add(6443);
+  const ports = await app.inject('/ports');
+  t.equal(ports.statusCode, 200);
+  const l = ports.json().listeners[0];
+  t.same(Object.keys(l).sort(), ['address', 'family', 'port', 'protocol'], 'a listener: protocol, family, address, port only');
+  t.equal(l.port, 6443);
+  t.same(Object.keys(ports.json()).sort(), ['generatedAt', 'listeners']);
+  const denied = await app.inject('/ports?all_netns=true');
+  t.equal(denied.statusCode, 403, 'other network namespaces: refused');
+  t.equal(denied.json().error.code, 'KS_PERMISSION_DENIED');
+  const held = await app.inject('/ports/check');
+  t.equal(held.statusCode, 503);
+  t.same(held.json(), { allFree: false, ports: [{ port: 6443, held: true, listeners: [{ protocol: l.protocol, family: l.family, address: l.address, port: 6443 }] }, { port: 10250, held: false, listeners: [] }] });
+  for (const r of [ports, held]) t.notMatch(r.body, /pid|command|container|pod|inode|netns|owner/i, 'no owner facts anywhere in the body');
+});
+
+t.test('requests beyond the in-flight limit get 429 at once; /healthz never does', async (t) => {
+  const { app, engine } = build({ maxInflight: 2 });
+  t.teardown(() => app.close());
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const orig = engine.listPorts.bind(engine);
+  engine.listPorts = async (o) => {
+    await gate;
+    return orig(o);
+  };
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const slow = [fetch(`${base}/ports`), fetch(`${base}/ports`)];
+  await new Promise((r) => setTimeout(r, 100));
+  const third = await fetch(`${base}/ports/check?ports=1`);
+  t.equal(third.status, 429, 'a third request while two are in flight');
+  t.equal(third.headers.get('retry-after'), '1');
+  t.match(await third.json(), { error: { code: 'KS_RESOURCE_EXHAUSTED', message: /2 read calls already in flight on HTTP \(limit 2\)/ } });
+  t.equal((await fetch(`${base}/healthz`)).status, 200, '/healthz is answered regardless');
+  release();
+  for (const r of await Promise.all(slow)) t.equal(r.status, 200);
+  t.equal((await fetch(`${base}/ports/check?ports=1`)).status, 200, 'admitted again once they finished');
+  t.equal(app.server.maxConnections, 1024, 'connections capped');
+});
+
+t.test('with httpOwners: the whole documents, all netns included; 400 on bad input', async (t) => {
+  const { app, engine } = build({ showOwners: true });
   t.teardown(() => app.close());
   engine.held.add(6443);
   const ports = await app.inject('/ports?all_netns=true');
