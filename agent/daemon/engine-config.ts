@@ -16,6 +16,8 @@ export function toSweepConfig(config: AgentConfig, containerdAddress = unixSocke
     manifestsDir: config.manifestsDir,
     netnsDirs: config.netnsDirs,
     stateDir: config.stateDir,
+    cniConfDir: config.cniConfDir,
+    cniIpamDir: config.cniIpamDir,
     kubeletUnit: config.kubeletUnit,
     expectFreePorts: config.expectFreePorts,
     graceSeconds: config.graceSeconds,

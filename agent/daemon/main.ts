@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, USAGE, type AgentConfig } from './config';
 import { toSweepConfig } from './engine-config';
 import { isKubesweepError } from '../shared/errors';
+import { recoverFromJournal } from './sweep/recover';
 import { createLogger } from './log';
 import { startGrpcServers, type GrpcServers } from './server/grpc-server';
 import { DestructiveLock } from './server/guard';
@@ -98,6 +99,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Every handler is awaited by the adapter; anything that still escapes is a bug to log, not
   // a reason to die in the middle of a reset.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
+  // Only now, with our sockets bound (a second agent never gets here): what a killed agent left.
+  try {
+    recoverFromJournal(config.stateDir, log, 'agent start');
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'could not recover from the journal');
+  }
   grpcServers.setServing(true);
   log.info(
     { node: config.nodeName, version: agentVersion(), grpc: grpcServers.bound, http: config.httpListen || 'off', startMs: Math.round(performance.now() - t0) },

@@ -152,6 +152,24 @@ export const OPTIONS = {
     help: "kubesweep's state: manifest backups (`backups/`) and the run journal (`journal`)",
     check: (v, name, problems) => absDir(name, v, problems),
   }),
+  cniConfDir: opt({
+    file: 'cniConfDir',
+    flag: 'cni-conf-dir',
+    arg: 'DIR',
+    type: 'absolute path or `""`',
+    default: '/etc/cni/net.d',
+    help: "containerd's CNI conf dir: the CNI teardown fallback adds its one file here while it runs (refused unless containerd reports this dir); `\"\"` = no fallback",
+    check: (v, name, problems) => optionalAbsDir(name, v, problems),
+  }),
+  cniIpamDir: opt({
+    file: 'cniIpamDir',
+    flag: 'cni-ipam-dir',
+    arg: 'DIR',
+    type: 'absolute path or `""`',
+    default: '/var/lib/cni/networks',
+    help: "host-local IPAM's `dataDir`: leases of sandboxes whose CNI DEL was skipped are released here; `\"\"` = report only",
+    check: (v, name, problems) => optionalAbsDir(name, v, problems),
+  }),
   kubeletUnit: opt({
     file: 'kubeletUnit',
     flag: 'kubelet-unit',
@@ -409,6 +427,12 @@ function str(name: string, v: unknown, problems: string[]): string | undefined {
 function absDir(name: string, v: unknown, problems: string[]): string | undefined {
   const p = str(name, v, problems);
   if (p !== undefined) checkAbsPath(name, p, problems);
+  return p;
+}
+
+function optionalAbsDir(name: string, v: unknown, problems: string[]): string | undefined {
+  const p = str(name, v, problems);
+  if (p !== undefined && p !== '') checkAbsPath(name, p, problems);
   return p;
 }
 

@@ -1,5 +1,5 @@
 // The kubesweep-agent flags that point an agent at a testbed: its CRI socket, containerd dirs
-// and netns dir, plus the manifests and state dirs of the caller's choosing. Tests, the demo
+// netns dir and CNI conf and IPAM dirs, plus the manifests and state dirs of the caller's choosing. Tests, the demo
 // and benchmarks share it so they all exercise the same configuration.
 
 export interface TestbedDirs {
@@ -8,6 +8,8 @@ export interface TestbedDirs {
   root: string;
   state: string;
   netnsDir: string;
+  cniConfDir: string;
+  ipamDir: string;
 }
 
 export interface AgentTarget {
@@ -26,6 +28,8 @@ export function testbedAgentArgs(tb: TestbedDirs, opts: AgentTarget): string[] {
     '--containerd-dir', tb.state,
     '--manifests-dir', opts.manifestsDir,
     '--netns-dir', tb.netnsDir,
+    '--cni-conf-dir', tb.cniConfDir,
+    '--cni-ipam-dir', tb.ipamDir,
     '--state-dir', opts.stateDir,
     '--kubelet-unit', '',
     '--expect-free-ports', opts.expectFreePorts.join(','),

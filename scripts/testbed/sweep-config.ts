@@ -19,6 +19,8 @@ export function testbedSweepConfig(tb: Testbed, overrides: Partial<SweepConfig> 
     manifestsDir,
     netnsDirs: [tb.netnsDir],
     stateDir: path.join(tb.scratch, 'state'),
+    cniConfDir: tb.cniConfDir,
+    cniIpamDir: tb.ipamDir,
     ...overrides,
   });
 }

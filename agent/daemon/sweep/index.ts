@@ -8,6 +8,7 @@ import { systemdRunning } from '../host/systemctl';
 import { listBackups, listManifests, newRunId, restoreBackup } from './backup';
 import { findContainerMounts, findNetns, findShims, hostNetworkFromShims, listPods, ownershipIndex } from './discover';
 import { appendJournal } from './journal';
+import { recoverFromJournal } from './recover';
 import { buildPlan } from './plan';
 import { validScope } from './pod-kind';
 import { RunContext, StepRecorder, SweepDeps } from './recorder';
@@ -120,6 +121,9 @@ export class Sweeper {
     const started = this.now();
     const t0 = Date.now();
     const runId = newRunId(started);
+    // A dead run's leftovers first (a teardown CNI config in containerd's conf dir, an unfinished
+    // journal): never for a dry run, which touches nothing.
+    if (!opts.dryRun) recoverFromJournal(this.config.stateDir, this.deps.log, `run ${runId}`);
     const snapshot = await this.snapshot(n.scope, n.steps);
     const plan = buildPlan({ config: this.config, node: this.config.nodeName, dryRun: opts.dryRun, scope: n.scope, graceSeconds: n.grace, steps: n.steps, expectFreePorts: n.ports, snapshot });
     const base = { runId, node: this.config.nodeName, requestedBy: opts.requestedBy, dryRun: opts.dryRun, plan, startedAt: started.toISOString() };

@@ -15,6 +15,11 @@ export type JournalRecord =
    * teardown config is; 'removed' after it is gone again. A 'placing' with neither 'removed' nor
    * 'repaired' after it names a file the next start (or run) must take out.
    */
+  /**
+   * A run that journaled 'started' but never 'finished' (the agent was killed or the machine
+   * went down): written once, by the next agent start or run, naming the last step it recorded.
+   */
+  | { type: 'interrupted'; runId: string; at: string; detectedBy: string; lastStep?: string; startedAt: string }
   | { type: 'cni-fallback'; runId: string; at: string; phase: 'placing' | 'removed' | 'repaired' | 'left'; dir: string; path: string; sha256: string; sandboxes?: string[]; note?: string };
 
 export function journalPath(stateDir: string): string {

@@ -22,6 +22,10 @@ export interface SweepConfig {
   netnsDirs: readonly string[];
   /** kubesweep's own state: backups/ and the journal (the one-at-a-time lock is in memory). */
   stateDir: string;
+  /** containerd's CNI conf dir, where the CNI teardown fallback places its file; '' = no fallback. */
+  cniConfDir: string;
+  /** host-local IPAM's dataDir, where leases of sandboxes whose DEL was skipped are released; '' = report only. */
+  cniIpamDir: string;
   /** systemd unit to stop first; '' = skip. */
   kubeletUnit: string;
   expectFreePorts: readonly number[];

@@ -4,9 +4,15 @@
 // grace periods overlap (a one-at-a-time graceful stop would pay one grace period per stubborn
 // container); the other calls (remove container, stop/remove sandbox) are bounded by
 // `parallelism` (why that bound and not the core count: shared/pool.ts).
+//
+// A sandbox whose network teardown fails (Calico on a deleted node: "connection is
+// unauthorized") or hangs is not retried at full timeout — the error is deterministic — but
+// set aside; after its group, the CNI teardown fallback (../cni-fallback.ts) stops and removes
+// all of them through a teardown-only network config, and says so in each item.
 import { actionsOf, type OrphanRef, type Planned, type PodRef, type RemoveContainer, type RemoveSandbox, type StopContainer, type StopSandbox } from '../actions';
+import { cniFallbackReason, FallbackTarget, isDeterministicCniError, runCniFallback } from '../cni-fallback';
 import { Limiter } from '../../../shared/pool';
-import { withRetry } from '../retry';
+import { isTransientCriError, withRetry } from '../retry';
 import type { RunContext, StepRecorder } from '../recorder';
 import { orderSandboxes } from '../snapshot';
 import type { Step } from '../step';
@@ -109,10 +115,11 @@ async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> 
   const grace = ctx.graceSeconds;
   const calls = new Limiter(ctx.config.parallelism);
   const stops = new Limiter(Math.max(STOP_FANOUT, ctx.config.parallelism));
-  const retry = <T>(what: string, fn: () => Promise<T>) =>
+  const retry = <T>(what: string, fn: () => Promise<T>, retryable?: (err: unknown) => boolean) =>
     withRetry(fn, {
       retries,
       signal: ctx.signal,
+      ...(retryable ? { retryable } : {}),
       onRetry: (n, err) => ctx.log.warn({ step: 'remove-pods', what, attempt: n, err: (err as Error).message }, `retrying ${what}`),
     });
 
@@ -149,13 +156,42 @@ async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> 
   // Removals run in the background: the next group only has to wait until this group's
   // sandboxes are stopped (their networks torn down), not until they are deleted.
   const removals: Promise<unknown>[] = [];
+  let deferred: FallbackTarget[] = [];
   const removePod = async (pod: PodWork): Promise<void> => {
     await Promise.all(pod.containers.map(removeContainer));
     if (!pod.stop && !pod.remove) return;
     const id = pod.sandboxId!;
     let stopped = true;
     if (pod.stop) {
-      const o = await calls.run(() => rec.act('stop-sandbox', id, async () => ({ outcome: await retry(`StopPodSandbox(${id})`, () => cri.stopPodSandbox(id, { timeoutMs: criTimeoutMs })) })));
+      // A CNI teardown failure is deterministic and a deadline on a pod with its own netns is a
+      // DEL that hangs: neither is worth another full-timeout try; both go to the fallback.
+      const retryable = (err: unknown) => isTransientCriError(err) && !isDeterministicCniError(err) && !(!pod.hostNetwork && cniFallbackReason(err, false) !== undefined);
+      // Not recorded as a failure: the fallback's own stop-sandbox item says what happened.
+      let fallback: string | undefined;
+      const o = await calls.run(async () => {
+        if (rec.aborted) {
+          rec.record('stop-sandbox', id, 'skipped', 0, 'run aborted before this action');
+          return 'skipped' as const;
+        }
+        const t0 = Date.now();
+        try {
+          const r = await retry(`StopPodSandbox(${id})`, () => cri.stopPodSandbox(id, { timeoutMs: criTimeoutMs }), retryable);
+          rec.record('stop-sandbox', id, r, Date.now() - t0);
+          return r;
+        } catch (err) {
+          fallback = rec.aborted ? undefined : cniFallbackReason(err, pod.hostNetwork);
+          if (fallback === undefined) {
+            rec.record('stop-sandbox', id, 'failed', Date.now() - t0, (err as Error).message);
+            return 'failed' as const;
+          }
+          ctx.log.warn({ step: 'remove-pods', sandboxId: id, err: (err as Error).message, runId: ctx.runId }, `StopPodSandbox(${id}): ${fallback}; left to the CNI teardown fallback`);
+          return 'deferred' as const;
+        }
+      });
+      if (o === 'deferred') {
+        deferred.push({ sandboxId: id, failure: fallback! });
+        return;
+      }
       stopped = o === 'done' || o === 'gone';
     }
     if (!pod.remove) return;
@@ -175,6 +211,23 @@ async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> 
   for (const group of [groups.netnsPods, groups.hostPods, groups.orphans]) {
     if (group.length === 0) continue;
     await Promise.all(group.map(removePod));
+    // Before the next group: host-network pods go last, after every pod netns is torn down.
+    if (deferred.length) {
+      const targets = deferred;
+      deferred = [];
+      const removed = await runCniFallback(targets, {
+        cri,
+        log: ctx.log,
+        stateDir: ctx.config.stateDir,
+        runId: ctx.runId,
+        cniConfDir: ctx.config.cniConfDir,
+        cniIpamDir: ctx.config.cniIpamDir,
+        criTimeoutMs,
+        rec,
+      });
+      for (const id of removed) ctx.removedSandboxes.add(id);
+      rec.reason = `CNI teardown fallback for ${targets.length} sandbox(es) (${removed.size} removed): their network's own DEL ${targets.some((t) => t.failure.startsWith('CNI DEL hung')) ? 'failed or hung' : 'failed'} and was skipped`;
+    }
   }
   await Promise.all(removals);
   if (rec.items.some((i) => i.outcome === 'failed' && /no CRI socket|not answering/.test(i.message ?? ''))) {
