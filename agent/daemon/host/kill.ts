@@ -17,9 +17,14 @@ export interface OwnedProcess {
   pid: number;
   startTime: number;
   command: string;
-  /** The shim of ours this process is (pid === shimPid) or descends from. */
+  /** The shim of ours this process is (pid === shimPid) or descends from; 0 when its shim is gone. */
   shimPid: number;
   shimId: string;
+  /**
+   * Set for a process whose shim is gone (host/shimless.ts): it is proven ours by its cgroup,
+   * which must still name this container id right before each signal.
+   */
+  containerId?: string;
 }
 
 export function commandOf(p: Pick<ProcessInfo, 'argv' | 'comm'>): string {
@@ -65,6 +70,8 @@ export interface KillOptions {
   /** Called before each signal actually sent (for the structured log). */
   onSignal?: (p: OwnedProcess, signal: 'SIGTERM' | 'SIGKILL') => void;
   signal?: AbortSignal;
+  /** A further identity check right before each signal (e.g. the cgroup still names the container). */
+  recheck?: (p: OwnedProcess) => boolean;
 }
 
 export interface KillResult {
@@ -78,9 +85,10 @@ export interface KillResult {
   survivors: number[];
 }
 
-function send(p: OwnedProcess, sig: 'SIGTERM' | 'SIGKILL', procRoot: string, onSignal?: KillOptions['onSignal']): boolean {
+function send(p: OwnedProcess, sig: 'SIGTERM' | 'SIGKILL', procRoot: string, onSignal?: KillOptions['onSignal'], recheck?: KillOptions['recheck']): boolean {
   // The identity check right before the signal: same pid, same start time, not a zombie.
   if (!isAlive(p.pid, p.startTime, procRoot)) return false;
+  if (recheck && !recheck(p)) return false;
   onSignal?.(p, sig);
   try {
     process.kill(p.pid, sig);
@@ -112,14 +120,14 @@ export async function terminateAll(procs: readonly OwnedProcess[], opts: KillOpt
   const res: KillResult = { terminated: [], killed: [], gone: [], survivors: [] };
   const signalled: OwnedProcess[] = [];
   for (const p of procs) {
-    if (send(p, 'SIGTERM', procRoot, opts.onSignal)) signalled.push(p);
+    if (send(p, 'SIGTERM', procRoot, opts.onSignal, opts.recheck)) signalled.push(p);
     else res.gone.push(p.pid);
   }
   let alive = await waitGone(signalled, opts.graceMs, procRoot, pollMs);
   const stubborn = new Set(alive.map((p) => p.pid));
   for (const p of signalled) if (!stubborn.has(p.pid)) res.terminated.push(p.pid);
   for (const p of alive) {
-    if (send(p, 'SIGKILL', procRoot, opts.onSignal)) res.killed.push(p.pid);
+    if (send(p, 'SIGKILL', procRoot, opts.onSignal, opts.recheck)) res.killed.push(p.pid);
     else res.terminated.push(p.pid);
   }
   alive = await waitGone(alive, 5000, procRoot, pollMs);

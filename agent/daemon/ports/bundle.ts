@@ -43,6 +43,15 @@ export function parseBundleConfig(text: string): BundleFacts | undefined {
   return out;
 }
 
+/** Read the bundle facts of a container from its bundle dir (a task dir under containerd's state). */
+export function readBundleAt(bundleDir: string): BundleFacts | undefined {
+  try {
+    return parseBundleConfig(readFileSync(path.join(bundleDir, 'config.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Read the bundle facts of a container through its shim's working directory. */
 export function readBundleFacts(shimPid: number, containerId: string, procRoot = DEFAULT_PROC_ROOT): BundleFacts | undefined {
   if (!/^[0-9a-zA-Z_.-]+$/.test(containerId)) return undefined;

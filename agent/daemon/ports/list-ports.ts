@@ -18,6 +18,8 @@ export interface PortsDeps {
   netnsDirs?: readonly string[];
   containerdAddress?: string;
   containerdNamespace?: string;
+  /** containerd's root and state dirs: a container whose shim is gone is known by its task bundle there. */
+  containerdDirs?: readonly string[];
 }
 
 export interface ListPortsOptions {
@@ -127,6 +129,7 @@ async function collect(opts: ListPortsOptions & { ports?: ReadonlySet<number> },
     hostNetnsInode: hostInode,
     containerdAddress: containerdAddressOf(deps),
     containerdNamespace: deps.containerdNamespace ?? DEFAULT_CONTAINERD_NAMESPACE,
+    containerdDirs: deps.containerdDirs ?? [],
   });
   const listeners: Listener[] = await Promise.all(
     raw.map(async ({ entry, netns }) => ({

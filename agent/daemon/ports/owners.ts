@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { netnsInodeOf, parseStat, readCmdline, type ProcStat } from '../host/proc';
 import { parseShimCmdline, type ShimCmdline } from '../host/shim';
-import { readBundleFacts } from './bundle';
+import { taskBundleOf } from '../host/shimless';
+import { readBundleAt, readBundleFacts } from './bundle';
 import { parseCgroup } from './cgroup';
 import { podKindOfSandbox, type CriSnapshot } from './cri-index';
 import { socketAnswers, type Answer } from './socket-answers';
@@ -28,6 +29,8 @@ export interface OwnerContext {
    * under 'moby': same socket, not the CRI's, so they must not be judged against the CRI.
    */
   containerdNamespace: string;
+  /** containerd's root and state dirs, where a container whose shim is gone still has its task bundle. */
+  containerdDirs?: readonly string[];
 }
 
 /**
@@ -110,6 +113,10 @@ export class OwnerResolver {
     const ours =
       !shim || ((this.ctx.containerdAddress === undefined || shim.shim.address === this.ctx.containerdAddress) && shim.shim.namespace === this.ctx.containerdNamespace);
     const reasons: string[] = [];
+    // No shim above it, yet containerd has a task bundle for its container in our namespace:
+    // a container whose shim was killed or crashed. Nothing will ever stop it.
+    const bundle = !shim && this.ctx.containerdDirs?.length ? taskBundleOf(containerId, this.ctx.containerdDirs, this.ctx.containerdNamespace) : undefined;
+    if (bundle) reasons.push(`shim gone: container ${short(containerId)} runs with no shim (its task bundle is in ${bundle})`);
 
     // A shim keeps its containers running after its containerd is gone; nothing will ever stop them.
     if (shim) {
@@ -143,8 +150,8 @@ export class OwnerResolver {
       owner.residueReason = `not checked: the CRI could not be asked (${cri.error})`;
     }
 
-    if (!owner.pod && shim) {
-      const facts = readBundleFacts(shim.pid, containerId, this.ctx.procRoot);
+    if (!owner.pod && (shim || bundle)) {
+      const facts = shim ? readBundleFacts(shim.pid, containerId, this.ctx.procRoot) : readBundleAt(bundle!);
       if (facts) {
         if (facts.containerName && !owner.containerName) owner.containerName = facts.containerName;
         if (facts.podName) owner.podName = facts.podName;

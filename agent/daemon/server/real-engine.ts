@@ -30,6 +30,7 @@ export function createRealEngine(config: AgentConfig, sweepConfig: SweepConfig, 
     netnsDirs: config.netnsDirs,
     containerdAddress: sweepConfig.containerdAddress,
     containerdNamespace: config.containerdNamespace,
+    containerdDirs: config.containerdDirs,
   };
   const getSweeper = (): Sweeper => {
     if (!sweeper) {

@@ -22,6 +22,16 @@ export type StopSandbox = { action: 'stop-sandbox'; /** sandbox id */ target: st
 export type RemoveSandbox = { action: 'remove-sandbox'; target: string; detail: PodRef & { containers?: string[] } };
 /** A shim and its process tree, identified by pid + start time. */
 export type KillProcess = { action: 'kill-process'; /** the shim's pid */ target: string; detail: { shimId: string; startTime: number; command: string; tree: ProcRef[]; graceSeconds: number } };
+/**
+ * A container whose shim is gone (host/shimless.ts): every process its cgroup names, proven ours
+ * by containerd's task bundle for it (`proof`: the bundle dir) or by the CRI listing it ('cri').
+ */
+export type KillContainer = {
+  action: 'kill-container';
+  /** container id */
+  target: string;
+  detail: { reason: 'shim gone'; proof: string; sandboxId: string; container?: string; pod?: string; processes: ProcRef[]; graceSeconds: number };
+};
 export type Unmount = { action: 'unmount'; /** mount point */ target: string; detail: { id: string; sandboxId: string; kind: 'rootfs' | 'shm' } };
 /** `blockedBy`: holders not proven to be of this containerd; the file is then left in place. */
 export type RemoveNetnsFile = {
@@ -35,7 +45,7 @@ export type Check =
   | { action: 'check'; target: 'pods'; detail: { scope: PodScope } }
   | { action: 'check'; target: 'shims' | 'netns' | 'manifests'; detail: Record<string, never> };
 
-export type Action = StopUnit | BackupFile | RemoveFile | StopContainer | RemoveContainer | StopSandbox | RemoveSandbox | KillProcess | Unmount | RemoveNetnsFile | Check;
+export type Action = StopUnit | BackupFile | RemoveFile | StopContainer | RemoveContainer | StopSandbox | RemoveSandbox | KillProcess | KillContainer | Unmount | RemoveNetnsFile | Check;
 export type ActionKind = Action['action'];
 
 /** An action as it stands in the plan: with the step it belongs to. */

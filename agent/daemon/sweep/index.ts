@@ -9,6 +9,7 @@ import { listBackups, listManifests, newRunId, restoreBackup } from './backup';
 import { findContainerMounts, findNetns, findShims, hostNetworkFromShims, listPods, ownershipIndex } from './discover';
 import { appendJournal } from './journal';
 import { recoverFromJournal } from './recover';
+import { findShimlessContainers } from '../host/shimless';
 import { buildPlan } from './plan';
 import { validScope } from './pod-kind';
 import { RunContext, StepRecorder, SweepDeps } from './recorder';
@@ -67,6 +68,8 @@ export class Sweeper {
       pods = { error: (err as Error).message };
     }
     const owned = ownershipIndex(shims);
+    const criIds = 'error' in pods ? new Set<string>() : new Set([...pods.sandboxes.map((s) => s.id), ...pods.containers.map((x) => x.id)]);
+    const shimless = findShimlessContainers(procs, { procRoot: c.procRoot, containerdDirs: c.containerdDirs, namespace: c.containerdNamespace, shimOwned: new Set(owned.keys()), criIds });
     const snap: NodeSnapshot = {
       takenAt: this.now(),
       pods,
@@ -76,18 +79,22 @@ export class Sweeper {
       manifests: listManifests(c.manifestsDir).map(({ name, size, sha256 }) => ({ name, size, sha256 })),
       systemd: c.kubeletUnit !== '' && systemdRunning(),
       podPorts: [],
+      shimless,
     };
     if (steps.includes('verify') && this.deps.listPorts) {
       const ids = scopedSandboxIds(snap, scope);
       try {
         const report = await this.deps.listPorts();
         const ports = new Set<number>();
+        // A container whose shim is gone still holds its pod's ports: count them as the pod's.
+        const shimlessSandbox = new Map<number, string>();
+        for (const c of shimless) for (const p of c.processes) shimlessSandbox.set(p.pid, c.facts.sandboxId ?? c.containerId);
         for (const l of report.listeners) {
           if (!l.netns.host) continue;
           for (const o of l.owners) {
             const shim = owned.get(o.pid);
-            const sb = o.pod?.sandboxId ?? shim?.id;
-            if ((shim || o.pod) && sb !== undefined && (ids === 'all' || ids.has(sb))) ports.add(l.port);
+            const sb = o.pod?.sandboxId ?? shim?.id ?? shimlessSandbox.get(o.pid);
+            if ((shim || o.pod || shimlessSandbox.has(o.pid)) && sb !== undefined && (ids === 'all' || ids.has(sb))) ports.add(l.port);
           }
         }
         snap.podPorts = [...ports].sort((a, b) => a - b);

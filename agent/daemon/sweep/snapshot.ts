@@ -1,5 +1,6 @@
 // One read-only look at the node, taken before a run: every step plans from it, so the plan
 // (and a dry run) shows exactly what the run will act on.
+import type { ShimlessContainer } from '../host/shimless';
 import type { ContainerMount, NetnsEntry, ShimProc } from './discover';
 import { inScope } from './pod-kind';
 import type { ContainerInfo, ManifestInfo, PodScope, SandboxInfo } from './types';
@@ -14,6 +15,8 @@ export interface NodeSnapshot {
   systemd: boolean;
   /** Host-netns ports that processes of in-scope pods listen on right now. */
   podPorts: number[];
+  /** Processes of this containerd's containers with no live shim (proven by cgroup + task bundle or CRI). */
+  shimless: ShimlessContainer[];
 }
 
 /** The sandboxes in scope, pods with their own netns first, then host-network ones. */

@@ -2,6 +2,7 @@
 import type { CriClient } from '../cri/client';
 import { listProcesses } from '../host/proc';
 import { describeListener } from '../../shared/describe';
+import { findShimlessContainers } from '../host/shimless';
 import type { PortCheck } from '../ports/types';
 import { listManifests } from './backup';
 import { findNetns, findShims, listPods, ownershipIndex } from './discover';
@@ -56,6 +57,13 @@ export async function verifyNode(v: VerifyInput): Promise<Verification> {
       // Scoped: shims of pods the scope excludes are expected; without the CRI their kind is unknown.
       if (v.scope !== 'all' && (!sandboxIds || outOfScope.has(s.id))) continue;
       residue.push({ kind: 'shim', target: String(s.pid), why: `shim ${s.id} of ${s.address} (${s.binary}) still running with ${s.tree.length} descendant(s)` });
+    }
+    const owned = new Set(ownershipIndex(shims).keys());
+    for (const c of findShimlessContainers(procs, { procRoot: config.procRoot, containerdDirs: config.containerdDirs, namespace: config.containerdNamespace, shimOwned: owned })) {
+      const sb = c.facts.sandboxId ?? c.containerId;
+      if (v.scope !== 'all' && (!sandboxIds || !sandboxIds.has(sb))) continue;
+      const who = `${c.facts.containerName ? `container ${c.facts.containerName}` : `container ${c.containerId.slice(0, 13)}`}${c.facts.podName ? ` of pod ${c.facts.podNamespace ?? ''}/${c.facts.podName}` : ''}`;
+      residue.push({ kind: 'container', target: c.containerId, why: `${who} still runs with no shim (shim gone): ${c.processes.map((p) => `pid ${p.pid} (${p.command})`).join(', ')}` });
     }
   }
   if (v.checks.netns) {

@@ -66,6 +66,7 @@ t.test('dry-run plans keep their JSON', async (t) => {
     ],
     systemd: true,
     podPorts: [6443, 30000],
+    shimless: [],
     ...over,
   });
   const ALL = ['stop-kubelet', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'verify'] as const;

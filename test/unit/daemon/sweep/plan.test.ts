@@ -41,6 +41,7 @@ t.test('plan', async (t) => {
     manifests: [{ name: 'kube-apiserver.yaml', size: 3, sha256: 'ab' }],
     systemd: true,
     podPorts: [6443, 30000],
+    shimless: [],
   });
   const input = (over: Partial<PlanInput> = {}): PlanInput => ({ config, node: 'n', dryRun: true, scope: 'all', graceSeconds: 10, steps: ['stop-kubelet', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'verify'], expectFreePorts: [6443, 10250], snapshot: snapshot(), ...over });
 

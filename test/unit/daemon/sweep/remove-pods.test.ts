@@ -59,6 +59,7 @@ async function run(cri: FakeCri, sandboxes: SandboxInfo[], containers: [string, 
     manifests: [],
     systemd: false,
     podPorts: [],
+    shimless: [],
   };
   const plan = buildPlan({ config, node: 'n', dryRun: false, scope: 'all', graceSeconds: grace, steps: ['remove-pods'], expectFreePorts: [], snapshot });
   const events: ProgressEvent[] = [];
@@ -117,9 +118,10 @@ t.test('grace periods overlap; sandbox calls stay within parallelism', async (t)
 
 t.test('retries transient failures; forces a stop that keeps failing; NOT_FOUND is gone', async (t) => {
   const cri = new FakeCri();
+  // A host-network sandbox: a deadline there is containerd being slow (no CNI runs), worth retrying.
   cri.failures.set('stopPodSandbox s1', 2); // two deadlines, then fine (retries: 2)
   cri.failures.set('stopContainer stuck 1', 3); // graceful stop keeps failing: forced with 0
-  const { result, events } = await run(cri, [sb('s1', false), sb('s2', true)], [['stuck', 's2'], ['gone', 's2']], 1, 4);
+  const { result, events } = await run(cri, [sb('s1', true), sb('s2', true)], [['stuck', 's2'], ['gone', 's2']], 1, 4);
   t.equal(result.failed, 0, `nothing failed in the end: ${JSON.stringify(result.items.filter((i) => i.outcome === 'failed'))}`);
   t.equal(cri.log.filter((l) => l === 'FAIL stopPodSandbox s1').length, 2);
   t.ok(cri.log.includes('stopContainer stuck 0'), 'forced stop with timeout 0');
@@ -131,7 +133,7 @@ t.test('retries transient failures; forces a stop that keeps failing; NOT_FOUND 
 t.test('a sandbox that cannot be stopped is not removed; abort skips the rest', async (t) => {
   const cri = new FakeCri();
   cri.failures.set('stopPodSandbox bad', 10);
-  const { result } = await run(cri, [sb('bad', false)], [], 0, 4);
+  const { result } = await run(cri, [sb('bad', true)], [], 0, 4);
   t.equal(result.items.find((i) => i.action === 'stop-sandbox')!.outcome, 'failed');
   t.equal(result.items.find((i) => i.action === 'remove-sandbox')!.outcome, 'skipped');
   t.equal(result.status, 'failed', 'nothing done: the step failed');
@@ -141,4 +143,16 @@ t.test('a sandbox that cannot be stopped is not removed; abort skips the rest', 
   const aborted = await run(cri2, [sb('a', false), sb('b', true)], [], 0, 4, ac.signal);
   t.same(cri2.log, [], 'no CRI call after an abort');
   t.ok(aborted.result.items.every((i) => i.outcome === 'skipped'));
+});
+
+t.test('a deadline on a pod-netns sandbox (a CNI DEL that hangs) is not retried at full timeout: it goes to the CNI fallback', async (t) => {
+  const cri = new FakeCri();
+  cri.failures.set('stopPodSandbox hung', 10);
+  const { result } = await run(cri, [sb('hung', false)], [], 0, 4);
+  t.equal(cri.log.filter((l) => l === 'FAIL stopPodSandbox hung').length, 1, 'asked once, not retried');
+  const stop = result.items.filter((i) => i.action === 'stop-sandbox');
+  t.equal(stop.length, 1, 'one stop-sandbox item');
+  // This fake CRI has no Status: the fallback refuses, and says why.
+  t.match(stop[0]!.message, /^CNI DEL hung: .*timed out; the CNI fallback was not used: /);
+  t.equal(result.status, 'failed');
 });
