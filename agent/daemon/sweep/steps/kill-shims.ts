@@ -73,7 +73,7 @@ export const killShims: Step<'kill-shims', KillProcess | KillContainer | Unmount
       resolveInside(m.mountPoint, config.containerdDirs, 'mount point');
       actions.push({ action: 'unmount', target: m.mountPoint, detail: { id: m.id, sandboxId: m.sandboxId, kind: m.kind } });
     }
-    return actions.length === 0 ? { actions, note: 'no shims of this containerd, and no container process without one' } : { actions };
+    return actions.length === 0 ? { actions, note: 'no shims of this containerd' } : { actions };
   },
   run: runKillShims,
 };
