@@ -84,7 +84,7 @@ async function runRejoinPod(cri: CriClient, tb: Testbed, port: number): Promise<
   const config = { ...sandboxConfig(tb, spec, uid), logDirectory: path.join(tb.scratch, 'logs', uid) };
   mkdirSync(config.logDirectory, { recursive: true });
   const sandboxId = await cri.runPodSandbox(config);
-  const cc = { ...containerConfig(tb, config, spec.containers[0]!), logPath: 'nginx-proxy.log' };
+  const cc = { ...containerConfig(tb, config, spec.containers[0]), logPath: 'nginx-proxy.log' };
   const containerId = await cri.createContainer(sandboxId, cc, config);
   await cri.startContainer(containerId);
   return { sandboxId, containerId, logPath: path.join(config.logDirectory, 'nginx-proxy.log') };
@@ -232,9 +232,9 @@ async function main(): Promise<number> {
     let agentErr = '';
     const child = spawn(process.execPath, agentArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     agent = child;
-    child.stderr!.on('data', (d: Buffer) => (agentErr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (agentErr += d.toString()));
     let agentOut = '';
-    child.stdout!.on('data', (d: Buffer) => (agentOut += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (agentOut += d.toString()));
     await waitFor('the agent to be ready', async () => {
       if (child.exitCode !== null) throw new DemoFailure(`the agent exited (${child.exitCode}): ${agentErr.trim().split('\n').slice(-3).join(' | ')}`);
       return agentOut.includes('kubesweep-agent ready');

@@ -22,7 +22,8 @@ function mdValue(v: unknown): string {
   if (v === undefined) return '—';
   if (Array.isArray(v)) return v.length ? v.map(mdValue).join(', ') : '(none)';
   if (typeof v === 'number') return String(v);
-  return `\`${v === '' ? '""' : String(v)}\``;
+  if (typeof v === 'string') return `\`${v === '' ? '""' : v}\``;
+  return `\`${JSON.stringify(v)}\``;
 }
 
 /** The README's table: its lines from the header row to the first line that is not a row. */
@@ -33,7 +34,7 @@ export function findConfigTable(readme: string): { start: number; end: number; t
   const start = lines.findIndex((l, i) => i > section && l.startsWith('| flag |'));
   if (start < 0) return undefined;
   let end = start;
-  while (end < lines.length && lines[end]!.startsWith('|')) end++;
+  while (end < lines.length && lines[end].startsWith('|')) end++;
   return { start, end, text: lines.slice(start, end).join('\n') };
 }
 

@@ -79,9 +79,9 @@ export function parseIniInventory(text: string, opts: AgentsFileOptions = {}): A
     if (!line || line.startsWith('#') || line.startsWith(';')) return;
     const sec = /^\[([^\]]+)\]$/.exec(line);
     if (sec) {
-      const [group, kind = 'hosts'] = sec[1]!.trim().split(':');
+      const [group, kind = 'hosts'] = sec[1].trim().split(':');
       if (kind !== 'hosts' && kind !== 'children' && kind !== 'vars') throw ksError('KS_INVALID_ARGUMENT', `${where}: unknown section kind ":${kind}"`);
-      section = { group: group!, kind };
+      section = { group: group, kind };
       return;
     }
     const tokens = splitIniLine(line);
@@ -95,7 +95,7 @@ export function parseIniInventory(text: string, opts: AgentsFileOptions = {}): A
       groupVars.set(section.group, vars);
       return;
     }
-    const name = tokens[0]!;
+    const name = tokens[0];
     if (section.kind === 'children') {
       children.set(section.group, [...(children.get(section.group) ?? []), name]);
       return;
@@ -137,7 +137,12 @@ export function parseIniInventory(text: string, opts: AgentsFileOptions = {}): A
     let grew = true;
     while (grew) {
       grew = false;
-      for (const [parent, kids] of children) if (!all.has(parent) && kids.some((k) => all.has(k))) all.add(parent), (grew = true);
+      for (const [parent, kids] of children) {
+        if (!all.has(parent) && kids.some((k) => all.has(k))) {
+          all.add(parent);
+          grew = true;
+        }
+      }
     }
     return ['all', ...all];
   };
@@ -163,7 +168,7 @@ function yamlInventory(text: string): Record<string, YamlGroup | null> | undefin
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return undefined;
   const groups = Object.values(doc as Record<string, unknown>);
-  const isGroup = (g: unknown): boolean => g === null || (typeof g === 'object' && !Array.isArray(g) && Object.keys(g as object).every((k) => k === 'hosts' || k === 'children' || k === 'vars'));
+  const isGroup = (g: unknown): boolean => g === null || (typeof g === 'object' && !Array.isArray(g) && Object.keys(g).every((k) => k === 'hosts' || k === 'children' || k === 'vars'));
   if (groups.length === 0 || !groups.every(isGroup)) return undefined;
   return doc as Record<string, YamlGroup | null>;
 }

@@ -19,9 +19,34 @@ export interface ParseEnv {
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
+/** What commander hands the action: the flags above, camelCased, as given (strings until parsed here). */
+interface CliOptions {
+  agent?: string[];
+  agentsFile?: string;
+  group?: string;
+  /** port, parallel and connectTimeout have defaults, so commander always gives them. */
+  port: string;
+  parallel: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsServerName?: string;
+  connectTimeout: string;
+  json?: boolean;
+  color?: boolean;
+  confirm?: string;
+  confirmEach?: boolean;
+  dryRun?: boolean;
+  scope?: string[];
+  grace?: string;
+  expectFree?: string;
+  allNetns?: boolean;
+  backup?: string;
+}
+
 const GUARD_HELP = 'the node name this agent must have; the agent refuses when it differs';
 
-function buildProgram(version: string, out: { stdout: string; stderr: string }, onAction: (command: CommandName, args: unknown[], opts: Record<string, any>) => void): Command {
+function buildProgram(version: string, out: { stdout: string; stderr: string }, onAction: (command: CommandName, args: unknown[], opts: CliOptions) => void): Command {
   const program = new Command('kubesweep')
     .description('Reset Kubernetes nodes cleanly through their kubesweep agents, and prove they are clean.')
     .version(version, '-V, --version')
@@ -62,7 +87,7 @@ Exit codes: 0 success / clean / all free; 1 not clean or a port is held; 2 usage
 
   const act = (name: CommandName) => (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
-    onAction(name, args.slice(0, -2), cmd.optsWithGlobals());
+    onAction(name, args.slice(0, -2), cmd.optsWithGlobals<CliOptions>());
   };
 
   scoped(guarded(program.command('reset').description('stop and remove pods, wipe static manifests (after a backup), remove netns and shims, then verify')))
@@ -88,7 +113,7 @@ Exit codes: 0 success / clean / all free; 1 not clean or a port is held; 2 usage
 /** Parse argv (without node and script). Usage problems come back as exit 2 with one line. */
 export function parseArgs(argv: readonly string[], penv: ParseEnv = {}): ParseOutcome {
   const out = { stdout: '', stderr: '' };
-  let picked: { command: CommandName; args: unknown[]; opts: Record<string, any> } | undefined;
+  let picked: { command: CommandName; args: unknown[]; opts: CliOptions } | undefined;
   const program = buildProgram(penv.version ?? '0.0.0', out, (command, args, opts) => (picked = { command, args, opts }));
   if (argv.length === 0) return { kind: 'exit', code: 2, stdout: '', stderr: 'kubesweep: no command given (kubesweep --help lists them)' };
   try {
@@ -142,11 +167,11 @@ function parseTarget(text: string): AgentTarget {
   return { endpoint: parseEndpoint(text).text };
 }
 
-function toInvocation(command: CommandName, args: unknown[], o: Record<string, any>, penv: ParseEnv): Invocation {
+function toInvocation(command: CommandName, args: unknown[], o: CliOptions, penv: ParseEnv): Invocation {
   const env = penv.env ?? process.env;
   const readFile = penv.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
 
-  const targets: AgentTarget[] = ((o.agent as string[] | undefined) ?? []).map(parseTarget);
+  const targets: AgentTarget[] = (o.agent ?? []).map(parseTarget);
   if (o.agentsFile) {
     let text: string;
     try {
@@ -168,7 +193,8 @@ function toInvocation(command: CommandName, args: unknown[], o: Record<string, a
 
   const tlsGiven = [o.tlsCa, o.tlsCert, o.tlsKey].filter((v) => v !== undefined).length;
   if (tlsGiven !== 0 && tlsGiven !== 3) throw usage('--tls-ca, --tls-cert and --tls-key go together');
-  const tls: TlsFiles | undefined = tlsGiven === 3 ? { ca: o.tlsCa, cert: o.tlsCert, key: o.tlsKey, ...(o.tlsServerName ? { serverName: o.tlsServerName } : {}) } : undefined;
+  const { tlsCa: ca, tlsCert: cert, tlsKey: key } = o;
+  const tls: TlsFiles | undefined = ca !== undefined && cert !== undefined && key !== undefined ? { ca, cert, key, ...(o.tlsServerName ? { serverName: o.tlsServerName } : {}) } : undefined;
   if (!tls) {
     const tcp = targets.find((t) => parseEndpoint(t.endpoint).kind === 'tcp');
     if (tcp) throw usage(`${tcp.endpoint} is a TCP endpoint: the agent speaks only mutual TLS there; give --tls-ca, --tls-cert and --tls-key`);
@@ -185,7 +211,7 @@ function toInvocation(command: CommandName, args: unknown[], o: Record<string, a
       const node = String(o.confirm).trim();
       if (!node) throw usage('--confirm needs the node name');
       if (fanOut) throw usage(`--confirm ${node} names one node but ${targets.length} agents are targeted; use --confirm-each with an agents file`);
-      const named = targets[0]!.node;
+      const named = targets[0].node;
       if (named !== undefined && named !== node) throw usage(`--confirm ${node} contradicts --agent ${named}=…`);
       confirm = { mode: 'node', node };
     } else {
@@ -198,7 +224,7 @@ function toInvocation(command: CommandName, args: unknown[], o: Record<string, a
   }
 
   const scope: PodKind[] = [];
-  for (const s of ((o.scope as string[] | undefined) ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)) {
+  for (const s of (o.scope ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)) {
     if (!POD_KINDS.includes(s as PodKind)) throw usage(`--scope: unknown pod kind ${JSON.stringify(s)} (static, daemonset, pod)`);
     if (!scope.includes(s as PodKind)) scope.push(s as PodKind);
   }

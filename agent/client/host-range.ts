@@ -63,7 +63,7 @@ function firstRange(name: string, pattern: string, where: string): { head: strin
     const e = LETTERS.indexOf(end);
     if (b > e) throw bad(`${begin} comes after ${end}`);
     const out: string[] = [];
-    for (let i = b; i <= e; i += step) out.push(LETTERS[i]!);
+    for (let i = b; i <= e; i += step) out.push(LETTERS[i]);
     return { head, values: out, tail };
   }
 

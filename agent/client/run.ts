@@ -105,10 +105,10 @@ export async function run(inv: Invocation, io: RunIO): Promise<ExitCode> {
 }
 
 async function runSingle(inv: Invocation, io: RunIO, style: Style): Promise<ExitCode> {
-  const target = inv.targets[0]!;
+  const target = inv.targets[0];
   let progress: ResetProgress | undefined;
   if (!inv.json && inv.command === 'reset') progress = new ResetProgress(io.stdout, style, { live: !!io.stdout.isTTY });
-  const outcome = await callAgent(inv, target, progress ? (ev) => progress!.onEvent(ev) : undefined);
+  const outcome = await callAgent(inv, target, progress ? (ev) => progress.onEvent(ev) : undefined);
   progress?.finish();
   if (inv.json) {
     const doc = outcome.result ? documentOf(outcome.result) : { node: outcome.node, endpoint: outcome.endpoint, error: outcome.error };

@@ -77,8 +77,8 @@ export function checkOwnCertificate(ep: Endpoint, files: TlsFiles, now = new Dat
 
 /** Name the agent's certificate problem from Node's verification result. */
 function agentCertFailure(ep: Endpoint, files: TlsFiles, code: string, peer: tls.PeerCertificate | undefined, name: string): KubesweepError {
-  const subject = dn(peer?.subject as unknown as Record<string, unknown>);
-  const issuer = dn(peer?.issuer as unknown as Record<string, unknown>);
+  const subject = dn(peer?.subject);
+  const issuer = dn(peer?.issuer);
   const about = `the agent's certificate (${subject}, issued by ${issuer})`;
   if (UNKNOWN_CA.has(code)) return fail('agent-cert-unknown-ca', ep, `${about} is not signed by the CA in --tls-ca ${files.ca} (${code}): is this the right agent, and the right CA file?`, { tlsCode: code });
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {

@@ -36,12 +36,12 @@ const GROUPS: ReadonlyMap<string, readonly string[]> = (() => {
   const m = new Map<string, string[]>();
   for (const [, d] of ENTRIES) {
     const [group, member] = d.file.split('.');
-    if (member !== undefined) m.set(group!, [...(m.get(group!) ?? []), member]);
+    if (member !== undefined) m.set(group, [...(m.get(group) ?? []), member]);
   }
   return m;
 })();
 
-const FILE_KEYS: ReadonlySet<string> = new Set(ENTRIES.map(([, d]) => d.file.split('.')[0]!));
+const FILE_KEYS: ReadonlySet<string> = new Set(ENTRIES.map(([, d]) => d.file.split('.')[0]));
 
 export const DEFAULTS = Object.freeze(Object.fromEntries(ENTRIES.map(([n, d]) => [n, d.default]))) as Readonly<OptionValues>;
 
@@ -115,8 +115,8 @@ function setFileKey(raw: RawConfig, key: string, v: unknown): void {
   const [group, member] = key.split('.');
   if (member === undefined) raw[key] = v;
   else {
-    const prev = raw[group!];
-    raw[group!] = { ...(isPlainObject(prev) ? prev : {}), [member]: v };
+    const prev = raw[group];
+    raw[group] = { ...(isPlainObject(prev) ? prev : {}), [member]: v };
   }
 }
 

@@ -2,7 +2,7 @@
 // only ones (options.ts), so nothing here validates again.
 import { ksError } from '../shared/errors';
 import { unixSocketPath } from '../shared/endpoint';
-import { resolveConfig, type AgentConfig, type RawConfig } from './config';
+import { resolveConfig, type AgentConfig } from './config';
 import type { SweepConfig } from './sweep/types';
 
 /** containerd's address is the CRI socket's path unless given (a testbed may differ). */
@@ -34,7 +34,7 @@ export function toSweepConfig(config: AgentConfig, containerdAddress = unixSocke
  */
 export function defaultSweepConfig(overrides: Partial<SweepConfig> = {}): SweepConfig {
   const { containerdAddress, ...options } = overrides;
-  const { config, problems } = resolveConfig(options as RawConfig);
+  const { config, problems } = resolveConfig(options);
   if (!config) throw ksError('KS_CONFIG_INVALID', `invalid sweep config: ${problems.join('; ')}`, { problems });
   return toSweepConfig(config, containerdAddress);
 }

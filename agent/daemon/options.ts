@@ -46,6 +46,7 @@ const opt = <T>(d: OptionDef<T>): OptionDef<T> => d;
 
 export const MAX_UNIX_PATH = 107;
 const NODE_NAME_RE = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const ROLE_ENTRY_RE = /^(CN|O|OU)=[^\x00-\x1f]{1,128}$/;
 const NAMESPACE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,75}$/;
 const UNIT_RE = /^[A-Za-z0-9:_.@-]{1,200}$/;

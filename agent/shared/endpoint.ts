@@ -64,7 +64,7 @@ export function parseEndpoint(text: string): Endpoint {
   if (!m) throw invalid(`endpoint ${JSON.stringify(text)}: expected unix:///path or host:port`);
   const port = Number(m[3]);
   if (port < 1 || port > 65535) throw invalid(`endpoint ${JSON.stringify(text)}: port out of range`);
-  const host = m[1] ?? m[2]!;
+  const host = m[1] ?? m[2];
   const target = m[1] ? `[${host}]:${port}` : `${host}:${port}`;
   return { kind: 'tcp', host, port, target, text: target };
 }

@@ -91,7 +91,7 @@ function redactWord(w: string, program: string): WordResult {
   m = /^-{1,2}([A-Za-z][\w.-]*)$/.exec(w);
   if (m) {
     if (GLUED_P.test(program) && /^-p./.test(w)) return { text: `-p${REDACTED}`, secretNext: false };
-    return { text: w, secretNext: isSecretName(m[1]!) || m[1] === 'user' };
+    return { text: w, secretNext: isSecretName(m[1]) || m[1] === 'user' };
   }
   // NAME=value (environment-style, e.g. `env PGPASSWORD=… psql`, or inside `sh -c "…"`)
   m = /^([A-Za-z_][A-Za-z0-9_.]*)=([\s\S]*)$/.exec(w);
@@ -126,7 +126,7 @@ export function redactText(text: string): string {
   let needProgram = true;
   let pendingFlag: string | undefined;
   for (let i = 0; i < parts.length; i += 2) {
-    const w = parts[i]!;
+    const w = parts[i];
     if (w === '') continue;
     // The program of each simple command in a script: after `;`, `&&`, `|`, past `env`,
     // `exec` and assignments (`MYSQL_PWD=… mysql -p…`).

@@ -48,14 +48,17 @@ function healthCheck(sock: string): Promise<string> {
         requestStream: false,
         responseStream: false,
         requestSerialize: () => Buffer.alloc(0),
-        responseDeserialize: (b: Buffer) => ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'][b.length >= 2 ? b[1] : 0],
-      } as any,
+        requestDeserialize: () => ({}),
+        responseSerialize: () => Buffer.alloc(0),
+        responseDeserialize: (b: Buffer) => ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'][b.length >= 2 ? b[1] : 0] ?? 'UNKNOWN',
+      } satisfies grpc.MethodDefinition<object, string>,
     },
     'Health',
   );
   const client = new Ctor(`unix://${sock}`, grpc.credentials.createInsecure(), { 'grpc.initial_reconnect_backoff_ms': 5, 'grpc.max_reconnect_backoff_ms': 20 });
   return new Promise((resolve) => {
-    (client as any).Check({}, new grpc.Metadata(), { deadline: Date.now() + 2000 }, (err: Error | null, res: string) => {
+    const check = (client as unknown as { Check: (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: Error | null, res: string) => void) => void }).Check;
+    check.call(client, {}, new grpc.Metadata(), { deadline: Date.now() + 2000 }, (err, res) => {
       client.close();
       resolve(err ? 'ERROR' : res);
     });
@@ -105,7 +108,7 @@ async function oneStart(nodeFlags: string[], idleSeconds: number): Promise<{ rea
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   try {
     let readyMs = NaN;

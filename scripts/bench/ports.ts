@@ -47,7 +47,7 @@ export function startHelper(): Promise<ChildProcess> {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('\n')) {
         if (out.startsWith('ready')) resolve(child);
@@ -77,7 +77,7 @@ function timeCommand(cmd: string, args: string[]): { ms: number; cpuMs?: number;
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
 async function main(): Promise<void> {

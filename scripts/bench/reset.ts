@@ -10,6 +10,7 @@
 // Build: npx tsc -p . ; run: node dist/scripts/bench/reset.js [--pods 60] [--stubborn 6] [--grace 5]
 //   [--parallelism 16] [--repeat 1] [--reverse] [--only sequential,unbounded,engine,engine-grace,engine-grace1]
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import pino from 'pino';
 import { CriClient } from '../../agent/daemon/cri/client';
 import { checkPorts } from '../../agent/daemon/ports';
@@ -31,11 +32,13 @@ const GRACE = arg('grace', 5);
 const PARALLELISM = arg('parallelism', DEFAULT_PARALLELISM);
 const REPEAT = arg('repeat', 1);
 
+const POD_KINDS = ['daemonset', 'static', 'pod'] as const;
+
 /** Per-field median (wall, CPU) over repeated runs. */
 function median(ms: Measure[]): Measure {
   const med = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   };
   return {
     wallMs: med(ms.map((m) => m.wallMs)),
@@ -66,7 +69,7 @@ async function createPods(tb: Testbed, cri: CriClient, tag: string, stubborn: nu
   const slow = stubbornIndexes(PODS, stubborn, layout);
   const specs = Array.from({ length: PODS }, (_, i) => ({
     name: `${tag}-${i}`,
-    kind: (i % 3 === 0 ? 'daemonset' : i % 3 === 1 ? 'static' : 'pod') as 'daemonset' | 'static' | 'pod',
+    kind: POD_KINDS[i % 3],
     hostNetwork: i % 2 === 0,
     // Spread the stubborn pods over both groups (host-network and own netns).
     containers: [{ name: 'main', command: slow.has(i) ? commands.ignoreTerm() : politeSleep }],
@@ -77,9 +80,9 @@ async function createPods(tb: Testbed, cri: CriClient, tag: string, stubborn: nu
 }
 
 function machineCpuTicks(): number {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal: busy = all but idle and iowait
-  return line[0]! + line[1]! + line[2]! + line[5]! + line[6]! + (line[7] ?? 0);
+  return line[0] + line[1] + line[2] + line[5] + line[6] + (line[7] ?? 0);
 }
 
 function procCpuTicks(pid: number | undefined): number {
@@ -164,7 +167,7 @@ async function main(): Promise<void> {
         graceOneGroupReport = await sweeper(GRACE).reset({ dryRun: false, scope: 'all', requestedBy: 'bench' });
       }, 'netns'],
     ];
-    const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]!.split(',') : undefined;
+    const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : undefined;
     // --reverse runs the rounds in the opposite order, to expose order effects (containerd
     // still cleaning up after the previous round).
     if (process.argv.includes('--reverse')) rounds.reverse();
@@ -189,17 +192,17 @@ async function main(): Promise<void> {
       for (const [name, m] of Object.entries(results)) console.log(`${name.padEnd(13)} ${fmt(m)}`);
     }
     if (only) return;
-    const seq = results.sequential!;
-    const unb = results.unbounded!;
-    const eng = results.engine!;
-    const gr = results['engine-grace']!;
+    const seq = results.sequential;
+    const unb = results.unbounded;
+    const eng = results.engine;
+    const gr = results['engine-grace'];
     console.log('');
-    console.log(`pods: ${PODS} (half host-network, half own netns), parallelism ${PARALLELISM}, ${require('node:os').cpus().length} CPUs`);
+    console.log(`pods: ${PODS} (half host-network, half own netns), parallelism ${PARALLELISM}, ${cpus().length} CPUs`);
     console.log(`unbounded vs sequential: ${(seq.wallMs / unb.wallMs).toFixed(2)}x faster`);
     console.log(`engine (--grace 0) wall / unbounded wall: ${(eng.wallMs / unb.wallMs).toFixed(2)}x (target <= 1.00x)`);
     console.log(`engine (--grace 0) wall / sequential wall: ${(eng.wallMs / seq.wallMs).toFixed(2)}x`);
     console.log(`engine own CPU / machine CPU during its run: ${((100 * eng.selfCpuMs) / eng.machineCpuMs).toFixed(1)}% (target <= 5%)`);
-    const g1 = results['engine-grace1']!;
+    const g1 = results['engine-grace1'];
     const budget = GRACE + (1.2 * eng.wallMs) / 1000;
     console.log(`engine with ${STUBBORN} own-netns pods ignoring SIGTERM, grace ${GRACE} s: wall ${(g1.wallMs / 1000).toFixed(2)} s; budget ${GRACE} s + 1.2 x ${(eng.wallMs / 1000).toFixed(2)} s = ${budget.toFixed(2)} s (${g1.wallMs / 1000 <= budget ? 'met' : 'NOT met'})`);
     console.log(`engine with ${STUBBORN} pods ignoring SIGTERM split over both groups (${Math.ceil(STUBBORN / 2)} host-network, ${Math.floor(STUBBORN / 2)} own netns), grace ${GRACE} s: wall ${(gr.wallMs / 1000).toFixed(2)} s; budget ${GRACE} s + 1.2 x ${(eng.wallMs / 1000).toFixed(2)} s = ${(GRACE + (1.2 * eng.wallMs) / 1000).toFixed(2)} s (${gr.wallMs / 1000 <= budget ? 'met' : 'NOT met'}; host-network pods wait for the own-netns group, so this layout pays one grace period per group: budget for that ${(2 * GRACE + (1.2 * eng.wallMs) / 1000).toFixed(2)} s); one-at-a-time graceful stops would pay ${STUBBORN} x ${GRACE} s = ${STUBBORN * GRACE} s of grace`);

@@ -56,7 +56,9 @@ export function inlineHealthProto(source: string, healthJsFile: string): string 
   const m = HEALTH_LOAD.exec(source);
   if (!m) throw new Error(`bundle: grpc-health-check changed: no loadSync('health/v1/health.proto', …) call in ${healthJsFile}`);
   // Its options, evaluated as it would (keepCase, longs: String, …).
-  const opts = new Function('String', `return {${m[1]}}`)(String) as object;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- evaluates the options object literal of our own pinned dependency, at build time
+  const evaluate = new Function('String', `return {${m[1]}}`) as (s: typeof String) => object;
+  const opts = evaluate(String);
   const protoDir = path.resolve(path.dirname(healthJsFile), '../../proto');
   const json = protoDescriptor(path.join(protoDir, 'health/v1/health.proto'), opts, [protoDir]);
   return source.replace(HEALTH_LOAD, `(0, proto_loader_1.fromJSON)(${JSON.stringify(json)}, {${m[1]}})`);

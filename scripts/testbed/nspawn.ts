@@ -28,7 +28,7 @@ export function ensureRootfs(rootfs = NSPAWN_ROOTFS): string {
   const missing = [
     ['systemd-container', '/usr/bin/systemd-nspawn'],
     ['debootstrap', '/usr/sbin/debootstrap'],
-  ].filter(([, f]) => !existsSync(f!)).map(([p]) => p!);
+  ].filter(([, f]) => !existsSync(f)).map(([p]) => p);
   if (missing.length) {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'pipe', env });
@@ -75,8 +75,8 @@ export class NspawnMachine {
     }
     const proc = spawn('systemd-nspawn', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    proc.stdout!.on('data', (d) => (output += d));
-    proc.stderr!.on('data', (d) => (output += d));
+    proc.stdout.on('data', (d) => (output += d));
+    proc.stderr.on('data', (d) => (output += d));
     const m = new NspawnMachine(name, proc);
     const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
     try {

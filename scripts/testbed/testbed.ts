@@ -477,7 +477,7 @@ export function mountsUnder(dir: string): string[] {
   for (const line of text.split('\n')) {
     const f = line.split(' ');
     if (f.length < 5) continue;
-    const mp = f[4]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    const mp = f[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
     if (mp === dir || mp.startsWith(dir + '/')) points.add(mp);
   }
   return [...points].sort((a, b) => b.length - a.length);
@@ -567,7 +567,7 @@ function pickSubnet(): string {
   }
   for (let i = 0; i < 50; i++) {
     const b = randomBytes(2);
-    const net = `10.${200 + (b[0]! % 50)}.${b[1]}.0`;
+    const net = `10.${200 + (b[0] % 50)}.${b[1]}.0`;
     if (!routes.includes(net)) return `${net}/24`;
   }
   throw new Error('testbed: no free /24 subnet found');

@@ -57,6 +57,7 @@ export class AgentTestClient {
 
   call(method: string, req: object = {}, timeoutMs = 60_000): Promise<any> {
     return new Promise((resolve, reject) => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- tests compare the plain CallError shape (t.same, t.match)
       (this.raw[method] as Unary).call(this.raw, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(callError(err)) : resolve(res)));
     });
   }
@@ -90,6 +91,7 @@ export class AgentTestClient {
 
   healthCheck(service = '', timeoutMs = 5000): Promise<string> {
     return new Promise((resolve, reject) => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- tests compare the plain CallError shape (t.same, t.match)
       this.health.Check.call(this.health, { service }, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(callError(err)) : resolve(res.status)));
     });
   }
@@ -201,14 +203,14 @@ export async function startAgent(t: Test, opts: StartAgentOptions): Promise<Runn
     args.push('--config', file);
   }
   const t0 = performance.now();
-  const child = spawn(exe!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid!;
   const logs: any[] = [];
   let stderr = '';
   let buf = '';
   let readyResolve: (() => void) | undefined;
   let readyMs = -1;
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     buf += d.toString();
     let i: number;
     while ((i = buf.indexOf('\n')) >= 0) {
@@ -226,7 +228,7 @@ export async function startAgent(t: Test, opts: StartAgentOptions): Promise<Runn
       }
     }
   });
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));

@@ -60,8 +60,8 @@ export async function startFakeAgent(opts: FakeAgentOptions): Promise<FakeAgent>
       }
       const r = report();
       call.write({ progress: { type: 'step-started', step: 'remove-pods', planned: 2 } });
-      for (const i of r.steps[0]!.items) call.write({ progress: { type: 'item-done', step: 'remove-pods', action: i.action, target: i.target, outcome: i.outcome } });
-      call.write({ progress: { type: 'step-finished', step: 'remove-pods', status: r.steps[0]!.status, durationMs: 300 } });
+      for (const i of r.steps[0].items) call.write({ progress: { type: 'item-done', step: 'remove-pods', action: i.action, target: i.target, outcome: i.outcome } });
+      call.write({ progress: { type: 'step-finished', step: 'remove-pods', status: r.steps[0].status, durationMs: 300 } });
       call.write({ report: reportMsg(r) });
       call.end();
     },

@@ -33,7 +33,7 @@ function rng(seed: number): () => number {
 
 function buildCases(): Case[] {
   const def = agentServiceDefinition();
-  const ser = (m: string, o: object) => def[m].requestSerialize(o) as Buffer;
+  const ser = (m: string, o: object) => def[m].requestSerialize(o);
   const rand = rng(20261129);
   const cases: Case[] = [];
   const methods = ['Reset', ...UNARY];

@@ -29,8 +29,8 @@ function playbook(tb: Testbed, vars: Record<string, unknown>): Promise<PlayRun> 
   return new Promise((resolve, reject) => {
     const child = spawn('ansible-playbook', ['-i', 'localhost,', '-c', 'local', PLAYBOOK, '-e', `@${varsFile}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.once('error', reject);
     child.once('exit', (code) => resolve({ code, output }));
   });

@@ -36,8 +36,8 @@ function kubesweep(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun>
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, ...env } });
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('error', reject);
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
@@ -145,7 +145,7 @@ t.test('every command against a real agent: output, --json, exit codes', async (
   // The whole reset: live progress, verified clean.
   const reset = await ks(['reset', '--confirm', 'node1', '--grace', '1']);
   t.equal(reset.code, 0, 'verified clean → 0');
-  t.match(reset.stdout, /▸ remove-pods: \d+ actions? planned\n(  [✓·] .*\n)+✓ remove-pods ok/, 'one line per action as it streams');
+  t.match(reset.stdout, /▸ remove-pods: \d+ actions? planned\n( {2}[✓·] .*\n)+✓ remove-pods ok/, 'one line per action as it streams');
   t.match(reset.stdout, /✓ node1 verified clean — ports free: \d+/);
   t.match(reset.stdout, /manifests backed up as \S+/);
   t.equal((await ks(['check-ports'])).code, 0, 'check-ports afterwards → 0');

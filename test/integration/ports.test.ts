@@ -61,11 +61,11 @@ t.test('port report on the testbed: owners, pods, netns, residue', async (t) => 
     t.same(r.netnsScanned.map((n) => n.host), [true], 'only the host netns read');
     const ls = onPort(r.listeners, hostPort);
     t.equal(ls.length, 1, `one listener on ${hostPort}`);
-    const l = ls[0]!;
+    const l = ls[0];
     t.equal(l.address, '127.0.0.1');
     t.equal(l.family, 4);
     t.equal(l.owners.length, 1, 'one owner');
-    const o = l.owners[0]!;
+    const o = l.owners[0];
     t.ok(argvOf(o.pid).includes(`127.0.0.1:${hostPort}`), `pid ${o.pid} really is the httpd on ${hostPort}`);
     t.match(o.command, /^\/bin\/busybox httpd -f -p 127\.0\.0\.1:/);
     t.equal(o.containerId, staticPod.containerIds[0], 'container id from the cgroup');
@@ -75,7 +75,7 @@ t.test('port report on the testbed: owners, pods, netns, residue', async (t) => 
     t.ok(o.shimPid && parseCmdline(readFileSync(`/proc/${o.shimPid}/cmdline`)).includes(tb.socket), 'its shim is the testbed containerd\'s');
     t.comment(describeListener(l));
 
-    const ds = onPort(r.listeners, dsPort)[0]!.owners[0]!;
+    const ds = onPort(r.listeners, dsPort)[0].owners[0];
     t.equal(ds.pod?.kind, 'daemonset');
     t.equal(ds.pod?.name, 'kube-proxy-abcde');
     t.equal(ds.containerId, dsPod.containerIds[0]);
@@ -85,10 +85,10 @@ t.test('port report on the testbed: owners, pods, netns, residue', async (t) => 
   await t.test('all netns: the pod-netns listener, tagged with its netns file name', async (t) => {
     const ls = onPort(all.listeners, podPort).filter((l) => !l.netns.host);
     t.equal(ls.length, 1);
-    const l = ls[0]!;
+    const l = ls[0];
     t.equal(l.netns.name, netnsFile, 'named after the cni-* file');
     t.equal(l.address, '0.0.0.0');
-    const o = l.owners[0]!;
+    const o = l.owners[0];
     t.ok(argvOf(o.pid).includes(`0.0.0.0:${podPort}`), 'the pod httpd');
     t.equal(o.containerId, netnsPod.containerIds[0]);
     t.same(o.pod, { name: 'web-1', namespace: 'default', uid: netnsPod.uid, kind: 'pod', hostNetwork: false, sandboxId: netnsPod.sandboxId });
@@ -103,12 +103,12 @@ t.test('port report on the testbed: owners, pods, netns, residue', async (t) => 
     t.equal(c.allFree, false);
     const held = c.ports.find((p) => p.port === hostPort)!;
     t.equal(held.held, true);
-    t.equal(held.listeners[0]!.owners[0]!.pod?.name, 'nginx-proxy-node3');
+    t.equal(held.listeners[0].owners[0].pod?.name, 'nginx-proxy-node3');
     t.equal(c.ports.find((p) => p.port === podPort)!.held, false, 'a pod netns port does not block a host bind');
   });
 
   await t.test('containerd alone killed: the same listener is reported as residue', async (t) => {
-    const before = onPort((await listPorts({}, deps)).listeners, hostPort)[0]!.owners[0]!;
+    const before = onPort((await listPorts({}, deps)).listeners, hostPort)[0].owners[0];
     // The testbed's containerd child is unref'd: keep the event loop alive while its exit is awaited.
     const keepAlive = setInterval(() => undefined, 1000);
     try {
@@ -119,8 +119,8 @@ t.test('port report on the testbed: owners, pods, netns, residue', async (t) => 
     t.notOk(await canBind(hostPort), 'the shim keeps the container and its port alive');
     const r = await listPorts({}, deps);
     t.ok(r.criError, `the CRI cannot be asked: ${r.criError}`);
-    const l = onPort(r.listeners, hostPort)[0]!;
-    const o = l.owners[0]!;
+    const l = onPort(r.listeners, hostPort)[0];
+    const o = l.owners[0];
     t.equal(o.pid, before.pid, 'same process');
     t.equal(o.containerId, staticPod.containerIds[0]);
     t.equal(o.residue, true, 'flagged as residue');
@@ -132,8 +132,8 @@ t.test('port report on the testbed: owners, pods, netns, residue', async (t) => 
     t.equal(o.sandboxId, staticPod.sandboxId);
     t.comment(describeListener(l));
     const c = await checkPorts([hostPort], deps);
-    t.equal(c.ports[0]!.held, true);
-    t.equal(c.ports[0]!.listeners[0]!.owners[0]!.residue, true, 'checkPorts says residue too');
+    t.equal(c.ports[0].held, true);
+    t.equal(c.ports[0].listeners[0].owners[0].residue, true, 'checkPorts says residue too');
   });
 
   await t.test('a pod netns with no process left is still found, by its file, and said to be unread', async (t) => {

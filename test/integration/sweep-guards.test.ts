@@ -50,9 +50,9 @@ t.test('engine guards on the testbed', async (t) => {
     const stale = path.join(netnsDir, 'cni-stale');
     const notCni = path.join(netnsDir, 'my-netns');
     for (const f of [held, stale, notCni]) writeFileSync(f, '');
-    let holder: ChildProcess | undefined;
+    const holder: ChildProcess = spawn('unshare', [`--net=${held}`, 'sleep', '1000'], { stdio: 'ignore' });
     t.teardown(() => {
-      if (holder && holder.exitCode === null && holder.signalCode === null) holder.kill('SIGKILL');
+      if (holder.exitCode === null && holder.signalCode === null) holder.kill('SIGKILL');
       for (const f of [held, stale, notCni]) {
         try {
           execFileSync('umount', ['-l', f], { stdio: 'pipe' });
@@ -61,7 +61,6 @@ t.test('engine guards on the testbed', async (t) => {
         }
       }
     });
-    holder = spawn('unshare', [`--net=${held}`, 'sleep', '1000'], { stdio: 'ignore' });
     execFileSync('unshare', [`--net=${stale}`, 'true']); // mounted, nobody lives in it
     execFileSync('unshare', [`--net=${notCni}`, 'true']); // not CNI-created: never touched
     const sleeper = await waitFor('holder in its netns', () => {
@@ -72,9 +71,9 @@ t.test('engine guards on the testbed', async (t) => {
     const config = testbedConfig(tb, { netnsDirs: [netnsDir], manifestsDir: path.join(tb.scratch, 'manifests-b'), stateDir: path.join(tb.scratch, 'state-b'), expectFreePorts: [] });
     const { sweeper, lines } = testbedSweeper(cri, config);
     const plan = await sweeper.plan({ dryRun: true, scope: 'all', requestedBy: 'test', steps: ['remove-netns'] });
-    const planned = plan.steps[0]!.actions;
+    const planned = plan.steps[0].actions;
     t.same(planned.map((a) => path.basename(a.target)), ['cni-decoy', 'cni-stale'], 'plan: only cni-* files');
-    const decoy = planned[0]!;
+    const decoy = planned[0];
     t.match(decoy.action === 'remove-netns' && decoy.detail.blockedBy, [new RegExp(`pid ${sleeper} \\(sleep 1000\\)`)], 'plan already says who blocks it');
 
     const report = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test', steps: ['remove-netns', 'verify'] });
@@ -91,7 +90,7 @@ t.test('engine guards on the testbed', async (t) => {
     t.notOk(lines.some((l) => l.pid === sleeper), 'no signal was logged for it');
     const residue = report.verification!.residue.filter((r) => r.kind === 'netns');
     t.same(residue.map((r) => r.target), [held], 'verify lists the held netns as residue');
-    t.match(residue[0]!.why, new RegExp(`pid ${sleeper}.*not a process of this containerd`));
+    t.match(residue[0].why, new RegExp(`pid ${sleeper}.*not a process of this containerd`));
   });
 
   await t.test('scope static: only static pods go; an abort stops at the next safe point', async (t) => {

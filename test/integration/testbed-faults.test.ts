@@ -31,7 +31,7 @@ t.test('CNI fault plugin: ADD passes through, DEL fails like Calico while the ma
   t.ok(Date.now() - t0 < 10_000, `bounded by the call's deadline (${Date.now() - t0} ms)`);
   const hung = faultCalls(tb.cniFault!).filter((c) => c.what === 'del-hang');
   t.equal(hung.length, 1, 'one hanging DEL');
-  await waitFor('the hanging plugin killed by containerd', () => !existsSync(`/proc/${hung[0]!.pid}`) || undefined, 10_000);
+  await waitFor('the hanging plugin killed by containerd', () => !existsSync(`/proc/${hung[0].pid}`) || undefined, 10_000);
 
   tb.setCniFault('off');
   t.equal(await cri.stopPodSandbox(pod.sandboxId), 'done', 'without a marker DEL succeeds again');

@@ -43,14 +43,14 @@ export class CriClient {
   constructor(opts: CriClientOptions) {
     this.endpoint = opts.endpoint;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_CRI_TIMEOUT_MS;
-    const pkg = loadProto('cri/runtime/v1/runtime.proto') as any;
-    const Ctor = pkg.runtime.v1.RuntimeService as grpc.ServiceClientConstructor;
+    const pkg = loadProto('cri/runtime/v1/runtime.proto') as unknown as { runtime: { v1: { RuntimeService: grpc.ServiceClientConstructor } } };
+    const Ctor = pkg.runtime.v1.RuntimeService;
     this.client = new Ctor(grpcTarget(opts.endpoint), grpc.credentials.createInsecure(), {
       // Fail fast rather than queueing calls while the socket is absent.
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1000,
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
-    }) as any;
+    }) as grpc.Client & Record<string, Unary>;
   }
 
   close(): void {

@@ -29,11 +29,11 @@ const KILLED = /signal: killed\s*$/;
 export function parseCniTeardownError(message: string): CniTeardownFailure | undefined {
   const m = DESTROY.exec(message);
   if (!m) return undefined;
-  const sandboxId = m[1]!;
-  const rest = m[2]!.trim();
+  const sandboxId = m[1];
+  const rest = m[2].trim();
   const p = PLUGIN.exec(rest);
-  const pluginMessage = (p ? p[2]! : rest).trim();
-  return { sandboxId, ...(p ? { plugin: p[1]! } : {}), pluginMessage, kind: KILLED.test(pluginMessage) ? 'killed' : 'failed' };
+  const pluginMessage = (p ? p[2] : rest).trim();
+  return { sandboxId, ...(p ? { plugin: p[1] } : {}), pluginMessage, kind: KILLED.test(pluginMessage) ? 'killed' : 'failed' };
 }
 
 export interface LoadedCniConfig {

@@ -44,8 +44,8 @@ export function parseMountinfo(text: string): { mounts: MountEntry[]; malformed:
     mounts.push({
       id,
       parentId,
-      root: unescapeMountPath(f[3]!),
-      mountPoint: unescapeMountPath(f[4]!),
+      root: unescapeMountPath(f[3]),
+      mountPoint: unescapeMountPath(f[4]),
       fsType: f[sep + 1] ?? '',
       source: unescapeMountPath(f[sep + 2] ?? ''),
     });

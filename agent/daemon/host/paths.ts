@@ -50,7 +50,7 @@ export function resolveInside(p: string, dirs: readonly string[], what = 'path')
     } catch {
       target = undefined; // dangling link: removing the link itself is harmless
     }
-    if (target !== undefined && !roots.some((r) => within(target!, r) || target === r)) {
+    if (target !== undefined && !roots.some((r) => within(target, r) || target === r)) {
       refuse(`it is a symlink to ${target}, outside ${roots.join(', ')}`);
     }
   }

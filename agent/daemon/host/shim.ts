@@ -26,7 +26,7 @@ const BINARIES: Record<string, ShimKind> = {
 /** Flags are "-flag value" or "-flag=value", with one or two dashes (Go's flag package). */
 function flagValue(argv: readonly string[], name: string): string | undefined {
   for (let i = 1; i < argv.length; i++) {
-    const a = argv[i]!;
+    const a = argv[i];
     for (const prefix of [`-${name}`, `--${name}`]) {
       if (a === prefix) return argv[i + 1];
       if (a.startsWith(prefix + '=')) return a.slice(prefix.length + 1);

@@ -52,7 +52,7 @@ export function idsFromPath(cgroupPath: string): CgroupIds {
   }
   for (const s of segments) {
     const m = POD_UID.exec(s);
-    if (m) out.podUid = m[1]!.replace(/_/g, '-');
+    if (m) out.podUid = m[1].replace(/_/g, '-');
   }
   return out;
 }

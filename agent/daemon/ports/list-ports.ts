@@ -64,7 +64,7 @@ function readNetns(target: NetnsTarget, procRoot: string): { listeners: ProcNetE
     const listeners: ProcNetEntry[] = [];
     let malformed = 0;
     TABLES.forEach(([protocol, family], i) => {
-      const r = parseProcNet(texts[i]!, protocol, family, { listenersOnly: true });
+      const r = parseProcNet(texts[i], protocol, family, { listenersOnly: true });
       listeners.push(...r.entries);
       malformed += r.malformed;
     });

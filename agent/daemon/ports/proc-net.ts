@@ -72,15 +72,15 @@ export function parseProcNet(text: string, protocol: Protocol, family: Family, o
     if (line.trim() === '') continue;
     const f = line.trim().split(/\s+/);
     // sl: local rem st tx:rx tr:when retrnsmt uid timeout inode …
-    if (f.length < 10 || !/^\d+:$/.test(f[0]!)) {
+    if (f.length < 10 || !/^\d+:$/.test(f[0])) {
       malformed++;
       continue;
     }
-    const local = splitHostPort(f[1]!, addrLen);
-    const remote = splitHostPort(f[2]!, addrLen);
-    const st = f[3]!;
-    const uid = f[7]!;
-    const inode = f[9]!;
+    const local = splitHostPort(f[1], addrLen);
+    const remote = splitHostPort(f[2], addrLen);
+    const st = f[3];
+    const uid = f[7];
+    const inode = f[9];
     if (!local || !remote || !HEX2.test(st) || !DIGITS.test(uid) || !DIGITS.test(inode)) {
       malformed++;
       continue;
@@ -129,7 +129,7 @@ export function formatAddress(hex: string, family: Family, littleEndian = MACHIN
 /** RFC 5952 text: lower case, longest zero run (≥ 2 groups) as '::', v4-mapped as ::ffff:a.b.c.d. */
 export function formatIpv6(bytes: readonly number[]): string {
   const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
+  for (let i = 0; i < 16; i += 2) groups.push((bytes[i] << 8) | bytes[i + 1]);
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
     return `::ffff:${bytes.slice(12).join('.')}`;
   }

@@ -55,7 +55,7 @@ export function identifyCaller(call: CallIdentitySource, transport: Transport, r
   const auth = call.getAuthContext();
   const cert = auth?.transportSecurityType === 'ssl' ? auth.sslPeerCertificate : undefined;
   if (!cert) throw ksError('KS_UNAUTHENTICATED', 'a verified client certificate is required', { peer });
-  const attrs = subjectAttributes(cert.subject as unknown as Record<string, string | string[]>);
+  const attrs = subjectAttributes(cert.subject);
   const identity = attrs.join(',') || 'unnamed-certificate';
   return { transport, identity, peer, role: roleFor(attrs, roles) };
 }

@@ -19,11 +19,11 @@ export interface ServiceDeps {
   config: AgentConfig;
   engine: AgentEngine;
   lock: DestructiveLock;
-  isBackupId(s: string): boolean;
+  isBackupId: (s: string) => boolean;
   log: pino.Logger;
   /** Aborted on SIGTERM: a running reset stops at its next safe point. */
   shutdownSignal: AbortSignal;
-  onReset?(result: { report?: ResetReport; error?: unknown }): void;
+  onReset?: (result: { report?: ResetReport; error?: unknown }) => void;
 }
 
 /** Single-step RPCs run these steps of the reset. */
@@ -35,17 +35,20 @@ export const STEP_RPCS = Object.freeze({
 
 export type StepRpc = keyof typeof STEP_RPCS;
 
-/** One method per RPC: the decoded request (generated __Output type) in, the message out. */
+/**
+ * One function per RPC: the decoded request (generated __Output type) in, the message out.
+ * Function properties, not methods: the adapter takes each one unbound.
+ */
 export interface AgentHandlers {
-  Reset(req: Out<'ResetRequest'>, ctx: CallContext, write: (ev: Msg<'ResetEvent'>) => void): Promise<void>;
-  StopPods(req: Out<'StepRequest'>, ctx: CallContext): Promise<Msg<'StepResponse'>>;
-  WipeManifests(req: Out<'StepRequest'>, ctx: CallContext): Promise<Msg<'StepResponse'>>;
-  RemoveNetns(req: Out<'StepRequest'>, ctx: CallContext): Promise<Msg<'StepResponse'>>;
-  RestoreManifests(req: Out<'RestoreManifestsRequest'>, ctx: CallContext): Promise<Msg<'RestoreManifestsResponse'>>;
-  ListPorts(req: Out<'ListPortsRequest'>, ctx: CallContext): Promise<Msg<'ListPortsResponse'>>;
-  CheckPorts(req: Out<'CheckPortsRequest'>, ctx: CallContext): Promise<Msg<'CheckPortsResponse'>>;
-  Inspect(req: Out<'InspectRequest'>, ctx: CallContext): Promise<Msg<'InspectResponse'>>;
-  Info(req: Out<'InfoRequest'>, ctx: CallContext): Promise<Msg<'InfoResponse'>>;
+  Reset: (req: Out<'ResetRequest'>, ctx: CallContext, write: (ev: Msg<'ResetEvent'>) => void) => Promise<void>;
+  StopPods: (req: Out<'StepRequest'>, ctx: CallContext) => Promise<Msg<'StepResponse'>>;
+  WipeManifests: (req: Out<'StepRequest'>, ctx: CallContext) => Promise<Msg<'StepResponse'>>;
+  RemoveNetns: (req: Out<'StepRequest'>, ctx: CallContext) => Promise<Msg<'StepResponse'>>;
+  RestoreManifests: (req: Out<'RestoreManifestsRequest'>, ctx: CallContext) => Promise<Msg<'RestoreManifestsResponse'>>;
+  ListPorts: (req: Out<'ListPortsRequest'>, ctx: CallContext) => Promise<Msg<'ListPortsResponse'>>;
+  CheckPorts: (req: Out<'CheckPortsRequest'>, ctx: CallContext) => Promise<Msg<'CheckPortsResponse'>>;
+  Inspect: (req: Out<'InspectRequest'>, ctx: CallContext) => Promise<Msg<'InspectResponse'>>;
+  Info: (req: Out<'InfoRequest'>, ctx: CallContext) => Promise<Msg<'InfoResponse'>>;
 }
 
 export function createHandlers(deps: ServiceDeps): AgentHandlers {

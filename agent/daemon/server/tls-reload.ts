@@ -99,7 +99,7 @@ export interface TlsReloaderDeps {
   debounceMs?: number;
   /** Retry after a set that did not load (halfway through a non-atomic swap). */
   retryMs?: number;
-  onReload?(result: 'reloaded' | 'unchanged' | 'failed', ms: number): void;
+  onReload?: (result: 'reloaded' | 'unchanged' | 'failed', ms: number) => void;
 }
 
 /** The credentials of every TLS listener, their files watched; `reload()` is also SIGHUP's. */

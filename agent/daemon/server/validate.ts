@@ -45,6 +45,7 @@ export function validConfirmNode(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v !== 'string') bad('confirm_node', 'must be a string');
   if (v.length > LIMITS.nodeName) bad('confirm_node', `longer than ${LIMITS.nodeName} characters`);
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   if (/[\x00-\x1f\x7f]/.test(v)) bad('confirm_node', 'contains control characters');
   return v;
 }

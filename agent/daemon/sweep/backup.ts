@@ -177,7 +177,7 @@ export function restoreBackup(stateDir: string, manifestsDir: string, backupId?:
   if (id === undefined) {
     const all = listBackups(stateDir);
     if (all.length === 0) throw ksError('KS_BACKUP_NOT_FOUND', `no manifest backups in ${backupsDir(stateDir)}`);
-    id = all[all.length - 1]!.id;
+    id = all[all.length - 1].id;
   }
   const idx = readBackupIndex(stateDir, id);
   const dir = path.join(backupsDir(stateDir), id);

@@ -174,7 +174,7 @@ export async function runCniFallback(targets: readonly FallbackTarget[], ctx: Fa
     }
     if (outcome === 'done' || outcome === 'gone') {
       journal('removed', placed);
-      const back = await waitLoaded(cri, (c) => sameList(c.networks, before!.networks), loadMs, callMs);
+      const back = await waitLoaded(cri, (c) => sameList(c.networks, before.networks), loadMs, callMs);
       rec.record(
         'cni-restore',
         placed.path,

@@ -21,7 +21,7 @@ function sources(dir: string): string[] {
 export function specifiers(text: string): string[] {
   const out: string[] = [];
   const re = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)['"](\.[^'"]*)['"]/gm;
-  for (let m = re.exec(text); m; m = re.exec(text)) out.push(m[1]!);
+  for (let m = re.exec(text); m; m = re.exec(text)) out.push(m[1]);
   return out;
 }
 

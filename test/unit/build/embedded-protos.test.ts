@@ -20,7 +20,7 @@ function shape(def: Def): Record<string, unknown> {
       out[name] = { fields: type.field?.map((f) => [f.name, f.number, f.type, f.label]), values: type.value?.map((v) => [v.name, v.number]) };
     } else {
       out[name] = Object.fromEntries(
-        Object.entries(obj as protoLoader.ServiceDefinition).map(([m, d]) => [m, [d.path, d.requestStream, d.responseStream, d.requestType.type, d.responseType.type]]),
+        Object.entries(obj).map(([m, d]) => [m, [d.path, d.requestStream, d.responseStream, d.requestType.type, d.responseType.type]]),
       );
     }
   }
@@ -33,7 +33,7 @@ t.test('our protos: the embedded descriptors define exactly what the .proto file
   t.equal(data.version, JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version, 'version from package.json');
   for (const p of OUR_PROTOS) {
     const fromDisk = protoLoader.loadSync(path.join(root, 'proto', p), { ...PROTO_LOADER_OPTIONS, includeDirs: [path.join(root, 'proto')] });
-    const fromJson = protoLoader.fromJSON(data.protos[p]!, PROTO_LOADER_OPTIONS);
+    const fromJson = protoLoader.fromJSON(data.protos[p], PROTO_LOADER_OPTIONS);
     t.ok(Object.keys(fromDisk).length > 3, `${p} defines things`);
     t.same(shape(fromJson), shape(fromDisk), p);
   }
@@ -49,6 +49,7 @@ t.test("grpc-health-check's health.proto is inlined with the options it passes",
   // Run the patched module from a directory with no proto/ next to it: it must still define the service.
   const mod = { exports: {} as { service?: Record<string, { path: string }> } };
   const req = (id: string): unknown => require(id);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- runs the patched module text as Node would, without a file
   new Function('exports', 'require', 'module', '__filename', '__dirname', patched)(mod.exports, req, mod, '/nonexistent/health.js', '/nonexistent');
   t.equal(mod.exports.service?.Check?.path, '/grpc.health.v1.Health/Check');
   t.equal(mod.exports.service?.Watch?.path, '/grpc.health.v1.Health/Watch');

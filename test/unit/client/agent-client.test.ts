@@ -25,17 +25,17 @@ t.test('every RPC decodes to the JSON documents; reset streams progress', async 
   t.same(report.plan?.scope, [], 'scope as sent');
   t.equal((apiDocument('ResetReport', report).plan as { scope: unknown }).scope, 'all', 'an empty scope list is "all" in the document');
   t.equal(report.verification?.verdict, 'residue');
-  const listener = report.verification!.residue[0]!.listeners[0]!;
+  const listener = report.verification!.residue[0].listeners[0];
   t.equal(listener.inode, '123456', 'uint64 as a decimal string');
   t.equal((apiDocument('Listener', listener) as { inode: unknown }).inode, 123456, 'uint64 as a number in the document');
   t.equal(listener.netns?.inode, '4026531840');
-  t.equal(listener.owners[0]!.pod?.kind, 'static');
+  t.equal(listener.owners[0].pod?.kind, 'static');
   t.notOk('aborted' in report, 'unset optional fields stay absent');
   t.same(fake.requests[0], { rpc: 'Reset', confirmNode: 'node1', dryRun: false, scope: ['static'], graceSeconds: 0, expectFreePorts: [6443], _graceSeconds: 'graceSeconds' }, 'request as sent (grace 0 is sent, not dropped)');
 
   const step = await client.stopPods({ confirmNode: 'node1' });
   t.equal(step.verification, null, 'a step report without verification');
-  t.equal(step.steps[0]!.items[0]!.durationMs, 280);
+  t.equal(step.steps[0].items[0].durationMs, 280);
 
   const check = await client.checkPorts([6443, 179]);
   t.same(check.ports.map((p) => [p.port, p.held]), [
@@ -44,10 +44,10 @@ t.test('every RPC decodes to the JSON documents; reset streams progress', async 
   ]);
   t.equal(check.allFree, false);
   const ports = await client.listPorts();
-  t.equal(ports.listeners[0]!.port, 6443);
+  t.equal(ports.listeners[0].port, 6443);
   t.same(ports.netnsScanned, [{ inode: '4026531840', host: true }]);
   const inv = await client.inspect();
-  t.equal(inv.netns[0]!.inode, '4026532000');
+  t.equal(inv.netns[0].inode, '4026532000');
   t.notOk('criError' in inv);
   const info = await client.info();
   t.equal(info.nodeName, 'node1');

@@ -81,7 +81,7 @@ t.test('fan-out summary and failures', async (t) => {
   t.match(text, /node1 +│ unix:\/\/\/a +│ clean +│ 0/);
   t.match(text, /node2 +│ unix:\/\/\/b +│ NOT clean: 1 left \(ports 6443\) +│ 1/);
   t.match(text, /node3 +│ unix:\/\/\/c +│ unreachable: no agent socket at \/c +│ 2/);
-  t.equal(formatFailure('unix:///c', outcomes[2]!.error!), 'kubesweep: unix:///c: unreachable (KS_AGENT_UNREACHABLE): no agent socket at /c');
+  t.equal(formatFailure('unix:///c', outcomes[2].error!), 'kubesweep: unix:///c: unreachable (KS_AGENT_UNREACHABLE): no agent socket at /c');
 });
 
 t.test('colour: only on a TTY, NO_COLOR and FORCE_COLOR honoured, flags win', async (t) => {

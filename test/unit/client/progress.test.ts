@@ -51,7 +51,7 @@ class FakeTty {
     const re = /\x1b\[([0-9;?]*)([A-Za-z])|\x1b[78]|([\s\S])/g;
     for (let m = re.exec(s); m; m = re.exec(s)) {
       if (m[3] !== undefined) this.char(m[3]);
-      else if (m[2] !== undefined) this.csi(m[1]!, m[2]);
+      else if (m[2] !== undefined) this.csi(m[1], m[2]);
       else this.unknown.push(m[0]);
     }
     return true;
@@ -87,7 +87,7 @@ class FakeTty {
     } else {
       if (this.col >= this.columns) this.wrapped = true;
       this.ensure();
-      const r = this.rows[this.row]!.padEnd(this.col);
+      const r = this.rows[this.row].padEnd(this.col);
       this.rows[this.row] = r.slice(0, this.col) + ch + r.slice(this.col + 1);
       this.col++;
     }
@@ -133,8 +133,9 @@ class FakeTty {
   }
 }
 
+type Listener = NodeJS.SignalsListener;
 /** The one SIGINT listener the progress added (live mode stops the bar on interrupts). */
-function addedListener(before: Function[]): Function | undefined {
+function addedListener(before: Listener[]): Listener | undefined {
   const added = process.listeners('SIGINT').filter((l) => !before.includes(l));
   return added.length === 1 ? added[0] : undefined;
 }
@@ -163,16 +164,16 @@ t.test('the status text: spinner, step, bar of done/planned, failures, elapsed',
   let now = 1000;
   const p = new ResetProgress(sink(), makeStyle(false), { live: false, now: () => now, tickMs: 0 });
   t.match(p.statusText(), /^⠋ working… 0 ms$/);
-  p.onEvent(EVENTS[0]!);
-  p.onEvent(EVENTS[1]!);
+  p.onEvent(EVENTS[0]);
+  p.onEvent(EVENTS[1]);
   now = 3500;
   t.equal(p.statusText(), '⠋ remove-pods ██████████░░░░░░░░░░ 1/2  2.5 s', 'half-full bar for 1 of 2 planned');
-  p.onEvent(EVENTS[2]!);
+  p.onEvent(EVENTS[2]);
   t.match(p.statusText(), /████████████████████ 2\/2 1 failed {2}2\.5 s$/);
   t.equal(p.statusText(20), '⠋ remove-pods █████', 'cut to the width');
   const coloured = new ResetProgress(sink(), makeStyle(true), { live: false, now: () => now, tickMs: 0 });
-  coloured.onEvent(EVENTS[0]!);
-  coloured.onEvent(EVENTS[2]!);
+  coloured.onEvent(EVENTS[0]);
+  coloured.onEvent(EVENTS[2]);
   t.match(coloured.statusText(), /\x1b\[31m1 failed\x1b\[39m/, 'failures in red with colour on');
   t.notOk(coloured.statusText(30).includes('\x1b'), 'a cut status line carries no broken colour codes');
 });
@@ -186,13 +187,13 @@ t.test('on a terminal: cli-progress draws the status line under the action lines
   t.ok(addedListener(before), 'a SIGINT listener while live');
   t.same(tty.screen(), ['⠋ working… 0 ms'], 'status line shown at once');
 
-  p.onEvent(EVENTS[0]!);
+  p.onEvent(EVENTS[0]);
   now = 3500;
-  p.onEvent(EVENTS[1]!);
+  p.onEvent(EVENTS[1]);
   t.same(tty.screen(), [`[n1] ${LINES[0]}`, `[n1] ${LINES[1]}`, '⠋ remove-pods ██████████░░░░░░░░░░ 1/2  2.5 s'], 'lines above, the bar below');
-  p.onEvent(EVENTS[2]!);
+  p.onEvent(EVENTS[2]);
   t.equal(tty.screen().at(-1), '⠋ remove-pods ████████████████████ 2/2 1 failed  2.5 s', 'bar full, failure counted');
-  p.onEvent(EVENTS[3]!);
+  p.onEvent(EVENTS[3]);
   t.equal(tty.screen().at(-1), '⠋ working… 2.5 s', 'between steps');
   t.match(tty.text(), /\x1b\[1G⠋ remove-pods ██████████░░░░░░░░░░ 1\/2 {2}2\.5 s\x1b\[0K/, 'drawn in place by cli-progress (cursor to column 1, clear right)');
 
@@ -213,7 +214,7 @@ t.test('on a terminal: the spinner turns on its own, and stops with finish()', a
   const tty = new FakeTty(80);
   const p = new ResetProgress(tty, makeStyle(false), { live: true, tickMs: 10 });
   t.teardown(() => p.finish());
-  p.onEvent(EVENTS[0]!);
+  p.onEvent(EVENTS[0]);
   await sleep(120);
   const frames = new Set(tty.chunks.map((c) => c.match(/^([⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]) remove-pods/)?.[1]).filter(Boolean));
   t.ok(frames.size >= 2, `several spinner frames drawn without events (${[...frames].join('')})`);
@@ -228,8 +229,8 @@ t.test('on a terminal: the status line fits the sink width, colours only when th
   const narrow = new FakeTty(20);
   const p = new ResetProgress(narrow, makeStyle(true), { live: true, tickMs: 0 });
   t.teardown(() => p.finish());
-  p.onEvent(EVENTS[0]!);
-  p.onEvent(EVENTS[1]!);
+  p.onEvent(EVENTS[0]);
+  p.onEvent(EVENTS[1]);
   t.equal(narrow.screen().at(-1), '⠋ remove-pods █████', 'cut to 19 columns');
   const drawn = narrow.chunks.filter((c) => c.startsWith('⠋'));
   t.ok(drawn.length >= 3 && drawn.every((c) => c.length < 20 && !c.includes('\x1b')), 'every status line drawn fits, without colour codes');
@@ -238,8 +239,8 @@ t.test('on a terminal: the status line fits the sink width, colours only when th
   const wide = new FakeTty(200);
   const q = new ResetProgress(wide, makeStyle(true), { live: true, tickMs: 0 });
   t.teardown(() => q.finish());
-  q.onEvent(EVENTS[0]!);
-  q.onEvent(EVENTS[2]!);
+  q.onEvent(EVENTS[0]);
+  q.onEvent(EVENTS[2]);
   t.match(wide.text(), /\x1b\[1G⠋ remove-pods █+░* 1\/2 \x1b\[31m1 failed\x1b\[39m/, 'the status line uses the colour style');
   q.finish();
 });
@@ -250,7 +251,7 @@ t.test('on a terminal: an interrupt clears the status line, then the signal goes
   const signals: string[] = [];
   const p = new ResetProgress(tty, makeStyle(false), { live: true, tickMs: 0, onSignal: (s) => signals.push(s) });
   t.teardown(() => p.finish());
-  p.onEvent(EVENTS[0]!);
+  p.onEvent(EVENTS[0]);
   t.match(tty.screen().at(-1), /remove-pods ░+ 0\/2/);
   const listener = addedListener(before);
   t.ok(listener, 'listening for SIGINT');
@@ -273,7 +274,7 @@ async function interruptFixture(t: Test, mode: 'alone' | 'cli'): Promise<{ code:
   });
   let stdout = '';
   let sent = false;
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     stdout += d.toString();
     if (!sent && /remove-pods ░{20} 0\/2/.test(stdout)) {
       sent = true;

@@ -11,7 +11,7 @@ t.test('reset: 0 only when verified clean', async (t) => {
   t.equal(exitCodeOf({ command: 'reset', value: received(noVerify) }), 1, 'a reset without verification is not proven clean');
   t.equal(exitCodeOf({ command: 'reset', value: received({ ...cleanReport(), aborted: 'remove-pods failed' }) }), 1, 'aborted');
   const failedStep = cleanReport();
-  failedStep.steps[0]!.status = 'failed';
+  failedStep.steps[0].status = 'failed';
   t.equal(exitCodeOf({ command: 'reset', value: received(failedStep) }), 1, 'a failed step even with a clean verdict');
 });
 
@@ -21,7 +21,7 @@ t.test('single steps: 1 when a step failed, else 0', async (t) => {
   t.equal(exitCodeOf({ command: 'stop-pods', value: received(stepOnly) }), 0);
   const partial = cleanReport();
   delete partial.verification;
-  partial.steps[0]!.status = 'partial';
+  partial.steps[0].status = 'partial';
   t.equal(exitCodeOf({ command: 'remove-netns', value: received(partial) }), 1);
 });
 

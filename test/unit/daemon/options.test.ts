@@ -33,7 +33,7 @@ t.test('every option: its default passes its own check, and --help and the file 
     }
     if (d.flag !== undefined) t.match(USAGE, new RegExp(`^  --${d.flag} `, 'm'), `--help lists --${d.flag}`);
     else t.match(USAGE, new RegExp(`file only: .*\\b${d.file}\\b`), `--help names file-only ${d.file}`);
-    const top = d.file.split('.')[0]!;
+    const top = d.file.split('.')[0];
     t.notMatch(readConfigFile('/x.yaml', () => `${top}: null\n`).problems.join(), /unknown option/, `the file accepts ${top}`);
   }
 });
@@ -43,7 +43,7 @@ t.test('every flag lands on its file key, and flags override the file key by key
     if (d.flag === undefined) continue;
     const raw = parseFlags([`--${d.flag}`, '7']).raw;
     const [group, member] = d.file.split('.');
-    const got = member === undefined ? raw[group!] : (raw[group!] as Record<string, unknown> | undefined)?.[member];
+    const got = member === undefined ? raw[group] : (raw[group] as Record<string, unknown> | undefined)?.[member];
     t.same(got, d.fromFlag ? d.fromFlag(['7']) : d.repeatable ? ['7'] : '7', `--${d.flag} sets ${d.file} (${name})`);
   }
 });

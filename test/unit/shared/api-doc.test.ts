@@ -16,7 +16,7 @@ t.test('rules: 64-bit integers as numbers, optional fields absent when unset, ma
   t.same(apiDocument('NetnsRef', {}), { inode: 0, host: false }, 'plain fields get their zero, optional ones stay absent');
   t.same(apiDocument('PortOwner', { pid: 1, command: 'x', residue: false, pod: null }), { pid: 1, command: 'x', residue: false }, 'an unset message is absent');
   t.same(apiDocument('Residue', { kind: 'port', target: '1', why: 'w' }), { kind: 'port', target: '1', why: 'w', listeners: [] }, 'lists are always present');
-  t.same(apiDocument('ListPortsResponse', { listeners: [], extra: 'not in the proto' } as object), { listeners: [], malformedLines: 0, netnsScanned: [], generatedAt: '' }, 'only the proto\'s fields');
+  t.same(apiDocument('ListPortsResponse', { listeners: [], extra: 'not in the proto' }), { listeners: [], malformedLines: 0, netnsScanned: [], generatedAt: '' }, 'only the proto\'s fields');
 });
 
 t.test('documented conversions: an empty scope is "all", plan details are JSON texts', async (t) => {
@@ -26,13 +26,13 @@ t.test('documented conversions: an empty scope is "all", plan details are JSON t
   });
   const doc = apiDocument('Plan', plan) as { scope: unknown; steps: { actions: { detail?: unknown }[] }[] };
   t.equal(doc.scope, 'all');
-  t.same(doc.steps[0]!.actions[0]!.detail, { pod: 'kube-system/x', hostNetwork: true, n: 2, raw: 'not json' });
-  t.notOk('detail' in doc.steps[0]!.actions[1]!, 'an empty detail is absent');
+  t.same(doc.steps[0].actions[0].detail, { pod: 'kube-system/x', hostNetwork: true, n: 2, raw: 'not json' });
+  t.notOk('detail' in doc.steps[0].actions[1], 'an empty detail is absent');
   t.same((apiDocument('Plan', { scope: ['static'] }) as { scope: unknown }).scope, ['static']);
 });
 
 t.test('the descriptors the single executable embeds render the same documents', async (t) => {
-  const json = embeddedData().protos['kubesweep/v1/agent.proto']!;
+  const json = embeddedData().protos['kubesweep/v1/agent.proto'];
   const embedded = protoLoader.fromJSON(json, PROTO_LOADER_OPTIONS);
   const fromDisk = protoLoader.loadSync('kubesweep/v1/agent.proto', { ...PROTO_LOADER_OPTIONS, includeDirs: [`${__dirname}/../../../proto`] });
   for (const name of ['NetnsRef', 'PortOwner', 'PlannedAction', 'ResetReport', 'InspectResponse']) {

@@ -34,7 +34,7 @@ t.test('owners: process, container, pod (from the CRI, else the OCI bundle, else
   );
   t.same(ownerParts({ pid: 8, command: '', podUid: 'uid-1', residue: true }), ['pid 8 (?)', 'pod uid uid-1', 'left over']);
   t.equal(describeListener({ ...listener, owners: [] }), 'tcp 127.0.0.1:6443 held by no process found (a kernel socket, or its owner exited)');
-  t.match(describeListener({ ...listener, owners: [listener.owners[0]!, { pid: 9, command: 'x', residue: false }] }), /\[static, host network\]; pid 9 \(x\)$/, 'several owners');
+  t.match(describeListener({ ...listener, owners: [listener.owners[0], { pid: 9, command: 'x', residue: false }] }), /\[static, host network\]; pid 9 \(x\)$/, 'several owners');
 });
 
 t.test('the decoded message reads the same as the engine document', async (t) => {

@@ -7,7 +7,7 @@ const FIX = path.join(__dirname, '../../../fixtures/cri');
 const lines = readFileSync(path.join(FIX, 'stop-sandbox-errors.txt'), 'utf8').split('\n').filter(Boolean);
 
 t.test('StopPodSandbox with a DEL that fails the way Calico does (captured on the testbed)', async (t) => {
-  t.same(parseCniTeardownError(lines[0]!), {
+  t.same(parseCniTeardownError(lines[0]), {
     sandboxId: '11796becdabe102a7d77e32662880cd80e1a3e8e3f30fe69538badde7151104b',
     plugin: 'ks-fault',
     pluginMessage: 'error getting ClusterInformation: connection is unauthorized: Unauthorized',
@@ -16,13 +16,13 @@ t.test('StopPodSandbox with a DEL that fails the way Calico does (captured on th
 });
 
 t.test('a hanging DEL, killed at the deadline, is told apart from a failing one', async (t) => {
-  const f = parseCniTeardownError(lines[1]!);
+  const f = parseCniTeardownError(lines[1]);
   t.equal(f?.kind, 'killed');
   t.equal(f?.plugin, 'ks-fault');
 });
 
 t.test('RemovePodSandbox wraps the same failure ("failed to forcibly stop sandbox")', async (t) => {
-  const f = parseCniTeardownError(lines[2]!);
+  const f = parseCniTeardownError(lines[2]);
   t.equal(f?.sandboxId, '28be9e1b2f35a3f450d4d1f29325b53bed2e19a93c17c2ab111a943773684dd2');
   t.equal(f?.kind, 'failed');
   t.match(f?.pluginMessage, /Unauthorized$/);

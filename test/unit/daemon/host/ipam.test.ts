@@ -23,12 +23,12 @@ t.test('findReservations / releaseReservation on a captured dataDir', async (t) 
   t.same(findReservations(dir, new Set(['nobody'])), []);
   const found = findReservations(dir, new Set([HOLDER]));
   t.same(found, [{ path: path.join(dir, NET, '10.240.78.2'), network: NET, ip: '10.240.78.2', containerId: HOLDER, ifname: 'eth0' }]);
-  t.equal(releaseReservation(found[0]!, dir), 'done');
+  t.equal(releaseReservation(found[0], dir), 'done');
   t.notOk(existsSync(path.join(dir, NET, '10.240.78.2')), 'released');
   t.ok(existsSync(path.join(dir, NET, '10.240.78.3')), "another container's lease stays");
   t.ok(existsSync(path.join(dir, NET, 'lock')) && existsSync(path.join(dir, NET, 'last_reserved_ip.0')), "host-local's bookkeeping stays");
-  t.equal(releaseReservation(found[0]!, dir), 'gone');
-  t.throws(() => releaseReservation({ ...found[0]!, path: '/etc/hostname' }, dir), { code: 'KS_PATH_OUTSIDE_SCOPE' });
+  t.equal(releaseReservation(found[0], dir), 'gone');
+  t.throws(() => releaseReservation({ ...found[0], path: '/etc/hostname' }, dir), { code: 'KS_PATH_OUTSIDE_SCOPE' });
 });
 
 t.test('a reservation reached through a symlinked network dir outside the dataDir is refused', async (t) => {

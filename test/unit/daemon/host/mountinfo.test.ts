@@ -28,15 +28,15 @@ t.test('escaped paths, optional fields and malformed lines', async (t) => {
   ].join('\n');
   const { mounts, malformed } = parseMountinfo(text);
   t.equal(malformed, 2, 'two malformed lines counted, not thrown');
-  t.equal(mounts[0]!.mountPoint, '/mnt/with space');
-  t.equal(mounts[0]!.fsType, 'ext3');
-  t.equal(mounts[0]!.source, '/dev/root');
+  t.equal(mounts[0].mountPoint, '/mnt/with space');
+  t.equal(mounts[0].fsType, 'ext3');
+  t.equal(mounts[0].source, '/dev/root');
   t.equal(unescapeMountPath('a\\011b\\134c'), 'a\tb\\c');
 });
 
 t.test('mount points under dirs, deepest first; container mounts by kind', async (t) => {
   const { mounts } = parseMountinfo(fixture);
-  const dir = /(\/tmp\/ks-[^/]+)\//.exec(fixture)![1]!;
+  const dir = /(\/tmp\/ks-[^/]+)\//.exec(fixture)![1];
   const under = mountPointsUnder(mounts, [dir]);
   t.equal(under.length, 6);
   t.notOk(under.includes('/proc'));

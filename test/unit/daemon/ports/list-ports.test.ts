@@ -113,7 +113,7 @@ t.test('host netns: every listener with its owners; container attributed through
   );
   const l = r.listeners.find((x) => x.port === 46443)!;
   t.same(l.owners.map((o) => o.pid), [101, 102], 'both processes sharing the socket');
-  const o = l.owners[0]!;
+  const o = l.owners[0];
   t.equal(o.command, '/bin/busybox httpd -f -p 127.0.0.1:46443');
   t.equal(o.containerId, CONTAINER);
   t.equal(o.containerName, 'nginx-proxy');
@@ -121,7 +121,7 @@ t.test('host netns: every listener with its owners; container attributed through
   t.equal(o.residue, false);
   t.equal(o.residueReason, undefined);
   t.equal(o.shimPid, 100, 'the shim found through the child\'s grandparent too');
-  t.equal(l.owners[1]!.shimPid, 100);
+  t.equal(l.owners[1].shimPid, 100);
   t.match(describeListener(l), /^tcp 127\.0\.0\.1:46443 held by pid 101 \(\/bin\/busybox httpd [^)]*\), container nginx-proxy, pod kube-system\/nginx-proxy-node3 \[static, host network\]; pid /);
   const plain = r.listeners.find((x) => x.port === 46444)!.owners;
   t.same(plain, [{ pid: 200, command: 'node capture.js', residue: false }], 'a host process: no container, no residue');
@@ -132,7 +132,7 @@ t.test('residue: the CRI answers but no longer knows the container or its sandbo
   const sock = await liveSocket(t);
   const { proc } = buildTree(t, sock);
   const goneSandbox = await listPorts({}, { procRoot: proc, cri: fakeCri([], [runningContainer]), containerdAddress: sock });
-  const o1 = goneSandbox.listeners.find((x) => x.port === 46443)!.owners[0]!;
+  const o1 = goneSandbox.listeners.find((x) => x.port === 46443)!.owners[0];
   t.equal(o1.residue, true);
   t.match(o1.residueReason, /its sandbox 046746af362f1 is gone from the CRI/);
   t.equal(o1.pod, undefined, 'no pod from the CRI');
@@ -140,19 +140,19 @@ t.test('residue: the CRI answers but no longer knows the container or its sandbo
   t.equal(o1.podNamespace, 'kube-system');
   t.equal(o1.sandboxId, '01aa3333f1d46ec33c905da57a9ce6fc20006840e0f82eaf9579d2161cc1b8e1');
   const unknown = await listPorts({}, { procRoot: proc, cri: fakeCri([staticSandbox], []), containerdAddress: sock });
-  const o2 = unknown.listeners.find((x) => x.port === 46443)!.owners[0]!;
+  const o2 = unknown.listeners.find((x) => x.port === 46443)!.owners[0];
   t.equal(o2.residue, true);
   t.match(o2.residueReason, /container a70a01f2ccc86 is unknown to the CRI/);
   t.equal(o2.containerName, 'nginx-proxy', 'container name from the bundle');
   const exited = await listPorts({}, { procRoot: proc, cri: fakeCri([staticSandbox], [{ ...runningContainer, state: 'CONTAINER_EXITED' }]), containerdAddress: sock });
-  t.match(exited.listeners.find((x) => x.port === 46443)!.owners[0]!.residueReason, /reports the container exited but its process still runs/);
+  t.match(exited.listeners.find((x) => x.port === 46443)!.owners[0].residueReason, /reports the container exited but its process still runs/);
 });
 
 t.test('residue: the shim\'s containerd is gone (socket missing); the CRI cannot be asked', async (t) => {
   const { proc } = buildTree(t, '/nonexistent-ks/c.sock');
   const r = await listPorts({}, { procRoot: proc, containerdAddress: '/nonexistent-ks/c.sock' });
   t.equal(r.criError, 'no CRI client configured');
-  const o = r.listeners.find((x) => x.port === 46443)!.owners[0]!;
+  const o = r.listeners.find((x) => x.port === 46443)!.owners[0];
   t.equal(o.residue, true);
   t.match(o.residueReason, /its shim \(pid 100\) reports to containerd at \/nonexistent-ks\/c\.sock, which is gone \(the socket does not exist\)/);
   t.equal(o.podName, 'nginx-proxy-node3');
@@ -164,7 +164,7 @@ t.test('CRI not reachable but containerd socket answers: not flagged, reason say
   const failing = { endpoint: `unix://${sock}`, listPodSandbox: async () => { throw new Error('CRI ListPodSandbox: deadline'); }, listContainers: async () => [] } as unknown as CriClient;
   const r = await listPorts({}, { procRoot: proc, cri: failing });
   t.equal(r.criError, 'CRI ListPodSandbox: deadline');
-  const o = r.listeners.find((x) => x.port === 46443)!.owners[0]!;
+  const o = r.listeners.find((x) => x.port === 46443)!.owners[0];
   t.equal(o.residue, false);
   t.equal(o.residueReason, 'not checked: the CRI could not be asked (CRI ListPodSandbox: deadline)');
   t.equal(o.pod, undefined);
@@ -174,7 +174,7 @@ t.test('a shim of another containerd: not judged against our CRI', async (t) => 
   const sock = await liveSocket(t);
   const { proc } = buildTree(t, sock);
   const r = await listPorts({}, { procRoot: proc, cri: fakeCri([], []), containerdAddress: '/run/other/containerd.sock' });
-  const o = r.listeners.find((x) => x.port === 46443)!.owners[0]!;
+  const o = r.listeners.find((x) => x.port === 46443)!.owners[0];
   t.equal(o.residue, false, 'its own containerd answers; our CRI not knowing it proves nothing');
   t.equal(o.shimAddress, sock);
 });
@@ -183,11 +183,11 @@ t.test('a docker container (namespace moby) in the same containerd: not judged a
   const sock = await liveSocket(t);
   const { proc } = buildTree(t, sock, 'moby');
   const r = await listPorts({}, { procRoot: proc, cri: fakeCri([], []), containerdAddress: sock, containerdNamespace: 'k8s.io' });
-  const o = r.listeners.find((x) => x.port === 46443)!.owners[0]!;
+  const o = r.listeners.find((x) => x.port === 46443)!.owners[0];
   t.equal(o.residue, false);
   t.equal(o.residueReason, undefined);
   const k8s = await listPorts({}, { procRoot: proc, cri: fakeCri([], []), containerdAddress: sock, containerdNamespace: 'moby' });
-  t.equal(k8s.listeners.find((x) => x.port === 46443)!.owners[0]!.residue, true, 'judged when it is the configured namespace');
+  t.equal(k8s.listeners.find((x) => x.port === 46443)!.owners[0].residue, true, 'judged when it is the configured namespace');
 });
 
 t.test('all netns: the pod netns is read through its member and its listener appears, tagged', async (t) => {
@@ -197,10 +197,10 @@ t.test('all netns: the pod netns is read through its member and its listener app
   t.same(r.netnsScanned.map((n) => [n.inode, n.host, n.memberPid]), [[HOST_NS, true, 1], [POD_NS, false, 300]]);
   const pod = r.listeners.filter((l) => !l.netns.host);
   t.same(pod.filter((l) => l.protocol === 'tcp').map((l) => `${l.address}:${l.port}`), ['0.0.0.0:46602']);
-  const o = pod.find((l) => l.port === 46602)!.owners[0]!;
+  const o = pod.find((l) => l.port === 46602)!.owners[0];
   t.equal(o.pid, 300);
   t.equal(o.residue, true, 'unknown to the (fake) CRI');
-  t.equal(pod[0]!.netns.inode, POD_NS);
+  t.equal(pod[0].netns.inode, POD_NS);
   t.match(describeListener(pod.find((l) => l.port === 46602)!), /^tcp 0\.0\.0\.0:46602 in netns 4026532182 held by pid 300 /);
 });
 
@@ -211,7 +211,7 @@ t.test('checkPorts: held on any address and family; default set; bad input refus
   const c = await checkPorts([46445, 46443, 46454, 46602, 6443], deps);
   t.equal(c.allFree, false);
   t.same(c.ports.map((p) => [p.port, p.held]), [[6443, false], [46443, true], [46445, true], [46454, true], [46602, false]], 'sorted; a pod-netns listener does not hold a host port');
-  t.equal(c.ports.find((p) => p.port === 46443)!.listeners[0]!.owners[0]!.pod?.kind, 'static');
+  t.equal(c.ports.find((p) => p.port === 46443)!.listeners[0].owners[0].pod?.kind, 'static');
   t.same(c.ports.find((p) => p.port === 46454)!.listeners.map((l) => `${l.protocol}${l.family} ${l.address}`), ['udp6 ::']);
   const d = await checkPorts([], deps);
   t.same(d.ports.map((p) => p.port), [179, 2379, 2380, 2381, 6443, 8081, 9099, 9253, 9254, 10248, 10249, 10250, 10256, 10257, 10259], 'empty = the Kubespray node set');

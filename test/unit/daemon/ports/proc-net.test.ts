@@ -64,22 +64,22 @@ t.test('a pod netns table (captured inside a testbed pod)', async (t) => {
 t.test('malformed lines are skipped and counted, never thrown on', async (t) => {
   const good = fixture('proc-net-tcp.txt').split('\n');
   const lines = [
-    good[0]!,
-    good[1]!,
-    good[2]!.slice(0, 40), // truncated read
+    good[0],
+    good[1],
+    good[2].slice(0, 40), // truncated read
     '   7: 0100007F:ZZZZ 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1', // bad port
     '   8: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 abc 1', // bad inode
     'garbage',
-    good[3]!.replace(/^\s*\d+:/, '  x:'), // bad sl
+    good[3].replace(/^\s*\d+:/, '  x:'), // bad sl
     '   9: 00000000000000000000000001000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5 1', // v6 address in a v4 table
     '',
-    good[4]!,
+    good[4],
   ];
   const r = parseProcNet(lines.join('\n'), 'tcp', 4, LE);
   t.equal(r.malformed, 6);
   t.equal(r.entries.length, 2, 'the good lines still come out');
   t.same(parseProcNet('', 'tcp', 4), { entries: [], malformed: 0 }, 'empty file');
-  const noHeader = parseProcNet(good[1]!, 'tcp', 4, LE);
+  const noHeader = parseProcNet(good[1], 'tcp', 4, LE);
   t.equal(noHeader.entries.length, 1, 'a table without header still parses');
   const v6InV4 = parseProcNet(fixture('proc-net-tcp6.txt'), 'tcp', 4, LE);
   t.equal(v6InV4.entries.length, 0);

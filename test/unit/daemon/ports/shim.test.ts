@@ -27,15 +27,15 @@ t.test('shim command lines captured on other machines', async (t) => {
   const lines = readFileSync(path.join(FIX, 'shim-cmdlines.txt'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
   t.equal(lines.length % 2, 0, 'expectation/line pairs');
   for (let i = 0; i < lines.length; i += 2) {
-    const expect = lines[i]!;
-    const argv = lines[i + 1]!.split(' ');
+    const expect = lines[i];
+    const argv = lines[i + 1].split(' ');
     const got = parseShimCmdline(argv);
     if (expect === '-') {
       t.equal(got, undefined, `not a shim: ${argv.slice(0, 2).join(' ')}`);
       continue;
     }
     const [kind, namespace, id, address] = expect.split('|');
-    t.same(got && { kind: got.kind, namespace: got.namespace, id: got.id, address: got.address }, { kind, namespace, id, address }, argv[0]!);
+    t.same(got && { kind: got.kind, namespace: got.namespace, id: got.id, address: got.address }, { kind, namespace, id, address }, argv[0]);
   }
 });
 

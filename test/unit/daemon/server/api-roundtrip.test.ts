@@ -208,12 +208,12 @@ t.test('ListPorts and CheckPorts: the client decodes exactly what HTTP /ports sh
   t.same(viaGrpc, viaHttp, 'kubesweep --json ports = GET /ports');
   t.same(viaHttp, json(PORT_REPORT), 'and both are the engine document, every field kept');
   t.equal((viaGrpc as { criError?: string }).criError, PORT_REPORT.criError, 'criError reaches the client');
-  const owner = (viaGrpc as { listeners: { owners: Record<string, unknown>[] }[] }).listeners[0]!.owners[0]!;
+  const owner = (viaGrpc as { listeners: { owners: Record<string, unknown>[] }[] }).listeners[0].owners[0];
   t.match(owner, { podName: 'nginx-proxy-node1', podNamespace: 'kube-system', sandboxId: SANDBOX, shimPid: 4100, shimAddress: '/run/containerd/containerd.sock' }, 'bundle and shim facts of an owner reach the client');
   const scanned = (viaGrpc as { netnsScanned: Record<string, unknown>[] }).netnsScanned;
-  t.equal(scanned[1]!.memberPid, 4242, 'memberPid reaches the client');
+  t.equal(scanned[1].memberPid, 4242, 'memberPid reaches the client');
   t.match(scanned[2], { unread: /no process is in this netns/ }, 'unread reaches the client');
-  t.notOk('memberPid' in scanned[2]!, 'an unset optional field stays absent');
+  t.notOk('memberPid' in scanned[2], 'an unset optional field stays absent');
 
   const check = documentOf({ command: 'check-ports', value: await client.checkPorts([6443, 10250, 179]) });
   const checkHttp = await http.inject('/ports/check?ports=6443,10250,179');

@@ -30,7 +30,7 @@ t.test('reset requests', async (t) => {
   t.throws(() => validResetRequest({ expectFreePorts: Array.from({ length: 1025 }, (_, i) => i + 1) }, { withPorts: true }), INVALID);
   t.throws(() => validResetRequest({ confirmNode: 'x'.repeat(254) }, { withPorts: true }), INVALID);
   t.throws(() => validResetRequest({ confirmNode: 'node\n1' }, { withPorts: true }), INVALID);
-  t.throws(() => validResetRequest({ dryRun: 'yes' } as any, { withPorts: true }), INVALID);
+  t.throws(() => validResetRequest({ dryRun: 'yes' }, { withPorts: true }), INVALID);
 });
 
 t.test('backup ids: strict pattern, never a path', async (t) => {

@@ -14,10 +14,10 @@ const errors = readFileSync(path.join(FIX, 'stop-sandbox-errors.txt'), 'utf8').s
 const quiet = pino({ level: 'silent' });
 
 t.test('which stop errors call for the fallback, and which are deterministic', async (t) => {
-  const failed = ksError('KS_CRI_CALL_FAILED', errors[0]!);
+  const failed = ksError('KS_CRI_CALL_FAILED', errors[0]);
   t.match(cniFallbackReason(failed, false), /^CNI DEL failed: plugin type="ks-fault": error getting ClusterInformation/);
   t.ok(isDeterministicCniError(failed), 'a plugin error is not retried');
-  t.match(cniFallbackReason(ksError('KS_CRI_CALL_FAILED', errors[1]!), false), /^CNI DEL hung: plugin type="ks-fault" was killed/);
+  t.match(cniFallbackReason(ksError('KS_CRI_CALL_FAILED', errors[1]), false), /^CNI DEL hung: plugin type="ks-fault" was killed/);
   const deadline = ksError('KS_CRI_DEADLINE', 'CRI StopPodSandbox(abc): no answer within 60000 ms');
   t.match(cniFallbackReason(deadline, false), /^CNI DEL hung/, 'a deadline on a pod-netns sandbox: a hanging DEL');
   t.equal(cniFallbackReason(deadline, true), undefined, 'a host-network sandbox runs no CNI: a deadline is something else');

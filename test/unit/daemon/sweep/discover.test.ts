@@ -23,7 +23,7 @@ t.test('shims, host-network and netns holders from a fake /proc', async (t) => {
     const d = path.join(procRoot, String(pid));
     mkdirSync(path.join(d, 'ns'), { recursive: true });
     const fields = [state, String(ppid), ...Array.from({ length: 17 }, () => '0'), String(500 + pid), '0'];
-    writeFileSync(path.join(d, 'stat'), `${pid} (${path.basename(argv[0]!).slice(0, 15)}) ${fields.join(' ')}\n`);
+    writeFileSync(path.join(d, 'stat'), `${pid} (${path.basename(argv[0]).slice(0, 15)}) ${fields.join(' ')}\n`);
     writeFileSync(path.join(d, 'cmdline'), argv.join('\0') + '\0');
     if (netns !== undefined) symlinkSync(`net:[${netns}]`, path.join(d, 'ns', 'net'));
   };
@@ -46,8 +46,8 @@ t.test('shims, host-network and netns holders from a fake /proc', async (t) => {
   t.same([...hostNetworkFromShims(shims, procRoot)], [['hostpod', true], ['netnspod', false]], 'no tree, no answer (the CRI is asked then)');
   const netns = findNetns([netnsDir], procs, ownershipIndex(shims), procRoot);
   t.same(netns.map((n) => n.name), ['cni-foreign', 'cni-pod'], 'only cni-* files');
-  t.same(netns[1]!.holders.map((h) => [h.pid, h.ours, h.shimId]), [[21, true, 'netnspod'], [22, true, 'netnspod']]);
-  t.same(netns[0]!.holders.map((h) => [h.pid, h.ours, h.command]), [[41, false, '/pause'], [50, false, 'sleep 1000']], 'another containerd\'s pause and a stray process are not ours');
+  t.same(netns[1].holders.map((h) => [h.pid, h.ours, h.shimId]), [[21, true, 'netnspod'], [22, true, 'netnspod']]);
+  t.same(netns[0].holders.map((h) => [h.pid, h.ours, h.command]), [[41, false, '/pause'], [50, false, 'sleep 1000']], 'another containerd\'s pause and a stray process are not ours');
   // PID 1 unreadable: the agent's own netns stands in for the host's.
   rmSync(path.join(procRoot, '1', 'ns', 'net'));
   mkdirSync(path.join(procRoot, 'self', 'ns'), { recursive: true });

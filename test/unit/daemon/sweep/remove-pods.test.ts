@@ -77,7 +77,7 @@ async function run(cri: FakeCri, sandboxes: SandboxInfo[], containers: [string, 
     steps: new Set(['remove-pods']),
     removedSandboxes: new Set(),
   };
-  const rec = new StepRecorder(plan.steps[0]!, ctx);
+  const rec = new StepRecorder(plan.steps[0], ctx);
   const t0 = Date.now();
   await removePods.run(rec, ctx);
   return { result: rec.finish(), ms: Date.now() - t0, events, removed: ctx.removedSandboxes };

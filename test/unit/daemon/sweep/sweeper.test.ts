@@ -48,6 +48,7 @@ function cri(over: Partial<Record<string, (...a: unknown[]) => Promise<unknown>>
 t.test('options are validated, all problems at once', async (t) => {
   const { config } = fakeNode(t);
   const s = new Sweeper(config, { cri: cri(), log: pino({ level: 'silent' }), checkPorts: async () => ({ allFree: true, ports: [] }) });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the invalid values are the point; tsc refuses them without the casts
   const err = await s.reset({ dryRun: true, scope: ['job' as never], requestedBy: '', graceSeconds: -1, steps: ['nuke' as never] }).catch((e: { code: string; details: { problems: string[] } }) => e);
   t.equal((err as { code: string }).code, 'KS_INVALID_ARGUMENT');
   t.equal((err as { details: { problems: string[] } }).details.problems.length, 4, 'scope, grace, steps and requestedBy all reported');
