@@ -75,7 +75,8 @@ function zero(f: FieldDescriptor): unknown {
   return 0;
 }
 
-const toNumber = (v: unknown): unknown => (typeof v === 'string' || typeof v === 'bigint' ? Number(v) : typeof v === 'object' && v !== null ? Number(String(v)) : v);
+/** int64 fields arrive as decimal strings, bigints or Long objects (whose toString is the decimal value). */
+const toNumber = (v: unknown): unknown => (typeof v === 'string' || typeof v === 'bigint' ? Number(v) : typeof v === 'object' && v !== null ? Number((v as { toString(): string }).toString()) : v);
 const same = (v: unknown): unknown => v;
 
 type Render = (msg: Record<string, unknown>) => ApiDocument;

@@ -44,7 +44,7 @@ interface Variant {
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
-  return s.length ? (s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2) : NaN;
+  return s.length ? (s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2) : NaN;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const statusMiB = (pid: number, field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
@@ -59,7 +59,7 @@ function health(sock: string): Promise<string> {
         requestStream: false,
         responseStream: false,
         requestSerialize: () => Buffer.alloc(0),
-        responseDeserialize: (b: Buffer) => ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'][b.length >= 2 ? b[1]! : 0],
+        responseDeserialize: (b: Buffer) => ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'][b.length >= 2 ? b[1] : 0],
       } as never,
     },
     'Health',
@@ -79,7 +79,7 @@ function npmLayoutBytes(root: string): number {
   const deps = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' }).stdout.split('\n').filter((d) => d.startsWith(path.join(root, 'node_modules')));
   const tops = new Set(deps.map((d) => {
     const rel = path.relative(path.join(root, 'node_modules'), d).split(path.sep);
-    return path.join(root, 'node_modules', ...(rel[0]!.startsWith('@') ? rel.slice(0, 2) : rel.slice(0, 1)));
+    return path.join(root, 'node_modules', ...(rel[0].startsWith('@') ? rel.slice(0, 2) : rel.slice(0, 1)));
   }));
   return statSync(process.execPath).size + du([path.join(root, 'dist', 'agent'), path.join(root, 'proto'), ...tops]);
 }
@@ -95,9 +95,9 @@ async function startAgent(v: Variant, tb: Testbed, dir: string): Promise<{ child
     '--state-dir', path.join(dir, 'state'), '--manifests-dir', path.join(dir, 'manifests'), '--kubelet-unit', '', '--log-level', 'warn',
   ];
   const t0 = performance.now();
-  const child = spawn(exe!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(exe, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${v.name}: agent exited: ${stderr}`);
     if (performance.now() - t0 > 30_000) throw new Error(`${v.name}: not ready in 30 s`);
@@ -117,7 +117,7 @@ async function stop(child: ChildProcess): Promise<void> {
 
 function timed(cmd: string[], env?: NodeJS.ProcessEnv): number {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: env ?? process.env });
+  const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: env ?? process.env });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed (${r.status}): ${r.stderr.slice(0, 500)}`);
   return ms;
