@@ -83,12 +83,12 @@ t.test('1,000 reads, 1,000 HTTP requests, oversized and never-read calls during 
   }
 
   // 2. 1,000 concurrent reads over mTLS as a reader, on 16 connections.
-  const readers = Array.from({ length: 16 }, (_, i) => new AgentTestClient(`127.0.0.1:${tcp}`, tlsCreds(pki, 'reader'), { 'grpc.ssl_target_name_override': 'localhost', [`x-conn-${i}`]: i } as grpc.ChannelOptions));
+  const readers = Array.from({ length: 16 }, (_, i) => new AgentTestClient(`127.0.0.1:${tcp}`, tlsCreds(pki, 'reader'), { 'grpc.ssl_target_name_override': 'localhost', [`x-conn-${i}`]: i }));
   t.teardown(() => readers.forEach((r) => r.close()));
   const methods = ['ListPorts', 'CheckPorts', 'Inspect', 'Info'];
   const grpcCodes: Record<string, number> = {};
   const grpcCalls = Array.from({ length: 1000 }, (_, i) =>
-    readers[i % readers.length]!.callError(methods[i % methods.length]!, {}, 60_000).then((e) => {
+    readers[i % readers.length].callError(methods[i % methods.length], {}, 60_000).then((e) => {
       const k = e ? `${e.codeName}${e.ksCode ? `/${e.ksCode}` : ''}` : 'OK';
       grpcCodes[k] = (grpcCodes[k] ?? 0) + 1;
     }),
@@ -113,7 +113,7 @@ t.test('1,000 reads, 1,000 HTTP requests, oversized and never-read calls during 
   // 4. Oversized messages: a 1 MiB request to every method (the limit is 64 KiB).
   // On a connection of its own: the reader connections queue the 1,000 calls above.
   const big = Buffer.alloc(1024 * 1024, 0x08);
-  const bigClient = new AgentTestClient(`127.0.0.1:${tcp}`, tlsCreds(pki, 'reader'), { 'grpc.ssl_target_name_override': 'localhost', 'x-conn-big': 1 } as grpc.ChannelOptions);
+  const bigClient = new AgentTestClient(`127.0.0.1:${tcp}`, tlsCreds(pki, 'reader'), { 'grpc.ssl_target_name_override': 'localhost', 'x-conn-big': 1 });
   t.teardown(() => bigClient.close());
   const oversized = await Promise.all(['ListPorts', 'CheckPorts', 'Inspect', 'Info', 'StopPods'].map((m) => bigClient.rawCall(m, big, 60_000)));
 
@@ -145,6 +145,6 @@ t.test('1,000 reads, 1,000 HTTP requests, oversized and never-read calls during 
   stalled.forEach((s) => s.destroy());
   await new Promise((r) => setTimeout(r, 500));
   t.equal((await admin.call('Info')).nodeName, 'node1', 'the agent answers afterwards');
-  t.equal((await readers[1]!.call('CheckPorts', {})).allFree, true, 'over mTLS too');
+  t.equal((await readers[1].call('CheckPorts', {})).allFree, true, 'over mTLS too');
   t.equal((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).status, 200);
 });

@@ -24,7 +24,7 @@ async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number)
   const pods = await seedResidue(cri, tb, config.manifestsDir, ports);
   await waitFor('seed ports held', async () => !(await canBind(ports.api)) && !(await canBind(ports.proxyMetrics)));
   const netnsPods = pods.filter((p) => !p.spec.hostNetwork).map((p) => p.sandboxId);
-  const network = readdirSync(tb.ipamDir)[0]!;
+  const network = readdirSync(tb.ipamDir)[0];
   const leases = () => readdirSync(path.join(tb.ipamDir, network)).filter((n) => /^\d/.test(n));
   t.equal(leases().length, netnsPods.length, 'one host-local lease per pod netns');
   const confBefore = treeState(tb.cniConfDir);

@@ -96,7 +96,7 @@ t.test('shims killed by hand: ports named as "shim gone", reset ends the contain
   const report = await listPorts({}, { cri: deadCri, containerdAddress: tb.socket, containerdNamespace: tb.namespace, netnsDirs: [tb.netnsDir], containerdDirs: [tb.root, tb.state] });
   const api = report.listeners.find((l) => l.port === ports.api)!;
   t.ok(api, 'the api port is listed');
-  const o = api.owners[0]!;
+  const o = api.owners[0];
   t.equal(o.containerName, 'nginx-proxy', 'its container, from the task bundle');
   t.equal(o.podName, 'nginx-proxy-node1', 'and its pod');
   t.equal(o.residue, true, 'residue');

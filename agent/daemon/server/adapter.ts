@@ -20,9 +20,9 @@ export interface AdapterDeps {
   log: pino.Logger;
   /** What to call the peer when grpc-js cannot say (unix sockets have no remote address). */
   localName?: string;
-  isShuttingDown(): boolean;
+  isShuttingDown: () => boolean;
   /** Called once per finished call (metrics). */
-  onCallDone?(method: string, code: string, durationMs: number): void;
+  onCallDone?: (method: string, code: string, durationMs: number) => void;
   /** Bounds read calls (limits.ts); destructive calls are never refused by it. */
   admission?: ReadAdmission;
 }
@@ -146,9 +146,9 @@ export function adaptUnary<Req, Res>(
       }
     };
     (async () => {
-      const b = begin(method, deps, call as unknown as AnyServerCall);
+      const b = begin(method, deps, call);
       caller = b.caller;
-      release = precheck(method, deps, call as unknown as AnyServerCall);
+      release = precheck(method, deps, call);
       return fn(call.request, b.ctx);
     })().then(
       (res) => finish(undefined, res),
@@ -191,9 +191,9 @@ export function adaptServerStream<Req, Res>(
       }
     };
     (async () => {
-      const b = begin(method, deps, call as unknown as AnyServerCall);
+      const b = begin(method, deps, call);
       caller = b.caller;
-      release = precheck(method, deps, call as unknown as AnyServerCall);
+      release = precheck(method, deps, call);
       await fn(call.request, b.ctx, write);
     })().then(
       () => finish(undefined),

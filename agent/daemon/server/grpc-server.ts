@@ -68,9 +68,9 @@ export interface GrpcStartDeps {
   config: AgentConfig;
   handlers: AgentHandlers;
   log: pino.Logger;
-  isShuttingDown(): boolean;
-  onCallDone?(method: string, code: string, durationMs: number): void;
-  onTlsReload?(result: 'reloaded' | 'unchanged' | 'failed', ms: number): void;
+  isShuttingDown: () => boolean;
+  onCallDone?: (method: string, code: string, durationMs: number) => void;
+  onTlsReload?: (result: 'reloaded' | 'unchanged' | 'failed', ms: number) => void;
   readLimits?: ReadLimits;
 }
 

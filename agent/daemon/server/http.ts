@@ -70,7 +70,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     if (req.url === '/healthz' || req.url.startsWith('/healthz?')) return done();
     let release: () => void;
     try {
-      release = admission.admit(`${req.method} ${req.url.split('?')[0]!.slice(0, 100)}`);
+      release = admission.admit(`${req.method} ${req.url.split('?')[0].slice(0, 100)}`);
     } catch (err) {
       void reply.code(429).header('retry-after', '1').send({ error: { code: 'KS_RESOURCE_EXHAUSTED', message: (err as Error).message } });
       return;

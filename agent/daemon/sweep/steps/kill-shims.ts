@@ -168,7 +168,7 @@ async function runKillShims(rec: StepRecorder, ctx: RunContext): Promise<void> {
         const known = new Set(o.procs.map((p) => p.pid));
         late = inCgroup(o.action.target, listProcesses(procRoot))
           .filter((p) => !known.has(p.pid))
-          .map((p): OwnedProcess => ({ pid: p.pid, startTime: p.startTime, command: commandOf(p), shimPid: 0, shimId: o.procs[0]!.shimId, containerId: o.action.target }));
+          .map((p): OwnedProcess => ({ pid: p.pid, startTime: p.startTime, command: commandOf(p), shimPid: 0, shimId: o.procs[0].shimId, containerId: o.action.target }));
         if (late.length === 0) break;
         const r = await terminateAll(late, { graceMs: 0, procRoot, onSignal, recheck: cgroupStillNames });
         for (const pid of r.survivors) inner.survivors.push(pid);

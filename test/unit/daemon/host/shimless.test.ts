@@ -17,7 +17,7 @@ t.test('containerIdOfCgroup: captured testbed container and pause; a host proces
 });
 
 function proc(pid: number, state = 'S'): ProcessInfo {
-  return { pid, ppid: 1, state, comm: 'sh', startTime: 1000 + pid, argv: ['/bin/sh'] } as ProcessInfo;
+  return { pid, ppid: 1, state, comm: 'sh', startTime: 1000 + pid, argv: ['/bin/sh'] };
 }
 
 t.test('findShimlessContainers: proven by our namespace\'s task bundle or the CRI, never otherwise', async (t) => {

@@ -153,6 +153,6 @@ t.test('a deadline on a pod-netns sandbox (a CNI DEL that hangs) is not retried 
   const stop = result.items.filter((i) => i.action === 'stop-sandbox');
   t.equal(stop.length, 1, 'one stop-sandbox item');
   // This fake CRI has no Status: the fallback refuses, and says why.
-  t.match(stop[0]!.message, /^CNI DEL hung: .*timed out; the CNI fallback was not used: /);
+  t.match(stop[0].message, /^CNI DEL hung: .*timed out; the CNI fallback was not used: /);
   t.equal(result.status, 'failed');
 });
