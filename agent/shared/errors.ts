@@ -31,6 +31,7 @@ export const ERRORS = {
   KS_AGENT_CALL_FAILED: { grpc: GrpcStatus.UNKNOWN, http: 502, summary: 'A kubesweep agent answered a call with an error that carries no kubesweep code.' },
   KS_UNMOUNT_FAILED: { grpc: GrpcStatus.INTERNAL, http: 500, summary: 'A lazy unmount (umount -l) of a leftover mount failed.' },
   KS_UNIT_STOP_FAILED: { grpc: GrpcStatus.INTERNAL, http: 500, summary: 'systemctl could not stop the configured kubelet unit.' },
+  KS_STATE_DIR_FAILED: { grpc: GrpcStatus.FAILED_PRECONDITION, http: 409, summary: 'The state dir (run journal) cannot be written (read-only, full); nothing was done.' },
   KS_CNI_FALLBACK_FAILED: { grpc: GrpcStatus.FAILED_PRECONDITION, http: 409, summary: 'The CNI teardown fallback could not be used safely (conf dir not the configured one, not loaded, or not restorable).' },
   KS_INTERNAL: { grpc: GrpcStatus.INTERNAL, http: 500, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorDef>;

@@ -130,7 +130,13 @@ export class Sweeper {
     const runId = newRunId(started);
     // A dead run's leftovers first (a teardown CNI config in containerd's conf dir, an unfinished
     // journal): never for a dry run, which touches nothing.
-    if (!opts.dryRun) recoverFromJournal(this.config.stateDir, this.deps.log, `run ${runId}`);
+    if (!opts.dryRun) {
+      try {
+        recoverFromJournal(this.config.stateDir, this.deps.log, `run ${runId}`);
+      } catch (err) {
+        this.deps.log.warn({ err: (err as Error).message }, 'could not recover from the journal');
+      }
+    }
     const snapshot = await this.snapshot(n.scope, n.steps);
     const plan = buildPlan({ config: this.config, node: this.config.nodeName, dryRun: opts.dryRun, scope: n.scope, graceSeconds: n.grace, steps: n.steps, expectFreePorts: n.ports, snapshot });
     const base = { runId, node: this.config.nodeName, requestedBy: opts.requestedBy, dryRun: opts.dryRun, plan, startedAt: started.toISOString() };
@@ -159,7 +165,12 @@ export class Sweeper {
     }
 
     const log = this.deps.log.child({ runId });
-    appendJournal(this.config.stateDir, { type: 'started', runId, at: started.toISOString(), node: this.config.nodeName, requestedBy: opts.requestedBy, plan });
+    try {
+      appendJournal(this.config.stateDir, { type: 'started', runId, at: started.toISOString(), node: this.config.nodeName, requestedBy: opts.requestedBy, plan });
+    } catch (err) {
+      // Nothing is done that the journal could not record: a read-only or full state dir stops here.
+      throw ksError('KS_STATE_DIR_FAILED', `cannot write the run journal in the state dir ${this.config.stateDir}: ${(err as Error).message}; nothing was done`, { stateDir: this.config.stateDir }, err);
+    }
     log.info({ requestedBy: opts.requestedBy, steps: n.steps, scope: n.scope }, 'reset started');
     const ctx: RunContext = {
       config: this.config,
