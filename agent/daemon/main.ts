@@ -72,6 +72,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       log,
       isShuttingDown,
       onCallDone: (m, c, d) => metrics.recordCall(m, c, d),
+      onTlsReload: (result, _ms, notAfter) => {
+        const at = Date.parse(notAfter) / 1000;
+        // 'loaded' is the start: the expiry, not a reload.
+        if (result === 'loaded') metrics.recordTlsExpiry(Number.isFinite(at) ? at : undefined);
+        else metrics.recordTlsReload(result, Number.isFinite(at) ? at : undefined);
+      },
       readLimits: { maxInflight: config.maxReadCalls, maxRssBytes },
     });
     if (config.httpListen !== '') {

@@ -70,7 +70,7 @@ export interface GrpcStartDeps {
   log: pino.Logger;
   isShuttingDown: () => boolean;
   onCallDone?: (method: string, code: string, durationMs: number) => void;
-  onTlsReload?: (result: 'reloaded' | 'unchanged' | 'failed', ms: number) => void;
+  onTlsReload?: (result: 'reloaded' | 'unchanged' | 'failed' | 'loaded', ms: number, certNotAfter: string) => void;
   readLimits?: ReadLimits;
 }
 
@@ -130,7 +130,10 @@ export async function startGrpcServers(deps: GrpcStartDeps): Promise<GrpcServers
           const tls = config.tls;
           if (!tls) throw ksError('KS_CONFIG_INVALID', `refusing TCP listener ${addr.raw} without mutual TLS`);
           // One set of credentials for every TCP listener: one reload serves them all.
-          reloader ??= new TlsReloader({ files: tls, log, onReload: deps.onTlsReload });
+          if (!reloader) {
+            reloader = new TlsReloader({ files: tls, log, onReload: (r, ms, serving) => deps.onTlsReload?.(r, ms, serving.notAfter) });
+            deps.onTlsReload?.('loaded', 0, reloader.summary.notAfter);
+          }
           const creds = reloader.credentials;
           const host = addr.host.includes(':') ? `[${addr.host}]` : addr.host;
           const port = await bindAsync(server, `${host}:${addr.port}`, creds);

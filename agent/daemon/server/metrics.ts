@@ -15,7 +15,13 @@ export interface AgentMetrics {
   registry(): Registry;
   recordReset(r: { report?: ResetReport; error?: unknown }): void;
   recordCall(method: string, code: string, durationMs: number): void;
+  /** A TLS reload attempt (tls-reload.ts) and, when known, the serving certificate's expiry. */
+  recordTlsReload(result: 'reloaded' | 'unchanged' | 'failed', certNotAfterSeconds?: number): void;
+  /** The serving certificate's expiry at start. */
+  recordTlsExpiry(certNotAfterSeconds: number | undefined): void;
 }
+
+const TLS_RESULTS = ['reloaded', 'unchanged', 'failed'] as const;
 
 export function resetResult(r: { report?: ResetReport; error?: unknown }): ResetResult {
   if (!r.report) return 'failed';
@@ -28,6 +34,8 @@ export function createMetrics(deps: { engine: AgentEngine; expectFreePorts: read
   let lastResetAt = 0;
   let lastResult: ResetResult | undefined;
   const calls = new Map<string, { method: string; code: string; n: number }>();
+  const tlsReloads = new Map<string, number>(TLS_RESULTS.map((r) => [r, 0]));
+  let certNotAfter: number | undefined;
   let registry: Registry | undefined;
 
   // Both expected-port gauges come from one port check per scrape.
@@ -116,10 +124,36 @@ export function createMetrics(deps: { engine: AgentEngine; expectFreePorts: read
         for (const c of calls.values()) this.inc({ method: c.method, code: c.code }, c.n);
       },
     });
+    // For alerts: a rotation that did not load (the old certificate keeps serving, and expires).
+    new prom.Counter({
+      name: 'kubesweep_tls_reloads_total',
+      help: 'Re-reads of the TLS files (file change or SIGHUP) by result: reloaded, unchanged, failed (the previous set keeps serving).',
+      labelNames: ['result'],
+      registers: [reg],
+      collect() {
+        this.reset();
+        for (const [result, n] of tlsReloads) this.inc({ result }, n);
+      },
+    });
+    new prom.Gauge({
+      name: 'kubesweep_tls_certificate_expiry_timestamp_seconds',
+      help: 'When the server certificate new handshakes get expires (unix time; 0 without TCP listeners).',
+      registers: [reg],
+      collect() {
+        this.set(certNotAfter ?? 0);
+      },
+    });
     return reg;
   }
 
   return {
+    recordTlsExpiry(notAfter) {
+      certNotAfter = notAfter;
+    },
+    recordTlsReload(result, notAfter) {
+      tlsReloads.set(result, (tlsReloads.get(result) ?? 0) + 1);
+      if (notAfter !== undefined) certNotAfter = notAfter;
+    },
     registry() {
       registry ??= build();
       return registry;

@@ -99,7 +99,7 @@ export interface TlsReloaderDeps {
   debounceMs?: number;
   /** Retry after a set that did not load (halfway through a non-atomic swap). */
   retryMs?: number;
-  onReload?: (result: 'reloaded' | 'unchanged' | 'failed', ms: number) => void;
+  onReload?: (result: 'reloaded' | 'unchanged' | 'failed', ms: number, serving: LoadedTls['summary']) => void;
 }
 
 /** The credentials of every TLS listener, their files watched; `reload()` is also SIGHUP's. */
@@ -166,7 +166,7 @@ export class TlsReloader {
       // for good waits for the next change or SIGHUP instead of filling the log.
       if (why !== 'retry') this.retry = setTimeout(() => void this.reload('retry'), this.deps.retryMs ?? 2000);
     }
-    this.deps.onReload?.(result, performance.now() - t0);
+    this.deps.onReload?.(result, performance.now() - t0, this.current.summary);
     return result;
   }
 

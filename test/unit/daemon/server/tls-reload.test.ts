@@ -6,7 +6,10 @@ import path from 'node:path';
 import t from 'tap';
 import { loadServerTls, TlsReloader, type ServerTlsFiles } from '../../../../agent/daemon/server/tls-reload';
 import { genCerts } from '../../../helpers/agent';
+import { createMetrics } from '../../../../agent/daemon/server/metrics';
 import { captureLogger } from '../../../helpers/log-capture';
+import { makeFakeEngine } from '../../../helpers/fake-engine';
+import { parsePromText } from '../../../helpers/prom-text';
 
 const tmp = mkdtempSync('/tmp/kstr-');
 t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
@@ -48,4 +51,31 @@ t.test('TlsReloader: publishes changed sets, keeps the old one when the new one 
   writeFileSync(`${live}/server.key`, 'garbage');
   t.equal(r.reload('test'), 'failed');
   t.equal(published.length, 1);
+});
+
+t.test('metrics: reload results counted, the serving certificate\'s expiry exported', async (t) => {
+  const m = createMetrics({ engine: makeFakeEngine(), expectFreePorts: [], nodeName: 'n', version: '0' });
+  const before = parsePromText(await m.registry().metrics()).samples;
+  t.equal(before.find((s) => s.name === 'kubesweep_tls_certificate_expiry_timestamp_seconds')?.value, 0, '0 without TCP listeners');
+  const live = path.join(tmp, 'metrics-live');
+  genCerts(tmp, 'metrics-live');
+  const notAfters: string[] = [];
+  const r = new TlsReloader({ files: files(live), log: captureLogger().log, onReload: (result, _ms, serving) => {
+    notAfters.push(serving.notAfter);
+    m.recordTlsReload(result, Date.parse(serving.notAfter) / 1000);
+  } });
+  t.teardown(() => r.close());
+  m.recordTlsExpiry(Date.parse(r.summary.notAfter) / 1000);
+  r.reload('test');
+  copyFileSync(`${b}/server.crt`, `${live}/server.crt`);
+  r.reload('test');
+  copyFileSync(`${b}/server.key`, `${live}/server.key`);
+  r.reload('test');
+  const s = parsePromText(await m.registry().metrics()).samples;
+  const v = (name: string, labels: Record<string, string> = {}) => s.find((x) => x.name === name && Object.entries(labels).every(([k, val]) => x.labels[k] === val))?.value;
+  t.equal(v('kubesweep_tls_reloads_total', { result: 'unchanged' }), 1);
+  t.equal(v('kubesweep_tls_reloads_total', { result: 'failed' }), 1);
+  t.equal(v('kubesweep_tls_reloads_total', { result: 'reloaded' }), 1);
+  t.equal(v('kubesweep_tls_certificate_expiry_timestamp_seconds'), Date.parse(loadServerTls(files(b)).summary.notAfter) / 1000, "the new certificate's expiry");
+  t.equal(notAfters.length, 3);
 });
