@@ -4,8 +4,13 @@
 // own DEL deletes the file; when kubesweep skips a network's DEL (the CNI fallback) the lease
 // would stay until the dataDir is wiped, and a rejoined node would hand out fewer addresses.
 // Other files there (`lock`, `last_reserved_ip.0`) are host-local's bookkeeping: never touched.
+//
+// A full scan (scanReservations) serves the reset's ipam kind: reservations whose container id
+// is not a live sandbox are released — pods removed without a CNI DEL (containerd killed, the CRI
+// down during the reset, a failed teardown) keep their addresses, and with a small range the
+// next pods get "no IP addresses available in range set" (k3s#5885, containerd/cri#948).
 import { isIP } from 'node:net';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { removeInside } from './paths';
 
@@ -59,4 +64,102 @@ export function findReservations(dataDir: string, ids: ReadonlySet<string>): IpR
 /** Release one reservation (unlink its file), only inside `dataDir`. */
 export function releaseReservation(r: IpReservation, dataDir: string): 'done' | 'gone' {
   return removeInside(r.path, [dataDir], 'IPAM reservation');
+}
+
+/** host-local's default dataDir. */
+export const DEFAULT_IPAM_DIRS: readonly string[] = Object.freeze(['/var/lib/cni/networks']);
+
+/** A reservation found by a full scan (every holder), with the data dir it lies in. */
+export interface Reservation {
+  /** The configured data dir it was found in. */
+  dataDir: string;
+  network: string;
+  path: string;
+  ip: string;
+  containerId: string;
+  ifname?: string;
+}
+
+/**
+ * One file of a network dir: a reservation when its name is an IP address (host-local names the
+ * file after the address it reserves); anything else (last_reserved_ip.0, lock) is bookkeeping.
+ */
+export function parseReservationFile(fileName: string, content: string): { ip: string; containerId: string; ifname?: string } | undefined {
+  const ip = fileName.replace(/_/g, ':');
+  if (isIP(ip) === 0) return undefined;
+  const holder = parseReservation(content);
+  return { ip, containerId: holder?.containerId ?? '', ...(holder?.ifname ? { ifname: holder.ifname } : {}) };
+}
+
+export interface IpamScan {
+  reservations: Reservation[];
+  /** Files that are not reservations (kept). */
+  bookkeeping: string[];
+  /** Unreadable entries, with why. */
+  problems: string[];
+}
+
+/** Every reservation under each data dir's network dirs. A missing data dir is empty. */
+export function scanReservations(dataDirs: readonly string[]): IpamScan {
+  const out: IpamScan = { reservations: [], bookkeeping: [], problems: [] };
+  for (const dataDir of dataDirs) {
+    let networks: string[];
+    try {
+      networks = readdirSync(dataDir).sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') out.problems.push(`${dataDir}: ${(err as Error).message}`);
+      continue;
+    }
+    for (const network of networks) {
+      const netDir = path.join(dataDir, network);
+      let files: string[];
+      try {
+        if (!statSync(netDir).isDirectory()) continue;
+        files = readdirSync(netDir).sort();
+      } catch (err) {
+        out.problems.push(`${netDir}: ${(err as Error).message}`);
+        continue;
+      }
+      for (const f of files) {
+        const p = path.join(netDir, f);
+        let content: string;
+        try {
+          if (!statSync(p).isFile()) continue;
+          content = isIP(f.replace(/_/g, ':')) === 0 ? '' : readFileSync(p, 'utf8');
+        } catch (err) {
+          out.problems.push(`${p}: ${(err as Error).message}`);
+          continue;
+        }
+        const r = parseReservationFile(f, content);
+        if (r) out.reservations.push({ dataDir, network, path: p, ...r });
+        else out.bookkeeping.push(p);
+      }
+    }
+  }
+  return out;
+}
+
+/** Reservations whose container id is not one of `live` (sandbox ids of this containerd). */
+export function staleReservations(reservations: readonly Reservation[], live: ReadonlySet<string>): Reservation[] {
+  return reservations.filter((r) => !live.has(r.containerId));
+}
+
+/**
+ * Release one reservation: re-read it first, and leave it when it now belongs to another
+ * container (an address reused since the plan was made). Scoped to the data dirs.
+ */
+export function releaseStaleReservation(r: Pick<Reservation, 'path' | 'containerId'>, dataDirs: readonly string[]): { outcome: 'done' | 'gone' | 'skipped'; message: string } {
+  let content: string;
+  try {
+    content = readFileSync(r.path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { outcome: 'gone', message: 'already released' };
+    throw err;
+  }
+  const now = parseReservationFile(path.basename(r.path), content);
+  if (!now || now.containerId !== r.containerId) {
+    return { outcome: 'skipped', message: `left in place: it now reserves the address for ${now?.containerId.slice(0, 12) || 'nobody'}, not ${r.containerId.slice(0, 12)}` };
+  }
+  const outcome = removeInside(r.path, dataDirs, 'IPAM reservation');
+  return { outcome, message: outcome === 'done' ? `released (was ${r.containerId.slice(0, 12)})` : 'already released' };
 }

@@ -52,3 +52,43 @@ export async function stopUnit(unit: string, opts: SystemctlOptions = {}): Promi
     throw ksError('KS_UNIT_STOP_FAILED', `systemctl stop ${unit} failed: ${(e.stderr || e.message).trim()}`, { unit }, err);
   }
 }
+
+export type UnitEnablement = { state: 'no-systemd' | 'not-found' | 'enabled' | 'disabled' | 'other'; unitFileState: string };
+
+/** Whether `unit` starts at boot: `systemctl show -p LoadState,UnitFileState`. */
+export async function unitEnablement(unit: string, opts: SystemctlOptions = {}): Promise<UnitEnablement> {
+  if (!systemdRunning(opts.runDir)) return { state: 'no-systemd', unitFileState: '' };
+  const bin = opts.systemctl ?? 'systemctl';
+  try {
+    const { stdout } = await execFileP(bin, ['show', '-p', 'LoadState,UnitFileState', '--', unit], { timeout: opts.timeoutMs ?? 30_000 });
+    return classifyEnablement(parseShow(stdout));
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw ksError('KS_UNIT_DISABLE_FAILED', `systemctl show ${unit} failed: ${(e.stderr || e.message).trim()}`, { unit }, err);
+  }
+}
+
+/** `enabled`, `enabled-runtime`: started at boot (a kubelet that would re-register the node). */
+export function classifyEnablement(show: Record<string, string>): UnitEnablement {
+  const unitFileState = show.UnitFileState ?? '';
+  if (show.LoadState === 'not-found') return { state: 'not-found', unitFileState };
+  if (unitFileState.startsWith('enabled')) return { state: 'enabled', unitFileState };
+  if (unitFileState === 'disabled' || unitFileState === 'masked' || unitFileState === 'masked-runtime') return { state: 'disabled', unitFileState };
+  return { state: 'other', unitFileState };
+}
+
+/** `systemctl disable` the unit when it is enabled: 'gone' when it was not, 'skipped' without systemd. */
+export async function disableUnit(unit: string, opts: SystemctlOptions = {}): Promise<UnitStopOutcome> {
+  const en = await unitEnablement(unit, opts);
+  if (en.state === 'no-systemd') return { outcome: 'skipped', message: 'systemd is not running on this node' };
+  if (en.state === 'not-found') return { outcome: 'gone', message: `unit ${unit} is not installed` };
+  if (en.state !== 'enabled') return { outcome: 'gone', message: `unit ${unit} is not enabled (${en.unitFileState || 'no unit file state'})` };
+  const bin = opts.systemctl ?? 'systemctl';
+  try {
+    await execFileP(bin, ['disable', '--', unit], { timeout: opts.timeoutMs ?? 120_000 });
+    return { outcome: 'done', message: `disabled ${unit} (was ${en.unitFileState})` };
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw ksError('KS_UNIT_DISABLE_FAILED', `systemctl disable ${unit} failed: ${(e.stderr || e.message).trim()}`, { unit }, err);
+  }
+}
