@@ -17,7 +17,8 @@ export function toSweepConfig(config: AgentConfig, containerdAddress = unixSocke
     netnsDirs: config.netnsDirs,
     stateDir: config.stateDir,
     cniConfDir: config.cniConfDir,
-    cniIpamDir: config.cniIpamDir,
+    // The CNI teardown fallback releases leases in one dir: the first configured.
+    cniIpamDir: config.cniIpamDirs[0] ?? '',
     kubeletUnit: config.kubeletUnit,
     expectFreePorts: config.expectFreePorts,
     graceSeconds: config.graceSeconds,
@@ -25,6 +26,11 @@ export function toSweepConfig(config: AgentConfig, containerdAddress = unixSocke
     parallelism: config.parallelism,
     retries: config.retries,
     procRoot: config.procRoot,
+    kubeletDir: config.kubeletDir,
+    cniConfPatterns: config.cniConfPatterns,
+    cniIpamDirs: config.cniIpamDirs,
+    linkPatterns: config.linkPatterns,
+    firewallPrefixes: config.firewallPrefixes,
   });
 }
 

@@ -6,6 +6,12 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_ENDPOINT, unixSocketPath } from '../shared/endpoint';
+import { DEFAULT_CNI_CONF_PATTERNS } from './host/cni-config';
+import { DEFAULT_FIREWALL_PREFIXES } from './host/firewall';
+import { globProblems } from './host/glob';
+import { DEFAULT_IPAM_DIRS } from './host/ipam';
+import { DEFAULT_KUBELET_DIR } from './host/kubelet-mounts';
+import { DEFAULT_LINK_PATTERNS } from './host/links';
 import { LOG_LEVELS, type LogLevel } from './log';
 import { KUBESPRAY_NODE_PORTS } from './ports/types';
 
@@ -159,16 +165,7 @@ export const OPTIONS = {
     arg: 'DIR',
     type: 'absolute path or `""`',
     default: '/etc/cni/net.d',
-    help: "containerd's CNI conf dir: the CNI teardown fallback adds its one file here while it runs (refused unless containerd reports this dir); `\"\"` = no fallback",
-    check: (v, name, problems) => optionalAbsDir(name, v, problems),
-  }),
-  cniIpamDir: opt({
-    file: 'cniIpamDir',
-    flag: 'cni-ipam-dir',
-    arg: 'DIR',
-    type: 'absolute path or `""`',
-    default: '/var/lib/cni/networks',
-    help: "host-local IPAM's `dataDir`: leases of sandboxes whose CNI DEL was skipped are released here; `\"\"` = report only",
+    help: "containerd's CNI conf dir: the CNI teardown fallback adds its one file here while it runs (refused unless containerd reports this dir), and kind `cni-config` (opt-in) backs up and removes the old plugin's files (`cniConfPatterns`); `\"\"` = neither",
     check: (v, name, problems) => optionalAbsDir(name, v, problems),
   }),
   kubeletUnit: opt({
@@ -183,6 +180,70 @@ export const OPTIONS = {
       if (s === undefined) return undefined;
       if (s !== '' && !UNIT_RE.test(s)) problems.push(`${name}: "${truncate(s)}" is not a valid systemd unit name`);
       return s;
+    },
+  }),
+  // What a rejoin trips over (README "Rejoin-ready"): each option feeds one cleanup kind.
+  kubeletDir: opt({
+    file: 'kubeletDir',
+    flag: 'kubelet-dir',
+    arg: 'DIR',
+    type: 'absolute path',
+    default: DEFAULT_KUBELET_DIR,
+    help: "the kubelet's root dir: mounts under it are unmounted deepest first, then `pods/<uid>` dirs removed (kind `kubelet-mounts`)",
+    check: (v, name, problems) => absDir(name, v, problems),
+  }),
+  cniConfPatterns: opt<readonly string[]>({
+    file: 'cniConfPatterns',
+    flag: 'cni-conf-pattern',
+    arg: 'GLOB',
+    repeatable: true,
+    type: 'file-name globs, 0–64',
+    default: DEFAULT_CNI_CONF_PATTERNS,
+    defaultText: '`*calico*` `*flannel*` `*canal*` `*cilium*` `*weave*` `*kube-router*` `*kuberouter*` `*multus*` `*antrea*` `*kube-ovn*`',
+    help: 'which files of the CNI config dir are the old network plugin\'s',
+    fromFlag: (v) => [v].flat().filter((x) => x !== ''),
+    check: (v, name, problems) => globList(name, v, problems),
+  }),
+  cniIpamDirs: opt<readonly string[]>({
+    file: 'cniIpamDirs',
+    flag: 'cni-ipam-dir',
+    arg: 'DIR',
+    repeatable: true,
+    type: 'absolute paths, 0–32',
+    default: DEFAULT_IPAM_DIRS,
+    help: 'host-local IPAM data dirs: reservations whose container is not a live sandbox are released (kind `ipam`); the CNI teardown fallback releases skipped leases in the first; `--cni-ipam-dir ""` = none',
+    fromFlag: (v) => [v].flat().filter((x) => x !== ''),
+    check: (v, name, problems) => dirList(name, v, 0, problems),
+  }),
+  linkPatterns: opt<readonly string[]>({
+    file: 'linkPatterns',
+    flag: 'link-pattern',
+    arg: 'GLOB',
+    repeatable: true,
+    type: 'link-name globs, 0–64',
+    default: DEFAULT_LINK_PATTERNS,
+    defaultText: 'the links of Flannel, Calico, Cilium, kube-proxy IPVS, NodeLocal DNS, kube-router and Weave (see "Rejoin-ready")',
+    help: 'links in the agent\'s network namespace a reset deletes (kind `links`); `--link-pattern ""` = none',
+    fromFlag: (v) => [v].flat().filter((x) => x !== ''),
+    check: (v, name, problems) => globList(name, v, problems),
+  }),
+  firewallPrefixes: opt<readonly string[]>({
+    file: 'firewallPrefixes',
+    flag: 'firewall-prefix',
+    arg: 'PREFIX',
+    repeatable: true,
+    type: 'chain-name prefixes, 1–32',
+    default: DEFAULT_FIREWALL_PREFIXES,
+    defaultText: '`KUBE-` `CNI-` `cali-` `FLANNEL` `CILIUM` `OLD_CILIUM` `WEAVE`',
+    help: 'iptables chains with these prefixes, and the rules jumping to them, are removed (kind `firewall`, opt-in)',
+    check: (v, name, problems) => {
+      if (!Array.isArray(v) || v.length === 0 || v.length > 32) {
+        problems.push(`${name}: must be a list of 1 to 32 chain-name prefixes`);
+        return undefined;
+      }
+      const bad = v.filter((p) => typeof p !== 'string' || !/^[A-Za-z0-9_.-]{2,28}$/.test(p));
+      if (bad.length) problems.push(`${name}: ${bad.slice(0, 5).map((b) => JSON.stringify(b)).join(', ')} not a chain-name prefix (2-28 of A-Z a-z 0-9 _ . -)`);
+      return v.filter((p): p is string => !bad.includes(p));
     },
   }),
   listen: opt<readonly ListenAddress[]>({
@@ -456,6 +517,17 @@ function dirList(name: string, v: unknown, min: 0 | 1, problems: string[]): stri
 }
 
 /** '' counts as not given, so a flag can clear a file's value. */
+function globList(name: string, v: unknown, problems: string[]): string[] | undefined {
+  if (!Array.isArray(v)) {
+    problems.push(`${name}: must be a list of name patterns`);
+    return undefined;
+  }
+  if (v.length > 64) problems.push(`${name}: at most 64 patterns`);
+  const found = globProblems(v);
+  problems.push(...found.map((p) => `${name}: ${p}`));
+  return found.length ? v.filter((g): g is string => typeof g === 'string' && globProblems([g]).length === 0) : (v as string[]);
+}
+
 function tlsFile(name: string, v: unknown, problems: string[], env: CheckEnv): string | undefined {
   if (v === '') return undefined;
   if (typeof v !== 'string') problems.push(`${name}: must be a path`);

@@ -8,6 +8,7 @@ export interface TestbedDirs {
   root: string;
   state: string;
   netnsDir: string;
+  scratch: string;
   cniConfDir: string;
   ipamDir: string;
 }
@@ -17,6 +18,8 @@ export interface AgentTarget {
   manifestsDir: string;
   stateDir: string;
   expectFreePorts: readonly number[];
+  /** Link patterns: none (default: the agent runs in the machine's netns), or the agent's defaults (only in a private netns). */
+  links?: 'none' | 'default';
 }
 
 export function testbedAgentArgs(tb: TestbedDirs, opts: AgentTarget): string[] {
@@ -32,6 +35,11 @@ export function testbedAgentArgs(tb: TestbedDirs, opts: AgentTarget): string[] {
     '--cni-ipam-dir', tb.ipamDir,
     '--state-dir', opts.stateDir,
     '--kubelet-unit', '',
+    // The rejoin kinds on the testbed's own dirs (the CNI dirs above too). No link patterns: a testbed agent runs in the
+    // machine's network namespace, whose links are never a test's to delete (links are tested
+    // with an agent inside a private netns: test/integration/rejoin.test.ts).
+    '--kubelet-dir', `${tb.scratch}/kubelet`,
+    ...(opts.links === 'default' ? [] : ['--link-pattern', '']),
     '--expect-free-ports', opts.expectFreePorts.join(','),
   ];
 }

@@ -19,8 +19,13 @@ export function testbedSweepConfig(tb: Testbed, overrides: Partial<SweepConfig> 
     manifestsDir,
     netnsDirs: [tb.netnsDir],
     stateDir: path.join(tb.scratch, 'state'),
+    // The rejoin kinds act on the testbed's own dirs only. No link patterns: the testbed runs in
+    // the machine's network namespace, whose links are never a test's to delete (the links
+    // step is tested in a private netns).
+    kubeletDir: path.join(tb.scratch, 'kubelet'),
     cniConfDir: tb.cniConfDir,
-    cniIpamDir: tb.ipamDir,
+    cniIpamDirs: [tb.ipamDir],
+    linkPatterns: [],
     ...overrides,
   });
 }

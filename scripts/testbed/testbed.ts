@@ -36,6 +36,26 @@ export interface TestbedOptions {
    * transparent until `setCniFault('fail' | 'hang')`.
    */
   cniFault?: boolean;
+  /**
+   * A network namespace file (/run/netns/NAME) to run containerd in, and so its shims, host-network
+   * pods and the CNI bridge. Entered with `nsenter --net` only: containerd must share the
+   * machine's mount namespace, or its netns and rootfs mounts would be invisible to the agent.
+   */
+  netns?: string;
+  /** The pod network (default: a bridge of its own, a free /24, no gateway). */
+  cni?: CniNetwork;
+}
+
+export interface CniNetwork {
+  /** The network's name: host-local keeps its reservations in <ipamDir>/<name>/. */
+  name?: string;
+  bridge?: string;
+  subnet?: string;
+  /** host-local's range within the subnet (a small one makes exhaustion easy to show). */
+  rangeStart?: string;
+  rangeEnd?: string;
+  /** The bridge gets the subnet's gateway address (only inside a private netns). */
+  isGateway?: boolean;
 }
 
 export interface TeardownReport {
@@ -71,12 +91,15 @@ export class Testbed {
   private proc: ChildProcess | undefined;
   private client: CriClient | undefined;
   private readonly log: (msg: string) => void;
+  readonly netnsFile: string | undefined;
+  private network: Required<Omit<CniNetwork, 'rangeStart' | 'rangeEnd'>> & Pick<CniNetwork, 'rangeStart' | 'rangeEnd'>;
   private readonly seenShimIds = new Set<string>();
   private tornDown = false;
 
-  private constructor(dir: string, log: (msg: string) => void, cniFault: boolean) {
+  private constructor(dir: string, log: (msg: string) => void, opts: TestbedOptions = {}) {
     this.dir = dir;
     this.log = log;
+    this.netnsFile = opts.netns;
     const tag = path.basename(dir).replace(/[^a-zA-Z0-9]/g, '').slice(-6).toLowerCase();
     this.socket = path.join(dir, 'c.sock');
     this.endpoint = `unix://${this.socket}`;
@@ -85,11 +108,17 @@ export class Testbed {
     this.netnsDir = path.join(this.state, 'io.containerd.grpc.v1.cri', 'netns');
     this.scratch = path.join(dir, 'scratch');
     this.cgroupParent = `/kubesweep-testbed-${tag}`;
-    this.bridge = `ksb${tag}`.slice(0, 15);
-    this.subnet = pickSubnet();
+    this.bridge = opts.cni?.bridge ?? `ksb${tag}`.slice(0, 15);
+    this.subnet = opts.cni?.subnet ?? pickSubnet();
     this.cniConfDir = path.join(dir, 'cni', 'net.d');
     this.ipamDir = path.join(dir, 'cni', 'ipam');
-    this.cniFault = cniFault ? { binDir: path.join(dir, 'cni', 'bin'), markerDir: path.join(dir, 'cni', 'fault') } : undefined;
+    this.cniFault = opts.cniFault ? { binDir: path.join(dir, 'cni', 'bin'), markerDir: path.join(dir, 'cni', 'fault') } : undefined;
+    this.network = { name: `kubesweep-testbed-${path.basename(dir)}`, bridge: this.bridge, subnet: this.subnet, isGateway: false, ...opts.cni };
+  }
+
+  /** The pod network now configured (containerd reads the conf dir again on change). */
+  get cniNetwork(): CniNetwork {
+    return { ...this.network };
   }
 
   static async start(opts: TestbedOptions = {}): Promise<Testbed> {
@@ -97,7 +126,7 @@ export class Testbed {
     ensurePackages();
     const images = buildImages();
     const dir = mkdtempSync(path.join(opts.tmpRoot ?? '/tmp', 'ks-'));
-    const tb = new Testbed(dir, opts.log ?? (() => {}), opts.cniFault === true);
+    const tb = new Testbed(dir, opts.log ?? (() => {}), opts);
     live.add(tb);
     installExitHook();
     try {
@@ -130,25 +159,32 @@ export class Testbed {
     setCniFault(this.cniFault, mode);
   }
 
-  private writeConfig(): void {
-    const cniConfDir = this.cniConfDir;
-    mkdirSync(cniConfDir, { recursive: true });
-    mkdirSync(this.scratch, { recursive: true });
-    if (this.cniFault) installFaultPlugin(this.cniFault);
+  /**
+   * Write the CNI conflist: the bridge plugin with host-local IPAM. Called again with other
+   * values, it is the "new cluster's" network of a rejoin (same bridge name, another subnet).
+   */
+  writeCniConfig(net: CniNetwork = {}): void {
+    this.network = { ...this.network, ...net };
+    const n = this.network;
+    mkdirSync(this.cniConfDir, { recursive: true });
+    const range: Record<string, string> = { subnet: n.subnet };
+    if (n.rangeStart) range.rangeStart = n.rangeStart;
+    if (n.rangeEnd) range.rangeEnd = n.rangeEnd;
     writeFileSync(
-      path.join(cniConfDir, '10-kubesweep-testbed.conflist'),
+      path.join(this.cniConfDir, '10-kubesweep-testbed.conflist'),
       JSON.stringify(
         {
           cniVersion: '1.0.0',
-          name: `kubesweep-testbed-${path.basename(this.dir)}`,
+          name: n.name,
           plugins: [
             {
               type: 'bridge',
-              bridge: this.bridge,
-              // No gateway and no masquerade: pods get an address, the host gets no routes.
-              isGateway: false,
+              bridge: n.bridge,
+              // By default no gateway and no masquerade: pods get an address, the host gets no
+              // routes. A testbed in a private netns may give the bridge the gateway address.
+              isGateway: n.isGateway,
               ipMasq: false,
-              ipam: { type: 'host-local', subnet: this.subnet, dataDir: this.ipamDir },
+              ipam: { type: 'host-local', ranges: [[range]], dataDir: this.ipamDir },
             },
             ...(this.cniFault ? [faultPluginConf(this.cniFault)] : []),
           ],
@@ -157,6 +193,13 @@ export class Testbed {
         2,
       ),
     );
+  }
+
+  private writeConfig(): void {
+    const cniConfDir = this.cniConfDir;
+    mkdirSync(this.scratch, { recursive: true });
+    if (this.cniFault) installFaultPlugin(this.cniFault);
+    this.writeCniConfig();
     const q = (s: string) => JSON.stringify(s);
     const config = `version = 2
 root = ${q(this.root)}
@@ -207,7 +250,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     if (this.containerdPid) throw new Error('testbed: containerd is already running');
     const logFd = openSync(path.join(this.dir, 'containerd.log'), 'a');
     try {
-      this.proc = spawn('containerd', ['--config', path.join(this.dir, 'config.toml')], {
+      const argv = ['containerd', '--config', path.join(this.dir, 'config.toml')];
+      const [bin, ...args] = this.netnsFile ? ['nsenter', `--net=${this.netnsFile}`, '--', ...argv] : argv;
+      this.proc = spawn(bin!, args, {
         stdio: ['ignore', logFd, logFd],
         detached: false,
       });
@@ -405,11 +450,14 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
       }
     }
     removeCgroupTrees(this.cgroupParent, report.problems);
-    try {
-      execFileSync('ip', ['link', 'show', this.bridge], { stdio: 'pipe' });
-      execFileSync('ip', ['link', 'del', this.bridge], { stdio: 'pipe' });
-    } catch {
-      /* no bridge (no pod with its own netns ran) */
+    // In a private netns the bridge goes with the netns (the test's to delete).
+    if (!this.netnsFile) {
+      try {
+        execFileSync('ip', ['link', 'show', this.bridge], { stdio: 'pipe' });
+        execFileSync('ip', ['link', 'del', this.bridge], { stdio: 'pipe' });
+      } catch {
+        /* no bridge (no pod with its own netns ran) */
+      }
     }
     const left = mountsUnder(this.dir);
     if (left.length > 0) {

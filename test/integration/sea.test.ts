@@ -38,6 +38,8 @@ t.test('the single executable resets a node that has no Node.js', async (t) => {
   const agentArgs = [
     `--node-name ${NODE}`, `--cri-endpoint ${tb.endpoint}`, `--containerd-dir ${tb.root}`, `--containerd-dir ${tb.state}`,
     `--manifests-dir ${tb.scratch}/manifests`, `--netns-dir ${tb.netnsDir}`, '--kubelet-unit ""', `--expect-free-ports ${port}`, '--http-listen ""',
+    // The container shares the machine's network namespace: no link is this test's to delete.
+    '--link-pattern ""', `--kubelet-dir ${tb.scratch}/kubelet`, `--cni-ipam-dir ${tb.ipamDir}`,
   ].join(' ');
   const start = sh(`mkdir -p ${tb.scratch}/manifests && systemd-run --unit ks-agent --property RuntimeDirectory=kubesweep --property RuntimeDirectoryMode=0700 /usr/local/bin/kubesweep-agent ${agentArgs}`);
   t.equal(start.code, 0, 'the agent starts under systemd', { stderr: start.stderr });

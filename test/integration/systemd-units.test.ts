@@ -47,6 +47,10 @@ t.test('kubesweep-agent.service and kubesweep-reset.service under a real systemd
       `containerdDirs: [${tb.root}, ${tb.state}]`,
       `manifestsDir: ${manifests}`,
       `netnsDirs: [${tb.netnsDir}]`,
+      // The container shares the machine's network namespace: no link is this test's to delete.
+      'linkPatterns: []',
+      `kubeletDir: ${tb.scratch}/kubelet`,
+      `cniIpamDirs: [${tb.ipamDir}]`,
       'kubeletUnit: kubelet.service',
       'httpListen: ""',
       `expectFreePorts: [${port}]`,

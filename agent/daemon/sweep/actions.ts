@@ -40,12 +40,55 @@ export type RemoveNetnsFile = {
   target: string;
   detail: { inode: number; holders: { pid: number; command: string; ours: boolean }[]; blockedBy?: string[] };
 };
+// ---- The rejoin kinds (agent/shared/kinds.ts) ----
+export type DisableUnit = { action: 'disable-unit'; /** the unit */ target: string; detail: { state: string; error?: string } };
+/** A kubelet volume mount, unmounted (not lazily) as often as it is stacked (`count`). */
+export type UnmountVolume = {
+  action: 'unmount-volume';
+  /** mount point under the kubelet dir */
+  target: string;
+  detail: { fsType: string; source: string; count: number; podUid?: string; kubeletDir: string };
+};
+/** A kubelet pod dir, removed only when nothing is mounted at or under it. */
+export type RemoveDir = { action: 'remove-dir'; /** pods/<uid> */ target: string; detail: { podUid: string; mounts: number; kubeletDir: string } };
+/** A host-local reservation, released unless its container is alive again at run time. */
+export type ReleaseIp = { action: 'release-ip'; /** the reservation file */ target: string; detail: { ip: string; network: string; containerId: string; ifname?: string } };
+export type RemoveLink = { action: 'remove-link'; /** the link name */ target: string; detail: { kind: string; pattern: string; addresses: string[]; up: boolean } };
+/** The full rule set of every iptables backend, into the backup, before any chain goes. */
+export type BackupRules = { action: 'backup-rules'; target: 'iptables'; detail: { backends: string[] } };
+export type RemoveChains = {
+  action: 'remove-chains';
+  /** backend/table, e.g. iptables-nft/nat */
+  target: string;
+  detail: { backend: string; table: string; chains: string[]; jumps: number; rulesInChains: number };
+};
+
 export type Check =
   | { action: 'check'; target: 'ports'; detail: { ports: number[]; fromPods: number[] } }
   | { action: 'check'; target: 'pods'; detail: { scope: PodScope } }
-  | { action: 'check'; target: 'shims' | 'netns' | 'manifests'; detail: Record<string, never> };
+  | { action: 'check'; target: 'shims' | 'netns' | 'manifests' | 'links' | 'ipam' | 'kubelet-mounts' | 'cni-config' | 'firewall'; detail: Record<string, never> }
+  | { action: 'check'; target: 'kubelet-unit'; detail: { unit: string } };
 
-export type Action = StopUnit | BackupFile | RemoveFile | StopContainer | RemoveContainer | StopSandbox | RemoveSandbox | KillProcess | KillContainer | Unmount | RemoveNetnsFile | Check;
+export type Action =
+  | StopUnit
+  | BackupFile
+  | RemoveFile
+  | StopContainer
+  | RemoveContainer
+  | StopSandbox
+  | RemoveSandbox
+  | KillProcess
+  | KillContainer
+  | Unmount
+  | RemoveNetnsFile
+  | DisableUnit
+  | UnmountVolume
+  | RemoveDir
+  | ReleaseIp
+  | RemoveLink
+  | BackupRules
+  | RemoveChains
+  | Check;
 export type ActionKind = Action['action'];
 
 /** An action as it stands in the plan: with the step it belongs to. */

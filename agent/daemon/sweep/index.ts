@@ -2,6 +2,7 @@
 // step — stop kubelet, back up manifests, remove pods through CRI, kill leftover shims, remove
 // netns, verify — journaling each step and emitting a progress event per action.
 import { ksError } from '../../shared/errors';
+import { CleanupKind, DEFAULT_KINDS, isCleanupKind, resolveKinds } from '../../shared/kinds';
 import { readMountinfo } from '../host/mountinfo';
 import { listProcesses } from '../host/proc';
 import { systemdRunning } from '../host/systemctl';
@@ -13,10 +14,12 @@ import { findShimlessContainers } from '../host/shimless';
 import { buildPlan } from './plan';
 import { validScope } from './pod-kind';
 import { RunContext, StepRecorder, SweepDeps } from './recorder';
+import { readNodeResidue } from './residue';
 import { NodeSnapshot, scopedSandboxIds } from './snapshot';
 import { ALL_STEPS, stepNamed, StepName } from './steps';
 import type { BackupInfo, Inventory, Plan, ProgressEvent, ResetOptions, ResetReport, RestoreResult, StepResult, SweepConfig, Verification } from './types';
 import { verifyNode } from './verify';
+import { residueLeft } from './verify-residue';
 
 export { isBackupId } from './backup';
 export { readJournal } from './journal';
@@ -40,7 +43,7 @@ export class Sweeper {
     return { address: this.config.containerdAddress, namespace: this.config.containerdNamespace };
   }
 
-  private normalize(opts: ResetOptions): { scope: ResetOptions['scope']; grace: number; steps: StepName[]; ports: readonly number[] } {
+  private normalize(opts: ResetOptions): { scope: ResetOptions['scope']; grace: number; steps: StepName[]; ports: readonly number[]; kinds: CleanupKind[] } {
     const problems: string[] = [];
     if (!validScope(opts.scope)) problems.push(`scope must be 'all' or a non-empty list of static, daemonset, pod (got ${JSON.stringify(opts.scope)})`);
     const grace = opts.graceSeconds ?? this.config.graceSeconds;
@@ -52,8 +55,12 @@ export class Sweeper {
     const ports = opts.expectFreePorts ?? this.config.expectFreePorts;
     if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) problems.push('expectFreePorts must be ports in 1..65535');
     if (typeof opts.requestedBy !== 'string' || opts.requestedBy === '') problems.push('requestedBy must name the caller');
+    const kinds = resolveKinds(opts.withKinds, opts.withoutKinds);
+    problems.push(...kinds.problems);
     if (problems.length) throw ksError('KS_INVALID_ARGUMENT', `invalid reset options: ${problems.join('; ')}`, { problems });
-    return { scope: opts.scope, grace, steps: ALL_STEPS.filter((s) => steps.includes(s)), ports };
+    // A step named after a cleanup kind runs only when its kind is on.
+    const on = (s: StepName) => steps.includes(s) && (!isCleanupKind(s) || kinds.kinds.includes(s));
+    return { scope: opts.scope, grace, steps: ALL_STEPS.filter(on), ports, kinds: kinds.kinds };
   }
 
   /** One read-only look at everything the plan needs. */
@@ -77,9 +84,10 @@ export class Sweeper {
       netns: findNetns(c.netnsDirs, procs, owned, c.procRoot),
       containerMounts: findContainerMounts(readMountinfo(c.procRoot), c.containerdDirs, c.containerdNamespace),
       manifests: listManifests(c.manifestsDir).map(({ name, size, sha256 }) => ({ name, size, sha256 })),
-      systemd: c.kubeletUnit !== '' && systemdRunning(),
+      systemd: c.kubeletUnit !== '' && systemdRunning(this.deps.hostTools?.systemdRunDir),
       podPorts: [],
       shimless,
+      residue: await readNodeResidue(c, new Set([...steps.filter(isCleanupKind), ...(steps.includes('verify') ? (['kubelet-unit-state'] as const) : [])]), this.deps.hostTools),
     };
     if (steps.includes('verify') && this.deps.listPorts) {
       const ids = scopedSandboxIds(snap, scope);
@@ -273,7 +281,7 @@ export class Sweeper {
   }
 
   async verify(opts: { expectFreePorts?: readonly number[]; extraPorts?: readonly number[] } = {}): Promise<Verification> {
-    return verifyNode({
+    const v = await verifyNode({
       config: this.config,
       cri: this.deps.cri,
       checkPorts: this.deps.checkPorts,
@@ -281,5 +289,9 @@ export class Sweeper {
       scope: 'all',
       checks: { pods: true, shims: true, netns: true, manifests: true },
     });
+    // The default kinds (what a rejoin trips over) and an enabled kubelet unit.
+    const more = await residueLeft(this.config, new Set([...DEFAULT_KINDS, 'kubelet-unit'] as const), this.deps.cri, this.deps.hostTools);
+    const residue = [...v.residue, ...more];
+    return { ...v, verdict: residue.length ? 'residue' : 'clean', residue };
   }
 }

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { CriClient } from '../cri/client';
 import type { PortCheck, PortReport } from '../ports/types';
+import type { ResidueDeps } from './residue';
 import type { NodeSnapshot } from './snapshot';
 import type { ActionResult, Outcome, PlannedStep, PodScope, ProgressEvent, StepResult, SweepConfig, Verification } from './types';
 
@@ -18,6 +19,8 @@ export interface SweepDeps {
    */
   listPorts?: () => Promise<PortReport>;
   now?: () => Date;
+  /** How the rejoin steps reach iproute2, iptables and systemd (tests: a private netns, fixtures). */
+  hostTools?: ResidueDeps;
 }
 
 export interface RunContext {

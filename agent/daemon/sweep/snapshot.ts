@@ -3,6 +3,7 @@
 import type { ShimlessContainer } from '../host/shimless';
 import type { ContainerMount, NetnsEntry, ShimProc } from './discover';
 import { inScope } from './pod-kind';
+import type { NodeResidue } from './residue';
 import type { ContainerInfo, ManifestInfo, PodScope, SandboxInfo } from './types';
 
 export interface NodeSnapshot {
@@ -17,6 +18,8 @@ export interface NodeSnapshot {
   podPorts: number[];
   /** Processes of this containerd's containers with no live shim (proven by cgroup + task bundle or CRI). */
   shimless: ShimlessContainer[];
+  /** Links, IPAM reservations, kubelet mounts, CNI config, firewall chains, kubelet unit: the parts this run's kinds need. */
+  residue?: NodeResidue;
 }
 
 /** The sandboxes in scope, pods with their own netns first, then host-network ones. */

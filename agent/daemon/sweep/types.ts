@@ -22,9 +22,12 @@ export interface SweepConfig {
   netnsDirs: readonly string[];
   /** kubesweep's own state: backups/ and the journal (the one-at-a-time lock is in memory). */
   stateDir: string;
-  /** containerd's CNI conf dir, where the CNI teardown fallback places its file; '' = no fallback. */
+  /**
+   * containerd's CNI conf dir: the CNI teardown fallback places its file here, and cni-config
+   * (opt-in) backs up and removes the files matching cniConfPatterns; '' = neither.
+   */
   cniConfDir: string;
-  /** host-local IPAM's dataDir, where leases of sandboxes whose DEL was skipped are released; '' = report only. */
+  /** The first of cniIpamDirs: where the CNI teardown fallback releases leases of sandboxes whose DEL was skipped; '' = report only. */
   cniIpamDir: string;
   /** systemd unit to stop first; '' = skip. */
   kubeletUnit: string;
@@ -34,6 +37,15 @@ export interface SweepConfig {
   parallelism: number;
   retries: number;
   procRoot: string;
+  /** The kubelet's root dir: volume mounts under it are unmounted, pod dirs removed (kubelet-mounts). */
+  kubeletDir: string;
+  cniConfPatterns: readonly string[];
+  /** host-local IPAM data dirs: reservations of dead sandboxes are released (ipam). */
+  cniIpamDirs: readonly string[];
+  /** Link names (globs) deleted in the agent's netns (links); empty = no link is ever touched. */
+  linkPatterns: readonly string[];
+  /** iptables chain-name prefixes removed with the jumps to them (firewall, opt-in). */
+  firewallPrefixes: readonly string[];
 }
 
 export interface ResetOptions {
@@ -45,6 +57,9 @@ export interface ResetOptions {
   requestedBy: string;
   /** Run only these steps (the single-step RPCs); default: all, in order. */
   steps?: readonly string[];
+  /** Cleanup kinds to add to the defaults (links, ipam, kubelet-mounts) / to leave out (agent/shared/kinds.ts). */
+  withKinds?: readonly string[];
+  withoutKinds?: readonly string[];
 }
 
 /** A step's action in the plan: which step it belongs to, then the action (a union, ./actions). */
@@ -90,7 +105,7 @@ export interface StepResult {
   durationMs: number;
 }
 
-export type ResidueKind = 'port' | 'sandbox' | 'container' | 'shim' | 'netns' | 'manifest';
+export type ResidueKind = 'port' | 'sandbox' | 'container' | 'shim' | 'netns' | 'manifest' | 'link' | 'ipam' | 'kubelet-mount' | 'cni-config' | 'firewall' | 'kubelet-unit';
 
 export interface Residue {
   kind: ResidueKind;

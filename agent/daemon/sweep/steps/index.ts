@@ -3,13 +3,23 @@
 // adding its module and one entry here.
 import type { Step } from '../step';
 import { backupManifests } from './backup-manifests';
+import { cniConfig } from './cni-config';
+import { firewall } from './firewall';
+import { ipam } from './ipam';
 import { killShims } from './kill-shims';
+import { kubeletMounts } from './kubelet-mounts';
+import { kubeletUnit } from './kubelet-unit';
+import { links } from './links';
 import { removeNetns } from './remove-netns';
 import { removePods } from './remove-pods';
 import { stopKubelet } from './stop-kubelet';
 import { verify } from './verify';
 
-export const STEPS = [stopKubelet, backupManifests, removePods, killShims, removeNetns, verify] as const;
+// The rejoin steps (kubelet-unit … firewall) are named after their cleanup kinds
+// (agent/shared/kinds.ts) and run only when their kind is on. They come after the pod steps:
+// pods must be gone before their mounts, addresses, links and chains are (the CNI teardown in
+// StopPodSandbox still needs the config, the bridge and the portmap chains).
+export const STEPS = [stopKubelet, kubeletUnit, backupManifests, removePods, killShims, removeNetns, kubeletMounts, ipam, cniConfig, links, firewall, verify] as const;
 
 export type StepName = (typeof STEPS)[number]['name'];
 

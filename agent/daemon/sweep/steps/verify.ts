@@ -1,10 +1,12 @@
 // Step 6: is the node clean? One check per kind of residue; the verification (every item left,
 // with why) reaches the report through the run context. It checks only what this run was meant
 // to clean: netns only with remove-netns, manifests only with backup-manifests.
+import { CLEANUP_KINDS, CleanupKind, isCleanupKind } from '../../../shared/kinds';
 import { actionsOf, type Check } from '../actions';
 import type { Step } from '../step';
 import type { ResidueKind } from '../types';
 import { verifyNode } from '../verify';
+import { residueLeft } from '../verify-residue';
 
 /** Which residue each check reports. */
 const RESIDUE_OF: Record<Check['target'], readonly ResidueKind[]> = {
@@ -13,12 +15,18 @@ const RESIDUE_OF: Record<Check['target'], readonly ResidueKind[]> = {
   shims: ['shim'],
   netns: ['netns'],
   manifests: ['manifest'],
+  links: ['link'],
+  ipam: ['ipam'],
+  'kubelet-mounts': ['kubelet-mount'],
+  'cni-config': ['cni-config'],
+  firewall: ['firewall'],
+  'kubelet-unit': ['kubelet-unit'],
 };
 
 export const verify: Step<'verify', Check> = {
   name: 'verify',
   required: false,
-  plan({ snapshot, scope, expectFreePorts, steps }) {
+  plan({ config, snapshot, scope, expectFreePorts, steps }) {
     const ports = [...new Set([...expectFreePorts, ...snapshot.podPorts])].sort((a, b) => a - b);
     const actions: Check[] = [
       { action: 'check', target: 'ports', detail: { ports, fromPods: snapshot.podPorts } },
@@ -27,6 +35,12 @@ export const verify: Step<'verify', Check> = {
     ];
     if (steps.has('remove-netns')) actions.push({ action: 'check', target: 'netns', detail: {} });
     if (steps.has('backup-manifests')) actions.push({ action: 'check', target: 'manifests', detail: {} });
+    // Each rejoin kind that ran, when the scope is all (a restricted scope leaves shared state
+    // alone on purpose); an enabled kubelet unit always, when there is systemd to ask.
+    for (const k of CLEANUP_KINDS) {
+      if (k !== 'kubelet-unit' && steps.has(k) && scope === 'all') actions.push({ action: 'check', target: k, detail: {} });
+    }
+    if (config.kubeletUnit !== '' && snapshot.systemd) actions.push({ action: 'check', target: 'kubelet-unit', detail: { unit: config.kubeletUnit } });
     return { actions };
   },
   async run(rec, ctx) {
@@ -42,6 +56,12 @@ export const verify: Step<'verify', Check> = {
       scope: ctx.scope,
       checks: { pods: checks.has('pods'), shims: checks.has('shims'), netns: checks.has('netns'), manifests: checks.has('manifests') },
     });
+    const kinds = new Set([...checks].filter(isCleanupKind) as CleanupKind[]);
+    if (kinds.size) {
+      const more = await residueLeft(ctx.config, kinds, ctx.deps.cri, ctx.deps.hostTools);
+      verification.residue.push(...more);
+      if (more.length) verification.verdict = 'residue';
+    }
     ctx.verification = verification;
     for (const a of planned) {
       const kinds = RESIDUE_OF[a.target];

@@ -12,7 +12,7 @@ import { Sweeper } from '../../../../agent/daemon/sweep';
 import { ALL_STEPS, REQUIRED_STEPS, STEPS, stepNamed } from '../../../../agent/daemon/sweep/steps';
 
 t.test('order, names and the required set derive from STEPS', async (t) => {
-  t.same(ALL_STEPS, ['stop-kubelet', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'verify'], 'the order a reset runs in');
+  t.same(ALL_STEPS, ['stop-kubelet', 'kubelet-unit', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'kubelet-mounts', 'ipam', 'cni-config', 'links', 'firewall', 'verify'], 'the order a reset runs in');
   t.same([...REQUIRED_STEPS], ['stop-kubelet', 'backup-manifests'], 'a failure of these stops the run');
   t.equal(new Set(ALL_STEPS).size, ALL_STEPS.length, 'names are unique');
   for (const s of STEPS) t.equal(stepNamed(s.name), s, `${s.name} is found by name`);
@@ -33,6 +33,11 @@ function fakeNode(t: { teardown: (fn: () => void) => void }) {
     netnsDirs: [path.join(root, 'netns')],
     stateDir: path.join(root, 'state'),
     containerdDirs: [path.join(root, 'containerd')],
+    // The rejoin kinds on the fake node's own dirs; no link is the test machine's to delete.
+    kubeletDir: path.join(root, 'kubelet'),
+    cniIpamDirs: [path.join(root, 'ipam')],
+    cniConfDir: path.join(root, 'net.d'),
+    linkPatterns: [],
     expectFreePorts: [6443],
     graceSeconds: 0,
     kubeletUnit: '',

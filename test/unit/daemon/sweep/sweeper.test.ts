@@ -25,6 +25,11 @@ function fakeNode(t: { teardown: (fn: () => void) => void }) {
     netnsDirs: [path.join(root, 'netns')],
     stateDir: path.join(root, 'state'),
     containerdDirs: [path.join(root, 'containerd')],
+    // The rejoin kinds on the fake node's own dirs; no link is the test machine's to delete.
+    kubeletDir: path.join(root, 'kubelet'),
+    cniIpamDirs: [path.join(root, 'ipam')],
+    cniConfDir: path.join(root, 'net.d'),
+    linkPatterns: [],
     expectFreePorts: [6443],
     graceSeconds: 0,
   });

@@ -1,0 +1,60 @@
+// firewall (opt-in): chains whose names carry a known Kubernetes/CNI prefix and the rules that
+// jump to them, in every iptables backend the node has rules in (nft, legacy; IPv4, IPv6). The
+// full rule set of every backend is saved into <state-dir>/backups/firewall/<id>/ first; if that
+// fails nothing is changed. Opt-in: firewall rules are the operator's domain, and kube-proxy and
+// the CNI plugin rebuild their chains anyway; only with scope all (remaining pods need theirs).
+// Restore by hand: `iptables-nft-restore < <backup>/iptables-nft.rules`.
+import { applyCleanup, planCleanup, saveAll } from '../../host/firewall';
+import { actionsOf, type BackupRules, type RemoveChains } from '../actions';
+import { newRunId } from '../backup';
+import { writeKindBackup } from '../kind-backup';
+import { isFailed } from '../residue';
+import type { Step } from '../step';
+
+export const firewall: Step<'firewall', BackupRules | RemoveChains> = {
+  name: 'firewall',
+  required: false,
+  plan({ config, snapshot, scope }) {
+    const r = snapshot.residue?.firewall;
+    if (r === undefined) return { actions: [], note: 'the rule sets were not read' };
+    if (isFailed(r)) return { actions: [], note: `the rule sets could not be read, nothing is changed: ${r.error}` };
+    if (scope !== 'all') return { actions: [], note: 'scope is restricted: the firewall chains serve the pods that stay' };
+    if (r.cleanups.length === 0) return { actions: [], note: `no chain with a prefix ${config.firewallPrefixes.join(' ')} in ${r.rulesets.map((s) => s.backend.name).join(', ') || 'no iptables backend'}` };
+    const actions: (BackupRules | RemoveChains)[] = [{ action: 'backup-rules', target: 'iptables', detail: { backends: r.rulesets.map((s) => s.backend.name) } }];
+    for (const c of r.cleanups) {
+      for (const t of c.tables) actions.push({ action: 'remove-chains', target: `${c.backend}/${t.table}`, detail: { backend: c.backend, table: t.table, chains: t.chains, jumps: t.jumps.length, rulesInChains: t.rulesInChains } });
+    }
+    return { actions };
+  },
+  async run(rec, ctx) {
+    const removals = actionsOf(rec.step.actions, 'remove-chains');
+    if (removals.length === 0) return;
+    const exec = ctx.deps.hostTools?.netExec;
+    const t0 = Date.now();
+    const now = ctx.deps.now?.() ?? new Date();
+    const id = newRunId(now);
+    let rulesets;
+    try {
+      // Saved again now: the backup must hold what is replaced, not what was there at plan time.
+      rulesets = await saveAll(exec);
+      writeKindBackup(ctx.config.stateDir, 'firewall', id, ctx.node, now, rulesets.map((s) => ({ name: `${s.backend.name}.rules`, data: s.text, source: s.backend.save })));
+    } catch (err) {
+      const msg = (err as Error).message;
+      rec.record('backup-rules', 'iptables', 'failed', Date.now() - t0, msg);
+      for (const a of removals) rec.record(a.action, a.target, 'skipped', 0, 'not changed: the rule sets could not be backed up');
+      rec.reason = msg;
+      return;
+    }
+    rec.record('backup-rules', 'iptables', 'done', Date.now() - t0, `backup firewall/${id} (${rulesets.map((s) => s.backend.name).join(', ')})`);
+    rec.reason = `full rule sets backed up in ${ctx.config.stateDir}/backups/firewall/${id}`;
+    for (const a of removals) {
+      await rec.act(a.action, a.target, async () => {
+        const set = rulesets.find((s) => s.backend.name === a.detail.backend);
+        const c = set && planCleanup(set.tables.filter((t) => t.name === a.detail.table), ctx.config.firewallPrefixes)[0];
+        if (!set || !c) return { outcome: 'gone', message: 'no Kubernetes chain left in this table' };
+        await applyCleanup(set.backend, c, exec);
+        return { outcome: 'done', message: `${c.chains.length} chain(s) and ${c.jumps.length} jump(s) removed` };
+      });
+    }
+  },
+};
