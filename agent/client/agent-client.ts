@@ -36,6 +36,8 @@ export interface GuardedRequest {
 
 export interface ResetRequest extends GuardedRequest {
   expectFreePorts?: readonly number[];
+  withKinds?: readonly string[];
+  withoutKinds?: readonly string[];
 }
 
 /** The unary RPCs, each with its request and decoded response. */
@@ -108,6 +110,8 @@ export class AgentClient {
       dryRun: !!req.dryRun,
       scope: [...(req.scope ?? [])],
       expectFreePorts: [...(req.expectFreePorts ?? [])],
+      withKinds: [...(req.withKinds ?? [])],
+      withoutKinds: [...(req.withoutKinds ?? [])],
       ...(req.graceSeconds !== undefined ? { graceSeconds: req.graceSeconds } : {}),
     };
     return new Promise<Out<'ResetReport'>>((resolve, reject) => {

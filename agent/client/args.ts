@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ksError } from '../shared/errors';
+import { CLEANUP_KINDS, DEFAULT_KINDS, parseKindList, type CleanupKind } from '../shared/kinds';
 import { POD_KINDS, type PodKind } from '../shared/pod-kind';
 import { parseAgentsFile } from './agents-file';
 import { DEFAULT_AGENT_PORT, DEFAULT_ENDPOINT, parseEndpoint, TlsFiles } from '../shared/endpoint';
@@ -92,6 +93,8 @@ Exit codes: 0 success / clean / all free; 1 not clean or a port is held; 2 usage
 
   scoped(guarded(program.command('reset').description('stop and remove pods, wipe static manifests (after a backup), remove netns and shims, then verify')))
     .option('--expect-free <ports>', 'ports that must be free afterwards (comma-separated; default: the agent\'s set)')
+    .addOption(new Option('--with <kinds>', `also clear these kinds: ${CLEANUP_KINDS.filter((k) => !DEFAULT_KINDS.includes(k)).join(', ')} (comma-separated or repeated)`).argParser(collect))
+    .addOption(new Option('--without <kinds>', `leave these kinds alone: ${DEFAULT_KINDS.join(', ')} are on by default (comma-separated or repeated)`).argParser(collect))
     .action(act('reset'));
   scoped(guarded(program.command('stop-pods').description('only stop and remove pods'))).action(act('stop-pods'));
   guarded(program.command('wipe-manifests').description('only back up and remove the static pod manifests')).action(act('wipe-manifests'));
@@ -229,6 +232,16 @@ function toInvocation(command: CommandName, args: unknown[], o: CliOptions, penv
     if (!scope.includes(s as PodKind)) scope.push(s as PodKind);
   }
 
+  const kindList = (flag: string, v: unknown): CleanupKind[] => {
+    const { kinds, problems } = parseKindList((v as string[] | undefined) ?? []);
+    if (problems.length) throw usage(`${flag}: ${problems.join('; ')}`);
+    return kinds;
+  };
+  const withKinds = kindList('--with', o.with);
+  const withoutKinds = kindList('--without', o.without);
+  const both = withKinds.filter((k) => withoutKinds.includes(k));
+  if (both.length) throw usage(`--with and --without both name ${both.join(', ')}`);
+
   const inv: Invocation = {
     command,
     targets,
@@ -240,6 +253,8 @@ function toInvocation(command: CommandName, args: unknown[], o: CliOptions, penv
     dryRun: !!o.dryRun,
     scope,
     expectFree: o.expectFree !== undefined ? parsePortList([o.expectFree], '--expect-free') : [],
+    withKinds,
+    withoutKinds,
     allNetns: !!o.allNetns,
     ports: command === 'check-ports' ? parsePortList((args[0] as string[] | undefined) ?? []) : [],
   };

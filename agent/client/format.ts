@@ -136,6 +136,24 @@ export function formatInventory(inv: Out<'InspectResponse'>, s: Style): string {
   if (inv.manifests.length) out.push(table(s, ['name', 'size', 'sha256'], inv.manifests.map((x) => [x.name, bytes(Number(x.size)), x.sha256.slice(0, 16)])));
   out.push(section('backups', inv.backups.length));
   if (inv.backups.length) out.push(table(s, ['id', 'created', 'files', 'size'], inv.backups.map((x) => [x.id, x.createdAt, x.files, bytes(Number(x.bytes))])));
+  // What a rejoin trips over: every kind, on by default or not (reset --with / --without).
+  out.push(section('links', inv.links.length));
+  if (inv.links.length)
+    out.push(table(s, ['name', 'kind', 'state', 'addresses', 'pattern'], inv.links.map((x) => [x.name, x.kind, x.inert ? s.c.dim('down, inert (kept)') : x.up ? 'up' : 'down', x.addresses.join('\n'), x.pattern])));
+  out.push(section('ip reservations', inv.ipReservations.length));
+  if (inv.ipReservations.length)
+    out.push(table(s, ['ip', 'network', 'container', 'live'], inv.ipReservations.map((x) => [x.ip, x.network, shortId(x.containerId), x.live ? 'yes' : s.c.red('no (stale)')])));
+  out.push(section('kubelet mounts', inv.kubeletMounts.length));
+  if (inv.kubeletMounts.length) out.push(table(s, ['mount point', 'type', 'source', 'pod'], inv.kubeletMounts.map((x) => [x.mountPoint, x.fsType, x.source, x.podUid])));
+  out.push(section('kubelet pod dirs', inv.kubeletPodDirs.length));
+  for (const d of inv.kubeletPodDirs) out.push(`  ${d}`);
+  out.push(section('cni config files', inv.cniConfigFiles.length));
+  if (inv.cniConfigFiles.length) out.push(table(s, ['path', 'size', 'pattern'], inv.cniConfigFiles.map((x) => [x.path, bytes(Number(x.size)), x.pattern])));
+  out.push(section('firewall tables', inv.firewall.length));
+  if (inv.firewall.length)
+    out.push(table(s, ['backend', 'table', 'chains', 'jumps'], inv.firewall.map((x) => [x.backend, x.table, `${x.chains.length}: ${truncate(x.chains.join(' '), 60)}`, x.jumps])));
+  out.push(`${s.c.bold('kubelet unit')}: ${inv.kubeletUnitState === 'enabled' ? s.c.red('enabled (starts at boot; reset --with kubelet-unit disables it)') : inv.kubeletUnitState || s.c.dim('no systemd or no unit configured')}`);
+  for (const e of inv.residueErrors) out.push(s.c.yellow(`${s.sym.warn} ${e}`));
   return out.join('\n');
 }
 

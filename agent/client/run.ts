@@ -57,7 +57,7 @@ async function dispatch(inv: Invocation, client: AgentClient, target: AgentTarge
   });
   switch (inv.command) {
     case 'reset':
-      return { command: 'reset', value: await client.reset({ ...guarded(), expectFreePorts: inv.expectFree }, onProgress) };
+      return { command: 'reset', value: await client.reset({ ...guarded(), expectFreePorts: inv.expectFree, withKinds: inv.withKinds, withoutKinds: inv.withoutKinds }, onProgress) };
     case 'stop-pods':
       return { command: 'stop-pods', value: await client.stopPods(guarded()) };
     case 'wipe-manifests':

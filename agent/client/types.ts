@@ -2,6 +2,7 @@
 // an agent answers is the generated message type itself (shared/api-types.ts).
 import type { ApiMessageName, Out } from '../shared/api-types';
 import type { TlsFiles } from '../shared/endpoint';
+import type { CleanupKind } from '../shared/kinds';
 import type { PodKind } from '../shared/pod-kind';
 
 export const COMMANDS = [
@@ -44,6 +45,9 @@ export interface Invocation {
   scope: PodKind[];
   graceSeconds?: number;
   expectFree: number[];
+  /** reset: cleanup kinds added to / left out of the defaults (agent/shared/kinds.ts). */
+  withKinds: CleanupKind[];
+  withoutKinds: CleanupKind[];
   allNetns: boolean;
   /** check-ports: empty = the agent's configured set. */
   ports: number[];

@@ -71,6 +71,14 @@ export function makeFakeEngine(): FakeEngine {
           netns: [],
           manifests: [{ name: 'kube-apiserver.yaml', size: 10, sha256: 'ab' }],
           backups: [],
+          links: [{ name: 'cni0', kind: 'bridge', up: true, addresses: ['10.244.1.1/24'], pattern: 'cni0', inert: false }],
+          ipReservations: [{ path: '/var/lib/cni/networks/cbr0/10.244.1.9', network: 'cbr0', ip: '10.244.1.9', containerId: 'dead1', live: false }],
+          kubeletMounts: [],
+          kubeletPodDirs: [],
+          cniConfigFiles: [],
+          firewall: [{ backend: 'iptables-nft', table: 'nat', chains: ['KUBE-SERVICES'], jumps: 2 }],
+          kubeletUnitState: 'enabled',
+          residueErrors: [],
         };
       },
       async restoreManifests(backupId?: string) {

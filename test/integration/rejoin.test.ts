@@ -191,3 +191,20 @@ t.test('without the reset, the same rejoin fails: held ports, stale bridge addre
     t.match(by.get(n)!.error ?? '', /cni0.*already has an IP address different from 10\.99\.0\.1/, `${n}: the stale bridge address fails its sandbox`);
   }
 });
+
+t.test('a reset without the new kinds frees the ports, but a rejoin on the old subnet then fails: exhausted IPAM range', async (t) => {
+  const s = await seed(t, 'rjip');
+  const agent = await agentIn(t, s);
+  const r = await runClient(['--agent', agent.socket, 'reset', '--confirm', 'node1', '--grace', '1', '--json', '--without', 'links,ipam', '--without', 'kubelet-mounts']);
+  const report = JSON.parse(r.stdout);
+  t.same(report.steps.map((x: { name: string }) => x.name).filter((n: string) => ['links', 'ipam', 'kubelet-mounts'].includes(n)), [], '--without leaves the three kinds out of the run');
+  t.notOk(listening(s.ns, API_PORT) || listening(s.ns, PROXY_PORT), 'ports free: the old steps did their part');
+  t.equal(readdirSync(path.join(s.tb.ipamDir, 'cbr0')).filter((f) => f.startsWith('10.88.')).length, 3, 'the dead pods still hold the whole range');
+  const pods = await rejoin(s.tb, OLD);
+  t.comment(JSON.stringify(pods));
+  const by = new Map(pods.map((p) => [p.name, p]));
+  t.ok(by.get('nginx-proxy-node1')!.running && by.get('kube-proxy-x7k2p')!.running, 'host-network pods run: their ports are free');
+  for (const n of ['calico-node-q9z4w', 'coredns-5d78c9869d-abcde', 'web-6b7f-xyz12']) {
+    t.match(by.get(n)!.error ?? '', /no IP addresses available in range set: 10\.88\.0\.10-10\.88\.0\.12/, `${n}: the range is exhausted by reservations of pods that are gone`);
+  }
+});

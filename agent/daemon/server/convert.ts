@@ -10,8 +10,13 @@ import type { Listener, NetnsRef, PodRef, PortCheck, PortCheckResult, PortOwner,
 import type {
   ActionResult,
   BackupInfo,
+  CniConfigFileInfo,
   ContainerInfo,
+  FirewallTableInfo,
   Inventory,
+  IpReservationInfo,
+  KubeletMountInfo,
+  LinkInfo,
   ManifestInfo,
   NetnsInfo,
   Plan,
@@ -234,6 +239,16 @@ const manifestMsg: Converter<ManifestInfo, Msg<'ManifestInfo'>> = (m) => ({ name
 
 const backupMsg: Converter<BackupInfo, Msg<'BackupInfo'>> = (b) => ({ id: b.id, createdAt: b.createdAt, files: b.files, bytes: b.bytes });
 
+const linkInfoMsg: Converter<LinkInfo, Msg<'LinkInfo'>> = (l) => ({ name: l.name, kind: l.kind, up: l.up, addresses: [...l.addresses], pattern: l.pattern, inert: l.inert });
+
+const ipReservationMsg: Converter<IpReservationInfo, Msg<'IpReservationInfo'>> = (r) => ({ path: r.path, network: r.network, ip: r.ip, containerId: r.containerId, live: r.live });
+
+const kubeletMountMsg: Converter<KubeletMountInfo, Msg<'KubeletMountInfo'>> = (m) => ({ mountPoint: m.mountPoint, fsType: m.fsType, source: m.source, podUid: m.podUid });
+
+const cniConfigFileMsg: Converter<CniConfigFileInfo, Msg<'CniConfigFileInfo'>> = (f) => ({ path: f.path, size: f.size, pattern: f.pattern });
+
+const firewallTableMsg: Converter<FirewallTableInfo, Msg<'FirewallTableInfo'>> = (f) => ({ backend: f.backend, table: f.table, chains: [...f.chains], jumps: f.jumps });
+
 export const inventoryMsg: Converter<Inventory, Msg<'InspectResponse'>> = (i) => ({
   sandboxes: i.sandboxes.map(sandboxMsg),
   containers: i.containers.map(containerMsg),
@@ -242,6 +257,14 @@ export const inventoryMsg: Converter<Inventory, Msg<'InspectResponse'>> = (i) =>
   manifests: i.manifests.map(manifestMsg),
   backups: i.backups.map(backupMsg),
   criError: i.criError,
+  links: i.links.map(linkInfoMsg),
+  ipReservations: i.ipReservations.map(ipReservationMsg),
+  kubeletMounts: i.kubeletMounts.map(kubeletMountMsg),
+  kubeletPodDirs: [...i.kubeletPodDirs],
+  cniConfigFiles: i.cniConfigFiles.map(cniConfigFileMsg),
+  firewall: i.firewall.map(firewallTableMsg),
+  kubeletUnitState: i.kubeletUnitState,
+  residueErrors: [...i.residueErrors],
 });
 
 export const factsMsg: Converter<NodeFactsView, Msg<'NodeFacts'>> = (f) => ({

@@ -75,9 +75,11 @@ export function createHandlers(deps: ServiceDeps): AgentHandlers {
         expectFreePorts: v.expectFreePorts ?? config.expectFreePorts,
       };
       if (v.graceSeconds !== undefined) opts.graceSeconds = v.graceSeconds;
+      if (v.withKinds) opts.withKinds = v.withKinds;
+      if (v.withoutKinds) opts.withoutKinds = v.withoutKinds;
       if (steps) opts.steps = steps;
       if (!v.dryRun) {
-        log.warn({ audit: 'destructive', phase: 'start', method, identity: ctx.caller.identity, peer: ctx.caller.peer, node: config.nodeName, scope: v.scope, steps: steps ?? 'all' }, `${method} starting`);
+        log.warn({ audit: 'destructive', phase: 'start', method, identity: ctx.caller.identity, peer: ctx.caller.peer, node: config.nodeName, scope: v.scope, steps: steps ?? 'all', withKinds: v.withKinds, withoutKinds: v.withoutKinds }, `${method} starting`);
       }
       const events = (e: ProgressEvent): void => {
         if (!v.dryRun && (e.type === 'item-done' || e.type === 'item-failed')) {

@@ -2,6 +2,7 @@
 // request field is ever used as a path: backup ids must match a strict pattern here AND the
 // engine's own isBackupId, and the engine joins them under its state dir itself.
 import { ksError } from '../../shared/errors';
+import { CLEANUP_KINDS, isCleanupKind, type CleanupKind } from '../../shared/kinds';
 import { POD_KINDS, type PodKind } from '../../shared/pod-kind';
 import type { PodScope } from '../sweep/types';
 
@@ -22,6 +23,8 @@ export interface ResetRequestIn {
   scope?: unknown;
   graceSeconds?: unknown;
   expectFreePorts?: unknown;
+  withKinds?: unknown;
+  withoutKinds?: unknown;
 }
 
 export interface ValidReset {
@@ -30,6 +33,21 @@ export interface ValidReset {
   scope: PodScope;
   graceSeconds?: number;
   expectFreePorts?: number[];
+  withKinds?: CleanupKind[];
+  withoutKinds?: CleanupKind[];
+}
+
+/** Cleanup kinds (agent/shared/kinds.ts), duplicates dropped; empty → undefined. */
+export function validKinds(field: string, v: unknown): CleanupKind[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) bad(field, 'must be a list of kinds');
+  if (v.length > CLEANUP_KINDS.length) bad(field, `at most ${CLEANUP_KINDS.length} kinds (${CLEANUP_KINDS.join(', ')})`);
+  const out: CleanupKind[] = [];
+  for (const k of v) {
+    if (typeof k !== 'string' || !isCleanupKind(k)) bad(field, `unknown kind (${CLEANUP_KINDS.join(', ')})`, k);
+    if (!out.includes(k)) out.push(k);
+  }
+  return out.length ? out : undefined;
 }
 
 function bad(field: string, msg: string, value?: unknown): never {
@@ -105,6 +123,12 @@ export function validResetRequest(req: ResetRequestIn | undefined, opts: { withP
   if (opts.withPorts) {
     const ports = validPorts('expect_free_ports', r.expectFreePorts);
     if (ports) out.expectFreePorts = ports;
+    const withKinds = validKinds('with_kinds', r.withKinds);
+    const withoutKinds = validKinds('without_kinds', r.withoutKinds);
+    const both = (withKinds ?? []).filter((k) => withoutKinds?.includes(k));
+    if (both.length) bad('with_kinds', `also in without_kinds: ${both.join(', ')}`);
+    if (withKinds) out.withKinds = withKinds;
+    if (withoutKinds) out.withoutKinds = withoutKinds;
   }
   return out;
 }

@@ -2,7 +2,8 @@
 // step — stop kubelet, back up manifests, remove pods through CRI, kill leftover shims, remove
 // netns, verify — journaling each step and emitting a progress event per action.
 import { ksError } from '../../shared/errors';
-import { CleanupKind, DEFAULT_KINDS, isCleanupKind, resolveKinds } from '../../shared/kinds';
+import { CLEANUP_KINDS, CleanupKind, DEFAULT_KINDS, isCleanupKind, resolveKinds } from '../../shared/kinds';
+import type { MatchedLink } from '../host/links';
 import { readMountinfo } from '../host/mountinfo';
 import { listProcesses } from '../host/proc';
 import { systemdRunning } from '../host/systemctl';
@@ -14,10 +15,10 @@ import { findShimlessContainers } from '../host/shimless';
 import { buildPlan } from './plan';
 import { validScope } from './pod-kind';
 import { RunContext, StepRecorder, SweepDeps } from './recorder';
-import { readNodeResidue } from './residue';
+import { isFailed, readNodeResidue } from './residue';
 import { NodeSnapshot, scopedSandboxIds } from './snapshot';
 import { ALL_STEPS, stepNamed, StepName } from './steps';
-import type { BackupInfo, Inventory, Plan, ProgressEvent, ResetOptions, ResetReport, RestoreResult, StepResult, SweepConfig, Verification } from './types';
+import type { BackupInfo, Inventory, Plan, SandboxInfo, ProgressEvent, ResetOptions, ResetReport, RestoreResult, StepResult, SweepConfig, Verification } from './types';
 import { verifyNode } from './verify';
 import { residueLeft } from './verify-residue';
 
@@ -259,6 +260,7 @@ export class Sweeper {
       criError = (err as Error).message;
     }
     const netns = findNetns(c.netnsDirs, procs, ownershipIndex(shims), c.procRoot);
+    const rejoin = await this.inspectResidue(pods.sandboxes, shims.map((s) => s.id), criError !== undefined);
     return {
       sandboxes: pods.sandboxes,
       containers: pods.containers,
@@ -267,6 +269,38 @@ export class Sweeper {
       manifests: listManifests(c.manifestsDir).map(({ name, size, sha256 }) => ({ name, size, sha256 })),
       backups: listBackups(c.stateDir),
       ...(criError ? { criError } : {}),
+      ...rejoin,
+    };
+  }
+
+  /** Every rejoin kind, whether a reset clears it by default or not. */
+  private async inspectResidue(sandboxes: readonly SandboxInfo[], shimIds: readonly string[], criDown: boolean): Promise<Pick<Inventory, 'links' | 'ipReservations' | 'kubeletMounts' | 'kubeletPodDirs' | 'cniConfigFiles' | 'firewall' | 'kubeletUnitState' | 'residueErrors'>> {
+    const r = await readNodeResidue(this.config, new Set([...CLEANUP_KINDS, 'kubelet-unit-state'] as const), this.deps.hostTools);
+    const errors: string[] = [];
+    const ok = <T extends object>(kind: string, x: T | { error: string } | undefined): T | undefined => {
+      if (isFailed(x)) {
+        errors.push(`${kind}: ${x.error}`);
+        return undefined;
+      }
+      return x;
+    };
+    const live = new Set([...sandboxes.filter((s) => s.state === 'SANDBOX_READY').map((s) => s.id), ...shimIds]);
+    if (criDown) errors.push('ipam: the CRI is unreachable: only sandboxes with a live shim count as live');
+    const links = ok('links', r.links);
+    const kubelet = ok('kubelet-mounts', r.kubelet);
+    const fw = ok('firewall', r.firewall);
+    const unit = ok('kubelet-unit', r.kubeletUnit);
+    for (const p of r.ipam?.problems ?? []) errors.push(`ipam: ${p}`);
+    const linkInfo = (l: MatchedLink, inert: boolean) => ({ name: l.name, kind: l.kind, up: l.up, addresses: l.addresses.map((a) => a.cidr), pattern: l.pattern, inert });
+    return {
+      links: links ? [...links.matched.map((l) => linkInfo(l, false)), ...links.inert.map((l) => linkInfo(l, true))] : [],
+      ipReservations: (r.ipam?.reservations ?? []).map((x) => ({ path: x.path, network: x.network, ip: x.ip, containerId: x.containerId, live: live.has(x.containerId) })),
+      kubeletMounts: (kubelet?.mounts ?? []).map((m) => ({ mountPoint: m.mountPoint, fsType: m.fsType, source: m.source, podUid: m.podUid ?? '' })),
+      kubeletPodDirs: kubelet?.podDirs ?? [],
+      cniConfigFiles: (r.cniConfig ?? []).map((f) => ({ path: f.path, size: f.size, pattern: f.pattern })),
+      firewall: (fw?.cleanups ?? []).flatMap((c) => c.tables.map((t) => ({ backend: c.backend, table: t.table, chains: t.chains, jumps: t.jumps.length }))),
+      kubeletUnitState: unit?.state === 'no-systemd' ? '' : (unit?.state ?? ''),
+      residueErrors: errors,
     };
   }
 

@@ -202,6 +202,46 @@ export interface BackupInfo {
   bytes: number;
 }
 
+export interface LinkInfo {
+  name: string;
+  kind: string;
+  up: boolean;
+  addresses: string[];
+  pattern: string;
+  /** A kernel fallback device that is down with no address: a reset leaves it. */
+  inert: boolean;
+}
+
+export interface IpReservationInfo {
+  path: string;
+  network: string;
+  ip: string;
+  containerId: string;
+  /** Its container is a live sandbox: a reset keeps it. */
+  live: boolean;
+}
+
+export interface KubeletMountInfo {
+  mountPoint: string;
+  fsType: string;
+  source: string;
+  /** '' for a mount outside pods/ (a CSI global mount). */
+  podUid: string;
+}
+
+export interface CniConfigFileInfo {
+  path: string;
+  size: number;
+  pattern: string;
+}
+
+export interface FirewallTableInfo {
+  backend: string;
+  table: string;
+  chains: string[];
+  jumps: number;
+}
+
 export interface Inventory {
   sandboxes: SandboxInfo[];
   containers: ContainerInfo[];
@@ -210,6 +250,16 @@ export interface Inventory {
   manifests: ManifestInfo[];
   backups: BackupInfo[];
   criError?: string;
+  links: LinkInfo[];
+  ipReservations: IpReservationInfo[];
+  kubeletMounts: KubeletMountInfo[];
+  kubeletPodDirs: string[];
+  cniConfigFiles: CniConfigFileInfo[];
+  firewall: FirewallTableInfo[];
+  /** enabled, disabled, not-found, other; '' without systemd or with no unit configured. */
+  kubeletUnitState: string;
+  /** Parts that could not be read, each "kind: why". */
+  residueErrors: string[];
 }
 
 export interface RestoreResult {

@@ -6,11 +6,16 @@ import type { AgentClient as _kubesweep_v1_AgentClient, AgentDefinition as _kube
 import type { BackupInfo as _kubesweep_v1_BackupInfo, BackupInfo__Output as _kubesweep_v1_BackupInfo__Output } from './kubesweep/v1/BackupInfo';
 import type { CheckPortsRequest as _kubesweep_v1_CheckPortsRequest, CheckPortsRequest__Output as _kubesweep_v1_CheckPortsRequest__Output } from './kubesweep/v1/CheckPortsRequest';
 import type { CheckPortsResponse as _kubesweep_v1_CheckPortsResponse, CheckPortsResponse__Output as _kubesweep_v1_CheckPortsResponse__Output } from './kubesweep/v1/CheckPortsResponse';
+import type { CniConfigFileInfo as _kubesweep_v1_CniConfigFileInfo, CniConfigFileInfo__Output as _kubesweep_v1_CniConfigFileInfo__Output } from './kubesweep/v1/CniConfigFileInfo';
 import type { ContainerInfo as _kubesweep_v1_ContainerInfo, ContainerInfo__Output as _kubesweep_v1_ContainerInfo__Output } from './kubesweep/v1/ContainerInfo';
+import type { FirewallTableInfo as _kubesweep_v1_FirewallTableInfo, FirewallTableInfo__Output as _kubesweep_v1_FirewallTableInfo__Output } from './kubesweep/v1/FirewallTableInfo';
 import type { InfoRequest as _kubesweep_v1_InfoRequest, InfoRequest__Output as _kubesweep_v1_InfoRequest__Output } from './kubesweep/v1/InfoRequest';
 import type { InfoResponse as _kubesweep_v1_InfoResponse, InfoResponse__Output as _kubesweep_v1_InfoResponse__Output } from './kubesweep/v1/InfoResponse';
 import type { InspectRequest as _kubesweep_v1_InspectRequest, InspectRequest__Output as _kubesweep_v1_InspectRequest__Output } from './kubesweep/v1/InspectRequest';
 import type { InspectResponse as _kubesweep_v1_InspectResponse, InspectResponse__Output as _kubesweep_v1_InspectResponse__Output } from './kubesweep/v1/InspectResponse';
+import type { IpReservationInfo as _kubesweep_v1_IpReservationInfo, IpReservationInfo__Output as _kubesweep_v1_IpReservationInfo__Output } from './kubesweep/v1/IpReservationInfo';
+import type { KubeletMountInfo as _kubesweep_v1_KubeletMountInfo, KubeletMountInfo__Output as _kubesweep_v1_KubeletMountInfo__Output } from './kubesweep/v1/KubeletMountInfo';
+import type { LinkInfo as _kubesweep_v1_LinkInfo, LinkInfo__Output as _kubesweep_v1_LinkInfo__Output } from './kubesweep/v1/LinkInfo';
 import type { ListPortsRequest as _kubesweep_v1_ListPortsRequest, ListPortsRequest__Output as _kubesweep_v1_ListPortsRequest__Output } from './kubesweep/v1/ListPortsRequest';
 import type { ListPortsResponse as _kubesweep_v1_ListPortsResponse, ListPortsResponse__Output as _kubesweep_v1_ListPortsResponse__Output } from './kubesweep/v1/ListPortsResponse';
 import type { Listener as _kubesweep_v1_Listener, Listener__Output as _kubesweep_v1_Listener__Output } from './kubesweep/v1/Listener';
@@ -51,11 +56,16 @@ export interface ProtoGrpcType {
       BackupInfo: MessageTypeDefinition<_kubesweep_v1_BackupInfo, _kubesweep_v1_BackupInfo__Output>
       CheckPortsRequest: MessageTypeDefinition<_kubesweep_v1_CheckPortsRequest, _kubesweep_v1_CheckPortsRequest__Output>
       CheckPortsResponse: MessageTypeDefinition<_kubesweep_v1_CheckPortsResponse, _kubesweep_v1_CheckPortsResponse__Output>
+      CniConfigFileInfo: MessageTypeDefinition<_kubesweep_v1_CniConfigFileInfo, _kubesweep_v1_CniConfigFileInfo__Output>
       ContainerInfo: MessageTypeDefinition<_kubesweep_v1_ContainerInfo, _kubesweep_v1_ContainerInfo__Output>
+      FirewallTableInfo: MessageTypeDefinition<_kubesweep_v1_FirewallTableInfo, _kubesweep_v1_FirewallTableInfo__Output>
       InfoRequest: MessageTypeDefinition<_kubesweep_v1_InfoRequest, _kubesweep_v1_InfoRequest__Output>
       InfoResponse: MessageTypeDefinition<_kubesweep_v1_InfoResponse, _kubesweep_v1_InfoResponse__Output>
       InspectRequest: MessageTypeDefinition<_kubesweep_v1_InspectRequest, _kubesweep_v1_InspectRequest__Output>
       InspectResponse: MessageTypeDefinition<_kubesweep_v1_InspectResponse, _kubesweep_v1_InspectResponse__Output>
+      IpReservationInfo: MessageTypeDefinition<_kubesweep_v1_IpReservationInfo, _kubesweep_v1_IpReservationInfo__Output>
+      KubeletMountInfo: MessageTypeDefinition<_kubesweep_v1_KubeletMountInfo, _kubesweep_v1_KubeletMountInfo__Output>
+      LinkInfo: MessageTypeDefinition<_kubesweep_v1_LinkInfo, _kubesweep_v1_LinkInfo__Output>
       ListPortsRequest: MessageTypeDefinition<_kubesweep_v1_ListPortsRequest, _kubesweep_v1_ListPortsRequest__Output>
       ListPortsResponse: MessageTypeDefinition<_kubesweep_v1_ListPortsResponse, _kubesweep_v1_ListPortsResponse__Output>
       Listener: MessageTypeDefinition<_kubesweep_v1_Listener, _kubesweep_v1_Listener__Output>

@@ -124,3 +124,14 @@ t.test('bad input: unknown command/option, bad values, unreadable files; help an
   const v = parseArgs(['--version'], { version: '9.9.9' });
   t.same(v.kind === 'exit' && [v.code, v.stdout.trim()], [0, '9.9.9']);
 });
+
+t.test('reset --with / --without: cleanup kinds, commas or repeats; unknown and contradictory kinds refused', async (t) => {
+  const inv = ok(t, ['reset', '--confirm', 'node1', '--with', 'firewall,cni-config', '--with', 'kubelet-unit', '--without', 'links']);
+  t.same(inv.withKinds, ['firewall', 'cni-config', 'kubelet-unit']);
+  t.same(inv.withoutKinds, ['links']);
+  const plain = ok(t, ['reset', '--confirm', 'node1']);
+  t.same([plain.withKinds, plain.withoutKinds], [[], []], 'none given: the agent uses its defaults');
+  usage(t, ['reset', '--confirm', 'node1', '--with', 'iptables'], /--with: unknown kind "iptables"/);
+  usage(t, ['reset', '--confirm', 'node1', '--with', 'links', '--without', 'links'], /--with and --without both name links/);
+  usage(t, ['stop-pods', '--confirm', 'node1', '--with', 'firewall'], /unknown option '--with'/);
+});

@@ -69,6 +69,43 @@ t.test('inventory sections', async (t) => {
   t.match(text, /│ 77 +│ 3f2a9c41d0be5/);
   t.match(text, /78 \/pause/);
   t.match(text, /kube-apiserver\.yaml +│ 2\.0 KiB/);
+  t.match(text, /links \(0\)/);
+  t.match(text, /kubelet unit: no systemd or no unit configured/);
+});
+
+t.test('inventory: the rejoin kinds', async (t) => {
+  const text = formatInventory(
+    throughWire('InspectResponse', {
+      sandboxes: [],
+      containers: [],
+      shims: [],
+      netns: [],
+      manifests: [],
+      backups: [],
+      links: [
+        { name: 'cni0', kind: 'bridge', up: true, addresses: ['10.244.1.1/24'], pattern: 'cni0', inert: false },
+        { name: 'tunl0', kind: 'ipip', up: false, addresses: [], pattern: 'tunl0', inert: true },
+      ],
+      ipReservations: [{ path: '/var/lib/cni/networks/cbr0/10.244.1.7', network: 'cbr0', ip: '10.244.1.7', containerId: SANDBOX_ID, live: false }],
+      kubeletMounts: [{ mountPoint: '/var/lib/kubelet/pods/u1/volumes/kubernetes.io~empty-dir/x', fsType: 'tmpfs', source: 'tmpfs', podUid: 'u1' }],
+      kubeletPodDirs: ['/var/lib/kubelet/pods/u1'],
+      cniConfigFiles: [{ path: '/etc/cni/net.d/10-calico.conflist', size: 700, pattern: '*calico*' }],
+      firewall: [{ backend: 'iptables-nft', table: 'nat', chains: ['KUBE-SERVICES', 'KUBE-POSTROUTING'], jumps: 3 }],
+      kubeletUnitState: 'enabled',
+      residueErrors: ['links: ip -d -json addr show failed'],
+    }),
+    plain,
+  );
+  t.match(text, /links \(2\)/);
+  t.match(text, /cni0 +│ bridge +│ up +│ 10\.244\.1\.1\/24 +│ cni0/);
+  t.match(text, /tunl0 +│ ipip +│ down, inert \(kept\)/);
+  t.match(text, /10\.244\.1\.7 +│ cbr0 +│ 3f2a9c41d0be5\S* +│ no \(stale\)/);
+  t.match(text, /kubelet mounts \(1\)/);
+  t.match(text, /kubelet pod dirs \(1\)\n  \/var\/lib\/kubelet\/pods\/u1/);
+  t.match(text, /10-calico\.conflist +│ 700 B +│ \*calico\*/);
+  t.match(text, /iptables-nft +│ nat +│ 2: KUBE-SERVICES KUBE-POSTROUTING +│ 3/);
+  t.match(text, /kubelet unit: enabled \(starts at boot/);
+  t.match(text, /⚠ links: ip -d -json addr show failed|! links: ip -d -json addr show failed/);
 });
 
 t.test('fan-out summary and failures', async (t) => {

@@ -54,3 +54,13 @@ t.test('ports and query strings', async (t) => {
   t.equal(parseBoolQuery('all_netns', undefined), false);
   t.throws(() => parseBoolQuery('all_netns', 'maybe'), INVALID);
 });
+
+t.test('reset requests: cleanup kinds to add and to leave out', async (t) => {
+  t.same(validResetRequest({ withKinds: ['firewall', 'cni-config', 'firewall'], withoutKinds: ['links'] }, { withPorts: true }), { confirmNode: '', dryRun: false, scope: 'all', withKinds: ['firewall', 'cni-config'], withoutKinds: ['links'] });
+  t.same(validResetRequest({ withKinds: [], withoutKinds: [] }, { withPorts: true }), { confirmNode: '', dryRun: false, scope: 'all' }, 'empty lists: the defaults');
+  t.throws(() => validResetRequest({ withKinds: ['iptables'] }, { withPorts: true }), { ...INVALID, message: /with_kinds: unknown kind/ });
+  t.throws(() => validResetRequest({ withoutKinds: 'links' }, { withPorts: true }), INVALID);
+  t.throws(() => validResetRequest({ withKinds: ['links'], withoutKinds: ['links'] }, { withPorts: true }), { ...INVALID, message: /also in without_kinds: links/ });
+  t.throws(() => validResetRequest({ withKinds: Array.from({ length: 7 }, () => 'links') }, { withPorts: true }), INVALID);
+  t.notOk('withKinds' in validResetRequest({ withKinds: ['firewall'] }, { withPorts: false }), 'single steps take no kinds');
+});

@@ -6,6 +6,11 @@ import type { ShimInfo as _kubesweep_v1_ShimInfo, ShimInfo__Output as _kubesweep
 import type { NetnsInfo as _kubesweep_v1_NetnsInfo, NetnsInfo__Output as _kubesweep_v1_NetnsInfo__Output } from '../../kubesweep/v1/NetnsInfo';
 import type { ManifestInfo as _kubesweep_v1_ManifestInfo, ManifestInfo__Output as _kubesweep_v1_ManifestInfo__Output } from '../../kubesweep/v1/ManifestInfo';
 import type { BackupInfo as _kubesweep_v1_BackupInfo, BackupInfo__Output as _kubesweep_v1_BackupInfo__Output } from '../../kubesweep/v1/BackupInfo';
+import type { LinkInfo as _kubesweep_v1_LinkInfo, LinkInfo__Output as _kubesweep_v1_LinkInfo__Output } from '../../kubesweep/v1/LinkInfo';
+import type { IpReservationInfo as _kubesweep_v1_IpReservationInfo, IpReservationInfo__Output as _kubesweep_v1_IpReservationInfo__Output } from '../../kubesweep/v1/IpReservationInfo';
+import type { KubeletMountInfo as _kubesweep_v1_KubeletMountInfo, KubeletMountInfo__Output as _kubesweep_v1_KubeletMountInfo__Output } from '../../kubesweep/v1/KubeletMountInfo';
+import type { CniConfigFileInfo as _kubesweep_v1_CniConfigFileInfo, CniConfigFileInfo__Output as _kubesweep_v1_CniConfigFileInfo__Output } from '../../kubesweep/v1/CniConfigFileInfo';
+import type { FirewallTableInfo as _kubesweep_v1_FirewallTableInfo, FirewallTableInfo__Output as _kubesweep_v1_FirewallTableInfo__Output } from '../../kubesweep/v1/FirewallTableInfo';
 
 export interface InspectResponse {
   'sandboxes'?: (_kubesweep_v1_SandboxInfo)[];
@@ -18,6 +23,23 @@ export interface InspectResponse {
    * Set when the CRI could not be asked (sandboxes/containers are then empty).
    */
   'criError'?: (string);
+  /**
+   * What a rejoin trips over, every kind whether a reset would clear it by default or not.
+   */
+  'links'?: (_kubesweep_v1_LinkInfo)[];
+  'ipReservations'?: (_kubesweep_v1_IpReservationInfo)[];
+  'kubeletMounts'?: (_kubesweep_v1_KubeletMountInfo)[];
+  'kubeletPodDirs'?: (string)[];
+  'cniConfigFiles'?: (_kubesweep_v1_CniConfigFileInfo)[];
+  'firewall'?: (_kubesweep_v1_FirewallTableInfo)[];
+  /**
+   * enabled, disabled, not-found, other, or empty without systemd / no unit configured.
+   */
+  'kubeletUnitState'?: (string);
+  /**
+   * Parts that could not be read, each "kind: why".
+   */
+  'residueErrors'?: (string)[];
   '_criError'?: "criError";
 }
 
@@ -32,5 +54,22 @@ export interface InspectResponse__Output {
    * Set when the CRI could not be asked (sandboxes/containers are then empty).
    */
   'criError'?: (string);
+  /**
+   * What a rejoin trips over, every kind whether a reset would clear it by default or not.
+   */
+  'links': (_kubesweep_v1_LinkInfo__Output)[];
+  'ipReservations': (_kubesweep_v1_IpReservationInfo__Output)[];
+  'kubeletMounts': (_kubesweep_v1_KubeletMountInfo__Output)[];
+  'kubeletPodDirs': (string)[];
+  'cniConfigFiles': (_kubesweep_v1_CniConfigFileInfo__Output)[];
+  'firewall': (_kubesweep_v1_FirewallTableInfo__Output)[];
+  /**
+   * enabled, disabled, not-found, other, or empty without systemd / no unit configured.
+   */
+  'kubeletUnitState': (string);
+  /**
+   * Parts that could not be read, each "kind: why".
+   */
+  'residueErrors': (string)[];
   '_criError'?: "criError";
 }

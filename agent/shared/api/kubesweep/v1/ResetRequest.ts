@@ -16,6 +16,12 @@ export interface ResetRequest {
    * Ports that must be free afterwards; empty = the agent's configured set.
    */
   'expectFreePorts'?: (number)[];
+  /**
+   * Cleanup kinds to add to the defaults (links, ipam, kubelet-mounts): "cni-config",
+   * "firewall", "kubelet-unit"; and kinds to leave out. A kind in both is refused.
+   */
+  'withKinds'?: (string)[];
+  'withoutKinds'?: (string)[];
   '_graceSeconds'?: "graceSeconds";
 }
 
@@ -34,5 +40,11 @@ export interface ResetRequest__Output {
    * Ports that must be free afterwards; empty = the agent's configured set.
    */
   'expectFreePorts': (number)[];
+  /**
+   * Cleanup kinds to add to the defaults (links, ipam, kubelet-mounts): "cni-config",
+   * "firewall", "kubelet-unit"; and kinds to leave out. A kind in both is refused.
+   */
+  'withKinds': (string)[];
+  'withoutKinds': (string)[];
   '_graceSeconds'?: "graceSeconds";
 }
