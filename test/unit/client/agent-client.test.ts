@@ -31,7 +31,7 @@ t.test('every RPC decodes to the JSON documents; reset streams progress', async 
   t.equal(listener.netns?.inode, '4026531840');
   t.equal(listener.owners[0].pod?.kind, 'static');
   t.notOk('aborted' in report, 'unset optional fields stay absent');
-  t.same(fake.requests[0], { rpc: 'Reset', confirmNode: 'node1', dryRun: false, scope: ['static'], graceSeconds: 0, expectFreePorts: [6443], _graceSeconds: 'graceSeconds' }, 'request as sent (grace 0 is sent, not dropped)');
+  t.same(fake.requests[0], { rpc: 'Reset', confirmNode: 'node1', dryRun: false, scope: ['static'], graceSeconds: 0, expectFreePorts: [6443], withKinds: [], withoutKinds: [], _graceSeconds: 'graceSeconds' }, 'request as sent (grace 0 is sent, not dropped)');
 
   const step = await client.stopPods({ confirmNode: 'node1' });
   t.equal(step.verification, null, 'a step report without verification');
