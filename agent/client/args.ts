@@ -41,6 +41,8 @@ interface CliOptions {
   scope?: string[];
   grace?: string;
   expectFree?: string;
+  with?: string[];
+  without?: string[];
   allNetns?: boolean;
   backup?: string;
 }

@@ -252,7 +252,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     try {
       const argv = ['containerd', '--config', path.join(this.dir, 'config.toml')];
       const [bin, ...args] = this.netnsFile ? ['nsenter', `--net=${this.netnsFile}`, '--', ...argv] : argv;
-      this.proc = spawn(bin!, args, {
+      this.proc = spawn(bin, args, {
         stdio: ['ignore', logFd, logFd],
         detached: false,
       });

@@ -84,10 +84,10 @@ t.test('firewall: a restore that fails leaves its table unchanged', async (t) =>
   const ns = withNetns(t, 'fw');
   ns.sh('iptables -N KUBE-X; iptables -A INPUT -j KUBE-X');
   const [nft] = await saveAll(ns.exec);
-  const [plan] = planCleanup(nft!.tables, DEFAULT_FIREWALL_PREFIXES);
+  const [plan] = planCleanup(nft.tables, DEFAULT_FIREWALL_PREFIXES);
   // A jump that is not there: the whole transaction is refused.
-  plan!.jumps.push({ chain: 'INPUT', spec: '-s 198.51.100.1/32 -j KUBE-X', target: 'KUBE-X' });
-  await t.rejects(applyCleanup(nft!.backend, plan!, ns.exec), { code: 'KS_FIREWALL_FAILED', message: /table filter.*unchanged/ });
+  plan.jumps.push({ chain: 'INPUT', spec: '-s 198.51.100.1/32 -j KUBE-X', target: 'KUBE-X' });
+  await t.rejects(applyCleanup(nft.backend, plan, ns.exec), { code: 'KS_FIREWALL_FAILED', message: /table filter.*unchanged/ });
   const [again] = await saveAll(ns.exec);
-  t.same(ruleLines(again!.text), ruleLines(nft!.text), 'nothing changed');
+  t.same(ruleLines(again.text), ruleLines(nft.text), 'nothing changed');
 });

@@ -21,8 +21,8 @@ function runClient(args: string[]): Promise<{ code: number | null; stdout: strin
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -86,21 +86,21 @@ t.test('firewall and cni-config: planned by a dry run, backed up, removed, verif
 
   const after = save();
   for (const s of SAVES) {
-    t.same(lines(after[s]!).filter(mentionsKube), [], `${s}: no Kubernetes/CNI chain or jump left`);
-    t.same(lines(after[s]!), lines(before[s]!).filter((l) => !mentionsKube(l)), `${s}: every other line exactly as before`);
+    t.same(lines(after[s]).filter(mentionsKube), [], `${s}: no Kubernetes/CNI chain or jump left`);
+    t.same(lines(after[s]), lines(before[s]).filter((l) => !mentionsKube(l)), `${s}: every other line exactly as before`);
   }
   // The backup holds the full rule sets as they were.
   const fwBackups = path.join(stateDir, 'backups', 'firewall');
   const [fwId] = readdirSync(fwBackups);
   for (const s of SAVES) {
     const name = `${s.replace(/-save$/, '')}.rules`;
-    t.same(lines(readFileSync(path.join(fwBackups, fwId!, name), 'utf8')), lines(before[s]!), `backup ${name}: the full rule set`);
+    t.same(lines(readFileSync(path.join(fwBackups, fwId, name), 'utf8')), lines(before[s]), `backup ${name}: the full rule set`);
   }
   const cniBackups = path.join(stateDir, 'backups', 'cni-config');
   const [cniId] = readdirSync(cniBackups);
   for (const n of ['10-calico.conflist', 'calico-kubeconfig']) {
     t.notOk(existsSync(path.join(conf, n)), `${n} removed`);
-    t.equal(readFileSync(path.join(cniBackups, cniId!, n), 'utf8'), files[n], `${n} backed up byte-identical`);
+    t.equal(readFileSync(path.join(cniBackups, cniId, n), 'utf8'), files[n], `${n} backed up byte-identical`);
   }
   t.equal(readFileSync(path.join(conf, '87-podman-bridge.conflist'), 'utf8'), files['87-podman-bridge.conflist'], "podman's config untouched");
   t.equal(readFileSync(path.join(conf, '10-kubesweep-testbed.conflist'), 'utf8'), testbedConf, "the testbed's own config untouched");

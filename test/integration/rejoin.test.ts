@@ -79,7 +79,7 @@ async function seed(t: Test, tag: string): Promise<Seeded> {
   await waitFor('the seed pods hold their ports', () => listening(ns, API_PORT) && listening(ns, PROXY_PORT), 30_000);
   // A kubelet volume of the static pod, still mounted (the kubelet was not there to unmount it).
   const kubeletDir = path.join(tb.scratch, 'kubelet');
-  const vol = path.join(kubeletDir, 'pods', running[0]!.uid, 'volumes', 'kubernetes.io~empty-dir', 'cache');
+  const vol = path.join(kubeletDir, 'pods', running[0].uid, 'volumes', 'kubernetes.io~empty-dir', 'cache');
   mkdirSync(vol, { recursive: true });
   execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', vol]);
   const ipam = path.join(tb.ipamDir, 'cbr0');
@@ -133,8 +133,8 @@ function runClient(args: string[]): Promise<{ code: number | null; stdout: strin
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
 }

@@ -36,7 +36,7 @@ export function splitRule(spec: string): string[] {
   let inWord = false;
   let quoted = false;
   for (let i = 0; i < spec.length; i++) {
-    const c = spec[i]!;
+    const c = spec[i];
     if (quoted) {
       if (c === '\\' && i + 1 < spec.length) cur += spec[++i];
       else if (c === '"') quoted = false;

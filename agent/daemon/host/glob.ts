@@ -5,7 +5,7 @@
 export function globToRegExp(glob: string): RegExp {
   let re = '^';
   for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
+    const c = glob[i];
     if (c === '*') re += '.*';
     else if (c === '?') re += '.';
     else if (c === '[') {

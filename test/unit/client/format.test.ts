@@ -101,7 +101,7 @@ t.test('inventory: the rejoin kinds', async (t) => {
   t.match(text, /tunl0 +│ ipip +│ down, inert \(kept\)/);
   t.match(text, /10\.244\.1\.7 +│ cbr0 +│ 3f2a9c41d0be5\S* +│ no \(stale\)/);
   t.match(text, /kubelet mounts \(1\)/);
-  t.match(text, /kubelet pod dirs \(1\)\n  \/var\/lib\/kubelet\/pods\/u1/);
+  t.match(text, /kubelet pod dirs \(1\)\n {2}\/var\/lib\/kubelet\/pods\/u1/);
   t.match(text, /10-calico\.conflist +│ 700 B +│ \*calico\*/);
   t.match(text, /iptables-nft +│ nat +│ 2: KUBE-SERVICES KUBE-POSTROUTING +│ 3/);
   t.match(text, /kubelet unit: enabled \(starts at boot/);

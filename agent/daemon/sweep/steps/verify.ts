@@ -56,7 +56,7 @@ export const verify: Step<'verify', Check> = {
       scope: ctx.scope,
       checks: { pods: checks.has('pods'), shims: checks.has('shims'), netns: checks.has('netns'), manifests: checks.has('manifests') },
     });
-    const kinds = new Set([...checks].filter(isCleanupKind) as CleanupKind[]);
+    const kinds = new Set<CleanupKind>([...checks].filter(isCleanupKind));
     if (kinds.size) {
       const more = await residueLeft(ctx.config, kinds, ctx.deps.cri, ctx.deps.hostTools);
       verification.residue.push(...more);

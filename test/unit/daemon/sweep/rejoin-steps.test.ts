@@ -26,7 +26,7 @@ function fakeTools(calls: string[]): Exec {
     if (argv[0] === 'ip' && argv.includes('-json')) return { stdout: readFileSync(path.join(FIX, 'ip-d-json-addr-netns.json'), 'utf8'), stderr: '', code: 0 };
     if (argv[0] === 'iptables-nft-save') return { stdout: readFileSync(path.join(FIX, 'iptables-nft-save-kubespray.txt'), 'utf8'), stderr: '', code: 0 };
     if (argv[0] === 'ip6tables-nft-save') return { stdout: readFileSync(path.join(FIX, 'ip6tables-nft-save-kubespray.txt'), 'utf8'), stderr: '', code: 0 };
-    if (argv[0]!.includes('tables')) throw Object.assign(new Error('not installed'), { code: 'ENOENT' });
+    if (argv[0].includes('tables')) throw Object.assign(new Error('not installed'), { code: 'ENOENT' });
     return { stdout: '', stderr: 'unexpected', code: 1 };
   };
 }
@@ -130,7 +130,7 @@ t.test('the plans: each kind lists exactly what it will touch; decoys are absent
   t.same(km.slice(3), [`remove-dir pods/${uidS}`, `remove-dir pods/${uidD}`], 'pod dirs after every unmount');
   t.same(step('cni-config').actions.map((a) => `${a.action} ${path.basename(a.target)}`), ['backup-file 10-calico.conflist', 'remove-file 10-calico.conflist'], "podman's config is not planned");
   const fw = step('firewall').actions;
-  t.equal(fw[0]!.action, 'backup-rules', 'the full rule sets are backed up first');
+  t.equal(fw[0].action, 'backup-rules', 'the full rule sets are backed up first');
   t.same(fw.slice(1).map((a) => a.target).sort(), ['ip6tables-nft/filter', 'ip6tables-nft/nat', 'iptables-nft/filter', 'iptables-nft/mangle', 'iptables-nft/nat', 'iptables-nft/raw']);
   t.same(step('verify').actions.map((a) => a.target), ['ports', 'pods', 'shims', 'netns', 'manifests', 'links', 'ipam', 'kubelet-mounts', 'cni-config', 'firewall']);
   t.ok(root);
