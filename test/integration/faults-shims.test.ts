@@ -29,21 +29,19 @@ async function decoyIn(t: Test, rel: string, own = true) {
   await waitFor('decoy started', () => readProcess(child.pid!)?.argv[0] === '/bin/sleep');
   writeFileSync(path.join(dir, 'cgroup.procs'), String(child.pid));
   const startTime = readProcess(child.pid!)!.startTime;
-  t.teardown(() => {
+  // One teardown: the process must be gone before its cgroup dir can be removed.
+  t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  if (own) {
-    t.teardown(async () => {
-      await waitFor('decoy gone', () => !isAlive(child.pid!) || undefined, 5000).catch(() => undefined);
-      for (let d = dir; d !== PIDS; d = path.dirname(d)) {
-        try {
-          rmdirSync(d);
-        } catch {
-          break;
-        }
+    if (!own) return;
+    await waitFor('decoy gone', () => !isAlive(child.pid!) || undefined, 5000).catch(() => undefined);
+    for (let d = dir; d !== PIDS; d = path.dirname(d)) {
+      try {
+        rmdirSync(d);
+      } catch {
+        break; // a sibling decoy's dir is still there: its own teardown removes the parent
       }
-    });
-  }
+    }
+  });
   return { pid: child.pid!, startTime, alive: () => isAlive(child.pid!, startTime) };
 }
 
