@@ -83,7 +83,7 @@ const failed = (err: unknown): Failed => ({ error: (err as Error).message });
 export async function readNodeResidue(config: SweepConfig, kinds: ReadonlySet<CleanupKind | 'kubelet-unit-state'>, deps: ResidueDeps = {}): Promise<NodeResidue> {
   const out: NodeResidue = {};
   const exec = deps.netExec ?? runCommand;
-  if (kinds.has('links')) out.links = await readLinksResidue(config, exec).catch(failed);
+  if (kinds.has('links') && config.linkPatterns.length > 0) out.links = await readLinksResidue(config, exec).catch(failed);
   if (kinds.has('ipam')) out.ipam = scanReservations(config.cniIpamDirs);
   if (kinds.has('kubelet-mounts')) {
     try {

@@ -32,7 +32,8 @@ export async function residueLeft(config: SweepConfig, checks: ReadonlySet<Resid
   if (checks.has('cni-config') && config.cniConfDir !== '') {
     for (const f of findCniConfFiles(config.cniConfDir, config.cniConfPatterns)) out.push({ kind: 'cni-config', target: f.path, why: `CNI config matching ${f.pattern} still present (containerd loads the first file of ${config.cniConfDir})` });
   }
-  if (checks.has('links')) {
+  // No patterns: no link is ever touched, so there is nothing to check (and no need for `ip`).
+  if (checks.has('links') && config.linkPatterns.length > 0) {
     try {
       const l = await readLinksResidue(config, deps.netExec);
       for (const m of l.matched) out.push({ kind: 'link', target: m.name, why: `${m.kind || 'link'} matching ${m.pattern} still present${m.up ? ', up' : ''}${m.addresses.length ? ` with ${m.addresses.map((a) => a.cidr).join(', ')}` : ''}` });

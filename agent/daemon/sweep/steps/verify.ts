@@ -38,7 +38,7 @@ export const verify: Step<'verify', Check> = {
     // Each rejoin kind that ran, when the scope is all (a restricted scope leaves shared state
     // alone on purpose); an enabled kubelet unit always, when there is systemd to ask.
     for (const k of CLEANUP_KINDS) {
-      if (k !== 'kubelet-unit' && steps.has(k) && scope === 'all') actions.push({ action: 'check', target: k, detail: {} });
+      if (k !== 'kubelet-unit' && steps.has(k) && scope === 'all' && !(k === 'links' && config.linkPatterns.length === 0)) actions.push({ action: 'check', target: k, detail: {} });
     }
     if (config.kubeletUnit !== '' && snapshot.systemd) actions.push({ action: 'check', target: 'kubelet-unit', detail: { unit: config.kubeletUnit } });
     return { actions };
