@@ -158,11 +158,7 @@ async function main(): Promise<number> {
   });
 
   try {
-    stage(
-      'A private containerd',
-      'Starting containerd with its own socket, root, state, CNI bridge and cgroup parent under a temp dir.',
-      'It stands in for the node\'s containerd; the machine\'s own container runtime is not used.',
-    );
+    stage('A private containerd', 'Starting containerd with its own socket, root, state, CNI bridge and cgroup parent under a temp dir.', "It stands in for the node's containerd; the machine's own container runtime is not used.");
     tb = await Testbed.start();
     takeSignals();
     const cri = tb.cri();
@@ -192,10 +188,7 @@ async function main(): Promise<number> {
     say(`${sandboxes.length} pods running, ${tb.shimPids().length} containerd-shim-runc-v2 processes, ${readdirSync(tb.netnsDir).length} pod network namespaces`);
     expect(sandboxes.length === 6, '6 pods running');
 
-    stage(
-      'The node rejoins: its new nginx-proxy cannot start',
-      `The rejoined node's kubelet starts nginx-proxy again, on the same host port ${apiPort}.`,
-    );
+    stage('The node rejoins: its new nginx-proxy cannot start', `The rejoined node's kubelet starts nginx-proxy again, on the same host port ${apiPort}.`);
     const first = await runRejoinPod(cri, tb, apiPort);
     const exited = await waitFor('the rejoin container to exit', async () => {
       const st = await cri.containerStatus(first.containerId);
@@ -216,18 +209,17 @@ async function main(): Promise<number> {
     await cri.stopPodSandbox(first.sandboxId);
     await cri.removePodSandbox(first.sandboxId);
 
-    stage(
-      'Start the kubesweep agent',
-      'The agent runs on the node (as root, from systemd in production). Here it is pointed at the private',
-      'containerd, the scratch manifests dir and the testbed\'s netns dir, and listens on a unix socket.',
-    );
+    stage('Start the kubesweep agent', 'The agent runs on the node (as root, from systemd in production). Here it is pointed at the private', "containerd, the scratch manifests dir and the testbed's netns dir, and listens on a unix socket.");
     const socket = `unix://${path.join(tb.dir, 'agent.sock')}`;
     const agentArgs = [
       path.join(packageRoot(), 'dist', 'agent', 'daemon', 'main.js'),
       ...testbedAgentArgs(tb, { node: NODE, manifestsDir, stateDir: path.join(tb.scratch, 'kubesweep-state'), expectFreePorts: [apiPort, proxyMetrics] }),
-      '--listen', socket,
-      '--http-listen', '',
-      '--log-level', 'info',
+      '--listen',
+      socket,
+      '--http-listen',
+      '',
+      '--log-level',
+      'info',
     ];
     let agentErr = '';
     const child = spawn(process.execPath, agentArgs, { stdio: ['ignore', 'pipe', 'pipe'] });

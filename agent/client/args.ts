@@ -69,7 +69,7 @@ Exit codes: 0 success / clean / all free; 1 not clean or a port is held; 2 usage
     .option('--group <name>', 'with an inventory: only the hosts of this group (and its children)')
     .option('--port <port>', 'agent port for inventory hosts without kubesweep_endpoint', String(DEFAULT_AGENT_PORT))
     .option('--parallel <n>', 'agents to work on at once', '4')
-    .option('--tls-ca <file>', 'CA that signed the agents\' server certificates')
+    .option('--tls-ca <file>', "CA that signed the agents' server certificates")
     .option('--tls-cert <file>', 'client certificate (role reader or admin)')
     .option('--tls-key <file>', 'client key')
     .option('--tls-server-name <name>', 'name to check the server certificate against (when dialling an IP that is not in its SANs)')
@@ -84,17 +84,17 @@ Exit codes: 0 success / clean / all free; 1 not clean or a port is held; 2 usage
     return cmd;
   };
   const scoped = (cmd: Command): Command =>
-    cmd
-      .addOption(new Option('--scope <kinds>', 'pod kinds to remove: static, daemonset, pod (comma-separated or repeated; default all)').argParser(collect))
-      .option('--grace <seconds>', 'seconds between SIGTERM and SIGKILL for containers');
+    cmd.addOption(new Option('--scope <kinds>', 'pod kinds to remove: static, daemonset, pod (comma-separated or repeated; default all)').argParser(collect)).option('--grace <seconds>', 'seconds between SIGTERM and SIGKILL for containers');
 
-  const act = (name: CommandName) => (...args: unknown[]) => {
-    const cmd = args[args.length - 1] as Command;
-    onAction(name, args.slice(0, -2), cmd.optsWithGlobals<CliOptions>());
-  };
+  const act =
+    (name: CommandName) =>
+    (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      onAction(name, args.slice(0, -2), cmd.optsWithGlobals<CliOptions>());
+    };
 
   scoped(guarded(program.command('reset').description('stop and remove pods, wipe static manifests (after a backup), remove netns and shims, then verify')))
-    .option('--expect-free <ports>', 'ports that must be free afterwards (comma-separated; default: the agent\'s set)')
+    .option('--expect-free <ports>', "ports that must be free afterwards (comma-separated; default: the agent's set)")
     .addOption(new Option('--with <kinds>', `also clear these kinds: ${CLEANUP_KINDS.filter((k) => !DEFAULT_KINDS.includes(k)).join(', ')} (comma-separated or repeated)`).argParser(collect))
     .addOption(new Option('--without <kinds>', `leave these kinds alone: ${DEFAULT_KINDS.join(', ')} are on by default (comma-separated or repeated)`).argParser(collect))
     .action(act('reset'));
@@ -102,15 +102,9 @@ Exit codes: 0 success / clean / all free; 1 not clean or a port is held; 2 usage
   guarded(program.command('wipe-manifests').description('only back up and remove the static pod manifests')).action(act('wipe-manifests'));
   guarded(program.command('remove-netns').description('only remove leftover pod network namespaces')).action(act('remove-netns'));
   program.command('ports').description('listening ports with their owning process, container and pod').option('--all-netns', 'also list pod network namespaces').action(act('ports'));
-  program
-    .command('check-ports')
-    .description('are these ports free? (default: the agent\'s expected-free set)')
-    .argument('[ports...]', 'ports, comma- or space-separated')
-    .action(act('check-ports'));
+  program.command('check-ports').description("are these ports free? (default: the agent's expected-free set)").argument('[ports...]', 'ports, comma- or space-separated').action(act('check-ports'));
   program.command('inspect').description('what is left on the node: sandboxes, containers, shims, netns, manifests, backups').action(act('inspect'));
-  guarded(program.command('restore-manifests').description('put the static manifests of a backup back'), false)
-    .option('--backup <id>', 'backup to restore (default: the newest)')
-    .action(act('restore-manifests'));
+  guarded(program.command('restore-manifests').description('put the static manifests of a backup back'), false).option('--backup <id>', 'backup to restore (default: the newest)').action(act('restore-manifests'));
   program.command('info').description('the agent and its node').action(act('info'));
   return program;
 }
@@ -220,16 +214,15 @@ function toInvocation(command: CommandName, args: unknown[], o: CliOptions, penv
       if (named !== undefined && named !== node) throw usage(`--confirm ${node} contradicts --agent ${named}=…`);
       confirm = { mode: 'node', node };
     } else {
-      throw usage(
-        fanOut
-          ? `${command} changes the nodes: add --confirm-each (each agent gets the node name your agents file pairs it with)`
-          : `${command} changes the node: add --confirm NODE (the agent refuses unless NODE is its node name)`,
-      );
+      throw usage(fanOut ? `${command} changes the nodes: add --confirm-each (each agent gets the node name your agents file pairs it with)` : `${command} changes the node: add --confirm NODE (the agent refuses unless NODE is its node name)`);
     }
   }
 
   const scope: PodKind[] = [];
-  for (const s of (o.scope ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)) {
+  for (const s of (o.scope ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean)) {
     if (!POD_KINDS.includes(s as PodKind)) throw usage(`--scope: unknown pod kind ${JSON.stringify(s)} (static, daemonset, pod)`);
     if (!scope.includes(s as PodKind)) scope.push(s as PodKind);
   }

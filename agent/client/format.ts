@@ -48,9 +48,7 @@ export function formatResetReport(r: ResetReport, s: Style, title = 'reset'): st
   if (r.dryRun) {
     const plan = r.plan ?? NO_PLAN;
     const rows = plan.steps.flatMap((st) =>
-      st.actions.length === 0
-        ? [[st.name, st.required ? 'required' : 'best-effort', '(nothing to do)', '', '']]
-        : st.actions.map((a) => [st.name, st.required ? 'required' : 'best-effort', a.action, shortId(a.target), about(a.detail)]),
+      st.actions.length === 0 ? [[st.name, st.required ? 'required' : 'best-effort', '(nothing to do)', '', '']] : st.actions.map((a) => [st.name, st.required ? 'required' : 'best-effort', a.action, shortId(a.target), about(a.detail)]),
     );
     out.push(table(s, ['step', 'kind', 'action', 'target', 'about'], rows));
     for (const st of plan.steps) if (st.note) out.push(`  ${st.name}: ${st.note}`);
@@ -58,7 +56,13 @@ export function formatResetReport(r: ResetReport, s: Style, title = 'reset'): st
     out.push(`${total} planned action${total === 1 ? '' : 's'}; scope ${plan.scope.length === 0 ? 'all pods' : plan.scope.join(', ')}; grace ${plan.graceSeconds} s`);
   } else if (r.steps.length) {
     const status = (st: string): string => (st === 'ok' ? c.green(st) : st === 'skipped' ? c.dim(st) : st === 'partial' ? c.yellow(st) : c.red(st));
-    out.push(table(s, ['step', 'status', 'found', 'done', 'skipped', 'failed', 'time'], r.steps.map((st) => [st.name, status(st.status), st.found, st.done, st.skipped, st.failed, seconds(st.durationMs)])));
+    out.push(
+      table(
+        s,
+        ['step', 'status', 'found', 'done', 'skipped', 'failed', 'time'],
+        r.steps.map((st) => [st.name, status(st.status), st.found, st.done, st.skipped, st.failed, seconds(st.durationMs)]),
+      ),
+    );
     for (const st of r.steps) {
       // An ok step's reason repeats the table; a skipped or failing step's says why.
       if (st.reason && st.status !== 'ok') out.push(`  ${st.name}: ${st.reason}`);
@@ -104,7 +108,9 @@ export function formatPortReport(r: Out<'ListPortsResponse'>, s: Style): string 
       ];
     });
   const out = [table(s, ['proto', 'address', 'port', 'netns', 'pid', 'command', 'container', 'pod', 'kind', 'residue'], rows)];
-  out.push(`${r.listeners.length} listener${r.listeners.length === 1 ? '' : 's'} in ${r.netnsScanned.length || 1} network namespace${r.netnsScanned.length > 1 ? 's' : ''}${r.malformedLines ? `; ${r.malformedLines} malformed /proc/net lines skipped` : ''}`);
+  out.push(
+    `${r.listeners.length} listener${r.listeners.length === 1 ? '' : 's'} in ${r.netnsScanned.length || 1} network namespace${r.netnsScanned.length > 1 ? 's' : ''}${r.malformedLines ? `; ${r.malformedLines} malformed /proc/net lines skipped` : ''}`,
+  );
   return out.join('\n');
 }
 
@@ -123,35 +129,106 @@ export function formatInventory(inv: Out<'InspectResponse'>, s: Style): string {
   if (inv.criError) out.push(s.c.yellow(`${s.sym.warn} CRI not reachable: ${inv.criError}`));
   out.push(section('sandboxes', inv.sandboxes.length));
   if (inv.sandboxes.length)
-    out.push(table(s, ['id', 'pod', 'kind', 'network', 'state'], inv.sandboxes.map((x) => [shortId(x.id), `${x.namespace}/${x.name}`, x.kind, x.hostNetwork ? 'host' : 'pod', x.state])));
+    out.push(
+      table(
+        s,
+        ['id', 'pod', 'kind', 'network', 'state'],
+        inv.sandboxes.map((x) => [shortId(x.id), `${x.namespace}/${x.name}`, x.kind, x.hostNetwork ? 'host' : 'pod', x.state]),
+      ),
+    );
   out.push(section('containers', inv.containers.length));
   if (inv.containers.length)
-    out.push(table(s, ['id', 'name', 'pod', 'state', 'orphan'], inv.containers.map((x) => [shortId(x.id), x.name, `${x.podNamespace}/${x.podName}`, x.state, x.orphan ? s.c.red('yes') : ''])));
+    out.push(
+      table(
+        s,
+        ['id', 'name', 'pod', 'state', 'orphan'],
+        inv.containers.map((x) => [shortId(x.id), x.name, `${x.podNamespace}/${x.podName}`, x.state, x.orphan ? s.c.red('yes') : '']),
+      ),
+    );
   out.push(section('shims', inv.shims.length));
   if (inv.shims.length)
-    out.push(table(s, ['pid', 'id', 'namespace', 'children'], inv.shims.map((x) => [x.pid, shortId(x.id), x.namespace, x.children.map((p) => `${p.pid} ${truncate(p.command, 30)}`).join('\n')])));
+    out.push(
+      table(
+        s,
+        ['pid', 'id', 'namespace', 'children'],
+        inv.shims.map((x) => [x.pid, shortId(x.id), x.namespace, x.children.map((p) => `${p.pid} ${truncate(p.command, 30)}`).join('\n')]),
+      ),
+    );
   out.push(section('netns', inv.netns.length));
-  if (inv.netns.length) out.push(table(s, ['name', 'path', 'inode', 'holders'], inv.netns.map((x) => [x.name, x.path, x.inode, x.holders.map((p) => `${p.pid} ${truncate(p.command, 30)}`).join('\n')])));
+  if (inv.netns.length)
+    out.push(
+      table(
+        s,
+        ['name', 'path', 'inode', 'holders'],
+        inv.netns.map((x) => [x.name, x.path, x.inode, x.holders.map((p) => `${p.pid} ${truncate(p.command, 30)}`).join('\n')]),
+      ),
+    );
   out.push(section('manifests', inv.manifests.length));
-  if (inv.manifests.length) out.push(table(s, ['name', 'size', 'sha256'], inv.manifests.map((x) => [x.name, bytes(Number(x.size)), x.sha256.slice(0, 16)])));
+  if (inv.manifests.length)
+    out.push(
+      table(
+        s,
+        ['name', 'size', 'sha256'],
+        inv.manifests.map((x) => [x.name, bytes(Number(x.size)), x.sha256.slice(0, 16)]),
+      ),
+    );
   out.push(section('backups', inv.backups.length));
-  if (inv.backups.length) out.push(table(s, ['id', 'created', 'files', 'size'], inv.backups.map((x) => [x.id, x.createdAt, x.files, bytes(Number(x.bytes))])));
+  if (inv.backups.length)
+    out.push(
+      table(
+        s,
+        ['id', 'created', 'files', 'size'],
+        inv.backups.map((x) => [x.id, x.createdAt, x.files, bytes(Number(x.bytes))]),
+      ),
+    );
   // What a rejoin trips over: every kind, on by default or not (reset --with / --without).
   out.push(section('links', inv.links.length));
   if (inv.links.length)
-    out.push(table(s, ['name', 'kind', 'state', 'addresses', 'pattern'], inv.links.map((x) => [x.name, x.kind, x.inert ? s.c.dim('down, inert (kept)') : x.up ? 'up' : 'down', x.addresses.join('\n'), x.pattern])));
+    out.push(
+      table(
+        s,
+        ['name', 'kind', 'state', 'addresses', 'pattern'],
+        inv.links.map((x) => [x.name, x.kind, x.inert ? s.c.dim('down, inert (kept)') : x.up ? 'up' : 'down', x.addresses.join('\n'), x.pattern]),
+      ),
+    );
   out.push(section('ip reservations', inv.ipReservations.length));
   if (inv.ipReservations.length)
-    out.push(table(s, ['ip', 'network', 'container', 'live'], inv.ipReservations.map((x) => [x.ip, x.network, shortId(x.containerId), x.live ? 'yes' : s.c.red('no (stale)')])));
+    out.push(
+      table(
+        s,
+        ['ip', 'network', 'container', 'live'],
+        inv.ipReservations.map((x) => [x.ip, x.network, shortId(x.containerId), x.live ? 'yes' : s.c.red('no (stale)')]),
+      ),
+    );
   out.push(section('kubelet mounts', inv.kubeletMounts.length));
-  if (inv.kubeletMounts.length) out.push(table(s, ['mount point', 'type', 'source', 'pod'], inv.kubeletMounts.map((x) => [x.mountPoint, x.fsType, x.source, x.podUid])));
+  if (inv.kubeletMounts.length)
+    out.push(
+      table(
+        s,
+        ['mount point', 'type', 'source', 'pod'],
+        inv.kubeletMounts.map((x) => [x.mountPoint, x.fsType, x.source, x.podUid]),
+      ),
+    );
   out.push(section('kubelet pod dirs', inv.kubeletPodDirs.length));
   for (const d of inv.kubeletPodDirs) out.push(`  ${d}`);
   out.push(section('cni config files', inv.cniConfigFiles.length));
-  if (inv.cniConfigFiles.length) out.push(table(s, ['path', 'size', 'pattern'], inv.cniConfigFiles.map((x) => [x.path, bytes(Number(x.size)), x.pattern])));
+  if (inv.cniConfigFiles.length)
+    out.push(
+      table(
+        s,
+        ['path', 'size', 'pattern'],
+        inv.cniConfigFiles.map((x) => [x.path, bytes(Number(x.size)), x.pattern]),
+      ),
+    );
   out.push(section('firewall tables', inv.firewall.length));
   if (inv.firewall.length)
-    out.push(table(s, ['backend', 'table', 'chains', 'jumps'], inv.firewall.map((x) => [x.backend, x.table, `${x.chains.length}: ${truncate(x.chains.join(' '), 60)}`, x.jumps])));
+    out.push(
+      table(
+        s,
+        ['backend', 'table', 'chains', 'jumps'],
+        inv.firewall.map((x) => [x.backend, x.table, `${x.chains.length}: ${truncate(x.chains.join(' '), 60)}`, x.jumps]),
+      ),
+    );
   out.push(`${s.c.bold('kubelet unit')}: ${inv.kubeletUnitState === 'enabled' ? s.c.red('enabled (starts at boot; reset --with kubelet-unit disables it)') : inv.kubeletUnitState || s.c.dim('no systemd or no unit configured')}`);
   for (const e of inv.residueErrors) out.push(s.c.yellow(`${s.sym.warn} ${e}`));
   return out.join('\n');

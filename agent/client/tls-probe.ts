@@ -37,15 +37,7 @@ function fail(reason: TlsFailure, ep: Endpoint, message: string, extra: Record<s
   return ksError('KS_TLS_HANDSHAKE', `${message}`, { endpoint: ep.text, reason, ...extra });
 }
 
-const UNKNOWN_CA = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_UNTRUSTED',
-]);
+const UNKNOWN_CA = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED']);
 
 function dn(x: Record<string, unknown> | undefined): string {
   if (!x) return '?';
@@ -64,7 +56,10 @@ export function checkOwnCertificate(ep: Endpoint, files: TlsFiles, now = new Dat
   }
   const from = new Date(cert.validFrom);
   const to = new Date(cert.validTo);
-  if (now < from) throw fail('client-cert-not-yet-valid', ep, `our client certificate (--tls-cert ${files.cert}, ${cert.subject.replace(/\n/g, ',')}) is not valid before ${from.toISOString()} (now ${now.toISOString()}): check this machine's clock or wait`, { validFrom: from.toISOString() });
+  if (now < from)
+    throw fail('client-cert-not-yet-valid', ep, `our client certificate (--tls-cert ${files.cert}, ${cert.subject.replace(/\n/g, ',')}) is not valid before ${from.toISOString()} (now ${now.toISOString()}): check this machine's clock or wait`, {
+      validFrom: from.toISOString(),
+    });
   if (now > to) throw fail('client-cert-expired', ep, `our client certificate (--tls-cert ${files.cert}, ${cert.subject.replace(/\n/g, ',')}) expired on ${to.toISOString()}: renew it`, { validTo: to.toISOString() });
   let matches = false;
   try {

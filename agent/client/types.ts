@@ -5,17 +5,7 @@ import type { TlsFiles } from '../shared/endpoint';
 import type { CleanupKind } from '../shared/kinds';
 import type { PodKind } from '../shared/pod-kind';
 
-export const COMMANDS = [
-  'reset',
-  'stop-pods',
-  'wipe-manifests',
-  'remove-netns',
-  'ports',
-  'check-ports',
-  'inspect',
-  'restore-manifests',
-  'info',
-] as const;
+export const COMMANDS = ['reset', 'stop-pods', 'wipe-manifests', 'remove-netns', 'ports', 'check-ports', 'inspect', 'restore-manifests', 'info'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** Commands that change the node: they carry the node-name guard. */

@@ -69,14 +69,7 @@ function renderUsage(): string {
   }
   for (const c of COMMAND_FLAGS.slice(1)) rows.push([`--${c.flag}`, c.help]);
   const fileOnly = ENTRIES.filter(([, d]) => d.flag === undefined).map(([, d]) => d.file);
-  return [
-    'Usage: kubesweep-agent [options]',
-    '',
-    ...rows.map(([l, r]) => `  ${l.padEnd(29)} ${r}`),
-    '',
-    `Set in the config file only: ${fileOnly.join(', ')} (README: Configuration reference).`,
-    '',
-  ].join('\n');
+  return ['Usage: kubesweep-agent [options]', '', ...rows.map(([l, r]) => `  ${l.padEnd(29)} ${r}`), '', `Set in the config file only: ${fileOnly.join(', ')} (README: Configuration reference).`, ''].join('\n');
 }
 
 function usageValue(v: unknown): string {
@@ -148,7 +141,10 @@ export function readConfigFile(file: string, readFile: (p: string) => string = (
 }
 
 /** flags > file > defaults, validated; throws one KS_CONFIG_INVALID listing every problem. */
-export function loadConfig(argv: readonly string[], opts: { readFile?: (p: string) => string; isFile?: (p: string) => boolean } = {}): {
+export function loadConfig(
+  argv: readonly string[],
+  opts: { readFile?: (p: string) => string; isFile?: (p: string) => boolean } = {},
+): {
   config: AgentConfig;
   flags: ParsedFlags;
 } {
@@ -183,7 +179,10 @@ export function mergeRaw(file: RawConfig, flags: RawConfig): RawConfig {
 }
 
 /** Apply defaults and validate. Returns the frozen config only when there are no problems. */
-export function resolveConfig(raw: RawConfig, opts: { isFile?: (p: string) => boolean; configFile?: string } = {}): {
+export function resolveConfig(
+  raw: RawConfig,
+  opts: { isFile?: (p: string) => boolean; configFile?: string } = {},
+): {
   config?: AgentConfig;
   problems: string[];
 } {
@@ -238,10 +237,7 @@ function checkAcross(v: OptionValues, given: Record<string, unknown>, problems: 
     const missing = parts.filter((p) => !named.includes(p)).map(([, o]) => `--${OPTIONS[o].flag}`);
     problems.push(`tls: ${missing.join(', ')} missing: mutual TLS needs the server cert, key and client CA`);
   }
-  const tls: TlsConfig | undefined =
-    v.tlsCert !== undefined && v.tlsKey !== undefined && v.tlsClientCa !== undefined
-      ? { cert: v.tlsCert, key: v.tlsKey, clientCa: v.tlsClientCa, ...(v.tlsCrl !== undefined ? { crl: v.tlsCrl } : {}) }
-      : undefined;
+  const tls: TlsConfig | undefined = v.tlsCert !== undefined && v.tlsKey !== undefined && v.tlsClientCa !== undefined ? { cert: v.tlsCert, key: v.tlsKey, clientCa: v.tlsClientCa, ...(v.tlsCrl !== undefined ? { crl: v.tlsCrl } : {}) } : undefined;
   if (v.tlsCrl !== undefined && named.length === 0) problems.push('tls: --tls-crl without --tls-cert, --tls-key and --tls-client-ca: a CRL only applies to the mutual-TLS listener');
   const tcp = v.listen.filter((l) => l.kind === 'tcp');
   if (tcp.length > 0 && !tls && !problems.some((p) => p.startsWith('tls'))) {

@@ -112,10 +112,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     log.error({ err: (err as Error).message }, 'could not recover from the journal');
   }
   grpcServers.setServing(true);
-  log.info(
-    { node: config.nodeName, version: agentVersion(), grpc: grpcServers.bound, http: config.httpListen || 'off', startMs: Math.round(performance.now() - t0) },
-    'kubesweep-agent ready',
-  );
+  log.info({ node: config.nodeName, version: agentVersion(), grpc: grpcServers.bound, http: config.httpListen || 'off', startMs: Math.round(performance.now() - t0) }, 'kubesweep-agent ready');
 
   return new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {

@@ -165,7 +165,7 @@ export const OPTIONS = {
     arg: 'DIR',
     type: 'absolute path or `""`',
     default: '/etc/cni/net.d',
-    help: "containerd's CNI conf dir: the CNI teardown fallback adds its one file here while it runs (refused unless containerd reports this dir), and kind `cni-config` (opt-in) backs up and removes the old plugin's files (`cniConfPatterns`); `\"\"` = neither",
+    help: 'containerd\'s CNI conf dir: the CNI teardown fallback adds its one file here while it runs (refused unless containerd reports this dir), and kind `cni-config` (opt-in) backs up and removes the old plugin\'s files (`cniConfPatterns`); `""` = neither',
     check: (v, name, problems) => optionalAbsDir(name, v, problems),
   }),
   kubeletUnit: opt({
@@ -200,7 +200,7 @@ export const OPTIONS = {
     type: 'file-name globs, 0–64',
     default: DEFAULT_CNI_CONF_PATTERNS,
     defaultText: '`*calico*` `*flannel*` `*canal*` `*cilium*` `*weave*` `*kube-router*` `*kuberouter*` `*multus*` `*antrea*` `*kube-ovn*`',
-    help: 'which files of the CNI config dir are the old network plugin\'s',
+    help: "which files of the CNI config dir are the old network plugin's",
     fromFlag: (v) => [v].flat().filter((x) => x !== ''),
     check: (v, name, problems) => globList(name, v, problems),
   }),
@@ -242,7 +242,13 @@ export const OPTIONS = {
         return undefined;
       }
       const bad = v.filter((p) => typeof p !== 'string' || !/^[A-Za-z0-9_.-]{2,28}$/.test(p));
-      if (bad.length) problems.push(`${name}: ${bad.slice(0, 5).map((b) => JSON.stringify(b)).join(', ')} not a chain-name prefix (2-28 of A-Z a-z 0-9 _ . -)`);
+      if (bad.length)
+        problems.push(
+          `${name}: ${bad
+            .slice(0, 5)
+            .map((b) => JSON.stringify(b))
+            .join(', ')} not a chain-name prefix (2-28 of A-Z a-z 0-9 _ . -)`,
+        );
       return v.filter((p): p is string => !bad.includes(p));
     },
   }),
@@ -313,7 +319,7 @@ export const OPTIONS = {
     arg: 'FILE',
     type: 'PEM file',
     default: undefined,
-    help: "CRL of the client CA (`gen-certs.sh --revoke`): client certificates it lists are refused at the handshake; re-read when it changes",
+    help: 'CRL of the client CA (`gen-certs.sh --revoke`): client certificates it lists are refused at the handshake; re-read when it changes',
     check: (v, name, problems, env) => tlsFile(name, v, problems, env),
   }),
   roles: opt<RoleMapping>({
@@ -391,7 +397,14 @@ export const OPTIONS = {
     defaultText: 'the Kubespray node ports',
     help: 'must be free after a reset; a flag takes a comma-separated list',
     // Non-numbers are kept so that validation names them.
-    fromFlag: (v) => [v].flat().flatMap((chunk) => chunk.split(',').map((s) => s.trim()).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p))),
+    fromFlag: (v) =>
+      [v].flat().flatMap((chunk) =>
+        chunk
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+      ),
     check: (v, name, problems) => {
       if (!Array.isArray(v)) {
         problems.push(`${name}: must be a list of ports`);
@@ -399,7 +412,13 @@ export const OPTIONS = {
       }
       if (v.length > 1024) problems.push(`${name}: at most 1024 ports`);
       const bad = v.filter((p) => !isPort(p));
-      if (bad.length) problems.push(`${name}: ${bad.slice(0, 5).map((b) => JSON.stringify(b)).join(', ')} not a port (1-65535)`);
+      if (bad.length)
+        problems.push(
+          `${name}: ${bad
+            .slice(0, 5)
+            .map((b) => JSON.stringify(b))
+            .join(', ')} not a port (1-65535)`,
+        );
       return [...new Set(v.filter(isPort))];
     },
   }),

@@ -19,9 +19,7 @@ export interface TlsFiles {
   serverName?: string;
 }
 
-export type Endpoint =
-  | { kind: 'unix'; path: string; target: string; text: string }
-  | { kind: 'tcp'; host: string; port: number; target: string; text: string };
+export type Endpoint = { kind: 'unix'; path: string; target: string; text: string } | { kind: 'tcp'; host: string; port: number; target: string; text: string };
 
 /**
  * The socket path of `unix:///p` or `unix:/p` (and of a bare `/p` when `bare`), or undefined when

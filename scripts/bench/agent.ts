@@ -95,15 +95,24 @@ async function oneStart(nodeFlags: string[], idleSeconds: number): Promise<{ rea
   const args = [
     ...nodeFlags,
     path.join(packageRoot(), 'dist', 'agent', 'daemon', 'main.js'),
-    '--node-name', 'bench-node',
-    '--listen', `unix://${sock}`,
-    '--http-listen', `127.0.0.1:${httpPort}`,
-    '--state-dir', path.join(dir, 'state'),
-    '--manifests-dir', path.join(dir, 'manifests'),
-    '--netns-dir', path.join(dir, 'netns'),
-    '--cri-endpoint', `unix://${path.join(dir, 'containerd.sock')}`,
-    '--kubelet-unit', '',
-    '--log-level', 'warn',
+    '--node-name',
+    'bench-node',
+    '--listen',
+    `unix://${sock}`,
+    '--http-listen',
+    `127.0.0.1:${httpPort}`,
+    '--state-dir',
+    path.join(dir, 'state'),
+    '--manifests-dir',
+    path.join(dir, 'manifests'),
+    '--netns-dir',
+    path.join(dir, 'netns'),
+    '--cri-endpoint',
+    `unix://${path.join(dir, 'containerd.sock')}`,
+    '--kubelet-unit',
+    '',
+    '--log-level',
+    'warn',
   ];
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -165,7 +174,9 @@ export async function benchAgent(opts: AgentBenchOptions = {}): Promise<AgentBen
       v.servedRssMiB.push(r.servedRssMiB);
     }
     const fmt = (xs: number[], d: number) => `median ${median(xs).toFixed(d)} (min ${Math.min(...xs).toFixed(d)}, max ${Math.max(...xs).toFixed(d)})`;
-    log(`agent ${v.name}: start-to-ready ms ${fmt(v.readyMs, 0)} [target ≤ ${TARGET_READY_MS}], CPU to ready ms ${fmt(v.cpuMs, 0)}; idle RSS MiB ${idle} s after ready ${fmt(v.rssMiB, 1)}, ${STEADY_SECONDS} s after ready ${fmt(v.steadyRssMiB, 1)} [target ≤ ${TARGET_RSS_MB}], after a first /metrics, /ports and /readyz ${fmt(v.servedRssMiB, 1)}; load average now ${load()}`);
+    log(
+      `agent ${v.name}: start-to-ready ms ${fmt(v.readyMs, 0)} [target ≤ ${TARGET_READY_MS}], CPU to ready ms ${fmt(v.cpuMs, 0)}; idle RSS MiB ${idle} s after ready ${fmt(v.rssMiB, 1)}, ${STEADY_SECONDS} s after ready ${fmt(v.steadyRssMiB, 1)} [target ≤ ${TARGET_RSS_MB}], after a first /metrics, /ports and /readyz ${fmt(v.servedRssMiB, 1)}; load average now ${load()}`,
+    );
   }
   return { variants };
 }

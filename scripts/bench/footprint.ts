@@ -77,12 +77,25 @@ function health(sock: string): Promise<string> {
 
 /** Bytes of the npm layout: the node binary, dist/agent and the production packages. */
 function npmLayoutBytes(root: string): number {
-  const du = (paths: string[]): number => (paths.length ? Number(spawnSync('du', ['-scb', ...paths], { encoding: 'utf8' }).stdout.trim().split('\n').pop()!.split('\t')[0]) : 0);
-  const deps = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' }).stdout.split('\n').filter((d) => d.startsWith(path.join(root, 'node_modules')));
-  const tops = new Set(deps.map((d) => {
-    const rel = path.relative(path.join(root, 'node_modules'), d).split(path.sep);
-    return path.join(root, 'node_modules', ...(rel[0].startsWith('@') ? rel.slice(0, 2) : rel.slice(0, 1)));
-  }));
+  const du = (paths: string[]): number =>
+    paths.length
+      ? Number(
+          spawnSync('du', ['-scb', ...paths], { encoding: 'utf8' })
+            .stdout.trim()
+            .split('\n')
+            .pop()!
+            .split('\t')[0],
+        )
+      : 0;
+  const deps = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((d) => d.startsWith(path.join(root, 'node_modules')));
+  const tops = new Set(
+    deps.map((d) => {
+      const rel = path.relative(path.join(root, 'node_modules'), d).split(path.sep);
+      return path.join(root, 'node_modules', ...(rel[0].startsWith('@') ? rel.slice(0, 2) : rel.slice(0, 1)));
+    }),
+  );
   return statSync(process.execPath).size + du([path.join(root, 'dist', 'agent'), path.join(root, 'proto'), ...tops]);
 }
 
@@ -92,9 +105,28 @@ async function startAgent(v: Variant, tb: Testbed, dir: string): Promise<{ child
   const [exe, ...lead] = v.agent;
   const args = [
     ...lead,
-    '--node-name', NODE, '--listen', `unix://${sock}`, '--http-listen', '',
-    '--cri-endpoint', tb.endpoint, '--containerd-dir', tb.root, '--containerd-dir', tb.state, '--netns-dir', tb.netnsDir,
-    '--state-dir', path.join(dir, 'state'), '--manifests-dir', path.join(dir, 'manifests'), '--kubelet-unit', '', '--log-level', 'warn',
+    '--node-name',
+    NODE,
+    '--listen',
+    `unix://${sock}`,
+    '--http-listen',
+    '',
+    '--cri-endpoint',
+    tb.endpoint,
+    '--containerd-dir',
+    tb.root,
+    '--containerd-dir',
+    tb.state,
+    '--netns-dir',
+    tb.netnsDir,
+    '--state-dir',
+    path.join(dir, 'state'),
+    '--manifests-dir',
+    path.join(dir, 'manifests'),
+    '--kubelet-unit',
+    '',
+    '--log-level',
+    'warn',
   ];
   const t0 = performance.now();
   const child = spawn(exe, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -206,13 +238,17 @@ async function main(): Promise<void> {
     }
     const f = (x: number, d = 0) => x.toFixed(d);
     const ssMs = median(ss);
-    console.log(`  ${'variant'.padEnd(40)} ${'size MiB'.padStart(9)} ${'ready ms'.padStart(9)} ${'idle RSS'.padStart(9)} ${'(anon)'.padStart(7)} ${'RSS after reset'.padStart(16)} ${'--json ports ms'.padStart(16)} ${'vs ss'.padStart(6)} ${'cpu ms'.padStart(7)} ${'vs ss'.padStart(6)}`);
+    console.log(
+      `  ${'variant'.padEnd(40)} ${'size MiB'.padStart(9)} ${'ready ms'.padStart(9)} ${'idle RSS'.padStart(9)} ${'(anon)'.padStart(7)} ${'RSS after reset'.padStart(16)} ${'--json ports ms'.padStart(16)} ${'vs ss'.padStart(6)} ${'cpu ms'.padStart(7)} ${'vs ss'.padStart(6)}`,
+    );
     for (const x of variants) {
       console.log(
         `  ${x.name.padEnd(40)} ${f(x.bytes / 1048576, 1).padStart(9)} ${f(median(x.ready)).padStart(9)} ${f(median(x.idleRss), 1).padStart(9)} ${f(median(x.idleAnon), 1).padStart(7)} ${f(median(x.resetRss), 1).padStart(16)} ${f(median(x.ports)).padStart(16)} ${(median(x.ports) / ssMs).toFixed(2).padStart(5)}x ${f(median(x.portsCpu)).padStart(7)} ${(median(x.portsCpu) / median(ssCpu)).toFixed(2).padStart(5)}x`,
       );
     }
-    console.log(`  ss -ltnup: ${f(ssMs)} ms wall, ${f(median(ssCpu))} ms cpu (median of ${rounds}; cpu of ports = client + the agent's share); goals: idle RSS ≤ ${GOAL_RSS_MB} MiB, ready ≤ ${GOAL_READY_MS} ms, ports ≤ ${GOAL_PORTS_X}x ss; load average now ${load()}`);
+    console.log(
+      `  ss -ltnup: ${f(ssMs)} ms wall, ${f(median(ssCpu))} ms cpu (median of ${rounds}; cpu of ports = client + the agent's share); goals: idle RSS ≤ ${GOAL_RSS_MB} MiB, ready ≤ ${GOAL_READY_MS} ms, ports ≤ ${GOAL_PORTS_X}x ss; load average now ${load()}`,
+    );
   } finally {
     for (const h of helpers) await stop(h);
     await tb.teardown();

@@ -84,10 +84,7 @@ async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 7);
   const portsModule = path.join(__dirname, '../../agent/daemon/ports/index.js');
   const siModule = require.resolve('systeminformation');
-  const ours = [
-    '-e',
-    `require(${JSON.stringify(portsModule)}).listPorts({}, {}).then((r) => { let o = 0; for (const l of r.listeners) o += l.owners.length; process.stdout.write(r.listeners.length + ' ' + o + '\\n'); })`,
-  ];
+  const ours = ['-e', `require(${JSON.stringify(portsModule)}).listPorts({}, {}).then((r) => { let o = 0; for (const l of r.listeners) o += l.owners.length; process.stdout.write(r.listeners.length + ' ' + o + '\\n'); })`];
   const si = ['-e', `require(${JSON.stringify(siModule)}).networkConnections().then((c) => process.stdout.write(c.length + '\\n'))`];
 
   const helper = await startHelper();
@@ -97,7 +94,9 @@ async function main(): Promise<void> {
     // Sanity, once: all three see the load, and our owners are the helper.
     const report = await listPorts({}, {});
     const mine = report.listeners.filter((l) => l.owners.some((o) => o.pid === pid));
-    console.log(`kubesweep report: ${report.listeners.length} listeners, ${mine.length} owned by the helper; ss -ltnup lines: ${timeCommand('ss', ['-ltnupH']).stdout.trim().split('\n').length}; si connections: ${timeCommand('node', si).stdout.trim()}`);
+    console.log(
+      `kubesweep report: ${report.listeners.length} listeners, ${mine.length} owned by the helper; ss -ltnup lines: ${timeCommand('ss', ['-ltnupH']).stdout.trim().split('\n').length}; si connections: ${timeCommand('node', si).stdout.trim()}`,
+    );
     if (mine.length < LISTENERS) throw new Error(`expected ≥ ${LISTENERS} listeners owned by ${pid}, got ${mine.length}`);
 
     const wall = { ours: [] as number[], ss: [] as number[], si: [] as number[], warm: [] as number[], node: [] as number[] };
@@ -113,7 +112,13 @@ async function main(): Promise<void> {
           return;
         } catch (err) {
           if (attempt >= 3) throw err;
-          console.log(`  (${key} run failed, repeating: ${String((err as Error).message).split('\n').find((l) => /Error/.test(l)) ?? 'see stderr'})`);
+          console.log(
+            `  (${key} run failed, repeating: ${
+              String((err as Error).message)
+                .split('\n')
+                .find((l) => /Error/.test(l)) ?? 'see stderr'
+            })`,
+          );
         }
       }
     };
@@ -138,8 +143,15 @@ async function main(): Promise<void> {
     row('ss -ltnup', 'ss');
     row('systeminformation.networkConnections()', 'si');
     row('node -e 0 (node startup alone)', 'node');
-    console.log(`ratios vs ss -ltnup (wall / cpu): kubesweep fresh ${ratio(wall.ours, wall.ss)} / ${ratio(cpu.ours, cpu.ss)}, kubesweep warm ${ratio(wall.warm, wall.ss)} / ${ratio(cpu.warm, cpu.ss)}, systeminformation ${ratio(wall.si, wall.ss)} / ${ratio(cpu.si, cpu.ss)}`);
-    console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
+    console.log(
+      `ratios vs ss -ltnup (wall / cpu): kubesweep fresh ${ratio(wall.ours, wall.ss)} / ${ratio(cpu.ours, cpu.ss)}, kubesweep warm ${ratio(wall.warm, wall.ss)} / ${ratio(cpu.warm, cpu.ss)}, systeminformation ${ratio(wall.si, wall.ss)} / ${ratio(cpu.si, cpu.ss)}`,
+    );
+    console.log(
+      `load average at the end: ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')} on ${os.cpus().length} cores`,
+    );
   } finally {
     // Only the helper we started, by its pid (bash exec'd into node, so it is the same pid).
     try {

@@ -146,10 +146,11 @@ async function main(): Promise<void> {
   try {
     const cri = tb.cri();
     const sweeper = (grace: number) =>
-      new Sweeper(
-        testbedSweepConfig(tb, { nodeName: 'bench', graceSeconds: grace, parallelism: PARALLELISM }),
-        { cri, log: pino({ level: 'warn' }), checkPorts: (ports) => checkPorts(ports, { cri, containerdAddress: tb.socket, netnsDirs: [tb.netnsDir] }) },
-      );
+      new Sweeper(testbedSweepConfig(tb, { nodeName: 'bench', graceSeconds: grace, parallelism: PARALLELISM }), {
+        cri,
+        log: pino({ level: 'warn' }),
+        checkPorts: (ports) => checkPorts(ports, { cri, containerdAddress: tb.socket, netnsDirs: [tb.netnsDir] }),
+      });
     const results: Record<string, Measure> = {};
     let engineReport: Awaited<ReturnType<Sweeper['reset']>> | undefined;
     let graceReport: Awaited<ReturnType<Sweeper['reset']>> | undefined;
@@ -157,15 +158,28 @@ async function main(): Promise<void> {
     const rounds: [string, number, (grace: number) => Promise<void>, ('mixed' | 'netns')?][] = [
       ['sequential', 0, () => sequential(cri)],
       ['unbounded', 0, () => unbounded(cri)],
-      ['engine', 0, async () => {
-        engineReport = await sweeper(0).reset({ dryRun: false, scope: 'all', requestedBy: 'bench' });
-      }],
-      ['engine-grace', STUBBORN, async () => {
-        graceReport = await sweeper(GRACE).reset({ dryRun: false, scope: 'all', requestedBy: 'bench' });
-      }],
-      ['engine-grace1', STUBBORN, async () => {
-        graceOneGroupReport = await sweeper(GRACE).reset({ dryRun: false, scope: 'all', requestedBy: 'bench' });
-      }, 'netns'],
+      [
+        'engine',
+        0,
+        async () => {
+          engineReport = await sweeper(0).reset({ dryRun: false, scope: 'all', requestedBy: 'bench' });
+        },
+      ],
+      [
+        'engine-grace',
+        STUBBORN,
+        async () => {
+          graceReport = await sweeper(GRACE).reset({ dryRun: false, scope: 'all', requestedBy: 'bench' });
+        },
+      ],
+      [
+        'engine-grace1',
+        STUBBORN,
+        async () => {
+          graceOneGroupReport = await sweeper(GRACE).reset({ dryRun: false, scope: 'all', requestedBy: 'bench' });
+        },
+        'netns',
+      ],
     ];
     const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : undefined;
     // --reverse runs the rounds in the opposite order, to expose order effects (containerd
@@ -204,10 +218,18 @@ async function main(): Promise<void> {
     console.log(`engine own CPU / machine CPU during its run: ${((100 * eng.selfCpuMs) / eng.machineCpuMs).toFixed(1)}% (target <= 5%)`);
     const g1 = results['engine-grace1'];
     const budget = GRACE + (1.2 * eng.wallMs) / 1000;
-    console.log(`engine with ${STUBBORN} own-netns pods ignoring SIGTERM, grace ${GRACE} s: wall ${(g1.wallMs / 1000).toFixed(2)} s; budget ${GRACE} s + 1.2 x ${(eng.wallMs / 1000).toFixed(2)} s = ${budget.toFixed(2)} s (${g1.wallMs / 1000 <= budget ? 'met' : 'NOT met'})`);
-    console.log(`engine with ${STUBBORN} pods ignoring SIGTERM split over both groups (${Math.ceil(STUBBORN / 2)} host-network, ${Math.floor(STUBBORN / 2)} own netns), grace ${GRACE} s: wall ${(gr.wallMs / 1000).toFixed(2)} s; budget ${GRACE} s + 1.2 x ${(eng.wallMs / 1000).toFixed(2)} s = ${(GRACE + (1.2 * eng.wallMs) / 1000).toFixed(2)} s (${gr.wallMs / 1000 <= budget ? 'met' : 'NOT met'}; host-network pods wait for the own-netns group, so this layout pays one grace period per group: budget for that ${(2 * GRACE + (1.2 * eng.wallMs) / 1000).toFixed(2)} s); one-at-a-time graceful stops would pay ${STUBBORN} x ${GRACE} s = ${STUBBORN * GRACE} s of grace`);
+    console.log(
+      `engine with ${STUBBORN} own-netns pods ignoring SIGTERM, grace ${GRACE} s: wall ${(g1.wallMs / 1000).toFixed(2)} s; budget ${GRACE} s + 1.2 x ${(eng.wallMs / 1000).toFixed(2)} s = ${budget.toFixed(2)} s (${g1.wallMs / 1000 <= budget ? 'met' : 'NOT met'})`,
+    );
+    console.log(
+      `engine with ${STUBBORN} pods ignoring SIGTERM split over both groups (${Math.ceil(STUBBORN / 2)} host-network, ${Math.floor(STUBBORN / 2)} own netns), grace ${GRACE} s: wall ${(gr.wallMs / 1000).toFixed(2)} s; budget ${GRACE} s + 1.2 x ${(eng.wallMs / 1000).toFixed(2)} s = ${(GRACE + (1.2 * eng.wallMs) / 1000).toFixed(2)} s (${gr.wallMs / 1000 <= budget ? 'met' : 'NOT met'}; host-network pods wait for the own-netns group, so this layout pays one grace period per group: budget for that ${(2 * GRACE + (1.2 * eng.wallMs) / 1000).toFixed(2)} s); one-at-a-time graceful stops would pay ${STUBBORN} x ${GRACE} s = ${STUBBORN * GRACE} s of grace`,
+    );
     console.log(`engine with grace: own CPU ${((100 * gr.selfCpuMs) / gr.machineCpuMs).toFixed(1)}% of machine CPU`);
-    for (const [n, r] of [['engine', engineReport], ['engine-grace', graceReport], ['engine-grace1', graceOneGroupReport]] as const) {
+    for (const [n, r] of [
+      ['engine', engineReport],
+      ['engine-grace', graceReport],
+      ['engine-grace1', graceOneGroupReport],
+    ] as const) {
       if (!r) continue;
       console.log(`${n} verdict: ${r.verification?.verdict}; steps: ${r.steps.map((s) => `${s.name} ${s.status} ${(s.durationMs / 1000).toFixed(2)} s`).join(', ')}`);
       if (r.verification?.verdict !== 'clean') console.log(JSON.stringify(r.verification?.residue));

@@ -55,11 +55,7 @@ async function freeTcpPort(): Promise<number> {
 }
 
 async function startAgent(tb: Testbed, sock: string, manifestsDir: string, stateDir: string): Promise<ChildProcess> {
-  const args = [
-    path.join(packageRoot(), 'dist/agent/daemon/main.js'),
-    ...testbedAgentArgs(tb, { node: SEED_NODE, manifestsDir, stateDir, expectFreePorts: [] }),
-    '--listen', `unix://${sock}`, '--http-listen', '', '--log-level', 'warn',
-  ];
+  const args = [path.join(packageRoot(), 'dist/agent/daemon/main.js'), ...testbedAgentArgs(tb, { node: SEED_NODE, manifestsDir, stateDir, expectFreePorts: [] }), '--listen', `unix://${sock}`, '--http-listen', '', '--log-level', 'warn'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -32,7 +32,9 @@ function protoLoaderUtil(): { loadProtosWithOptionsSync: LoadProtos } {
 
 /** Parse a proto file the way loadSync() does, and return it as a JSON descriptor. */
 export function protoDescriptor(file: string, opts: object, includeDirs: string[]): object {
-  return protoLoaderUtil().loadProtosWithOptionsSync(file, { ...opts, includeDirs }).toJSON();
+  return protoLoaderUtil()
+    .loadProtosWithOptionsSync(file, { ...opts, includeDirs })
+    .toJSON();
 }
 
 /** What the bundle carries (agent/shared/embedded.ts's EMBEDDED). */

@@ -121,13 +121,20 @@ export function buildDeb(o: { sea: string; arch: Arch; outDir: string; version?:
     for (const f of ['.install-manifest', '.kubesweep-prefix']) rmSync(path.join(tree, DEB_PREFIX, f), { force: true });
     const doc = path.join(tree, 'usr', 'share', 'doc', 'kubesweep');
     mkdirSync(doc, { recursive: true });
-    writeFileSync(path.join(doc, 'copyright'), 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: kubesweep\n\nFiles: *\nLicense: Apache-2.0\n Node.js (inside the executable): MIT and the licenses of its bundled dependencies.\n');
+    writeFileSync(
+      path.join(doc, 'copyright'),
+      'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: kubesweep\n\nFiles: *\nLicense: Apache-2.0\n Node.js (inside the executable): MIT and the licenses of its bundled dependencies.\n',
+    );
     const installedKiB = Number(execFileSync('du', ['-sk', '--apparent-size', tree], { encoding: 'utf8' }).split('\t')[0]);
     const debian = path.join(tree, 'DEBIAN');
     mkdirSync(debian);
     writeFileSync(path.join(debian, 'control'), control({ version, arch: o.arch, installedKiB }));
     writeFileSync(path.join(debian, 'conffiles'), '/etc/kubesweep/config.yaml\n');
-    for (const [name, text] of [['postinst', POSTINST], ['prerm', PRERM], ['postrm', POSTRM]] as const) {
+    for (const [name, text] of [
+      ['postinst', POSTINST],
+      ['prerm', PRERM],
+      ['postrm', POSTRM],
+    ] as const) {
       writeFileSync(path.join(debian, name), text);
       chmodSync(path.join(debian, name), 0o755);
     }

@@ -40,7 +40,12 @@ function cmpVersion(a: string, b: string): number {
 export function nodeTarball(arch: Arch, dir = nodeCacheDir()): { file: string; version: string } {
   const re = new RegExp(`^node-linux-${arch}-(${NODE_MAJOR}\\.\\d+\\.\\d+)\\.tgz$`);
   const find = (): { file: string; version: string } | undefined => {
-    const hits = existsSync(dir) ? readdirSync(dir).flatMap((f) => { const m = re.exec(f); return m ? [{ file: path.join(dir, f), version: m[1] }] : []; }) : [];
+    const hits = existsSync(dir)
+      ? readdirSync(dir).flatMap((f) => {
+          const m = re.exec(f);
+          return m ? [{ file: path.join(dir, f), version: m[1] }] : [];
+        })
+      : [];
     return hits.sort((a, b) => cmpVersion(b.version, a.version))[0];
   };
   const cached = find();

@@ -109,10 +109,7 @@ if (require.main === module) {
   buildAllSea().then(
     (rs) => {
       for (const r of rs) {
-        process.stdout.write(
-          `build:sea: ${path.relative(process.cwd(), r.file)}  ${(r.bytes / 1048576).toFixed(1)} MiB  Node ${r.nodeVersion}` +
-            `${r.codeCache ? ', code cache' : ''}${r.stripped ? ', stripped' : ''}\n`,
-        );
+        process.stdout.write(`build:sea: ${path.relative(process.cwd(), r.file)}  ${(r.bytes / 1048576).toFixed(1)} MiB  Node ${r.nodeVersion}` + `${r.codeCache ? ', code cache' : ''}${r.stripped ? ', stripped' : ''}\n`);
       }
     },
     (err) => {

@@ -24,22 +24,35 @@ export interface AgentTarget {
 
 export function testbedAgentArgs(tb: TestbedDirs, opts: AgentTarget): string[] {
   return [
-    '--node-name', opts.node,
-    '--cri-endpoint', tb.endpoint,
-    '--containerd-namespace', tb.namespace,
-    '--containerd-dir', tb.root,
-    '--containerd-dir', tb.state,
-    '--manifests-dir', opts.manifestsDir,
-    '--netns-dir', tb.netnsDir,
-    '--cni-conf-dir', tb.cniConfDir,
-    '--cni-ipam-dir', tb.ipamDir,
-    '--state-dir', opts.stateDir,
-    '--kubelet-unit', '',
+    '--node-name',
+    opts.node,
+    '--cri-endpoint',
+    tb.endpoint,
+    '--containerd-namespace',
+    tb.namespace,
+    '--containerd-dir',
+    tb.root,
+    '--containerd-dir',
+    tb.state,
+    '--manifests-dir',
+    opts.manifestsDir,
+    '--netns-dir',
+    tb.netnsDir,
+    '--cni-conf-dir',
+    tb.cniConfDir,
+    '--cni-ipam-dir',
+    tb.ipamDir,
+    '--state-dir',
+    opts.stateDir,
+    '--kubelet-unit',
+    '',
     // The rejoin kinds on the testbed's own dirs (the CNI dirs above too). No link patterns: a testbed agent runs in the
     // machine's network namespace, whose links are never a test's to delete (links are tested
     // with an agent inside a private netns: test/integration/rejoin.test.ts).
-    '--kubelet-dir', `${tb.scratch}/kubelet`,
+    '--kubelet-dir',
+    `${tb.scratch}/kubelet`,
     ...(opts.links === 'default' ? [] : ['--link-pattern', '']),
-    '--expect-free-ports', opts.expectFreePorts.join(','),
+    '--expect-free-ports',
+    opts.expectFreePorts.join(','),
   ];
 }

@@ -127,4 +127,3 @@ export function clearFaultCalls(p: CniFaultPaths): void {
 export function isFaultPluginArgv(argv: readonly string[], p: CniFaultPaths): boolean {
   return argv[1] === path.join(p.binDir, FAULT_PLUGIN);
 }
-

@@ -28,7 +28,9 @@ export function ensureRootfs(rootfs = NSPAWN_ROOTFS): string {
   const missing = [
     ['systemd-container', '/usr/bin/systemd-nspawn'],
     ['debootstrap', '/usr/sbin/debootstrap'],
-  ].filter(([, f]) => !existsSync(f)).map(([p]) => p);
+  ]
+    .filter(([, f]) => !existsSync(f))
+    .map(([p]) => p);
   if (missing.length) {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'pipe', env });
@@ -147,7 +149,10 @@ export class NspawnMachine {
 }
 
 function findSystemdChild(parent: number): number | undefined {
-  const kids = spawnSync('pgrep', ['-P', String(parent)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  const kids = spawnSync('pgrep', ['-P', String(parent)], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n')
+    .filter(Boolean);
   for (const k of kids) {
     try {
       if (readFileSync(`/proc/${k}/comm`, 'utf8').trim() === 'systemd') return Number(k);

@@ -5,20 +5,7 @@
 // mounts under our dir, and removes only the shim sockets whose names derive from our ids.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmdirSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CriClient } from '../../agent/daemon/cri/client';
 import { CniFaultMode, CniFaultPaths, faultPluginConf, installFaultPlugin, isFaultPluginArgv, setCniFault, SYSTEM_CNI_BIN } from './cni-fault';
@@ -100,7 +87,11 @@ export class Testbed {
     this.dir = dir;
     this.log = log;
     this.netnsFile = opts.netns;
-    const tag = path.basename(dir).replace(/[^a-zA-Z0-9]/g, '').slice(-6).toLowerCase();
+    const tag = path
+      .basename(dir)
+      .replace(/[^a-zA-Z0-9]/g, '')
+      .slice(-6)
+      .toLowerCase();
     this.socket = path.join(dir, 'c.sock');
     this.endpoint = `unix://${this.socket}`;
     this.root = path.join(dir, 'root');
@@ -486,7 +477,12 @@ function installExitHook(): void {
 
 /** containerd 1.6 names a shim's socket after sha256(<containerd address>/<namespace>/<id>). */
 export function shimSocketPath(address: string, namespace: string, id: string): string {
-  return path.join(SHIM_SOCKET_DIR, createHash('sha256').update(path.join(address, namespace, id)).digest('hex'));
+  return path.join(
+    SHIM_SOCKET_DIR,
+    createHash('sha256')
+      .update(path.join(address, namespace, id))
+      .digest('hex'),
+  );
 }
 
 export interface ProcEntry {
@@ -502,7 +498,9 @@ export function listProcesses(): ProcEntry[] {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8')
+        .split('\0')
+        .filter((a, i, all) => a !== '' || i < all.length - 1);
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       out.push({ pid: Number(name), ppid: Number(ppid), state: state ?? '?', argv });
@@ -537,7 +535,12 @@ function cgroupProcsUnder(parent: string): number[] {
   const out: number[] = [];
   let roots: string[];
   try {
-    roots = [base, ...readdirSync(base, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(base, e.name))];
+    roots = [
+      base,
+      ...readdirSync(base, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => path.join(base, e.name)),
+    ];
   } catch {
     return out;
   }

@@ -30,7 +30,11 @@ export class AgentTestClient {
   readonly raw: grpc.Client & Record<string, Unary | ((req: object, md: grpc.Metadata, opts: grpc.CallOptions) => grpc.ClientReadableStream<any>)>;
   private readonly health: grpc.Client & Record<string, Unary>;
 
-  constructor(readonly target: string, creds: grpc.ChannelCredentials = grpc.credentials.createInsecure(), options: grpc.ChannelOptions = {}) {
+  constructor(
+    readonly target: string,
+    creds: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+    options: grpc.ChannelOptions = {},
+  ) {
     const pkg = loadProto('kubesweep/v1/agent.proto') as any;
     const Ctor = pkg.kubesweep.v1.Agent as grpc.ServiceClientConstructor;
     const opts = { 'grpc.ssl_target_name_override': 'localhost', 'grpc.max_receive_message_length': 64 * 1024 * 1024, ...options };
@@ -119,9 +123,16 @@ export class AgentTestClient {
   /** Raw bytes to the server-streaming Reset. */
   rawReset(body: Buffer, timeoutMs = 10_000): Promise<{ code: grpc.status; ksCode?: string; details: string }> {
     return new Promise((resolve) => {
-      const stream = this.raw.makeServerStreamRequest(`/kubesweep.v1.Agent/Reset`, (b: Buffer) => b, (b: Buffer) => b, body, new grpc.Metadata(), {
-        deadline: Date.now() + timeoutMs,
-      });
+      const stream = this.raw.makeServerStreamRequest(
+        `/kubesweep.v1.Agent/Reset`,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        body,
+        new grpc.Metadata(),
+        {
+          deadline: Date.now() + timeoutMs,
+        },
+      );
       stream.on('data', () => undefined);
       stream.on('error', (err: grpc.ServiceError) => {
         const e = callError(err);

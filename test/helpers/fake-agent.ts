@@ -83,10 +83,17 @@ export async function startFakeAgent(opts: FakeAgentOptions): Promise<FakeAgent>
     CheckPorts: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
       requests.push({ rpc: 'CheckPorts', ...call.request });
       const asked: number[] = call.request.ports.length ? call.request.ports : [6443, 10250];
-      cb(null, portCheckMsg(portCheck(asked.filter((p) => held.includes(p)), asked.filter((p) => !held.includes(p)))));
+      cb(
+        null,
+        portCheckMsg(
+          portCheck(
+            asked.filter((p) => held.includes(p)),
+            asked.filter((p) => !held.includes(p)),
+          ),
+        ),
+      );
     },
-    Inspect: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) =>
-      cb(null, { sandboxes: [], containers: [], shims: [], netns: [{ path: '/x/cni-1', name: 'cni-1', inode: '4026532000', holders: [] }], manifests: [], backups: [] }),
+    Inspect: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => cb(null, { sandboxes: [], containers: [], shims: [], netns: [{ path: '/x/cni-1', name: 'cni-1', inode: '4026532000', holders: [] }], manifests: [], backups: [] }),
     Info: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) =>
       cb(null, {
         agentVersion: '0.1.0',

@@ -17,7 +17,10 @@ export interface SignOptions {
 
 /** An openssl date `days` from now (negative: in the past). */
 export function opensslDate(days: number): string {
-  return new Date(Date.now() + days * 86_400_000).toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
+  return new Date(Date.now() + days * 86_400_000)
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** Writes `<pki>/<name>.crt` and `<name>.key`, signed by `<pki>/ca.crt`. */
@@ -40,7 +43,27 @@ export function signCert(pki: string, name: string, o: SignOptions): void {
     execFileSync('openssl', ['req', '-new', '-key', key, '-subj', `/CN=${o.cn}`, '-out', path.join(tmp, 'req.csr')], { stdio: 'pipe' });
     execFileSync(
       'openssl',
-      ['ca', '-batch', '-notext', '-config', path.join(tmp, 'ca.cnf'), '-cert', path.join(pki, 'ca.crt'), '-keyfile', path.join(pki, 'ca.key'), '-in', path.join(tmp, 'req.csr'), '-out', path.join(pki, `${name}.crt`), '-startdate', o.notBefore, '-enddate', o.notAfter, '-extfile', path.join(tmp, 'ext.cnf')],
+      [
+        'ca',
+        '-batch',
+        '-notext',
+        '-config',
+        path.join(tmp, 'ca.cnf'),
+        '-cert',
+        path.join(pki, 'ca.crt'),
+        '-keyfile',
+        path.join(pki, 'ca.key'),
+        '-in',
+        path.join(tmp, 'req.csr'),
+        '-out',
+        path.join(pki, `${name}.crt`),
+        '-startdate',
+        o.notBefore,
+        '-enddate',
+        o.notAfter,
+        '-extfile',
+        path.join(tmp, 'ext.cnf'),
+      ],
       { stdio: 'pipe' },
     );
   } finally {

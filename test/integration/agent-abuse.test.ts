@@ -38,9 +38,16 @@ t.test('1,000 reads, 1,000 HTTP requests, oversized and never-read calls during 
     dir: tb.scratch,
     args: [
       ...testbedAgentArgs(tb, { node: 'node1', manifestsDir: path.join(tb.scratch, 'manifests'), stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [P] }),
-      '--listen', `127.0.0.1:${tcp}`,
-      '--tls-cert', `${pki}/server.crt`, '--tls-key', `${pki}/server.key`, '--tls-client-ca', `${pki}/ca.crt`,
-      '--http-listen', `127.0.0.1:${httpPort}`,
+      '--listen',
+      `127.0.0.1:${tcp}`,
+      '--tls-cert',
+      `${pki}/server.crt`,
+      '--tls-key',
+      `${pki}/server.key`,
+      '--tls-client-ca',
+      `${pki}/ca.crt`,
+      '--http-listen',
+      `127.0.0.1:${httpPort}`,
     ],
   });
   const sockPath = agent.socket.slice('unix://'.length);
@@ -133,10 +140,18 @@ t.test('1,000 reads, 1,000 HTTP requests, oversized and never-read calls during 
   t.equal(done.report?.verification?.verdict, 'clean', 'and ended clean');
   t.ok(resetMs < 60_000, 'in reasonable time');
   const okCodes = new Set(['OK', 'RESOURCE_EXHAUSTED/KS_RESOURCE_EXHAUSTED']);
-  t.same(Object.keys(grpcCodes).filter((k) => !okCodes.has(k)), [], 'every gRPC read answered OK or RESOURCE_EXHAUSTED');
+  t.same(
+    Object.keys(grpcCodes).filter((k) => !okCodes.has(k)),
+    [],
+    'every gRPC read answered OK or RESOURCE_EXHAUSTED',
+  );
   t.ok((grpcCodes['RESOURCE_EXHAUSTED/KS_RESOURCE_EXHAUSTED'] ?? 0) > 0, 'reads beyond the limit refused with RESOURCE_EXHAUSTED');
   t.ok((grpcCodes.OK ?? 0) > 0, 'and reads within it answered');
-  t.same(Object.keys(httpCodes).filter((k) => !['200', '503', '429'].includes(k) && !k.startsWith('error:')), [], 'HTTP: 200/503 (a held port, the CRI mid-reset), 429, or a connection closed at the cap');
+  t.same(
+    Object.keys(httpCodes).filter((k) => !['200', '503', '429'].includes(k) && !k.startsWith('error:')),
+    [],
+    'HTTP: 200/503 (a held port, the CRI mid-reset), 429, or a connection closed at the cap',
+  );
   t.ok((httpCodes['429'] ?? 0) > 0, 'HTTP requests beyond the limit get 429');
   for (const o of oversized) t.equal(o.code, grpc.status.RESOURCE_EXHAUSTED, `oversized: ${o.details.slice(0, 80)}`);
   t.ok(hwmKb / 1024 < BOUND_MIB, `high-water mark ${Math.round(hwmKb / 1024)} MiB under ${BOUND_MIB} MiB`);

@@ -92,10 +92,39 @@ function buildCases(): Case[] {
     for (const m of ['Reset', 'StopPods', 'WipeManifests', 'RemoveNetns']) cases.push({ what: `${m} grace ${graceSeconds}`, method: m, body: ser(m, { confirmNode: 'node1', graceSeconds }), ok: [S.INVALID_ARGUMENT] });
   }
   // 5. Backup ids that try to be paths (with the right node name: validation comes first).
-  const badIds = ['../../etc', '../../../../etc/kubernetes', '/etc/passwd', '..', '.', 'a/b', '20261129T110203Z-3fa9c1/../../x', '20261129T110203Z-3fa9c1\u0000', '%2e%2e%2f', '~root', 'x'.repeat(65), '20261129T110203Z-3FA9C1', ' 20261129T110203Z-3fa9c1', '\\..\\..', 'backups', '20261129T110203Z-3fa9c1.', '$(reboot)', '`id`', '*', '20261129T110203Z-3fa9c1;rm -rf /'];
+  const badIds = [
+    '../../etc',
+    '../../../../etc/kubernetes',
+    '/etc/passwd',
+    '..',
+    '.',
+    'a/b',
+    '20261129T110203Z-3fa9c1/../../x',
+    '20261129T110203Z-3fa9c1\u0000',
+    '%2e%2e%2f',
+    '~root',
+    'x'.repeat(65),
+    '20261129T110203Z-3FA9C1',
+    ' 20261129T110203Z-3fa9c1',
+    '\\..\\..',
+    'backups',
+    '20261129T110203Z-3fa9c1.',
+    '$(reboot)',
+    '`id`',
+    '*',
+    '20261129T110203Z-3fa9c1;rm -rf /',
+  ];
   for (const backupId of badIds) cases.push({ what: `backup id ${JSON.stringify(backupId).slice(0, 40)}`, method: 'RestoreManifests', body: ser('RestoreManifests', { confirmNode: 'node1', backupId }), ok: [S.INVALID_ARGUMENT] });
   // 6. Wire-level oddities: wrong wire types, groups, field 0, unknown fields with huge lengths.
-  const odd = [Buffer.from([0x0b, 0x0c]), Buffer.from([0x00]), Buffer.from([0x0f]), Buffer.from([0x12, 0xff, 0xff, 0xff, 0xff, 0x0f]), Buffer.from([0xfa, 0xff, 0xff, 0xff, 0x0f, 0x01]), Buffer.from([0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]), Buffer.from([0x12, 0x05, 0x01])];
+  const odd = [
+    Buffer.from([0x0b, 0x0c]),
+    Buffer.from([0x00]),
+    Buffer.from([0x0f]),
+    Buffer.from([0x12, 0xff, 0xff, 0xff, 0xff, 0x0f]),
+    Buffer.from([0xfa, 0xff, 0xff, 0xff, 0x0f, 0x01]),
+    Buffer.from([0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]),
+    Buffer.from([0x12, 0x05, 0x01]),
+  ];
   for (const m of methods) for (const b of odd) cases.push({ what: `odd wire ${b.toString('hex')}`, method: m, body: b, ok: refusal(m) });
   return cases;
 }
@@ -123,7 +152,10 @@ t.test('fuzz: >1000 malformed, truncated, oversized requests; the agent stays he
     sandboxes: (await cri.listPodSandbox()).map((s) => `${s.id}:${s.state}`).sort(),
     containers: (await cri.listContainers()).map((x) => `${x.id}:${x.state}`).sort(),
     netns: readdirSync(tb.netnsDir).sort(),
-    shims: tb.shimPids().map((s) => s.pid).sort(),
+    shims: tb
+      .shimPids()
+      .map((s) => s.pid)
+      .sort(),
   };
 
   const cases = buildCases();
@@ -155,8 +187,18 @@ t.test('fuzz: >1000 malformed, truncated, oversized requests; the agent stays he
   t.same((await cri.listPodSandbox()).map((s) => `${s.id}:${s.state}`).sort(), before.sandboxes, 'sandboxes untouched');
   t.same((await cri.listContainers()).map((x) => `${x.id}:${x.state}`).sort(), before.containers, 'containers untouched');
   t.same(readdirSync(tb.netnsDir).sort(), before.netns, 'netns untouched');
-  t.same(tb.shimPids().map((s) => s.pid).sort(), before.shims, 'shims untouched');
-  t.notOk(agent.logs.some((l) => l.audit === 'destructive'), 'no destructive operation ever started');
+  t.same(
+    tb
+      .shimPids()
+      .map((s) => s.pid)
+      .sort(),
+    before.shims,
+    'shims untouched',
+  );
+  t.notOk(
+    agent.logs.some((l) => l.audit === 'destructive'),
+    'no destructive operation ever started',
+  );
   const status = readFileSync(`/proc/${agent.pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)![1]);
   t.comment(`agent RSS after the fuzz: ${(rssKb / 1024).toFixed(1)} MiB`);

@@ -47,7 +47,10 @@ t.test('SIGTERM during a reset: safe point, journal, report, clean exit', async 
   const finished = readJournal(stateDir).find((r) => r.type === 'finished' && r.runId === out.report.runId) as any;
   t.ok(finished, 'the interrupted run is recorded in the journal');
   t.match(finished.aborted, /SIGTERM/);
-  t.ok(agent.logs.some((l) => /SIGTERM: stopping after Reset/.test(l.msg)), 'the agent logged that it waits for the reset');
+  t.ok(
+    agent.logs.some((l) => /SIGTERM: stopping after Reset/.test(l.msg)),
+    'the agent logged that it waits for the reset',
+  );
   t.ok(agent.logs.some((l) => l.msg === 'kubesweep-agent stopped' && l.interrupted === 'Reset'));
 });
 

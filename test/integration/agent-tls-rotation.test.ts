@@ -71,11 +71,16 @@ t.test('rotation, half-done swaps, SIGHUP and revocation on the real agent', asy
     dir: tb.scratch,
     args: [
       ...testbedAgentArgs(tb, { node: 'node1', manifestsDir: path.join(tb.scratch, 'manifests'), stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [P] }),
-      '--listen', `127.0.0.1:${tcp}`,
-      '--tls-cert', `${live}/server.crt`,
-      '--tls-key', `${live}/server.key`,
-      '--tls-client-ca', `${live}/ca.crt`,
-      '--tls-crl', `${live}/crl.pem`,
+      '--listen',
+      `127.0.0.1:${tcp}`,
+      '--tls-cert',
+      `${live}/server.crt`,
+      '--tls-key',
+      `${live}/server.key`,
+      '--tls-client-ca',
+      `${live}/ca.crt`,
+      '--tls-crl',
+      `${live}/crl.pem`,
     ],
   });
   const target = `127.0.0.1:${tcp}`;
@@ -110,7 +115,10 @@ t.test('rotation, half-done swaps, SIGHUP and revocation on the real agent', asy
   const reloadMs = performance.now() - swappedAt;
   t.comment(`reload latency: ${Math.round(reloadMs)} ms from the last rename to a handshake with the new certificate (swap took ${Math.round(swappedAt - t0)} ms)`);
   t.ok(reloadMs < 3000, `new material within ${Math.round(reloadMs)} ms`);
-  t.ok(agent.logs.some((l) => l.tls === 'reloaded' && /kubesweep-agent/.test(l.now.subject)), 'the reload is logged with the new certificate');
+  t.ok(
+    agent.logs.some((l) => l.tls === 'reloaded' && /kubesweep-agent/.test(l.now.subject)),
+    'the reload is logged with the new certificate',
+  );
 
   // New handshakes: the new CA's clients get in, the old CA's do not — and the client says why, at once.
   const fresh = new AgentClient({ endpoint: target, tls: { ca: `${next}/ca.crt`, cert: `${next}/reader.crt`, key: `${next}/reader.key` } });
@@ -138,7 +146,10 @@ t.test('rotation, half-done swaps, SIGHUP and revocation on the real agent', asy
   await waitFor('SIGHUP handled', () => agent.logs.slice(before).some((l) => l.signal === 'SIGHUP'), 5000);
   await new Promise((r) => setTimeout(r, 300));
   t.equal((await fresh.info()).nodeName, 'node1', 'still serving after SIGHUP');
-  t.notOk(agent.logs.slice(before).some((l) => l.tls === 'reloaded'), 'unchanged files are not republished');
+  t.notOk(
+    agent.logs.slice(before).some((l) => l.tls === 'reloaded'),
+    'unchanged files are not republished',
+  );
 
   // Revocation: the new CA revokes its reader; the CRL is renamed into place.
   execFileSync('bash', [GEN, '--revoke', 'reader', next], { stdio: 'pipe' });

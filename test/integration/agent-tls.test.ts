@@ -28,13 +28,7 @@ t.test('mTLS: roles, guards and refusals against the real agent', async (t) => {
 
   const agent = await startAgent(t, {
     dir: tb.scratch,
-    args: [
-      ...testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir, expectFreePorts: [P] }),
-      '--listen', `127.0.0.1:${tcp}`,
-      '--tls-cert', `${pki}/server.crt`,
-      '--tls-key', `${pki}/server.key`,
-      '--tls-client-ca', `${pki}/ca.crt`,
-    ],
+    args: [...testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir, expectFreePorts: [P] }), '--listen', `127.0.0.1:${tcp}`, '--tls-cert', `${pki}/server.crt`, '--tls-key', `${pki}/server.key`, '--tls-client-ca', `${pki}/ca.crt`],
   });
   const target = `127.0.0.1:${tcp}`;
   const admin = agent.client(tlsCreds(pki, 'admin'), target);
@@ -107,10 +101,17 @@ t.test('mTLS: roles, guards and refusals against the real agent', async (t) => {
   t.teardown(() => client.close());
   t.equal((await client.info()).nodeName, 'node1', 'the kubesweep client reaches the agent over mTLS');
   await new Promise((r) => setTimeout(r, 300));
-  t.same(agent.logs.slice(before).filter((l) => !(l.level < 40)), [], 'no warning or error logged for the dial probe');
+  t.same(
+    agent.logs.slice(before).filter((l) => !(l.level < 40)),
+    [],
+    'no warning or error logged for the dial probe',
+  );
 
   const audit = agent.logs.filter((l) => l.audit === 'call' && l.transport === 'tls');
-  t.ok(audit.some((l) => l.identity === 'CN=kubesweep-reader' && l.method === 'Reset' && l.code === 'PERMISSION_DENIED'), 'refusal audited with the caller identity');
+  t.ok(
+    audit.some((l) => l.identity === 'CN=kubesweep-reader' && l.method === 'Reset' && l.code === 'PERMISSION_DENIED'),
+    'refusal audited with the caller identity',
+  );
   t.ok(audit.some((l) => l.identity === 'CN=kubesweep-admin' && l.method === 'Reset' && l.code === 'ABORTED'));
 });
 

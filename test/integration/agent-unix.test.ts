@@ -43,7 +43,14 @@ t.test('agent over the unix socket: every RPC, dry run, streamed Reset ends clea
   t.ok(all.netnsScanned.length >= 2, 'all netns: the host and the pod netns scanned');
   const check = await c.call('CheckPorts', {});
   t.equal(check.allFree, false);
-  t.same(check.ports.map((p: any) => [p.port, p.held]).sort(), [[P1, true], [P2, true]].sort(), 'both configured ports checked, both held');
+  t.same(
+    check.ports.map((p: any) => [p.port, p.held]).sort(),
+    [
+      [P1, true],
+      [P2, true],
+    ].sort(),
+    'both configured ports checked, both held',
+  );
 
   const inv = await c.call('Inspect');
   t.same(inv.sandboxes.map((s: any) => `${s.name}:${s.kind}:${s.hostNetwork}`).sort(), ['calico-node-q9w8e:daemonset:false', 'kube-apiserver-node1:static:true', 'kube-proxy-7xk2p:daemonset:true']);
@@ -57,7 +64,10 @@ t.test('agent over the unix socket: every RPC, dry run, streamed Reset ends clea
   const dry = await c.reset({ dryRun: true });
   t.equal(dry.error, undefined);
   t.equal(dry.report.dryRun, true);
-  t.ok(dry.report.plan.steps.find((s: any) => s.name === 'remove-pods').actions.some((a: any) => a.target === calico.sandboxId), 'plan names the sandboxes');
+  t.ok(
+    dry.report.plan.steps.find((s: any) => s.name === 'remove-pods').actions.some((a: any) => a.target === calico.sandboxId),
+    'plan names the sandboxes',
+  );
   t.same(snapshotTree(tb.scratch), before, 'dry run: no file under the testbed scratch dir changed');
   t.equal((await cri.listPodSandbox()).length, 3, 'dry run: sandboxes untouched');
   t.notOk(await canBind(P1), 'dry run: port still held');
@@ -87,18 +97,25 @@ t.test('agent over the unix socket: every RPC, dry run, streamed Reset ends clea
   t.same(out.report.verification.residue, []);
   t.ok(out.report.backupId, 'backup id in the report');
   t.equal(out.report.requestedBy, 'unix-socket');
-  t.ok(await canBind(P1) && (await canBind(P2)), 'ports bind again');
+  t.ok((await canBind(P1)) && (await canBind(P2)), 'ports bind again');
   t.same(await cri.listPodSandbox(), [], 'no sandbox left');
   t.same(tb.shimPids(), [], 'no shim left');
   t.same(readdirSync(tb.netnsDir), [], 'no netns left');
   t.same(readdirSync(manifestsDir), [], 'manifests wiped');
   t.ok(existsSync(path.join(stateDir, 'backups', out.report.backupId)), 'backup under the state dir');
-  t.ok(readJournal(stateDir).some((r) => r.type === 'finished' && r.runId === out.report.runId), 'journal has the run');
+  t.ok(
+    readJournal(stateDir).some((r) => r.type === 'finished' && r.runId === out.report.runId),
+    'journal has the run',
+  );
 
   const after = await c.call('CheckPorts', {});
   t.equal(after.allFree, true, 'CheckPorts agrees');
   t.same((await c.call('RemoveNetns', { confirmNode: 'node1' })).report.steps[0].name, 'remove-netns', 'RemoveNetns on a clean node');
-  t.same((await c.call('StopPods', { confirmNode: 'node1' })).report.steps.map((s: any) => s.name), ['remove-pods', 'kill-shims'], 'StopPods on a clean node');
+  t.same(
+    (await c.call('StopPods', { confirmNode: 'node1' })).report.steps.map((s: any) => s.name),
+    ['remove-pods', 'kill-shims'],
+    'StopPods on a clean node',
+  );
   const r2 = await c.call('RestoreManifests', { confirmNode: 'node1' });
   // Empty backup id = the engine's newest. (Both backups here are from the same second; which
   // one the engine calls newest is its business — the RPC must pass the empty id through.)
@@ -108,6 +125,9 @@ t.test('agent over the unix socket: every RPC, dry run, streamed Reset ends clea
   const audit = agent.logs.filter((l) => l.audit === 'call');
   const methods = new Set(audit.map((l) => l.method));
   for (const m of ['Info', 'ListPorts', 'CheckPorts', 'Inspect', 'Reset', 'StopPods', 'WipeManifests', 'RemoveNetns', 'RestoreManifests']) t.ok(methods.has(m), `audit line for ${m}`);
-  t.ok(audit.every((l) => l.identity === 'unix-socket' && typeof l.durationMs === 'number' && l.code), 'audit lines carry identity, code and duration');
+  t.ok(
+    audit.every((l) => l.identity === 'unix-socket' && typeof l.durationMs === 'number' && l.code),
+    'audit lines carry identity, code and duration',
+  );
   t.ok(agent.logs.filter((l) => l.audit === 'action' && l.action === 'stop-sandbox').length >= 3, 'one audit line per destructive action');
 });

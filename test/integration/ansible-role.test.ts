@@ -34,8 +34,7 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env: NodeJS.Proc
 
 /** Kubespray's playbooks and roles that kubespray-remove-node.yml uses, each a recorder. */
 function standInKubespray(dir: string): void {
-  const record = (name: string) =>
-    `- name: ${name} ran\n  ansible.builtin.shell: echo "${name} $(grep -c '"type":"started"' /var/lib/kubesweep/journal 2>/dev/null || echo 0)" >> /var/tmp/kubespray-order\n`;
+  const record = (name: string) => `- name: ${name} ran\n  ansible.builtin.shell: echo "${name} $(grep -c '"type":"started"' /var/lib/kubesweep/journal 2>/dev/null || echo 0)" >> /var/tmp/kubespray-order\n`;
   const play = (name: string) => `- name: ${name}\n  hosts: all\n  gather_facts: false\n  tasks:\n    ${record(name).replace(/\n(?=.)/g, '\n    ')}`;
   mkdirSync(path.join(dir, 'playbooks'), { recursive: true });
   writeFileSync(path.join(dir, 'ansible.cfg'), '[defaults]\nroles_path = roles\n');
@@ -74,11 +73,7 @@ t.test('the role installs the .deb on a node without Node.js; kubesweep resets a
   // Ansible needs a Python on the node: the host's, bound in read-only (the node still has no node).
   const py = `/usr/bin/python3.${process.env.KUBESWEEP_TEST_PY_MINOR ?? '11'}`;
   const vm = await NspawnMachine.boot({
-    binds: [
-      { host: py, container: '/usr/bin/python3', readOnly: true },
-      { host: `/usr/lib/${path.basename(py)}`, readOnly: true },
-      { host: tb.dir },
-    ],
+    binds: [{ host: py, container: '/usr/bin/python3', readOnly: true }, { host: `/usr/lib/${path.basename(py)}`, readOnly: true }, { host: tb.dir }],
   });
   t.teardown(() => vm.shutdown());
   const sh = (cmd: string) => vm.exec(['bash', '-c', cmd]);
@@ -87,10 +82,7 @@ t.test('the role installs the .deb on a node without Node.js; kubesweep resets a
   const work = path.join(tb.scratch, 'ansible');
   mkdirSync(work, { recursive: true });
   const inventory = path.join(work, 'hosts.ini');
-  writeFileSync(
-    inventory,
-    `[k8s_cluster]\n${NODE} ansible_connection=nsenter ansible_nsenter_pid=${vm.pid} ansible_python_interpreter=/usr/bin/python3\n\n[etcd]\n${NODE}\n`,
-  );
+  writeFileSync(inventory, `[k8s_cluster]\n${NODE} ansible_connection=nsenter ansible_nsenter_pid=${vm.pid} ansible_python_interpreter=/usr/bin/python3\n\n[etcd]\n${NODE}\n`);
   const vars = path.join(work, 'vars.json');
   writeFileSync(
     vars,
@@ -150,11 +142,7 @@ t.test('the role installs the single file (install.sh --single) and starts the a
   const tb = await withTestbed(t);
   const py = `/usr/bin/python3.${process.env.KUBESWEEP_TEST_PY_MINOR ?? '11'}`;
   const vm = await NspawnMachine.boot({
-    binds: [
-      { host: py, container: '/usr/bin/python3', readOnly: true },
-      { host: `/usr/lib/${path.basename(py)}`, readOnly: true },
-      { host: tb.dir },
-    ],
+    binds: [{ host: py, container: '/usr/bin/python3', readOnly: true }, { host: `/usr/lib/${path.basename(py)}`, readOnly: true }, { host: tb.dir }],
   });
   t.teardown(() => vm.shutdown());
   const sh = (cmd: string) => vm.exec(['bash', '-c', cmd]);

@@ -49,7 +49,8 @@ t.test('the bundle is the client and the agent, with everything inside', async (
     program: [process.execPath, js, 'agent'],
     args: [
       ...testbedAgentArgs(tb, { node: 'bundle-node', manifestsDir: manifests, stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [port] }),
-      '--http-listen', `127.0.0.1:${httpPort}`, // after startAgent's "" (off): the last one counts
+      '--http-listen',
+      `127.0.0.1:${httpPort}`, // after startAgent's "" (off): the last one counts
     ],
     config: { graceSeconds: 1 },
   });

@@ -105,7 +105,7 @@ t.test('every command against a real agent: output, --json, exit codes', async (
   t.equal(held.code, 1, 'check-ports with a held port → 1');
   t.match(held.stdout, /HELD[\s\S]*pod kube-system\/nginx-proxy-node1 \[static, host network\]/, 'names the pod holding it');
   const heldJson = json(await ks(['--json', 'check-ports']));
-  t.same([heldJson.allFree, heldJson.ports[0].port, heldJson.ports[0].held], [false, port, true], 'default: the agent\'s expected-free set');
+  t.same([heldJson.allFree, heldJson.ports[0].port, heldJson.ports[0].held], [false, port, true], "default: the agent's expected-free set");
 
   // The guard.
   const noConfirm = await ks(['reset']);
@@ -180,10 +180,14 @@ t.test('TCP is mutual TLS: admin may reset, reader may only read, no certs is a 
     dir: tb.scratch,
     args: [
       ...agentArgs(tb, 'node1', manifestsDir, path.join(tb.scratch, 'state'), [port]),
-      '--listen', `127.0.0.1:${port}`,
-      '--tls-cert', path.join(pki, 'server.crt'),
-      '--tls-key', path.join(pki, 'server.key'),
-      '--tls-client-ca', path.join(pki, 'ca.crt'),
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--tls-cert',
+      path.join(pki, 'server.crt'),
+      '--tls-key',
+      path.join(pki, 'server.key'),
+      '--tls-client-ca',
+      path.join(pki, 'ca.crt'),
     ],
   });
   const as = (who: string) => ['--agent', `127.0.0.1:${port}`, '--tls-ca', path.join(pki, 'ca.crt'), '--tls-cert', path.join(pki, `${who}.crt`), '--tls-key', path.join(pki, `${who}.key`)];
@@ -235,9 +239,9 @@ t.test('fan-out over agents: clean, not clean, stale address, unreachable — ea
   t.match(r.stdout, new RegExp(`== node-b \\(unix:\\S+\\) ==[\\s\\S]*127\\.0\\.0\\.1:${held} held by pid ${process.pid}`), 'node-b: who holds the port');
   t.match(r.stdout, /node-a +│ unix:\S+ +│ clean +│ 0/);
   t.match(r.stdout, new RegExp(`node-b +│ unix:\\S+ +│ NOT clean: 1 left \\(ports ${held}\\) +│ 1`));
-  t.match(r.stdout, /node-x +│ unix:\S+ +│ refused: Reset: confirm_node "node-x" is not this node/, 'the stale address refuses the operator\'s name');
+  t.match(r.stdout, /node-x +│ unix:\S+ +│ refused: Reset: confirm_node "node-x" is not this node/, "the stale address refuses the operator's name");
   t.match(r.stdout, /node-d +│ unix:\S+ +│ unreachable: no agent socket/);
-  t.equal((await cri.listPodSandbox()).length, 0, 'node-a\'s reset did its work while others failed');
+  t.equal((await cri.listPodSandbox()).length, 0, "node-a's reset did its work while others failed");
 
   const j = await kubesweep(['--agents-file', file, '--json', 'check-ports', String(port), String(held)]);
   t.equal(j.code, 2);

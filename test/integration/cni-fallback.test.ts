@@ -25,11 +25,17 @@ t.test('fallback: failing DEL → sandbox removed, conf dir byte-identical, leas
   const pod = await runPod(cri, tb, { name: 'web-1', kind: 'pod', hostNetwork: false, containers: [{ name: 'web', command: commands.sleep() }] });
   const other = await runPod(cri, tb, { name: 'web-2', kind: 'pod', hostNetwork: false, containers: [{ name: 'web', command: commands.sleep() }] });
   const network = readdirSync(tb.ipamDir)[0];
-  const leases = () => readdirSync(path.join(tb.ipamDir, network)).filter((n) => /^\d/.test(n)).sort();
+  const leases = () =>
+    readdirSync(path.join(tb.ipamDir, network))
+      .filter((n) => /^\d/.test(n))
+      .sort();
   t.equal(leases().length, 2, 'two host-local leases');
   const confBefore = treeState(tb.cniConfDir);
   tb.setCniFault('fail');
-  const failure = await cri.stopPodSandbox(pod.sandboxId).then(() => 'no failure', (err: Error) => err.message);
+  const failure = await cri.stopPodSandbox(pod.sandboxId).then(
+    () => 'no failure',
+    (err: Error) => err.message,
+  );
   t.match(failure, /Unauthorized/);
 
   const { log } = memoryLogger();
@@ -39,9 +45,16 @@ t.test('fallback: failing DEL → sandbox removed, conf dir byte-identical, leas
   const removed = await runCniFallback([{ sandboxId: pod.sandboxId, failure }], { cri, log, stateDir, runId: 'r1', cniConfDir: tb.cniConfDir, cniIpamDir: tb.ipamDir, criTimeoutMs: 20_000, rec });
   t.comment(`fallback took ${Date.now() - t0} ms`);
   t.same([...removed], [pod.sandboxId], 'the sandbox was removed');
-  t.same(items.map((i) => `${i.action} ${i.outcome}`), ['cni-fallback done', 'stop-sandbox done', 'remove-sandbox done', 'cni-restore done', 'release-ip done']);
+  t.same(
+    items.map((i) => `${i.action} ${i.outcome}`),
+    ['cni-fallback done', 'stop-sandbox done', 'remove-sandbox done', 'cni-restore done', 'release-ip done'],
+  );
   t.match(items[1].message, /Unauthorized.*its network's own DEL was skipped/, 'the stop says what it is');
-  t.same((await cri.listPodSandbox()).map((s) => s.id), [other.sandboxId], 'only the other pod is left');
+  t.same(
+    (await cri.listPodSandbox()).map((s) => s.id),
+    [other.sandboxId],
+    'only the other pod is left',
+  );
   t.same(treeState(tb.cniConfDir), confBefore, 'the CNI conf dir is byte-identical');
   t.equal(leases().length, 1, 'the lease of the removed sandbox was released');
   t.equal(readdirSync(tb.netnsDir).length, 1, "containerd removed the sandbox's netns");
@@ -68,7 +81,10 @@ t.test('fallback refuses a conf dir that is not the one containerd loads, and an
     const { rec, items } = recorder();
     const removed = await runCniFallback([{ sandboxId: pod.sandboxId, failure: 'CNI DEL failed' }], { cri, log, stateDir: path.join(tb.scratch, 'state'), runId: 'r', cniConfDir, cniIpamDir: tb.ipamDir, criTimeoutMs: 20_000, rec });
     t.equal(removed.size, 0, `nothing removed (${cniConfDir || 'unset'})`);
-    t.same(items.map((i) => `${i.action} ${i.outcome}`), ['stop-sandbox failed']);
+    t.same(
+      items.map((i) => `${i.action} ${i.outcome}`),
+      ['stop-sandbox failed'],
+    );
     t.match(items[0].message, cniConfDir ? /containerd loads CNI config from .*not touching either/ : /no CNI conf dir is configured/);
     t.same(readdirSync(elsewhere), [], 'nothing written to the wrong dir');
   }

@@ -59,8 +59,16 @@ t.test('install, verify, reset, upgrade and purge the .deb on a node without Nod
 
   // ---- configure, start, reset
   const config = [
-    `nodeName: ${NODE}`, `criEndpoint: ${tb.endpoint}`, `containerdDirs: [${tb.root}, ${tb.state}]`, `manifestsDir: ${manifests}`,
-    `netnsDirs: [${tb.netnsDir}]`, 'kubeletUnit: ""', 'httpListen: ""', `expectFreePorts: [${port}]`, 'graceSeconds: 1', '',
+    `nodeName: ${NODE}`,
+    `criEndpoint: ${tb.endpoint}`,
+    `containerdDirs: [${tb.root}, ${tb.state}]`,
+    `manifestsDir: ${manifests}`,
+    `netnsDirs: [${tb.netnsDir}]`,
+    'kubeletUnit: ""',
+    'httpListen: ""',
+    `expectFreePorts: [${port}]`,
+    'graceSeconds: 1',
+    '',
   ].join('\n');
   vm.writeFile('/etc/kubesweep/config.yaml', config);
   t.equal(sh('kubesweep-agent --config /etc/kubesweep/config.yaml --check-config').code, 0, 'the config checks');

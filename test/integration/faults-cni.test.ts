@@ -42,7 +42,11 @@ async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number)
   t.equal(report.verification?.verdict, 'clean', `verdict clean (${JSON.stringify(report.verification?.residue)})`);
   t.same(await cri.listPodSandbox(), [], 'no sandbox left');
   t.same(await cri.listContainers(), [], 'no container left');
-  t.same(readdirSync(tb.netnsDir).filter((n) => n.startsWith('cni-')), [], 'no netns left');
+  t.same(
+    readdirSync(tb.netnsDir).filter((n) => n.startsWith('cni-')),
+    [],
+    'no netns left',
+  );
   t.ok((await canBind(ports.api)) && (await canBind(ports.proxyMetrics)), 'ports free');
   t.same(treeState(tb.cniConfDir), confBefore, 'CNI conf dir byte-identical after the run');
   t.same(leases(), [], 'the leases of the skipped DELs were released');
@@ -50,25 +54,53 @@ async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number)
 
   // The fallback, as what it is.
   const byAction = (a: string) => rp.items.filter((i) => i.action === a);
-  t.same(byAction('cni-fallback').map((i) => i.outcome), ['done'], 'one fallback');
-  t.same(byAction('cni-restore').map((i) => i.outcome), ['done'], 'and the conf dir put back');
+  t.same(
+    byAction('cni-fallback').map((i) => i.outcome),
+    ['done'],
+    'one fallback',
+  );
+  t.same(
+    byAction('cni-restore').map((i) => i.outcome),
+    ['done'],
+    'and the conf dir put back',
+  );
   t.equal(byAction('release-ip').filter((i) => i.outcome === 'done').length, netnsPods.length, 'a release-ip item per lease');
   for (const id of netnsPods) {
     const stop = rp.items.find((i) => i.action === 'stop-sandbox' && i.target === id)!;
-    t.match(stop.message, mode === 'fail' ? /CNI DEL failed: plugin type="ks-fault": error getting ClusterInformation: connection is unauthorized: Unauthorized; stopped with kubesweep's teardown-only CNI config/ : /CNI DEL hung.*teardown-only CNI config/, `stop-sandbox ${id.slice(0, 12)} says it skipped the network's DEL`);
+    t.match(
+      stop.message,
+      mode === 'fail' ? /CNI DEL failed: plugin type="ks-fault": error getting ClusterInformation: connection is unauthorized: Unauthorized; stopped with kubesweep's teardown-only CNI config/ : /CNI DEL hung.*teardown-only CNI config/,
+      `stop-sandbox ${id.slice(0, 12)} says it skipped the network's DEL`,
+    );
     t.equal(rp.items.filter((i) => i.action === 'stop-sandbox' && i.target === id).length, 1, 'one stop-sandbox item per sandbox');
   }
   t.match(rp.reason, /CNI teardown fallback for 2 sandbox\(es\) \(2 removed\)/, 'the step says it used the fallback');
-  t.ok(events.some((e) => e.type === 'item-done' && e.action === 'cni-fallback'), 'progress shows the fallback');
-  t.ok(events.some((e) => e.type === 'item-done' && e.action === 'cni-restore'), 'and the restore');
+  t.ok(
+    events.some((e) => e.type === 'item-done' && e.action === 'cni-fallback'),
+    'progress shows the fallback',
+  );
+  t.ok(
+    events.some((e) => e.type === 'item-done' && e.action === 'cni-restore'),
+    'and the restore',
+  );
   const journal = readJournal(config.stateDir).filter((r) => r.runId === report.runId);
-  t.same(journal.filter((r) => r.type === 'cni-fallback').map((r) => (r as { phase: string }).phase), ['placing', 'removed'], 'journal brackets the fallback');
-  t.ok(lines.some((l) => /CNI teardown fallback: teardown-only config placed/.test(l.msg)), 'a log line for the fallback');
+  t.same(
+    journal.filter((r) => r.type === 'cni-fallback').map((r) => (r as { phase: string }).phase),
+    ['placing', 'removed'],
+    'journal brackets the fallback',
+  );
+  t.ok(
+    lines.some((l) => /CNI teardown fallback: teardown-only config placed/.test(l.msg)),
+    'a log line for the fallback',
+  );
 
   // Deterministic: one DEL through the failing network per sandbox, no retries at full timeout.
   const dels = faultCalls(tb.cniFault!).filter((c) => c.cmd === 'DEL');
   for (const id of netnsPods) t.equal(dels.filter((c) => c.id === id).length, 1, `one DEL of the failing network for ${id.slice(0, 12)}`);
-  t.notOk(lines.some((l) => /retrying StopPodSandbox/.test(l.msg)), 'StopPodSandbox never retried');
+  t.notOk(
+    lines.some((l) => /retrying StopPodSandbox/.test(l.msg)),
+    'StopPodSandbox never retried',
+  );
 
   const again = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test' });
   t.equal(again.verification?.verdict, 'clean', 'a second reset: clean');

@@ -57,12 +57,19 @@ t.test('agent SIGKILLed during remove-pods: the next agent marks the run interru
   t.equal((await first.exited).signal, 'SIGKILL');
   const journal1 = readJournal(stateDir);
   const run1 = journal1.find((r) => r.type === 'started')!.runId;
-  t.notOk(journal1.some((r) => r.type === 'finished'), 'the killed run never finished');
+  t.notOk(
+    journal1.some((r) => r.type === 'finished'),
+    'the killed run never finished',
+  );
   t.same(backedUp(stateDir), SEED_MANIFESTS, 'the manifests are in the backup, byte-identical');
 
   const second = await startAgent(t, { dir: tb.scratch, args });
   const interrupted = readJournal(stateDir).filter((r) => r.type === 'interrupted');
-  t.same(interrupted.map((r) => [r.runId, (r as { detectedBy: string }).detectedBy, (r as { lastStep?: string }).lastStep]), [[run1, 'agent start', 'backup-manifests']], 'journal: the killed run is interrupted, after backup-manifests');
+  t.same(
+    interrupted.map((r) => [r.runId, (r as { detectedBy: string }).detectedBy, (r as { lastStep?: string }).lastStep]),
+    [[run1, 'agent start', 'backup-manifests']],
+    'journal: the killed run is interrupted, after backup-manifests',
+  );
   const c2 = second.client();
   t.teardown(() => c2.close());
   const again = await c2.reset({ confirmNode: 'node1', graceSeconds: 2 });
@@ -94,13 +101,28 @@ t.test('agent SIGKILLed while the teardown CNI config is in place: the next star
   t.ok(seen, 'killed with the teardown config in place');
   await first.exited;
   t.ok(existsSync(teardownConf), 'the killed agent left it there');
-  t.same(readJournal(stateDir).filter((r) => r.type === 'cni-fallback').map((r) => (r as { phase: string }).phase), ['placing'], 'journal: placing, no removed');
+  t.same(
+    readJournal(stateDir)
+      .filter((r) => r.type === 'cni-fallback')
+      .map((r) => (r as { phase: string }).phase),
+    ['placing'],
+    'journal: placing, no removed',
+  );
 
   await startAgent(t, { dir: tb.scratch, args });
   t.notOk(existsSync(teardownConf), 'the next agent start removed it');
   t.same(treeState(tb.cniConfDir), confBefore, 'CNI conf dir byte-identical');
-  t.same(readJournal(stateDir).filter((r) => r.type === 'cni-fallback').map((r) => (r as { phase: string }).phase), ['placing', 'repaired'], 'journal: repaired');
-  t.ok(readJournal(stateDir).some((r) => r.type === 'interrupted'), 'and the run interrupted');
+  t.same(
+    readJournal(stateDir)
+      .filter((r) => r.type === 'cni-fallback')
+      .map((r) => (r as { phase: string }).phase),
+    ['placing', 'repaired'],
+    'journal: repaired',
+  );
+  t.ok(
+    readJournal(stateDir).some((r) => r.type === 'interrupted'),
+    'and the run interrupted',
+  );
 });
 
 t.test('containerd killed during remove-pods, restarted 2 s later: this reset or the next ends clean, the report says what happened', async (t) => {

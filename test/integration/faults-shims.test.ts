@@ -105,7 +105,10 @@ t.test('shims killed by hand: ports named as "shim gone", reset ends the contain
   const planned = plan.steps.find((s) => s.name === 'kill-shims')!.actions.filter((a) => a.action === 'kill-container');
   t.equal(planned.length, 12, 'six pause + six app containers planned, each as shim gone');
   const decoyPids = new Set(Object.values(decoys).map((d) => d.pid));
-  t.notOk(planned.some((a) => (a.detail?.processes as { pid: number }[]).some((p) => decoyPids.has(p.pid))), 'no decoy in the plan');
+  t.notOk(
+    planned.some((a) => (a.detail?.processes as { pid: number }[]).some((p) => decoyPids.has(p.pid))),
+    'no decoy in the plan',
+  );
 
   const t0 = Date.now();
   const r = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test', graceSeconds: 2 });
@@ -114,17 +117,48 @@ t.test('shims killed by hand: ports named as "shim gone", reset ends the contain
   t.comment(JSON.stringify(ks.items.map((i) => [i.action, i.outcome, i.message])));
   const killed = ks.items.filter((i) => i.action === 'kill-container');
   t.equal(killed.length, 12, 'twelve containers');
-  t.ok(killed.every((i) => i.outcome === 'done' && /^shim gone: /.test(i.message ?? '')), 'each ended, reported as shim gone');
-  t.ok(killed.some((i) => /container nginx-proxy of pod kube-system\/nginx-proxy-node1/.test(i.message ?? '')), 'named by container and pod');
-  t.ok(ks.items.some((i) => i.action === 'unmount' && i.outcome === 'done'), 'their rootfs unmounted');
-  t.same(tb.cgroupPids().filter((p) => p !== decoys.notAContainer.pid), [], `none of the ${before.length} container processes is left`);
+  t.ok(
+    killed.every((i) => i.outcome === 'done' && /^shim gone: /.test(i.message ?? '')),
+    'each ended, reported as shim gone',
+  );
+  t.ok(
+    killed.some((i) => /container nginx-proxy of pod kube-system\/nginx-proxy-node1/.test(i.message ?? '')),
+    'named by container and pod',
+  );
+  t.ok(
+    ks.items.some((i) => i.action === 'unmount' && i.outcome === 'done'),
+    'their rootfs unmounted',
+  );
+  t.same(
+    tb.cgroupPids().filter((p) => p !== decoys.notAContainer.pid),
+    [],
+    `none of the ${before.length} container processes is left`,
+  );
   t.ok((await canBind(ports.api)) && (await canBind(ports.proxyMetrics)), 'seed ports free');
-  t.same(readdirSync(tb.netnsDir).filter((n) => n.startsWith('cni-')), [], 'netns removed');
-  t.same(mountsUnder(tb.dir).filter((m) => /\/(rootfs|shm)$/.test(m)), [], 'no rootfs/shm mount left');
+  t.same(
+    readdirSync(tb.netnsDir).filter((n) => n.startsWith('cni-')),
+    [],
+    'netns removed',
+  );
+  t.same(
+    mountsUnder(tb.dir).filter((m) => /\/(rootfs|shm)$/.test(m)),
+    [],
+    'no rootfs/shm mount left',
+  );
   for (const [name, d] of Object.entries(decoys)) t.ok(d.alive(), `decoy ${name} untouched`);
-  t.notOk(lines.some((l) => decoyPids.has(l.pid as number)), 'no log line names a decoy');
-  t.ok(lines.some((l) => l.signal === 'SIGKILL'), 'the SIGTERM-ignoring calico-node needed SIGKILL');
-  t.same(r.verification!.residue.map((x) => x.kind), ['sandbox'], `only the CRI's own records are left (containerd is down): ${JSON.stringify(r.verification!.residue)}`);
+  t.notOk(
+    lines.some((l) => decoyPids.has(l.pid as number)),
+    'no log line names a decoy',
+  );
+  t.ok(
+    lines.some((l) => l.signal === 'SIGKILL'),
+    'the SIGTERM-ignoring calico-node needed SIGKILL',
+  );
+  t.same(
+    r.verification!.residue.map((x) => x.kind),
+    ['sandbox'],
+    `only the CRI's own records are left (containerd is down): ${JSON.stringify(r.verification!.residue)}`,
+  );
 
   // containerd comes back (as systemd would restart it): the next reset ends clean.
   await tb.startContainerd();

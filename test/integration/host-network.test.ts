@@ -35,7 +35,11 @@ t.test('links: every CNI/kube-proxy link goes, decoys stay with their addresses'
   t.equal(outcomes.filter((o) => o.endsWith(':done')).length, 7, 'seven deletions, two veth ends gone with their peers');
   const after = await readLinks(ns.exec);
   t.same(after.map((l) => l.name).sort(), ['docker0', 'eth9', 'lo', 'vethdecoy'], 'only the decoys are left');
-  const addrs = (ls: typeof after, n: string) => ls.find((l) => l.name === n)!.addresses.filter((a) => a.family === 'inet').map((a) => a.cidr);
+  const addrs = (ls: typeof after, n: string) =>
+    ls
+      .find((l) => l.name === n)!
+      .addresses.filter((a) => a.family === 'inet')
+      .map((a) => a.cidr);
   t.same(addrs(after, 'docker0'), addrs(before, 'docker0'), 'docker0 keeps its address');
   t.same(addrs(after, 'eth9'), ['192.0.2.9/24'], 'eth9 keeps its address');
   t.equal(after.find((l) => l.name === 'vethdecoy')!.master, 'docker0', 'and its bridge port');
@@ -66,7 +70,11 @@ t.test('firewall: only Kubernetes/CNI chains and jumps go, in both backends; the
   const ns = withNetns(t, 'fw');
   ns.sh(`sh ${SEED} iptables-nft ip6tables-nft; sh ${SEED} iptables-legacy ip6tables-legacy`);
   const before = await saveAll(ns.exec);
-  t.same(before.map((s) => s.backend.name), ['iptables-nft', 'iptables-legacy', 'ip6tables-nft', 'ip6tables-legacy'], 'all four backends are read');
+  t.same(
+    before.map((s) => s.backend.name),
+    ['iptables-nft', 'iptables-legacy', 'ip6tables-nft', 'ip6tables-legacy'],
+    'all four backends are read',
+  );
   for (const s of before) {
     for (const c of planCleanup(s.tables, DEFAULT_FIREWALL_PREFIXES)) await applyCleanup(s.backend, c, ns.exec);
   }
@@ -74,10 +82,18 @@ t.test('firewall: only Kubernetes/CNI chains and jumps go, in both backends; the
   for (const b of before) {
     const a = after.find((x) => x.backend.name === b.backend.name)!;
     t.same(ruleLines(a.text).filter(mentionsKube), [], `${b.backend.name}: no Kubernetes/CNI chain or jump left`);
-    t.same(ruleLines(a.text), ruleLines(b.text).filter((l) => !mentionsKube(l)), `${b.backend.name}: every other line is exactly as before`);
+    t.same(
+      ruleLines(a.text),
+      ruleLines(b.text).filter((l) => !mentionsKube(l)),
+      `${b.backend.name}: every other line is exactly as before`,
+    );
     t.ok(ruleLines(a.text).some((l) => l.includes('"kubernetes api from lb"')) || b.backend.family === 6, `${b.backend.name}: the operator's rule stays`);
   }
-  t.same(after.flatMap((s) => planCleanup(s.tables, DEFAULT_FIREWALL_PREFIXES)), [], 'a second pass has nothing to do');
+  t.same(
+    after.flatMap((s) => planCleanup(s.tables, DEFAULT_FIREWALL_PREFIXES)),
+    [],
+    'a second pass has nothing to do',
+  );
 });
 
 t.test('firewall: a restore that fails leaves its table unchanged', async (t) => {

@@ -40,7 +40,10 @@ async function ssAsNobody(): Promise<Set<string>> {
     const local = line.trim().split(/\s+/)[3];
     if (!local) continue;
     const i = local.lastIndexOf(':');
-    let addr = local.slice(0, i).replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+    let addr = local
+      .slice(0, i)
+      .replace(/^\[|\]$/g, '')
+      .replace(/%.*$/, '');
     if (addr === '*') addr = '0.0.0.0';
     out.add(`${addr}:${local.slice(i + 1)}`);
   }
@@ -76,7 +79,10 @@ t.test('an unprivileged user learns no more over HTTP than from ss -ltn', async 
   t.equal(ports.status, 200, 'nobody: /ports');
   const check = await curlAsNobody(`${base}/ports/check?ports=${P}`);
   t.equal(check.status, 503, 'nobody: /ports/check says the port is held');
-  for (const [what, r] of [['/ports', ports], ['/ports/check', check]] as const) {
+  for (const [what, r] of [
+    ['/ports', ports],
+    ['/ports/check', check],
+  ] as const) {
     for (const leak of [String(owner.pid), owner.command, 'nginx-proxy', owner.containerId, 'pid', 'command', 'container', 'pod', 'inode', 'netns', 'owners']) {
       t.notOk(r.body.includes(leak), `${what}: no ${JSON.stringify(leak.slice(0, 40))}`);
     }
@@ -97,7 +103,10 @@ t.test('an unprivileged user learns no more over HTTP than from ss -ltn', async 
     await new Promise((r) => setTimeout(r, 300));
   }
   t.same(diff, { extra: [], missing: [] }, 'HTTP lists exactly the TCP listeners ss -ltn shows nobody');
-  t.ok(JSON.parse(ports.body).listeners.some((l: any) => l.port === P), 'including the pod\'s port');
+  t.ok(
+    JSON.parse(ports.body).listeners.some((l: any) => l.port === P),
+    "including the pod's port",
+  );
 
   const netns = await curlAsNobody(`${base}/ports?all_netns=1`);
   t.equal(netns.status, 403, 'other network namespaces: refused');

@@ -36,7 +36,13 @@ function tree(root: string): Map<string, string> {
       else if (st.isDirectory()) {
         out.set(r, `dir ${mode}`);
         walk(r);
-      } else out.set(r, `file ${createHash('sha256').update(readFileSync(path.join(root, r))).digest('hex')} ${mode}`);
+      } else
+        out.set(
+          r,
+          `file ${createHash('sha256')
+            .update(readFileSync(path.join(root, r)))
+            .digest('hex')} ${mode}`,
+        );
     }
   };
   walk('');
@@ -138,7 +144,7 @@ t.test('--uninstall removes what it installed and nothing else', async (t) => {
   t.notOk(existsSync(path.join(d, 'usr/local/bin/kubesweep-agent')));
   for (const u of shippedUnits()) t.notOk(existsSync(path.join(d, 'etc/systemd/system', u)), `${u} removed`);
   t.notOk(existsSync(path.join(d, 'etc/kubesweep/config.yaml')), 'the untouched config removed');
-  t.ok(existsSync(path.join(d, 'etc/kubesweep/tls')), 'but not the operator\'s files beside it');
+  t.ok(existsSync(path.join(d, 'etc/kubesweep/tls')), "but not the operator's files beside it");
   t.match(r.out, /not touched: \/var\/lib\/kubesweep/);
 
   // An edited config is kept; with nothing else left, /etc/kubesweep goes only if empty.

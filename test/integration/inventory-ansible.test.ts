@@ -85,7 +85,13 @@ for (const [kind, text, groups] of [
     for (const g of groups) {
       const theirs = members(list, g);
       t.ok(theirs.length > 0, `ansible has hosts in ${g}`);
-      t.same(parseAgentsFile(text, { group: g }).map((h) => h.node).sort(), theirs, `group ${g}: ${theirs.join(' ')}`);
+      t.same(
+        parseAgentsFile(text, { group: g })
+          .map((h) => h.node)
+          .sort(),
+        theirs,
+        `group ${g}: ${theirs.join(' ')}`,
+      );
     }
     for (const h of ours) {
       const vars = list._meta.hostvars[h.node!] ?? {};

@@ -12,7 +12,9 @@ import { kubeletMounts, listPodDirs, removePodDir, resolveKubeletDir, unmountKub
 import { readMountinfo } from '../../agent/daemon/host/mountinfo';
 
 function mountsUnder(dir: string): string[] {
-  return readMountinfo().filter((m) => m.mountPoint === dir || m.mountPoint.startsWith(dir + '/')).map((m) => m.mountPoint);
+  return readMountinfo()
+    .filter((m) => m.mountPoint === dir || m.mountPoint.startsWith(dir + '/'))
+    .map((m) => m.mountPoint);
 }
 
 t.test('kubelet mounts: unmounted deepest first, pod dirs removed only when nothing is mounted, sources intact', async (t) => {
@@ -79,7 +81,11 @@ t.test('kubelet mounts: unmounted deepest first, pod dirs removed only when noth
   t.equal(dir, real, 'the kubelet dir is matched as mountinfo names it (symlink resolved)');
   const planned = kubeletMounts(readMountinfo(), dir);
   t.equal(planned.length, 6, 'six mount points');
-  t.equal(planned.reduce((n, m) => n + m.count, 0), 7, 'seven mounts (one stacked)');
+  t.equal(
+    planned.reduce((n, m) => n + m.count, 0),
+    7,
+    'seven mounts (one stacked)',
+  );
   const failed = new Set<string>();
   const order: string[] = [];
   for (const m of planned) {

@@ -58,7 +58,11 @@ t.test('port report on the testbed: owners, pods, netns, residue', async (t) => 
   await t.test('host netns (default): the static pod listener with pid, container, pod, kind', async (t) => {
     const r = await listPorts({}, deps);
     t.equal(r.criError, undefined, 'the CRI answered');
-    t.same(r.netnsScanned.map((n) => n.host), [true], 'only the host netns read');
+    t.same(
+      r.netnsScanned.map((n) => n.host),
+      [true],
+      'only the host netns read',
+    );
     const ls = onPort(r.listeners, hostPort);
     t.equal(ls.length, 1, `one listener on ${hostPort}`);
     const l = ls[0];
@@ -72,7 +76,7 @@ t.test('port report on the testbed: owners, pods, netns, residue', async (t) => 
     t.equal(o.containerName, 'nginx-proxy');
     t.same(o.pod, { name: 'nginx-proxy-node3', namespace: 'kube-system', uid: staticPod.uid, kind: 'static', hostNetwork: true, sandboxId: staticPod.sandboxId });
     t.equal(o.residue, false, 'a live pod is not residue');
-    t.ok(o.shimPid && parseCmdline(readFileSync(`/proc/${o.shimPid}/cmdline`)).includes(tb.socket), 'its shim is the testbed containerd\'s');
+    t.ok(o.shimPid && parseCmdline(readFileSync(`/proc/${o.shimPid}/cmdline`)).includes(tb.socket), "its shim is the testbed containerd's");
     t.comment(describeListener(l));
 
     const ds = onPort(r.listeners, dsPort)[0].owners[0];
@@ -95,7 +99,10 @@ t.test('port report on the testbed: owners, pods, netns, residue', async (t) => 
     const nsRef = all.netnsScanned.find((n) => n.name === netnsFile)!;
     t.ok(nsRef && nsRef.memberPid && nsRef.inode === l.netns.inode, 'the netns was read through a member process');
     t.equal(all.netnsScanned.filter((n) => n.inode === l.netns.inode).length, 1, 'each netns read once');
-    t.ok(onPort(all.listeners, hostPort).some((l) => l.netns.host), 'host listeners are in the all-netns report too');
+    t.ok(
+      onPort(all.listeners, hostPort).some((l) => l.netns.host),
+      'host listeners are in the all-netns report too',
+    );
   });
 
   await t.test('checkPorts: host ports held (with owners), a pod-netns port is not', async (t) => {

@@ -69,11 +69,14 @@ t.test('command lines are redacted in reports, logs and the journal of the real 
   t.ok(report.includes('--db-password=***'), 'the host process still holds its port and is named in the verdict, redacted');
 
   const journal = readFileSync(path.join(stateDir, 'journal'), 'utf8');
-  t.ok(journal.includes('--password ***'), 'the journal has the shell\'s command');
+  t.ok(journal.includes('--password ***'), "the journal has the shell's command");
   clear('journal', journal);
 
   await new Promise((r) => setTimeout(r, 200));
   const logs = agent.logs.map((l) => JSON.stringify(l)).join('\n');
-  t.ok(agent.logs.some((l) => l.step === 'kill-shims' && /--password \*\*\*/.test(l.command ?? '')), 'the kill is logged with the redacted command');
+  t.ok(
+    agent.logs.some((l) => l.step === 'kill-shims' && /--password \*\*\*/.test(l.command ?? '')),
+    'the kill is logged with the redacted command',
+  );
   clear('agent log', logs + agent.stderr());
 });

@@ -66,13 +66,16 @@ t.test('firewall and cni-config: planned by a dry run, backed up, removed, verif
   const plan = JSON.parse(dry.stdout).plan;
   const step = (n: string) => plan.steps.find((s: { name: string }) => s.name === n);
   t.equal(step('firewall').actions[0].action, 'backup-rules', 'dry run: the backup is planned first');
-  t.ok(step('firewall').actions.some((a: { target: string }) => a.target === 'iptables-legacy/nat'), 'dry run: the legacy backend too');
-  t.same(step('cni-config').actions.map((a: { action: string; target: string }) => `${a.action} ${path.basename(a.target)}`).sort(), [
-    'backup-file 10-calico.conflist',
-    'backup-file calico-kubeconfig',
-    'remove-file 10-calico.conflist',
-    'remove-file calico-kubeconfig',
-  ]);
+  t.ok(
+    step('firewall').actions.some((a: { target: string }) => a.target === 'iptables-legacy/nat'),
+    'dry run: the legacy backend too',
+  );
+  t.same(
+    step('cni-config')
+      .actions.map((a: { action: string; target: string }) => `${a.action} ${path.basename(a.target)}`)
+      .sort(),
+    ['backup-file 10-calico.conflist', 'backup-file calico-kubeconfig', 'remove-file 10-calico.conflist', 'remove-file calico-kubeconfig'],
+  );
   t.same(rules(save()), rules(before), 'dry run: no rule changed');
   t.ok(existsSync(path.join(conf, '10-calico.conflist')), 'dry run: no file removed');
   t.notOk(existsSync(path.join(stateDir, 'backups', 'firewall')), 'dry run: no backup written');
@@ -82,12 +85,19 @@ t.test('firewall and cni-config: planned by a dry run, backed up, removed, verif
   const res = (n: string) => report.steps.find((s: { name: string }) => s.name === n);
   t.equal(res('firewall').failed, 0, `firewall: nothing failed (${res('firewall').reason})`);
   t.equal(res('cni-config').failed, 0);
-  t.notOk(report.verification.residue.some((x: { kind: string }) => x.kind === 'firewall' || x.kind === 'cni-config'), 'verify: no chain, no config left');
+  t.notOk(
+    report.verification.residue.some((x: { kind: string }) => x.kind === 'firewall' || x.kind === 'cni-config'),
+    'verify: no chain, no config left',
+  );
 
   const after = save();
   for (const s of SAVES) {
     t.same(lines(after[s]).filter(mentionsKube), [], `${s}: no Kubernetes/CNI chain or jump left`);
-    t.same(lines(after[s]), lines(before[s]).filter((l) => !mentionsKube(l)), `${s}: every other line exactly as before`);
+    t.same(
+      lines(after[s]),
+      lines(before[s]).filter((l) => !mentionsKube(l)),
+      `${s}: every other line exactly as before`,
+    );
   }
   // The backup holds the full rule sets as they were.
   const fwBackups = path.join(stateDir, 'backups', 'firewall');
@@ -107,5 +117,8 @@ t.test('firewall and cni-config: planned by a dry run, backed up, removed, verif
 
   // Without --with, a second reset leaves both kinds alone (and finds nothing anyway).
   const again = JSON.parse((await runClient(['--agent', agent.socket, 'reset', '--confirm', 'node1', '--json'])).stdout);
-  t.notOk(again.steps.some((s: { name: string }) => s.name === 'firewall' || s.name === 'cni-config'), 'opt-in: not run unless asked');
+  t.notOk(
+    again.steps.some((s: { name: string }) => s.name === 'firewall' || s.name === 'cni-config'),
+    'opt-in: not run unless asked',
+  );
 });

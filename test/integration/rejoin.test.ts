@@ -143,11 +143,7 @@ async function agentIn(t: Test, s: Seeded) {
   return startAgent(t, {
     dir: s.tb.scratch,
     program: [...nsenterArgv(s.ns), process.execPath, agentMainPath()],
-    args: [
-      ...testbedAgentArgs(s.tb, { node: 'node1', manifestsDir: s.manifestsDir, stateDir: s.stateDir, expectFreePorts: [API_PORT, PROXY_PORT], links: 'default' }),
-      '--kubelet-dir',
-      s.kubeletDir,
-    ],
+    args: [...testbedAgentArgs(s.tb, { node: 'node1', manifestsDir: s.manifestsDir, stateDir: s.stateDir, expectFreePorts: [API_PORT, PROXY_PORT], links: 'default' }), '--kubelet-dir', s.kubeletDir],
     readyTimeoutMs: 60_000,
   });
 }
@@ -160,10 +156,25 @@ t.test('after a reset with the defaults, the same pods rejoin on a new subnet wi
   const step = (n: string) => report.steps.find((x: { name: string }) => x.name === n);
   t.comment(JSON.stringify(report.steps.map((x: any) => ({ n: x.name, s: x.status, d: x.done, f: x.failed, r: x.reason }))));
   t.ok(step('kill-shims').done > 0, 'the CRI is down: kill-shims ended the pods');
-  t.same(step('links').items.map((i: any) => `${i.target}:${i.outcome}`).sort(), ['cni0:done', 'flannel.1:done', 'kube-ipvs0:done', 'vxlan.calico:done']);
-  t.same(step('ipam').items.map((i: any) => `${path.basename(i.target)}:${i.outcome}`), ['10.88.0.10:done', '10.88.0.11:done', '10.88.0.12:done'], 'the dead pods\' 3 reservations released');
-  t.same(step('kubelet-mounts').items.map((i: any) => `${i.action}:${i.outcome}`), ['unmount-volume:done', 'remove-dir:done']);
-  t.notOk(report.verification.residue.some((x: any) => ['link', 'ipam', 'kubelet-mount'].includes(x.kind)), 'verify: no link, reservation or kubelet mount left');
+  t.same(
+    step('links')
+      .items.map((i: any) => `${i.target}:${i.outcome}`)
+      .sort(),
+    ['cni0:done', 'flannel.1:done', 'kube-ipvs0:done', 'vxlan.calico:done'],
+  );
+  t.same(
+    step('ipam').items.map((i: any) => `${path.basename(i.target)}:${i.outcome}`),
+    ['10.88.0.10:done', '10.88.0.11:done', '10.88.0.12:done'],
+    "the dead pods' 3 reservations released",
+  );
+  t.same(
+    step('kubelet-mounts').items.map((i: any) => `${i.action}:${i.outcome}`),
+    ['unmount-volume:done', 'remove-dir:done'],
+  );
+  t.notOk(
+    report.verification.residue.some((x: any) => ['link', 'ipam', 'kubelet-mount'].includes(x.kind)),
+    'verify: no link, reservation or kubelet mount left',
+  );
   t.notOk(listening(s.ns, API_PORT) || listening(s.ns, PROXY_PORT), 'ports free');
   const links = linkAddrs(s.ns);
   t.notOk(links.has('cni0') || links.has('flannel.1') || links.has('vxlan.calico') || links.has('kube-ipvs0'), 'the CNI and kube-proxy links are gone');
@@ -176,7 +187,10 @@ t.test('after a reset with the defaults, the same pods rejoin on a new subnet wi
   t.comment(JSON.stringify(pods));
   for (const p of pods) t.ok(p.running, `${p.name} RUNNING${p.error ? ` (${p.error})` : ''}`);
   t.same(linkAddrs(s.ns).get('cni0'), ['10.99.0.1/24'], 'cni0 came back with the new subnet');
-  t.ok(pods.filter((p) => p.ip).every((p) => p.ip!.startsWith('10.99.0.')), 'pods got addresses of the new range');
+  t.ok(
+    pods.filter((p) => p.ip).every((p) => p.ip!.startsWith('10.99.0.')),
+    'pods got addresses of the new range',
+  );
   t.ok(listening(s.ns, API_PORT) && listening(s.ns, PROXY_PORT), 'the new static and DaemonSet pods hold the same ports');
 });
 
@@ -197,7 +211,11 @@ t.test('a reset without the new kinds frees the ports, but a rejoin on the old s
   const agent = await agentIn(t, s);
   const r = await runClient(['--agent', agent.socket, 'reset', '--confirm', 'node1', '--grace', '1', '--json', '--without', 'links,ipam', '--without', 'kubelet-mounts']);
   const report = JSON.parse(r.stdout);
-  t.same(report.steps.map((x: { name: string }) => x.name).filter((n: string) => ['links', 'ipam', 'kubelet-mounts'].includes(n)), [], '--without leaves the three kinds out of the run');
+  t.same(
+    report.steps.map((x: { name: string }) => x.name).filter((n: string) => ['links', 'ipam', 'kubelet-mounts'].includes(n)),
+    [],
+    '--without leaves the three kinds out of the run',
+  );
   t.notOk(listening(s.ns, API_PORT) || listening(s.ns, PROXY_PORT), 'ports free: the old steps did their part');
   t.equal(readdirSync(path.join(s.tb.ipamDir, 'cbr0')).filter((f) => f.startsWith('10.88.')).length, 3, 'the dead pods still hold the whole range');
   const pods = await rejoin(s.tb, OLD);

@@ -36,10 +36,19 @@ t.test('the single executable resets a node that has no Node.js', async (t) => {
   t.notMatch(libs, /not found/, 'every shared library it links is on the base system');
 
   const agentArgs = [
-    `--node-name ${NODE}`, `--cri-endpoint ${tb.endpoint}`, `--containerd-dir ${tb.root}`, `--containerd-dir ${tb.state}`,
-    `--manifests-dir ${tb.scratch}/manifests`, `--netns-dir ${tb.netnsDir}`, '--kubelet-unit ""', `--expect-free-ports ${port}`, '--http-listen ""',
+    `--node-name ${NODE}`,
+    `--cri-endpoint ${tb.endpoint}`,
+    `--containerd-dir ${tb.root}`,
+    `--containerd-dir ${tb.state}`,
+    `--manifests-dir ${tb.scratch}/manifests`,
+    `--netns-dir ${tb.netnsDir}`,
+    '--kubelet-unit ""',
+    `--expect-free-ports ${port}`,
+    '--http-listen ""',
     // The container shares the machine's network namespace: no link is this test's to delete.
-    '--link-pattern ""', `--kubelet-dir ${tb.scratch}/kubelet`, `--cni-ipam-dir ${tb.ipamDir}`,
+    '--link-pattern ""',
+    `--kubelet-dir ${tb.scratch}/kubelet`,
+    `--cni-ipam-dir ${tb.ipamDir}`,
   ].join(' ');
   const start = sh(`mkdir -p ${tb.scratch}/manifests && systemd-run --unit ks-agent --property RuntimeDirectory=kubesweep --property RuntimeDirectoryMode=0700 /usr/local/bin/kubesweep-agent ${agentArgs}`);
   t.equal(start.code, 0, 'the agent starts under systemd', { stderr: start.stderr });
@@ -47,7 +56,10 @@ t.test('the single executable resets a node that has no Node.js', async (t) => {
 
   const ports = sh('kubesweep --json ports');
   t.equal(ports.code, 0, 'kubesweep --json ports', { stderr: ports.stderr });
-  t.ok(JSON.parse(ports.stdout).listeners.some((l: { port: number }) => l.port === port), 'the held port is listed');
+  t.ok(
+    JSON.parse(ports.stdout).listeners.some((l: { port: number }) => l.port === port),
+    'the held port is listed',
+  );
   const reset = sh(`kubesweep reset --confirm ${NODE} --grace 1`);
   t.equal(reset.code, 0, 'kubesweep reset: verified clean', { stdout: reset.stdout.slice(-3000), stderr: reset.stderr, journal: sh('journalctl -u ks-agent --no-pager -o cat | tail -20').stdout });
   t.same(await cri.listPodSandbox(), [], 'no sandbox left in the testbed');

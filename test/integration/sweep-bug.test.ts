@@ -53,10 +53,19 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
 
   // --- dry run: the plan, and nothing changes --------------------------------------------
   const ourProcs = () => processSet((argv) => argv.includes(tb.socket));
-  const before = { files: treeState(tb.scratch), netns: readdirSync(tb.netnsDir).sort(), procs: ourProcs(), sandboxes: (await cri.listPodSandbox()).map((s) => `${s.id} ${s.state}`).sort(), containers: (await cri.listContainers()).map((c) => `${c.id} ${c.state}`).sort() };
+  const before = {
+    files: treeState(tb.scratch),
+    netns: readdirSync(tb.netnsDir).sort(),
+    procs: ourProcs(),
+    sandboxes: (await cri.listPodSandbox()).map((s) => `${s.id} ${s.state}`).sort(),
+    containers: (await cri.listContainers()).map((c) => `${c.id} ${c.state}`).sort(),
+  };
   const dry = await sweeper.reset({ dryRun: true, scope: 'all', requestedBy: 'test' });
   t.equal(dry.dryRun, true);
-  t.ok(dry.steps.every((s) => s.items.every((i) => i.outcome === 'planned')), 'every item of a dry run is planned');
+  t.ok(
+    dry.steps.every((s) => s.items.every((i) => i.outcome === 'planned')),
+    'every item of a dry run is planned',
+  );
   const podActions = dry.plan.steps.find((s) => s.name === 'remove-pods')!.actions;
   const sandboxOrder = podActions.filter((a) => a.action === 'stop-sandbox').map((a) => a.target);
   t.equal(sandboxOrder.length, 4, 'four sandboxes planned');
@@ -64,7 +73,13 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
   t.same(new Set(sandboxOrder.slice(2)), new Set([staticPod.sandboxId, dsHost.sandboxId]), 'host-network pods last');
   t.equal(podActions.filter((a) => a.action === 'stop-container').length, 5, 'five containers planned');
   const backupStep = dry.plan.steps.find((s) => s.name === 'backup-manifests')!;
-  t.same(backupStep.actions.filter((a) => a.action === 'remove-file').map((a) => path.basename(a.target)).sort(), Object.keys(MANIFESTS).sort());
+  t.same(
+    backupStep.actions
+      .filter((a) => a.action === 'remove-file')
+      .map((a) => path.basename(a.target))
+      .sort(),
+    Object.keys(MANIFESTS).sort(),
+  );
   t.equal(dry.plan.steps.find((s) => s.name === 'kill-shims')!.actions.filter((a) => a.action === 'kill-process').length, 4, 'four shims planned');
   t.equal(dry.plan.steps.find((s) => s.name === 'remove-netns')!.actions.length, 2, 'two netns planned');
   const verifyPorts = dry.plan.steps.find((s) => s.name === 'verify')!.actions.flatMap((a) => (a.action === 'check' && a.target === 'ports' ? a.detail.ports : []));
@@ -84,7 +99,10 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
   t.notOk(report.aborted, 'not aborted');
   t.equal(report.verification?.verdict, 'clean', `verdict clean (${JSON.stringify(report.verification?.residue)})`);
   // The rejoin kinds on by default run too (on the testbed's own dirs; no link patterns here).
-  t.same(report.steps.map((s) => s.name), ['stop-kubelet', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'kubelet-mounts', 'ipam', 'links', 'verify']);
+  t.same(
+    report.steps.map((s) => s.name),
+    ['stop-kubelet', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'kubelet-mounts', 'ipam', 'links', 'verify'],
+  );
   t.equal(report.steps.find((s) => s.name === 'stop-kubelet')!.status, 'skipped', 'stop-kubelet skipped without systemd');
   const rp = report.steps.find((s) => s.name === 'remove-pods')!;
   t.equal(rp.failed, 0, 'no CRI call failed');
@@ -96,7 +114,11 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
   t.same(await cri.listPodSandbox(), [], 'no sandbox left');
   t.same(await cri.listContainers(), [], 'no container left');
   t.same(tb.shimPids(), [], 'no shim of the testbed left');
-  t.same(readdirSync(tb.netnsDir).filter((n) => n.startsWith('cni-')), [], 'no netns left');
+  t.same(
+    readdirSync(tb.netnsDir).filter((n) => n.startsWith('cni-')),
+    [],
+    'no netns left',
+  );
   t.ok(existsSync(config.manifestsDir) && statSync(config.manifestsDir).isDirectory(), 'manifests dir itself stays');
   t.same(readdirSync(config.manifestsDir), [], 'manifests dir empty');
 
@@ -112,15 +134,27 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
 
   // Progress events and the structured log.
   for (const step of report.steps) {
-    t.ok(events.some((e) => e.type === 'step-started' && e.step === step.name), `step-started ${step.name}`);
-    t.ok(events.some((e) => e.type === 'step-finished' && e.step === step.name), `step-finished ${step.name}`);
+    t.ok(
+      events.some((e) => e.type === 'step-started' && e.step === step.name),
+      `step-started ${step.name}`,
+    );
+    t.ok(
+      events.some((e) => e.type === 'step-finished' && e.step === step.name),
+      `step-finished ${step.name}`,
+    );
   }
   t.equal(events.filter((e) => e.type === 'item-done' && e.step === 'remove-pods').length, 18, 'one event per pod action');
-  t.ok(lines.some((l) => l.action === 'remove-sandbox' && l.target === staticPod.sandboxId), 'log line for a destructive action');
+  t.ok(
+    lines.some((l) => l.action === 'remove-sandbox' && l.target === staticPod.sandboxId),
+    'log line for a destructive action',
+  );
 
   // Journal: started (with plan), one record per step, finished.
   const journal = readJournal(config.stateDir).filter((r) => r.runId === report.runId);
-  t.same(journal.map((r) => r.type), ['started', ...report.steps.map(() => 'step'), 'finished']);
+  t.same(
+    journal.map((r) => r.type),
+    ['started', ...report.steps.map(() => 'step'), 'finished'],
+  );
   const started = journal[0] as { requestedBy: string; plan: { steps: unknown[] } };
   t.equal(started.requestedBy, 'test-admin');
   t.equal(started.plan.steps.length, report.steps.length);

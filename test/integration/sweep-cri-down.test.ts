@@ -24,7 +24,7 @@ function spawnDecoy(t: Test, address: string, namespace = 'k8s.io') {
   return child;
 }
 
-t.test('CRI down: reset kills only this containerd\'s shims, frees ports, removes netns', async (t) => {
+t.test("CRI down: reset kills only this containerd's shims, frees ports, removes netns", async (t) => {
   const tb = await withTestbed(t);
   const cri = tb.cri();
   const P = await freePort();
@@ -44,7 +44,7 @@ t.test('CRI down: reset kills only this containerd\'s shims, frees ports, remove
   const shimsBefore = tb.shimPids().filter((s) => s.id !== 'decoy');
   t.equal(shimsBefore.length, 3, 'three shims of the testbed');
   await tb.killContainerd();
-  t.notOk(await canBind(P), 'containerd dead, the port is still held by the shim\'s container');
+  t.notOk(await canBind(P), "containerd dead, the port is still held by the shim's container");
   t.equal(readdirSync(tb.netnsDir).length, 2, 'two pod netns still mounted');
 
   // A fresh client: the testbed's own one was closed with the daemon.
@@ -59,8 +59,18 @@ t.test('CRI down: reset kills only this containerd\'s shims, frees ports, remove
 
   const plan = await sweeper.plan({ dryRun: true, scope: 'all', requestedBy: 'test' });
   const ks = plan.steps.find((s) => s.name === 'kill-shims')!;
-  t.same(ks.actions.filter((a) => a.action === 'kill-process').map((a) => Number(a.target)).sort(), shimsBefore.map((s) => s.pid).sort(), 'plan kills exactly our shims');
-  t.notOk(ks.actions.some((a) => a.target === String(decoy.pid) || a.target === String(decoyNs.pid)), 'no decoy in the plan');
+  t.same(
+    ks.actions
+      .filter((a) => a.action === 'kill-process')
+      .map((a) => Number(a.target))
+      .sort(),
+    shimsBefore.map((s) => s.pid).sort(),
+    'plan kills exactly our shims',
+  );
+  t.notOk(
+    ks.actions.some((a) => a.target === String(decoy.pid) || a.target === String(decoyNs.pid)),
+    'no decoy in the plan',
+  );
   t.match(plan.steps.find((s) => s.name === 'remove-pods')!.note, /CRI unreachable/, 'remove-pods says the CRI is unreachable');
 
   const report = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test' });
@@ -69,17 +79,38 @@ t.test('CRI down: reset kills only this containerd\'s shims, frees ports, remove
   const kill = report.steps.find((s) => s.name === 'kill-shims')!;
   t.equal(kill.failed, 0, 'no kill failed');
   t.equal(kill.items.filter((i) => i.action === 'kill-process' && i.outcome === 'done').length, 3, 'three shim trees ended');
-  t.ok(kill.items.some((i) => i.action === 'unmount' && i.outcome === 'done'), 'leftover container mounts unmounted');
+  t.ok(
+    kill.items.some((i) => i.action === 'unmount' && i.outcome === 'done'),
+    'leftover container mounts unmounted',
+  );
   t.ok(await canBind(P), `port ${P} free again`);
-  t.same(tb.shimPids().filter((s) => s.id !== 'decoy'), [], 'no shim of the testbed left');
-  t.same(readdirSync(tb.netnsDir).filter((n) => n.startsWith('cni-')), [], 'netns files removed');
+  t.same(
+    tb.shimPids().filter((s) => s.id !== 'decoy'),
+    [],
+    'no shim of the testbed left',
+  );
+  t.same(
+    readdirSync(tb.netnsDir).filter((n) => n.startsWith('cni-')),
+    [],
+    'netns files removed',
+  );
   const containerMounts = mountsUnder(tb.dir).filter((m) => /\/(rootfs|shm)$/.test(m));
   t.same(containerMounts, [], 'no rootfs/shm mounts left under the testbed');
   t.ok(isAlive(decoy.pid!, decoyStart), 'decoy shim of another containerd survives');
   t.ok(isAlive(decoyNs.pid!, decoyNsStart), 'decoy shim of another namespace survives');
-  t.notOk(lines.some((l) => l.pid === decoy.pid || l.pid === decoyNs.pid), 'no log line ever names a decoy');
+  t.notOk(
+    lines.some((l) => l.pid === decoy.pid || l.pid === decoyNs.pid),
+    'no log line ever names a decoy',
+  );
   const v = report.verification!;
   t.equal(v.verdict, 'residue', 'verdict residue: the CRI could not be asked');
-  t.same(v.residue.map((r) => r.kind), ['sandbox'], `the only residue is the unanswered CRI (${JSON.stringify(v.residue)})`);
-  t.ok(lines.some((l) => l.signal === 'SIGKILL'), 'the SIGTERM-ignoring container needed SIGKILL');
+  t.same(
+    v.residue.map((r) => r.kind),
+    ['sandbox'],
+    `the only residue is the unanswered CRI (${JSON.stringify(v.residue)})`,
+  );
+  t.ok(
+    lines.some((l) => l.signal === 'SIGKILL'),
+    'the SIGTERM-ignoring container needed SIGKILL',
+  );
 });

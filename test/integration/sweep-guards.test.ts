@@ -33,11 +33,21 @@ t.test('engine guards on the testbed', async (t) => {
     t.equal(b.status, 'failed');
     t.match(b.reason, /nothing was removed/);
     t.same(treeState(config.manifestsDir), before, 'every manifest still there, unchanged');
-    t.same(report.steps.map((s) => s.name), ['stop-kubelet', 'backup-manifests'], 'no step ran after the failed backup');
-    t.ok((await cri.listPodSandbox()).some((s) => s.id === pod.sandboxId), 'the pod was not touched');
+    t.same(
+      report.steps.map((s) => s.name),
+      ['stop-kubelet', 'backup-manifests'],
+      'no step ran after the failed backup',
+    );
+    t.ok(
+      (await cri.listPodSandbox()).some((s) => s.id === pod.sandboxId),
+      'the pod was not touched',
+    );
     t.same(readdirSync(stateDir), ['backups', 'journal'], 'no stray temp dir left');
     const j = readJournal(stateDir).filter((r) => r.runId === report.runId);
-    t.same(j.map((r) => r.type), ['started', 'step', 'step', 'finished']);
+    t.same(
+      j.map((r) => r.type),
+      ['started', 'step', 'step', 'finished'],
+    );
     t.match((j[3] as { aborted: string }).aborted, /backup-manifests/);
     await cri.stopPodSandbox(pod.sandboxId);
     await cri.removePodSandbox(pod.sandboxId);
@@ -65,14 +75,20 @@ t.test('engine guards on the testbed', async (t) => {
     execFileSync('unshare', [`--net=${notCni}`, 'true']); // not CNI-created: never touched
     const sleeper = await waitFor('holder in its netns', () => {
       const ino = fileInode(held);
-      const kids = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+      const kids = readdirSync('/proc')
+        .filter((n) => /^\d+$/.test(n))
+        .map(Number);
       return kids.find((pid) => pid !== process.pid && netnsInodeOf(pid) === ino && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep');
     });
     const config = testbedConfig(tb, { netnsDirs: [netnsDir], manifestsDir: path.join(tb.scratch, 'manifests-b'), stateDir: path.join(tb.scratch, 'state-b'), expectFreePorts: [] });
     const { sweeper, lines } = testbedSweeper(cri, config);
     const plan = await sweeper.plan({ dryRun: true, scope: 'all', requestedBy: 'test', steps: ['remove-netns'] });
     const planned = plan.steps[0].actions;
-    t.same(planned.map((a) => path.basename(a.target)), ['cni-decoy', 'cni-stale'], 'plan: only cni-* files');
+    t.same(
+      planned.map((a) => path.basename(a.target)),
+      ['cni-decoy', 'cni-stale'],
+      'plan: only cni-* files',
+    );
     const decoy = planned[0];
     t.match(decoy.action === 'remove-netns' && decoy.detail.blockedBy, [new RegExp(`pid ${sleeper} \\(sleep 1000\\)`)], 'plan already says who blocks it');
 
@@ -83,13 +99,20 @@ t.test('engine guards on the testbed', async (t) => {
     t.match(decoyItem.message, new RegExp(`pid ${sleeper} \\(sleep 1000\\)`), 'reported with pid and command');
     t.equal(items.find((i) => i.target === stale)!.outcome, 'done', 'unheld CNI netns removed');
     t.ok(existsSync(held), 'held netns file still there');
-    t.equal(fileInode(held), netnsInodeOf(sleeper), 'and still the holder\'s netns (not unmounted)');
+    t.equal(fileInode(held), netnsInodeOf(sleeper), "and still the holder's netns (not unmounted)");
     t.notOk(existsSync(stale), 'stale netns file gone');
     t.ok(existsSync(notCni), 'a non-CNI netns is not touched');
     t.equal(holder.exitCode, null, 'the foreign holder was not killed');
-    t.notOk(lines.some((l) => l.pid === sleeper), 'no signal was logged for it');
+    t.notOk(
+      lines.some((l) => l.pid === sleeper),
+      'no signal was logged for it',
+    );
     const residue = report.verification!.residue.filter((r) => r.kind === 'netns');
-    t.same(residue.map((r) => r.target), [held], 'verify lists the held netns as residue');
+    t.same(
+      residue.map((r) => r.target),
+      [held],
+      'verify lists the held netns as residue',
+    );
     t.match(residue[0].why, new RegExp(`pid ${sleeper}.*not a process of this containerd`));
   });
 
@@ -103,7 +126,10 @@ t.test('engine guards on the testbed', async (t) => {
     const left = (await cri.listPodSandbox()).map((s) => s.id);
     t.notOk(left.includes(st.sandboxId), 'static pod removed');
     t.ok(left.includes(ds.sandboxId), 'DaemonSet pod outside the scope kept');
-    t.ok(tb.shimPids().some((s) => s.id === ds.sandboxId), 'its shim kept');
+    t.ok(
+      tb.shimPids().some((s) => s.id === ds.sandboxId),
+      'its shim kept',
+    );
     t.equal(readdirSync(tb.netnsDir).filter((n) => n.startsWith('cni-')).length, 1, 'its netns kept');
 
     const ac = new AbortController();
@@ -111,24 +137,46 @@ t.test('engine guards on the testbed', async (t) => {
     const aborted = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test' }, undefined, ac.signal);
     t.match(aborted.aborted, /SIGTERM/, 'report says aborted');
     t.same(aborted.steps, [], 'nothing ran');
-    t.ok((await cri.listPodSandbox()).some((s) => s.id === ds.sandboxId), 'pod untouched');
+    t.ok(
+      (await cri.listPodSandbox()).some((s) => s.id === ds.sandboxId),
+      'pod untouched',
+    );
     const j = readJournal(config.stateDir).filter((r) => r.runId === aborted.runId);
-    t.same(j.map((r) => r.type), ['started', 'finished'], 'journaled');
+    t.same(
+      j.map((r) => r.type),
+      ['started', 'finished'],
+      'journaled',
+    );
 
     const ac2 = new AbortController();
     // What a crash at this point would leave on disk: the journal as it is mid-run.
     let midJournal: ReturnType<typeof readJournal> = [];
-    const mid = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test', graceSeconds: 0 }, (e) => {
-      if (e.type === 'step-finished' && e.step === 'remove-pods') {
-        midJournal = readJournal(config.stateDir).filter((r) => r.type !== 'finished' || r.runId !== aborted.runId);
-        ac2.abort('shutdown');
-      }
-    }, ac2.signal);
+    const mid = await sweeper.reset(
+      { dryRun: false, scope: 'all', requestedBy: 'test', graceSeconds: 0 },
+      (e) => {
+        if (e.type === 'step-finished' && e.step === 'remove-pods') {
+          midJournal = readJournal(config.stateDir).filter((r) => r.type !== 'finished' || r.runId !== aborted.runId);
+          ac2.abort('shutdown');
+        }
+      },
+      ac2.signal,
+    );
     const midRun = midJournal.filter((r) => r.runId === mid.runId);
-    t.same(midRun.map((r) => r.type), ['started', 'step', 'step'], 'mid-run the journal already holds the plan and the finished steps');
-    t.ok(((midRun[0] as { plan: { steps: { name: string }[] } }).plan.steps.some((s) => s.name === 'remove-pods')), 'with the whole plan');
+    t.same(
+      midRun.map((r) => r.type),
+      ['started', 'step', 'step'],
+      'mid-run the journal already holds the plan and the finished steps',
+    );
+    t.ok(
+      (midRun[0] as { plan: { steps: { name: string }[] } }).plan.steps.some((s) => s.name === 'remove-pods'),
+      'with the whole plan',
+    );
     t.match(mid.aborted, /shutdown/, 'aborted between steps');
-    t.same(mid.steps.map((s) => s.name), ['stop-kubelet', 'backup-manifests', 'remove-pods'], 'stopped after the step in progress');
+    t.same(
+      mid.steps.map((s) => s.name),
+      ['stop-kubelet', 'backup-manifests', 'remove-pods'],
+      'stopped after the step in progress',
+    );
     t.same(await cri.listPodSandbox(), [], 'the step that ran completed');
   });
 });

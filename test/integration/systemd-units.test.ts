@@ -28,11 +28,7 @@ t.test('kubesweep-agent.service and kubesweep-reset.service under a real systemd
 
   const root = packageRoot();
   const vm = await NspawnMachine.boot({
-    binds: [
-      { host: root, container: '/src', readOnly: true },
-      { host: process.execPath, container: '/usr/bin/node', readOnly: true },
-      { host: tb.dir },
-    ],
+    binds: [{ host: root, container: '/src', readOnly: true }, { host: process.execPath, container: '/usr/bin/node', readOnly: true }, { host: tb.dir }],
   });
   t.teardown(() => vm.shutdown());
   const sh = (cmd: string) => vm.exec(['bash', '-c', cmd]);
@@ -88,11 +84,7 @@ t.test('kubesweep-agent.service and kubesweep-reset.service under a real systemd
   const backups = sh('ls /var/lib/kubesweep/backups').stdout.trim().split('\n').filter(Boolean);
   t.equal(backups.length, 1, 'one backup in the agent state dir');
   const backedUp = sh(`cat /var/lib/kubesweep/backups/${backups[0]}/nginx-proxy.yml`).stdout;
-  t.equal(
-    createHash('sha256').update(backedUp).digest('hex'),
-    createHash('sha256').update(manifestText).digest('hex'),
-    'the manifest is in the backup byte-identical',
-  );
+  t.equal(createHash('sha256').update(backedUp).digest('hex'), createHash('sha256').update(manifestText).digest('hex'), 'the manifest is in the backup byte-identical');
 
   const stop = sh('systemctl stop kubesweep-agent.service; systemctl show -p Result --value kubesweep-agent.service');
   t.equal(stop.stdout.trim(), 'success', 'SIGTERM stops the agent cleanly');

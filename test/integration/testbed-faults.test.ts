@@ -16,11 +16,19 @@ t.test('CNI fault plugin: ADD passes through, DEL fails like Calico while the ma
   const pod = await runPod(cri, tb, { name: 'web-1', kind: 'pod', hostNetwork: false, containers: [{ name: 'web', command: commands.sleep() }] });
   const st = await cri.podSandboxStatus(pod.sandboxId);
   t.match(st?.status?.network?.ip, /^10\.\d+\.\d+\.\d+$/, 'the pod got its bridge address through the chain');
-  t.same(faultCalls(tb.cniFault!).map((c) => c.what), ['add'], 'the plugin saw the ADD');
+  t.same(
+    faultCalls(tb.cniFault!).map((c) => c.what),
+    ['add'],
+    'the plugin saw the ADD',
+  );
 
   tb.setCniFault('fail');
   for (let i = 0; i < 2; i++) {
-    await t.rejects(cri.stopPodSandbox(pod.sandboxId), { message: new RegExp(`failed to destroy network for sandbox "${pod.sandboxId}": plugin type="ks-fault" failed \\(delete\\): ${CALICO_UNAUTHORIZED}`) }, `StopPodSandbox #${i + 1} fails with Calico's message`);
+    await t.rejects(
+      cri.stopPodSandbox(pod.sandboxId),
+      { message: new RegExp(`failed to destroy network for sandbox "${pod.sandboxId}": plugin type="ks-fault" failed \\(delete\\): ${CALICO_UNAUTHORIZED}`) },
+      `StopPodSandbox #${i + 1} fails with Calico's message`,
+    );
   }
   t.equal((await cri.listPodSandbox()).find((s) => s.id === pod.sandboxId)?.state, 'SANDBOX_NOTREADY', 'the sandbox stays NOTREADY');
   await t.rejects(cri.removePodSandbox(pod.sandboxId), { message: /failed to forcibly stop sandbox .*Unauthorized/ }, 'and cannot be removed');
@@ -57,7 +65,10 @@ t.test('shims killed by hand: container processes keep running with no shim; tea
   t.ok(left.length >= 4, `container processes still running (${left.length})`);
   const shimSet = new Set(shims);
   const procs = new Map(listProcesses().map((p) => [p.pid, p]));
-  t.ok(left.every((pid) => !shimSet.has(procs.get(pid)?.ppid ?? -1)), 'none of them is a child of a shim any more');
+  t.ok(
+    left.every((pid) => !shimSet.has(procs.get(pid)?.ppid ?? -1)),
+    'none of them is a child of a shim any more',
+  );
   t.notOk(await canBind(port), 'the port is still held');
   t.equal(readdirSync(tb.netnsDir).length, 1, 'the pod netns is still mounted');
 

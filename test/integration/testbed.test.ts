@@ -32,7 +32,10 @@ t.test('testbed: host-network pod holds a port, pod netns exists; both removed t
   t.equal(host.annotations['kubernetes.io/config.source'], 'file', 'static pod annotation kept');
   const containers = await cri.listContainers();
   t.equal(containers.length, 2);
-  t.ok(containers.every((c) => c.state === 'CONTAINER_RUNNING'), 'containers running');
+  t.ok(
+    containers.every((c) => c.state === 'CONTAINER_RUNNING'),
+    'containers running',
+  );
 
   const status = await cri.podSandboxStatus(netnsPod.sandboxId, true);
   t.equal(status?.status?.linux?.namespaces?.options?.network ?? 'POD', 'POD', 'pod has its own netns');
@@ -82,7 +85,9 @@ t.test('teardown leaves nothing behind, even after containerd was killed under r
   t.notOk(existsSync(tb.dir), 'testbed dir removed');
   t.same(mountsUnder(tb.dir), [], 'no mounts under the testbed dir');
   // Zombies are dead already; reaping them is their parent's (here: PID 1's) job.
-  const ours = listProcesses().filter((p) => p.state !== 'Z').filter((p) => p.pid === firstContainerdPid || p.argv.some((a) => a.includes(tb.dir)) || shims.some((s) => s.pid === p.pid));
+  const ours = listProcesses()
+    .filter((p) => p.state !== 'Z')
+    .filter((p) => p.pid === firstContainerdPid || p.argv.some((a) => a.includes(tb.dir)) || shims.some((s) => s.pid === p.pid));
   t.same(ours, [], 'no containerd, shim or container process of the testbed left');
   t.ok(await canBind(port), 'port free');
   t.notOk(existsSync(`/sys/fs/cgroup/memory${tb.cgroupParent}`), 'cgroup parent removed');

@@ -6,19 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ksError, KubesweepError } from '../../shared/errors';
 import { grpcTarget, unixSocketPath } from '../../shared/endpoint';
 import { loadProto } from '../../shared/grpc-load';
-import type {
-  Container,
-  ContainerConfig,
-  ContainerFilter,
-  ContainerStatusResponse,
-  GoneOrDone,
-  PodSandbox,
-  PodSandboxConfig,
-  PodSandboxFilter,
-  PodSandboxStatusResponse,
-  RuntimeStatusResponse,
-  VersionResponse,
-} from './types';
+import type { Container, ContainerConfig, ContainerFilter, ContainerStatusResponse, GoneOrDone, PodSandbox, PodSandboxConfig, PodSandboxFilter, PodSandboxStatusResponse, RuntimeStatusResponse, VersionResponse } from './types';
 
 export interface CriClientOptions {
   /** `unix:///run/containerd/containerd.sock` (or a bare path). */
@@ -151,9 +139,7 @@ export class CriClient {
     const what = id ? `CRI ${rpc}(${id})` : `CRI ${rpc}`;
     const sock = unixSocketPath(this.endpoint, { bare: true });
     if (sock !== undefined && !isSocket(sock)) {
-      return Promise.reject(
-        ksError('KS_CRI_UNAVAILABLE', `${what}: no CRI socket at ${sock} (is containerd running?)`, { rpc, id, endpoint: this.endpoint }),
-      );
+      return Promise.reject(ksError('KS_CRI_UNAVAILABLE', `${what}: no CRI socket at ${sock} (is containerd running?)`, { rpc, id, endpoint: this.endpoint }));
     }
     return new Promise((resolve, reject) => {
       const method = this.client[rpc];

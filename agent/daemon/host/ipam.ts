@@ -34,7 +34,9 @@ export function findReservations(dataDir: string, ids: ReadonlySet<string>): IpR
   const out: IpReservation[] = [];
   let networks: string[];
   try {
-    networks = readdirSync(dataDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    networks = readdirSync(dataDir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
   } catch {
     return out;
   }

@@ -53,7 +53,6 @@ export function parseShimCmdline(argv: readonly string[]): ShimCmdline | undefin
   return { kind, binary, namespace, id, address: normalizeUnixAddress(address) };
 }
 
-
 /** Is this shim one of the configured containerd's, for the configured namespace? */
 export function isShimOf(shim: ShimCmdline, address: string, namespace: string): boolean {
   return shim.address === normalizeUnixAddress(address) && shim.namespace === namespace;

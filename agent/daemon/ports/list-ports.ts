@@ -142,15 +142,7 @@ async function collect(opts: ListPortsOptions & { ports?: ReadonlySet<number> },
       owners: await Promise.all((scan.owners.get(entry.inode) ?? []).map((pid) => resolver.owner(pid))),
     })),
   );
-  listeners.sort(
-    (a, b) =>
-      Number(b.netns.host) - Number(a.netns.host) ||
-      a.netns.inode - b.netns.inode ||
-      cmp(a.protocol, b.protocol) ||
-      a.port - b.port ||
-      a.family - b.family ||
-      cmp(a.address, b.address),
-  );
+  listeners.sort((a, b) => Number(b.netns.host) - Number(a.netns.host) || a.netns.inode - b.netns.inode || cmp(a.protocol, b.protocol) || a.port - b.port || a.family - b.family || cmp(a.address, b.address));
   const report: PortReport = { listeners, malformedLines: malformed, netnsScanned: scanned, generatedAt: new Date().toISOString() };
   if (!cri.ok) report.criError = cri.error;
   return report;

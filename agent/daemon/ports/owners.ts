@@ -110,8 +110,7 @@ export class OwnerResolver {
     const containerId = ids.containerId;
     owner.containerId = containerId;
 
-    const ours =
-      !shim || ((this.ctx.containerdAddress === undefined || shim.shim.address === this.ctx.containerdAddress) && shim.shim.namespace === this.ctx.containerdNamespace);
+    const ours = !shim || ((this.ctx.containerdAddress === undefined || shim.shim.address === this.ctx.containerdAddress) && shim.shim.namespace === this.ctx.containerdNamespace);
     const reasons: string[] = [];
     // No shim above it, yet containerd has a task bundle for its container in our namespace:
     // a container whose shim was killed or crashed. Nothing will ever stop it.

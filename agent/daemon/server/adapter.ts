@@ -122,11 +122,7 @@ function audit(deps: AdapterDeps, method: string, caller: Caller | undefined, pe
   deps.onCallDone?.(method, codeName, durationMs);
 }
 
-export function adaptUnary<Req, Res>(
-  method: string,
-  deps: AdapterDeps,
-  fn: (req: Req, ctx: CallContext) => Promise<Res>,
-): grpc.handleUnaryCall<Req, Res> {
+export function adaptUnary<Req, Res>(method: string, deps: AdapterDeps, fn: (req: Req, ctx: CallContext) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     const t0 = performance.now();
     let caller: Caller | undefined;
@@ -157,11 +153,7 @@ export function adaptUnary<Req, Res>(
   };
 }
 
-export function adaptServerStream<Req, Res>(
-  method: string,
-  deps: AdapterDeps,
-  fn: (req: Req, ctx: CallContext, write: (msg: Res) => void) => Promise<void>,
-): grpc.handleServerStreamingCall<Req, Res> {
+export function adaptServerStream<Req, Res>(method: string, deps: AdapterDeps, fn: (req: Req, ctx: CallContext, write: (msg: Res) => void) => Promise<void>): grpc.handleServerStreamingCall<Req, Res> {
   return (call) => {
     const t0 = performance.now();
     let caller: Caller | undefined;

@@ -29,7 +29,6 @@ const MAX_SEND_BYTES = 32 * 1024 * 1024;
 export const MAX_CONCURRENT_STREAMS = 64;
 export const MAX_SESSION_MEMORY_MB = 32;
 
-
 /** The Agent service definition with deserializers that never throw (see adapter.ts). */
 export function agentServiceDefinition(): AgentDefinition {
   const def = (loadProto(AGENT_PROTO) as unknown as ProtoGrpcType).kubesweep.v1.Agent.service;
@@ -208,11 +207,7 @@ export async function prepareUnixSocket(sock: string): Promise<void> {
   const st = lstatSync(dir);
   const uid = process.geteuid?.() ?? 0;
   if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) {
-    throw ksError(
-      'KS_CONFIG_INVALID',
-      `socket directory ${dir} must be a directory owned by uid ${uid} with mode 0700 (it is ${st.isDirectory() ? 'a directory' : 'not a directory'}, uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)})`,
-      { dir },
-    );
+    throw ksError('KS_CONFIG_INVALID', `socket directory ${dir} must be a directory owned by uid ${uid} with mode 0700 (it is ${st.isDirectory() ? 'a directory' : 'not a directory'}, uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)})`, { dir });
   }
   let existing;
   try {

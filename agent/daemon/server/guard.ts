@@ -5,13 +5,10 @@ import { ksError } from '../../shared/errors';
 
 export function checkConfirmNode(confirmNode: string, nodeName: string, method: string): void {
   if (confirmNode !== nodeName) {
-    throw ksError(
-      'KS_CONFIRM_MISMATCH',
-      confirmNode === ''
-        ? `${method}: confirm_node is required and must be this node's name`
-        : `${method}: confirm_node "${confirmNode}" is not this node (this agent runs on "${nodeName}")`,
-      { confirmNode, nodeName },
-    );
+    throw ksError('KS_CONFIRM_MISMATCH', confirmNode === '' ? `${method}: confirm_node is required and must be this node's name` : `${method}: confirm_node "${confirmNode}" is not this node (this agent runs on "${nodeName}")`, {
+      confirmNode,
+      nodeName,
+    });
   }
 }
 

@@ -72,7 +72,10 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     try {
       release = admission.admit(`${req.method} ${req.url.split('?')[0].slice(0, 100)}`);
     } catch (err) {
-      void reply.code(429).header('retry-after', '1').send({ error: { code: 'KS_RESOURCE_EXHAUSTED', message: (err as Error).message } });
+      void reply
+        .code(429)
+        .header('retry-after', '1')
+        .send({ error: { code: 'KS_RESOURCE_EXHAUSTED', message: (err as Error).message } });
       return;
     }
     reply.raw.once('close', release);

@@ -46,7 +46,10 @@ export function createRealEngine(config: AgentConfig, sweepConfig: SweepConfig, 
   };
   // Concurrent identical reads (a dashboard, probes and an operator at once — or a flood)
   // share one /proc scan or CRI round; the engine's own reads during a reset do not.
-  const inspect = coalesce(() => getSweeper().inspect(), () => 'inspect');
+  const inspect = coalesce(
+    () => getSweeper().inspect(),
+    () => 'inspect',
+  );
   const sweeperView: SweepEngine = {
     reset: (o, ev, sig) => getSweeper().reset(o, ev, sig),
     inspect,
@@ -56,10 +59,22 @@ export function createRealEngine(config: AgentConfig, sweepConfig: SweepConfig, 
     get sweeper(): SweepEngine {
       return sweeperView;
     },
-    listPorts: coalesce((opts: { allNetns?: boolean }) => ports().listPorts(opts, portsDeps), (opts) => `all=${!!opts.allNetns}`),
-    checkPorts: coalesce((p: readonly number[]) => ports().checkPorts(p, portsDeps), (p) => p.join(',')),
-    nodeFacts: coalesce(() => ports().nodeFacts(), () => 'facts'),
-    criVersion: coalesce(() => getCri().version(), () => 'version'),
+    listPorts: coalesce(
+      (opts: { allNetns?: boolean }) => ports().listPorts(opts, portsDeps),
+      (opts) => `all=${!!opts.allNetns}`,
+    ),
+    checkPorts: coalesce(
+      (p: readonly number[]) => ports().checkPorts(p, portsDeps),
+      (p) => p.join(','),
+    ),
+    nodeFacts: coalesce(
+      () => ports().nodeFacts(),
+      () => 'facts',
+    ),
+    criVersion: coalesce(
+      () => getCri().version(),
+      () => 'version',
+    ),
     close() {
       cri?.close();
     },

@@ -55,13 +55,7 @@ export function createHandlers(deps: ServiceDeps): AgentHandlers {
   const { config, engine, lock, log } = deps;
 
   /** Guard + lock + run, shared by Reset and the single steps. */
-  async function runReset(
-    method: string,
-    v: ValidReset,
-    ctx: CallContext,
-    steps: readonly StepName[] | undefined,
-    onEvent?: (e: ProgressEvent) => void,
-  ): Promise<ResetReport> {
+  async function runReset(method: string, v: ValidReset, ctx: CallContext, steps: readonly StepName[] | undefined, onEvent?: (e: ProgressEvent) => void): Promise<ResetReport> {
     if (!v.dryRun) {
       requireRole(ctx.caller, 'admin', method);
       checkConfirmNode(v.confirmNode, config.nodeName, method);
@@ -79,14 +73,14 @@ export function createHandlers(deps: ServiceDeps): AgentHandlers {
       if (v.withoutKinds) opts.withoutKinds = v.withoutKinds;
       if (steps) opts.steps = steps;
       if (!v.dryRun) {
-        log.warn({ audit: 'destructive', phase: 'start', method, identity: ctx.caller.identity, peer: ctx.caller.peer, node: config.nodeName, scope: v.scope, steps: steps ?? 'all', withKinds: v.withKinds, withoutKinds: v.withoutKinds }, `${method} starting`);
+        log.warn(
+          { audit: 'destructive', phase: 'start', method, identity: ctx.caller.identity, peer: ctx.caller.peer, node: config.nodeName, scope: v.scope, steps: steps ?? 'all', withKinds: v.withKinds, withoutKinds: v.withoutKinds },
+          `${method} starting`,
+        );
       }
       const events = (e: ProgressEvent): void => {
         if (!v.dryRun && (e.type === 'item-done' || e.type === 'item-failed')) {
-          log.warn(
-            { audit: 'action', method, identity: ctx.caller.identity, step: e.step, action: e.action, target: e.target, outcome: e.type === 'item-done' ? e.outcome : 'failed', message: e.message },
-            `${e.step}: ${e.action} ${e.target}`,
-          );
+          log.warn({ audit: 'action', method, identity: ctx.caller.identity, step: e.step, action: e.action, target: e.target, outcome: e.type === 'item-done' ? e.outcome : 'failed', message: e.message }, `${e.step}: ${e.action} ${e.target}`);
         }
         onEvent?.(e);
       };
@@ -120,12 +114,14 @@ export function createHandlers(deps: ServiceDeps): AgentHandlers {
     }
   }
 
-  const step = (method: StepRpc) => async (req: Out<'StepRequest'>, ctx: CallContext): Promise<Msg<'StepResponse'>> => {
-    requireRole(ctx.caller, 'reader', method);
-    const v = validResetRequest(req, { withPorts: false });
-    const report = await runReset(method, v, ctx, STEP_RPCS[method]);
-    return { report: reportMsg(report) };
-  };
+  const step =
+    (method: StepRpc) =>
+    async (req: Out<'StepRequest'>, ctx: CallContext): Promise<Msg<'StepResponse'>> => {
+      requireRole(ctx.caller, 'reader', method);
+      const v = validResetRequest(req, { withPorts: false });
+      const report = await runReset(method, v, ctx, STEP_RPCS[method]);
+      return { report: reportMsg(report) };
+    };
 
   return {
     async Reset(req, ctx, write) {
@@ -146,10 +142,7 @@ export function createHandlers(deps: ServiceDeps): AgentHandlers {
       try {
         log.warn({ audit: 'destructive', phase: 'start', method: 'RestoreManifests', identity: ctx.caller.identity, backupId: v.backupId ?? 'newest' }, 'RestoreManifests starting');
         const res = await engine.sweeper.restoreManifests(v.backupId);
-        log.warn(
-          { audit: 'destructive', phase: 'finish', method: 'RestoreManifests', identity: ctx.caller.identity, backupId: res.backupId, restored: res.restored, unchanged: res.unchanged.length },
-          'RestoreManifests finished',
-        );
+        log.warn({ audit: 'destructive', phase: 'finish', method: 'RestoreManifests', identity: ctx.caller.identity, backupId: res.backupId, restored: res.restored, unchanged: res.unchanged.length }, 'RestoreManifests finished');
         return restoreMsg(res);
       } finally {
         release();

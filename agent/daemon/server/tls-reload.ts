@@ -77,7 +77,9 @@ export function loadServerTls(files: ServerTlsFiles, read: (p: string) => Buffer
     tls.createSecureContext(options);
   } catch (err) {
     const why = (err as Error).message;
-    const which = /key values mismatch|KEY_VALUES_MISMATCH/i.test(why) ? `--tls-key ${files.key} is not the key of --tls-cert ${files.cert}` : `unusable TLS files (--tls-cert ${files.cert}, --tls-key ${files.key}, --tls-client-ca ${files.clientCa}${files.crl ? `, --tls-crl ${files.crl}` : ''})`;
+    const which = /key values mismatch|KEY_VALUES_MISMATCH/i.test(why)
+      ? `--tls-key ${files.key} is not the key of --tls-cert ${files.cert}`
+      : `unusable TLS files (--tls-cert ${files.cert}, --tls-key ${files.key}, --tls-client-ca ${files.clientCa}${files.crl ? `, --tls-crl ${files.crl}` : ''})`;
     throw ksError('KS_CONFIG_INVALID', `${which}: ${why}`, {});
   }
   let summary: LoadedTls['summary'] = { subject: '?', notAfter: '?', serial: '?', crl: !!crl };

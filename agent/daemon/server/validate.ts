@@ -55,7 +55,7 @@ function bad(field: string, msg: string, value?: unknown): never {
 }
 
 function preview(v: unknown): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
   return s.length > 64 ? `${s.slice(0, 64)}…` : s;
 }
 
@@ -164,7 +164,10 @@ export function parsePortList(q: unknown): number[] | undefined {
   if (q === undefined || q === '') return undefined;
   if (typeof q !== 'string') bad('ports', 'must be given once, comma-separated');
   if (q.length > LIMITS.ports * 6) bad('ports', 'too long');
-  const parts = q.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const parts = q
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const nums = parts.map((s) => (/^\d{1,5}$/.test(s) ? Number(s) : NaN));
   if (nums.some((n) => Number.isNaN(n))) bad('ports', 'must be comma-separated port numbers', q);
   return validPorts('ports', nums);

@@ -2,17 +2,7 @@
 // into a temp dir, every file and the dir fsync'ed, then renamed into place and the parent
 // fsync'ed: a backup either exists completely or not at all. Only then may manifests go.
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ksError, KubesweepError } from '../../shared/errors';
 import { fsyncDir, writeFileDurable } from '../host/fsync';
@@ -26,7 +16,10 @@ export function isBackupId(id: string): boolean {
 
 /** `20261129T110203Z-3fa9c1`: sortable by time, unique by the random tail. */
 export function newRunId(now: Date = new Date()): string {
-  const ts = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const ts = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${ts}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -84,14 +77,7 @@ export function listManifests(manifestsDir: string): (ManifestInfo & { mode: num
  * Throws KS_BACKUP_FAILED if anything cannot be written, or if a manifest changed since it
  * was planned; the temp dir is removed and no manifest is touched.
  */
-export function writeBackup(
-  stateDir: string,
-  manifestsDir: string,
-  files: readonly { name: string; sha256?: string }[],
-  id: string,
-  node: string,
-  now: Date,
-): BackupIndex {
+export function writeBackup(stateDir: string, manifestsDir: string, files: readonly { name: string; sha256?: string }[], id: string, node: string, now: Date): BackupIndex {
   if (!isBackupId(id)) throw ksError('KS_INVALID_ARGUMENT', `bad backup id ${id}`);
   const parent = backupsDir(stateDir);
   const tmp = path.join(parent, `.tmp-${id}`);

@@ -180,11 +180,13 @@ export async function runCniFallback(targets: readonly FallbackTarget[], ctx: Fa
         placed.path,
         back ? 'done' : 'failed',
         Date.now() - r0,
-        back ? `teardown-only config removed; containerd loads ${before.networks.join(', ')} again; the conf dir holds what it held before` : `teardown-only config removed, but containerd did not report ${before.networks.join(', ')} again within ${loadMs} ms`,
+        back
+          ? `teardown-only config removed; containerd loads ${before.networks.join(', ')} again; the conf dir holds what it held before`
+          : `teardown-only config removed, but containerd did not report ${before.networks.join(', ')} again within ${loadMs} ms`,
       );
     } else {
       journal('left', placed, outcome);
-      rec.record('cni-restore', placed.path, 'failed', Date.now() - r0, outcome === 'differs' ? 'the file no longer holds kubesweep\'s bytes: left in place, remove it by hand' : 'could not remove the teardown-only config: remove it by hand');
+      rec.record('cni-restore', placed.path, 'failed', Date.now() - r0, outcome === 'differs' ? "the file no longer holds kubesweep's bytes: left in place, remove it by hand" : 'could not remove the teardown-only config: remove it by hand');
     }
   }
   releaseSkippedReservations(removed, ctx);

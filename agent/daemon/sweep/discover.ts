@@ -162,18 +162,17 @@ export function hostNetworkFromShims(shims: readonly ShimProc[], procRoot: strin
   if (host === undefined) return out;
   for (const s of shims) {
     const inodes = s.tree.map((p) => netnsInodeOf(p.pid, procRoot)).filter((i): i is number => i !== undefined);
-    if (inodes.length) out.set(s.id, inodes.every((i) => i === host));
+    if (inodes.length)
+      out.set(
+        s.id,
+        inodes.every((i) => i === host),
+      );
   }
   return out;
 }
 
 /** Sandboxes (with kind and host-network) and containers (orphans flagged) from the CRI. */
-export async function listPods(
-  cri: CriClient,
-  timeoutMs: number,
-  parallelism: number,
-  knownHostNetwork: ReadonlyMap<string, boolean> = new Map(),
-): Promise<{ sandboxes: SandboxInfo[]; containers: ContainerInfo[] }> {
+export async function listPods(cri: CriClient, timeoutMs: number, parallelism: number, knownHostNetwork: ReadonlyMap<string, boolean> = new Map()): Promise<{ sandboxes: SandboxInfo[]; containers: ContainerInfo[] }> {
   const sbs = await cri.listPodSandbox(undefined, { timeoutMs });
   const cts = await cri.listContainers(undefined, { timeoutMs });
   const sandboxes = await mapLimit(sbs, Math.max(parallelism, 8), async (s): Promise<SandboxInfo> => {

@@ -260,7 +260,11 @@ export class Sweeper {
       criError = (err as Error).message;
     }
     const netns = findNetns(c.netnsDirs, procs, ownershipIndex(shims), c.procRoot);
-    const rejoin = await this.inspectResidue(pods.sandboxes, shims.map((s) => s.id), criError !== undefined);
+    const rejoin = await this.inspectResidue(
+      pods.sandboxes,
+      shims.map((s) => s.id),
+      criError !== undefined,
+    );
     return {
       sandboxes: pods.sandboxes,
       containers: pods.containers,
@@ -274,7 +278,11 @@ export class Sweeper {
   }
 
   /** Every rejoin kind, whether a reset clears it by default or not. */
-  private async inspectResidue(sandboxes: readonly SandboxInfo[], shimIds: readonly string[], criDown: boolean): Promise<Pick<Inventory, 'links' | 'ipReservations' | 'kubeletMounts' | 'kubeletPodDirs' | 'cniConfigFiles' | 'firewall' | 'kubeletUnitState' | 'residueErrors'>> {
+  private async inspectResidue(
+    sandboxes: readonly SandboxInfo[],
+    shimIds: readonly string[],
+    criDown: boolean,
+  ): Promise<Pick<Inventory, 'links' | 'ipReservations' | 'kubeletMounts' | 'kubeletPodDirs' | 'cniConfigFiles' | 'firewall' | 'kubeletUnitState' | 'residueErrors'>> {
     const r = await readNodeResidue(this.config, new Set([...CLEANUP_KINDS, 'kubelet-unit-state'] as const), this.deps.hostTools);
     const errors: string[] = [];
     const ok = <T extends object>(kind: string, x: T | { error: string } | undefined): T | undefined => {

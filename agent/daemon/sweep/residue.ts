@@ -111,4 +111,3 @@ export async function liveSandboxIds(config: SweepConfig, cri: CriClient): Promi
     return { ids, criError: (err as Error).message };
   }
 }
-

@@ -44,7 +44,8 @@ export async function residueLeft(config: SweepConfig, checks: ReadonlySet<Resid
   if (checks.has('firewall')) {
     try {
       const f = await readFirewallResidue(config, deps.netExec);
-      for (const c of f.cleanups) for (const t of c.tables) out.push({ kind: 'firewall', target: `${c.backend}/${t.table}`, why: `${t.chains.length} Kubernetes/CNI chain(s) left: ${t.chains.slice(0, 8).join(', ')}${t.chains.length > 8 ? ' …' : ''}` });
+      for (const c of f.cleanups)
+        for (const t of c.tables) out.push({ kind: 'firewall', target: `${c.backend}/${t.table}`, why: `${t.chains.length} Kubernetes/CNI chain(s) left: ${t.chains.slice(0, 8).join(', ')}${t.chains.length > 8 ? ' …' : ''}` });
     } catch (err) {
       cant('firewall', 'iptables', err);
     }

@@ -35,7 +35,7 @@ const ALLOWED: Record<Area, readonly Area[]> = { client: ['client', 'shared'], d
 t.test('the import scanner sees every form of import', async (t) => {
   const text = [
     "import { a } from '../daemon/x';",
-    "import type { B } from \"../daemon/y\";",
+    'import type { B } from "../daemon/y";',
     "export { c } from './z';",
     "import './side-effect';",
     "const m = require('../daemon/r') as typeof import('../daemon/q');",

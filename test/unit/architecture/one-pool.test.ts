@@ -26,7 +26,10 @@ const SHAPES: [string, RegExp][] = [
 
 t.test('the only bounded pool in agent/ is shared/pool.ts', async (t) => {
   const pool = readFileSync(path.join(agent, POOL), 'utf8');
-  t.ok(SHAPES.some(([, re]) => re.test(pool)), 'the patterns recognise the pool itself');
+  t.ok(
+    SHAPES.some(([, re]) => re.test(pool)),
+    'the patterns recognise the pool itself',
+  );
   const copies = tsFiles(agent)
     .filter((f) => path.relative(agent, f) !== POOL)
     .flatMap((f) => {

@@ -12,7 +12,11 @@ t.test('semver to Debian versions: a pre-release sorts before its release', asyn
 });
 
 /** The commands a script runs: no comments, no messages. */
-const code = (text: string): string => text.split('\n').filter((l) => !/^\s*#/.test(l) && !/^\s*echo /.test(l)).join('\n');
+const code = (text: string): string =>
+  text
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l) && !/^\s*echo /.test(l))
+    .join('\n');
 
 t.test('maintainer scripts: valid sh, reload systemd, never start a reset', async (t) => {
   for (const [name, text] of Object.entries({ POSTINST, PRERM, POSTRM })) {

@@ -19,9 +19,7 @@ function shape(def: Def): Record<string, unknown> {
       const type = (obj as protoLoader.MessageTypeDefinition<object, object>).type as { field?: { name: string; number: number; type: string; label: string }[]; value?: { name: string; number: number }[] };
       out[name] = { fields: type.field?.map((f) => [f.name, f.number, f.type, f.label]), values: type.value?.map((v) => [v.name, v.number]) };
     } else {
-      out[name] = Object.fromEntries(
-        Object.entries(obj).map(([m, d]) => [m, [d.path, d.requestStream, d.responseStream, d.requestType.type, d.responseType.type]]),
-      );
+      out[name] = Object.fromEntries(Object.entries(obj).map(([m, d]) => [m, [d.path, d.requestStream, d.responseStream, d.requestType.type, d.responseType.type]]));
     }
   }
   return out;

@@ -31,17 +31,24 @@ t.test('every RPC decodes to the JSON documents; reset streams progress', async 
   t.equal(listener.netns?.inode, '4026531840');
   t.equal(listener.owners[0].pod?.kind, 'static');
   t.notOk('aborted' in report, 'unset optional fields stay absent');
-  t.same(fake.requests[0], { rpc: 'Reset', confirmNode: 'node1', dryRun: false, scope: ['static'], graceSeconds: 0, expectFreePorts: [6443], withKinds: [], withoutKinds: [], _graceSeconds: 'graceSeconds' }, 'request as sent (grace 0 is sent, not dropped)');
+  t.same(
+    fake.requests[0],
+    { rpc: 'Reset', confirmNode: 'node1', dryRun: false, scope: ['static'], graceSeconds: 0, expectFreePorts: [6443], withKinds: [], withoutKinds: [], _graceSeconds: 'graceSeconds' },
+    'request as sent (grace 0 is sent, not dropped)',
+  );
 
   const step = await client.stopPods({ confirmNode: 'node1' });
   t.equal(step.verification, null, 'a step report without verification');
   t.equal(step.steps[0].items[0].durationMs, 280);
 
   const check = await client.checkPorts([6443, 179]);
-  t.same(check.ports.map((p) => [p.port, p.held]), [
-    [6443, true],
-    [179, false],
-  ]);
+  t.same(
+    check.ports.map((p) => [p.port, p.held]),
+    [
+      [6443, true],
+      [179, false],
+    ],
+  );
   t.equal(check.allFree, false);
   const ports = await client.listPorts();
   t.equal(ports.listeners[0].port, 6443);
@@ -55,7 +62,7 @@ t.test('every RPC decodes to the JSON documents; reset streams progress', async 
   t.same(await client.restoreManifests('node1'), { backupId: 'b-newest', restored: ['kube-apiserver.yaml'], unchanged: [] });
 });
 
-t.test('refusals carry the agent\'s code; unknown errors keep the gRPC status', async (t) => {
+t.test("refusals carry the agent's code; unknown errors keep the gRPC status", async (t) => {
   const fake = await startFakeAgent({ nodeName: 'node1' });
   t.teardown(() => fake.close());
   const client = new AgentClient({ endpoint: fake.endpoint });

@@ -57,23 +57,17 @@ t.test('INI inventory: host names are node names; endpoint from kubesweep_endpoi
     { node: 'node3', endpoint: '[fd00::13]:9444' },
     { node: 'cp1', endpoint: '10.0.0.1:9443' },
   ]);
-  t.same(
-    parseIniInventory(KUBESPRAY_INI, { group: 'kube_control_plane', port: 7000 }),
-    [{ node: 'cp1', endpoint: '10.0.0.1:7000' }],
-    '--group and --port',
-  );
+  t.same(parseIniInventory(KUBESPRAY_INI, { group: 'kube_control_plane', port: 7000 }), [{ node: 'cp1', endpoint: '10.0.0.1:7000' }], '--group and --port');
   t.same(
     parseIniInventory(KUBESPRAY_INI, { group: 'k8s_cluster' }).map((x) => x.node),
     ['cp1', 'node1', 'node2', 'node3'],
-    'a :children group takes its child groups\' hosts',
+    "a :children group takes its child groups' hosts",
   );
   t.throws(() => parseIniInventory(KUBESPRAY_INI, { group: 'etcd' }), { message: /no group \[etcd\]/ });
 });
 
 t.test('INI inventory: kubesweep_node_name is the guard when the host name is not the node name', async (t) => {
-  t.same(parseAgentsFile('[kubesweep_reset]\nworker-7 ansible_host=10.0.0.17 kubesweep_node_name=worker-7.cluster.internal\n'), [
-    { node: 'worker-7.cluster.internal', endpoint: '10.0.0.17:9443' },
-  ]);
+  t.same(parseAgentsFile('[kubesweep_reset]\nworker-7 ansible_host=10.0.0.17 kubesweep_node_name=worker-7.cluster.internal\n'), [{ node: 'worker-7.cluster.internal', endpoint: '10.0.0.17:9443' }]);
   t.throws(() => parseAgentsFile('[x]\nw7 kubesweep_node_name=Bad_Name\n', { source: 'inv' }), { message: /inv:2: "Bad_Name" is not a valid node name/ });
 });
 
@@ -127,13 +121,24 @@ all:
 `;
 
 t.test('YAML inventory (Kubespray hosts.yaml): hosts, children, vars, precedence', async (t) => {
-  t.same(parseAgentsFile(KUBESPRAY_YAML, { source: 'hosts.yaml' }), [
-    { node: 'node1', endpoint: '10.0.0.11:9000' },
-    { node: 'node2', endpoint: '10.0.0.12:9555' },
-    { node: 'worker-7.cluster.internal', endpoint: '10.0.0.17:9500' },
-  ], 'group vars fill in, the more specific group wins, host vars win over both');
-  t.same(parseAgentsFile(KUBESPRAY_YAML, { group: 'kube_node' }).map((x) => x.node), ['node2', 'worker-7.cluster.internal']);
-  t.same(parseAgentsFile(KUBESPRAY_YAML, { group: 'k8s_cluster' }).map((x) => x.node), ['node1', 'node2', 'worker-7.cluster.internal'], 'a group of groups');
+  t.same(
+    parseAgentsFile(KUBESPRAY_YAML, { source: 'hosts.yaml' }),
+    [
+      { node: 'node1', endpoint: '10.0.0.11:9000' },
+      { node: 'node2', endpoint: '10.0.0.12:9555' },
+      { node: 'worker-7.cluster.internal', endpoint: '10.0.0.17:9500' },
+    ],
+    'group vars fill in, the more specific group wins, host vars win over both',
+  );
+  t.same(
+    parseAgentsFile(KUBESPRAY_YAML, { group: 'kube_node' }).map((x) => x.node),
+    ['node2', 'worker-7.cluster.internal'],
+  );
+  t.same(
+    parseAgentsFile(KUBESPRAY_YAML, { group: 'k8s_cluster' }).map((x) => x.node),
+    ['node1', 'node2', 'worker-7.cluster.internal'],
+    'a group of groups',
+  );
   t.throws(() => parseAgentsFile(KUBESPRAY_YAML, { group: 'etcd', source: 'hosts.yaml' }), { message: /hosts\.yaml: no group etcd/ });
   t.throws(() => parseAgentsFile('all:\n  hosts:\n    Node_1:\n', { source: 'h.yaml' }), { message: /not a valid node name/ });
   t.same(parseAgentsFile('node1 /a.sock\n'), [{ node: 'node1', endpoint: 'unix:///a.sock' }], 'plain lines are not mistaken for YAML');
@@ -141,14 +146,21 @@ t.test('YAML inventory (Kubespray hosts.yaml): hosts, children, vars, precedence
 
 t.test('host ranges expand as in Ansible, each host with the vars of its line or group', async (t) => {
   const ini = '[kube_node]\nnode[01:03] kubesweep_port=9500\nnode02 ansible_host=10.0.0.2\n\n[gpu]\ngpu-[a:b]\n\n[gpu:vars]\nkubesweep_port=9600\n';
-  t.same(parseAgentsFile(ini), [
-    { node: 'node01', endpoint: 'node01:9500' },
-    { node: 'node02', endpoint: '10.0.0.2:9500' },
-    { node: 'node03', endpoint: 'node03:9500' },
-    { node: 'gpu-a', endpoint: 'gpu-a:9600' },
-    { node: 'gpu-b', endpoint: 'gpu-b:9600' },
-  ], 'a host named again after its range keeps the range vars and adds its own');
-  t.same(parseAgentsFile(ini, { group: 'gpu' }).map((h) => h.node), ['gpu-a', 'gpu-b']);
+  t.same(
+    parseAgentsFile(ini),
+    [
+      { node: 'node01', endpoint: 'node01:9500' },
+      { node: 'node02', endpoint: '10.0.0.2:9500' },
+      { node: 'node03', endpoint: 'node03:9500' },
+      { node: 'gpu-a', endpoint: 'gpu-a:9600' },
+      { node: 'gpu-b', endpoint: 'gpu-b:9600' },
+    ],
+    'a host named again after its range keeps the range vars and adds its own',
+  );
+  t.same(
+    parseAgentsFile(ini, { group: 'gpu' }).map((h) => h.node),
+    ['gpu-a', 'gpu-b'],
+  );
   const yaml = 'all:\n  children:\n    kube_node:\n      hosts:\n        worker[1:3]:\n        worker2:\n          ansible_host: 10.0.0.2\n      vars:\n        kubesweep_port: 9700\n';
   t.same(parseAgentsFile(yaml, { source: 'hosts.yaml' }), [
     { node: 'worker1', endpoint: 'worker1:9700' },

@@ -74,7 +74,10 @@ t.test('fan-out: --confirm with several agents is refused; --confirm-each pairs 
     { node: 'node2', endpoint: 'unix:///tmp/b.sock' },
   ]);
   const named = ok(t, ['--agent', 'n1=/a.sock', '--agent', 'n2=/b.sock', 'stop-pods', '--confirm-each']);
-  t.same(named.targets.map((x) => x.node), ['n1', 'n2']);
+  t.same(
+    named.targets.map((x) => x.node),
+    ['n1', 'n2'],
+  );
   t.ok(ok(t, ['--agents-file', '/fleet.txt', 'check-ports', '6443']).fanOut, 'an agents file always fans out');
   usage(t, ['--agent', '/a.sock', '--agent', 'unix:///a.sock', 'info'], /listed twice/);
 });

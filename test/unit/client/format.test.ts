@@ -41,7 +41,11 @@ t.test('ports table and check-ports', async (t) => {
   t.match(ports, /kube-system\/nginx-proxy-node1/);
   t.match(ports, /2 listeners in 1 network namespace/);
   const held = formatPortCheck(receivedCheck(portCheck([6443], [10250])), plain);
-  t.match(held, /6443 +│ HELD +│ tcp 127\.0\.0\.1:6443 +│\n.*│ +│ +│ {3}pid 4242 \(\/bin\/busybox httpd -f -p 127\.0\.0\.1:6443 -h \/www\) +│\n.*│ {3}container nginx-proxy +│\n.*│ {3}pod kube-system\/nginx-proxy-node1 \[static, host network\] +│\n.*│ {3}left over: its containerd is gone +│/, 'holder facts one per line');
+  t.match(
+    held,
+    /6443 +│ HELD +│ tcp 127\.0\.0\.1:6443 +│\n.*│ +│ +│ {3}pid 4242 \(\/bin\/busybox httpd -f -p 127\.0\.0\.1:6443 -h \/www\) +│\n.*│ {3}container nginx-proxy +│\n.*│ {3}pod kube-system\/nginx-proxy-node1 \[static, host network\] +│\n.*│ {3}left over: its containerd is gone +│/,
+    'holder facts one per line',
+  );
   t.match(held, /10250 +│ free/);
   t.match(held, /✗ 1 of 2 ports held: 6443/);
   t.match(formatPortCheck(receivedCheck(portCheck([], [1, 2])), plain), /✓ all 2 ports free/);

@@ -18,12 +18,7 @@ const EVENTS: Out<'Progress'>[] = [
 
 const FIXTURE = path.join(__dirname, '..', '..', 'fixtures', 'client', 'progress-interrupt.ts');
 
-const LINES = [
-  '▸ remove-pods: 2 actions planned',
-  '  ✓ stop-sandbox fffffffffffff done',
-  '  ✗ remove-sandbox abc failed: CRI said no',
-  '✗ remove-pods partial (1.5 s)',
-];
+const LINES = ['▸ remove-pods: 2 actions planned', '  ✓ stop-sandbox fffffffffffff done', '  ✗ remove-sandbox abc failed: CRI said no', '✗ remove-pods partial (1.5 s)'];
 
 function sink(columns?: number) {
   const chunks: string[] = [];

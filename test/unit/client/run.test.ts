@@ -95,7 +95,7 @@ t.test('fan-out over three agents: one unreachable, one stale address, each gets
   t.equal(r.code, 2, 'the worst node decides the exit code');
   t.same(a.confirms, ['node1']);
   t.same(b.confirms, ['node2']);
-  t.same(c.confirms, ['node3'], 'the stale agent was sent the operator\'s name');
+  t.same(c.confirms, ['node3'], "the stale agent was sent the operator's name");
   t.match(r.stdout, /\[node1\] ▸ remove-pods/, 'progress lines carry the node');
   t.match(r.stdout, /== node2 \(unix:\/\/.*\) ==\nreset of node2/);
   t.match(r.stdout, /node1 +│ unix:\S+ +│ clean +│ 0/);

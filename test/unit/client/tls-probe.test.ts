@@ -56,15 +56,33 @@ t.test('a good handshake passes', async (t) => {
 t.test('each failure, named, within a second', async (t) => {
   const good = await serve(t, 'server');
   const cases: { what: string; port: number; files: TlsFiles; reason: string; message: RegExp }[] = [
-    { what: 'agent cert from a CA we do not trust', port: good, files: { ...files('admin'), ca: path.join(foreign, 'ca.crt') }, reason: 'agent-cert-unknown-ca', message: /the agent's certificate \(CN=kubesweep-agent, issued by CN=kubesweep-ca\) is not signed by the CA in --tls-ca .*foreign\/ca\.crt/ },
-    { what: 'agent cert for another name', port: await serve(t, 'other-name-server'), files: files('admin'), reason: 'agent-cert-name-mismatch', message: /is for DNS:node7\.example, IP Address:10\.9\.9\.9, not 127\.0\.0\.1: dial a name it is for, or give --tls-server-name/ },
+    {
+      what: 'agent cert from a CA we do not trust',
+      port: good,
+      files: { ...files('admin'), ca: path.join(foreign, 'ca.crt') },
+      reason: 'agent-cert-unknown-ca',
+      message: /the agent's certificate \(CN=kubesweep-agent, issued by CN=kubesweep-ca\) is not signed by the CA in --tls-ca .*foreign\/ca\.crt/,
+    },
+    {
+      what: 'agent cert for another name',
+      port: await serve(t, 'other-name-server'),
+      files: files('admin'),
+      reason: 'agent-cert-name-mismatch',
+      message: /is for DNS:node7\.example, IP Address:10\.9\.9\.9, not 127\.0\.0\.1: dial a name it is for, or give --tls-server-name/,
+    },
     { what: '--tls-server-name that is not in the SANs', port: good, files: files('admin', pki, { serverName: 'node9' }), reason: 'agent-cert-name-mismatch', message: /not node9/ },
     { what: 'agent cert expired', port: await serve(t, 'expired-server'), files: files('admin'), reason: 'agent-cert-expired', message: /the agent's certificate .* expired on 20\d\d-/ },
     { what: 'agent cert not yet valid', port: await serve(t, 'future-server'), files: files('admin'), reason: 'agent-cert-not-yet-valid', message: /is not valid before 20\d\d-.*check the clocks/ },
     { what: 'our cert expired', port: good, files: files('expired-admin'), reason: 'client-cert-expired', message: /our client certificate \(--tls-cert .*expired-admin\.crt, CN=kubesweep-admin\) expired on/ },
     { what: 'our cert not yet valid', port: good, files: files('future-admin'), reason: 'client-cert-not-yet-valid', message: /is not valid before/ },
-    { what: 'our cert from a CA the agent does not trust', port: good, files: files('admin', foreign), reason: 'client-cert-refused', message: /the agent refused our client certificate \(--tls-cert .*foreign\/admin\.crt, CN=kubesweep-admin, issued by CN=another-ca\): it closed the connection right after the handshake/ },
-    { what: 'our key is not our cert\'s', port: good, files: { ...files('admin'), key: path.join(pki, 'reader.key') }, reason: 'client-cert-key-mismatch', message: /--tls-key .*reader\.key is not the key of --tls-cert .*admin\.crt/ },
+    {
+      what: 'our cert from a CA the agent does not trust',
+      port: good,
+      files: files('admin', foreign),
+      reason: 'client-cert-refused',
+      message: /the agent refused our client certificate \(--tls-cert .*foreign\/admin\.crt, CN=kubesweep-admin, issued by CN=another-ca\): it closed the connection right after the handshake/,
+    },
+    { what: "our key is not our cert's", port: good, files: { ...files('admin'), key: path.join(pki, 'reader.key') }, reason: 'client-cert-key-mismatch', message: /--tls-key .*reader\.key is not the key of --tls-cert .*admin\.crt/ },
   ];
   for (const c of cases) {
     const r = await probe(c.port, c.files);

@@ -22,7 +22,11 @@ t.test('--tls-crl', async (t) => {
   t.notOk('tlsCrl' in load(tls), 'folded into tls, not a top-level key');
   t.match(problems(['--tls-crl', '/pki/crl.pem']), [/--tls-crl without --tls-cert, --tls-key and --tls-client-ca/]);
   t.match(problems([...tls, '--tls-crl', '/elsewhere/crl.pem']), [/tls\.crl: \/elsewhere\/crl\.pem is not a readable file/]);
-  t.same(loadConfig(['--node-name', 'n', '--config', '/etc/ks.json'], { readFile: () => JSON.stringify({ listen: ['127.0.0.1:9443'], tls: { cert: '/pki/a', key: '/pki/b', clientCa: '/pki/c', crl: '/pki/d' } }), isFile }).config.tls?.crl, '/pki/d', 'tls.crl in the file');
+  t.same(
+    loadConfig(['--node-name', 'n', '--config', '/etc/ks.json'], { readFile: () => JSON.stringify({ listen: ['127.0.0.1:9443'], tls: { cert: '/pki/a', key: '/pki/b', clientCa: '/pki/c', crl: '/pki/d' } }), isFile }).config.tls?.crl,
+    '/pki/d',
+    'tls.crl in the file',
+  );
 });
 
 t.test('--http-owners and the limits', async (t) => {

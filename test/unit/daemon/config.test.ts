@@ -50,10 +50,10 @@ t.test('flags override the file, which overrides defaults; repeatable flags repl
     'tls: { cert: /pki/s.crt, key: /pki/s.key, clientCa: /pki/ca.crt }',
     'graceSeconds: 5',
   ].join('\n');
-  const { config } = loadConfig(
-    ['--config', '/etc/ks.yaml', '--node-name', 'node-2', '--netns-dir', '/c', '--expect-free-ports', '10250,10256', '--expect-free-ports', '179', '--listen', '127.0.0.1:9807', '--tls-key', '/pki/other.key'],
-    { readFile, isFile },
-  );
+  const { config } = loadConfig(['--config', '/etc/ks.yaml', '--node-name', 'node-2', '--netns-dir', '/c', '--expect-free-ports', '10250,10256', '--expect-free-ports', '179', '--listen', '127.0.0.1:9807', '--tls-key', '/pki/other.key'], {
+    readFile,
+    isFile,
+  });
   t.equal(config.nodeName, 'node-2', 'flag wins');
   t.equal(config.stateDir, '/var/lib/ks-file', 'file wins over default');
   t.same(config.netnsDirs, ['/c'], 'repeatable flag replaces the file list');
@@ -78,18 +78,14 @@ t.test('JSON config files parse too; empty strings switch kubelet and HTTP off',
 });
 
 t.test('every problem is reported together in one KS_CONFIG_INVALID', async (t) => {
-  files['/etc/bad.yaml'] = [
-    'nodeName: Not_A_Node',
-    'manifestsDir: relative/dir',
-    'expectFreePorts: [0, 70000, "x"]',
-    'logLevel: loud',
-    'roles: { admin: ["admin"], owner: ["CN=x"] }',
-    'bogusKey: 1',
-    'listen: ["tcp://0.0.0.0:1"]',
-  ].join('\n');
+  files['/etc/bad.yaml'] = ['nodeName: Not_A_Node', 'manifestsDir: relative/dir', 'expectFreePorts: [0, 70000, "x"]', 'logLevel: loud', 'roles: { admin: ["admin"], owner: ["CN=x"] }', 'bogusKey: 1', 'listen: ["tcp://0.0.0.0:1"]'].join('\n');
   const problems = problemsOf(['--config', '/etc/bad.yaml', '--state-dir', '/etc/kubernetes/manifests/backups', '--cri-endpoint', 'localhost:1']);
   const want = [/unknown option "bogusKey"/, /nodeName/, /criEndpoint/, /manifestsDir/, /expectFreePorts/, /logLevel/, /roles\.admin\[0\]/, /unknown role "owner"/, /listen\[0\]/];
-  for (const re of want) t.ok(problems.some((p) => re.test(p)), `reports ${re}`);
+  for (const re of want)
+    t.ok(
+      problems.some((p) => re.test(p)),
+      `reports ${re}`,
+    );
   t.ok(problems.length >= want.length, `${problems.length} problems`);
   try {
     loadConfig(['--config', '/etc/bad.yaml'], { readFile, isFile });
@@ -142,7 +138,26 @@ t.test('flag parsing', async (t) => {
 
 t.test('the engine config is derived from the agent config', async (t) => {
   const { config } = loadConfig(
-    ['--node-name', 'node-7', '--cri-endpoint', 'unix:///tb/c.sock', '--containerd-dir', '/tb/root', '--containerd-dir', '/tb/state', '--netns-dir', '/tb/netns', '--state-dir', '/tb/ks', '--manifests-dir', '/tb/m', '--kubelet-unit', '', '--expect-free-ports', '6443'],
+    [
+      '--node-name',
+      'node-7',
+      '--cri-endpoint',
+      'unix:///tb/c.sock',
+      '--containerd-dir',
+      '/tb/root',
+      '--containerd-dir',
+      '/tb/state',
+      '--netns-dir',
+      '/tb/netns',
+      '--state-dir',
+      '/tb/ks',
+      '--manifests-dir',
+      '/tb/m',
+      '--kubelet-unit',
+      '',
+      '--expect-free-ports',
+      '6443',
+    ],
     { readFile, isFile },
   );
   const sc = toSweepConfig(config);

@@ -18,7 +18,7 @@ t.test("the README's configuration table is the one rendered from the option tab
   const found = findConfigTable(readme);
   t.ok(found, 'README has the table');
   const want = renderConfigTable();
-  t.equal(found?.text, want, "README.md differs from the option table: run `npm run gen:readme-config` (the diff shows the expected table)");
+  t.equal(found?.text, want, 'README.md differs from the option table: run `npm run gen:readme-config` (the diff shows the expected table)');
   t.equal(readmeWithConfigTable(readme), readme, 'regenerating changes nothing');
   for (const [, d] of entries) t.match(want, `| \`${d.file}\` |`, `${d.file} has a row`);
 });

@@ -16,13 +16,21 @@ t.test('rules: 64-bit integers as numbers, optional fields absent when unset, ma
   t.same(apiDocument('NetnsRef', {}), { inode: 0, host: false }, 'plain fields get their zero, optional ones stay absent');
   t.same(apiDocument('PortOwner', { pid: 1, command: 'x', residue: false, pod: null }), { pid: 1, command: 'x', residue: false }, 'an unset message is absent');
   t.same(apiDocument('Residue', { kind: 'port', target: '1', why: 'w' }), { kind: 'port', target: '1', why: 'w', listeners: [] }, 'lists are always present');
-  t.same(apiDocument('ListPortsResponse', { listeners: [], extra: 'not in the proto' }), { listeners: [], malformedLines: 0, netnsScanned: [], generatedAt: '' }, 'only the proto\'s fields');
+  t.same(apiDocument('ListPortsResponse', { listeners: [], extra: 'not in the proto' }), { listeners: [], malformedLines: 0, netnsScanned: [], generatedAt: '' }, "only the proto's fields");
 });
 
 t.test('documented conversions: an empty scope is "all", plan details are JSON texts', async (t) => {
   const plan = throughWire('Plan', {
     scope: [],
-    steps: [{ name: 'remove-pods', actions: [{ step: 'remove-pods', action: 'stop-sandbox', target: 's', detail: { pod: '"kube-system/x"', hostNetwork: 'true', n: '2', raw: 'not json' } }, { step: 'remove-pods', action: 'x', target: 't' }] }],
+    steps: [
+      {
+        name: 'remove-pods',
+        actions: [
+          { step: 'remove-pods', action: 'stop-sandbox', target: 's', detail: { pod: '"kube-system/x"', hostNetwork: 'true', n: '2', raw: 'not json' } },
+          { step: 'remove-pods', action: 'x', target: 't' },
+        ],
+      },
+    ],
   });
   const doc = apiDocument('Plan', plan) as { scope: unknown; steps: { actions: { detail?: unknown }[] }[] };
   t.equal(doc.scope, 'all');

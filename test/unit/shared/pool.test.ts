@@ -39,7 +39,10 @@ t.test('Limiter: one bound for every caller, first come first served', async (t)
 
 t.test('a failed call frees its slot; nonsense limits mean one at a time', async (t) => {
   const pool = new Limiter(1);
-  await t.rejects(pool.run(async () => Promise.reject(new Error('boom'))), /boom/);
+  await t.rejects(
+    pool.run(async () => Promise.reject(new Error('boom'))),
+    /boom/,
+  );
   t.equal(await pool.run(async () => 'next'), 'next', 'the slot was given back');
   for (const bad of [0, -3, Number.NaN]) t.equal(new Limiter(bad).limit, 1, `limit ${bad} → 1`);
   t.equal(new Limiter(2.7).limit, 2);

@@ -32,7 +32,22 @@ t.test('names', async (t) => {
   for (const n of ['password', 'db-password', 'DB_PASSWORD', 'PGPASSWORD', 'passwd', 'client-secret', 'token', 'bootstrap-token', 'apiKey', 'api_key', 'secret-access-key', 'credentials', 'keyStorePassword', 'pass', 'requirepass', 'MYSQL_PWD']) {
     t.ok(isSecretName(n), `${n} is secret`);
   }
-  for (const n of ['tls-private-key-file', 'etcd-keyfile', 'token-auth-file', 'password-file', 'POSTGRES_PASSWORD_FILE', 'enable-bootstrap-token-auth', 'service-account-max-token-expiration', 'user', 'discovery-token-ca-cert-hash', 'keys-dir', 'bypass', 'kubeconfig', 'PWD', 'OLDPWD']) {
+  for (const n of [
+    'tls-private-key-file',
+    'etcd-keyfile',
+    'token-auth-file',
+    'password-file',
+    'POSTGRES_PASSWORD_FILE',
+    'enable-bootstrap-token-auth',
+    'service-account-max-token-expiration',
+    'user',
+    'discovery-token-ca-cert-hash',
+    'keys-dir',
+    'bypass',
+    'kubeconfig',
+    'PWD',
+    'OLDPWD',
+  ]) {
     t.notOk(isSecretName(n), `${n} is not secret`);
   }
 });

@@ -37,7 +37,14 @@ export const firewall: Step<'firewall', BackupRules | RemoveChains> = {
     try {
       // Saved again now: the backup must hold what is replaced, not what was there at plan time.
       rulesets = await saveAll(exec);
-      writeKindBackup(ctx.config.stateDir, 'firewall', id, ctx.node, now, rulesets.map((s) => ({ name: `${s.backend.name}.rules`, data: s.text, source: s.backend.save })));
+      writeKindBackup(
+        ctx.config.stateDir,
+        'firewall',
+        id,
+        ctx.node,
+        now,
+        rulesets.map((s) => ({ name: `${s.backend.name}.rules`, data: s.text, source: s.backend.save })),
+      );
     } catch (err) {
       const msg = (err as Error).message;
       rec.record('backup-rules', 'iptables', 'failed', Date.now() - t0, msg);
@@ -50,7 +57,12 @@ export const firewall: Step<'firewall', BackupRules | RemoveChains> = {
     for (const a of removals) {
       await rec.act(a.action, a.target, async () => {
         const set = rulesets.find((s) => s.backend.name === a.detail.backend);
-        const c = set && planCleanup(set.tables.filter((t) => t.name === a.detail.table), ctx.config.firewallPrefixes)[0];
+        const c =
+          set &&
+          planCleanup(
+            set.tables.filter((t) => t.name === a.detail.table),
+            ctx.config.firewallPrefixes,
+          )[0];
         if (!set || !c) return { outcome: 'gone', message: 'no Kubernetes chain left in this table' };
         await applyCleanup(set.backend, c, exec);
         return { outcome: 'done', message: `${c.chains.length} chain(s) and ${c.jumps.length} jump(s) removed` };

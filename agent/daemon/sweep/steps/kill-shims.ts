@@ -85,10 +85,12 @@ async function runKillShims(rec: StepRecorder, ctx: RunContext): Promise<void> {
   const unmounts = actionsOf(rec.step.actions, 'unmount');
   const shimless = actionsOf(rec.step.actions, 'kill-container');
   const t0 = Date.now();
-  const onSignal = (p: OwnedProcess, sig: string) =>
-    ctx.log.info({ step: 'kill-shims', pid: p.pid, command: p.command, shimPid: p.shimPid, shimId: p.shimId, signal: sig, runId: ctx.runId }, `${sig} pid ${p.pid}`);
+  const onSignal = (p: OwnedProcess, sig: string) => ctx.log.info({ step: 'kill-shims', pid: p.pid, command: p.command, shimPid: p.shimPid, shimId: p.shimId, signal: sig, runId: ctx.runId }, `${sig} pid ${p.pid}`);
 
-  await waitShimsExit(kills.filter((a) => ctx.removedSandboxes.has(a.detail.shimId)), procRoot);
+  await waitShimsExit(
+    kills.filter((a) => ctx.removedSandboxes.has(a.detail.shimId)),
+    procRoot,
+  );
   // Which planned shims are still the same processes now (the CRI step usually ended them).
   const live: { action: (typeof kills)[number]; shim: OwnedProcess; tree: OwnedProcess[] }[] = [];
   const procs = kills.length || shimless.length ? listProcesses(procRoot) : [];
@@ -147,7 +149,10 @@ async function runKillShims(rec: StepRecorder, ctx: RunContext): Promise<void> {
     // Every container process of every shim, and of every shim-gone container, at once: one
     // grace period in total.
     const inner = await terminateAll([...live.flatMap((l) => l.tree), ...orphaned.flatMap((o) => o.procs)], { graceMs: ctx.graceSeconds * 1000, procRoot, onSignal, signal: ctx.signal, recheck: cgroupStillNames });
-    const outer = await terminateAll(live.map((l) => l.shim), { graceMs: Math.min(SHIM_GRACE_MS, ctx.graceSeconds * 1000 + 500), procRoot, onSignal });
+    const outer = await terminateAll(
+      live.map((l) => l.shim),
+      { graceMs: Math.min(SHIM_GRACE_MS, ctx.graceSeconds * 1000 + 500), procRoot, onSignal },
+    );
     const stuck = new Set([...inner.survivors, ...outer.survivors]);
     const killed = new Set([...inner.killed, ...outer.killed]);
     for (const l of live) {

@@ -68,13 +68,7 @@ async function runRemoveNetns(rec: StepRecorder, ctx: RunContext): Promise<void>
     const holders = now.get(a.target)?.holders ?? [];
     const foreign = holders.filter((h) => !h.ours);
     if (foreign.length) {
-      rec.record(
-        a.action,
-        a.target,
-        'skipped',
-        0,
-        `left in place: held by ${foreign.map((h) => `pid ${h.pid} (${h.command})`).join(', ')}, not a process of containerd ${owner.address}`,
-      );
+      rec.record(a.action, a.target, 'skipped', 0, `left in place: held by ${foreign.map((h) => `pid ${h.pid} (${h.command})`).join(', ')}, not a process of containerd ${owner.address}`);
       continue;
     }
     if (holders.length && ctx.scope !== 'all') {

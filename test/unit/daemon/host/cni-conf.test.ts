@@ -31,7 +31,10 @@ t.test('place then remove: the dir ends byte-identical; the journal hook runs be
   t.equal(placed.sha256, TEARDOWN_CONF_SHA256);
   t.same(readdirSync(dir).sort(), ['00-kubesweep-teardown.conflist', '10-calico.conflist'], 'no temp file left');
   t.equal(removeTeardownConf(placed), 'done');
-  t.same(readdirSync(dir).map((n) => [n, readFileSync(path.join(dir, n), 'utf8')]), before);
+  t.same(
+    readdirSync(dir).map((n) => [n, readFileSync(path.join(dir, n), 'utf8')]),
+    before,
+  );
   t.equal(removeTeardownConf(placed), 'gone');
 });
 

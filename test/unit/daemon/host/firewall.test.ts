@@ -37,7 +37,10 @@ t.test('splitRule keeps quoted comments (with escaped quotes) as one word', asyn
 
 t.test('parseIptablesSave reads every table, chain and rule of a captured Kubespray-shaped rule set', async (t) => {
   const tables = parseIptablesSave(v4);
-  t.same(tables.map((x) => x.name), ['mangle', 'raw', 'filter', 'nat']);
+  t.same(
+    tables.map((x) => x.name),
+    ['mangle', 'raw', 'filter', 'nat'],
+  );
   const filter = tables.find((x) => x.name === 'filter')!;
   t.ok(filter.chains.some((c) => c.name === 'INPUT' && c.policy === 'ACCEPT'));
   t.equal(filter.rules.find((r) => r.chain === 'cali-INPUT')!.target, 'cali-wl-to-host', '-g target');
@@ -51,8 +54,31 @@ t.test('planCleanup: only prefixed chains and jumps to them; the operator and Do
   const tables = parseIptablesSave(v4);
   const plan = planCleanup(tables, DEFAULT_FIREWALL_PREFIXES);
   const filter = plan.find((c) => c.table === 'filter')!;
-  t.same(filter.chains.sort(), ['CILIUM_INPUT', 'CNI-FORWARD', 'FLANNEL-FWD', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FIREWALL', 'KUBE-FORWARD', 'KUBE-KUBELET-CANARY', 'KUBE-NODEPORTS', 'KUBE-PROXY-FIREWALL', 'KUBE-SERVICES', 'OLD_CILIUM_INPUT', 'cali-FORWARD', 'cali-INPUT', 'cali-OUTPUT', 'cali-from-hep-forward', 'cali-wl-to-host'].sort());
-  t.ok(filter.jumps.every((j) => ['INPUT', 'FORWARD', 'OUTPUT'].includes(j.chain)), 'jumps are deleted from the builtin chains');
+  t.same(
+    filter.chains.sort(),
+    [
+      'CILIUM_INPUT',
+      'CNI-FORWARD',
+      'FLANNEL-FWD',
+      'KUBE-EXTERNAL-SERVICES',
+      'KUBE-FIREWALL',
+      'KUBE-FORWARD',
+      'KUBE-KUBELET-CANARY',
+      'KUBE-NODEPORTS',
+      'KUBE-PROXY-FIREWALL',
+      'KUBE-SERVICES',
+      'OLD_CILIUM_INPUT',
+      'cali-FORWARD',
+      'cali-INPUT',
+      'cali-OUTPUT',
+      'cali-from-hep-forward',
+      'cali-wl-to-host',
+    ].sort(),
+  );
+  t.ok(
+    filter.jumps.every((j) => ['INPUT', 'FORWARD', 'OUTPUT'].includes(j.chain)),
+    'jumps are deleted from the builtin chains',
+  );
   t.equal(filter.jumps.filter((j) => j.chain === 'OUTPUT').length, 3, 'OUTPUT: cali-OUTPUT, KUBE-SERVICES, KUBE-FIREWALL');
   const nat = plan.find((c) => c.table === 'nat')!;
   t.ok(nat.chains.includes('CNI-DN-3d0e8c6bb81a6b9a4b6c1') && nat.chains.includes('KUBE-SEP-IT2ZTR26TO4XFPTO') && nat.chains.includes('FLANNEL-POSTRTG'));
@@ -62,12 +88,19 @@ t.test('planCleanup: only prefixed chains and jumps to them; the operator and Do
   const after = applyPure(tables, plan);
   const keptLines = (ts: SavedTable[]) => ts.flatMap((x) => [...x.chains.map((c) => `${x.name} :${c.name} ${c.policy}`), ...x.rules.map((r) => `${x.name} -A ${r.chain} ${r.spec}`)]);
   const left = keptLines(after);
-  t.same(left.filter((l) => /KUBE-|CNI-|cali-|FLANNEL|CILIUM/.test(l.replace(/--comment "[^"]*"/, ''))), [], 'no Kubernetes/CNI chain or jump is left');
+  t.same(
+    left.filter((l) => /KUBE-|CNI-|cali-|FLANNEL|CILIUM/.test(l.replace(/--comment "[^"]*"/, ''))),
+    [],
+    'no Kubernetes/CNI chain or jump is left',
+  );
   // Everything that is not Kubernetes' is still there, byte for byte and in order.
   const notKube = (l: string) => !/:(KUBE-|CNI-|cali-|FLANNEL|CILIUM|OLD_CILIUM)|-A (KUBE-|CNI-|cali-|FLANNEL|CILIUM|OLD_CILIUM)|-[jg] (KUBE-|CNI-|cali-|FLANNEL|CILIUM|OLD_CILIUM)/.test(l);
   t.same(left, keptLines(tables).filter(notKube), 'the rest of the rule set is unchanged');
   t.ok(left.includes('filter -A INPUT -p tcp -m tcp --dport 6443 -m comment --comment "kubernetes api from lb" -j ACCEPT'), "the operator's rule mentioning kubernetes stays (it jumps to no Kubernetes chain)");
-  t.ok(left.some((l) => l.startsWith('nat -A POSTROUTING -s 172.17.0.0/16')), "Docker's masquerade stays");
+  t.ok(
+    left.some((l) => l.startsWith('nat -A POSTROUTING -s 172.17.0.0/16')),
+    "Docker's masquerade stays",
+  );
 
   const v6plan = planCleanup(parseIptablesSave(v6), DEFAULT_FIREWALL_PREFIXES);
   t.same(v6plan.map((c) => `${c.table}:${c.chains.join(',')}`).sort(), ['filter:KUBE-FIREWALL,cali-INPUT', 'nat:KUBE-SERVICES']);

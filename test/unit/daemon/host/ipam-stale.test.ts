@@ -27,20 +27,25 @@ t.test('scanReservations reads a captured host-local data dir (v4 + v6 ranges)',
   const dir = copyFixture(t);
   const scan = scanReservations([dir, path.join(dir, 'absent')]);
   t.same(scan.problems, []);
-  t.same(scan.reservations.map((r) => `${r.network} ${r.ip} ${r.containerId.slice(0, 4)} ${r.ifname}`), [
-    'cbr0 10.244.1.2 0f3c eth0',
-    'cbr0 10.244.1.3 7e1f eth0',
-    'cbr0 fd00:10:244:1::2 0f3c eth0',
-    'cbr0 fd00:10:244:1::3 7e1f eth0',
-  ]);
-  t.same(scan.bookkeeping.map((p) => path.basename(p)), ['last_reserved_ip.0', 'last_reserved_ip.1', 'lock']);
+  t.same(
+    scan.reservations.map((r) => `${r.network} ${r.ip} ${r.containerId.slice(0, 4)} ${r.ifname}`),
+    ['cbr0 10.244.1.2 0f3c eth0', 'cbr0 10.244.1.3 7e1f eth0', 'cbr0 fd00:10:244:1::2 0f3c eth0', 'cbr0 fd00:10:244:1::3 7e1f eth0'],
+  );
+  t.same(
+    scan.bookkeeping.map((p) => path.basename(p)),
+    ['last_reserved_ip.0', 'last_reserved_ip.1', 'lock'],
+  );
 });
 
 t.test('stale = container id not a live sandbox; release keeps bookkeeping and re-checks the owner', async (t) => {
   const dir = copyFixture(t);
   const { reservations } = scanReservations([dir]);
   const stale = staleReservations(reservations, new Set([B]));
-  t.same(stale.map((r) => r.ip), ['10.244.1.2', 'fd00:10:244:1::2'], 'only the dead sandbox A');
+  t.same(
+    stale.map((r) => r.ip),
+    ['10.244.1.2', 'fd00:10:244:1::2'],
+    'only the dead sandbox A',
+  );
   for (const r of stale) t.equal(releaseStaleReservation(r, [dir]).outcome, 'done');
   t.same(readdirSync(path.join(dir, 'cbr0')).sort(), ['10.244.1.3', 'fd00:10:244:1::3', 'last_reserved_ip.0', 'last_reserved_ip.1', 'lock'], "B's reservations and the plugin's files stay");
   t.equal(releaseStaleReservation(stale[0], [dir]).outcome, 'gone', 'released twice: gone');

@@ -47,7 +47,7 @@ t.test('proveOurs: shims of this containerd and their descendants only', async (
   t.equal(proveOurs(110, OURS, procRoot).shimPid, 110, 'v1 shim with unix:// address');
   for (const [pid, why] of [
     [200, 'a shim of another containerd (k3s)'],
-    [201, 'a child of another containerd\'s shim'],
+    [201, "a child of another containerd's shim"],
     [300, 'our address, another namespace'],
     [301, 'a child of that'],
     [400, 'a shim-named process without -address'],
@@ -86,6 +86,9 @@ t.test('terminateAll: SIGTERM, shared grace, SIGKILL; never a reused pid', async
   t.same(res.gone, [bystander.pid], 'a pid whose start time does not match is treated as gone');
   t.same(res.survivors, []);
   t.ok(dt < 2 * 800 + 1500, `grace periods overlap (${dt} ms for two stubborn processes)`);
-  t.notOk(signals.some((s) => s.startsWith(`${bystander.pid} `)), 'the mismatched pid was never signalled');
+  t.notOk(
+    signals.some((s) => s.startsWith(`${bystander.pid} `)),
+    'the mismatched pid was never signalled',
+  );
   t.ok(isAlive(bystander.pid!), 'and is still alive');
 });

@@ -20,13 +20,22 @@ function proc(pid: number, state = 'S'): ProcessInfo {
   return { pid, ppid: 1, state, comm: 'sh', startTime: 1000 + pid, argv: ['/bin/sh'] };
 }
 
-t.test('findShimlessContainers: proven by our namespace\'s task bundle or the CRI, never otherwise', async (t) => {
+t.test("findShimlessContainers: proven by our namespace's task bundle or the CRI, never otherwise", async (t) => {
   const root = mkdtempSync(path.join(tmpdir(), 'ks-shimless-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const procRoot = path.join(root, 'proc');
   const state = path.join(root, 'state');
   const ids = { ours: ID, cri: 'b'.repeat(64), moby: 'c'.repeat(64), unknown: 'd'.repeat(64), owned: 'e'.repeat(64) };
-  const cg: Record<number, string> = { 10: `0::/kubesweep-testbed-x/${ids.ours}\n`, 11: `0::/kubesweep-testbed-x/${ids.ours}\n`, 12: `0::/p/${ids.cri}\n`, 13: `0::/docker/${ids.moby}\n`, 14: `0::/p/${ids.unknown}\n`, 15: '0::/kubesweep-testbed-x\n', 16: `0::/p/${ids.owned}\n`, 17: `0::/p/${ids.ours}\n` };
+  const cg: Record<number, string> = {
+    10: `0::/kubesweep-testbed-x/${ids.ours}\n`,
+    11: `0::/kubesweep-testbed-x/${ids.ours}\n`,
+    12: `0::/p/${ids.cri}\n`,
+    13: `0::/docker/${ids.moby}\n`,
+    14: `0::/p/${ids.unknown}\n`,
+    15: '0::/kubesweep-testbed-x\n',
+    16: `0::/p/${ids.owned}\n`,
+    17: `0::/p/${ids.ours}\n`,
+  };
   for (const [pid, text] of Object.entries(cg)) {
     mkdirSync(path.join(procRoot, pid), { recursive: true });
     writeFileSync(path.join(procRoot, pid, 'cgroup'), text);
@@ -52,7 +61,7 @@ t.test('findShimlessContainers: proven by our namespace\'s task bundle or the CR
       [ids.ours, `io.containerd.runtime.v2.task/k8s.io/${ids.ours}`, [10, 11], 'web'],
       [ids.cri, 'cri', [12], undefined],
     ],
-    'ours by bundle (both processes), and by the CRI; not moby, not an unknown id, not the parent cgroup, not a live shim\'s, not a zombie',
+    "ours by bundle (both processes), and by the CRI; not moby, not an unknown id, not the parent cgroup, not a live shim's, not a zombie",
   );
 });
 

@@ -50,8 +50,7 @@ t.test('unitEnablement / disableUnit', async (t) => {
   mkdirSync(runDir);
   const calls = path.join(dir, 'calls');
   const fake = path.join(dir, 'systemctl');
-  const script = (state: string, rc = 0) =>
-    `#!/bin/sh\necho "$@" >> ${calls}\nif [ "$1" = show ]; then printf '${state}'; exit 0; fi\nif [ "$1" = disable ]; then [ ${rc} = 0 ] || echo "Failed to disable unit: Access denied" >&2; exit ${rc}; fi\n`;
+  const script = (state: string, rc = 0) => `#!/bin/sh\necho "$@" >> ${calls}\nif [ "$1" = show ]; then printf '${state}'; exit 0; fi\nif [ "$1" = disable ]; then [ ${rc} = 0 ] || echo "Failed to disable unit: Access denied" >&2; exit ${rc}; fi\n`;
   writeFileSync(fake, script('LoadState=loaded\\nUnitFileState=enabled\\n'));
   chmodSync(fake, 0o755);
   t.same(await unitEnablement('kubelet.service', { runDir, systemctl: fake }), { state: 'enabled', unitFileState: 'enabled' });

@@ -27,10 +27,14 @@ t.test('cgroup v2, systemd driver, …-pod<uid_>.slice/cri-containerd-<id>.scope
     containerId: 'e58a24d4a722c99712cff74ef69d93311089584eb32617b3890e0dcb996133f1',
     podUid: '7fda01c4-0ece-403d-88b4-c371d66d132a',
   });
-  t.same(parseCgroup(fixture('cgroup-v2-kind-kubelet-slice.txt')), {
-    containerId: 'a09bc17f5aa29b0dbdec9ede5f46cf1396d2405917ab02e6f1eb1019f388396e',
-    podUid: '1e597579-417e-482f-bf65-5fe170c3aebd',
-  }, 'kind nests kubepods under kubelet.slice');
+  t.same(
+    parseCgroup(fixture('cgroup-v2-kind-kubelet-slice.txt')),
+    {
+      containerId: 'a09bc17f5aa29b0dbdec9ede5f46cf1396d2405917ab02e6f1eb1019f388396e',
+      podUid: '1e597579-417e-482f-bf65-5fe170c3aebd',
+    },
+    'kind nests kubepods under kubelet.slice',
+  );
 });
 
 t.test('cgroup v1, containerd systemd name left unexpanded (slice:cri-containerd:<id>)', async (t) => {

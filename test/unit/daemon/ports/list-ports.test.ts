@@ -95,7 +95,15 @@ async function liveSocket(t: Test): Promise<string> {
   const sock = path.join(dir, 'c.sock');
   const srv = net.createServer((c) => c.destroy());
   await new Promise<void>((r) => srv.listen(sock, r));
-  t.teardown(() => new Promise<void>((r) => srv.close(() => { rmSync(dir, { recursive: true, force: true }); r(); })));
+  t.teardown(
+    () =>
+      new Promise<void>((r) =>
+        srv.close(() => {
+          rmSync(dir, { recursive: true, force: true });
+          r();
+        }),
+      ),
+  );
   return sock;
 }
 
@@ -112,7 +120,11 @@ t.test('host netns: every listener with its owners; container attributed through
     'TCP LISTEN and unconnected UDP only, host netns only (the pod listener on 46602 is not here)',
   );
   const l = r.listeners.find((x) => x.port === 46443)!;
-  t.same(l.owners.map((o) => o.pid), [101, 102], 'both processes sharing the socket');
+  t.same(
+    l.owners.map((o) => o.pid),
+    [101, 102],
+    'both processes sharing the socket',
+  );
   const o = l.owners[0];
   t.equal(o.command, '/bin/busybox httpd -f -p 127.0.0.1:46443');
   t.equal(o.containerId, CONTAINER);
@@ -120,7 +132,7 @@ t.test('host netns: every listener with its owners; container attributed through
   t.same(o.pod, { name: 'nginx-proxy-node3', namespace: 'kube-system', uid: '15b0e1b0-8c78-4f84-a1a0-32e1745ba5fa', kind: 'static', hostNetwork: true, sandboxId: SANDBOX });
   t.equal(o.residue, false);
   t.equal(o.residueReason, undefined);
-  t.equal(o.shimPid, 100, 'the shim found through the child\'s grandparent too');
+  t.equal(o.shimPid, 100, "the shim found through the child's grandparent too");
   t.equal(l.owners[1].shimPid, 100);
   t.match(describeListener(l), /^tcp 127\.0\.0\.1:46443 held by pid 101 \(\/bin\/busybox httpd [^)]*\), container nginx-proxy, pod kube-system\/nginx-proxy-node3 \[static, host network\]; pid /);
   const plain = r.listeners.find((x) => x.port === 46444)!.owners;
@@ -148,7 +160,7 @@ t.test('residue: the CRI answers but no longer knows the container or its sandbo
   t.match(exited.listeners.find((x) => x.port === 46443)!.owners[0].residueReason, /reports the container exited but its process still runs/);
 });
 
-t.test('residue: the shim\'s containerd is gone (socket missing); the CRI cannot be asked', async (t) => {
+t.test("residue: the shim's containerd is gone (socket missing); the CRI cannot be asked", async (t) => {
   const { proc } = buildTree(t, '/nonexistent-ks/c.sock');
   const r = await listPorts({}, { procRoot: proc, containerdAddress: '/nonexistent-ks/c.sock' });
   t.equal(r.criError, 'no CRI client configured');
@@ -161,7 +173,13 @@ t.test('residue: the shim\'s containerd is gone (socket missing); the CRI cannot
 t.test('CRI not reachable but containerd socket answers: not flagged, reason says why', async (t) => {
   const sock = await liveSocket(t);
   const { proc } = buildTree(t, sock);
-  const failing = { endpoint: `unix://${sock}`, listPodSandbox: async () => { throw new Error('CRI ListPodSandbox: deadline'); }, listContainers: async () => [] } as unknown as CriClient;
+  const failing = {
+    endpoint: `unix://${sock}`,
+    listPodSandbox: async () => {
+      throw new Error('CRI ListPodSandbox: deadline');
+    },
+    listContainers: async () => [],
+  } as unknown as CriClient;
   const r = await listPorts({}, { procRoot: proc, cri: failing });
   t.equal(r.criError, 'CRI ListPodSandbox: deadline');
   const o = r.listeners.find((x) => x.port === 46443)!.owners[0];
@@ -194,9 +212,18 @@ t.test('all netns: the pod netns is read through its member and its listener app
   const sock = await liveSocket(t);
   const { proc } = buildTree(t, sock);
   const r = await listPorts({ allNetns: true }, { procRoot: proc, cri: fakeCri([staticSandbox], [runningContainer]), containerdAddress: sock });
-  t.same(r.netnsScanned.map((n) => [n.inode, n.host, n.memberPid]), [[HOST_NS, true, 1], [POD_NS, false, 300]]);
+  t.same(
+    r.netnsScanned.map((n) => [n.inode, n.host, n.memberPid]),
+    [
+      [HOST_NS, true, 1],
+      [POD_NS, false, 300],
+    ],
+  );
   const pod = r.listeners.filter((l) => !l.netns.host);
-  t.same(pod.filter((l) => l.protocol === 'tcp').map((l) => `${l.address}:${l.port}`), ['0.0.0.0:46602']);
+  t.same(
+    pod.filter((l) => l.protocol === 'tcp').map((l) => `${l.address}:${l.port}`),
+    ['0.0.0.0:46602'],
+  );
   const o = pod.find((l) => l.port === 46602)!.owners[0];
   t.equal(o.pid, 300);
   t.equal(o.residue, true, 'unknown to the (fake) CRI');
@@ -210,11 +237,28 @@ t.test('checkPorts: held on any address and family; default set; bad input refus
   const deps = { procRoot: proc, cri: fakeCri([staticSandbox], [runningContainer]), containerdAddress: sock };
   const c = await checkPorts([46445, 46443, 46454, 46602, 6443], deps);
   t.equal(c.allFree, false);
-  t.same(c.ports.map((p) => [p.port, p.held]), [[6443, false], [46443, true], [46445, true], [46454, true], [46602, false]], 'sorted; a pod-netns listener does not hold a host port');
+  t.same(
+    c.ports.map((p) => [p.port, p.held]),
+    [
+      [6443, false],
+      [46443, true],
+      [46445, true],
+      [46454, true],
+      [46602, false],
+    ],
+    'sorted; a pod-netns listener does not hold a host port',
+  );
   t.equal(c.ports.find((p) => p.port === 46443)!.listeners[0].owners[0].pod?.kind, 'static');
-  t.same(c.ports.find((p) => p.port === 46454)!.listeners.map((l) => `${l.protocol}${l.family} ${l.address}`), ['udp6 ::']);
+  t.same(
+    c.ports.find((p) => p.port === 46454)!.listeners.map((l) => `${l.protocol}${l.family} ${l.address}`),
+    ['udp6 ::'],
+  );
   const d = await checkPorts([], deps);
-  t.same(d.ports.map((p) => p.port), [179, 2379, 2380, 2381, 6443, 8081, 9099, 9253, 9254, 10248, 10249, 10250, 10256, 10257, 10259], 'empty = the Kubespray node set');
+  t.same(
+    d.ports.map((p) => p.port),
+    [179, 2379, 2380, 2381, 6443, 8081, 9099, 9253, 9254, 10248, 10249, 10250, 10256, 10257, 10259],
+    'empty = the Kubespray node set',
+  );
   t.equal(d.allFree, true);
   await t.rejects(checkPorts([0, 70000, 1.5], deps), { code: 'KS_INVALID_ARGUMENT' });
 });

@@ -8,8 +8,7 @@ const fixture = (name: string) => readFileSync(path.join(FIX, name), 'utf8');
 // The fixtures were captured on x86-64: words printed little-endian.
 const LE = { littleEndian: true };
 
-const listening = (text: string, proto: 'tcp' | 'udp', fam: 4 | 6) =>
-  parseProcNet(text, proto, fam, { ...LE, listenersOnly: true }).entries.map((e) => `${e.localAddress}|${e.localPort}|${e.inode}`);
+const listening = (text: string, proto: 'tcp' | 'udp', fam: 4 | 6) => parseProcNet(text, proto, fam, { ...LE, listenersOnly: true }).entries.map((e) => `${e.localAddress}|${e.localPort}|${e.inode}`);
 
 t.test('tcp (IPv4): every line parsed; LISTEN sockets on loopback and wildcard', async (t) => {
   const r = parseProcNet(fixture('proc-net-tcp.txt'), 'tcp', 4, LE);

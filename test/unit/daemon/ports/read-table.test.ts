@@ -8,7 +8,11 @@ import { readTable, stateField } from '../../../../agent/daemon/ports/read-table
 const FIX = path.join(__dirname, '../../../fixtures/ports');
 
 t.test('a TCP table is read up to the first non-LISTEN line, at any chunk size', async (t) => {
-  for (const [file, fam, listeners] of [['proc-net-tcp.txt', 4, 3], ['proc-net-tcp6.txt', 6, 4], ['proc-net-tcp-outbound.txt', 4, 1]] as const) {
+  for (const [file, fam, listeners] of [
+    ['proc-net-tcp.txt', 4, 3],
+    ['proc-net-tcp6.txt', 6, 4],
+    ['proc-net-tcp-outbound.txt', 4, 1],
+  ] as const) {
     const full = readFileSync(path.join(FIX, file), 'utf8');
     for (const chunkSize of [1, 7, 150, 4096, 65536]) {
       const text = readTable(path.join(FIX, file), { stopAfterListeners: true, chunkSize });

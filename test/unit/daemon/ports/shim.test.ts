@@ -24,7 +24,9 @@ t.test('a testbed shim, from its real /proc/PID/cmdline bytes', async (t) => {
 });
 
 t.test('shim command lines captured on other machines', async (t) => {
-  const lines = readFileSync(path.join(FIX, 'shim-cmdlines.txt'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+  const lines = readFileSync(path.join(FIX, 'shim-cmdlines.txt'), 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'));
   t.equal(lines.length % 2, 0, 'expectation/line pairs');
   for (let i = 0; i < lines.length; i += 2) {
     const expect = lines[i];

@@ -65,7 +65,11 @@ t.test('netns: link parsing; only live nsfs files are named', async (t) => {
   writeFileSync(path.join(d, 'cni-leftover'), ''); // a placeholder whose mount is gone
   symlinkSync('/proc/self/ns/net', path.join(d, 'self-link'));
   const named = namedNetns([d, path.join(d, 'does-not-exist')]);
-  t.same([...named.values()].map((v) => v.name), ['self-link'], 'the nsfs file is named, the empty leftover is not');
+  t.same(
+    [...named.values()].map((v) => v.name),
+    ['self-link'],
+    'the nsfs file is named, the empty leftover is not',
+  );
   const [ino] = [...named.keys()];
   t.equal(`net:[${ino}]`, (await import('node:fs')).readlinkSync('/proc/self/ns/net'), 'keyed by the netns inode');
 });

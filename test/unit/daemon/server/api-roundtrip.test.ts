@@ -143,7 +143,10 @@ const INVENTORY: Inventory = {
   manifests: [{ name: 'kube-apiserver.yaml', size: 6_000_000_000, sha256: 'ab'.repeat(32) }],
   backups: [{ id: '20261201T090000Z-abcdef', createdAt: '2026-12-01T09:00:00Z', files: 4, bytes: 8192 }],
   criError: 'CRI unreachable',
-  links: [{ name: 'tunl0', kind: 'ipip', up: false, addresses: [], pattern: 'tunl0', inert: true }, { name: 'cni0', kind: 'bridge', up: true, addresses: ['10.244.1.1/24', 'fd00::1/64'], pattern: 'cni0', inert: false }],
+  links: [
+    { name: 'tunl0', kind: 'ipip', up: false, addresses: [], pattern: 'tunl0', inert: true },
+    { name: 'cni0', kind: 'bridge', up: true, addresses: ['10.244.1.1/24', 'fd00::1/64'], pattern: 'cni0', inert: false },
+  ],
   ipReservations: [{ path: '/var/lib/cni/networks/cbr0/fd00:10:244:1::2', network: 'cbr0', ip: 'fd00:10:244:1::2', containerId: 'c'.repeat(64), live: true }],
   kubeletMounts: [{ mountPoint: '/var/lib/kubelet/pods/u1/volumes/kubernetes.io~secret/a token', fsType: 'tmpfs', source: 'tmpfs', podUid: 'u1' }],
   kubeletPodDirs: ['/var/lib/kubelet/pods/u1'],

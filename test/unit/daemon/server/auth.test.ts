@@ -34,7 +34,11 @@ t.test('requireRole', async (t) => {
   t.doesNotThrow(() => requireRole(admin, 'admin', 'Reset'));
   t.doesNotThrow(() => requireRole(admin, 'reader', 'Info'));
   t.doesNotThrow(() => requireRole(reader, 'reader', 'Info'));
-  for (const [c, need] of [[reader, 'admin'], [nobody, 'reader'], [nobody, 'admin']] as const) {
+  for (const [c, need] of [
+    [reader, 'admin'],
+    [nobody, 'reader'],
+    [nobody, 'admin'],
+  ] as const) {
     try {
       requireRole(c, need, 'Reset');
       t.fail('should refuse');

@@ -69,19 +69,37 @@ t.test('unix socket: private socket, every RPC reaches the engine, one audit lin
   s.engine.held.add(6443);
   const check = await c.call('CheckPorts', {});
   t.equal(check.allFree, false);
-  t.same(check.ports.map((p: any) => [p.port, p.held]), [[6443, true], [10250, false]], 'empty request = configured ports');
+  t.same(
+    check.ports.map((p: any) => [p.port, p.held]),
+    [
+      [6443, true],
+      [10250, false],
+    ],
+    'empty request = configured ports',
+  );
   t.match(check.ports[0].listeners[0].owners[0], { pid: 42, containerId: 'c1', residue: true });
-  t.same((await c.call('CheckPorts', { ports: [1234] })).ports.map((p: any) => p.port), [1234]);
+  t.same(
+    (await c.call('CheckPorts', { ports: [1234] })).ports.map((p: any) => p.port),
+    [1234],
+  );
   t.match(await c.call('Inspect'), { sandboxes: [{ name: 'kube-apiserver-node-1', kind: 'static', hostNetwork: true }], manifests: [{ name: 'kube-apiserver.yaml' }] });
 
   const out = await c.reset({ confirmNode: 'node-1', scope: ['static'], graceSeconds: 3 });
   t.equal(out.error, undefined);
-  t.same(out.events.map((e) => e.type), ['step-started', 'item-done', 'step-finished'], 'progress streamed before the report');
+  t.same(
+    out.events.map((e) => e.type),
+    ['step-started', 'item-done', 'step-finished'],
+    'progress streamed before the report',
+  );
   t.match(out.report, { runId: '20261129T100000Z-abcdef', requestedBy: 'unix-socket', verification: { verdict: 'clean', checkedPorts: [6443, 10250] }, plan: { scope: ['static'], graceSeconds: 3 } });
   t.same(out.report.plan.steps[0].actions[0].detail, { name: '"kube-apiserver.yaml"', size: '1', sha256: '"x"' }, 'plan details are JSON texts');
   t.match(s.engine.calls.find((x) => x.method === 'reset')!.args, { dryRun: false, scope: ['static'], graceSeconds: 3, requestedBy: 'unix-socket', expectFreePorts: [6443, 10250] });
 
-  for (const [m, steps] of [['StopPods', ['remove-pods', 'kill-shims']], ['WipeManifests', ['backup-manifests']], ['RemoveNetns', ['remove-netns']]] as const) {
+  for (const [m, steps] of [
+    ['StopPods', ['remove-pods', 'kill-shims']],
+    ['WipeManifests', ['backup-manifests']],
+    ['RemoveNetns', ['remove-netns']],
+  ] as const) {
     const r = await c.call(m, { confirmNode: 'node-1' });
     t.equal(r.report.verification.verdict, 'clean', `${m} returns the report`);
     t.same((s.engine.calls.at(-1)!.args as any).steps, steps, `${m} runs ${steps.join(', ')}`);
@@ -90,10 +108,22 @@ t.test('unix socket: private socket, every RPC reaches the engine, one audit lin
   t.equal(s.resets.length, 4, 'metrics hook saw each destructive run');
 
   const audit = s.lines.filter((l) => l.audit === 'call');
-  t.same(audit.map((l) => l.method), ['Info', 'ListPorts', 'CheckPorts', 'CheckPorts', 'Inspect', 'Reset', 'StopPods', 'WipeManifests', 'RemoveNetns', 'RestoreManifests']);
-  t.ok(audit.every((l) => l.code === 'OK' && l.identity === 'unix-socket' && l.transport === 'unix' && typeof l.durationMs === 'number' && l.peer === `unix://${s.sock}`), 'audit: identity, transport, peer (the socket), code, duration');
-  t.ok(s.lines.some((l) => l.audit === 'destructive' && l.phase === 'start' && l.method === 'Reset'), 'destructive start audited');
-  t.ok(s.lines.some((l) => l.audit === 'action' && l.action === 'stop-sandbox' && l.outcome === 'done'), 'each destructive action audited');
+  t.same(
+    audit.map((l) => l.method),
+    ['Info', 'ListPorts', 'CheckPorts', 'CheckPorts', 'Inspect', 'Reset', 'StopPods', 'WipeManifests', 'RemoveNetns', 'RestoreManifests'],
+  );
+  t.ok(
+    audit.every((l) => l.code === 'OK' && l.identity === 'unix-socket' && l.transport === 'unix' && typeof l.durationMs === 'number' && l.peer === `unix://${s.sock}`),
+    'audit: identity, transport, peer (the socket), code, duration',
+  );
+  t.ok(
+    s.lines.some((l) => l.audit === 'destructive' && l.phase === 'start' && l.method === 'Reset'),
+    'destructive start audited',
+  );
+  t.ok(
+    s.lines.some((l) => l.audit === 'action' && l.action === 'stop-sandbox' && l.outcome === 'done'),
+    'each destructive action audited',
+  );
 });
 
 t.test('guard: wrong node, missing node, busy; dry runs need no confirmation and no lock', async (t) => {
@@ -133,7 +163,10 @@ t.test('errors map through the registry; malformed requests are INVALID_ARGUMENT
   const internal = (await c.reset({ confirmNode: 'node-1' })).error!;
   t.match(internal, { code: grpc.status.INTERNAL, ksCode: 'KS_INTERNAL' });
   t.notMatch(internal.details, /secret|\/some\/path|at /, 'no message or stack leaked');
-  t.ok(s.lines.some((l) => l.msg === 'internal error' && /secret internals/.test(JSON.stringify(l.err))), 'but logged');
+  t.ok(
+    s.lines.some((l) => l.msg === 'internal error' && /secret internals/.test(JSON.stringify(l.err))),
+    'but logged',
+  );
   s.engine.failReset = undefined;
 
   t.match(await c.rawCall('Info', Buffer.from([0xff, 0xff, 0xff])), { code: grpc.status.INVALID_ARGUMENT, ksCode: 'KS_INVALID_ARGUMENT' });
@@ -178,7 +211,10 @@ t.test('mutual TLS: roles from the certificate; no cert or a foreign CA cannot c
   const plaintext = s.client(grpc.credentials.createInsecure(), target);
   t.match(await plaintext.callError('Info', {}, 5000), { code: grpc.status.UNAVAILABLE }, 'plaintext to the TLS port: refused');
   const audit = s.lines.filter((l) => l.audit === 'call' && l.transport === 'tls');
-  t.ok(audit.some((l) => l.identity === 'CN=kubesweep-reader' && l.code === 'PERMISSION_DENIED'), 'refusals audited with identity');
+  t.ok(
+    audit.some((l) => l.identity === 'CN=kubesweep-reader' && l.code === 'PERMISSION_DENIED'),
+    'refusals audited with identity',
+  );
 });
 
 t.test('socket preparation refuses unsafe places and live sockets, clears stale ones', async (t) => {

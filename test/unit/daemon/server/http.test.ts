@@ -51,7 +51,13 @@ t.test('by default /ports and /ports/check say what `ss -ltn` says: no owners, i
   t.equal(denied.json().error.code, 'KS_PERMISSION_DENIED');
   const held = await app.inject('/ports/check');
   t.equal(held.statusCode, 503);
-  t.same(held.json(), { allFree: false, ports: [{ port: 6443, held: true, listeners: [{ protocol: l.protocol, family: l.family, address: l.address, port: 6443 }] }, { port: 10250, held: false, listeners: [] }] });
+  t.same(held.json(), {
+    allFree: false,
+    ports: [
+      { port: 6443, held: true, listeners: [{ protocol: l.protocol, family: l.family, address: l.address, port: 6443 }] },
+      { port: 10250, held: false, listeners: [] },
+    ],
+  });
   for (const r of [ports, held]) t.notMatch(r.body, /pid|command|container|pod|inode|netns|owner/i, 'no owner facts anywhere in the body');
 });
 
@@ -92,10 +98,19 @@ t.test('with httpOwners: the whole documents, all netns included; 400 on bad inp
 
   const free = await app.inject('/ports/check?ports=10250,10256');
   t.equal(free.statusCode, 200);
-  t.same(free.json().ports.map((p: any) => p.port), [10250, 10256]);
+  t.same(
+    free.json().ports.map((p: any) => p.port),
+    [10250, 10256],
+  );
   const held = await app.inject('/ports/check');
   t.equal(held.statusCode, 503, 'the configured set includes a held port');
-  t.match(held.json(), { allFree: false, ports: [{ port: 6443, held: true, listeners: [{ owners: [{ pid: 42, containerId: 'c1' }] }] }, { port: 10250, held: false }] });
+  t.match(held.json(), {
+    allFree: false,
+    ports: [
+      { port: 6443, held: true, listeners: [{ owners: [{ pid: 42, containerId: 'c1' }] }] },
+      { port: 10250, held: false },
+    ],
+  });
   for (const bad of ['ports=x', 'ports=0', 'ports=70000', 'ports=1&ports=2', `ports=${'1,'.repeat(2000)}1`]) {
     const r = await app.inject(`/ports/check?${bad}`);
     t.equal(r.statusCode, 400, bad.slice(0, 30));
@@ -118,8 +133,7 @@ t.test('/metrics parses as Prometheus text and carries the agent figures', async
   t.equal(r.statusCode, 200);
   t.match(r.headers['content-type'], /^text\/plain; version=0\.0\.4/);
   const { samples, types } = parsePromText(r.body);
-  const one = (name: string, labels: Record<string, string> = {}) =>
-    samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+  const one = (name: string, labels: Record<string, string> = {}) => samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
   t.equal(types.get('kubesweep_resets_total'), 'counter');
   t.equal(one('kubesweep_resets_total', { result: 'clean' }), 1);
   t.equal(one('kubesweep_resets_total', { result: 'failed' }), 1);

@@ -39,11 +39,14 @@ t.test('ReadAdmission: in-flight cap, memory bound, release once', async (t) => 
 t.test('coalesce: concurrent identical calls share one run; the next call runs afresh', async (t) => {
   let runs = 0;
   const gates = new Map<string, () => void>();
-  const f = coalesce(async (k: string) => {
-    const n = ++runs;
-    await new Promise<void>((r) => gates.set(k, r));
-    return { k, n };
-  }, (k) => k);
+  const f = coalesce(
+    async (k: string) => {
+      const n = ++runs;
+      await new Promise<void>((r) => gates.set(k, r));
+      return { k, n };
+    },
+    (k) => k,
+  );
   const a = f('x');
   const b = f('x');
   const c = f('y');
@@ -57,9 +60,12 @@ t.test('coalesce: concurrent identical calls share one run; the next call runs a
   t.equal(runs, 3, 'after the flight, a new run');
   gates.get('x')!();
   t.same(await again, { k: 'x', n: 3 });
-  const failing = coalesce(async () => {
-    throw new Error('boom');
-  }, () => 'k');
+  const failing = coalesce(
+    async () => {
+      throw new Error('boom');
+    },
+    () => 'k',
+  );
   await t.rejects(failing(), /boom/);
   await t.rejects(failing(), /boom/, 'a failed flight is not kept');
 });

@@ -40,11 +40,25 @@ t.test('agent unit: restart on failure, least capabilities, host mount namespace
   t.same(d.get('RestrictAddressFamilies'), ['AF_UNIX AF_INET AF_INET6 AF_NETLINK']);
   t.same(d.get('SystemCallArchitectures'), ['native']);
   t.same(d.get('RuntimeDirectoryMode'), ['0700'], 'socket dir 0700');
-  for (const k of ['PrivateTmp', 'ProtectHome', 'ProtectSystem', 'PrivateMounts', 'ReadOnlyPaths', 'ReadWritePaths', 'PrivateDevices', 'ProtectKernelTunables', 'ProtectKernelModules', 'ProtectControlGroups', 'ProtectProc', 'TemporaryFileSystem', 'BindPaths']) {
+  for (const k of [
+    'PrivateTmp',
+    'ProtectHome',
+    'ProtectSystem',
+    'PrivateMounts',
+    'ReadOnlyPaths',
+    'ReadWritePaths',
+    'PrivateDevices',
+    'ProtectKernelTunables',
+    'ProtectKernelModules',
+    'ProtectControlGroups',
+    'ProtectProc',
+    'TemporaryFileSystem',
+    'BindPaths',
+  ]) {
     t.notOk(d.has(k), `${k} absent: it would give the agent a private mount namespace`);
   }
   t.match(d.get('ExecStart')![0], /dist\/agent\/daemon\/main\.js --config \/etc\/kubesweep\/config\.yaml$/);
-  t.ok(Number(d.get('TimeoutStopSec')![0].replace(/s$/, '')) > 60, 'stop timeout longer than the agent\'s 60 s shutdown grace');
+  t.ok(Number(d.get('TimeoutStopSec')![0].replace(/s$/, '')) > 60, "stop timeout longer than the agent's 60 s shutdown grace");
 });
 
 t.test('reset unit: oneshot through the local socket, node name from the environment file', async (t) => {

@@ -53,17 +53,21 @@ t.test('TlsReloader: publishes changed sets, keeps the old one when the new one 
   t.equal(published.length, 1);
 });
 
-t.test('metrics: reload results counted, the serving certificate\'s expiry exported', async (t) => {
+t.test("metrics: reload results counted, the serving certificate's expiry exported", async (t) => {
   const m = createMetrics({ engine: makeFakeEngine(), expectFreePorts: [], nodeName: 'n', version: '0' });
   const before = parsePromText(await m.registry().metrics()).samples;
   t.equal(before.find((s) => s.name === 'kubesweep_tls_certificate_expiry_timestamp_seconds')?.value, 0, '0 without TCP listeners');
   const live = path.join(tmp, 'metrics-live');
   genCerts(tmp, 'metrics-live');
   const notAfters: string[] = [];
-  const r = new TlsReloader({ files: files(live), log: captureLogger().log, onReload: (result, _ms, serving) => {
-    notAfters.push(serving.notAfter);
-    m.recordTlsReload(result, Date.parse(serving.notAfter) / 1000);
-  } });
+  const r = new TlsReloader({
+    files: files(live),
+    log: captureLogger().log,
+    onReload: (result, _ms, serving) => {
+      notAfters.push(serving.notAfter);
+      m.recordTlsReload(result, Date.parse(serving.notAfter) / 1000);
+    },
+  });
   t.teardown(() => r.close());
   m.recordTlsExpiry(Date.parse(r.summary.notAfter) / 1000);
   r.reload('test');

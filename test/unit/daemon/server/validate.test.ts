@@ -1,13 +1,6 @@
 import t from 'tap';
 import { isBackupId } from '../../../../agent/daemon/sweep/backup';
-import {
-  parseBoolQuery,
-  parsePortList,
-  validBackupId,
-  validCheckPortsRequest,
-  validResetRequest,
-  validRestoreRequest,
-} from '../../../../agent/daemon/server/validate';
+import { parseBoolQuery, parsePortList, validBackupId, validCheckPortsRequest, validResetRequest, validRestoreRequest } from '../../../../agent/daemon/server/validate';
 
 const INVALID = { code: 'KS_INVALID_ARGUMENT' };
 

@@ -29,19 +29,35 @@ t.test('backup ids', async (t) => {
 t.test('write, list, restore byte-identical', async (t) => {
   const { manifests, state } = setup(t);
   const files = listManifests(manifests);
-  t.same(files.map((f) => f.name), ['etcd.yaml', 'kube-apiserver.yaml'], 'regular files only, sorted');
+  t.same(
+    files.map((f) => f.name),
+    ['etcd.yaml', 'kube-apiserver.yaml'],
+    'regular files only, sorted',
+  );
   const id = newRunId();
   const idx = writeBackup(state, manifests, files, id, 'node1', new Date());
-  t.same(idx.files.map((f) => [f.name, f.size, f.mode]), [['etcd.yaml', 5, 0o644], ['kube-apiserver.yaml', 10, 0o600]]);
+  t.same(
+    idx.files.map((f) => [f.name, f.size, f.mode]),
+    [
+      ['etcd.yaml', 5, 0o644],
+      ['kube-apiserver.yaml', 10, 0o600],
+    ],
+  );
   t.same(readBackupIndex(state, id), idx, 'index on disk matches');
   t.same(readdirSync(path.join(state, 'backups')), [id], 'no temp dir left');
-  t.same(listBackups(state).map((b) => [b.id, b.files, b.bytes]), [[id, 2, 15]]);
+  t.same(
+    listBackups(state).map((b) => [b.id, b.files, b.bytes]),
+    [[id, 2, 15]],
+  );
   for (const f of files) rmSync(f.path);
   const r = restoreBackup(state, manifests);
   t.same(r, { backupId: id, restored: ['etcd.yaml', 'kube-apiserver.yaml'], unchanged: [] });
   t.same(readFileSync(path.join(manifests, 'etcd.yaml')), Buffer.from([0, 1, 2, 255, 10]), 'binary content identical');
   t.equal(statSync(path.join(manifests, 'kube-apiserver.yaml')).mode & 0o777, 0o600, 'mode restored');
-  t.notOk(readdirSync(manifests).some((n) => n.startsWith('.kubesweep-restore')), 'no temp file left');
+  t.notOk(
+    readdirSync(manifests).some((n) => n.startsWith('.kubesweep-restore')),
+    'no temp file left',
+  );
   t.same(restoreBackup(state, manifests, id).unchanged, ['etcd.yaml', 'kube-apiserver.yaml'], 'restoring again: unchanged');
   writeFileSync(path.join(manifests, 'etcd.yaml'), 'changed');
   rmSync(path.join(manifests, 'kube-apiserver.yaml'));
@@ -88,7 +104,11 @@ t.test('the newest backup is the last created, even within one second', async (t
   writeBackup(state, manifests, files, first, 'node1', new Date('2026-11-29T11:02:03.100Z'));
   writeFileSync(path.join(manifests, 'etcd.yaml'), 'changed\n');
   writeBackup(state, manifests, listManifests(manifests), second, 'node1', new Date('2026-11-29T11:02:03.900Z'));
-  t.same(listBackups(state).map((b) => b.id), [first, second], 'listed oldest first by creation time');
+  t.same(
+    listBackups(state).map((b) => b.id),
+    [first, second],
+    'listed oldest first by creation time',
+  );
   for (const f of listManifests(manifests)) rmSync(f.path);
   const r = restoreBackup(state, manifests);
   t.equal(r.backupId, second, 'restore without an id takes the newest');

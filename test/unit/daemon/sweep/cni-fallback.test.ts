@@ -42,9 +42,19 @@ t.test('repair: a teardown config left by a dead run is removed, byte-identical 
   placeTeardownConf(dir, (p) => appendJournal(state, { type: 'cni-fallback', runId: 'dead', at: 'x', phase: 'placing', dir: p.dir, path: p.path, sha256: p.sha256 }));
   t.equal(readdirSync(dir).length, 2);
   const r = repairCniFallback(state, quiet);
-  t.same(r.map((x) => [x.outcome, x.runId]), [['done', 'dead']]);
-  t.same(readdirSync(dir).map((n) => [n, readFileSync(path.join(dir, n), 'utf8')]), before, 'the conf dir holds exactly what it held');
-  t.same(readJournal(state).map((x) => (x.type === 'cni-fallback' ? x.phase : x.type)), ['placing', 'repaired']);
+  t.same(
+    r.map((x) => [x.outcome, x.runId]),
+    [['done', 'dead']],
+  );
+  t.same(
+    readdirSync(dir).map((n) => [n, readFileSync(path.join(dir, n), 'utf8')]),
+    before,
+    'the conf dir holds exactly what it held',
+  );
+  t.same(
+    readJournal(state).map((x) => (x.type === 'cni-fallback' ? x.phase : x.type)),
+    ['placing', 'repaired'],
+  );
   t.same(repairCniFallback(state, quiet), [], 'nothing left to repair');
 });
 
@@ -52,7 +62,10 @@ t.test('repair: died after journaling, before writing → nothing to remove, sti
   const { dir, state } = confDir(t);
   appendJournal(state, { type: 'cni-fallback', runId: 'dead', at: 'x', phase: 'placing', dir, path: path.join(dir, '00-kubesweep-teardown.conflist'), sha256: 'ab' });
   writeFileSync(path.join(dir, '.00-kubesweep-teardown.conflist.kubesweep.tmp'), '{"half');
-  t.same(repairCniFallback(state, quiet).map((x) => x.outcome), ['gone']);
+  t.same(
+    repairCniFallback(state, quiet).map((x) => x.outcome),
+    ['gone'],
+  );
   t.same(readdirSync(dir), ['10-calico.conflist'], 'a half-written temp file of ours is removed too');
   t.same(repairCniFallback(state, quiet), []);
 });
@@ -63,7 +76,10 @@ t.test('repair never removes a file that is not exactly ours, nor one outside ou
   appendJournal(state, { type: 'cni-fallback', runId: 'dead', at: 'x', phase: 'placing', dir, path: placed.path, sha256: placed.sha256 });
   writeFileSync(placed.path, '{"edited":true}');
   appendJournal(state, { type: 'cni-fallback', runId: 'forged', at: 'x', phase: 'placing', dir, path: path.join(dir, '10-calico.conflist'), sha256: 'x' });
-  t.same(repairCniFallback(state, quiet).map((x) => x.outcome), ['differs']);
+  t.same(
+    repairCniFallback(state, quiet).map((x) => x.outcome),
+    ['differs'],
+  );
   t.equal(readFileSync(placed.path, 'utf8'), '{"edited":true}', 'edited file stays');
   t.ok(existsSync(path.join(dir, '10-calico.conflist')), "a journal line naming the node's own config is ignored");
 });

@@ -42,15 +42,54 @@ t.test('shims, host-network and netns holders from a fake /proc', async (t) => {
   add(50, 1, ['sleep', '1000'], foreignIno);
   const procs = listProcesses(procRoot);
   const shims = findShims(procs, { address: 'unix:///run/c.sock', namespace: 'k8s.io' });
-  t.same(shims.map((s) => [s.pid, s.id, s.tree.map((p) => p.pid)]), [[10, 'hostpod', [11, 12]], [20, 'netnspod', [21, 22]], [30, 'empty', []]], 'our shims only, zombies left out');
-  t.same([...hostNetworkFromShims(shims, procRoot)], [['hostpod', true], ['netnspod', false]], 'no tree, no answer (the CRI is asked then)');
+  t.same(
+    shims.map((s) => [s.pid, s.id, s.tree.map((p) => p.pid)]),
+    [
+      [10, 'hostpod', [11, 12]],
+      [20, 'netnspod', [21, 22]],
+      [30, 'empty', []],
+    ],
+    'our shims only, zombies left out',
+  );
+  t.same(
+    [...hostNetworkFromShims(shims, procRoot)],
+    [
+      ['hostpod', true],
+      ['netnspod', false],
+    ],
+    'no tree, no answer (the CRI is asked then)',
+  );
   const netns = findNetns([netnsDir], procs, ownershipIndex(shims), procRoot);
-  t.same(netns.map((n) => n.name), ['cni-foreign', 'cni-pod'], 'only cni-* files');
-  t.same(netns[1].holders.map((h) => [h.pid, h.ours, h.shimId]), [[21, true, 'netnspod'], [22, true, 'netnspod']]);
-  t.same(netns[0].holders.map((h) => [h.pid, h.ours, h.command]), [[41, false, '/pause'], [50, false, 'sleep 1000']], 'another containerd\'s pause and a stray process are not ours');
+  t.same(
+    netns.map((n) => n.name),
+    ['cni-foreign', 'cni-pod'],
+    'only cni-* files',
+  );
+  t.same(
+    netns[1].holders.map((h) => [h.pid, h.ours, h.shimId]),
+    [
+      [21, true, 'netnspod'],
+      [22, true, 'netnspod'],
+    ],
+  );
+  t.same(
+    netns[0].holders.map((h) => [h.pid, h.ours, h.command]),
+    [
+      [41, false, '/pause'],
+      [50, false, 'sleep 1000'],
+    ],
+    "another containerd's pause and a stray process are not ours",
+  );
   // PID 1 unreadable: the agent's own netns stands in for the host's.
   rmSync(path.join(procRoot, '1', 'ns', 'net'));
   mkdirSync(path.join(procRoot, 'self', 'ns'), { recursive: true });
   symlinkSync(`net:[${HOST}]`, path.join(procRoot, 'self', 'ns', 'net'));
-  t.same([...hostNetworkFromShims(shims, procRoot)], [['hostpod', true], ['netnspod', false]], 'fallback to /proc/self');
+  t.same(
+    [...hostNetworkFromShims(shims, procRoot)],
+    [
+      ['hostpod', true],
+      ['netnspod', false],
+    ],
+    'fallback to /proc/self',
+  );
 });

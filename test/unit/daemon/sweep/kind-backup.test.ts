@@ -15,9 +15,18 @@ t.test('a kind backup is complete, indexed, and never mistaken for a manifest ba
   ]);
   const dir = kindBackupDir(state, 'firewall', id);
   t.equal(readFileSync(path.join(dir, 'iptables-nft.rules'), 'utf8'), '*filter\nCOMMIT\n');
-  t.same(idx.files.map((f) => [f.name, f.size, f.source]), [['iptables-nft.rules', 15, 'iptables-nft-save'], ['ip6tables-nft.rules', 12, 'ip6tables-nft-save']]);
+  t.same(
+    idx.files.map((f) => [f.name, f.size, f.source]),
+    [
+      ['iptables-nft.rules', 15, 'iptables-nft-save'],
+      ['ip6tables-nft.rules', 12, 'ip6tables-nft-save'],
+    ],
+  );
   t.same(JSON.parse(readFileSync(path.join(dir, 'index.json'), 'utf8')), idx);
-  t.same(listKindBackups(state, 'firewall').map((b) => b.id), [id]);
+  t.same(
+    listKindBackups(state, 'firewall').map((b) => b.id),
+    [id],
+  );
   t.same(listBackups(state), [], 'not listed as a manifest backup');
   t.throws(() => writeKindBackup(state, 'firewall', '20261201T083001Z-abcdef', 'node1', new Date(), [{ name: '../x', data: '', source: 'x' }]), { code: 'KS_BACKUP_FAILED' });
   t.same(readdirSync(path.join(state, 'backups', 'firewall')), [id], 'a failed backup leaves nothing (no temp dir)');

@@ -43,32 +43,87 @@ t.test('plan', async (t) => {
     podPorts: [6443, 30000],
     shimless: [],
   });
-  const input = (over: Partial<PlanInput> = {}): PlanInput => ({ config, node: 'n', dryRun: true, scope: 'all', graceSeconds: 10, steps: ['stop-kubelet', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'verify'], expectFreePorts: [6443, 10250], snapshot: snapshot(), ...over });
+  const input = (over: Partial<PlanInput> = {}): PlanInput => ({
+    config,
+    node: 'n',
+    dryRun: true,
+    scope: 'all',
+    graceSeconds: 10,
+    steps: ['stop-kubelet', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'verify'],
+    expectFreePorts: [6443, 10250],
+    snapshot: snapshot(),
+    ...over,
+  });
 
   const plan = buildPlan(input());
-  t.same(plan.steps.map((s) => [s.name, s.required]), [['stop-kubelet', true], ['backup-manifests', true], ['remove-pods', false], ['kill-shims', false], ['remove-netns', false], ['verify', false]]);
-  t.same(plan.steps[0].actions.map((a) => `${a.action} ${a.target}`), ['stop-unit kubelet.service']);
-  t.same(plan.steps[1].actions.map((a) => a.action), ['backup-file', 'remove-file'], 'all backups before any removal');
+  t.same(
+    plan.steps.map((s) => [s.name, s.required]),
+    [
+      ['stop-kubelet', true],
+      ['backup-manifests', true],
+      ['remove-pods', false],
+      ['kill-shims', false],
+      ['remove-netns', false],
+      ['verify', false],
+    ],
+  );
+  t.same(
+    plan.steps[0].actions.map((a) => `${a.action} ${a.target}`),
+    ['stop-unit kubelet.service'],
+  );
+  t.same(
+    plan.steps[1].actions.map((a) => a.action),
+    ['backup-file', 'remove-file'],
+    'all backups before any removal',
+  );
   const pods = plan.steps[2].actions.map((a) => `${a.action} ${a.target}`);
-  t.same(pods, [
-    'stop-sandbox n1', 'remove-sandbox n1',
-    'stop-container c-n2', 'remove-container c-n2', 'stop-sandbox n2', 'remove-sandbox n2',
-    'stop-container c-h1', 'remove-container c-h1', 'stop-sandbox h1', 'remove-sandbox h1',
-    'stop-sandbox h2', 'remove-sandbox h2',
-    'stop-container c-orphan', 'remove-container c-orphan',
-  ], 'own-netns pods first, then host-network pods, then orphan containers');
-  t.same(plan.steps[3].actions.filter((a) => a.action === 'kill-process').map((a) => a.target), ['100', '200', '300', '400']);
+  t.same(
+    pods,
+    [
+      'stop-sandbox n1',
+      'remove-sandbox n1',
+      'stop-container c-n2',
+      'remove-container c-n2',
+      'stop-sandbox n2',
+      'remove-sandbox n2',
+      'stop-container c-h1',
+      'remove-container c-h1',
+      'stop-sandbox h1',
+      'remove-sandbox h1',
+      'stop-sandbox h2',
+      'remove-sandbox h2',
+      'stop-container c-orphan',
+      'remove-container c-orphan',
+    ],
+    'own-netns pods first, then host-network pods, then orphan containers',
+  );
+  t.same(
+    plan.steps[3].actions.filter((a) => a.action === 'kill-process').map((a) => a.target),
+    ['100', '200', '300', '400'],
+  );
   t.same(actionsOf(plan.steps[4].actions, 'remove-netns')[0].detail.blockedBy, ['pid 7 (sleep 1000)'], 'a foreign holder is named in the plan');
   t.same(plan.steps[5].actions[0], { step: 'verify', action: 'check', target: 'ports', detail: { ports: [6443, 10250, 30000], fromPods: [6443, 30000] } }, 'verify: expected ports plus the ports pods held');
 
   const noGrace = buildPlan(input({ graceSeconds: 0 }));
-  t.same(noGrace.steps[2].actions.filter((a) => a.action === 'stop-sandbox').map((a) => a.detail.containers), [[], ['c-n2'], ['c-h1'], []], 'grace 0: the sandbox calls take the containers');
+  t.same(
+    noGrace.steps[2].actions.filter((a) => a.action === 'stop-sandbox').map((a) => a.detail.containers),
+    [[], ['c-n2'], ['c-h1'], []],
+    'grace 0: the sandbox calls take the containers',
+  );
   t.notOk(noGrace.steps[2].actions.some((a) => a.action === 'stop-container' && a.target !== 'c-orphan'));
 
   const scoped = buildPlan(input({ scope: ['static'] }));
-  t.same(scoped.steps[2].actions.map((a) => `${a.action} ${a.target}`), ['stop-container c-h1', 'remove-container c-h1', 'stop-sandbox h1', 'remove-sandbox h1'], 'scope static: the static pod only, no orphans');
+  t.same(
+    scoped.steps[2].actions.map((a) => `${a.action} ${a.target}`),
+    ['stop-container c-h1', 'remove-container c-h1', 'stop-sandbox h1', 'remove-sandbox h1'],
+    'scope static: the static pod only, no orphans',
+  );
   t.match(scoped.steps[2].note, /only removed with scope all/);
-  t.same(scoped.steps[3].actions.map((a) => a.target), ['100'], 'only the static pod\'s shim; the shm mount of n1 is not in scope');
+  t.same(
+    scoped.steps[3].actions.map((a) => a.target),
+    ['100'],
+    "only the static pod's shim; the shm mount of n1 is not in scope",
+  );
 
   const down = buildPlan(input({ snapshot: { ...snapshot(), pods: { error: 'CRI down' }, systemd: false } }));
   t.same(down.steps[0].actions, []);
@@ -78,16 +133,32 @@ t.test('plan', async (t) => {
   const downScoped = buildPlan(input({ scope: ['static'], snapshot: { ...snapshot(), pods: { error: 'CRI down' } } }));
   t.same(downScoped.steps[3].actions, [], 'CRI down + restricted scope: kinds unknown, no shim killed');
 
-  t.same(buildPlan(input({ steps: ['remove-netns'] })).steps.map((s) => s.name), ['remove-netns'], 'a single step');
+  t.same(
+    buildPlan(input({ steps: ['remove-netns'] })).steps.map((s) => s.name),
+    ['remove-netns'],
+    'a single step',
+  );
 
   // Scope violations refuse the whole plan.
   writeFileSync(path.join(root, 'secret'), 'x');
   symlinkSync(path.join(root, 'secret'), path.join(manifestsDir, 'evil.yaml'));
   t.throws(() => buildPlan(input({ snapshot: { ...snapshot(), manifests: [{ name: 'evil.yaml', size: 1, sha256: 'x' }] } })), { code: 'KS_PATH_OUTSIDE_SCOPE' }, 'a manifest symlinked outside refuses the plan');
-  t.throws(() => buildPlan(input({ snapshot: { ...snapshot(), netns: [{ dir: netnsDir, path: path.join(netnsDir, '..', 'secret'), name: 'cni-x', inode: 1, holders: [] }] } })), { code: 'KS_PATH_OUTSIDE_SCOPE' }, 'a netns path escaping with .. refuses the plan');
+  t.throws(
+    () => buildPlan(input({ snapshot: { ...snapshot(), netns: [{ dir: netnsDir, path: path.join(netnsDir, '..', 'secret'), name: 'cni-x', inode: 1, holders: [] }] } })),
+    { code: 'KS_PATH_OUTSIDE_SCOPE' },
+    'a netns path escaping with .. refuses the plan',
+  );
   t.throws(() => buildPlan(input({ snapshot: { ...snapshot(), containerMounts: [{ mountPoint: '/etc/hosts', id: 'x', sandboxId: 'x', kind: 'shm' }] } })), { code: 'KS_PATH_OUTSIDE_SCOPE' }, 'a mount outside containerd dirs refuses the plan');
   symlinkSync('/etc', path.join(root, 'io.containerd.grpc.v1.cri/sandboxes/evil'));
-  t.throws(() => buildPlan(input({ snapshot: { ...snapshot(), containerMounts: [{ mountPoint: path.join(root, 'io.containerd.grpc.v1.cri/sandboxes/evil/shm'), id: 'e', sandboxId: 'e', kind: 'shm' }] } })), { code: 'KS_PATH_OUTSIDE_SCOPE' }, 'a mount reached through a symlink out of scope refuses the plan');
+  t.throws(
+    () => buildPlan(input({ snapshot: { ...snapshot(), containerMounts: [{ mountPoint: path.join(root, 'io.containerd.grpc.v1.cri/sandboxes/evil/shm'), id: 'e', sandboxId: 'e', kind: 'shm' }] } })),
+    { code: 'KS_PATH_OUTSIDE_SCOPE' },
+    'a mount reached through a symlink out of scope refuses the plan',
+  );
   const vanished = buildPlan(input({ snapshot: { ...snapshot(), containerMounts: [{ mountPoint: path.join(root, 'io.containerd.grpc.v1.cri/sandboxes/gone/shm'), id: 'g', sandboxId: 'g', kind: 'shm' }] } }));
-  t.same(vanished.steps[3].actions.filter((a) => a.action === 'unmount'), [], 'a mount whose dir vanished is simply not planned');
+  t.same(
+    vanished.steps[3].actions.filter((a) => a.action === 'unmount'),
+    [],
+    'a mount whose dir vanished is simply not planned',
+  );
 });

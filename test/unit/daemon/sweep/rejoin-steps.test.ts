@@ -117,26 +117,44 @@ t.test('the plans: each kind lists exactly what it will touch; decoys are absent
   const { sweeper, uidS, uidD, K, root } = fakeNode(t);
   const plan = await sweeper.plan({ dryRun: true, scope: 'all', requestedBy: 't', withKinds: ['firewall', 'cni-config'] });
   const step = (n: string) => plan.steps.find((s) => s.name === n)!;
-  t.same(step('links').actions.map((a) => a.target).sort(), ['cilium_host', 'cilium_net', 'cni0', 'flannel.1', 'kube-ipvs0', 'nodelocaldns', 'vxlan.calico']);
+  t.same(
+    step('links')
+      .actions.map((a) => a.target)
+      .sort(),
+    ['cilium_host', 'cilium_net', 'cni0', 'flannel.1', 'kube-ipvs0', 'nodelocaldns', 'vxlan.calico'],
+  );
   const cni0 = step('links').actions.find((a) => a.target === 'cni0') as unknown as { detail: { kind: string; pattern: string; addresses: string[]; up: boolean } };
   t.same({ ...cni0.detail, addresses: cni0.detail.addresses.filter((a) => !a.startsWith('fe80:')) }, { kind: 'bridge', pattern: 'cni0', addresses: ['10.244.1.1/24', 'fd00:244::1/64'], up: true }, 'cni0 with its addresses');
-  t.same(step('ipam').actions.map((a) => path.basename(a.target)), ['10.244.1.2', '10.244.1.3', 'fd00:10:244:1::2', 'fd00:10:244:1::3'], 'scope all, no pods: every reservation');
+  t.same(
+    step('ipam').actions.map((a) => path.basename(a.target)),
+    ['10.244.1.2', '10.244.1.3', 'fd00:10:244:1::2', 'fd00:10:244:1::3'],
+    'scope all, no pods: every reservation',
+  );
   const km = step('kubelet-mounts').actions.map((a) => `${a.action} ${path.relative(K, a.target)}`);
-  t.same(km.slice(0, 3).sort(), [
-    `unmount-volume pods/${uidD}/volumes/kubernetes.io~empty-dir/x`,
-    `unmount-volume pods/${uidS}/volumes/kubernetes.io~empty-dir/cache`,
-    `unmount-volume pods/${uidS}/volumes/kubernetes.io~secret/tok`,
-  ].sort());
+  t.same(km.slice(0, 3).sort(), [`unmount-volume pods/${uidD}/volumes/kubernetes.io~empty-dir/x`, `unmount-volume pods/${uidS}/volumes/kubernetes.io~empty-dir/cache`, `unmount-volume pods/${uidS}/volumes/kubernetes.io~secret/tok`].sort());
   t.same(km.slice(3), [`remove-dir pods/${uidS}`, `remove-dir pods/${uidD}`], 'pod dirs after every unmount');
-  t.same(step('cni-config').actions.map((a) => `${a.action} ${path.basename(a.target)}`), ['backup-file 10-calico.conflist', 'remove-file 10-calico.conflist'], "podman's config is not planned");
+  t.same(
+    step('cni-config').actions.map((a) => `${a.action} ${path.basename(a.target)}`),
+    ['backup-file 10-calico.conflist', 'remove-file 10-calico.conflist'],
+    "podman's config is not planned",
+  );
   const fw = step('firewall').actions;
   t.equal(fw[0].action, 'backup-rules', 'the full rule sets are backed up first');
-  t.same(fw.slice(1).map((a) => a.target).sort(), ['ip6tables-nft/filter', 'ip6tables-nft/nat', 'iptables-nft/filter', 'iptables-nft/mangle', 'iptables-nft/nat', 'iptables-nft/raw']);
-  t.same(step('verify').actions.map((a) => a.target), ['ports', 'pods', 'shims', 'netns', 'manifests', 'links', 'ipam', 'kubelet-mounts', 'cni-config', 'firewall']);
+  t.same(
+    fw
+      .slice(1)
+      .map((a) => a.target)
+      .sort(),
+    ['ip6tables-nft/filter', 'ip6tables-nft/nat', 'iptables-nft/filter', 'iptables-nft/mangle', 'iptables-nft/nat', 'iptables-nft/raw'],
+  );
+  t.same(
+    step('verify').actions.map((a) => a.target),
+    ['ports', 'pods', 'shims', 'netns', 'manifests', 'links', 'ipam', 'kubelet-mounts', 'cni-config', 'firewall'],
+  );
   t.ok(root);
 });
 
-t.test('a restricted scope keeps live pods\' reservations and mounts, and leaves shared links, config and chains', async (t) => {
+t.test("a restricted scope keeps live pods' reservations and mounts, and leaves shared links, config and chains", async (t) => {
   const uidS = UID_S;
   const { sweeper } = fakeNode(t, [
     { id: DEAD, uid: UID_S, kind: 'static' },
@@ -144,15 +162,25 @@ t.test('a restricted scope keeps live pods\' reservations and mounts, and leaves
   ]);
   const plan = await sweeper.plan({ dryRun: true, scope: ['static'], requestedBy: 't', withKinds: ['firewall', 'cni-config'] });
   const step = (n: string) => plan.steps.find((s) => s.name === n)!;
-  t.same(step('ipam').actions.map((a) => path.basename(a.target)), ['10.244.1.2', 'fd00:10:244:1::2'], 'only the static pod\'s addresses: the DaemonSet pod stays');
+  t.same(
+    step('ipam').actions.map((a) => path.basename(a.target)),
+    ['10.244.1.2', 'fd00:10:244:1::2'],
+    "only the static pod's addresses: the DaemonSet pod stays",
+  );
   t.match(step('ipam').note, /2 reservation\(s\) of live sandboxes kept/);
-  t.ok(step('kubelet-mounts').actions.every((a) => a.target.includes(uidS)), 'only the static pod\'s mounts and dir');
+  t.ok(
+    step('kubelet-mounts').actions.every((a) => a.target.includes(uidS)),
+    "only the static pod's mounts and dir",
+  );
   t.equal(step('kubelet-mounts').actions.length, 3);
   for (const n of ['links', 'cni-config', 'firewall']) {
     t.same(step(n).actions, [], `${n}: nothing with a restricted scope`);
     t.match(step(n).note, /scope is restricted/);
   }
-  t.notOk(step('verify').actions.some((a) => ['links', 'ipam', 'firewall'].includes(a.target)), 'verify does not check shared state it left on purpose');
+  t.notOk(
+    step('verify').actions.some((a) => ['links', 'ipam', 'firewall'].includes(a.target)),
+    'verify does not check shared state it left on purpose',
+  );
   const all = await sweeper.plan({ dryRun: true, scope: 'all', requestedBy: 't' });
   t.equal(all.steps.find((s) => s.name === 'ipam')!.actions.length, 4, 'scope all: the pods go, so do all their addresses');
 });

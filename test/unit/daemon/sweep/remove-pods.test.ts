@@ -85,14 +85,26 @@ async function run(cri: FakeCri, sandboxes: SandboxInfo[], containers: [string, 
 
 t.test('own-netns pods are torn down before host-network pods', async (t) => {
   const cri = new FakeCri();
-  const { result, removed } = await run(cri, [sb('host1', true), sb('ns1', false), sb('host2', true), sb('ns2', false)], [['c1', 'host1'], ['c2', 'ns1']], 1, 4);
+  const { result, removed } = await run(
+    cri,
+    [sb('host1', true), sb('ns1', false), sb('host2', true), sb('ns2', false)],
+    [
+      ['c1', 'host1'],
+      ['c2', 'ns1'],
+    ],
+    1,
+    4,
+  );
   const stops = cri.log.filter((l) => l.startsWith('stopPodSandbox')).map((l) => l.split(' ')[1]);
   t.same(new Set(stops.slice(0, 2)), new Set(['ns1', 'ns2']));
   t.same(new Set(stops.slice(2)), new Set(['host1', 'host2']));
   const lastNs = Math.max(...['ns1', 'ns2'].map((id) => cri.log.indexOf(`stopPodSandbox ${id}`)));
   const firstHost = Math.min(...cri.log.map((l, i) => (/host\d|c1/.test(l) ? i : Infinity)));
   t.ok(lastNs < firstHost, 'no call touches a host-network pod before every own-netns pod is stopped (its network torn down)');
-  t.ok(['ns1', 'ns2', 'host1', 'host2'].every((id) => cri.log.indexOf(`stopPodSandbox ${id}`) < cri.log.indexOf(`removePodSandbox ${id}`)), 'each sandbox stopped before removed');
+  t.ok(
+    ['ns1', 'ns2', 'host1', 'host2'].every((id) => cri.log.indexOf(`stopPodSandbox ${id}`) < cri.log.indexOf(`removePodSandbox ${id}`)),
+    'each sandbox stopped before removed',
+  );
   t.ok(cri.log.indexOf('removeContainer c1') < cri.log.indexOf('stopPodSandbox host1'), 'containers before their sandbox');
   t.equal(result.status, 'ok');
   t.equal(result.done, 12);
@@ -121,7 +133,16 @@ t.test('retries transient failures; forces a stop that keeps failing; NOT_FOUND 
   // A host-network sandbox: a deadline there is containerd being slow (no CNI runs), worth retrying.
   cri.failures.set('stopPodSandbox s1', 2); // two deadlines, then fine (retries: 2)
   cri.failures.set('stopContainer stuck 1', 3); // graceful stop keeps failing: forced with 0
-  const { result, events } = await run(cri, [sb('s1', true), sb('s2', true)], [['stuck', 's2'], ['gone', 's2']], 1, 4);
+  const { result, events } = await run(
+    cri,
+    [sb('s1', true), sb('s2', true)],
+    [
+      ['stuck', 's2'],
+      ['gone', 's2'],
+    ],
+    1,
+    4,
+  );
   t.equal(result.failed, 0, `nothing failed in the end: ${JSON.stringify(result.items.filter((i) => i.outcome === 'failed'))}`);
   t.equal(cri.log.filter((l) => l === 'FAIL stopPodSandbox s1').length, 2);
   t.ok(cri.log.includes('stopContainer stuck 0'), 'forced stop with timeout 0');

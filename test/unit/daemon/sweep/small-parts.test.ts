@@ -23,25 +23,43 @@ t.test('pod kinds from kubelet labels and annotations', async (t) => {
 });
 
 t.test('withRetry retries transient CRI errors with backoff, not others', async (t) => {
-  t.same([1, 2, 3, 4, 5].map((a) => backoffDelay(a, 100, 1000)), [100, 200, 400, 800, 1000]);
+  t.same(
+    [1, 2, 3, 4, 5].map((a) => backoffDelay(a, 100, 1000)),
+    [100, 200, 400, 800, 1000],
+  );
   let calls = 0;
-  const r = await withRetry(async () => {
-    if (++calls < 3) throw ksError('KS_CRI_DEADLINE', 'slow');
-    return 'ok';
-  }, { retries: 3, baseDelayMs: 1 });
+  const r = await withRetry(
+    async () => {
+      if (++calls < 3) throw ksError('KS_CRI_DEADLINE', 'slow');
+      return 'ok';
+    },
+    { retries: 3, baseDelayMs: 1 },
+  );
   t.equal(r, 'ok');
   t.equal(calls, 3);
   calls = 0;
-  await t.rejects(withRetry(async () => {
-    calls++;
-    throw ksError('KS_CRI_CALL_FAILED', 'boom');
-  }, { retries: 2, baseDelayMs: 1 }), { code: 'KS_CRI_CALL_FAILED' });
+  await t.rejects(
+    withRetry(
+      async () => {
+        calls++;
+        throw ksError('KS_CRI_CALL_FAILED', 'boom');
+      },
+      { retries: 2, baseDelayMs: 1 },
+    ),
+    { code: 'KS_CRI_CALL_FAILED' },
+  );
   t.equal(calls, 3, 'one call plus two retries');
   calls = 0;
-  await t.rejects(withRetry(async () => {
-    calls++;
-    throw ksError('KS_PATH_OUTSIDE_SCOPE', 'no');
-  }, { retries: 5, baseDelayMs: 1 }), { code: 'KS_PATH_OUTSIDE_SCOPE' });
+  await t.rejects(
+    withRetry(
+      async () => {
+        calls++;
+        throw ksError('KS_PATH_OUTSIDE_SCOPE', 'no');
+      },
+      { retries: 5, baseDelayMs: 1 },
+    ),
+    { code: 'KS_PATH_OUTSIDE_SCOPE' },
+  );
   t.equal(calls, 1, 'a refusal is never retried');
 });
 
@@ -53,7 +71,10 @@ t.test('journal: appended lines, torn last line skipped', async (t) => {
   appendJournal(dir, { type: 'step', runId: 'r1', at: 'y', step: { name: 'remove-pods' } });
   appendFileSync(journalPath(dir), '{"type":"finished","runId":"r1","at"'); // crash mid-write
   const recs = readJournal(dir);
-  t.same(recs.map((r) => r.type), ['started', 'step']);
+  t.same(
+    recs.map((r) => r.type),
+    ['started', 'step'],
+  );
   t.equal((recs[0] as { requestedBy: string }).requestedBy, 'me');
 });
 

@@ -56,20 +56,30 @@ t.test('the plan follows the list order whatever order the steps are asked in', 
       ['verify', false],
     ],
   );
-  t.same(plan.steps[2].actions.map((a) => a.target), ['ports', 'pods', 'shims', 'netns'], 'verify checks netns because remove-netns is in the plan, not manifests');
+  t.same(
+    plan.steps[2].actions.map((a) => a.target),
+    ['ports', 'pods', 'shims', 'netns'],
+    'verify checks netns because remove-netns is in the plan, not manifests',
+  );
 });
 
 t.test('verify is a step: its verification reaches the report', async (t) => {
   const s = fakeNode(t);
   const only = await s.reset({ dryRun: false, scope: 'all', requestedBy: 't', steps: ['verify'] });
-  t.same(only.steps.map((r) => r.name), ['verify']);
+  t.same(
+    only.steps.map((r) => r.name),
+    ['verify'],
+  );
   t.equal(only.steps[0].reason, 'verdict clean', 'the manifest is not residue: this run does not remove manifests');
   t.same(only.verification, { verdict: 'clean', residue: [], checkedPorts: [6443] });
-  t.same(only.steps[0].items.map((i) => [i.action, i.target, i.outcome, i.message]), [
-    ['check', 'ports', 'done', 'clean'],
-    ['check', 'pods', 'done', 'clean'],
-    ['check', 'shims', 'done', 'clean'],
-  ]);
+  t.same(
+    only.steps[0].items.map((i) => [i.action, i.target, i.outcome, i.message]),
+    [
+      ['check', 'ports', 'done', 'clean'],
+      ['check', 'pods', 'done', 'clean'],
+      ['check', 'shims', 'done', 'clean'],
+    ],
+  );
   const none = await s.reset({ dryRun: false, scope: 'all', requestedBy: 't', steps: ['remove-netns'] });
   t.equal(none.verification, undefined, 'no verify step, no verification');
 });

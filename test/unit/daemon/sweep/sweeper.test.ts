@@ -78,7 +78,10 @@ t.test('busy guard; dry runs write nothing and may run alongside', async (t) => 
   const dry = await s.reset({ dryRun: true, scope: 'all', requestedBy: 't' });
   t.same(readdirSync(config.stateDir), [], 'a dry run writes no journal and no backup');
   t.ok(existsSync(path.join(config.manifestsDir, 'kube-apiserver.yaml')), 'nor removes a manifest');
-  t.same(dry.plan.steps.find((x) => x.name === 'backup-manifests')!.actions.map((a) => a.action), ['backup-file', 'remove-file']);
+  t.same(
+    dry.plan.steps.find((x) => x.name === 'backup-manifests')!.actions.map((a) => a.action),
+    ['backup-file', 'remove-file'],
+  );
   hold = true;
   const first = s.reset({ dryRun: false, scope: 'all', requestedBy: 't' });
   await new Promise((r) => setTimeout(r, 50));
@@ -108,8 +111,14 @@ t.test('verify: held ports are residue with their owners; CRI errors are residue
   t.equal(port.why, 'tcp 127.0.0.1:6443 held by pid 42 (kube-apiserver --secure-port 6443), container kube-apiserver — left over: its pod is gone from the CRI');
   t.same(port.listeners, [listener]);
   t.match(v.residue.find((r) => r.kind === 'sandbox')!.why, /CRI is unreachable/);
-  t.ok(v.residue.some((r) => r.kind === 'manifest'), 'manifest still there is residue');
+  t.ok(
+    v.residue.some((r) => r.kind === 'manifest'),
+    'manifest still there is residue',
+  );
   const inv = await s.inspect();
   t.match(inv.criError, /no CRI socket/);
-  t.same(inv.manifests.map((m) => m.name), ['kube-apiserver.yaml']);
+  t.same(
+    inv.manifests.map((m) => m.name),
+    ['kube-apiserver.yaml'],
+  );
 });
