@@ -1,13 +1,10 @@
 // The step list is the one declaration of the steps: order, names and the required set come
 // from it, and verify runs as a step like the others (its result reaches the report through
 // the run context).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pino from 'pino';
 import t from 'tap';
+import { fakeNode as sharedFakeNode } from '../../../helpers/fake-node';
 import type { CriClient } from '../../../../agent/daemon/cri/client';
-import { defaultSweepConfig } from '../../../../agent/daemon/engine-config';
 import { Sweeper } from '../../../../agent/daemon/sweep';
 import { ALL_STEPS, REQUIRED_STEPS, STEPS, stepNamed } from '../../../../agent/daemon/sweep/steps';
 
@@ -20,28 +17,7 @@ t.test('order, names and the required set derive from STEPS', async (t) => {
 });
 
 function fakeNode(t: { teardown: (fn: () => void) => void }) {
-  const root = mkdtempSync(path.join(tmpdir(), 'ks-steps-'));
-  t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  const procRoot = path.join(root, 'proc');
-  mkdirSync(path.join(procRoot, 'self'), { recursive: true });
-  writeFileSync(path.join(procRoot, 'self', 'mountinfo'), '22 27 0:21 / /proc rw,relatime - proc proc rw\n');
-  for (const d of ['manifests', 'netns', 'state', 'containerd']) mkdirSync(path.join(root, d));
-  writeFileSync(path.join(root, 'manifests', 'kube-apiserver.yaml'), 'kind: Pod\n');
-  const config = defaultSweepConfig({
-    procRoot,
-    manifestsDir: path.join(root, 'manifests'),
-    netnsDirs: [path.join(root, 'netns')],
-    stateDir: path.join(root, 'state'),
-    containerdDirs: [path.join(root, 'containerd')],
-    // The rejoin kinds on the fake node's own dirs; no link is the test machine's to delete.
-    kubeletDir: path.join(root, 'kubelet'),
-    cniIpamDirs: [path.join(root, 'ipam')],
-    cniConfDir: path.join(root, 'net.d'),
-    linkPatterns: [],
-    expectFreePorts: [6443],
-    graceSeconds: 0,
-    kubeletUnit: '',
-  });
+  const { config } = sharedFakeNode(t, { kubeletUnit: '' });
   const cri = { listPodSandbox: async () => [], listContainers: async () => [] } as unknown as CriClient;
   return new Sweeper(config, { cri, log: pino({ level: 'silent' }), checkPorts: async (ports) => ({ allFree: true, ports: ports.map((port) => ({ port, held: false, listeners: [] })) }) });
 }

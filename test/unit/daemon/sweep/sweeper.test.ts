@@ -1,40 +1,14 @@
 // The Sweeper's contract with its callers, on an empty fake node (fake /proc, temp dirs) and a
 // stand-in CRI: option validation, the busy guard, dry runs that write nothing, port residue.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import t from 'tap';
+import { fakeNode } from '../../../helpers/fake-node';
 import type { CriClient } from '../../../../agent/daemon/cri/client';
 import { ksError } from '../../../../agent/shared/errors';
 import type { Listener, PortCheck } from '../../../../agent/daemon/ports/types';
-import { defaultSweepConfig } from '../../../../agent/daemon/engine-config';
 import { Sweeper } from '../../../../agent/daemon/sweep';
-
-function fakeNode(t: { teardown: (fn: () => void) => void }) {
-  const root = mkdtempSync(path.join(tmpdir(), 'ks-sweeper-'));
-  t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  const procRoot = path.join(root, 'proc');
-  mkdirSync(path.join(procRoot, 'self'), { recursive: true });
-  writeFileSync(path.join(procRoot, 'self', 'mountinfo'), '22 27 0:21 / /proc rw,relatime - proc proc rw\n');
-  for (const d of ['manifests', 'netns', 'state', 'containerd']) mkdirSync(path.join(root, d));
-  writeFileSync(path.join(root, 'manifests', 'kube-apiserver.yaml'), 'kind: Pod\n');
-  const config = defaultSweepConfig({
-    procRoot,
-    manifestsDir: path.join(root, 'manifests'),
-    netnsDirs: [path.join(root, 'netns')],
-    stateDir: path.join(root, 'state'),
-    containerdDirs: [path.join(root, 'containerd')],
-    // The rejoin kinds on the fake node's own dirs; no link is the test machine's to delete.
-    kubeletDir: path.join(root, 'kubelet'),
-    cniIpamDirs: [path.join(root, 'ipam')],
-    cniConfDir: path.join(root, 'net.d'),
-    linkPatterns: [],
-    expectFreePorts: [6443],
-    graceSeconds: 0,
-  });
-  return { root, config };
-}
 
 const listener: Listener = {
   protocol: 'tcp',
