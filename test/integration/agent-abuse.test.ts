@@ -89,6 +89,13 @@ t.test('1,000 reads, 1,000 HTTP requests, oversized and never-read calls during 
     }
   }
 
+  // A never-read call holds a read slot only while its answer is computed; the answer then waits
+  // in the agent's send queue, not in a slot. Once every one of them has its response headers (or
+  // was refused), the readers below must find slots free: never-read streams cannot use up the
+  // limit for good. (Without this wait, the 1,000 reads can all land while the first 32 never-read
+  // calls are still being computed on a loaded machine, and every one is refused.)
+  await waitFor('every never-read call answered or refused', () => stalledOpened + stalledRefused >= 600, 60_000);
+
   // 2. 1,000 concurrent reads over mTLS as a reader, on 16 connections.
   const readers = Array.from({ length: 16 }, (_, i) => new AgentTestClient(`127.0.0.1:${tcp}`, tlsCreds(pki, 'reader'), { 'grpc.ssl_target_name_override': 'localhost', [`x-conn-${i}`]: i }));
   t.teardown(() => readers.forEach((r) => r.close()));
