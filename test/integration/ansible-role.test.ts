@@ -95,6 +95,10 @@ t.test('the role installs the .deb on a node without Node.js; kubesweep resets a
         manifestsDir: manifests,
         netnsDirs: [tb.netnsDir],
         kubeletUnit: '',
+        // The container shares the machine's network namespace: no link is this test's to delete.
+        linkPatterns: [],
+        kubeletDir: `${tb.scratch}/kubelet`,
+        cniIpamDirs: [tb.ipamDir],
         httpListen: '',
         expectFreePorts: [port],
         graceSeconds: 1,
@@ -151,7 +155,7 @@ t.test('the role installs the single file (install.sh --single) and starts the a
   const inventory = path.join(work, 'hosts.ini');
   writeFileSync(inventory, `[k8s_cluster]\n${NODE} ansible_connection=nsenter ansible_nsenter_pid=${vm.pid} ansible_python_interpreter=/usr/bin/python3 kubesweep_node_name=node-from-inventory\n`);
   const vars = path.join(work, 'vars.json');
-  writeFileSync(vars, JSON.stringify({ kubesweep_single_file: shipped.sea, kubesweep_become: false, kubesweep_config: { criEndpoint: tb.endpoint, httpListen: '', kubeletUnit: '' } }));
+  writeFileSync(vars, JSON.stringify({ kubesweep_single_file: shipped.sea, kubesweep_become: false, kubesweep_config: { criEndpoint: tb.endpoint, httpListen: '', kubeletUnit: '', linkPatterns: [] } }));
   const env = { ...ansibleEnv(work), ANSIBLE_CONNECTION_PLUGINS: path.join(ROOT, 'scripts', 'testbed', 'ansible') };
   const r = await run('ansible-playbook', ['-i', inventory, path.join(ROOT, 'scripts', 'ansible', 'kubesweep-install.yml'), '-e', `@${vars}`], { env });
   t.equal(r.code, 0, 'kubesweep-install.yml with kubesweep_single_file', { output: r.output.slice(-4000) });

@@ -65,6 +65,10 @@ t.test('install, verify, reset, upgrade and purge the .deb on a node without Nod
     `manifestsDir: ${manifests}`,
     `netnsDirs: [${tb.netnsDir}]`,
     'kubeletUnit: ""',
+    // The container shares the machine's network namespace: no link is this test's to delete.
+    'linkPatterns: []',
+    `kubeletDir: ${tb.scratch}/kubelet`,
+    `cniIpamDirs: [${tb.ipamDir}]`,
     'httpListen: ""',
     `expectFreePorts: [${port}]`,
     'graceSeconds: 1',
