@@ -13,6 +13,13 @@ import { buildImages, BUSYBOX_IMAGE, PAUSE_IMAGE } from './images';
 
 export const CRI_NAMESPACE = 'k8s.io';
 const SHIM_SOCKET_DIR = '/run/containerd/s';
+/**
+ * libcni's cache of ADD results. containerd 1.6 gives its CNI library no other cache dir, so
+ * every pod-netns sandbox writes `<network>-<sandbox id>-<ifname>` here on the machine, and
+ * containerd removes it only when a DEL succeeds. Teardown removes the files of its own
+ * sandboxes (those whose recorded netns lies in the testbed's dir), never anyone else's.
+ */
+export const CNI_CACHE_RESULTS_DIR = '/var/lib/cni/results';
 
 export interface TestbedOptions {
   /** Parent for the testbed's temp dir; keep it short (unix socket paths max out at 108 bytes). */
@@ -49,6 +56,8 @@ export interface TeardownReport {
   killedPids: number[];
   unmounted: string[];
   removedShimSockets: string[];
+  /** libcni cache files of this testbed's sandboxes (see CNI_CACHE_RESULTS_DIR). */
+  removedCniCacheFiles: string[];
   problems: string[];
 }
 
@@ -343,7 +352,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
    * CRI to stop and remove pods (so CNI tears their networks down), then kills what is left.
    */
   async teardown(): Promise<TeardownReport> {
-    if (this.tornDown) return { killedPids: [], unmounted: [], removedShimSockets: [], problems: [] };
+    if (this.tornDown) return { killedPids: [], unmounted: [], removedShimSockets: [], removedCniCacheFiles: [], problems: [] };
     this.tornDown = true;
     live.delete(this);
     // Let CNI DEL succeed again, so the graceful removal below can tear networks down.
@@ -376,7 +385,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   hardCleanup(): TeardownReport {
     this.tornDown = true;
     live.delete(this);
-    const report: TeardownReport = { killedPids: [], unmounted: [], removedShimSockets: [], problems: [] };
+    const report: TeardownReport = { killedPids: [], unmounted: [], removedShimSockets: [], removedCniCacheFiles: [], problems: [] };
     const proc = this.proc;
     if (proc?.pid && proc.exitCode === null && proc.signalCode === null) {
       try {
@@ -441,6 +450,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
       }
     }
     removeCgroupTrees(this.cgroupParent, report.problems);
+    report.removedCniCacheFiles = removeCniCacheOf(this.dir, CNI_CACHE_RESULTS_DIR, report.problems);
     // In a private netns the bridge goes with the netns (the test's to delete).
     if (!this.netnsFile) {
       try {
@@ -473,6 +483,42 @@ function installExitHook(): void {
       process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
     });
   }
+}
+
+/**
+ * Remove the libcni cache files in cacheDir whose result puts an interface in a netns under
+ * dir (a testbed's own sandboxes); returns their paths. A file that cannot be read or parsed,
+ * or that names no netns under dir, is left alone.
+ */
+export function removeCniCacheOf(dir: string, cacheDir: string, problems: string[] = []): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(cacheDir);
+  } catch {
+    return removed;
+  }
+  const inside = path.resolve(dir) + path.sep;
+  for (const name of names) {
+    const file = path.join(cacheDir, name);
+    let doc: unknown;
+    try {
+      if (!lstatSync(file).isFile()) continue;
+      doc = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      continue;
+    }
+    const interfaces = (doc as { result?: { interfaces?: { sandbox?: unknown }[] } } | null)?.result?.interfaces;
+    if (!Array.isArray(interfaces)) continue;
+    if (!interfaces.some((i) => typeof i?.sandbox === 'string' && path.resolve(i.sandbox).startsWith(inside))) continue;
+    try {
+      unlinkSync(file);
+      removed.push(file);
+    } catch (err) {
+      problems.push(`remove ${file}: ${(err as Error).message}`);
+    }
+  }
+  return removed;
 }
 
 /** containerd 1.6 names a shim's socket after sha256(<containerd address>/<namespace>/<id>). */

@@ -1,7 +1,20 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import t from 'tap';
 import { commands, runPod } from '../../scripts/testbed/pods';
-import { listProcesses, mountsUnder, Testbed } from '../../scripts/testbed/testbed';
+import { CNI_CACHE_RESULTS_DIR, listProcesses, mountsUnder, removeCniCacheOf, Testbed } from '../../scripts/testbed/testbed';
+
+/** The machine's libcni cache files that record a netns under dir (a testbed's own). */
+function cniCacheFilesOf(dir: string): string[] {
+  if (!existsSync(CNI_CACHE_RESULTS_DIR)) return [];
+  return readdirSync(CNI_CACHE_RESULTS_DIR).filter((n) => {
+    try {
+      return readFileSync(path.join(CNI_CACHE_RESULTS_DIR, n), 'utf8').includes(`"${dir}/`);
+    } catch {
+      return false;
+    }
+  });
+}
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
 
 t.test('testbed: host-network pod holds a port, pod netns exists; both removed through CRI', async (t) => {
@@ -58,6 +71,7 @@ t.test('testbed: host-network pod holds a port, pod netns exists; both removed t
   await waitFor(`port ${port} free again`, () => canBind(port));
   t.notOk(existsSync(`${tb.netnsDir}/${netnsFiles[0]}`), 'netns file removed');
   t.same(tb.shimPids(), [], 'no shim of this testbed left');
+  t.same(cniCacheFilesOf(tb.dir), [], "a DEL that ran removed the sandbox's libcni cache files");
 });
 
 t.test('teardown leaves nothing behind, even after containerd was killed under running pods', async (t) => {
@@ -80,8 +94,13 @@ t.test('teardown leaves nothing behind, even after containerd was killed under r
   t.equal((await tb.cri().listPodSandbox()).length, 2, 'a restarted containerd reconnects to its pods');
   await tb.killContainerd();
 
+  // The pod-netns sandbox's DEL never ran: libcni's cache on the machine still records it.
+  t.ok(cniCacheFilesOf(tb.dir).length >= 1, `libcni cached the sandbox's ADD in ${CNI_CACHE_RESULTS_DIR}`);
+
   const report = await tb.teardown();
   t.same(report.problems, [], 'no teardown problems');
+  t.same(cniCacheFilesOf(tb.dir), [], 'teardown removed the libcni cache files of its sandboxes');
+  t.ok(report.removedCniCacheFiles.length >= 1, 'and says which');
   t.notOk(existsSync(tb.dir), 'testbed dir removed');
   t.same(mountsUnder(tb.dir), [], 'no mounts under the testbed dir');
   // Zombies are dead already; reaping them is their parent's (here: PID 1's) job.
@@ -91,4 +110,26 @@ t.test('teardown leaves nothing behind, even after containerd was killed under r
   t.same(ours, [], 'no containerd, shim or container process of the testbed left');
   t.ok(await canBind(port), 'port free');
   t.notOk(existsSync(`/sys/fs/cgroup/memory${tb.cgroupParent}`), 'cgroup parent removed');
+});
+
+t.test('removeCniCacheOf removes only the cache files that record a netns inside the dir', (t) => {
+  const root = mkdtempSync('/tmp/ks-cnicache-');
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const cache = path.join(root, 'results');
+  mkdirSync(cache);
+  const doc = (sandbox: string) => JSON.stringify({ kind: 'cniCacheV1', containerId: 'x', result: { interfaces: [{ name: 'cni0' }, { name: 'eth0', sandbox }] } });
+  const tbDir = path.join(root, 'ks-abc');
+  writeFileSync(path.join(cache, 'ours-eth0'), doc(`${tbDir}/state/io.containerd.grpc.v1.cri/netns/cni-1`));
+  writeFileSync(path.join(cache, 'sibling-eth0'), doc(`${tbDir}d/state/io.containerd.grpc.v1.cri/netns/cni-2`));
+  writeFileSync(path.join(cache, 'host-eth0'), doc('/var/run/netns/cni-3'));
+  writeFileSync(path.join(cache, 'dotdot-eth0'), doc(`${tbDir}/../elsewhere/cni-4`));
+  writeFileSync(path.join(cache, 'broken-eth0'), `{"result": {"interfaces": [{"sandbox": "${tbDir}/x"`);
+  writeFileSync(path.join(cache, 'noresult-lo'), JSON.stringify({ kind: 'cniCacheV1', containerId: 'y' }));
+  symlinkSync(path.join(cache, 'ours-eth0'), path.join(cache, 'link-eth0'));
+  const problems: string[] = [];
+  t.same(removeCniCacheOf(tbDir, cache, problems), [path.join(cache, 'ours-eth0')]);
+  t.same(problems, []);
+  t.same(readdirSync(cache).sort(), ['broken-eth0', 'dotdot-eth0', 'host-eth0', 'link-eth0', 'noresult-lo', 'sibling-eth0'], 'every other file stays');
+  t.same(removeCniCacheOf(tbDir, path.join(root, 'absent')), [], 'no cache dir: nothing to do');
+  t.end();
 });
