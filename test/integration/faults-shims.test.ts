@@ -12,6 +12,7 @@ import type { Test } from 'tap';
 import { CriClient } from '../../agent/daemon/cri/client';
 import { isAlive, readProcess } from '../../agent/daemon/host/proc';
 import { listPorts } from '../../agent/daemon/ports';
+import { actionsOf } from '../../agent/daemon/sweep/actions';
 import { seedResidue } from '../../scripts/testbed/seed';
 import { mountsUnder } from '../../scripts/testbed/testbed';
 import type { Testbed } from '../../scripts/testbed/testbed';
@@ -108,6 +109,27 @@ t.test('shims killed by hand: ports named as "shim gone", reset ends the contain
   t.notOk(
     planned.some((a) => (a.detail?.processes as { pid: number }[]).some((p) => decoyPids.has(p.pid))),
     'no decoy in the plan',
+  );
+
+  // Their pod netns are lived in by processes of ours whose shim is gone: nothing blocks them.
+  const netnsPlan = actionsOf(plan.steps.find((s) => s.name === 'remove-netns')!.actions, 'remove-netns');
+  t.ok(netnsPlan.length >= 1, 'pod netns planned for removal');
+  t.same(
+    netnsPlan.filter((a) => a.detail.blockedBy !== undefined || a.detail.holders.some((h) => !h.ours)),
+    [],
+    'no netns shown as held by a foreign process (their holders are container processes of ours)',
+  );
+
+  // Without kill-shims, remove-netns leaves those netns and says why; verify names the holders
+  // as shim-gone processes of this containerd.
+  const partial = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test', graceSeconds: 2, steps: ['remove-netns', 'verify'] });
+  const rn = partial.steps.find((s) => s.name === 'remove-netns')!;
+  t.ok(rn.items.length >= 1 && rn.items.every((i) => i.outcome === 'skipped' && /whose shim is gone, which only kill-shims ends/.test(i.message ?? '')), `netns left with the reason: ${JSON.stringify(rn.items.map((i) => i.message))}`);
+  const netnsResidue = partial.verification!.residue.filter((x) => x.kind === 'netns');
+  t.ok(netnsResidue.length >= 1, 'verify lists the netns');
+  t.ok(
+    netnsResidue.every((x) => /\[of this containerd, shim gone\]/.test(x.why) && !/not a process of this containerd/.test(x.why)),
+    `named as shim-gone processes of ours: ${netnsResidue[0]?.why}`,
   );
 
   const t0 = Date.now();

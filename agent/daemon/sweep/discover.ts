@@ -9,6 +9,7 @@ import { commandOf } from '../host/kill';
 import type { MountEntry } from '../host/mountinfo';
 import { childrenIndex, descendantsDeepestFirst, fileInode, netnsInodeOf, ProcessInfo } from '../host/proc';
 import { isShimOf, parseShimCmdline } from '../host/shim';
+import type { ShimlessContainer } from '../host/shimless';
 import { mapLimit } from '../../shared/pool';
 import { podKindOf } from './pod-kind';
 import type { ContainerInfo, NetnsInfo, ProcessRef, SandboxInfo, ShimInfo } from './types';
@@ -64,13 +65,24 @@ export function ownershipIndex(shims: readonly ShimProc[]): Map<number, ShimProc
   return m;
 }
 
-export interface NetnsEntry extends NetnsInfo {
-  dir: string;
-  holders: (ProcRefWithStart & { shimId?: string })[];
+export interface NetnsHolder extends ProcRefWithStart {
+  /** The shim of ours it descends from; for a shim-gone container process, its sandbox id. */
+  shimId?: string;
+  /** A container process of ours whose shim is gone (proven by its cgroup, host/shimless.ts). */
+  shimGone?: boolean;
 }
 
-/** CNI-created netns files (`cni-*`) in each dir, and the processes living in each. */
-export function findNetns(dirs: readonly string[], procs: readonly ProcessInfo[], owned: Map<number, ShimProc>, procRoot: string): NetnsEntry[] {
+export interface NetnsEntry extends NetnsInfo {
+  dir: string;
+  holders: NetnsHolder[];
+}
+
+/**
+ * CNI-created netns files (`cni-*`) in each dir, and the processes living in each. A holder is
+ * ours when a shim of ours is its ancestor (owned) or when it is a process of a shim-gone
+ * container of ours (shimless).
+ */
+export function findNetns(dirs: readonly string[], procs: readonly ProcessInfo[], owned: Map<number, ShimProc>, procRoot: string, shimless: readonly ShimlessContainer[] = []): NetnsEntry[] {
   const entries: NetnsEntry[] = [];
   for (const dir of dirs) {
     let names: string[];
@@ -85,6 +97,8 @@ export function findNetns(dirs: readonly string[], procs: readonly ProcessInfo[]
     }
   }
   if (entries.length === 0) return entries;
+  const orphanSandbox = new Map<number, string>();
+  for (const c of shimless) for (const p of c.processes) orphanSandbox.set(p.pid, c.facts.sandboxId ?? c.containerId);
   const byInode = new Map<number, NetnsEntry[]>();
   for (const e of entries) if (e.inode) byInode.set(e.inode, [...(byInode.get(e.inode) ?? []), e]);
   for (const p of procs) {
@@ -93,7 +107,9 @@ export function findNetns(dirs: readonly string[], procs: readonly ProcessInfo[]
     if (ino === undefined) continue;
     for (const e of byInode.get(ino) ?? []) {
       const shim = owned.get(p.pid);
-      e.holders.push({ pid: p.pid, startTime: p.startTime, command: commandOf(p), ours: shim !== undefined, shimId: shim?.id });
+      const orphanOf = shim ? undefined : orphanSandbox.get(p.pid);
+      if (orphanOf !== undefined) e.holders.push({ pid: p.pid, startTime: p.startTime, command: commandOf(p), ours: true, shimId: orphanOf, shimGone: true });
+      else e.holders.push({ pid: p.pid, startTime: p.startTime, command: commandOf(p), ours: shim !== undefined, shimId: shim?.id });
     }
   }
   return entries;

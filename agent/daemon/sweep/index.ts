@@ -82,7 +82,7 @@ export class Sweeper {
       takenAt: this.now(),
       pods,
       shims,
-      netns: findNetns(c.netnsDirs, procs, owned, c.procRoot),
+      netns: findNetns(c.netnsDirs, procs, owned, c.procRoot, shimless),
       containerMounts: findContainerMounts(readMountinfo(c.procRoot), c.containerdDirs, c.containerdNamespace),
       manifests: listManifests(c.manifestsDir).map(({ name, size, sha256 }) => ({ name, size, sha256 })),
       systemd: c.kubeletUnit !== '' && systemdRunning(this.deps.hostTools?.systemdRunDir),
@@ -259,7 +259,10 @@ export class Sweeper {
     } catch (err) {
       criError = (err as Error).message;
     }
-    const netns = findNetns(c.netnsDirs, procs, ownershipIndex(shims), c.procRoot);
+    const owned = ownershipIndex(shims);
+    const criIds = new Set([...pods.sandboxes.map((s) => s.id), ...pods.containers.map((x) => x.id)]);
+    const shimless = findShimlessContainers(procs, { procRoot: c.procRoot, containerdDirs: c.containerdDirs, namespace: c.containerdNamespace, shimOwned: new Set(owned.keys()), criIds });
+    const netns = findNetns(c.netnsDirs, procs, owned, c.procRoot, shimless);
     const rejoin = await this.inspectResidue(
       pods.sandboxes,
       shims.map((s) => s.id),

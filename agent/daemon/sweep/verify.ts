@@ -5,7 +5,7 @@ import { describeListener } from '../../shared/describe';
 import { findShimlessContainers } from '../host/shimless';
 import type { PortCheck } from '../ports/types';
 import { listManifests } from './backup';
-import { findNetns, findShims, listPods, ownershipIndex } from './discover';
+import { findNetns, findShims, listPods, ownershipIndex, type NetnsHolder } from './discover';
 import { inScope } from './pod-kind';
 import type { PodScope, Residue, SweepConfig, Verification } from './types';
 
@@ -52,14 +52,15 @@ export async function verifyNode(v: VerifyInput): Promise<Verification> {
   }
   const procs = v.checks.shims || v.checks.netns ? listProcesses(config.procRoot) : [];
   const shims = findShims(procs, { address: config.containerdAddress, namespace: config.containerdNamespace });
+  const owned = ownershipIndex(shims);
+  const shimless = v.checks.shims || v.checks.netns ? findShimlessContainers(procs, { procRoot: config.procRoot, containerdDirs: config.containerdDirs, namespace: config.containerdNamespace, shimOwned: new Set(owned.keys()) }) : [];
   if (v.checks.shims) {
     for (const s of shims) {
       // Scoped: shims of pods the scope excludes are expected; without the CRI their kind is unknown.
       if (v.scope !== 'all' && (!sandboxIds || outOfScope.has(s.id))) continue;
       residue.push({ kind: 'shim', target: String(s.pid), why: `shim ${s.id} of ${s.address} (${s.binary}) still running with ${s.tree.length} descendant(s)` });
     }
-    const owned = new Set(ownershipIndex(shims).keys());
-    for (const c of findShimlessContainers(procs, { procRoot: config.procRoot, containerdDirs: config.containerdDirs, namespace: config.containerdNamespace, shimOwned: owned })) {
+    for (const c of shimless) {
       const sb = c.facts.sandboxId ?? c.containerId;
       if (v.scope !== 'all' && (!sandboxIds || !sandboxIds.has(sb))) continue;
       const who = `${c.facts.containerName ? `container ${c.facts.containerName}` : `container ${c.containerId.slice(0, 13)}`}${c.facts.podName ? ` of pod ${c.facts.podNamespace ?? ''}/${c.facts.podName}` : ''}`;
@@ -67,9 +68,10 @@ export async function verifyNode(v: VerifyInput): Promise<Verification> {
     }
   }
   if (v.checks.netns) {
-    for (const n of findNetns(config.netnsDirs, procs, ownershipIndex(shims), config.procRoot)) {
+    for (const n of findNetns(config.netnsDirs, procs, owned, config.procRoot, shimless)) {
       if (v.scope !== 'all' && n.holders.length > 0 && n.holders.every((h) => h.ours && h.shimId !== undefined && outOfScope.has(h.shimId))) continue;
-      const held = n.holders.length ? `held by ${n.holders.map((h) => `pid ${h.pid} (${h.command})${h.ours ? '' : ' [not a process of this containerd]'}`).join(', ')}` : 'no process lives in it';
+      const who = (h: NetnsHolder) => (h.shimGone ? ' [of this containerd, shim gone]' : h.ours ? '' : ' [not a process of this containerd]');
+      const held = n.holders.length ? `held by ${n.holders.map((h) => `pid ${h.pid} (${h.command})${who(h)}`).join(', ')}` : 'no process lives in it';
       residue.push({ kind: 'netns', target: n.path, why: `CNI netns still present: ${held}` });
     }
   }

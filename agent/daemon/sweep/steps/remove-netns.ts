@@ -6,6 +6,7 @@ import { OwnedProcess, proveOurs, terminateAll } from '../../host/kill';
 import { lazyUnmount } from '../../host/mountinfo';
 import { removeInside, resolveInside } from '../../host/paths';
 import { listProcesses } from '../../host/proc';
+import { findShimlessContainers } from '../../host/shimless';
 import { actionsOf, type RemoveNetnsFile } from '../actions';
 import { findNetns, findShims, ownershipIndex } from '../discover';
 import type { RunContext, StepRecorder } from '../recorder';
@@ -52,7 +53,9 @@ async function runRemoveNetns(rec: StepRecorder, ctx: RunContext): Promise<void>
   // Look again: the pod and shim steps have ended most holders since the plan was made.
   const procs = listProcesses(procRoot);
   const byPid = new Map(procs.map((p) => [p.pid, p]));
-  const now = new Map(findNetns(config.netnsDirs, procs, ownershipIndex(findShims(procs, owner)), procRoot).map((n) => [n.path, n]));
+  const owned = ownershipIndex(findShims(procs, owner));
+  const shimless = findShimlessContainers(procs, { procRoot, containerdDirs: config.containerdDirs, namespace: config.containerdNamespace, shimOwned: new Set(owned.keys()) });
+  const now = new Map(findNetns(config.netnsDirs, procs, owned, procRoot, shimless).map((n) => [n.path, n]));
 
   const toKill: OwnedProcess[] = [];
   const ready: typeof actions = [];
@@ -69,6 +72,19 @@ async function runRemoveNetns(rec: StepRecorder, ctx: RunContext): Promise<void>
     const foreign = holders.filter((h) => !h.ours);
     if (foreign.length) {
       rec.record(a.action, a.target, 'skipped', 0, `left in place: held by ${foreign.map((h) => `pid ${h.pid} (${h.command})`).join(', ')}, not a process of containerd ${owner.address}`);
+      continue;
+    }
+    const orphans = holders.filter((h) => h.shimGone);
+    if (orphans.length) {
+      // Proven ours by their cgroup, but ended only by kill-shims (which re-proves the cgroup
+      // before each signal): it did not run, or did not end them.
+      rec.record(
+        a.action,
+        a.target,
+        'skipped',
+        0,
+        `left in place: held by ${orphans.map((h) => `pid ${h.pid} (${h.command})`).join(', ')}: container processes of containerd ${owner.address} whose shim is gone, which only kill-shims ends (it did not run, or did not end them)`,
+      );
       continue;
     }
     if (holders.length && ctx.scope !== 'all') {
