@@ -27,8 +27,11 @@ t.test('command lines are redacted in reports, logs and the journal of the real 
     if (host.exitCode === null && host.signalCode === null) process.kill(host.pid!, 'SIGKILL');
   });
   // A pod whose shell (the parent of the port-holding httpd) carries secrets in its argv.
-  // `; exit 0` keeps the shell from exec'ing httpd: the shell itself must stay, with its argv.
-  const script = `PGPASSWORD=pgs3cret true; ${commands.httpd(P).join(' ')}; exit 0`;
+  // A command after httpd keeps the shell from exec'ing httpd: the shell itself must stay, with
+  // its argv. And it must outlive httpd's SIGTERM (kill-shims signals httpd, then the shell; a
+  // shell that then ran `exit 0` could be gone before its own signal, and never be logged):
+  // `exec sleep` keeps the pid, whose command kill-shims read before signalling.
+  const script = `PGPASSWORD=pgs3cret true; ${commands.httpd(P).join(' ')}; exec /bin/busybox sleep 1000`;
   await runPod(cri, tb, {
     name: 'nginx-proxy-node1',
     kind: 'static',
