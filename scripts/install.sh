@@ -251,9 +251,10 @@ if compgen -G "$SRC/systemd/*.service" >/dev/null || compgen -G "$SRC/systemd/*.
     dest=$DESTDIR$UNITDIR/$name
     if [ -n "$SINGLE" ]; then
       # The units run node on the npm layout's scripts; the single file is both programs. Node
-      # flags (--lite-mode) do not apply: what the single file runs with is built into it.
-      sed -E -e "/^Exec/s#/usr/bin/node( --[a-z-]+)* /opt/kubesweep/dist/agent/daemon/main\.js#$BINDIR/kubesweep-agent#g" \
-             -e "/^Exec/s#/usr/bin/node( --[a-z-]+)* /opt/kubesweep/dist/agent/client/cli\.js#$BINDIR/kubesweep#g" \
+      # flags (--lite-mode, --max-semi-space-size) do not apply: what the single file runs with
+      # is built into it (SEA_EXEC_ARGV in agent/shared/node-flags.ts).
+      sed -E -e "/^Exec/s#/usr/bin/node( --[a-z0-9=-]+)* /opt/kubesweep/dist/agent/daemon/main\.js#$BINDIR/kubesweep-agent#g" \
+             -e "/^Exec/s#/usr/bin/node( --[a-z0-9=-]+)* /opt/kubesweep/dist/agent/client/cli\.js#$BINDIR/kubesweep#g" \
              -e "s#/opt/kubesweep#$PREFIX#g" "$unit" >"$dest.tmp"
       if grep -qE '^Exec.*(/usr/bin/node|\.js)' "$dest.tmp"; then rm -f "$dest.tmp"; die "$name: an Exec line still runs node after the rewrite for the single file: $(grep -E '^Exec' "$unit")"; fi
     else

@@ -9,6 +9,7 @@ import net from 'node:net';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { AgentClient } from '../../agent/client/agent-client';
+import { AGENT_NODE_FLAGS } from '../../agent/shared/node-flags';
 import { packageRoot } from '../../agent/shared/paths';
 import { testbedAgentArgs } from '../testbed/agent-args';
 import { seedResidue, SEED_NODE } from '../testbed/seed';
@@ -55,7 +56,17 @@ async function freeTcpPort(): Promise<number> {
 }
 
 async function startAgent(tb: Testbed, sock: string, manifestsDir: string, stateDir: string): Promise<ChildProcess> {
-  const args = [path.join(packageRoot(), 'dist/agent/daemon/main.js'), ...testbedAgentArgs(tb, { node: SEED_NODE, manifestsDir, stateDir, expectFreePorts: [] }), '--listen', `unix://${sock}`, '--http-listen', '', '--log-level', 'warn'];
+  const args = [
+    ...AGENT_NODE_FLAGS,
+    path.join(packageRoot(), 'dist/agent/daemon/main.js'),
+    ...testbedAgentArgs(tb, { node: SEED_NODE, manifestsDir, stateDir, expectFreePorts: [] }),
+    '--listen',
+    `unix://${sock}`,
+    '--http-listen',
+    '',
+    '--log-level',
+    'warn',
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -13,6 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../agent/shared/paths';
+import { SEA_EXEC_ARGV } from '../../agent/shared/node-flags';
 import { bundle } from './bundle';
 import { ARCHES, hostArch, nodeBinary, type Arch } from './node-runtime';
 
@@ -92,6 +93,11 @@ export async function buildSea(o: SeaOptions): Promise<SeaResult> {
   }
 }
 
+/** How a shipped file is built: the host architecture's with a code cache, every one with SEA_EXEC_ARGV. */
+export function shippedSeaOptions(arch: Arch, bundleFile: string, outFile: string): SeaOptions {
+  return { arch, bundleFile, outFile, useCodeCache: arch === hostArch(), execArgv: [...SEA_EXEC_ARGV] };
+}
+
 /** The shipped files: both architectures, the host's with a code cache. */
 export async function buildAllSea(root = packageRoot()): Promise<SeaResult[]> {
   const b = await bundle({ root });
@@ -100,7 +106,7 @@ export async function buildAllSea(root = packageRoot()): Promise<SeaResult[]> {
   const results: SeaResult[] = [];
   for (const arch of ARCHES) {
     const outFile = path.join(outDir, `kubesweep-linux-${arch}`);
-    results.push(await buildSea({ arch, bundleFile: b.file, outFile, useCodeCache: arch === hostArch() }));
+    results.push(await buildSea(shippedSeaOptions(arch, b.file, outFile)));
   }
   return results;
 }

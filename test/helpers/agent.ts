@@ -9,6 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Test } from 'tap';
 import { loadProto } from '../../agent/shared/grpc-load';
 import { packageRoot } from '../../agent/shared/paths';
+import { AGENT_NODE_FLAGS } from '../../agent/shared/node-flags';
 import { testbedAgentArgs as baseTestbedAgentArgs, type AgentTarget, type TestbedDirs } from '../../scripts/testbed/agent-args';
 
 type Unary = (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: any) => void) => grpc.ClientUnaryCall;
@@ -192,7 +193,7 @@ export interface StartAgentOptions {
   /** Wait for the ready line (default true). */
   waitReady?: boolean;
   readyTimeoutMs?: number;
-  /** The agent program and its leading arguments (default: this node with dist/agent/daemon/main.js). */
+  /** The agent program and its leading arguments (default: this node, as the unit runs it: AGENT_NODE_FLAGS and dist/agent/daemon/main.js). */
   program?: string[];
 }
 
@@ -206,7 +207,7 @@ export async function startAgent(t: Test, opts: StartAgentOptions): Promise<Runn
   const sockDir = mkdtempSync('/tmp/ksa-');
   t.teardown(() => rmSync(sockDir, { recursive: true, force: true }));
   const sock = path.join(sockDir, 'agent.sock');
-  const [exe, ...lead] = opts.program ?? [process.execPath, agentMainPath()];
+  const [exe, ...lead] = opts.program ?? [process.execPath, ...AGENT_NODE_FLAGS, agentMainPath()];
   const args = [...lead, '--listen', `unix://${sock}`, '--http-listen', '', ...(opts.args ?? [])];
   if (opts.config) {
     const file = path.join(opts.dir, `agent-config-${process.pid}-${Math.random().toString(16).slice(2, 8)}.json`);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Test } from 'tap';
 import { bundle } from '../../scripts/build/bundle';
 import { hostArch, type Arch } from '../../scripts/build/node-runtime';
-import { buildSea } from '../../scripts/build/sea';
+import { buildSea, shippedSeaOptions } from '../../scripts/build/sea';
 
 export interface Shipped {
   dir: string;
@@ -22,6 +22,7 @@ export async function buildShipped(t: Test): Promise<Shipped> {
   const dir = mkdtempSync('/tmp/ksship-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const b = await bundle({ outFile: path.join(dir, 'kubesweep.js') });
-  const sea = await buildSea({ arch, bundleFile: b.file, outFile: path.join(dir, `kubesweep-linux-${arch}`), useCodeCache: true });
+  // As `npm run build:sea` builds it (code cache, SEA_EXEC_ARGV): the tests run what ships.
+  const sea = await buildSea(shippedSeaOptions(arch, b.file, path.join(dir, `kubesweep-linux-${arch}`)));
   return { dir, arch, bundle: b.file, sea: sea.file };
 }
