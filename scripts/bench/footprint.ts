@@ -6,7 +6,7 @@
 //   ports       `kubesweep --json ports` end to end (client process → agent → JSON on stdout)
 //               against `ss -ltnup`, with 2,000 listeners and 10,000 established sockets held
 // Goals: idle RSS ≤ 50 MB, start-to-ready ≤ 300 ms, ports within 2× of ss.
-// Variants: npm = this node with --lite-mode on dist/ (as the npm layout's unit runs it);
+// Variants: npm = this node with AGENT_NODE_FLAGS on dist/ (as the npm layout's unit runs it);
 // single file = dist/sea/kubesweep-linux-<arch> (npm run build:sea first), and the same file
 // built without V8's code cache, to show what the cache buys.
 // Build: npm run build:sea; run: node dist/scripts/bench/footprint.js [--starts 5] [--rounds 7]
@@ -14,9 +14,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { AGENT_NODE_FLAGS } from '../../agent/shared/node-flags';
 import { packageRoot } from '../../agent/shared/paths';
 import { hostArch } from '../build/node-runtime';
-import { buildSea } from '../build/sea';
+import { buildSea, shippedSeaOptions } from '../build/sea';
 import { commands, runPod } from '../testbed/pods';
 import { Testbed } from '../testbed/testbed';
 import { startHelper } from './ports';
@@ -185,10 +186,11 @@ async function main(): Promise<void> {
   }
   const scratch = mkdtempSync('/tmp/ksfp-');
   const noCache = path.join(scratch, 'kubesweep-nocache');
-  await buildSea({ arch, bundleFile: path.join(root, 'dist', 'bundle', 'kubesweep.js'), outFile: noCache, useCodeCache: false });
+  // The shipped build with only the code cache left out.
+  await buildSea({ ...shippedSeaOptions(arch, path.join(root, 'dist', 'bundle', 'kubesweep.js'), noCache), useCodeCache: false });
   const v = (name: string, agent: string[], client: string[], bytes: number): Variant => ({ name, agent, client, bytes, ready: [], idleRss: [], idleAnon: [], resetRss: [], ports: [], portsCpu: [] });
   const variants = [
-    v(`npm layout, node ${process.version} --lite-mode`, [process.execPath, '--lite-mode', path.join(root, 'dist/agent/daemon/main.js')], [process.execPath, path.join(root, 'dist/agent/client/cli.js')], npmLayoutBytes(root)),
+    v(`npm layout, node ${process.version} ${AGENT_NODE_FLAGS.join(' ')}`, [process.execPath, ...AGENT_NODE_FLAGS, path.join(root, 'dist/agent/daemon/main.js')], [process.execPath, path.join(root, 'dist/agent/client/cli.js')], npmLayoutBytes(root)),
     v('single file (Node 24, code cache)', [sea, 'agent'], [sea], statSync(sea).size),
     v('single file, no code cache', [noCache, 'agent'], [noCache], statSync(noCache).size),
   ];
