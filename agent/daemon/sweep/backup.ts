@@ -1,11 +1,12 @@
 // Static manifest backups: <stateDir>/backups/<id>/{index.json, files…}. A backup is written
 // into a temp dir, every file and the dir fsync'ed, then renamed into place and the parent
-// fsync'ed: a backup either exists completely or not at all. Only then may manifests go.
+// fsync'ed (host/fsync.ts writeDirDurable): a backup either exists completely or not at all.
+// Only then may manifests go.
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ksError, KubesweepError } from '../../shared/errors';
-import { fsyncDir, writeFileDurable } from '../host/fsync';
+import { fsyncDir, writeDirDurable, writeFileDurable } from '../host/fsync';
 import type { BackupInfo, ManifestInfo, RestoreResult } from './types';
 
 const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
@@ -80,34 +81,20 @@ export function listManifests(manifestsDir: string): (ManifestInfo & { mode: num
 export function writeBackup(stateDir: string, manifestsDir: string, files: readonly { name: string; sha256?: string }[], id: string, node: string, now: Date): BackupIndex {
   if (!isBackupId(id)) throw ksError('KS_INVALID_ARGUMENT', `bad backup id ${id}`);
   const parent = backupsDir(stateDir);
-  const tmp = path.join(parent, `.tmp-${id}`);
   const final = path.join(parent, id);
   try {
-    mkdirSync(parent, { recursive: true, mode: 0o700 });
-    mkdirSync(tmp, { mode: 0o700 });
-    const index: BackupIndex = { id, createdAt: now.toISOString(), node, manifestsDir, files: [] };
-    for (const f of files) {
-      const src = path.join(manifestsDir, f.name);
-      const data = readFileSync(src);
-      const mode = statSync(src).mode & 0o7777;
-      const sum = sha256(data);
-      if (f.sha256 !== undefined && f.sha256 !== sum) throw new Error(`${src} changed since the plan was made`);
-      writeFileDurable(path.join(tmp, f.name), data, 0o600);
-      // Read the copy back: the index must describe what is really on disk.
-      if (sha256(readFileSync(path.join(tmp, f.name))) !== sum) throw new Error(`copy of ${src} does not read back identical`);
-      index.files.push({ name: f.name, size: data.length, mode, sha256: sum });
-    }
-    writeFileDurable(path.join(tmp, 'index.json'), JSON.stringify(index, null, 2) + '\n', 0o600);
-    fsyncDir(tmp);
-    renameSync(tmp, final);
-    fsyncDir(parent);
-    return index;
+    return writeDirDurable(parent, id, (put): BackupIndex => {
+      const index: BackupIndex = { id, createdAt: now.toISOString(), node, manifestsDir, files: [] };
+      for (const f of files) {
+        const src = path.join(manifestsDir, f.name);
+        const data = readFileSync(src);
+        const mode = statSync(src).mode & 0o7777;
+        if (f.sha256 !== undefined && f.sha256 !== sha256(data)) throw new Error(`${src} changed since the plan was made`);
+        index.files.push({ name: f.name, size: data.length, mode, sha256: put(f.name, data) });
+      }
+      return index;
+    });
   } catch (err) {
-    try {
-      rmSync(tmp, { recursive: true, force: true });
-    } catch {
-      /* best effort: a stale .tmp- dir is never listed as a backup */
-    }
     if (err instanceof KubesweepError) throw err;
     throw ksError('KS_BACKUP_FAILED', `manifest backup into ${final} failed, nothing was removed: ${(err as Error).message}`, { stateDir, manifestsDir, id }, err);
   }

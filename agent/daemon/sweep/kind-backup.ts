@@ -1,13 +1,13 @@
 // Backups of what a reset removes that nothing recreates by itself: the full iptables rule sets
-// (firewall) and the CNI config files (cni-config). Same durability as the manifest backup — a
-// temp dir, every file and the dir fsync'ed, renamed into place — under
+// (firewall) and the CNI config files (cni-config). Written like the manifest backup, complete or
+// not at all (host/fsync.ts writeDirDurable), under
 // <stateDir>/backups/<kind>/<id>/ with an index.json (name, size, sha256, where it came from).
 // Manifest backups are <stateDir>/backups/<id>/; these never look like one.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ksError } from '../../shared/errors';
-import { fsyncDir, writeFileDurable } from '../host/fsync';
-import { backupsDir, isBackupId, sha256 } from './backup';
+import { writeDirDurable } from '../host/fsync';
+import { backupsDir, isBackupId } from './backup';
 
 export interface KindBackupFile {
   name: string;
@@ -35,31 +35,17 @@ export function writeKindBackup(stateDir: string, kind: string, id: string, node
   if (!isBackupId(id)) throw ksError('KS_INVALID_ARGUMENT', `bad backup id ${id}`);
   if (!/^[a-z][a-z-]*$/.test(kind)) throw ksError('KS_INVALID_ARGUMENT', `bad backup kind ${kind}`);
   const parent = path.join(backupsDir(stateDir), kind);
-  const tmp = path.join(parent, `.tmp-${id}`);
   const final = path.join(parent, id);
   try {
-    mkdirSync(parent, { recursive: true, mode: 0o700 });
-    mkdirSync(tmp, { mode: 0o700 });
-    const index: KindBackupIndex = { kind, id, createdAt: now.toISOString(), node, files: [] };
-    for (const f of files) {
-      if (f.name.includes('/') || f.name === '' || f.name === '.' || f.name === '..' || f.name === 'index.json') throw new Error(`invalid backup file name ${JSON.stringify(f.name)}`);
-      const data = typeof f.data === 'string' ? Buffer.from(f.data) : f.data;
-      writeFileDurable(path.join(tmp, f.name), data, 0o600);
-      const sum = sha256(data);
-      if (sha256(readFileSync(path.join(tmp, f.name))) !== sum) throw new Error(`copy of ${f.source} does not read back identical`);
-      index.files.push({ name: f.name, size: data.length, sha256: sum, source: f.source, ...(f.symlink ? { symlink: true } : {}) });
-    }
-    writeFileDurable(path.join(tmp, 'index.json'), JSON.stringify(index, null, 2) + '\n', 0o600);
-    fsyncDir(tmp);
-    renameSync(tmp, final);
-    fsyncDir(parent);
-    return index;
+    return writeDirDurable(parent, id, (put): KindBackupIndex => {
+      const index: KindBackupIndex = { kind, id, createdAt: now.toISOString(), node, files: [] };
+      for (const f of files) {
+        const data = typeof f.data === 'string' ? Buffer.from(f.data) : f.data;
+        index.files.push({ name: f.name, size: data.length, sha256: put(f.name, data), source: f.source, ...(f.symlink ? { symlink: true } : {}) });
+      }
+      return index;
+    });
   } catch (err) {
-    try {
-      rmSync(tmp, { recursive: true, force: true });
-    } catch {
-      /* a stale .tmp- dir is never listed */
-    }
     throw ksError('KS_BACKUP_FAILED', `${kind} backup into ${final} failed, nothing was removed: ${(err as Error).message}`, { stateDir, kind, id }, err);
   }
 }
