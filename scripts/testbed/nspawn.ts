@@ -57,6 +57,8 @@ function readOsCodename(): string | undefined {
   }
 }
 
+const CONTAINER_ENV: readonly string[] = Object.freeze(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'LANG=C.UTF-8']);
+
 export class NspawnMachine {
   readonly name: string;
   private readonly proc: ChildProcess;
@@ -107,9 +109,16 @@ export class NspawnMachine {
     return this.systemdPid;
   }
 
-  /** Run a command inside the container (all of its namespaces), synchronously. */
+  /**
+   * Run a command inside the container (all of its namespaces), synchronously, with the
+   * environment of a root shell there — not this process's: the test runner's NODE_OPTIONS
+   * (tap's --import of a host path) or NODE_EXTRA_CA_CERTS would make every node program inside
+   * fail or warn, as no program on a real node would.
+   */
   exec(argv: string[], input?: string): ExecResult {
-    const r = spawnSync('nsenter', ['-t', String(this.systemdPid), '-a', '--', ...argv], {
+    // env -i inside: a test runner may add its variables to every child it spawns whatever env
+    // it is given (tap's processinfo does).
+    const r = spawnSync('nsenter', ['-t', String(this.systemdPid), '-a', '--', 'env', '-i', ...CONTAINER_ENV, ...argv], {
       encoding: 'utf8',
       input,
       timeout: 5 * 60_000,

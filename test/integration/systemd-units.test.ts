@@ -86,6 +86,23 @@ t.test('kubesweep-agent.service and kubesweep-reset.service under a real systemd
   const backedUp = sh(`cat /var/lib/kubesweep/backups/${backups[0]}/nginx-proxy.yml`).stdout;
   t.equal(createHash('sha256').update(backedUp).digest('hex'), createHash('sha256').update(manifestText).digest('hex'), 'the manifest is in the backup byte-identical');
 
+  // kubelet-unit: an enabled kubelet comes back at boot and re-registers the node. Not asked,
+  // it is reported as residue and left; asked (--with kubelet-unit), the agent disables it.
+  vm.writeFile('/etc/systemd/system/kubelet.service', '[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n');
+  t.equal(sh('systemctl daemon-reload && systemctl enable kubelet.service').code, 0, 'stand-in kubelet enabled');
+  const flagged = sh(`kubesweep --json reset --confirm ${NODE}`);
+  t.equal(flagged.code, 1, `an enabled kubelet makes the node not clean: ${flagged.stderr}`);
+  t.ok(
+    (JSON.parse(flagged.stdout).verification?.residue ?? []).some((r: { kind: string }) => r.kind === 'kubelet-unit'),
+    'residue kind kubelet-unit',
+  );
+  t.equal(sh('systemctl is-enabled kubelet.service').stdout.trim(), 'enabled', 'and it is left enabled');
+  const disabled = sh(`kubesweep --json reset --confirm ${NODE} --with kubelet-unit`);
+  const step = (JSON.parse(disabled.stdout).steps ?? []).find((x: { name: string }) => x.name === 'kubelet-unit');
+  t.equal(disabled.code, 0, `reset --with kubelet-unit: verified clean ${JSON.stringify(step)} ${disabled.stderr}`);
+  t.equal(step?.items?.[0]?.outcome, 'done', 'the step disabled it');
+  t.equal(sh('systemctl is-enabled kubelet.service').stdout.trim(), 'disabled', 'kubelet.service is disabled');
+
   const stop = sh('systemctl stop kubesweep-agent.service; systemctl show -p Result --value kubesweep-agent.service');
   t.equal(stop.stdout.trim(), 'success', 'SIGTERM stops the agent cleanly');
 });
