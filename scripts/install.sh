@@ -70,48 +70,11 @@ MARKER=$ROOT_PREFIX/.kubesweep-prefix
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
 # The commented config: every line a default, so the file changes nothing until edited.
+# The commented config: every option with its help and default, rendered from the agent's option
+# table (npm run gen:readme-config writes scripts/config.example.yaml; a test keeps it current).
 write_config() {
-  cat <<'EOF'
-# kubesweep-agent configuration (YAML). Command-line flags override these values; every line
-# below shows the default. Check your edits with: kubesweep-agent --config FILE --check-config
-#
-# This node's name. Destructive calls (reset, stop-pods, ...) must name it in --confirm, so a
-# client that reaches the wrong machine is refused. Default: the host name.
-# nodeName: node1
-#
-# Where to find containerd's CRI, and which containerd namespace holds the pods.
-# criEndpoint: unix:///run/containerd/containerd.sock
-# containerdNamespace: k8s.io
-# containerdDirs: [/run/containerd, /var/lib/containerd]   # leftover mounts are unmounted only under these
-#
-# What a reset cleans: static pod manifests (backed up under stateDir first) and pod netns.
-# manifestsDir: /etc/kubernetes/manifests
-# netnsDirs: [/var/run/netns]
-# stateDir: /var/lib/kubesweep            # backups, journal, lock; never removed by uninstall
-# kubeletUnit: kubelet.service            # stopped first so it does not restart static pods; "" = skip
-#
-# Ports that must be free after a reset (default: the Kubespray node ports
-# 6443 2379 2380 2381 10248 10249 10250 10256 10257 10259 8081 9099 179 9253 9254).
-# expectFreePorts: [6443, 10250, 10256, 9254]
-#
-# gRPC API. The unix socket is for root on this node (admin). TCP listeners are mutual TLS
-# only: clients present certificates from scripts/gen-certs.sh (roles reader/admin).
-# listen: [unix:///run/kubesweep/agent.sock]
-# listen: [unix:///run/kubesweep/agent.sock, "0.0.0.0:9443"]
-# tls:
-#   cert: /etc/kubesweep/tls/server.pem
-#   key: /etc/kubesweep/tls/server-key.pem
-#   clientCa: /etc/kubesweep/tls/ca.pem
-# roles:                                  # client certificate subjects granting each role
-#   admin: [CN=kubesweep-admin]
-#   reader: [CN=kubesweep-reader]
-#
-# Health, port report and Prometheus metrics over HTTP (loopback); "" = off.
-# httpListen: 127.0.0.1:9808
-#
-# logLevel: info
-# graceSeconds: 10                        # SIGTERM to SIGKILL for containers during a reset
-EOF
+  [ -f "$SRC/scripts/config.example.yaml" ] || die "$SRC/scripts/config.example.yaml is missing (it ships next to this script)"
+  cat "$SRC/scripts/config.example.yaml"
 }
 
 if [ "$PRINT_CONFIG" = 1 ]; then write_config; exit 0; fi

@@ -36,6 +36,8 @@ export interface OptionDef<T> {
   fileDefault?: unknown;
   /** How the docs show the default when the value itself says little (or differs per host). */
   defaultText?: string;
+  /** The default is this host's (nodeName): the example config shows a placeholder, not a value. */
+  perHost?: boolean;
   /** One line; markdown backticks are dropped in --help. */
   help: string;
   /** Flag text (a list when repeatable) → the raw value the file would hold. Default: as given. */
@@ -83,6 +85,7 @@ export const OPTIONS = {
     type: 'RFC 1123 name',
     default: hostname().toLowerCase(),
     defaultText: 'host name',
+    perHost: true,
     help: 'the name destructive calls must confirm',
     check: (v, name, problems) => {
       const s = str(name, v, problems);

@@ -8,7 +8,7 @@ import { loadConfig, parseFlags, readConfigFile, resolveConfig, USAGE } from '..
 import { defaultSweepConfig, toSweepConfig } from '../../../agent/daemon/engine-config';
 import { OPTIONS, type OptionDef } from '../../../agent/daemon/options';
 import { packageRoot } from '../../../agent/shared/paths';
-import { findConfigTable, readmeWithConfigTable, renderConfigTable } from '../../../scripts/gen-readme-config';
+import { CONFIG_EXAMPLE, findConfigTable, readmeWithConfigTable, renderConfigExample, renderConfigTable, yamlFlow } from '../../../scripts/gen-readme-config';
 
 const entries = Object.entries(OPTIONS) as [string, OptionDef<unknown>][];
 const isFile = (p: string): boolean => p.startsWith('/pki/');
@@ -21,6 +21,34 @@ t.test("the README's configuration table is the one rendered from the option tab
   t.equal(found?.text, want, 'README.md differs from the option table: run `npm run gen:readme-config` (the diff shows the expected table)');
   t.equal(readmeWithConfigTable(readme), readme, 'regenerating changes nothing');
   for (const [, d] of entries) t.match(want, `| \`${d.file}\` |`, `${d.file} has a row`);
+});
+
+t.test("install.sh's commented config is the one rendered from the option table, and its values are the defaults", async (t) => {
+  const text = readFileSync(path.join(packageRoot(), CONFIG_EXAMPLE), 'utf8');
+  t.equal(text, renderConfigExample(), `${CONFIG_EXAMPLE} differs from the option table: run \`npm run gen:readme-config\``);
+  const defs = Object.values(OPTIONS) as OptionDef<unknown>[];
+  for (const d of defs) {
+    const key = d.file.includes('.') ? `#   ${d.file.split('.')[1]}:` : `# ${d.file}:`;
+    t.ok(
+      text.split('\n').some((l) => l.startsWith(key + ' ')),
+      `${d.file} is in it`,
+    );
+  }
+  // Every top-level value line uncommented (placeholders and the tls mapping left out) loads to
+  // exactly the defaults: the example never shows a value the agent would not use.
+  const uncommented = text
+    .split('\n')
+    .map((l) => (/^# [A-Za-z]+: (?!<)/.test(l) && defs.some((d) => l.startsWith(`# ${d.file}: `)) ? l.slice(2) : l))
+    .join('\n');
+  const given = uncommented.split('\n').filter((l) => /^[A-Za-z]+: /.test(l)).length;
+  t.equal(given, defs.filter((d) => !d.file.includes('.') && !d.perHost && d.default !== undefined).length, 'one value line per option with a default');
+  const { raw, problems } = readConfigFile('example.yaml', () => uncommented);
+  t.same(problems, []);
+  const { config, problems: vp } = resolveConfig({ ...raw, nodeName: 'node1' });
+  t.same(vp, []);
+  const { config: defaults } = resolveConfig({ nodeName: 'node1' });
+  t.same(config, defaults, 'uncommented, the example is the defaults');
+  t.equal(yamlFlow(['*calico*', 'cni0', '', 'true', '6443']), '["*calico*", cni0, "", "true", "6443"]', 'YAML specials are quoted');
 });
 
 t.test('every option: its default passes its own check, and --help and the file loader know it', async (t) => {
