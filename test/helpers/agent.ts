@@ -162,6 +162,11 @@ export function tlsCreds(dir: string, name: string | undefined, caDir = dir): gr
 }
 
 /** Run scripts/gen-certs.sh into a fresh dir under `parent`. */
+/** The flags of a mutual-TLS TCP listener on 127.0.0.1:port with the gen-certs material in `pki` (and its CRL). */
+export function mtlsListenArgs(port: number, pki: string, opts: { crl?: boolean } = {}): string[] {
+  return ['--listen', `127.0.0.1:${port}`, '--tls-cert', `${pki}/server.crt`, '--tls-key', `${pki}/server.key`, '--tls-client-ca', `${pki}/ca.crt`, ...(opts.crl ? ['--tls-crl', `${pki}/crl.pem`] : [])];
+}
+
 export function genCerts(parent: string, name: string, caCn = 'kubesweep-ca'): string {
   const dir = path.join(parent, name);
   execFileSync('bash', [path.join(packageRoot(), 'scripts', 'gen-certs.sh'), '--ca-cn', caCn, dir, 'DNS:localhost', 'IP:127.0.0.1'], { stdio: 'pipe' });

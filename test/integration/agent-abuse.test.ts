@@ -12,7 +12,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import t from 'tap';
 import { commands, runPod } from '../../scripts/testbed/pods';
-import { genCerts, startAgent, testbedAgentArgs, tlsCreds, AgentTestClient } from '../helpers/agent';
+import { genCerts, mtlsListenArgs, startAgent, testbedAgentArgs, tlsCreds, AgentTestClient } from '../helpers/agent';
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
 
 /** The bound the README documents (maxMemoryMiB's default). */
@@ -36,19 +36,7 @@ t.test('1,000 reads, 1,000 HTTP requests, oversized and never-read calls during 
   await waitFor('port held', async () => !(await canBind(P)));
   const agent = await startAgent(t, {
     dir: tb.scratch,
-    args: [
-      ...testbedAgentArgs(tb, { node: 'node1', manifestsDir: path.join(tb.scratch, 'manifests'), stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [P] }),
-      '--listen',
-      `127.0.0.1:${tcp}`,
-      '--tls-cert',
-      `${pki}/server.crt`,
-      '--tls-key',
-      `${pki}/server.key`,
-      '--tls-client-ca',
-      `${pki}/ca.crt`,
-      '--http-listen',
-      `127.0.0.1:${httpPort}`,
-    ],
+    args: [...testbedAgentArgs(tb, { node: 'node1', manifestsDir: path.join(tb.scratch, 'manifests'), stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [P] }), ...mtlsListenArgs(tcp, pki), '--http-listen', `127.0.0.1:${httpPort}`],
   });
   const sockPath = agent.socket.slice('unix://'.length);
   const idleKb = statusKb(agent.pid, 'VmRSS');

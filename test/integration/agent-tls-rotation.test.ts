@@ -14,7 +14,7 @@ import t from 'tap';
 import { AgentClient } from '../../agent/client/agent-client';
 import { packageRoot } from '../../agent/shared/paths';
 import { commands, runPod } from '../../scripts/testbed/pods';
-import { genCerts, startAgent, testbedAgentArgs, tlsCreds } from '../helpers/agent';
+import { genCerts, mtlsListenArgs, startAgent, testbedAgentArgs, tlsCreds } from '../helpers/agent';
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
 
 const GEN = path.join(packageRoot(), 'scripts', 'gen-certs.sh');
@@ -69,19 +69,7 @@ t.test('rotation, half-done swaps, SIGHUP and revocation on the real agent', asy
 
   const agent = await startAgent(t, {
     dir: tb.scratch,
-    args: [
-      ...testbedAgentArgs(tb, { node: 'node1', manifestsDir: path.join(tb.scratch, 'manifests'), stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [P] }),
-      '--listen',
-      `127.0.0.1:${tcp}`,
-      '--tls-cert',
-      `${live}/server.crt`,
-      '--tls-key',
-      `${live}/server.key`,
-      '--tls-client-ca',
-      `${live}/ca.crt`,
-      '--tls-crl',
-      `${live}/crl.pem`,
-    ],
+    args: [...testbedAgentArgs(tb, { node: 'node1', manifestsDir: path.join(tb.scratch, 'manifests'), stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [P] }), ...mtlsListenArgs(tcp, live, { crl: true })],
   });
   const target = `127.0.0.1:${tcp}`;
   const as = (dir: string, who: string, ca = dir) => ['--agent', target, '--tls-ca', `${ca}/ca.crt`, '--tls-cert', `${dir}/${who}.crt`, '--tls-key', `${dir}/${who}.key`, '--json'];

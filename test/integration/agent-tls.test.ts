@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import t from 'tap';
 import { AgentClient } from '../../agent/client/agent-client';
 import { commands, runPod } from '../../scripts/testbed/pods';
-import { genCerts, snapshotTree, startAgent, testbedAgentArgs, tlsCreds, writeManifests } from '../helpers/agent';
+import { genCerts, mtlsListenArgs, snapshotTree, startAgent, testbedAgentArgs, tlsCreds, writeManifests } from '../helpers/agent';
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
 
 t.test('mTLS: roles, guards and refusals against the real agent', async (t) => {
@@ -28,7 +28,7 @@ t.test('mTLS: roles, guards and refusals against the real agent', async (t) => {
 
   const agent = await startAgent(t, {
     dir: tb.scratch,
-    args: [...testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir, expectFreePorts: [P] }), '--listen', `127.0.0.1:${tcp}`, '--tls-cert', `${pki}/server.crt`, '--tls-key', `${pki}/server.key`, '--tls-client-ca', `${pki}/ca.crt`],
+    args: [...testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir, expectFreePorts: [P] }), ...mtlsListenArgs(tcp, pki)],
   });
   const target = `127.0.0.1:${tcp}`;
   const admin = agent.client(tlsCreds(pki, 'admin'), target);
