@@ -200,6 +200,15 @@ export function formatInventory(inv: Out<'InspectResponse'>, s: Style): string {
         inv.ipReservations.map((x) => [x.ip, x.network, shortId(x.containerId), x.live ? 'yes' : s.c.red('no (stale)')]),
       ),
     );
+  out.push(section('cni cache files', inv.cniCacheFiles.length));
+  if (inv.cniCacheFiles.length)
+    out.push(
+      table(
+        s,
+        ['network', 'if', 'sandbox', 'netns', 'live'],
+        inv.cniCacheFiles.map((x) => [x.network, x.ifname, shortId(x.containerId), x.netns, x.live ? 'yes' : s.c.red('no (stale)')]),
+      ),
+    );
   out.push(section('kubelet mounts', inv.kubeletMounts.length));
   if (inv.kubeletMounts.length)
     out.push(

@@ -29,6 +29,7 @@ export function toSweepConfig(config: AgentConfig, containerdAddress = unixSocke
     kubeletDir: config.kubeletDir,
     cniConfPatterns: config.cniConfPatterns,
     cniIpamDirs: config.cniIpamDirs,
+    cniCacheDir: config.cniCacheDir,
     linkPatterns: config.linkPatterns,
     firewallPrefixes: config.firewallPrefixes,
   });

@@ -9,6 +9,7 @@ import { DEFAULT_ENDPOINT, unixSocketPath } from '../shared/endpoint';
 import { DEFAULT_CNI_CONF_PATTERNS } from './host/cni-config';
 import { DEFAULT_FIREWALL_PREFIXES } from './host/firewall';
 import { globProblems } from './host/glob';
+import { DEFAULT_CNI_CACHE_DIR } from './host/cni-cache';
 import { DEFAULT_IPAM_DIRS } from './host/ipam';
 import { DEFAULT_KUBELET_DIR } from './host/kubelet-mounts';
 import { DEFAULT_LINK_PATTERNS } from './host/links';
@@ -217,6 +218,15 @@ export const OPTIONS = {
     help: 'host-local IPAM data dirs: reservations whose container is not a live sandbox are released (kind `ipam`); the CNI teardown fallback releases skipped leases in the first; `--cni-ipam-dir ""` = none',
     fromFlag: (v) => [v].flat().filter((x) => x !== ''),
     check: (v, name, problems) => dirList(name, v, 0, problems),
+  }),
+  cniCacheDir: opt({
+    file: 'cniCacheDir',
+    flag: 'cni-cache-dir',
+    arg: 'DIR',
+    type: 'absolute path or `""`',
+    default: DEFAULT_CNI_CACHE_DIR,
+    help: 'libcni\'s result cache (containerd\'s CNI library writes one file per pod network at ADD): files of dead CRI sandboxes whose netns lies in netnsDirs and is gone are removed (kind `cni-cache`); `""` = none',
+    check: (v, name, problems) => optionalAbsDir(name, v, problems),
   }),
   linkPatterns: opt<readonly string[]>({
     file: 'linkPatterns',

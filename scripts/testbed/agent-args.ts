@@ -1,6 +1,7 @@
 // The kubesweep-agent flags that point an agent at a testbed: its CRI socket, containerd dirs
 // netns dir and CNI conf and IPAM dirs, plus the manifests and state dirs of the caller's choosing. Tests, the demo
 // and benchmarks share it so they all exercise the same configuration.
+import { CNI_CACHE_RESULTS_DIR } from './testbed';
 
 export interface TestbedDirs {
   endpoint: string;
@@ -42,6 +43,10 @@ export function testbedAgentArgs(tb: TestbedDirs, opts: AgentTarget): string[] {
     tb.cniConfDir,
     '--cni-ipam-dir',
     tb.ipamDir,
+    // containerd 1.6 writes libcni's cache on the machine (CNI_CACHE_RESULTS_DIR); only files that
+    // record a netns in this testbed's netns dir are ever the agent's to remove.
+    '--cni-cache-dir',
+    CNI_CACHE_RESULTS_DIR,
     '--state-dir',
     opts.stateDir,
     '--kubelet-unit',

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { defaultSweepConfig } from '../../agent/daemon/engine-config';
 import type { SweepConfig } from '../../agent/daemon/sweep';
-import type { Testbed } from './testbed';
+import { CNI_CACHE_RESULTS_DIR, type Testbed } from './testbed';
 
 export function testbedSweepConfig(tb: Testbed, overrides: Partial<SweepConfig> & { nodeName: string }): SweepConfig {
   const manifestsDir = overrides.manifestsDir ?? path.join(tb.scratch, 'manifests');
@@ -25,6 +25,9 @@ export function testbedSweepConfig(tb: Testbed, overrides: Partial<SweepConfig> 
     kubeletDir: path.join(tb.scratch, 'kubelet'),
     cniConfDir: tb.cniConfDir,
     cniIpamDirs: [tb.ipamDir],
+    // containerd 1.6 writes libcni's cache on the machine; only files that record a netns in this
+    // testbed's netns dir are ever the engine's to remove.
+    cniCacheDir: CNI_CACHE_RESULTS_DIR,
     linkPatterns: [],
     ...overrides,
   });

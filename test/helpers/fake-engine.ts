@@ -73,6 +73,7 @@ export function makeFakeEngine(): FakeEngine {
           backups: [],
           links: [{ name: 'cni0', kind: 'bridge', up: true, addresses: ['10.244.1.1/24'], pattern: 'cni0', inert: false }],
           ipReservations: [{ path: '/var/lib/cni/networks/cbr0/10.244.1.9', network: 'cbr0', ip: '10.244.1.9', containerId: 'dead1', live: false }],
+          cniCacheFiles: [{ path: '/var/lib/cni/results/cbr0-dead1-eth0', network: 'cbr0', containerId: 'dead1', ifname: 'eth0', netns: '/var/run/netns/cni-9', live: false }],
           kubeletMounts: [],
           kubeletPodDirs: [],
           cniConfigFiles: [],

@@ -23,6 +23,7 @@ export function fakeNode(t: { teardown: (fn: () => void) => void }, overrides: P
     containerdDirs: [path.join(root, 'containerd')],
     kubeletDir: path.join(root, 'kubelet'),
     cniIpamDirs: [path.join(root, 'ipam')],
+    cniCacheDir: path.join(root, 'cni-cache'),
     cniConfDir: path.join(root, 'net.d'),
     linkPatterns: [],
     expectFreePorts: [6443],

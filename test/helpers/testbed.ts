@@ -1,7 +1,9 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 // Test helper: one private containerd per test file, torn down even when a test fails.
 import type { Test } from 'tap';
-import { Testbed, TestbedOptions } from '../../scripts/testbed/testbed';
+import { CNI_CACHE_RESULTS_DIR, Testbed, TestbedOptions } from '../../scripts/testbed/testbed';
 
 export async function withTestbed(t: Test, opts: Omit<TestbedOptions, 'log'> = {}): Promise<Testbed> {
   const tb = await Testbed.start({ ...opts, log: (m) => t.comment(m) });
@@ -49,4 +51,16 @@ export async function holdPort(t: Test, port: number): Promise<void> {
     srv.listen({ port, host: '127.0.0.1' }, resolve);
   });
   t.teardown(() => new Promise<void>((r) => srv.close(() => r())));
+}
+
+/** The machine's libcni cache files that record a netns under dir (a testbed's own). */
+export function cniCacheFilesOf(dir: string): string[] {
+  if (!existsSync(CNI_CACHE_RESULTS_DIR)) return [];
+  return readdirSync(CNI_CACHE_RESULTS_DIR).filter((n) => {
+    try {
+      return readFileSync(path.join(CNI_CACHE_RESULTS_DIR, n), 'utf8').includes(`"${dir}/`);
+    } catch {
+      return false;
+    }
+  });
 }

@@ -92,7 +92,7 @@ t.test('agent over the unix socket: every RPC, dry run, streamed Reset ends clea
   t.ok(out.events.length >= 10, `${out.events.length} progress events streamed`);
   t.ok(firstEventAt > 0 && firstEventAt < reportAt, 'progress arrived before the report');
   t.ok(events.at(-1).report, 'the report is the last message');
-  t.same([...new Set(out.events.filter((e) => e.type === 'step-started').map((e) => e.step))], ['stop-kubelet', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'kubelet-mounts', 'ipam', 'links', 'verify']);
+  t.same([...new Set(out.events.filter((e) => e.type === 'step-started').map((e) => e.step))], ['stop-kubelet', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'kubelet-mounts', 'ipam', 'cni-cache', 'links', 'verify']);
   t.equal(out.report.verification.verdict, 'clean', 'verdict clean');
   t.same(out.report.verification.residue, []);
   t.ok(out.report.backupId, 'backup id in the report');

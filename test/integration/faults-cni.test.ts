@@ -13,7 +13,7 @@ import type { ProgressEvent, ResetReport } from '../../agent/daemon/sweep';
 import type { CniFaultMode } from '../../scripts/testbed/cni-fault';
 import { faultCalls } from '../../scripts/testbed/cni-fault';
 import { seedResidue } from '../../scripts/testbed/seed';
-import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
+import { canBind, cniCacheFilesOf, freePort, waitFor, withTestbed } from '../helpers/testbed';
 import { testbedConfig, testbedSweeper, treeState } from '../helpers/sweep';
 
 async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number) {
@@ -28,6 +28,7 @@ async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number)
   const leases = () => readdirSync(path.join(tb.ipamDir, network)).filter((n) => /^\d/.test(n));
   t.equal(leases().length, netnsPods.length, 'one host-local lease per pod netns');
   const confBefore = treeState(tb.cniConfDir);
+  t.ok(cniCacheFilesOf(tb.dir).length >= 2 * netnsPods.length, 'libcni cached both networks (the pod network and loopback) of each pod netns');
   tb.setCniFault(mode);
 
   const { sweeper, lines } = testbedSweeper(cri, config);
@@ -50,6 +51,10 @@ async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number)
   t.ok((await canBind(ports.api)) && (await canBind(ports.proxyMetrics)), 'ports free');
   t.same(treeState(tb.cniConfDir), confBefore, 'CNI conf dir byte-identical after the run');
   t.same(leases(), [], 'the leases of the skipped DELs were released');
+  // The skipped DEL would have removed the failing network's cached result; cni-cache does.
+  t.same(cniCacheFilesOf(tb.dir), [], "no libcni cache file of the testbed's sandboxes is left");
+  const cc = report.steps.find((s) => s.name === 'cni-cache')!;
+  t.equal(cc.items.filter((i) => i.action === 'remove-cni-cache' && i.outcome === 'done').length, netnsPods.length, `one cache file removed per pod netns: ${JSON.stringify(cc.items.map((i) => [i.outcome, i.message]))}`);
   t.equal(rp.failed, 0, 'no failed item in remove-pods');
 
   // The fallback, as what it is.

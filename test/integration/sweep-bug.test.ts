@@ -101,7 +101,7 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
   // The rejoin kinds on by default run too (on the testbed's own dirs; no link patterns here).
   t.same(
     report.steps.map((s) => s.name),
-    ['stop-kubelet', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'kubelet-mounts', 'ipam', 'links', 'verify'],
+    ['stop-kubelet', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'kubelet-mounts', 'ipam', 'cni-cache', 'links', 'verify'],
   );
   t.equal(report.steps.find((s) => s.name === 'stop-kubelet')!.status, 'skipped', 'stop-kubelet skipped without systemd');
   const rp = report.steps.find((s) => s.name === 'remove-pods')!;

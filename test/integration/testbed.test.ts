@@ -1,21 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { commands, runPod } from '../../scripts/testbed/pods';
 import { CNI_CACHE_RESULTS_DIR, listProcesses, mountsUnder, removeCniCacheOf, Testbed } from '../../scripts/testbed/testbed';
 
-/** The machine's libcni cache files that record a netns under dir (a testbed's own). */
-function cniCacheFilesOf(dir: string): string[] {
-  if (!existsSync(CNI_CACHE_RESULTS_DIR)) return [];
-  return readdirSync(CNI_CACHE_RESULTS_DIR).filter((n) => {
-    try {
-      return readFileSync(path.join(CNI_CACHE_RESULTS_DIR, n), 'utf8').includes(`"${dir}/`);
-    } catch {
-      return false;
-    }
-  });
-}
-import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
+import { canBind, cniCacheFilesOf, freePort, waitFor, withTestbed } from '../helpers/testbed';
 
 t.test('testbed: host-network pod holds a port, pod netns exists; both removed through CRI', async (t) => {
   const tb = await withTestbed(t);

@@ -14,6 +14,7 @@ import type {
   ContainerInfo,
   FirewallTableInfo,
   Inventory,
+  CniCacheFileInfo,
   IpReservationInfo,
   KubeletMountInfo,
   LinkInfo,
@@ -243,6 +244,8 @@ const linkInfoMsg: Converter<LinkInfo, Msg<'LinkInfo'>> = (l) => ({ name: l.name
 
 const ipReservationMsg: Converter<IpReservationInfo, Msg<'IpReservationInfo'>> = (r) => ({ path: r.path, network: r.network, ip: r.ip, containerId: r.containerId, live: r.live });
 
+const cniCacheFileMsg: Converter<CniCacheFileInfo, Msg<'CniCacheFileInfo'>> = (f) => ({ path: f.path, network: f.network, containerId: f.containerId, ifname: f.ifname, netns: f.netns, live: f.live });
+
 const kubeletMountMsg: Converter<KubeletMountInfo, Msg<'KubeletMountInfo'>> = (m) => ({ mountPoint: m.mountPoint, fsType: m.fsType, source: m.source, podUid: m.podUid });
 
 const cniConfigFileMsg: Converter<CniConfigFileInfo, Msg<'CniConfigFileInfo'>> = (f) => ({ path: f.path, size: f.size, pattern: f.pattern });
@@ -259,6 +262,7 @@ export const inventoryMsg: Converter<Inventory, Msg<'InspectResponse'>> = (i) =>
   criError: i.criError,
   links: i.links.map(linkInfoMsg),
   ipReservations: i.ipReservations.map(ipReservationMsg),
+  cniCacheFiles: i.cniCacheFiles.map(cniCacheFileMsg),
   kubeletMounts: i.kubeletMounts.map(kubeletMountMsg),
   kubeletPodDirs: [...i.kubeletPodDirs],
   cniConfigFiles: i.cniConfigFiles.map(cniConfigFileMsg),

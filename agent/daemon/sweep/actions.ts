@@ -53,6 +53,8 @@ export type UnmountVolume = {
 export type RemoveDir = { action: 'remove-dir'; /** pods/<uid> */ target: string; detail: { podUid: string; mounts: number; kubeletDir: string } };
 /** A host-local reservation, released unless its container is alive again at run time. */
 export type ReleaseIp = { action: 'release-ip'; /** the reservation file */ target: string; detail: { ip: string; network: string; containerId: string; ifname?: string } };
+/** A libcni cache file of a dead sandbox (host/cni-cache.ts). */
+export type RemoveCniCache = { action: 'remove-cni-cache'; /** the cache file */ target: string; detail: { containerId: string; network: string; ifname: string; netns: string } };
 export type RemoveLink = { action: 'remove-link'; /** the link name */ target: string; detail: { kind: string; pattern: string; addresses: string[]; up: boolean } };
 /** The full rule set of every iptables backend, into the backup, before any chain goes. */
 export type BackupRules = { action: 'backup-rules'; target: 'iptables'; detail: { backends: string[] } };
@@ -66,7 +68,7 @@ export type RemoveChains = {
 export type Check =
   | { action: 'check'; target: 'ports'; detail: { ports: number[]; fromPods: number[] } }
   | { action: 'check'; target: 'pods'; detail: { scope: PodScope } }
-  | { action: 'check'; target: 'shims' | 'netns' | 'manifests' | 'links' | 'ipam' | 'kubelet-mounts' | 'cni-config' | 'firewall'; detail: Record<string, never> }
+  | { action: 'check'; target: 'shims' | 'netns' | 'manifests' | 'links' | 'ipam' | 'cni-cache' | 'kubelet-mounts' | 'cni-config' | 'firewall'; detail: Record<string, never> }
   | { action: 'check'; target: 'kubelet-unit'; detail: { unit: string } };
 
 export type Action =
@@ -85,6 +87,7 @@ export type Action =
   | UnmountVolume
   | RemoveDir
   | ReleaseIp
+  | RemoveCniCache
   | RemoveLink
   | BackupRules
   | RemoveChains

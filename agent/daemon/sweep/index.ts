@@ -285,7 +285,7 @@ export class Sweeper {
     sandboxes: readonly SandboxInfo[],
     shimIds: readonly string[],
     criDown: boolean,
-  ): Promise<Pick<Inventory, 'links' | 'ipReservations' | 'kubeletMounts' | 'kubeletPodDirs' | 'cniConfigFiles' | 'firewall' | 'kubeletUnitState' | 'residueErrors'>> {
+  ): Promise<Pick<Inventory, 'links' | 'ipReservations' | 'cniCacheFiles' | 'kubeletMounts' | 'kubeletPodDirs' | 'cniConfigFiles' | 'firewall' | 'kubeletUnitState' | 'residueErrors'>> {
     const r = await readNodeResidue(this.config, new Set([...CLEANUP_KINDS, 'kubelet-unit-state'] as const), this.deps.hostTools);
     const errors: string[] = [];
     const ok = <T extends object>(kind: string, x: T | { error: string } | undefined): T | undefined => {
@@ -302,10 +302,14 @@ export class Sweeper {
     const fw = ok('firewall', r.firewall);
     const unit = ok('kubelet-unit', r.kubeletUnit);
     for (const p of r.ipam?.problems ?? []) errors.push(`ipam: ${p}`);
+    for (const p of r.cniCache?.problems ?? []) errors.push(`cni-cache: ${p}`);
+    // A cache file is kept while the CRI still lists its sandboxes in any state (their DEL reads it).
+    const known = new Set([...sandboxes.map((s) => s.id), ...shimIds]);
     const linkInfo = (l: MatchedLink, inert: boolean) => ({ name: l.name, kind: l.kind, up: l.up, addresses: l.addresses.map((a) => a.cidr), pattern: l.pattern, inert });
     return {
       links: links ? [...links.matched.map((l) => linkInfo(l, false)), ...links.inert.map((l) => linkInfo(l, true))] : [],
       ipReservations: (r.ipam?.reservations ?? []).map((x) => ({ path: x.path, network: x.network, ip: x.ip, containerId: x.containerId, live: live.has(x.containerId) })),
+      cniCacheFiles: (r.cniCache?.entries ?? []).map((x) => ({ path: x.path, network: x.network, containerId: x.containerId, ifname: x.ifname, netns: x.netns, live: criDown || known.has(x.containerId) })),
       kubeletMounts: (kubelet?.mounts ?? []).map((m) => ({ mountPoint: m.mountPoint, fsType: m.fsType, source: m.source, podUid: m.podUid ?? '' })),
       kubeletPodDirs: kubelet?.podDirs ?? [],
       cniConfigFiles: (r.cniConfig ?? []).map((f) => ({ path: f.path, size: f.size, pattern: f.pattern })),

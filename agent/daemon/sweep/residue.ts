@@ -1,5 +1,5 @@
 // Looking at what a rejoin trips over beyond pods: CNI/kube-proxy links, host-local IPAM
-// reservations, kubelet volume mounts and pod dirs, CNI config files, Kubernetes firewall chains
+// reservations, libcni's cache of dead sandboxes, kubelet volume mounts and pod dirs, CNI config files, Kubernetes firewall chains
 // and the kubelet unit's enablement. Read-only; each part is read only when asked for, and a part
 // that cannot be read carries its error instead of failing the whole look.
 import type { CriClient } from '../cri/client';
@@ -7,6 +7,7 @@ import type { CniConfFile } from '../host/cni-config';
 import { findCniConfFiles } from '../host/cni-config';
 import { Exec, runCommand } from '../host/exec';
 import { planCleanup, saveAll, SavedRuleset, TableCleanup } from '../host/firewall';
+import { CniCacheScan, scanCniCache } from '../host/cni-cache';
 import { IpamScan, scanReservations } from '../host/ipam';
 import { KubeletMount, kubeletMounts, listPodDirs, resolveKubeletDir } from '../host/kubelet-mounts';
 import { isInertFallback, LinkInfo, matchLinks, MatchedLink, readLinks } from '../host/links';
@@ -43,6 +44,7 @@ export interface FirewallResidue {
 export interface NodeResidue {
   links?: LinksResidue | Failed;
   ipam?: IpamScan;
+  cniCache?: CniCacheScan;
   kubelet?: KubeletResidue | Failed;
   cniConfig?: CniConfFile[];
   firewall?: FirewallResidue | Failed;
@@ -85,6 +87,7 @@ export async function readNodeResidue(config: SweepConfig, kinds: ReadonlySet<Cl
   const exec = deps.netExec ?? runCommand;
   if (kinds.has('links') && config.linkPatterns.length > 0) out.links = await readLinksResidue(config, exec).catch(failed);
   if (kinds.has('ipam')) out.ipam = scanReservations(config.cniIpamDirs);
+  if (kinds.has('cni-cache')) out.cniCache = scanCniCache(config.cniCacheDir, config.netnsDirs);
   if (kinds.has('kubelet-mounts')) {
     try {
       out.kubelet = readKubeletResidue(config);
@@ -98,6 +101,22 @@ export async function readNodeResidue(config: SweepConfig, kinds: ReadonlySet<Cl
     out.kubeletUnit = await unitEnablement(config.kubeletUnit, { runDir: deps.systemdRunDir, systemctl: deps.systemctl }).catch(failed);
   }
   return out;
+}
+
+/**
+ * Sandboxes containerd may still tear down: every one the CRI lists (in any state: a NOTREADY
+ * sandbox's CNI DEL runs when it is removed, and reads libcni's cache), plus every sandbox a live
+ * shim of ours runs. Undefined with the CRI unreachable: then that cannot be known.
+ */
+export async function criKnownSandboxIds(config: SweepConfig, cri: CriClient): Promise<{ ids: Set<string> } | { criError: string }> {
+  const ids = new Set<string>();
+  for (const s of findShims(listProcesses(config.procRoot), { address: config.containerdAddress, namespace: config.containerdNamespace })) ids.add(s.id);
+  try {
+    for (const s of await cri.listPodSandbox(undefined, { timeoutMs: Math.min(config.criTimeoutMs, 15_000) })) ids.add(s.id);
+    return { ids };
+  } catch (err) {
+    return { criError: (err as Error).message };
+  }
 }
 
 /** Sandboxes alive now: READY in the CRI, plus every sandbox a live shim of ours runs. */

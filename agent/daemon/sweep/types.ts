@@ -42,6 +42,8 @@ export interface SweepConfig {
   cniConfPatterns: readonly string[];
   /** host-local IPAM data dirs: reservations of dead sandboxes are released (ipam). */
   cniIpamDirs: readonly string[];
+  /** libcni's result cache: files of dead sandboxes of ours are removed (cni-cache); '' = none. */
+  cniCacheDir: string;
   /** Link names (globs) deleted in the agent's netns (links); empty = no link is ever touched. */
   linkPatterns: readonly string[];
   /** iptables chain-name prefixes removed with the jumps to them (firewall, opt-in). */
@@ -105,7 +107,7 @@ export interface StepResult {
   durationMs: number;
 }
 
-export type ResidueKind = 'port' | 'sandbox' | 'container' | 'shim' | 'netns' | 'manifest' | 'link' | 'ipam' | 'kubelet-mount' | 'cni-config' | 'firewall' | 'kubelet-unit';
+export type ResidueKind = 'port' | 'sandbox' | 'container' | 'shim' | 'netns' | 'manifest' | 'link' | 'ipam' | 'cni-cache' | 'kubelet-mount' | 'cni-config' | 'firewall' | 'kubelet-unit';
 
 export interface Residue {
   kind: ResidueKind;
@@ -242,6 +244,16 @@ export interface FirewallTableInfo {
   jumps: number;
 }
 
+export interface CniCacheFileInfo {
+  path: string;
+  network: string;
+  containerId: string;
+  ifname: string;
+  netns: string;
+  /** Its sandbox is still known to the CRI or run by a live shim of ours (a reset keeps it). */
+  live: boolean;
+}
+
 export interface Inventory {
   sandboxes: SandboxInfo[];
   containers: ContainerInfo[];
@@ -252,6 +264,7 @@ export interface Inventory {
   criError?: string;
   links: LinkInfo[];
   ipReservations: IpReservationInfo[];
+  cniCacheFiles: CniCacheFileInfo[];
   kubeletMounts: KubeletMountInfo[];
   kubeletPodDirs: string[];
   cniConfigFiles: CniConfigFileInfo[];

@@ -3,9 +3,10 @@
 // when kubelet-unit was not asked for: it comes back at boot and re-registers the node.
 import type { CriClient } from '../cri/client';
 import { findCniConfFiles } from '../host/cni-config';
+import { scanCniCache } from '../host/cni-cache';
 import { scanReservations, staleReservations } from '../host/ipam';
 import type { CleanupKind } from '../../shared/kinds';
-import { isFailed, liveSandboxIds, readFirewallResidue, readKubeletResidue, readLinksResidue, readNodeResidue, ResidueDeps } from './residue';
+import { criKnownSandboxIds, isFailed, liveSandboxIds, readFirewallResidue, readKubeletResidue, readLinksResidue, readNodeResidue, ResidueDeps } from './residue';
 import type { Residue, SweepConfig } from './types';
 
 export type ResidueCheck = CleanupKind;
@@ -27,6 +28,17 @@ export async function residueLeft(config: SweepConfig, checks: ReadonlySet<Resid
     const live = await liveSandboxIds(config, cri);
     for (const r of staleReservations(scan.reservations, live.ids)) {
       out.push({ kind: 'ipam', target: r.path, why: `${r.ip} on network ${r.network} still reserved for ${r.containerId.slice(0, 12)}, which is not a live sandbox${live.criError ? ' (the CRI is unreachable: only live shims counted)' : ''}` });
+    }
+  }
+  if (checks.has('cni-cache') && config.cniCacheDir !== '') {
+    // Files of sandboxes the CRI still knows are its to clear at their DEL (with the CRI down, the
+    // sandboxes themselves are reported).
+    const scan = scanCniCache(config.cniCacheDir, config.netnsDirs);
+    const known = await criKnownSandboxIds(config, cri);
+    if (!('criError' in known)) {
+      for (const e of scan.entries.filter((x) => !known.ids.has(x.containerId))) {
+        out.push({ kind: 'cni-cache', target: e.path, why: `libcni still caches network ${e.network} (${e.ifname}) of sandbox ${e.containerId.slice(0, 12)}, which no longer exists` });
+      }
     }
   }
   if (checks.has('cni-config') && config.cniConfDir !== '') {

@@ -6,6 +6,7 @@ import type { AgentClient as _kubesweep_v1_AgentClient, AgentDefinition as _kube
 import type { BackupInfo as _kubesweep_v1_BackupInfo, BackupInfo__Output as _kubesweep_v1_BackupInfo__Output } from './kubesweep/v1/BackupInfo';
 import type { CheckPortsRequest as _kubesweep_v1_CheckPortsRequest, CheckPortsRequest__Output as _kubesweep_v1_CheckPortsRequest__Output } from './kubesweep/v1/CheckPortsRequest';
 import type { CheckPortsResponse as _kubesweep_v1_CheckPortsResponse, CheckPortsResponse__Output as _kubesweep_v1_CheckPortsResponse__Output } from './kubesweep/v1/CheckPortsResponse';
+import type { CniCacheFileInfo as _kubesweep_v1_CniCacheFileInfo, CniCacheFileInfo__Output as _kubesweep_v1_CniCacheFileInfo__Output } from './kubesweep/v1/CniCacheFileInfo';
 import type { CniConfigFileInfo as _kubesweep_v1_CniConfigFileInfo, CniConfigFileInfo__Output as _kubesweep_v1_CniConfigFileInfo__Output } from './kubesweep/v1/CniConfigFileInfo';
 import type { ContainerInfo as _kubesweep_v1_ContainerInfo, ContainerInfo__Output as _kubesweep_v1_ContainerInfo__Output } from './kubesweep/v1/ContainerInfo';
 import type { FirewallTableInfo as _kubesweep_v1_FirewallTableInfo, FirewallTableInfo__Output as _kubesweep_v1_FirewallTableInfo__Output } from './kubesweep/v1/FirewallTableInfo';
@@ -56,6 +57,7 @@ export interface ProtoGrpcType {
       BackupInfo: MessageTypeDefinition<_kubesweep_v1_BackupInfo, _kubesweep_v1_BackupInfo__Output>
       CheckPortsRequest: MessageTypeDefinition<_kubesweep_v1_CheckPortsRequest, _kubesweep_v1_CheckPortsRequest__Output>
       CheckPortsResponse: MessageTypeDefinition<_kubesweep_v1_CheckPortsResponse, _kubesweep_v1_CheckPortsResponse__Output>
+      CniCacheFileInfo: MessageTypeDefinition<_kubesweep_v1_CniCacheFileInfo, _kubesweep_v1_CniCacheFileInfo__Output>
       CniConfigFileInfo: MessageTypeDefinition<_kubesweep_v1_CniConfigFileInfo, _kubesweep_v1_CniConfigFileInfo__Output>
       ContainerInfo: MessageTypeDefinition<_kubesweep_v1_ContainerInfo, _kubesweep_v1_ContainerInfo__Output>
       FirewallTableInfo: MessageTypeDefinition<_kubesweep_v1_FirewallTableInfo, _kubesweep_v1_FirewallTableInfo__Output>

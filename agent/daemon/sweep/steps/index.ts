@@ -3,6 +3,7 @@
 // adding its module and one entry here.
 import type { Step } from '../step';
 import { backupManifests } from './backup-manifests';
+import { cniCache } from './cni-cache';
 import { cniConfig } from './cni-config';
 import { firewall } from './firewall';
 import { ipam } from './ipam';
@@ -19,7 +20,7 @@ import { verify } from './verify';
 // (agent/shared/kinds.ts) and run only when their kind is on. They come after the pod steps:
 // pods must be gone before their mounts, addresses, links and chains are (the CNI teardown in
 // StopPodSandbox still needs the config, the bridge and the portmap chains).
-export const STEPS = [stopKubelet, kubeletUnit, backupManifests, removePods, killShims, removeNetns, kubeletMounts, ipam, cniConfig, links, firewall, verify] as const;
+export const STEPS = [stopKubelet, kubeletUnit, backupManifests, removePods, killShims, removeNetns, kubeletMounts, ipam, cniCache, cniConfig, links, firewall, verify] as const;
 
 export type StepName = (typeof STEPS)[number]['name'];
 

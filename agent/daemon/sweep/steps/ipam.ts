@@ -6,6 +6,7 @@
 import { releaseStaleReservation } from '../../host/ipam';
 import { actionsOf, type ReleaseIp } from '../actions';
 import { liveSandboxIds } from '../residue';
+import { keptSandboxes } from './kept-sandboxes';
 import type { Step } from '../step';
 
 export const ipam: Step<'ipam', ReleaseIp> = {
@@ -14,22 +15,17 @@ export const ipam: Step<'ipam', ReleaseIp> = {
   plan({ config, snapshot, sandboxIds, steps }) {
     const scan = snapshot.residue?.ipam;
     if (!scan) return { actions: [], note: 'IPAM reservations were not read' };
-    const removing = steps.has('remove-pods') || steps.has('kill-shims');
     // Sandboxes this run leaves alive keep their addresses.
-    const keep = new Set<string>();
-    if ('error' in snapshot.pods) {
-      if (sandboxIds !== 'all' || !removing) return { actions: [], note: `the CRI is unreachable and the scope is restricted: which sandboxes stay is unknown, no reservation is released (${snapshot.pods.error})` };
-    } else {
-      for (const s of snapshot.pods.sandboxes) if (s.state === 'SANDBOX_READY' && !(removing && (sandboxIds === 'all' || sandboxIds.has(s.id)))) keep.add(s.id);
-    }
-    for (const s of snapshot.shims) if (!(removing && (sandboxIds === 'all' || sandboxIds.has(s.id)))) keep.add(s.id);
+    const kept = keptSandboxes({ snapshot, sandboxIds, steps });
+    if ('criError' in kept) return { actions: [], note: `the CRI is unreachable and the scope is restricted: which sandboxes stay is unknown, no reservation is released (${kept.criError})` };
+    const keep = kept.keep;
     const actions: ReleaseIp[] = scan.reservations
       .filter((r) => !keep.has(r.containerId))
       .map((r): ReleaseIp => ({ action: 'release-ip', target: r.path, detail: { ip: r.ip, network: r.network, containerId: r.containerId, ...(r.ifname ? { ifname: r.ifname } : {}) } }));
-    const kept = scan.reservations.length - actions.length;
+    const keptCount = scan.reservations.length - actions.length;
     const problems = scan.problems.length ? `; unreadable: ${scan.problems.join('; ')}` : '';
-    if (actions.length === 0) return { actions, note: `no reservation of a dead sandbox in ${config.cniIpamDirs.join(', ') || '(no IPAM dirs)'}${kept ? ` (${kept} of live sandboxes kept)` : ''}${problems}` };
-    return kept || problems ? { actions, note: `${kept} reservation(s) of live sandboxes kept${problems}` } : { actions };
+    if (actions.length === 0) return { actions, note: `no reservation of a dead sandbox in ${config.cniIpamDirs.join(', ') || '(no IPAM dirs)'}${keptCount ? ` (${keptCount} of live sandboxes kept)` : ''}${problems}` };
+    return keptCount || problems ? { actions, note: `${keptCount} reservation(s) of live sandboxes kept${problems}` } : { actions };
   },
   async run(rec, ctx) {
     if (rec.step.actions.length === 0) return;

@@ -17,6 +17,7 @@ const RESIDUE_OF: Record<Check['target'], readonly ResidueKind[]> = {
   manifests: ['manifest'],
   links: ['link'],
   ipam: ['ipam'],
+  'cni-cache': ['cni-cache'],
   'kubelet-mounts': ['kubelet-mount'],
   'cni-config': ['cni-config'],
   firewall: ['firewall'],

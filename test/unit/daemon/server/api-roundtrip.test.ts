@@ -148,6 +148,7 @@ const INVENTORY: Inventory = {
     { name: 'cni0', kind: 'bridge', up: true, addresses: ['10.244.1.1/24', 'fd00::1/64'], pattern: 'cni0', inert: false },
   ],
   ipReservations: [{ path: '/var/lib/cni/networks/cbr0/fd00:10:244:1::2', network: 'cbr0', ip: 'fd00:10:244:1::2', containerId: 'c'.repeat(64), live: true }],
+  cniCacheFiles: [{ path: `/var/lib/cni/results/k8s-pod-network-${'d'.repeat(64)}-eth0`, network: 'k8s-pod-network', containerId: 'd'.repeat(64), ifname: 'eth0', netns: '/var/run/netns/cni-5a1f', live: false }],
   kubeletMounts: [{ mountPoint: '/var/lib/kubelet/pods/u1/volumes/kubernetes.io~secret/a token', fsType: 'tmpfs', source: 'tmpfs', podUid: 'u1' }],
   kubeletPodDirs: ['/var/lib/kubelet/pods/u1'],
   cniConfigFiles: [{ path: '/etc/cni/net.d/10-calico.conflist', size: 6_000_000_000, pattern: '*calico*' }],

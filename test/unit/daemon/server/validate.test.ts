@@ -1,4 +1,5 @@
 import t from 'tap';
+import { CLEANUP_KINDS } from '../../../../agent/shared/kinds';
 import { isBackupId } from '../../../../agent/daemon/sweep/backup';
 import { parseBoolQuery, parsePortList, validBackupId, validCheckPortsRequest, validResetRequest, validRestoreRequest } from '../../../../agent/daemon/server/validate';
 
@@ -54,6 +55,6 @@ t.test('reset requests: cleanup kinds to add and to leave out', async (t) => {
   t.throws(() => validResetRequest({ withKinds: ['iptables'] }, { withPorts: true }), { ...INVALID, message: /with_kinds: unknown kind/ });
   t.throws(() => validResetRequest({ withoutKinds: 'links' }, { withPorts: true }), INVALID);
   t.throws(() => validResetRequest({ withKinds: ['links'], withoutKinds: ['links'] }, { withPorts: true }), { ...INVALID, message: /also in without_kinds: links/ });
-  t.throws(() => validResetRequest({ withKinds: Array.from({ length: 7 }, () => 'links') }, { withPorts: true }), INVALID);
+  t.throws(() => validResetRequest({ withKinds: Array.from({ length: CLEANUP_KINDS.length + 1 }, () => 'links') }, { withPorts: true }), INVALID);
   t.notOk('withKinds' in validResetRequest({ withKinds: ['firewall'] }, { withPorts: false }), 'single steps take no kinds');
 });

@@ -95,7 +95,7 @@ const names = (plan: { steps: { name: string }[] }) => plan.steps.map((s) => s.n
 
 t.test('kinds: links, ipam, kubelet-mounts by default; --with / --without change the plan', async (t) => {
   const { sweeper } = fakeNode(t);
-  t.same(names(await sweeper.plan({ dryRun: true, scope: 'all', requestedBy: 't' })), ['stop-kubelet', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'kubelet-mounts', 'ipam', 'links', 'verify']);
+  t.same(names(await sweeper.plan({ dryRun: true, scope: 'all', requestedBy: 't' })), ['stop-kubelet', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'kubelet-mounts', 'ipam', 'cni-cache', 'links', 'verify']);
   t.same(names(await sweeper.plan({ dryRun: true, scope: 'all', requestedBy: 't', withKinds: ['firewall,cni-config', 'kubelet-unit'], withoutKinds: ['links'] })), [
     'stop-kubelet',
     'kubelet-unit',
@@ -105,6 +105,7 @@ t.test('kinds: links, ipam, kubelet-mounts by default; --with / --without change
     'remove-netns',
     'kubelet-mounts',
     'ipam',
+    'cni-cache',
     'cni-config',
     'firewall',
     'verify',
@@ -149,7 +150,7 @@ t.test('the plans: each kind lists exactly what it will touch; decoys are absent
   );
   t.same(
     step('verify').actions.map((a) => a.target),
-    ['ports', 'pods', 'shims', 'netns', 'manifests', 'links', 'ipam', 'kubelet-mounts', 'cni-config', 'firewall'],
+    ['ports', 'pods', 'shims', 'netns', 'manifests', 'links', 'ipam', 'cni-cache', 'kubelet-mounts', 'cni-config', 'firewall'],
   );
   t.ok(root);
 });

@@ -9,7 +9,7 @@ import { Sweeper } from '../../../../agent/daemon/sweep';
 import { ALL_STEPS, REQUIRED_STEPS, STEPS, stepNamed } from '../../../../agent/daemon/sweep/steps';
 
 t.test('order, names and the required set derive from STEPS', async (t) => {
-  t.same(ALL_STEPS, ['stop-kubelet', 'kubelet-unit', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'kubelet-mounts', 'ipam', 'cni-config', 'links', 'firewall', 'verify'], 'the order a reset runs in');
+  t.same(ALL_STEPS, ['stop-kubelet', 'kubelet-unit', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'kubelet-mounts', 'ipam', 'cni-cache', 'cni-config', 'links', 'firewall', 'verify'], 'the order a reset runs in');
   t.same([...REQUIRED_STEPS], ['stop-kubelet', 'backup-manifests'], 'a failure of these stops the run');
   t.equal(new Set(ALL_STEPS).size, ALL_STEPS.length, 'names are unique');
   for (const s of STEPS) t.equal(stepNamed(s.name), s, `${s.name} is found by name`);

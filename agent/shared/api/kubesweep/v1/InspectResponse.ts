@@ -11,6 +11,7 @@ import type { IpReservationInfo as _kubesweep_v1_IpReservationInfo, IpReservatio
 import type { KubeletMountInfo as _kubesweep_v1_KubeletMountInfo, KubeletMountInfo__Output as _kubesweep_v1_KubeletMountInfo__Output } from '../../kubesweep/v1/KubeletMountInfo';
 import type { CniConfigFileInfo as _kubesweep_v1_CniConfigFileInfo, CniConfigFileInfo__Output as _kubesweep_v1_CniConfigFileInfo__Output } from '../../kubesweep/v1/CniConfigFileInfo';
 import type { FirewallTableInfo as _kubesweep_v1_FirewallTableInfo, FirewallTableInfo__Output as _kubesweep_v1_FirewallTableInfo__Output } from '../../kubesweep/v1/FirewallTableInfo';
+import type { CniCacheFileInfo as _kubesweep_v1_CniCacheFileInfo, CniCacheFileInfo__Output as _kubesweep_v1_CniCacheFileInfo__Output } from '../../kubesweep/v1/CniCacheFileInfo';
 
 export interface InspectResponse {
   'sandboxes'?: (_kubesweep_v1_SandboxInfo)[];
@@ -40,6 +41,7 @@ export interface InspectResponse {
    * Parts that could not be read, each "kind: why".
    */
   'residueErrors'?: (string)[];
+  'cniCacheFiles'?: (_kubesweep_v1_CniCacheFileInfo)[];
   '_criError'?: "criError";
 }
 
@@ -71,5 +73,6 @@ export interface InspectResponse__Output {
    * Parts that could not be read, each "kind: why".
    */
   'residueErrors': (string)[];
+  'cniCacheFiles': (_kubesweep_v1_CniCacheFileInfo__Output)[];
   '_criError'?: "criError";
 }
