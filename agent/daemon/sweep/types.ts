@@ -59,7 +59,7 @@ export interface ResetOptions {
   requestedBy: string;
   /** Run only these steps (the single-step RPCs); default: all, in order. */
   steps?: readonly string[];
-  /** Cleanup kinds to add to the defaults (links, ipam, kubelet-mounts) / to leave out (agent/shared/kinds.ts). */
+  /** Cleanup kinds to add to the defaults (links, ipam, cni-cache, kubelet-mounts) / to leave out (agent/shared/kinds.ts). */
   withKinds?: readonly string[];
   withoutKinds?: readonly string[];
 }

@@ -17,7 +17,7 @@ export interface ResetRequest {
    */
   'expectFreePorts'?: (number)[];
   /**
-   * Cleanup kinds to add to the defaults (links, ipam, kubelet-mounts): "cni-config",
+   * Cleanup kinds to add to the defaults (links, ipam, cni-cache, kubelet-mounts): "cni-config",
    * "firewall", "kubelet-unit"; and kinds to leave out. A kind in both is refused.
    */
   'withKinds'?: (string)[];
@@ -41,7 +41,7 @@ export interface ResetRequest__Output {
    */
   'expectFreePorts': (number)[];
   /**
-   * Cleanup kinds to add to the defaults (links, ipam, kubelet-mounts): "cni-config",
+   * Cleanup kinds to add to the defaults (links, ipam, cni-cache, kubelet-mounts): "cni-config",
    * "firewall", "kubelet-unit"; and kinds to leave out. A kind in both is refused.
    */
   'withKinds': (string)[];
