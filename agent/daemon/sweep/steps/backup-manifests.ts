@@ -2,12 +2,12 @@
 // changed after the backup was taken is left in place (its new content is in no backup).
 // Required: without a complete backup, manifests must not be deleted.
 import { readFileSync } from 'node:fs';
-import { ksError } from '../../../shared/errors';
-import { removeInside, resolveInside } from '../../host/paths';
+import { resolveInside } from '../../host/paths';
 import { actionsOf, type BackupFile, type RemoveFile } from '../actions';
-import { newRunId, sha256, writeBackup } from '../backup';
+import { sha256, writeBackup } from '../backup';
 import type { RunContext, StepRecorder } from '../recorder';
 import type { Step } from '../step';
+import { backUpThenRemove } from './backup-then-remove';
 
 export const backupManifests: Step<'backup-manifests', BackupFile | RemoveFile> = {
   name: 'backup-manifests',
@@ -26,43 +26,21 @@ export const backupManifests: Step<'backup-manifests', BackupFile | RemoveFile> 
 };
 
 async function runBackupManifests(rec: StepRecorder, ctx: RunContext): Promise<void> {
-  const backups = actionsOf(rec.step.actions, 'backup-file');
-  const removals = actionsOf(rec.step.actions, 'remove-file');
-  if (backups.length === 0) return;
-  const now = ctx.deps.now?.() ?? new Date();
-  const id = newRunId(now);
-  const t0 = Date.now();
-  try {
-    writeBackup(
-      ctx.config.stateDir,
-      ctx.config.manifestsDir,
-      backups.map((a) => ({ name: a.detail.name, sha256: a.detail.sha256 })),
-      id,
-      ctx.node,
-      now,
-    );
-  } catch (err) {
-    const msg = (err as Error).message;
-    for (const a of backups) rec.record(a.action, a.target, 'failed', Date.now() - t0, msg);
-    for (const a of removals) rec.record(a.action, a.target, 'skipped', 0, 'not removed: the backup failed');
-    rec.reason = msg;
-    return;
-  }
-  ctx.backupId = id;
-  const dt = Date.now() - t0;
-  for (const a of backups) rec.record(a.action, a.target, 'done', dt, `backup ${id}`);
-  for (const a of removals) {
-    await rec.act(a.action, a.target, async () => {
-      let cur: Buffer;
+  const { stateDir, manifestsDir } = ctx.config;
+  const planned = actionsOf(rec.step.actions, 'backup-file').map((a) => ({ name: a.detail.name, sha256: a.detail.sha256 }));
+  await backUpThenRemove(rec, ctx, {
+    write: (id, now) => void writeBackup(stateDir, manifestsDir, planned, id, ctx.node, now),
+    label: (id) => id,
+    currentSum: (p) => {
       try {
-        cur = readFileSync(a.target);
+        return sha256(readFileSync(p));
       } catch {
-        return { outcome: 'gone' };
+        return undefined;
       }
-      if (sha256(cur) !== a.detail.sha256) {
-        throw ksError('KS_BACKUP_FAILED', `${a.target} changed after backup ${id} was taken: left in place`, { path: a.target });
-      }
-      return { outcome: removeInside(a.target, [ctx.config.manifestsDir], 'manifest'), message: `backed up in ${id}` };
-    });
-  }
+    },
+    changed: 'fail',
+    scope: [manifestsDir],
+    what: 'manifest',
+    backedUp: (id) => (ctx.backupId = id),
+  });
 }

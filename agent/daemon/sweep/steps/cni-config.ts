@@ -4,11 +4,12 @@
 // deployed; only with scope all (the remaining pods' networks need it for their teardown).
 import { readFileSync, readlinkSync, lstatSync } from 'node:fs';
 import { readForBackup } from '../../host/cni-config';
-import { removeInside, resolveInside } from '../../host/paths';
+import { resolveInside } from '../../host/paths';
 import { actionsOf, type BackupFile, type RemoveFile } from '../actions';
-import { newRunId, sha256 } from '../backup';
+import { sha256 } from '../backup';
 import { writeKindBackup } from '../kind-backup';
 import type { Step } from '../step';
+import { backUpThenRemove } from './backup-then-remove';
 
 function currentSum(p: string): string | undefined {
   try {
@@ -35,41 +36,26 @@ export const cniConfig: Step<'cni-config', BackupFile | RemoveFile> = {
     return actions.length ? { actions } : { actions, note: `no file in ${config.cniConfDir} matches ${config.cniConfPatterns.join(' ')}` };
   },
   async run(rec, ctx) {
-    const backups = actionsOf(rec.step.actions, 'backup-file');
-    const removals = actionsOf(rec.step.actions, 'remove-file');
-    if (backups.length === 0) return;
-    const now = ctx.deps.now?.() ?? new Date();
-    const id = newRunId(now);
-    const t0 = Date.now();
-    try {
-      writeKindBackup(
-        ctx.config.stateDir,
-        'cni-config',
-        id,
-        ctx.node,
-        now,
-        backups.map((a) => {
-          const { data, symlink } = readForBackup(a.target);
-          return { name: a.detail.name, data, source: a.target, symlink };
-        }),
-      );
-    } catch (err) {
-      const msg = (err as Error).message;
-      for (const a of backups) rec.record(a.action, a.target, 'failed', Date.now() - t0, msg);
-      for (const a of removals) rec.record(a.action, a.target, 'skipped', 0, 'not removed: the backup failed');
-      rec.reason = msg;
-      return;
-    }
-    for (const a of backups) rec.record(a.action, a.target, 'done', Date.now() - t0, `backup cni-config/${id}`);
-    rec.reason = `backed up in ${ctx.config.stateDir}/backups/cni-config/${id}`;
-    for (const a of removals) {
-      await rec.act(a.action, a.target, async () => {
-        const sum = currentSum(a.target);
-        if (sum === undefined) return { outcome: 'gone' };
-        // Changed after the backup was taken: its new content is in no backup.
-        if (sum !== a.detail.sha256) return { outcome: 'skipped', message: `changed since the plan: left in place` };
-        return { outcome: removeInside(a.target, [ctx.config.cniConfDir], 'CNI config file'), message: `backed up in cni-config/${id}` };
-      });
-    }
+    const planned = actionsOf(rec.step.actions, 'backup-file');
+    await backUpThenRemove(rec, ctx, {
+      write: (id, now) =>
+        void writeKindBackup(
+          ctx.config.stateDir,
+          'cni-config',
+          id,
+          ctx.node,
+          now,
+          planned.map((a) => {
+            const { data, symlink } = readForBackup(a.target);
+            return { name: a.detail.name, data, source: a.target, symlink };
+          }),
+        ),
+      label: (id) => `cni-config/${id}`,
+      currentSum,
+      changed: 'skip',
+      scope: [ctx.config.cniConfDir],
+      what: 'CNI config file',
+      backedUp: (id) => (rec.reason = `backed up in ${ctx.config.stateDir}/backups/cni-config/${id}`),
+    });
   },
 };
