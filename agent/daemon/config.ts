@@ -54,6 +54,7 @@ export interface ParsedFlags {
   help: boolean;
   version: boolean;
   checkConfig: boolean;
+  printConfig: boolean;
   problems: string[];
 }
 
@@ -81,7 +82,7 @@ function usageValue(v: unknown): string {
 /** Parse command-line flags. Never throws: problems are returned for the one combined error. */
 export function parseFlags(argv: readonly string[]): ParsedFlags {
   const problems: string[] = [];
-  const out: ParsedFlags = { raw: {}, help: false, version: false, checkConfig: false, problems };
+  const out: ParsedFlags = { raw: {}, help: false, version: false, checkConfig: false, printConfig: false, problems };
   const options: NonNullable<ParseArgsConfig['options']> = {};
   for (const c of COMMAND_FLAGS) options[c.flag] = { type: 'arg' in c ? 'string' : 'boolean' };
   for (const [, d] of ENTRIES) if (d.flag !== undefined) options[d.flag] = { type: 'string', multiple: d.repeatable === true };
@@ -101,6 +102,7 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
   out.help = values.help === true;
   out.version = values.version === true;
   out.checkConfig = values['check-config'] === true;
+  out.printConfig = values['print-config'] === true;
   return out;
 }
 

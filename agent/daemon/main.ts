@@ -4,6 +4,7 @@
 // records the interrupted run in its journal), close, exit.
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, USAGE, type AgentConfig } from './config';
+import { renderConfigExample } from './config-example';
 import { toSweepConfig } from './engine-config';
 import { isKubesweepError } from '../shared/errors';
 import { recoverFromJournal } from './sweep/recover';
@@ -28,6 +29,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (loaded.flags.version) {
       process.stdout.write(`${agentVersion()}\n`);
+      return 0;
+    }
+    if (loaded.flags.printConfig) {
+      process.stdout.write(renderConfigExample());
       return 0;
     }
     config = loaded.config;

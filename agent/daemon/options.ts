@@ -486,6 +486,7 @@ export type OptionValues = { -readonly [K in OptionName]: (typeof OPTIONS)[K] ex
 export const COMMAND_FLAGS = [
   { flag: 'config', arg: 'FILE', help: 'YAML or JSON config file (flags override it)' },
   { flag: 'check-config', help: 'validate the configuration, print it as JSON and exit' },
+  { flag: 'print-config', help: 'print a config file listing every option with its help and default, commented out, and exit' },
   { flag: 'version', help: 'print the version and exit' },
   { flag: 'help', help: 'print this help and exit' },
 ] as const;

@@ -81,6 +81,8 @@ t.test('install into a DESTDIR: files, links, units, config; a second run change
   t.equal(checked.status, 0, `the installed agent accepts the installed config\n${checked.stderr}`);
   t.equal(JSON.parse(checked.stdout).manifestsDir, '/etc/kubernetes/manifests', 'the commented config changes no default');
   t.equal(readFileSync(conf, 'utf8'), readFileSync(path.join(ROOT, 'scripts', 'config.example.yaml'), 'utf8'), 'the config written is the example rendered from the option table (every option, commented)');
+  const printed = spawnSync(process.execPath, [path.join(prefix, 'dist/agent/daemon/main.js'), '--print-config'], { encoding: 'utf8' });
+  t.equal(printed.stdout, readFileSync(conf, 'utf8'), 'and what the installed agent prints with --print-config');
 
   // Units: installed with paths pointing at the prefix, and valid for systemd.
   const units = shippedUnits();

@@ -8,7 +8,8 @@ import { loadConfig, parseFlags, readConfigFile, resolveConfig, USAGE } from '..
 import { defaultSweepConfig, toSweepConfig } from '../../../agent/daemon/engine-config';
 import { OPTIONS, type OptionDef } from '../../../agent/daemon/options';
 import { packageRoot } from '../../../agent/shared/paths';
-import { CONFIG_EXAMPLE, findConfigTable, readmeWithConfigTable, renderConfigExample, renderConfigTable, yamlFlow } from '../../../scripts/gen-readme-config';
+import { renderConfigExample, yamlFlow } from '../../../agent/daemon/config-example';
+import { CONFIG_EXAMPLE, findConfigTable, readmeWithConfigTable, renderConfigTable } from '../../../scripts/gen-readme-config';
 
 const entries = Object.entries(OPTIONS) as [string, OptionDef<unknown>][];
 const isFile = (p: string): boolean => p.startsWith('/pki/');
