@@ -206,13 +206,18 @@ export function agentMainPath(): string {
   return path.join(packageRoot(), 'dist', 'agent', 'daemon', 'main.js');
 }
 
+/** The agent as the unit runs it: this node with AGENT_NODE_FLAGS on dist/agent/daemon/main.js. */
+export function agentProgram(): string[] {
+  return [process.execPath, ...AGENT_NODE_FLAGS, agentMainPath()];
+}
+
 /** Spawn the real agent; stopped by PID in t.teardown (SIGTERM, then SIGKILL after 10 s). */
 export async function startAgent(t: Test, opts: StartAgentOptions): Promise<RunningAgent> {
   // Unix socket paths are limited to 108 bytes: keep the socket dir short.
   const sockDir = mkdtempSync('/tmp/ksa-');
   t.teardown(() => rmSync(sockDir, { recursive: true, force: true }));
   const sock = path.join(sockDir, 'agent.sock');
-  const [exe, ...lead] = opts.program ?? [process.execPath, ...AGENT_NODE_FLAGS, agentMainPath()];
+  const [exe, ...lead] = opts.program ?? agentProgram();
   const args = [...lead, '--listen', `unix://${sock}`, '--http-listen', '', ...(opts.args ?? [])];
   if (opts.config) {
     const file = path.join(opts.dir, `agent-config-${process.pid}-${Math.random().toString(16).slice(2, 8)}.json`);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import t from 'tap';
 import { packageRoot } from '../../agent/shared/paths';
 import { Testbed } from '../../scripts/testbed/testbed';
-import { agentMainPath, startAgent, testbedAgentArgs } from '../helpers/agent';
+import { agentProgram, startAgent, testbedAgentArgs } from '../helpers/agent';
 import { nsenterArgv, withNetns } from '../helpers/netns';
 
 const CLI = path.join(packageRoot(), 'dist', 'agent', 'client', 'cli.js');
@@ -52,7 +52,7 @@ t.test('firewall and cni-config: planned by a dry run, backed up, removed, verif
   mkdirSync(manifestsDir, { recursive: true });
   const agent = await startAgent(t, {
     dir: tb.scratch,
-    program: [...nsenterArgv(ns), process.execPath, agentMainPath()],
+    program: [...nsenterArgv(ns), ...agentProgram()],
     args: testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir, expectFreePorts: [6443], links: 'default' }),
     readyTimeoutMs: 60_000,
   });

@@ -19,7 +19,7 @@ import type { Test } from 'tap';
 import { packageRoot } from '../../agent/shared/paths';
 import { commands, PodSpec, runPod } from '../../scripts/testbed/pods';
 import { CniNetwork, Testbed } from '../../scripts/testbed/testbed';
-import { agentMainPath, startAgent, testbedAgentArgs } from '../helpers/agent';
+import { agentProgram, startAgent, testbedAgentArgs } from '../helpers/agent';
 import { nsenterArgv, PrivateNetns, withNetns } from '../helpers/netns';
 import { waitFor } from '../helpers/testbed';
 
@@ -142,7 +142,7 @@ function runClient(args: string[]): Promise<{ code: number | null; stdout: strin
 async function agentIn(t: Test, s: Seeded) {
   return startAgent(t, {
     dir: s.tb.scratch,
-    program: [...nsenterArgv(s.ns), process.execPath, agentMainPath()],
+    program: [...nsenterArgv(s.ns), ...agentProgram()],
     args: [...testbedAgentArgs(s.tb, { node: 'node1', manifestsDir: s.manifestsDir, stateDir: s.stateDir, expectFreePorts: [API_PORT, PROXY_PORT], links: 'default' }), '--kubelet-dir', s.kubeletDir],
     readyTimeoutMs: 60_000,
   });
