@@ -5,7 +5,8 @@
 // for good; kubeadm reset wipes /var/lib/cni whole. kubesweep removes one only when it is
 // provably a dead sandbox of this containerd's CRI:
 //   - it names the CRI sandbox it belongs to (cniArgs K8S_POD_INFRA_CONTAINER_ID = containerId:
-//     containerd's and CRI-O's CRI set it; podman and other libcni users do not);
+//     containerd's CRI sets it — so do CRI-O and ocicni-based podman ≤ 3, which is why one
+//     container runtime per node is assumed; a libcni user that does not set it is never touched);
 //   - the netns its result records lies in one of the configured netns dirs;
 //   - that netns file is gone (remove-netns ran, or nobody mounts it any more), and the sandbox is
 //     not alive (READY in the CRI, or run by a live shim of ours), both looked at again right

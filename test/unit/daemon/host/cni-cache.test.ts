@@ -27,7 +27,7 @@ function doc(o: { id?: string; infra?: string | null; netns?: string; kind?: str
 t.test('parse: a CRI sandbox attachment in a configured netns dir', (t) => {
   const dirs = ['/var/run/netns'];
   t.same(parseCniCache(doc(), dirs), { network: 'k8s-pod-network', containerId: ID, ifname: 'eth0', netns: '/var/run/netns/cni-1234' });
-  t.equal(parseCniCache(doc({ infra: null }), dirs), undefined, 'no K8S_POD_INFRA_CONTAINER_ID (podman, another libcni user): not ours');
+  t.equal(parseCniCache(doc({ infra: null }), dirs), undefined, 'no K8S_POD_INFRA_CONTAINER_ID (a libcni user that is no CRI): not ours');
   t.equal(parseCniCache(doc({ infra: OTHER }), dirs), undefined, 'an infra id that is not the container id: not ours');
   t.equal(parseCniCache(doc({ netns: '/run/other/cni-1' }), dirs), undefined, 'a netns in another dir: not ours');
   t.equal(parseCniCache(doc({ netns: '/var/run/netns/../../etc/cni-1' }), dirs), undefined, 'a netns path that climbs out: not ours');
