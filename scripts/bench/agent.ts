@@ -6,11 +6,10 @@
 // Build: npx tsc -p . ; run: node dist/scripts/bench/agent.js [--starts 7] [--idle-seconds 3]
 // (also called by `npm run bench` through scripts/bench/index.ts when that exists).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import { AGENT_NODE_FLAGS } from '../../agent/shared/node-flags';
+import { cpuMsOf, freeTcpPort, healthCheck, loadAverage, statusKiB } from './probes';
 import { packageRoot } from '../../agent/shared/paths';
 
 export interface AgentBenchOptions {
@@ -40,54 +39,6 @@ export interface AgentBenchResult {
 const TARGET_RSS_MB = 60;
 const TARGET_READY_MS = 500;
 const STEADY_SECONDS = 12;
-
-function healthCheck(sock: string): Promise<string> {
-  const Ctor = grpc.makeGenericClientConstructor(
-    {
-      Check: {
-        path: '/grpc.health.v1.Health/Check',
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: () => Buffer.alloc(0),
-        requestDeserialize: () => ({}),
-        responseSerialize: () => Buffer.alloc(0),
-        responseDeserialize: (b: Buffer) => ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'][b.length >= 2 ? b[1] : 0] ?? 'UNKNOWN',
-      } satisfies grpc.MethodDefinition<object, string>,
-    },
-    'Health',
-  );
-  const client = new Ctor(`unix://${sock}`, grpc.credentials.createInsecure(), { 'grpc.initial_reconnect_backoff_ms': 5, 'grpc.max_reconnect_backoff_ms': 20 });
-  return new Promise((resolve) => {
-    const check = (client as unknown as { Check: (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: Error | null, res: string) => void) => void }).Check;
-    check.call(client, {}, new grpc.Metadata(), { deadline: Date.now() + 2000 }, (err, res) => {
-      client.close();
-      resolve(err ? 'ERROR' : res);
-    });
-  });
-}
-
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-/** utime + stime of a process in ms (USER_HZ = 100 on Linux). */
-function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
-
-function rssKiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
-}
 
 async function oneStart(nodeFlags: string[], idleSeconds: number): Promise<{ readyMs: number; cpuMs: number; rssMiB: number; steadyRssMiB: number; servedRssMiB: number }> {
   const dir = mkdtempSync('/tmp/ksb-');
@@ -134,11 +85,11 @@ async function oneStart(nodeFlags: string[], idleSeconds: number): Promise<{ rea
       await new Promise((r) => setTimeout(r, 2));
     }
     await new Promise((r) => setTimeout(r, idleSeconds * 1000));
-    const rssMiB = rssKiB(child.pid!) / 1024;
+    const rssMiB = statusKiB(child.pid!, 'VmRSS') / 1024;
     await new Promise((r) => setTimeout(r, Math.max(0, STEADY_SECONDS - idleSeconds) * 1000));
-    const steadyRssMiB = rssKiB(child.pid!) / 1024;
+    const steadyRssMiB = statusKiB(child.pid!, 'VmRSS') / 1024;
     for (const p of ['/metrics', '/ports', '/readyz']) await (await fetch(`http://127.0.0.1:${httpPort}${p}`)).text();
-    return { readyMs, cpuMs, rssMiB, steadyRssMiB, servedRssMiB: rssKiB(child.pid!) / 1024 };
+    return { readyMs, cpuMs, rssMiB, steadyRssMiB, servedRssMiB: statusKiB(child.pid!, 'VmRSS') / 1024 };
   } finally {
     if (child.exitCode === null) child.kill('SIGTERM');
     const timer = setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 5000);
@@ -164,8 +115,7 @@ export async function benchAgent(opts: AgentBenchOptions = {}): Promise<AgentBen
     { name: `node ${AGENT_NODE_FLAGS.join(' ')} dist/agent/daemon/main.js (as the unit runs it)`, nodeFlags: [...AGENT_NODE_FLAGS], readyMs: [], cpuMs: [], rssMiB: [], steadyRssMiB: [], servedRssMiB: [] },
     { name: 'node dist/agent/daemon/main.js (no V8 flags)', nodeFlags: [], readyMs: [], cpuMs: [], rssMiB: [], steadyRssMiB: [], servedRssMiB: [] },
   ];
-  const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  log(`agent bench: ${starts} starts per variant; node ${process.version}; load average ${load()}`);
+  log(`agent bench: ${starts} starts per variant; node ${process.version}; load average ${loadAverage()}`);
   for (const v of variants) {
     for (let i = 0; i < starts; i++) {
       const r = await oneStart(v.nodeFlags, idle);
@@ -177,7 +127,7 @@ export async function benchAgent(opts: AgentBenchOptions = {}): Promise<AgentBen
     }
     const fmt = (xs: number[], d: number) => `median ${median(xs).toFixed(d)} (min ${Math.min(...xs).toFixed(d)}, max ${Math.max(...xs).toFixed(d)})`;
     log(
-      `agent ${v.name}: start-to-ready ms ${fmt(v.readyMs, 0)} [target ≤ ${TARGET_READY_MS}], CPU to ready ms ${fmt(v.cpuMs, 0)}; idle RSS MiB ${idle} s after ready ${fmt(v.rssMiB, 1)}, ${STEADY_SECONDS} s after ready ${fmt(v.steadyRssMiB, 1)} [target ≤ ${TARGET_RSS_MB}], after a first /metrics, /ports and /readyz ${fmt(v.servedRssMiB, 1)}; load average now ${load()}`,
+      `agent ${v.name}: start-to-ready ms ${fmt(v.readyMs, 0)} [target ≤ ${TARGET_READY_MS}], CPU to ready ms ${fmt(v.cpuMs, 0)}; idle RSS MiB ${idle} s after ready ${fmt(v.rssMiB, 1)}, ${STEADY_SECONDS} s after ready ${fmt(v.steadyRssMiB, 1)} [target ≤ ${TARGET_RSS_MB}], after a first /metrics, /ports and /readyz ${fmt(v.servedRssMiB, 1)}; load average now ${loadAverage()}`,
     );
   }
   return { variants };

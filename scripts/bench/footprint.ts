@@ -11,10 +11,10 @@
 // built without V8's code cache, to show what the cache buys.
 // Build: npm run build:sea; run: node dist/scripts/bench/footprint.js [--starts 5] [--rounds 7]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import { AGENT_NODE_FLAGS } from '../../agent/shared/node-flags';
+import { cpuMsOf, healthCheck, loadAverage, statusKiB } from './probes';
 import { packageRoot } from '../../agent/shared/paths';
 import { hostArch } from '../build/node-runtime';
 import { buildSea, shippedSeaOptions } from '../build/sea';
@@ -50,31 +50,8 @@ const median = (xs: number[]): number => {
   return s.length ? (s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2) : NaN;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const statusMiB = (pid: number, field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+const statusMiB = (pid: number, field: string): number => statusKiB(pid, field) / 1024;
 const rssMiB = (pid: number): number => statusMiB(pid, 'VmRSS');
-const load = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-
-function health(sock: string): Promise<string> {
-  const Ctor = grpc.makeGenericClientConstructor(
-    {
-      Check: {
-        path: '/grpc.health.v1.Health/Check',
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: () => Buffer.alloc(0),
-        responseDeserialize: (b: Buffer) => ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'][b.length >= 2 ? b[1] : 0],
-      } as never,
-    },
-    'Health',
-  );
-  const client = new Ctor(`unix://${sock}`, grpc.credentials.createInsecure(), { 'grpc.initial_reconnect_backoff_ms': 5, 'grpc.max_reconnect_backoff_ms': 20 });
-  return new Promise((resolve) => {
-    (client as unknown as { Check: (r: object, m: grpc.Metadata, o: object, cb: (e: Error | null, s: string) => void) => void }).Check({}, new grpc.Metadata(), { deadline: Date.now() + 2000 }, (err, res) => {
-      client.close();
-      resolve(err ? 'ERROR' : res);
-    });
-  });
-}
 
 /** Bytes of the npm layout: the node binary, dist/agent and the production packages. */
 function npmLayoutBytes(root: string): number {
@@ -136,7 +113,7 @@ async function startAgent(v: Variant, tb: Testbed, dir: string): Promise<{ child
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${v.name}: agent exited: ${stderr}`);
     if (performance.now() - t0 > 30_000) throw new Error(`${v.name}: not ready in 30 s`);
-    if (existsSync(sock) && (await health(sock)) === 'SERVING') return { child, sock, readyMs: performance.now() - t0 };
+    if (existsSync(sock) && (await healthCheck(sock)) === 'SERVING') return { child, sock, readyMs: performance.now() - t0 };
     await sleep(2);
   }
 }
@@ -148,13 +125,6 @@ async function stop(child: ChildProcess): Promise<void> {
   const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(t);
-}
-
-/** utime + stime of a process so far, in ms (USER_HZ = 100). */
-function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
 }
 
 /**
@@ -194,7 +164,7 @@ async function main(): Promise<void> {
     v('single file (Node 24, code cache)', [sea, 'agent'], [sea], statSync(sea).size),
     v('single file, no code cache', [noCache, 'agent'], [noCache], statSync(noCache).size),
   ];
-  console.log(`footprint bench: ${starts} starts per variant, ${rounds} port-report rounds; load average ${load()}`);
+  console.log(`footprint bench: ${starts} starts per variant, ${rounds} port-report rounds; load average ${loadAverage()}`);
   const tb = await Testbed.start({});
   const helpers: ChildProcess[] = [];
   try {
@@ -249,7 +219,7 @@ async function main(): Promise<void> {
       );
     }
     console.log(
-      `  ss -ltnup: ${f(ssMs)} ms wall, ${f(median(ssCpu))} ms cpu (median of ${rounds}; cpu of ports = client + the agent's share); goals: idle RSS ≤ ${GOAL_RSS_MB} MiB, ready ≤ ${GOAL_READY_MS} ms, ports ≤ ${GOAL_PORTS_X}x ss; load average now ${load()}`,
+      `  ss -ltnup: ${f(ssMs)} ms wall, ${f(median(ssCpu))} ms cpu (median of ${rounds}; cpu of ports = client + the agent's share); goals: idle RSS ≤ ${GOAL_RSS_MB} MiB, ready ≤ ${GOAL_READY_MS} ms, ports ≤ ${GOAL_PORTS_X}x ss; load average now ${loadAverage()}`,
     );
   } finally {
     for (const h of helpers) await stop(h);

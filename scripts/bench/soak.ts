@@ -4,12 +4,12 @@
 // cycle 2 (cycle 1 warms up code and caches). `npm run bench` runs 20 cycles
 // (`node dist/scripts/bench/soak.js [CYCLES]`); test/integration/soak.test.ts runs 3.
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { AgentClient } from '../../agent/client/agent-client';
 import { AGENT_NODE_FLAGS } from '../../agent/shared/node-flags';
+import { freeTcpPort, statusKiB } from './probes';
 import { packageRoot } from '../../agent/shared/paths';
 import { testbedAgentArgs } from '../testbed/agent-args';
 import { seedResidue, SEED_NODE } from '../testbed/seed';
@@ -37,23 +37,7 @@ export interface SoakResult {
   problems: string[];
 }
 
-function rssKiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : 0;
-}
-
 const fdCount = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
-
-async function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function startAgent(tb: Testbed, sock: string, manifestsDir: string, stateDir: string): Promise<ChildProcess> {
   const args = [
@@ -120,7 +104,7 @@ export async function soak(cycles: number, log: (line: string) => void = () => {
       c.close();
       // Let the agent settle (sockets closed, timers fired) before reading its footprint.
       await new Promise((r) => setTimeout(r, 1000));
-      const rec: SoakCycle = { cycle, verdict, resetMs, reads: reads.length, readFailures, rssKiB: rssKiB(pid), fds: fdCount(pid) };
+      const rec: SoakCycle = { cycle, verdict, resetMs, reads: reads.length, readFailures, rssKiB: statusKiB(pid, 'VmRSS'), fds: fdCount(pid) };
       out.push(rec);
       log(`cycle ${String(cycle).padStart(2)}: ${verdict}, reset ${resetMs} ms, ${rec.reads} reads (${readFailures.length} failed), RSS ${(rec.rssKiB / 1024).toFixed(1)} MiB, ${rec.fds} fds, load ${loadavg()[0]?.toFixed(2) ?? '?'}`);
     }
