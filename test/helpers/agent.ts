@@ -206,6 +206,28 @@ export function agentMainPath(): string {
   return path.join(packageRoot(), 'dist', 'agent', 'daemon', 'main.js');
 }
 
+export interface ClientRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Wall clock from spawn to the end of its output. */
+  ms: number;
+}
+
+/** Run the compiled client (dist/agent/client/cli.js) as a process, with PATH and `env` only. */
+export function runClient(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<ClientRun> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [path.join(packageRoot(), 'dist', 'agent', 'client', 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - t0 }));
+  });
+}
+
 /** The agent as the unit runs it: this node with AGENT_NODE_FLAGS on dist/agent/daemon/main.js. */
 export function agentProgram(): string[] {
   return [process.execPath, ...AGENT_NODE_FLAGS, agentMainPath()];

@@ -5,7 +5,7 @@
 // clean. A half-done swap (new certificate, old key) keeps the old material serving. SIGHUP
 // re-reads the files and never stops the agent. A CRL (--tls-crl, watched too) refuses a revoked
 // client at its next handshake; the client says each failure at once (KS_TLS_HANDSHAKE, exit 2).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, renameSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import path from 'node:path';
@@ -14,11 +14,10 @@ import t from 'tap';
 import { AgentClient } from '../../agent/client/agent-client';
 import { packageRoot } from '../../agent/shared/paths';
 import { commands, runPod } from '../../scripts/testbed/pods';
-import { genCerts, mtlsListenArgs, startAgent, testbedAgentArgs, tlsCreds } from '../helpers/agent';
+import { genCerts, mtlsListenArgs, runClient as kubesweep, startAgent, testbedAgentArgs, tlsCreds } from '../helpers/agent';
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
 
 const GEN = path.join(packageRoot(), 'scripts', 'gen-certs.sh');
-const CLI = path.join(packageRoot(), 'dist', 'agent', 'client', 'cli.js');
 
 /** The fingerprint of the certificate the agent presents to a new handshake. */
 function servedFingerprint(port: number): Promise<string> {
@@ -40,18 +39,6 @@ function fingerprintOf(file: string): string {
 function swapIn(src: string, dst: string): void {
   copyFileSync(src, `${dst}.new`);
   renameSync(`${dst}.new`, dst);
-}
-
-function kubesweep(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr, ms: performance.now() - t0 }));
-  });
 }
 
 t.test('rotation, half-done swaps, SIGHUP and revocation on the real agent', async (t) => {

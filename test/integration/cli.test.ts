@@ -1,14 +1,12 @@
 // The kubesweep CLI (dist/agent/client/cli.js, as a process) against the real agent on the private
 // containerd testbed: every command, --json shapes, exit codes 0/1/2, TLS on TCP, fan-out.
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { packageRoot } from '../../agent/shared/paths';
 import { commands, runPod } from '../../scripts/testbed/pods';
 import { testbedAgentArgs } from '../../scripts/testbed/agent-args';
 import type { Testbed } from '../../scripts/testbed/testbed';
-import { genCerts, startAgent } from '../helpers/agent';
+import { genCerts, runClient as kubesweep, startAgent, type ClientRun } from '../helpers/agent';
 import { canBind, holdPort, waitFor, withTestbed } from '../helpers/testbed';
 
 /**
@@ -23,27 +21,7 @@ async function freePort(): Promise<number> {
   throw new Error('no free port below the ephemeral range');
 }
 
-const CLI = path.join(packageRoot(), 'dist', 'agent', 'client', 'cli.js');
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function kubesweep(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function json(r: CliRun): any {
+function json(r: ClientRun): any {
   try {
     return JSON.parse(r.stdout);
   } catch (err) {

@@ -3,29 +3,15 @@
 // node's, and `cni-config` with an old plugin's files next to decoys (podman's config, the
 // testbed's own). A dry run changes nothing; the real run backs up first, removes only what
 // matches, and verify finds nothing left; everything else is exactly as before.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { packageRoot } from '../../agent/shared/paths';
 import { Testbed } from '../../scripts/testbed/testbed';
-import { agentProgram, startAgent, testbedAgentArgs } from '../helpers/agent';
+import { agentProgram, runClient, startAgent, testbedAgentArgs } from '../helpers/agent';
 import { nsenterArgv, withNetns } from '../helpers/netns';
 
-const CLI = path.join(packageRoot(), 'dist', 'agent', 'client', 'cli.js');
 const SEED = path.join(__dirname, '..', 'fixtures', 'host', 'firewall-seed.sh');
 const SAVES = ['iptables-nft-save', 'iptables-legacy-save', 'ip6tables-nft-save', 'ip6tables-legacy-save'];
-
-function runClient(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const lines = (text: string) => text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
 const KUBE = /(^|[\s:])(KUBE-|CNI-|cali-|FLANNEL|CILIUM|OLD_CILIUM)/;

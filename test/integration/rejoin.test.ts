@@ -10,20 +10,17 @@
 // subnet: every pod reaches RUNNING. Without the reset the same rejoin fails: the held ports, the
 // stale bridge address. With a reset that leaves out the new kinds, a rejoin on the old subnet
 // fails on the exhausted IPAM range.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
-import { packageRoot } from '../../agent/shared/paths';
 import { commands, PodSpec, runPod } from '../../scripts/testbed/pods';
 import { CniNetwork, Testbed } from '../../scripts/testbed/testbed';
-import { agentProgram, startAgent, testbedAgentArgs } from '../helpers/agent';
+import { agentProgram, runClient, startAgent, testbedAgentArgs } from '../helpers/agent';
 import { nsenterArgv, PrivateNetns, withNetns } from '../helpers/netns';
 import { waitFor } from '../helpers/testbed';
 
-const CLI = path.join(packageRoot(), 'dist', 'agent', 'client', 'cli.js');
 // Kubespray's ports: nginx-proxy on the apiserver port, kube-proxy's health port. Free inside
 // the private netns whatever the machine runs.
 const API_PORT = 6443;
@@ -126,17 +123,6 @@ async function rejoin(tb: Testbed, net: CniNetwork): Promise<PodOutcome[]> {
     out.push({ name: p.spec.name, running: states.every((s) => s === 'CONTAINER_RUNNING'), states, ...(ip ? { ip } : {}) });
   }
   return PODS.map((s) => out.find((o) => o.name === s.name)!);
-}
-
-function runClient(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 async function agentIn(t: Test, s: Seeded) {
