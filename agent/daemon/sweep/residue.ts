@@ -103,30 +103,30 @@ export async function readNodeResidue(config: SweepConfig, kinds: ReadonlySet<Cl
   return out;
 }
 
+/** The sandboxes a live shim of ours runs, and the CRI's sandboxes with their states (or why it cannot be asked). */
+async function sandboxesNow(config: SweepConfig, cri: CriClient): Promise<{ shimIds: string[]; sandboxes: { id: string; state: string }[]; criError?: string }> {
+  const shimIds = findShims(listProcesses(config.procRoot), { address: config.containerdAddress, namespace: config.containerdNamespace }).map((s) => s.id);
+  try {
+    return { shimIds, sandboxes: await cri.listPodSandbox(undefined, { timeoutMs: Math.min(config.criTimeoutMs, 15_000) }) };
+  } catch (err) {
+    return { shimIds, sandboxes: [], criError: (err as Error).message };
+  }
+}
+
 /**
  * Sandboxes containerd may still tear down: every one the CRI lists (in any state: a NOTREADY
  * sandbox's CNI DEL runs when it is removed, and reads libcni's cache), plus every sandbox a live
- * shim of ours runs. Undefined with the CRI unreachable: then that cannot be known.
+ * shim of ours runs. With the CRI unreachable that cannot be known: criError instead.
  */
 export async function criKnownSandboxIds(config: SweepConfig, cri: CriClient): Promise<{ ids: Set<string> } | { criError: string }> {
-  const ids = new Set<string>();
-  for (const s of findShims(listProcesses(config.procRoot), { address: config.containerdAddress, namespace: config.containerdNamespace })) ids.add(s.id);
-  try {
-    for (const s of await cri.listPodSandbox(undefined, { timeoutMs: Math.min(config.criTimeoutMs, 15_000) })) ids.add(s.id);
-    return { ids };
-  } catch (err) {
-    return { criError: (err as Error).message };
-  }
+  const now = await sandboxesNow(config, cri);
+  if (now.criError !== undefined) return { criError: now.criError };
+  return { ids: new Set([...now.shimIds, ...now.sandboxes.map((s) => s.id)]) };
 }
 
 /** Sandboxes alive now: READY in the CRI, plus every sandbox a live shim of ours runs. */
 export async function liveSandboxIds(config: SweepConfig, cri: CriClient): Promise<{ ids: Set<string>; criError?: string }> {
-  const ids = new Set<string>();
-  for (const s of findShims(listProcesses(config.procRoot), { address: config.containerdAddress, namespace: config.containerdNamespace })) ids.add(s.id);
-  try {
-    for (const s of await cri.listPodSandbox(undefined, { timeoutMs: Math.min(config.criTimeoutMs, 15_000) })) if (s.state === 'SANDBOX_READY') ids.add(s.id);
-    return { ids };
-  } catch (err) {
-    return { ids, criError: (err as Error).message };
-  }
+  const now = await sandboxesNow(config, cri);
+  const ids = new Set([...now.shimIds, ...now.sandboxes.filter((s) => s.state === 'SANDBOX_READY').map((s) => s.id)]);
+  return now.criError !== undefined ? { ids, criError: now.criError } : { ids };
 }
