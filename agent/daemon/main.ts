@@ -7,6 +7,7 @@ import { loadConfig, USAGE, type AgentConfig } from './config';
 import { renderConfigExample } from './config-example';
 import { toSweepConfig } from './engine-config';
 import { isKubesweepError } from '../shared/errors';
+import { checkStateDir } from './host/state-dir';
 import { recoverFromJournal } from './sweep/recover';
 import { createLogger } from './log';
 import { startGrpcServers, type GrpcServers } from './server/grpc-server';
@@ -70,6 +71,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   let grpcServers: GrpcServers;
   let http: FastifyInstance | undefined;
   try {
+    // A state dir someone else can write is refused before anything reads or writes it.
+    checkStateDir(config.stateDir);
     const maxRssBytes = config.maxMemoryMiB * 1024 * 1024;
     grpcServers = await startGrpcServers({
       config,
