@@ -8,6 +8,7 @@
 // output is exact JSON and needs none of it (JSON escapes control characters itself).
 
 // C0 and DEL and C1; U+061C ALM, U+200B–U+200F, U+202A–U+202E, U+2060–U+2064, U+2066–U+2069, U+FEFF.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
 /** `s` with every control and bidi/invisible format character escaped. */

@@ -20,7 +20,9 @@ function writeManifests(dir: string): void {
 }
 
 function journalLines(stateDir: string): string[] {
-  return readFileSync(path.join(stateDir, 'journal'), 'utf8').split('\n').filter((l) => l !== '');
+  return readFileSync(path.join(stateDir, 'journal'), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 }
 
 t.test('full state dir mid-run: the backup id and the reason, exit 1, whole journal records', async (t) => {

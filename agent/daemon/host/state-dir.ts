@@ -31,11 +31,7 @@ function unsafe(st: Stats): string | undefined {
 }
 
 function refuse(stateDir: string, problems: string[]): never {
-  throw ksError(
-    'KS_STATE_DIR_UNSAFE',
-    `state dir ${stateDir} is not the agent's alone (uid ${uid()}, no group/other write, no symlinks): ${problems.join('; ')}; nothing was done`,
-    { stateDir, problems },
-  );
+  throw ksError('KS_STATE_DIR_UNSAFE', `state dir ${stateDir} is not the agent's alone (uid ${uid()}, no group/other write, no symlinks): ${problems.join('; ')}; nothing was done`, { stateDir, problems });
 }
 
 /** The state dir itself and its ancestors; throws KS_STATE_DIR_UNSAFE. Missing is fine. */
