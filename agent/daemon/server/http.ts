@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { apiDocument } from '../../shared/api-doc';
 import { ERRORS, ksError, toKubesweepError } from '../../shared/errors';
+import { capConnections } from './connection-cap';
 import { portCheckMsg, portReportMsg } from './convert';
 import type { AgentEngine } from './engine';
 import { DEFAULT_HTTP_MAX_CONNECTIONS, DEFAULT_HTTP_READ_LIMITS, ReadAdmission, type ReadLimits } from './limits';
@@ -61,9 +62,10 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     requestTimeout: 30_000,
     return503OnClosing: true,
   });
-  // Anyone on the node can reach this port: bound what they can make it hold. Connections
-  // beyond the cap are closed at accept; reads beyond the in-flight cap get 429 at once.
-  app.server.maxConnections = deps.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS;
+  // Anyone on the node can reach this port: bound what they can make it hold. Beyond the
+  // connection cap the oldest connection not serving a request makes room (connection-cap.ts:
+  // slow connections cannot starve the liveness probe); reads beyond the in-flight cap get 429.
+  capConnections(app.server, deps.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS);
   const admission = new ReadAdmission('HTTP', deps.readLimits ?? DEFAULT_HTTP_READ_LIMITS);
   app.addHook('onRequest', (req, reply, done) => {
     // /healthz is what a liveness probe restarts the agent on: never refused.

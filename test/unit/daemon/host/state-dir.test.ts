@@ -3,13 +3,13 @@
 import { chmodSync, chownSync, lchownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { checkStateDir, ensureStateDir } from '../../../../agent/daemon/host/state-dir';
 import { isKubesweepError } from '../../../../agent/shared/errors';
 
 const OTHER = 54321;
 
-function fresh(t: Parameters<Parameters<typeof t.test>[1]>[0]): string {
+function fresh(t: Test): string {
   const root = mkdtempSync(path.join(tmpdir(), 'ks-state-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const state = path.join(root, 'state');

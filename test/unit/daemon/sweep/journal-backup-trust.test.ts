@@ -5,11 +5,11 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { listBackups, restoreBackup, writeBackup } from '../../../../agent/daemon/sweep/backup';
 import { appendJournal, readJournalChecked } from '../../../../agent/daemon/sweep/journal';
 
-function dirs(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+function dirs(t: Test) {
   const root = mkdtempSync(path.join(tmpdir(), 'ks-trust-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const state = path.join(root, 'state');
