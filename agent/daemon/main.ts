@@ -2,6 +2,7 @@
 // kubesweep-agent: the daemon's composition root. config → logger → engine → servers,
 // then wait for SIGTERM: stop accepting, let a running reset reach a safe point (the engine
 // records the interrupted run in its journal), close, exit.
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, USAGE, type AgentConfig } from './config';
 import { renderConfigExample } from './config-example';
@@ -98,6 +99,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         readLimits: { maxInflight: config.httpMaxRequests, maxRssBytes },
         maxConnections: config.httpMaxConnections,
         showOwners: config.httpOwners,
+        hostNames: [config.nodeName, hostname()],
       });
       const i = config.httpListen.lastIndexOf(':');
       const host = config.httpListen.slice(0, i).replace(/^\[|\]$/g, '');
