@@ -79,7 +79,12 @@ def kubesweep_plan_lines(report):
     lines = []
     for step in plan.get('steps', []):
         for a in step.get('actions', []):
-            lines.append('%s: %s %s' % (step.get('name'), a.get('action'), a.get('target')))
+            target = str(a.get('target'))
+            if len(target) == 64 and all(c in '0123456789abcdef' for c in target):
+                target = target[:12]
+            d = a.get('detail') or {}
+            what = ', '.join(x for x in (('pod %s' % d['pod']) if d.get('pod') else '', ('container %s' % d['container']) if d.get('container') else '') if x)
+            lines.append('%s: %s %s%s' % (step.get('name'), a.get('action'), target, ' (%s)' % what if what else ''))
         if not step.get('actions') and step.get('note'):
             lines.append('%s: nothing to do (%s)' % (step.get('name'), step['note']))
     return lines
