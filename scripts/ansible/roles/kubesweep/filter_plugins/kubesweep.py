@@ -69,8 +69,16 @@ def kubesweep_verdict(report, leave_to_reset_role=False):
             ours.append('%s %s: %s' % (kind, x.get('target'), x.get('why', '')))
         for l, o in owners:
             ours.append(_holder(l, o))
+    done_lines = ['%s: %s %s' % (s.get('name'), i.get('action'), _short(i.get('target')))
+                  for s in report.get('steps', []) if s.get('name') != 'verify'
+                  for i in s.get('items', []) if i.get('outcome') == 'done']
     done = sum(s.get('done', 0) for s in report.get('steps', []) if s.get('name') != 'verify')
-    return {'ours': ours, 'theirs': theirs, 'changed': done > 0, 'done': done}
+    return {'ours': ours, 'theirs': theirs, 'changed': done > 0, 'done': done, 'done_lines': done_lines}
+
+
+def _short(target):
+    target = str(target)
+    return target[:12] if len(target) == 64 and all(c in '0123456789abcdef' for c in target) else target
 
 
 def kubesweep_plan_lines(report):
