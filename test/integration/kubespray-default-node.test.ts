@@ -7,6 +7,7 @@
 // (test/helpers/kubespray-standin.ts). One boot serves every case, in this order:
 //   drift (one more play) → fails before anything changes, naming the play;
 //   agent stopped → fails in the pre-flight, before the drain;
+//   kubesweep_instead_of_reset=true on a host-mode etcd member → refused in the pre-flight;
 //   --check → exit 0, the plan printed, nothing changed;
 //   --tags kubesweep → kubesweep's reset runs (and only it): host etcd and the enabled kubelet unit
 //     are reported as left for the reset role with pid, unit and port, and the final verification
@@ -204,6 +205,14 @@ t.test('kubespray-remove-node.yml on a default Kubespray node: every case on one
     t.equal(unitState('kubelet.service'), 'active enabled', 'the kubelet untouched');
     t.equal(sh('systemctl start kubesweep-agent').code, 0);
     await waitFor('agent answers', async () => sh('kubesweep --json info').code === 0);
+  });
+
+  await t.test('kubesweep_instead_of_reset=true on a host-mode etcd member: refused in the pre-flight, saying why', async (t) => {
+    const r = await remove('-e', 'kubesweep_instead_of_reset=true');
+    t.not(r.code, 0, 'fails');
+    t.match(r.output, new RegExp(`${NODE} is a host-mode etcd member .*Nothing was changed\\. +Fix: leave kubesweep_instead_of_reset unset`, 's'), 'names the node, why and the fix');
+    t.same(recorded(), [], 'not drained');
+    t.equal(await podCount(), seeded, 'no pod removed');
   });
 
   await t.test('--check: a dry run that prints the plan and changes nothing', async (t) => {

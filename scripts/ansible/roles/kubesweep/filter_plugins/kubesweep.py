@@ -44,7 +44,8 @@ def kubesweep_verdict(report, leave_to_reset_role=False):
     theirs: when leave_to_reset_role, what Kubespray's reset role stops later in the same
             playbook: ports held only by host processes (host-mode etcd), and an enabled kubelet
             unit. Each {line, pid} (pid 0 for a unit).
-    changed: the report says something was done (an item done by a step other than verify).
+    changed: the report says something was done (an item with outcome done, in a step other than
+             verify; `gone`, already absent, is not a change).
     """
     report = report or {}
     ours, theirs = [], []
@@ -72,8 +73,8 @@ def kubesweep_verdict(report, leave_to_reset_role=False):
     done_lines = ['%s: %s %s' % (s.get('name'), i.get('action'), _short(i.get('target')))
                   for s in report.get('steps', []) if s.get('name') != 'verify'
                   for i in s.get('items', []) if i.get('outcome') == 'done']
-    done = sum(s.get('done', 0) for s in report.get('steps', []) if s.get('name') != 'verify')
-    return {'ours': ours, 'theirs': theirs, 'changed': done > 0, 'done': done, 'done_lines': done_lines}
+    # Items only: a step's `done` also counts what was already gone (a kubelet already stopped).
+    return {'ours': ours, 'theirs': theirs, 'changed': len(done_lines) > 0, 'done': len(done_lines), 'done_lines': done_lines}
 
 
 def _short(target):
