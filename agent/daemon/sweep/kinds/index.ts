@@ -27,7 +27,7 @@ const everyKindListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyKindListed;
 
 /** The list as the engine drives it: each module through the contract (its residue type is its own business). */
-export const KIND_MODULES: readonly KindModule[] = KINDS as unknown as readonly KindModule[];
+export const KIND_MODULES: readonly KindModule[] = KINDS;
 
 const BY_NAME: ReadonlyMap<string, KindModule> = new Map(KIND_MODULES.map((k) => [k.name, k]));
 

@@ -20,9 +20,7 @@ const kindSteps = (phase: 'before-pods' | 'after-pods') => KIND_MODULES.filter((
 
 export const STEPS: readonly Step[] = [stopKubelet, ...kindSteps('before-pods'), backupManifests, removePods, killShims, removeNetns, ...kindSteps('after-pods'), verify];
 
-const CORE_STEPS = [stopKubelet, backupManifests, removePods, killShims, removeNetns, verify] as const;
-
-export type StepName = (typeof CORE_STEPS)[number]['name'] | CleanupKind;
+export type StepName = (typeof stopKubelet | typeof backupManifests | typeof removePods | typeof killShims | typeof removeNetns | typeof verify)['name'] | CleanupKind;
 
 export const ALL_STEPS: readonly StepName[] = STEPS.map((s) => s.name as StepName);
 
