@@ -95,12 +95,7 @@ function assertPlanRun(t: Test, dry: LoosePlan, report: LooseReport, journaled: 
 }
 
 /** A dry run, then the real reset with the same options, checked against each other. */
-export async function resetWithPlanCheck(
-  t: Test,
-  sweeper: Sweeper,
-  opts: Omit<ResetOptions, 'dryRun'>,
-  check: PlanCheck & { onEvent?: (e: ProgressEvent) => void; signal?: AbortSignal } = {},
-): Promise<ResetReport> {
+export async function resetWithPlanCheck(t: Test, sweeper: Sweeper, opts: Omit<ResetOptions, 'dryRun'>, check: PlanCheck & { onEvent?: (e: ProgressEvent) => void; signal?: AbortSignal } = {}): Promise<ResetReport> {
   const dry = await sweeper.plan({ ...opts, dryRun: true });
   const report = await sweeper.reset({ ...opts, dryRun: false }, check.onEvent, check.signal);
   assertPlanRun(t, dry, report, journaledPlan(sweeper.config.stateDir, report.runId), check);

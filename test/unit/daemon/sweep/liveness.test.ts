@@ -14,7 +14,15 @@ import { executionDifferences, planDifferences, resetWithPlanCheck } from '../..
 const id = (c: string) => c.repeat(64);
 
 t.test('alive: listed by the CRI in any state, or run by a live shim; minus what the run ends', async (t) => {
-  const seen = { pods: { sandboxes: [{ id: 'r', state: 'SANDBOX_READY' }, { id: 'n', state: 'SANDBOX_NOTREADY' }] }, shimIds: ['s'] };
+  const seen = {
+    pods: {
+      sandboxes: [
+        { id: 'r', state: 'SANDBOX_READY' },
+        { id: 'n', state: 'SANDBOX_NOTREADY' },
+      ],
+    },
+    shimIds: ['s'],
+  };
   t.same([...sandboxLiveness(seen).alive].sort(), ['n', 'r', 's'], 'NOTREADY counts: its teardown is still to come');
   t.same([...sandboxLiveness(seen, (x) => x !== 'n').alive], ['n'], 'the sandboxes the run ends do not');
   const down = sandboxLiveness({ pods: { error: 'connection refused' }, shimIds: ['s'] });
@@ -22,7 +30,7 @@ t.test('alive: listed by the CRI in any state, or run by a live shim; minus what
 });
 
 /** A node with one cache file per sandbox id (netns files gone) and a CRI that answers `cri`. */
-function nodeWithCache(t: Parameters<typeof fakeNode>[0], ids: string[], cri: Partial<CriClient>) {
+function nodeWithCache(t: Parameters<typeof fakeNode>[0], ids: string[], cri: Record<string, unknown>) {
   const { root, config } = fakeNode(t);
   mkdirSync(config.cniCacheDir, { recursive: true });
   for (const x of ids) {
