@@ -6,7 +6,8 @@
 // What counts as "executed": each planned action has exactly one item in its step's result
 // (same action, same target), in plan order. Its outcome is done, gone (the target went away in
 // between: the run reports it) or failed (the run tried). A planned action the run then skips is
-// a mismatch — the plan promised something the run did not attempt — unless its message matches
+// a mismatch — the plan promised something the run did not attempt — unless the plan announced
+// it as blocked (detail.blockedBy) or its message matches
 // one of `allowSkips`: the change in between that the caller knows of and the run reports (for
 // example "the unmount of … failed" cascading to the pod dir under it). A step the run never
 // reached (an abort after a required step failed) is not a mismatch; the run reports `aborted`.
@@ -18,7 +19,7 @@ import { runClient } from './agent';
 
 /** A plan or report in either form (the engine's objects or the API's JSON). */
 interface LoosePlan {
-  steps: { name: string; note?: string; actions: { action: string; target: string }[] }[];
+  steps: { name: string; note?: string; actions: { action: string; target: string; detail?: Record<string, unknown> }[] }[];
 }
 interface LooseReport {
   plan?: LoosePlan;
@@ -71,7 +72,10 @@ export function executionDifferences(report: LooseReport, check: PlanCheck = {})
     const twice = got.filter((k, i) => got.indexOf(k) !== i);
     if (missing.length) out.push(`${planned.name}: planned but not executed: ${missing.join('; ')}`);
     if (twice.length) out.push(`${planned.name}: executed more than once: ${[...new Set(twice)].join('; ')}`);
-    for (const i of executed.filter((x) => x.outcome === 'skipped')) {
+    // A planned action whose plan already names what blocks it (remove-netns' blockedBy) is
+    // announced as left in place: its skip is the plan's, not a change.
+    const announced = new Set(planned.actions.filter((a) => a.detail?.blockedBy !== undefined).map(key));
+    for (const i of executed.filter((x) => x.outcome === 'skipped' && !announced.has(key(x)))) {
       if (!(check.allowSkips ?? []).some((re) => re.test(i.message ?? ''))) out.push(`${planned.name}: planned ${key(i)}, but the run skipped it: ${i.message ?? '(no reason)'}`);
     }
     for (const i of executed.filter((x) => x.outcome === 'planned')) out.push(`${planned.name}: ${key(i)} still only planned in a real run`);

@@ -13,7 +13,7 @@ import { SEED_MANIFESTS, seedResidue } from '../../scripts/testbed/seed';
 import type { Testbed } from '../../scripts/testbed/testbed';
 import { startAgent, testbedAgentArgs } from '../helpers/agent';
 import { testbedConfig, testbedSweeper, treeState } from '../helpers/sweep';
-import { resetWithPlanCheck } from '../helpers/plan-check';
+import { clientResetWithPlanCheck, resetWithPlanCheck } from '../helpers/plan-check';
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
 
 async function seeded(t: Test, cniFault = false) {
@@ -73,7 +73,7 @@ t.test('agent SIGKILLed during remove-pods: the next agent marks the run interru
   );
   const c2 = second.client();
   t.teardown(() => c2.close());
-  const again = await c2.reset({ confirmNode: 'node1', graceSeconds: 2 });
+  const again = await clientResetWithPlanCheck(t, c2, { confirmNode: 'node1', graceSeconds: 2 }, { stateDir });
   t.equal(again.report?.verification?.verdict, 'clean', `the next reset is clean (${JSON.stringify(again.report?.verification?.residue)})`);
   t.same(backedUp(stateDir), SEED_MANIFESTS, 'no manifest lost');
   t.ok((await canBind(ports.api)) && (await canBind(ports.proxyMetrics)), 'ports free');

@@ -34,7 +34,7 @@ export type KillContainer = {
   detail: { reason: 'shim gone'; proof: string; sandboxId: string; container?: string; pod?: string; processes: ProcRef[]; graceSeconds: number };
 };
 export type Unmount = { action: 'unmount'; /** mount point */ target: string; detail: { id: string; sandboxId: string; kind: 'rootfs' | 'shm' } };
-/** `blockedBy`: holders not proven to be of this containerd; the file is then left in place. */
+/** `blockedBy`: holders this run cannot end (not proven ours, or shim-gone without kill-shims); the file is then left in place. */
 export type RemoveNetnsFile = {
   action: 'remove-netns';
   /** the netns file */

@@ -1,4 +1,4 @@
-// Step 5: CNI netns files (`cni-*`). A netns still lived in by a process that is not proven to
+// remove-netns: CNI netns files (`cni-*`). A netns still lived in by a process that is not proven to
 // belong to this containerd is left alone and reported with the pid and command; otherwise
 // its remaining (proven) holders are ended, and the file is lazily unmounted and unlinked.
 import { existsSync, lstatSync } from 'node:fs';
@@ -15,11 +15,13 @@ import type { Step } from '../step';
 export const removeNetns: Step<'remove-netns', RemoveNetnsFile> = {
   name: 'remove-netns',
   required: false,
-  plan({ config, snapshot }) {
+  plan({ config, snapshot, steps }) {
     const actions: RemoveNetnsFile[] = [];
     for (const n of snapshot.netns) {
       resolveInside(n.path, config.netnsDirs, 'netns file');
-      const foreign = n.holders.filter((h) => !h.ours);
+      // Shim-gone container processes of ours are ended only by kill-shims: without it in the
+      // run they keep the file, and the plan says so as the run will.
+      const foreign = n.holders.filter((h) => !h.ours || (h.shimGone && !steps.has('kill-shims')));
       actions.push({
         action: 'remove-netns',
         target: n.path,
