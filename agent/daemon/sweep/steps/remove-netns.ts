@@ -8,20 +8,23 @@ import { removeInside, resolveInside } from '../../host/paths';
 import { listProcesses } from '../../host/proc';
 import { findShimlessContainers } from '../../host/shimless';
 import { actionsOf, type RemoveNetnsFile } from '../actions';
-import { findNetns, findShims, ownershipIndex } from '../discover';
+import { findNetns, findShims, ownershipIndex, type NetnsHolder } from '../discover';
+import { inIds } from '../snapshot';
 import type { RunContext, StepRecorder } from '../recorder';
 import type { Step } from '../step';
 
 export const removeNetns: Step<'remove-netns', RemoveNetnsFile> = {
   name: 'remove-netns',
   required: false,
-  plan({ config, snapshot, steps }) {
+  plan({ config, snapshot, steps, scope, sandboxIds }) {
     const actions: RemoveNetnsFile[] = [];
+    // What keeps a file, as the run will find it: a holder not proven ours; a shim-gone container
+    // process of ours without kill-shims in the run (only it ends those); with a restricted
+    // scope, a process of a pod the run keeps.
+    const kept = (h: NetnsHolder) => !h.ours || (h.shimGone === true && !steps.has('kill-shims')) || (scope !== 'all' && !(h.shimId !== undefined && inIds(sandboxIds, h.shimId)));
     for (const n of snapshot.netns) {
       resolveInside(n.path, config.netnsDirs, 'netns file');
-      // Shim-gone container processes of ours are ended only by kill-shims: without it in the
-      // run they keep the file, and the plan says so as the run will.
-      const foreign = n.holders.filter((h) => !h.ours || (h.shimGone && !steps.has('kill-shims')));
+      const foreign = n.holders.filter(kept);
       actions.push({
         action: 'remove-netns',
         target: n.path,
