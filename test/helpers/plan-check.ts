@@ -7,8 +7,8 @@
 // (same action, same target), in plan order. Its outcome is done, gone (the target went away in
 // between: the run reports it) or failed (the run tried). A planned action the run then skips is
 // a mismatch — the plan promised something the run did not attempt — unless the plan announced
-// it as blocked (detail.blockedBy), an item of the step failed before it (the skip follows from
-// that failure), or its message matches
+// it as blocked (detail.blockedBy), an item failed earlier in the run (the skip follows from
+// that failure, which the run reports), or its message matches
 // one of `allowSkips`: the change in between that the caller knows of and the run reports (for
 // example "the unmount of … failed" cascading to the pod dir under it). A step the run never
 // reached (an abort after a required step failed) is not a mismatch; the run reports `aborted`.
@@ -76,9 +76,10 @@ export function executionDifferences(report: LooseReport, check: PlanCheck = {})
     // A planned action whose plan already names what blocks it (remove-netns' blockedBy) is
     // announced as left in place: its skip is the plan's, not a change.
     const announced = new Set(planned.actions.filter((a) => a.detail?.blockedBy !== undefined).map(key));
-    // A failure in the step (containerd killed mid-run, a full state dir) skips what depended on
-    // it: those skips are the run reporting a change, not a plan it did not keep.
-    const failedFirst = (i: number) => items.slice(0, i).some((x) => x.outcome === 'failed');
+    // A failure earlier in the run (containerd killed mid-run, a full state dir) skips what
+    // depended on it: those skips are the run reporting a change, not a plan it did not keep.
+    const failedBefore = report.steps.slice(0, report.steps.indexOf(result)).some((s) => (s.items ?? []).some((x) => x.outcome === 'failed'));
+    const failedFirst = (i: number) => failedBefore || items.slice(0, i).some((x) => x.outcome === 'failed');
     for (const i of executed.filter((x) => x.outcome === 'skipped' && !announced.has(key(x)) && !failedFirst(items.indexOf(x)))) {
       if (!(check.allowSkips ?? []).some((re) => re.test(i.message ?? ''))) out.push(`${planned.name}: planned ${key(i)}, but the run skipped it: ${i.message ?? '(no reason)'}`);
     }
