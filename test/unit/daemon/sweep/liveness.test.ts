@@ -85,6 +85,13 @@ t.test('the check itself: it names plans that differ and planned actions the run
   t.match(executionDifferences(twice), [/executed more than once: remove-cni-cache \/c\/1/]);
   t.match(executionDifferences({ plan, steps: [] }), [/no result for it and was not aborted/]);
   t.same(executionDifferences({ plan, steps: [], aborted: 'required step failed' }), [], 'an aborted run reports where it stopped');
+  const acts = plan.steps[0].actions;
+  const afterFailure = { plan, steps: [{ name: 'cni-cache', items: [{ ...acts[0], outcome: 'failed' }, ...acts.slice(1).map((a) => ({ ...a, outcome: 'skipped', message: 'not attempted' }))] }] };
+  t.same(executionDifferences(afterFailure), [], 'skips that follow a failure are the run reporting it');
+  const beforeFailure = { plan, steps: [{ name: 'cni-cache', items: [...acts.slice(0, 5).map((a) => ({ ...a, outcome: 'skipped', message: 'left in place' })), { ...acts[5], outcome: 'failed' }] }] };
+  t.equal(executionDifferences(beforeFailure).length, 5, 'a failure later does not excuse the skips before it');
+  const blocked = { steps: [{ name: 'remove-netns', actions: [{ action: 'remove-netns', target: '/n/1', detail: { blockedBy: ['pid 7 (sleep)'] } }] }] };
+  t.same(executionDifferences({ plan: blocked, steps: [{ name: 'remove-netns', items: [{ action: 'remove-netns', target: '/n/1', outcome: 'skipped', message: 'held by pid 7' }] }] }), [], 'a skip the plan announced (blockedBy) is the plan kept');
   t.same(planDifferences(plan, plan), [], 'a plan equals itself');
   const fewer = { steps: [{ name: 'cni-cache', note: '1 kept', actions: plan.steps[0].actions.slice(1) }] };
   t.match(planDifferences(plan, fewer), [/note differs/, /actions differ/]);
