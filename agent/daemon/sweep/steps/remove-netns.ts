@@ -9,19 +9,17 @@ import { listProcesses } from '../../host/proc';
 import { findShimlessContainers } from '../../host/shimless';
 import { actionsOf, type RemoveNetnsFile } from '../actions';
 import { findNetns, findShims, ownershipIndex, type NetnsHolder } from '../discover';
-import { inIds } from '../snapshot';
 import type { RunContext, StepRecorder } from '../recorder';
 import type { Step } from '../step';
 
 export const removeNetns: Step<'remove-netns', RemoveNetnsFile> = {
   name: 'remove-netns',
   required: false,
-  plan({ config, snapshot, steps, scope, sandboxIds }) {
+  plan({ config, snapshot, steps }) {
     const actions: RemoveNetnsFile[] = [];
-    // What keeps a file, as the run will find it: a holder not proven ours; a shim-gone container
-    // process of ours without kill-shims in the run (only it ends those); with a restricted
-    // scope, a process of a pod the run keeps.
-    const kept = (h: NetnsHolder) => !h.ours || (h.shimGone === true && !steps.has('kill-shims')) || (scope !== 'all' && !(h.shimId !== undefined && inIds(sandboxIds, h.shimId)));
+    // What keeps a file, as the run will find it: a holder not proven ours, or a shim-gone
+    // container process of ours without kill-shims in the run (only it ends those).
+    const kept = (h: NetnsHolder) => !h.ours || (h.shimGone === true && !steps.has('kill-shims'));
     for (const n of snapshot.netns) {
       resolveInside(n.path, config.netnsDirs, 'netns file');
       const foreign = n.holders.filter(kept);
