@@ -51,7 +51,7 @@ function call(rpc: RpcName, cn: string, request: Req, lock: DestructiveLock): Pr
       c.on('done', () => resolve({ ran, heldLock }));
       adaptServerStream(rpc, deps, handler)(c as never);
     } else {
-      adaptUnary(rpc, deps, handler)(c as never, (err) => resolve({ ran, ksCode: codeOf(err as { details?: string } | null), heldLock }));
+      adaptUnary(rpc, deps, handler)(c as never, (err) => resolve({ ran, ksCode: codeOf(err), heldLock }));
     }
   });
 }
