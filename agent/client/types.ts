@@ -4,12 +4,13 @@ import type { ApiMessageName, Out } from '../shared/api-types';
 import type { TlsFiles } from '../shared/endpoint';
 import type { CleanupKind } from '../shared/kinds';
 import type { PodKind } from '../shared/pod-kind';
+import { COMMANDS, GUARDED_COMMANDS, type CommandName } from '../shared/rpc-policy';
 
-export const COMMANDS = ['reset', 'stop-pods', 'wipe-manifests', 'remove-netns', 'ports', 'check-ports', 'inspect', 'restore-manifests', 'info'] as const;
-export type CommandName = (typeof COMMANDS)[number];
+// One command per RPC, named in the policy table (shared/rpc-policy.ts).
+export { COMMANDS, type CommandName };
 
-/** Commands that change the node: they carry the node-name guard. */
-export const GUARDED: ReadonlySet<CommandName> = new Set(['reset', 'stop-pods', 'wipe-manifests', 'remove-netns', 'restore-manifests']);
+/** Commands that change the node: they carry the node-name guard. Derived from the policy table. */
+export const GUARDED: ReadonlySet<CommandName> = GUARDED_COMMANDS;
 
 /** One agent to talk to. `node` is the operator's name for it (agents file, NODE=ENDPOINT). */
 export interface AgentTarget {

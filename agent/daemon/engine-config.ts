@@ -1,38 +1,76 @@
 // The sweep engine's config, derived from the validated agent config: the agent's bounds are the
-// only ones (options.ts), so nothing here validates again.
+// only ones (options.ts), so nothing here validates again. It is a pick of the option values the
+// engine reads, plus two values derived from them; every option is either picked or listed as the
+// agent's own, so a new option cannot be forgotten here without the build failing.
 import { ksError } from '../shared/errors';
 import { unixSocketPath } from '../shared/endpoint';
-import { resolveConfig, type AgentConfig } from './config';
+import { resolveConfig } from './config';
+import type { OptionName, OptionValues } from './options';
 import type { SweepConfig } from './sweep/types';
 
+/** The options the engine reads: its config holds each under the option's own name. */
+export const ENGINE_OPTIONS = [
+  'nodeName',
+  'criEndpoint',
+  'containerdNamespace',
+  'containerdDirs',
+  'manifestsDir',
+  'netnsDirs',
+  'stateDir',
+  'cniConfDir',
+  'kubeletUnit',
+  'expectFreePorts',
+  'graceSeconds',
+  'criTimeoutMs',
+  'parallelism',
+  'retries',
+  'procRoot',
+  'kubeletDir',
+  'cniConfPatterns',
+  'cniIpamDirs',
+  'cniCacheDir',
+  'linkPatterns',
+  'firewallPrefixes',
+] as const satisfies readonly OptionName[];
+
+/** The options only the agent around the engine reads (servers, TLS, logging, limits). */
+export const AGENT_ONLY_OPTIONS = [
+  'listen',
+  'tlsCert',
+  'tlsKey',
+  'tlsClientCa',
+  'tlsCrl',
+  'roles',
+  'httpListen',
+  'httpOwners',
+  'logLevel',
+  'maxRequestBytes',
+  'maxReadCalls',
+  'httpMaxRequests',
+  'httpMaxConnections',
+  'maxMemoryMiB',
+  'shutdownTimeoutMs',
+] as const satisfies readonly OptionName[];
+
+export type EngineOption = (typeof ENGINE_OPTIONS)[number];
+type Undecided = Exclude<OptionName, EngineOption | (typeof AGENT_ONLY_OPTIONS)[number]>;
+/** Fails to compile naming the option when one is neither the engine's nor the agent's own. */
+const everyOptionDecided: [Undecided] extends [never] ? true : { undecided: Undecided } = true;
+void everyOptionDecided;
+
+/** What the engine's config holds beyond the picked options, each derived from them. */
+type Derived = Omit<SweepConfig, EngineOption>;
+
 /** containerd's address is the CRI socket's path unless given (a testbed may differ). */
-export function toSweepConfig(config: AgentConfig, containerdAddress = unixSocketPath(config.criEndpoint)!): SweepConfig {
-  return Object.freeze({
-    nodeName: config.nodeName,
-    criEndpoint: config.criEndpoint,
+export function toSweepConfig(config: Pick<OptionValues, EngineOption>, containerdAddress = unixSocketPath(config.criEndpoint)!): SweepConfig {
+  const picked = Object.fromEntries(ENGINE_OPTIONS.map((k) => [k, config[k]])) as Pick<OptionValues, EngineOption>;
+  const derived: Derived = {
     containerdAddress,
-    containerdNamespace: config.containerdNamespace,
-    containerdDirs: config.containerdDirs,
-    manifestsDir: config.manifestsDir,
-    netnsDirs: config.netnsDirs,
-    stateDir: config.stateDir,
-    cniConfDir: config.cniConfDir,
     // The CNI teardown fallback releases leases in one dir: the first configured.
     cniIpamDir: config.cniIpamDirs[0] ?? '',
-    kubeletUnit: config.kubeletUnit,
-    expectFreePorts: config.expectFreePorts,
-    graceSeconds: config.graceSeconds,
-    criTimeoutMs: config.criTimeoutMs,
-    parallelism: config.parallelism,
-    retries: config.retries,
-    procRoot: config.procRoot,
-    kubeletDir: config.kubeletDir,
-    cniConfPatterns: config.cniConfPatterns,
-    cniIpamDirs: config.cniIpamDirs,
-    cniCacheDir: config.cniCacheDir,
-    linkPatterns: config.linkPatterns,
-    firewallPrefixes: config.firewallPrefixes,
-  });
+  };
+  const out: SweepConfig = { ...picked, ...derived };
+  return Object.freeze(out);
 }
 
 /**

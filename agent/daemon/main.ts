@@ -12,7 +12,7 @@ import { checkStateDir } from './host/state-dir';
 import { recoverFromJournal } from './sweep/recover';
 import { createLogger } from './log';
 import { startGrpcServers, type GrpcServers } from './server/grpc-server';
-import { DestructiveLock } from './server/guard';
+import { DestructiveLock } from './destructive-lock';
 import { buildHttpServer } from './server/http';
 import { createMetrics } from './server/metrics';
 import { createRealEngine } from './server/real-engine';
@@ -52,17 +52,17 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const t0 = performance.now();
   const log = createLogger(config.logLevel);
-  const engine = createRealEngine(config, toSweepConfig(config), log);
+  // One lock for the whole agent: the RPC adapter and the sweep engine both take it.
+  const lock = new DestructiveLock();
+  const engine = createRealEngine(config, toSweepConfig(config), log, lock);
 
   let shuttingDown = false;
   const isShuttingDown = (): boolean => shuttingDown;
   const abort = new AbortController();
-  const lock = new DestructiveLock();
   const metrics = createMetrics({ engine, expectFreePorts: config.expectFreePorts, nodeName: config.nodeName, version: agentVersion() });
   const handlers = createHandlers({
     config,
     engine,
-    lock,
     isBackupId,
     log,
     shutdownSignal: abort.signal,
@@ -88,6 +88,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         else metrics.recordTlsReload(result, Number.isFinite(at) ? at : undefined);
       },
       readLimits: { maxInflight: config.maxReadCalls, maxRssBytes },
+      lock,
     });
     if (config.httpListen !== '') {
       http = buildHttpServer({

@@ -18,6 +18,8 @@ import { cpuMsOf, healthCheck, loadAverage, statusKiB } from './probes';
 import { packageRoot } from '../../agent/shared/paths';
 import { hostArch } from '../build/node-runtime';
 import { buildSea, shippedSeaOptions } from '../build/sea';
+import { KUBESPRAY_NODE_PORTS } from '../../agent/daemon/ports/types';
+import { testbedAgentArgs } from '../testbed/agent-args';
 import { commands, runPod } from '../testbed/pods';
 import { Testbed } from '../testbed/testbed';
 import { startHelper } from './ports';
@@ -83,25 +85,12 @@ async function startAgent(v: Variant, tb: Testbed, dir: string): Promise<{ child
   const [exe, ...lead] = v.agent;
   const args = [
     ...lead,
-    '--node-name',
-    NODE,
+    // The testbed's pins (its CRI, containerd, netns, CNI and kubelet dirs; no link patterns): the
+    // reset below must never reach the machine's own defaults.
+    ...testbedAgentArgs(tb, { node: NODE, manifestsDir: path.join(dir, 'manifests'), stateDir: path.join(dir, 'state'), expectFreePorts: KUBESPRAY_NODE_PORTS }),
     '--listen',
     `unix://${sock}`,
     '--http-listen',
-    '',
-    '--cri-endpoint',
-    tb.endpoint,
-    '--containerd-dir',
-    tb.root,
-    '--containerd-dir',
-    tb.state,
-    '--netns-dir',
-    tb.netnsDir,
-    '--state-dir',
-    path.join(dir, 'state'),
-    '--manifests-dir',
-    path.join(dir, 'manifests'),
-    '--kubelet-unit',
     '',
     '--log-level',
     'warn',

@@ -1,6 +1,6 @@
 // Running the node's own tools (iproute2, iptables-save/-restore, umount, systemctl) as child
 // processes. One runner type, injected where tools are run, so a test can run the same code
-// inside a network namespace it created (`ip netns exec NAME …`) without the code knowing.
+// inside a network namespace it created (`nsenter --net=FILE …`) without the code knowing.
 import { spawn } from 'node:child_process';
 
 export interface CommandResult {

@@ -3,12 +3,17 @@
 // awaited, its error mapped through the registry (once, in toStatus), the callback called
 // exactly once, and one audit line written per call. Requests that fail to decode arrive as
 // a marker (see tolerantDeserializer) and are answered INVALID_ARGUMENT instead of grpc-js's
-// INTERNAL.
+// INTERNAL. The adapter also enforces the RPC's row of the policy table (shared/rpc-policy.ts):
+// role, request validation, confirmation and the one destructive lock all come before the
+// handler runs, so a handler cannot forget them.
 import * as grpc from '@grpc/grpc-js';
 import type pino from 'pino';
 import type { RoleMapping } from '../config';
 import { ERRORS, ksError, toKubesweepError, type ErrorCode } from '../../shared/errors';
-import { identifyCaller, type Caller, type Transport } from './auth';
+import { classify, entryRole, isRpcName, type RpcName } from '../../shared/rpc-policy';
+import type { DestructiveLock, Lease } from '../destructive-lock';
+import { identifyCaller, requireRole, type Caller, type Transport } from './auth';
+import { checkConfirmNode } from './guard';
 import type { ReadAdmission } from './limits';
 import { wireFormatProblem } from './wire';
 
@@ -25,13 +30,17 @@ export interface AdapterDeps {
   onCallDone?: (method: string, code: string, durationMs: number) => void;
   /** Bounds read calls (limits.ts); destructive calls are never refused by it. */
   admission?: ReadAdmission;
+  /** What destructive calls must confirm. */
+  nodeName: string;
+  /** The agent's one destructive lock (shared with the sweep engine). */
+  lock: DestructiveLock;
 }
 
-const READ_METHODS = new Set(['ListPorts', 'CheckPorts', 'Inspect', 'Info']);
-
-/** Reads, and dry runs of destructive calls, are what a flood is made of. */
+/** Reads, and dry runs of destructive calls, are what a flood is made of: the policy's bounded admission. */
 export function isReadCall(method: string, request: unknown): boolean {
-  return READ_METHODS.has(method) || (!!request && typeof request === 'object' && (request as { dryRun?: unknown }).dryRun === true);
+  if (!isRpcName(method)) return false;
+  const dryRun = !!request && typeof request === 'object' && (request as { dryRun?: unknown }).dryRun === true;
+  return classify(method, dryRun).rule.admission === 'bounded';
 }
 
 export interface CallContext {
@@ -40,6 +49,25 @@ export interface CallContext {
   log: pino.Logger;
   /** True once the client has gone away (cancelled or disconnected). */
   cancelled(): boolean;
+  /** Set for a destructive call: the adapter holds the one lock for it (the engine accepts it as its own). */
+  lease?: Lease;
+}
+
+/** What the policy needs to see of a validated request. */
+export interface GuardFields {
+  dryRun?: boolean;
+  confirmNode?: string;
+}
+
+/** An RPC's handler: validate the decoded request, then run. The adapter calls them in that order, with the policy between. */
+export interface UnaryRpc<Req, V extends object, Res> {
+  validate: (req: Req) => V;
+  run: (input: V, ctx: CallContext) => Promise<Res>;
+}
+
+export interface StreamRpc<Req, V extends object, Ev> {
+  validate: (req: Req) => V;
+  run: (input: V, ctx: CallContext, write: (ev: Ev) => void) => Promise<void>;
 }
 
 export interface GrpcStatus {
@@ -101,6 +129,23 @@ function precheck(method: string, deps: AdapterDeps, call: AnyServerCall): () =>
   return deps.admission && isReadCall(method, req) ? deps.admission.admit(method) : () => undefined;
 }
 
+/**
+ * The RPC's policy row, in the order the handlers used to check it themselves: the lowest role
+ * any call of it needs, the request's validation, then the role, confirmation and lock its class
+ * of call needs (a dry run is a read). Returns the validated request; the lock's release is in
+ * ctx.lease.
+ */
+function enforce<V extends object>(method: RpcName, deps: AdapterDeps, ctx: CallContext, validate: (req: never) => V, request: unknown): V {
+  requireRole(ctx.caller, entryRole(method), method);
+  const input = validate(request as never);
+  const guard: GuardFields = input;
+  const { rule } = classify(method, guard.dryRun === true);
+  requireRole(ctx.caller, rule.role, method);
+  if (rule.confirmNode) checkConfirmNode(guard.confirmNode ?? '', deps.nodeName, method);
+  if (rule.lock) ctx.lease = deps.lock.acquire(method, ctx.caller.identity);
+  return input;
+}
+
 function audit(deps: AdapterDeps, method: string, caller: Caller | undefined, peer: string, status: { code: grpc.status; ksCode?: ErrorCode; details?: string }, t0: number): void {
   const durationMs = Math.round(performance.now() - t0);
   const codeName = grpc.status[status.code] ?? String(status.code);
@@ -122,16 +167,18 @@ function audit(deps: AdapterDeps, method: string, caller: Caller | undefined, pe
   deps.onCallDone?.(method, codeName, durationMs);
 }
 
-export function adaptUnary<Req, Res>(method: string, deps: AdapterDeps, fn: (req: Req, ctx: CallContext) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+export function adaptUnary<Req, V extends object, Res>(method: RpcName, deps: AdapterDeps, rpc: UnaryRpc<Req, V, Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     const t0 = performance.now();
     let caller: Caller | undefined;
     let done = false;
     let release = (): void => undefined;
+    let ctx: CallContext | undefined;
     const finish = (err: unknown, res?: Res): void => {
       if (done) return;
       done = true;
       release();
+      ctx?.lease?.();
       if (err === undefined) {
         audit(deps, method, caller, peerOf(call, deps), { code: grpc.status.OK }, t0);
         callback(null, res);
@@ -144,8 +191,10 @@ export function adaptUnary<Req, Res>(method: string, deps: AdapterDeps, fn: (req
     (async () => {
       const b = begin(method, deps, call);
       caller = b.caller;
+      ctx = b.ctx;
       release = precheck(method, deps, call);
-      return fn(call.request, b.ctx);
+      const input = enforce(method, deps, b.ctx, rpc.validate, call.request);
+      return rpc.run(input, b.ctx);
     })().then(
       (res) => finish(undefined, res),
       (err) => finish(err ?? new Error('handler rejected with nothing')),
@@ -153,7 +202,7 @@ export function adaptUnary<Req, Res>(method: string, deps: AdapterDeps, fn: (req
   };
 }
 
-export function adaptServerStream<Req, Res>(method: string, deps: AdapterDeps, fn: (req: Req, ctx: CallContext, write: (msg: Res) => void) => Promise<void>): grpc.handleServerStreamingCall<Req, Res> {
+export function adaptServerStream<Req, V extends object, Res>(method: RpcName, deps: AdapterDeps, rpc: StreamRpc<Req, V, Res>): grpc.handleServerStreamingCall<Req, Res> {
   return (call) => {
     const t0 = performance.now();
     let caller: Caller | undefined;
@@ -169,10 +218,12 @@ export function adaptServerStream<Req, Res>(method: string, deps: AdapterDeps, f
     };
     call.on('error', () => undefined);
     let release = (): void => undefined;
+    let ctx: CallContext | undefined;
     const finish = (err: unknown): void => {
       if (done) return;
       done = true;
       release();
+      ctx?.lease?.();
       if (err === undefined) {
         audit(deps, method, caller, peerOf(call, deps), { code: grpc.status.OK }, t0);
         if (!call.writableEnded) call.end();
@@ -185,8 +236,10 @@ export function adaptServerStream<Req, Res>(method: string, deps: AdapterDeps, f
     (async () => {
       const b = begin(method, deps, call);
       caller = b.caller;
+      ctx = b.ctx;
       release = precheck(method, deps, call);
-      await fn(call.request, b.ctx, write);
+      const input = enforce(method, deps, b.ctx, rpc.validate, call.request);
+      await rpc.run(input, b.ctx, write);
     })().then(
       () => finish(undefined),
       (err) => finish(err ?? new Error('handler rejected with nothing')),

@@ -11,6 +11,7 @@ import type { ProtoGrpcType } from '../../shared/api/agent';
 import type { AgentDefinition, AgentHandlers as AgentImplementation } from '../../shared/api/kubesweep/v1/Agent';
 import { AGENT_PROTO } from '../../shared/api-doc';
 import type { AgentConfig, ListenAddress } from '../config';
+import type { DestructiveLock } from '../destructive-lock';
 import { ksError } from '../../shared/errors';
 import { loadProto } from '../../shared/grpc-load';
 import { adaptServerStream, adaptUnary, tolerantDeserializer, type AdapterDeps } from './adapter';
@@ -71,6 +72,8 @@ export interface GrpcStartDeps {
   onCallDone?: (method: string, code: string, durationMs: number) => void;
   onTlsReload?: (result: 'reloaded' | 'unchanged' | 'failed' | 'loaded', ms: number, certNotAfter: string) => void;
   readLimits?: ReadLimits;
+  /** The agent's one destructive lock: the sweep engine's too. */
+  lock: DestructiveLock;
 }
 
 export async function startGrpcServers(deps: GrpcStartDeps): Promise<GrpcServers> {
@@ -108,6 +111,8 @@ export async function startGrpcServers(deps: GrpcStartDeps): Promise<GrpcServers
           isShuttingDown: deps.isShuttingDown,
           onCallDone: deps.onCallDone,
           admission,
+          nodeName: config.nodeName,
+          lock: deps.lock,
         }),
       );
       servers.push(server);

@@ -4,12 +4,14 @@
 import type pino from 'pino';
 import type { AgentConfig } from '../config';
 import type { CriClient } from '../cri/client';
+import type { DestructiveLock } from '../destructive-lock';
 import type { PortsDeps } from '../ports';
 import type { Sweeper, SweepConfig } from '../sweep';
 import type { AgentEngine, SweepEngine } from './engine';
 import { coalesce } from './limits';
 
-export function createRealEngine(config: AgentConfig, sweepConfig: SweepConfig, log: pino.Logger): AgentEngine & { close(): void } {
+/** `lock` is the agent's one destructive lock: the engine takes it for a reset nobody else holds it for. */
+export function createRealEngine(config: AgentConfig, sweepConfig: SweepConfig, log: pino.Logger, lock: DestructiveLock): AgentEngine & { close(): void } {
   let cri: CriClient | undefined;
   let sweeper: Sweeper | undefined;
   const getCri = (): CriClient => {
@@ -38,6 +40,7 @@ export function createRealEngine(config: AgentConfig, sweepConfig: SweepConfig, 
       sweeper = new Ctor(sweepConfig, {
         cri: getCri(),
         log,
+        lock,
         checkPorts: (p) => ports().checkPorts(p, portsDeps),
         listPorts: () => ports().listPorts({ allNetns: false }, portsDeps),
       });

@@ -3,6 +3,7 @@
 // netns, verify — journaling each step and emitting a progress event per action.
 import { isKubesweepError, ksError } from '../../shared/errors';
 import { checkStateDir } from '../host/state-dir';
+import { DestructiveLock } from '../destructive-lock';
 import { CleanupKind, DEFAULT_KINDS, isCleanupKind, resolveKinds } from '../../shared/kinds';
 import { readMountinfo } from '../host/mountinfo';
 import { listProcesses } from '../host/proc';
@@ -29,12 +30,14 @@ export { ALL_STEPS, type StepName } from './steps';
 export * from './types';
 
 export class Sweeper {
-  private busy = false;
+  private readonly lock: DestructiveLock;
 
   constructor(
     readonly config: SweepConfig,
     private readonly deps: SweepDeps,
-  ) {}
+  ) {
+    this.lock = deps.lock ?? new DestructiveLock();
+  }
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
@@ -124,12 +127,13 @@ export class Sweeper {
     const n = this.normalize(opts);
     // A dry run changes nothing, so it may run alongside a real one.
     if (opts.dryRun) return this.run(opts, n, onEvent, signal);
-    if (this.busy) throw ksError('KS_BUSY', 'another reset is running in this agent');
-    this.busy = true;
+    // The agent's one lock: the RPC adapter already holds it for this call (opts.lease);
+    // anyone else calling the engine takes it here.
+    const release = this.lock.holds(opts.lease) ? undefined : this.lock.acquire('reset', opts.requestedBy);
     try {
       return await this.run(opts, n, onEvent, signal);
     } finally {
-      this.busy = false;
+      release?.();
     }
   }
 

@@ -3,6 +3,7 @@
 // a progress event, and every destructive action gets one log line.
 import type { Logger } from 'pino';
 import type { CriClient } from '../cri/client';
+import type { DestructiveLock } from '../destructive-lock';
 import type { PortCheck, PortReport } from '../ports/types';
 import type { ResidueDeps } from './residue';
 import type { NodeSnapshot } from './snapshot';
@@ -21,6 +22,8 @@ export interface SweepDeps {
   now?: () => Date;
   /** How the rejoin steps reach iproute2, iptables and systemd (tests: a private netns, fixtures). */
   hostTools?: ResidueDeps;
+  /** The agent's one destructive lock (default: the engine's own, for tests and benches). */
+  lock?: DestructiveLock;
 }
 
 export interface RunContext {

@@ -2,6 +2,7 @@
 // Step names are plain strings here: the names are declared by the step list
 // (sweep/steps/index.ts, type StepName), which sits above this file — importing it here would
 // make an import cycle. Inputs are checked against that list (Sweeper.normalize).
+import type { Lease } from '../destructive-lock';
 import type { PodKind, Listener } from '../ports/types';
 import type { Planned } from './actions';
 import type { PodScope } from './pod-kind';
@@ -62,6 +63,8 @@ export interface ResetOptions {
   /** Cleanup kinds to add to the defaults (links, ipam, cni-cache, kubelet-mounts) / to leave out (agent/shared/kinds.ts). */
   withKinds?: readonly string[];
   withoutKinds?: readonly string[];
+  /** The caller already holds the agent's one destructive lock with this lease (the RPC adapter). */
+  lease?: Lease;
 }
 
 /** A step's action in the plan: which step it belongs to, then the action (a union, ./actions). */

@@ -13,7 +13,7 @@ import { documentOf } from '../../../../agent/client/run';
 import { resolveConfig, type AgentConfig } from '../../../../agent/daemon/config';
 import type { Listener, PortCheck, PortReport } from '../../../../agent/daemon/ports/types';
 import { startGrpcServers } from '../../../../agent/daemon/server/grpc-server';
-import { DestructiveLock } from '../../../../agent/daemon/server/guard';
+import { DestructiveLock } from '../../../../agent/daemon/destructive-lock';
 import { buildHttpServer } from '../../../../agent/daemon/server/http';
 import { createMetrics } from '../../../../agent/daemon/server/metrics';
 import { createHandlers } from '../../../../agent/daemon/server/service';
@@ -197,8 +197,8 @@ async function serve(t: Test) {
   };
   engine.sweeper.inspect = async () => structuredClone(INVENTORY);
   const { log } = captureLogger();
-  const handlers = createHandlers({ config: config as AgentConfig, engine, lock: new DestructiveLock(), isBackupId, log, shutdownSignal: new AbortController().signal });
-  const servers = await startGrpcServers({ config: config as AgentConfig, handlers, log, isShuttingDown: () => false });
+  const handlers = createHandlers({ config: config as AgentConfig, engine, isBackupId, log, shutdownSignal: new AbortController().signal });
+  const servers = await startGrpcServers({ config: config as AgentConfig, handlers, lock: new DestructiveLock(), log, isShuttingDown: () => false });
   const metrics = createMetrics({ engine, expectFreePorts: [6443, 10250], nodeName: 'node-1', version: '0.1.0' });
   // With the operator's owners switch on, HTTP serves the whole documents (by default it serves
   // only what `ss -ltn` shows: see http.test.ts).

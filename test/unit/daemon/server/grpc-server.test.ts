@@ -8,7 +8,7 @@ import t, { type Test } from 'tap';
 import { resolveConfig, type AgentConfig } from '../../../../agent/daemon/config';
 import { ksError } from '../../../../agent/shared/errors';
 import { startGrpcServers, prepareUnixSocket } from '../../../../agent/daemon/server/grpc-server';
-import { DestructiveLock } from '../../../../agent/daemon/server/guard';
+import { DestructiveLock } from '../../../../agent/daemon/destructive-lock';
 import { createHandlers } from '../../../../agent/daemon/server/service';
 import { isBackupId } from '../../../../agent/daemon/sweep/backup';
 import { AgentTestClient, genCerts, tlsCreds } from '../../../helpers/agent';
@@ -39,8 +39,8 @@ async function serve(t: Test, opts: { tcp?: boolean } = {}) {
   const abort = new AbortController();
   let shuttingDown = false;
   const resets: unknown[] = [];
-  const handlers = createHandlers({ config: config as AgentConfig, engine, lock: new DestructiveLock(), isBackupId, log, shutdownSignal: abort.signal, onReset: (r) => resets.push(r) });
-  const servers = await startGrpcServers({ config: config as AgentConfig, handlers, log, isShuttingDown: () => shuttingDown });
+  const handlers = createHandlers({ config: config as AgentConfig, engine, isBackupId, log, shutdownSignal: abort.signal, onReset: (r) => resets.push(r) });
+  const servers = await startGrpcServers({ config: config as AgentConfig, handlers, lock: new DestructiveLock(), log, isShuttingDown: () => shuttingDown });
   servers.setServing(true);
   const clients: AgentTestClient[] = [];
   t.teardown(async () => {

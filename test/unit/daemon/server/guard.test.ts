@@ -1,5 +1,6 @@
 import t from 'tap';
-import { checkConfirmNode, DestructiveLock } from '../../../../agent/daemon/server/guard';
+import { DestructiveLock } from '../../../../agent/daemon/destructive-lock';
+import { checkConfirmNode } from '../../../../agent/daemon/server/guard';
 
 t.test('confirm_node must equal the node name exactly', async (t) => {
   t.doesNotThrow(() => checkConfirmNode('node-1', 'node-1', 'Reset'));

@@ -8,7 +8,7 @@ import t from 'tap';
 import { resolveConfig, type AgentConfig } from '../../../../agent/daemon/config';
 import { isReadCall } from '../../../../agent/daemon/server/adapter';
 import { startGrpcServers } from '../../../../agent/daemon/server/grpc-server';
-import { DestructiveLock } from '../../../../agent/daemon/server/guard';
+import { DestructiveLock } from '../../../../agent/daemon/destructive-lock';
 import { coalesce, ReadAdmission } from '../../../../agent/daemon/server/limits';
 import { createHandlers } from '../../../../agent/daemon/server/service';
 import { isBackupId } from '../../../../agent/daemon/sweep/backup';
@@ -91,8 +91,8 @@ t.test('beyond maxReadCalls: RESOURCE_EXHAUSTED at once; a reset still runs', as
     return orig(o);
   };
   const { log } = captureLogger();
-  const handlers = createHandlers({ config: config as AgentConfig, engine, lock: new DestructiveLock(), isBackupId, log, shutdownSignal: new AbortController().signal });
-  const servers = await startGrpcServers({ config: config as AgentConfig, handlers, log, isShuttingDown: () => false, readLimits: { maxInflight: 3, maxRssBytes: 2 ** 40 } });
+  const handlers = createHandlers({ config: config as AgentConfig, engine, isBackupId, log, shutdownSignal: new AbortController().signal });
+  const servers = await startGrpcServers({ config: config as AgentConfig, handlers, lock: new DestructiveLock(), log, isShuttingDown: () => false, readLimits: { maxInflight: 3, maxRssBytes: 2 ** 40 } });
   servers.setServing(true);
   const c = new AgentTestClient(`unix://${sock}`);
   t.teardown(async () => {
