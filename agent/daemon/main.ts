@@ -19,7 +19,6 @@ import { agentVersion } from '../shared/version';
 import { criProbe, detectCriEndpoint, KNOWN_CRI_ENDPOINTS, type EndpointProbe } from './runtime/endpoint-detect';
 import { RuntimeLearner } from './runtime/learn';
 import { loadLearned } from './runtime/learned-store';
-import type { CriClient } from './cri/client';
 
 /** How often the agent asks containerd about its dirs while it runs (also before each plan). */
 export const RELEARN_PERIOD_MS = 5 * 60_000;
@@ -77,16 +76,15 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
 
   const t0 = performance.now();
   const log = createLogger(config.logLevel);
-  let criOfEngine: (() => CriClient) | undefined;
   const learner = new RuntimeLearner({
     configured: config,
     origins,
-    cri: () => criOfEngine!(),
+    // The engine's own CRI client (built on first use); called only after the engine exists.
+    cri: () => engine.criClient(),
     log,
     containerdConfig: config.containerdConfig,
   });
   const engine = createRealEngine(config, learner, log);
-  criOfEngine = engine.criClient;
   // At start: ask containerd once (a down one fails fast; the learned state or its config file stand in).
   await learner.refresh();
   learner.startPeriodic(RELEARN_PERIOD_MS);

@@ -62,7 +62,7 @@ export function resolveDirs(configured: Readonly<Record<LearnableOption, string 
   const runtime = known ? asOptionValues(known.dirs) : undefined;
   const out: ResolvedDirs = { values: {} as ResolvedDirs['values'], entries: [], mismatches: [], refused: [] };
   for (const option of LEARNABLE) {
-    const mine = configured[option] as string | readonly string[];
+    const mine = configured[option];
     const origin = origins[option] ?? 'default';
     const theirs = runtime ? list(runtime[option]).filter((p) => p !== '') : [];
     if (origin !== 'default') {
