@@ -269,7 +269,7 @@ t.test('StopPods, WipeManifests, RemoveNetns: the step report as the engine wrot
 
 t.test('Inspect, RestoreManifests, Info', async (t) => {
   const { client, config } = await serve(t);
-  t.same(documentOf({ command: 'inspect', value: await client.inspect() }), { ...json(INVENTORY), dirWarnings: [] }, 'inventory = the engine document (uint64 sizes and inodes as numbers), with no dir warning (no learner)');
+  t.same(documentOf({ command: 'inspect', value: await client.inspect() }), { ...(json(INVENTORY) as object), dirWarnings: [] }, 'inventory = the engine document (uint64 sizes and inodes as numbers), with no dir warning (no learner)');
   t.same(documentOf({ command: 'restore-manifests', value: await client.restoreManifests('node-1', '20261201T090000Z-abcdef') }), {
     backupId: '20261201T090000Z-abcdef',
     restored: ['kube-apiserver.yaml'],
