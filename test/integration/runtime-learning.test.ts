@@ -108,10 +108,7 @@ t.test('(a) zero-config agent started while containerd runs; shims killed by han
   const out = await c.reset({ confirmNode: 'node1', graceSeconds: 2 });
   t.notOk(out.error, `reset ran (${JSON.stringify(out.error)})`);
   const ks = out.report.steps.find((x: any) => x.name === 'kill-shims');
-  t.ok(
-    ks.items.filter((i: any) => i.action === 'kill-container').length >= 12,
-    'every shim-gone container proven ours from its task bundle under the learned state dir',
-  );
+  t.ok(ks.items.filter((i: any) => i.action === 'kill-container').length >= 12, 'every shim-gone container proven ours from its task bundle under the learned state dir');
   await expectDeadShimResidueGone(t, s, out.report);
   const after = await c.call('Info');
   t.match(after, { runtimeSource: 'learned', runtimeLearnedAt: learned.learnedAt }, 'containerd down: the learned dirs, with when they were learned');
@@ -134,7 +131,10 @@ t.test('(b) zero-config agent, failing CNI DEL: one reset ends clean, conf dir r
   const out = await agent.client().reset({ confirmNode: 'node1', graceSeconds: 2 });
   t.notOk(out.error);
   t.equal(out.report.verification.verdict, 'clean', `clean: ${JSON.stringify(out.report.verification.residue)}`);
-  t.ok(faultCalls(s.tb.cniFault!).some((c) => c.cmd === 'DEL'), 'the failing plugin was asked to DEL');
+  t.ok(
+    faultCalls(s.tb.cniFault!).some((c) => c.cmd === 'DEL'),
+    'the failing plugin was asked to DEL',
+  );
   t.same(treeState(s.tb.cniConfDir), confBefore, 'CNI conf dir byte-identical (the fallback used the learned conf dir)');
   t.same(leases(), [], 'the leases of the skipped DELs were released (the learned IPAM dir)');
   t.ok((await canBind(s.ports.api)) && (await canBind(s.ports.proxyMetrics)), 'ports free');
@@ -146,10 +146,15 @@ t.test('(c) agent started only after containerd died, nothing learned: container
 
   // A learned state that fails the sanity rules: refused and reported, never used.
   const badState = path.join(s.tb.scratch, 'bad-state');
-  saveLearned(badState, { learnedAt: '2026-12-01T00:00:00.000Z', containerdVersion: 'containerd 1.6.20', criEndpoint: s.tb.endpoint, dirs: { containerdRoot: '/usr', containerdState: '/', netnsDirs: [s.tb.netnsDir], cniConfDir: s.tb.cniConfDir, cniBinDirs: [], cniIpamDirs: [s.tb.ipamDir], cniCacheDir: '/var/lib/cni/results' } });
+  saveLearned(badState, {
+    learnedAt: '2026-12-01T00:00:00.000Z',
+    containerdVersion: 'containerd 1.6.20',
+    criEndpoint: s.tb.endpoint,
+    dirs: { containerdRoot: '/usr', containerdState: '/', netnsDirs: [s.tb.netnsDir], cniConfDir: s.tb.cniConfDir, cniBinDirs: [], cniIpamDirs: [s.tb.ipamDir], cniCacheDir: '/var/lib/cni/results' },
+  });
   const bad = await startAgent(t, { dir: s.tb.scratch, args: zeroConfig(s, badState) });
   const badInfo = await bad.client().call('Info');
-  t.match(dirOf(badInfo, 'containerdDirs'), { source: 'default', runtimePaths: ['/usr', '/'], warning: /\/usr \(is the system dir \/usr as a whole\), \/ \(is \/\) refused/ }, 'refused, the default stands');
+  t.match(dirOf(badInfo, 'containerdDirs'), { source: 'default', runtimePaths: ['/usr', '/'], warning: /\/usr \(is the system dir \/usr as a whole, not a dir of containerd's or CNI's\), \/ \(is \/\) refused/ }, 'refused, the default stands');
   t.ok(
     badInfo.dirWarnings.some((w: string) => /containerdDirs: containerd's \/usr/.test(w)),
     'reported in Info',

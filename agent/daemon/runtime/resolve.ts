@@ -52,9 +52,10 @@ const FLAG: Record<LearnableOption, string> = {
 };
 
 export function describeKnowledge(k: RuntimeKnowledge): string {
-  const v = k.containerdVersion ? ` ${k.containerdVersion}` : '';
-  if (k.source === 'runtime') return `reported by containerd${v} (CRI Status)`;
-  if (k.source === 'learned') return `learned from containerd${v} at ${k.at ?? '?'}`;
+  // containerdVersion is CRI Version's runtime name and version: "containerd 1.6.20~ds1".
+  const who = k.containerdVersion ?? 'containerd';
+  if (k.source === 'runtime') return `reported by ${who} (CRI Status)`;
+  if (k.source === 'learned') return `learned from ${who} at ${k.at ?? '?'}`;
   return `containerd's config file ${k.files?.join(' + ') ?? ''}`.trimEnd();
 }
 

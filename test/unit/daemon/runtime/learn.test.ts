@@ -67,7 +67,7 @@ t.test('learned while the CRI answers, kept durably, used by a later agent while
   t.equal(b.l.knowledge?.source, 'learned', 'a new agent with the CRI down uses the learned state');
   t.equal(b.l.knowledge?.at, '2026-12-06T21:00:00.000Z');
   t.same(b.l.resolved.values, TESTBED_VALUES);
-  t.match(b.l.resolved.entries[0].detail, /learned from containerd containerd 1\.6\.20~ds1 at 2026-12-06T21:00:00\.000Z/);
+  t.match(b.l.resolved.entries[0].detail, /learned from containerd 1\.6\.20~ds1 at 2026-12-06T21:00:00\.000Z/);
   t.match(b.l.lastAttempt?.error, /UNAVAILABLE/);
   await a.l.refresh();
   const a2 = learner(t, s, down);
