@@ -1,4 +1,4 @@
-// The README's "Configuration reference" table and the commented config file that
+// The "Configuration reference" table of docs/configuration.md and the commented config file that
 // scripts/install.sh writes (scripts/config.example.yaml, from agent/daemon/config-example.ts),
 // both rendered from the option table (agent/daemon/options.ts). `npm run gen:readme-config` rewrites them in place;
 // test/unit/daemon/options.test.ts fails when either differs.
@@ -28,10 +28,10 @@ function mdValue(v: unknown): string {
   return `\`${JSON.stringify(v)}\``;
 }
 
-/** The README's table: its lines from the header row to the first line that is not a row. */
-export function findConfigTable(readme: string): { start: number; end: number; text: string } | undefined {
-  const lines = readme.split('\n');
-  const section = lines.findIndex((l) => l === '## Configuration reference');
+/** The doc's table: its lines from the header row to the first line that is not a row. */
+export function findConfigTable(doc: string): { start: number; end: number; text: string } | undefined {
+  const lines = doc.split('\n');
+  const section = lines.findIndex((l) => l === '# Configuration reference');
   if (section < 0) return undefined;
   const start = lines.findIndex((l, i) => i > section && l.startsWith('| flag |'));
   if (start < 0) return undefined;
@@ -42,20 +42,22 @@ export function findConfigTable(readme: string): { start: number; end: number; t
 
 export function readmeWithConfigTable(readme: string): string {
   const found = findConfigTable(readme);
-  if (!found) throw new Error('README.md has no "## Configuration reference" section with a "| flag |" table');
+  if (!found) throw new Error(`${CONFIG_DOC} has no "# Configuration reference" section with a "| flag |" table`);
   const lines = readme.split('\n');
   lines.splice(found.start, found.end - found.start, renderConfigTable());
   return lines.join('\n');
 }
 
 export const CONFIG_EXAMPLE = path.join('scripts', 'config.example.yaml');
+/** The configuration reference, whose option table is generated. */
+export const CONFIG_DOC = path.join('docs', 'configuration.md');
 
 if (require.main === module) {
-  const file = path.join(packageRoot(), 'README.md');
+  const file = path.join(packageRoot(), CONFIG_DOC);
   const before = readFileSync(file, 'utf8');
   const after = readmeWithConfigTable(before);
   if (after !== before) writeFileSync(file, after);
-  process.stdout.write(after !== before ? 'README.md: configuration table updated\n' : 'README.md: configuration table already current\n');
+  process.stdout.write(after !== before ? `${CONFIG_DOC}: configuration table updated\n` : `${CONFIG_DOC}: configuration table already current\n`);
   const example = path.join(packageRoot(), CONFIG_EXAMPLE);
   const old = readFileSync(example, { encoding: 'utf8', flag: 'a+' });
   const text = renderConfigExample();

@@ -143,6 +143,7 @@ if [ -n "$SINGLE" ]; then
 cp "$SINGLE" "$stage/kubesweep"
 chmod 0755 "$stage/kubesweep"
 for f in README.md LICENSE; do [ -f "$SRC/$f" ] && cp -a "$SRC/$f" "$stage/"; done
+[ -d "$SRC/docs" ] && cp -a "$SRC/docs" "$stage/docs"
 [ -f "$SRC/scripts/gen-certs.sh" ] && mkdir -p "$stage/scripts" && cp -a "$SRC/scripts/gen-certs.sh" "$stage/scripts/"
 [ -d "$SRC/scripts/ansible" ] && mkdir -p "$stage/scripts" && cp -a "$SRC/scripts/ansible" "$stage/scripts/"
 else
@@ -154,6 +155,7 @@ cp -a "$SRC/proto" "$stage/proto"
 cp -a "$SRC/package.json" "$stage/"
 [ -f "$SRC/package-lock.json" ] && cp -a "$SRC/package-lock.json" "$stage/"
 for f in README.md LICENSE; do [ -f "$SRC/$f" ] && cp -a "$SRC/$f" "$stage/"; done
+[ -d "$SRC/docs" ] && cp -a "$SRC/docs" "$stage/docs"
 [ -d "$SRC/systemd" ] && cp -a "$SRC/systemd" "$stage/systemd"
 [ -f "$SRC/scripts/gen-certs.sh" ] && mkdir -p "$stage/scripts" && cp -a "$SRC/scripts/gen-certs.sh" "$stage/scripts/"
 [ -d "$SRC/scripts/ansible" ] && mkdir -p "$stage/scripts" && cp -a "$SRC/scripts/ansible" "$stage/scripts/"
@@ -180,7 +182,7 @@ chmod 0755 "$stage/dist/agent/client/cli.js" "$stage/dist/agent/daemon/main.js"
 fi
 
 # Swap the program files in (an update replaces them whole, and one layout replaces the other).
-for d in dist proto node_modules systemd scripts; do
+for d in dist proto node_modules systemd scripts docs; do
   rm -rf "${ROOT_PREFIX:?}/$d"
   [ -e "$stage/$d" ] && mv "$stage/$d" "$ROOT_PREFIX/$d"
 done

@@ -70,7 +70,7 @@ function renderUsage(): string {
   }
   for (const c of COMMAND_FLAGS.slice(1)) rows.push([`--${c.flag}`, c.help]);
   const fileOnly = ENTRIES.filter(([, d]) => d.flag === undefined).map(([, d]) => d.file);
-  return ['Usage: kubesweep-agent [options]', '', ...rows.map(([l, r]) => `  ${l.padEnd(29)} ${r}`), '', `Set in the config file only: ${fileOnly.join(', ')} (README: Configuration reference).`, ''].join('\n');
+  return ['Usage: kubesweep-agent [options]', '', ...rows.map(([l, r]) => `  ${l.padEnd(29)} ${r}`), '', `Set in the config file only: ${fileOnly.join(', ')} (docs/configuration.md).`, ''].join('\n');
 }
 
 function usageValue(v: unknown): string {

@@ -1,5 +1,5 @@
 // The option table is the one source: every entry must reach the flag parser, the file loader,
-// --help, validation and the README, and its default must pass its own check.
+// --help, validation and docs/configuration.md, and its default must pass its own check.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
@@ -9,17 +9,17 @@ import { defaultSweepConfig, toSweepConfig } from '../../../agent/daemon/engine-
 import { OPTIONS, type OptionDef } from '../../../agent/daemon/options';
 import { packageRoot } from '../../../agent/shared/paths';
 import { renderConfigExample, yamlFlow } from '../../../agent/daemon/config-example';
-import { CONFIG_EXAMPLE, findConfigTable, readmeWithConfigTable, renderConfigTable } from '../../../scripts/gen-readme-config';
+import { CONFIG_DOC, CONFIG_EXAMPLE, findConfigTable, readmeWithConfigTable, renderConfigTable } from '../../../scripts/gen-readme-config';
 
 const entries = Object.entries(OPTIONS) as [string, OptionDef<unknown>][];
 const isFile = (p: string): boolean => p.startsWith('/pki/');
 
-t.test("the README's configuration table is the one rendered from the option table", async (t) => {
-  const readme = readFileSync(path.join(packageRoot(), 'README.md'), 'utf8');
+t.test('the configuration reference table (docs/configuration.md) is the one rendered from the option table', async (t) => {
+  const readme = readFileSync(path.join(packageRoot(), CONFIG_DOC), 'utf8');
   const found = findConfigTable(readme);
-  t.ok(found, 'README has the table');
+  t.ok(found, `${CONFIG_DOC} has the table`);
   const want = renderConfigTable();
-  t.equal(found?.text, want, 'README.md differs from the option table: run `npm run gen:readme-config` (the diff shows the expected table)');
+  t.equal(found?.text, want, `${CONFIG_DOC} differs from the option table: run \`npm run gen:readme-config\` (the diff shows the expected table)`);
   t.equal(readmeWithConfigTable(readme), readme, 'regenerating changes nothing');
   for (const [, d] of entries) t.match(want, `| \`${d.file}\` |`, `${d.file} has a row`);
 });
