@@ -65,7 +65,7 @@ t.test('the agent refuses to start (exit 2) when no endpoint is configured and n
   const d = dir(t);
   const stderr: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((s: string) => (stderr.push(String(s)), true));
+  process.stderr.write = (s: string) => (stderr.push(String(s)), true);
   let code: number;
   try {
     code = await main(['--node-name', 'n1', '--state-dir', `${d}/state`, '--manifests-dir', `${d}/m`, '--listen', `unix://${d}/agent.sock`, '--http-listen', ''], { criCandidates: [`unix://${d}/none.sock`], probe });
@@ -87,7 +87,7 @@ t.test('the learned endpoint is taken from the state dir when none answers', asy
   });
   const out: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((s: string) => (out.push(String(s)), true));
+  process.stdout.write = (s: string) => (out.push(String(s)), true);
   let code: number;
   try {
     code = await main(['--node-name', 'n1', '--state-dir', `${d}/state`, '--manifests-dir', `${d}/m`, '--check-config'], { criCandidates: [`unix://${d}/none.sock`, learned], probe });
