@@ -41,6 +41,8 @@ export class RuntimeLearner {
   private inFlight: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private warned = new Set<string>();
+  /** What the state file holds (without its time): rewritten only when containerd says something else. */
+  private saved: string | undefined;
   lastAttempt: LearnAttempt | undefined;
   /** Why the learned state or containerd's config file could not be used, if so. */
   fallbackProblems: string[] = [];
@@ -93,8 +95,11 @@ export class RuntimeLearner {
       const containerdVersion = `${v.runtimeName} ${v.runtimeVersion}`;
       this.lastAttempt = { at };
       this.known = { dirs, source: 'runtime', at, containerdVersion };
+      // Unchanged answers are not written again: a dry run or an inspect changes no file.
+      const same = JSON.stringify({ containerdVersion, criEndpoint: this.o.configured.criEndpoint, dirs });
       try {
-        saveLearned(this.o.configured.stateDir, { learnedAt: at, containerdVersion, criEndpoint: this.o.configured.criEndpoint, dirs });
+        if (same !== this.saved) saveLearned(this.o.configured.stateDir, { learnedAt: at, containerdVersion, criEndpoint: this.o.configured.criEndpoint, dirs });
+        this.saved = same;
       } catch (err) {
         this.o.log.warn({ err: (err as Error).message }, 'could not save what was learned from containerd');
       }
@@ -112,7 +117,10 @@ export class RuntimeLearner {
     const c = this.o.configured;
     try {
       const s = loadLearned(c.stateDir);
-      if (s && s.criEndpoint === c.criEndpoint) return { dirs: s.dirs, source: 'learned', at: s.learnedAt, containerdVersion: s.containerdVersion };
+      if (s && s.criEndpoint === c.criEndpoint) {
+        this.saved = JSON.stringify({ containerdVersion: s.containerdVersion, criEndpoint: s.criEndpoint, dirs: s.dirs });
+        return { dirs: s.dirs, source: 'learned', at: s.learnedAt, containerdVersion: s.containerdVersion };
+      }
       if (s) this.fallbackProblems.push(`learned state is of ${s.criEndpoint}, not ${c.criEndpoint}: not used`);
     } catch (err) {
       this.fallbackProblems.push(`learned state unusable: ${(err as Error).message}`);

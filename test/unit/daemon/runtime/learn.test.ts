@@ -3,7 +3,7 @@
 // the CRI down uses it, that one which never saw the CRI reads containerd's config file, that a
 // configured dir is kept with a warning when it contradicts containerd, and that a learned dir
 // failing the sanity rules is refused and reported.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
@@ -69,9 +69,15 @@ t.test('learned while the CRI answers, kept durably, used by a later agent while
   t.same(b.l.resolved.values, TESTBED_VALUES);
   t.match(b.l.resolved.entries[0].detail, /learned from containerd 1\.6\.20~ds1 at 2026-12-06T21:00:00\.000Z/);
   t.match(b.l.lastAttempt?.error, /UNAVAILABLE/);
+  // Asked again with the same answer: the file is not rewritten (a dry run changes no file).
+  const before = statSync(path.join(s.config.stateDir, LEARNED_FILE)).mtimeMs;
+  const c = learner(t, s, up(), new Date('2026-12-06T22:00:00Z'));
+  await c.l.refresh();
   await a.l.refresh();
-  const a2 = learner(t, s, down);
-  t.equal(a2.l.knowledge?.source, 'learned');
+  t.equal(statSync(path.join(s.config.stateDir, LEARNED_FILE)).mtimeMs, before, 'an unchanged answer is not written again');
+  const changed = { ...fixture.info, config: fixture.info.config.replace('/tmp/ks-bajvPO/root', '/tmp/ks-bajvPO/root2') };
+  await learner(t, s, up(changed), new Date('2026-12-06T23:00:00Z')).l.refresh();
+  t.match(JSON.parse(readFileSync(path.join(s.config.stateDir, LEARNED_FILE), 'utf8')), { learnedAt: '2026-12-06T23:00:00.000Z', dirs: { containerdRoot: '/tmp/ks-bajvPO/root2' } }, 'a changed answer is');
 });
 
 t.test('the learned state of another CRI endpoint is not used; containerd config file instead', async (t) => {
