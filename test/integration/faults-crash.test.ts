@@ -13,6 +13,7 @@ import { SEED_MANIFESTS, seedResidue } from '../../scripts/testbed/seed';
 import type { Testbed } from '../../scripts/testbed/testbed';
 import { startAgent, testbedAgentArgs } from '../helpers/agent';
 import { testbedConfig, testbedSweeper, treeState } from '../helpers/sweep';
+import { clientResetWithPlanCheck, resetWithPlanCheck } from '../helpers/plan-check';
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
 
 async function seeded(t: Test, cniFault = false) {
@@ -72,7 +73,7 @@ t.test('agent SIGKILLed during remove-pods: the next agent marks the run interru
   );
   const c2 = second.client();
   t.teardown(() => c2.close());
-  const again = await c2.reset({ confirmNode: 'node1', graceSeconds: 2 });
+  const again = await clientResetWithPlanCheck(t, c2, { confirmNode: 'node1', graceSeconds: 2 }, { stateDir });
   t.equal(again.report?.verification?.verdict, 'clean', `the next reset is clean (${JSON.stringify(again.report?.verification?.residue)})`);
   t.same(backedUp(stateDir), SEED_MANIFESTS, 'no manifest lost');
   t.ok((await canBind(ports.api)) && (await canBind(ports.proxyMetrics)), 'ports free');
@@ -132,21 +133,28 @@ t.test('containerd killed during remove-pods, restarted 2 s later: this reset or
   t.teardown(() => cri.close());
   const { sweeper } = testbedSweeper(cri, config);
   let restarted: Promise<void> | undefined;
-  const r1 = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test', graceSeconds: 3 }, (e: ProgressEvent) => {
-    if (!restarted && e.type === 'item-done' && e.step === 'remove-pods') {
-      restarted = tb.killContainerd().then(async () => {
-        await new Promise((r) => setTimeout(r, 2000));
-        await tb.startContainerd();
-      });
-    }
-  });
+  const r1 = await resetWithPlanCheck(
+    t,
+    sweeper,
+    { scope: 'all', requestedBy: 'test', graceSeconds: 3 },
+    {
+      onEvent: (e: ProgressEvent) => {
+        if (!restarted && e.type === 'item-done' && e.step === 'remove-pods') {
+          restarted = tb.killContainerd().then(async () => {
+            await new Promise((r) => setTimeout(r, 2000));
+            await tb.startContainerd();
+          });
+        }
+      },
+    },
+  );
   t.ok(restarted, 'containerd was killed during remove-pods');
   await restarted;
   const said = JSON.stringify(r1.steps.map((s) => [s.name, s.status, s.reason, s.items.filter((i) => i.outcome === 'failed').map((i) => i.message)]));
   t.comment(`first reset: ${r1.verification?.verdict}: ${said}`);
   if (r1.verification?.verdict !== 'clean') {
     t.match(said, /not answering|no CRI socket|unreachable|UNAVAILABLE|shim/i, 'the report says the CRI went away');
-    const r2 = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test', graceSeconds: 2 });
+    const r2 = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test', graceSeconds: 2 });
     t.equal(r2.verification?.verdict, 'clean', `the next reset is clean (${JSON.stringify(r2.verification?.residue)})`);
   } else t.pass('the first reset rode it out (retries)');
   t.same(await tb.cri().listPodSandbox(), [], 'no sandbox left');
@@ -174,7 +182,7 @@ for (const how of ['read-only', 'full'] as const) {
     let err: { code?: string; message: string } | undefined;
     let report: Awaited<ReturnType<typeof sweeper.reset>> | undefined;
     try {
-      report = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test', graceSeconds: 2 });
+      report = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test', graceSeconds: 2 });
     } catch (e) {
       err = e as { code?: string; message: string };
     }
