@@ -4,7 +4,7 @@
 // them in its state dir. When the CRI is down it uses what it learned last; an agent that never
 // saw the CRI up reads containerd's config file. resolve.ts decides what wins over what.
 import type pino from 'pino';
-import type { RuntimeStatusResponse, VersionResponse } from '../cri/types';
+import type { RuntimeStatusResponse, VersionResponse } from '../cri/messages';
 import type { OptionName } from '../options';
 import { readContainerdConfig } from './containerd-config';
 import { dirsFromStatus, type LearnableOption } from './dirs';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import t from 'tap';
 import { defaultSweepConfig } from '../../../../agent/daemon/engine-config';
 import { unprovenOwnershipHint } from '../../../../agent/daemon/runtime/ownership-hint';
-import { verifyNode } from '../../../../agent/daemon/sweep/verify';
+import { verifyNode } from '../../../../agent/daemon/sweep/verify-node';
 
 const id = 'ab'.repeat(32);
 
