@@ -6,8 +6,7 @@
 // override it, table by table, as containerd merges them. Parsed with smol-toml (TOML 1.0).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_CNI_CACHE_DIR } from '../host/cni-cache';
-import { CRI_PLUGIN_DIR, DEFAULT_NETNS_DIR, ipamDirsOfConf, type RuntimeDirs } from './dirs';
+import { CRI_PLUGIN_DIR, DEFAULT_CNI_CACHE_DIR, DEFAULT_NETNS_DIR, ipamDirsOfConf, type RuntimeDirs } from './dirs';
 
 const DEFAULTS = { root: '/var/lib/containerd', state: '/run/containerd', address: '/run/containerd/containerd.sock', confDir: '/etc/cni/net.d', binDir: '/opt/cni/bin' };
 /** At most this many imported files: a glob matching thousands is not a containerd config. */

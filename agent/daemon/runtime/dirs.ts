@@ -2,8 +2,11 @@
 // Pure types and the two derivations from what containerd says: its CRI `Status` (verbose)
 // answer and its config file (containerd-config.ts) both end as RuntimeDirs.
 import path from 'node:path';
-import { DEFAULT_CNI_CACHE_DIR } from '../host/cni-cache';
-import { DEFAULT_IPAM_DIRS } from '../host/ipam';
+import { OPTIONS } from '../options';
+
+// The kinds' own defaults, through the option table (host modules belong to their kinds).
+export const DEFAULT_CNI_CACHE_DIR: string = OPTIONS.cniCacheDir.default;
+const DEFAULT_IPAM_DIRS: readonly string[] = OPTIONS.cniIpamDirs.default;
 
 /** containerd's netns dir when `netns_mounts_under_state_dir` is off (pkg/netns: baseNetNSDir). */
 export const DEFAULT_NETNS_DIR = '/var/run/netns';
