@@ -172,7 +172,7 @@ for (const how of ['read-only', 'full'] as const) {
       execFileSync('mount', ['--bind', stateDir, stateDir]);
       execFileSync('mount', ['-o', 'remount,bind,ro', stateDir]);
     } else {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'ks-full', stateDir]);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k,mode=0700', 'ks-full', stateDir]);
     }
     t.teardown(() => execFileSync('umount', ['-l', stateDir]));
     const manifestsBefore = treeState(manifestsDir);

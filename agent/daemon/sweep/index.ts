@@ -1,14 +1,15 @@
 // The cleanup engine: look at the node once, build the plan (data), then execute it step by
 // step — stop kubelet, back up manifests, remove pods through CRI, kill leftover shims, remove
 // netns, verify — journaling each step and emitting a progress event per action.
-import { ksError } from '../../shared/errors';
+import { isKubesweepError, ksError } from '../../shared/errors';
+import { checkStateDir } from '../host/state-dir';
 import { CleanupKind, DEFAULT_KINDS, isCleanupKind, resolveKinds } from '../../shared/kinds';
 import { readMountinfo } from '../host/mountinfo';
 import { listProcesses } from '../host/proc';
 import { systemdRunning } from '../host/systemctl';
 import { listBackups, listManifests, newRunId, restoreBackup } from './backup';
 import { findContainerMounts, findNetns, findShims, hostNetworkFromShims, listPods, ownershipIndex } from './discover';
-import { appendJournal } from './journal';
+import { appendJournal, tryAppendJournal } from './journal';
 import { recoverFromJournal } from './recover';
 import { findShimlessContainers } from '../host/shimless';
 import { buildPlan } from './plan';
@@ -139,6 +140,7 @@ export class Sweeper {
     // A dead run's leftovers first (a teardown CNI config in containerd's conf dir, an unfinished
     // journal): never for a dry run, which touches nothing.
     if (!opts.dryRun) {
+      checkStateDir(this.config.stateDir);
       try {
         recoverFromJournal(this.config.stateDir, this.deps.log, `run ${runId}`);
       } catch (err) {
@@ -176,6 +178,7 @@ export class Sweeper {
     try {
       appendJournal(this.config.stateDir, { type: 'started', runId, at: started.toISOString(), node: this.config.nodeName, requestedBy: opts.requestedBy, plan });
     } catch (err) {
+      if (isKubesweepError(err)) throw err;
       // Nothing is done that the journal could not record: a read-only or full state dir stops here.
       throw ksError('KS_STATE_DIR_FAILED', `cannot write the run journal in the state dir ${this.config.stateDir}: ${(err as Error).message}; nothing was done`, { stateDir: this.config.stateDir }, err);
     }
@@ -213,7 +216,13 @@ export class Sweeper {
         result = rec.finish('failed');
       }
       results.push(result);
-      appendJournal(this.config.stateDir, { type: 'step', runId, at: this.now().toISOString(), step: result });
+      // Past the first change a journal failure is reported with what was done, not thrown.
+      const lost = tryAppendJournal(this.config.stateDir, { type: 'step', runId, at: this.now().toISOString(), step: result });
+      if (lost) {
+        aborted = `the run journal could not record step ${step.name} (${lost}): stopped after it`;
+        log.error({ step: step.name }, aborted);
+        break;
+      }
       if (step.required && (result.status === 'failed' || (result.status === 'partial' && result.failed > 0))) {
         aborted = `required step ${step.name} failed: ${result.reason ?? result.items.find((i) => i.outcome === 'failed')?.message ?? 'see items'}`;
         log.error({ step: step.name }, aborted);
@@ -232,7 +241,7 @@ export class Sweeper {
       durationMs: Date.now() - t0,
       ...(aborted ? { aborted } : {}),
     };
-    appendJournal(this.config.stateDir, {
+    const lostEnd = tryAppendJournal(this.config.stateDir, {
       type: 'finished',
       runId,
       at: finished.toISOString(),
@@ -243,6 +252,11 @@ export class Sweeper {
       stepDurationsMs: Object.fromEntries(results.map((r) => [r.name, r.durationMs])),
       report: { steps: results.map(({ items: _items, ...s }) => s), verification },
     });
+    if (lostEnd) {
+      const why = `the run journal could not record the end of the run (${lostEnd})`;
+      report.aborted = report.aborted ? `${report.aborted}; ${why}` : why;
+      log.error(why);
+    }
     log.info({ verdict: verification?.verdict, aborted, durationMs: report.durationMs }, 'reset finished');
     return report;
   }
@@ -278,6 +292,7 @@ export class Sweeper {
   }
 
   async restoreManifests(backupId?: string): Promise<RestoreResult> {
+    checkStateDir(this.config.stateDir);
     const r = restoreBackup(this.config.stateDir, this.config.manifestsDir, backupId);
     this.deps.log.info({ backupId: r.backupId, restored: r.restored, unchanged: r.unchanged }, 'manifests restored');
     return r;
