@@ -257,7 +257,23 @@ export function formatInfo(i: Out<'InfoResponse'>, s: Style): string {
     ['manifests dir', i.manifestsDir],
     ['netns dirs', i.netnsDirs.join(', ')],
     ['state dir', i.stateDir],
-  ]);
+  ]).concat(formatDirs(i, s));
+}
+
+/** Every dir the agent uses and where it came from; then the warnings about them. */
+function formatDirs(i: Out<'InfoResponse'>, s: Style): string {
+  const out: string[] = [];
+  if (i.criEndpoint) out.push(`\n${s.c.bold('cri endpoint')}: ${i.criEndpoint} ${s.c.dim(`(${i.criEndpointSource || 'flag'})`)}`);
+  if (i.runtimeSource) out.push(`${s.c.bold('containerd known from')}: ${i.runtimeSource}${i.runtimeVersion ? `, ${i.runtimeVersion}` : ''}${i.runtimeLearnedAt ? ` at ${i.runtimeLearnedAt}` : ''}`);
+  if (i.dirs.length) {
+    out.push(s.c.bold('dirs in use:'));
+    for (const d of i.dirs) {
+      const mark = d.warning ? s.c.yellow(`${s.sym.warn} `) : '  ';
+      out.push(`${mark}${d.option.padEnd(16)} ${d.paths.join(', ') || s.c.dim('(none)')}  ${s.c.dim(`[${d.source}: ${d.detail}]`)}`);
+    }
+  }
+  for (const w of i.dirWarnings) out.push(s.c.yellow(`${s.sym.warn} ${w}`));
+  return out.length ? `\n${out.join('\n')}` : '';
 }
 
 export function formatRestore(r: Out<'RestoreManifestsResponse'>, s: Style): string {

@@ -149,6 +149,8 @@ export function loadConfig(
 ): {
   config: AgentConfig;
   flags: ParsedFlags;
+  /** Where each option's value came from: a flag, the config file, or the default. */
+  origins: Record<OptionName, 'flag' | 'config-file' | 'default'>;
 } {
   const flags = parseFlags(argv);
   const problems = [...flags.problems];
@@ -166,7 +168,17 @@ export function loadConfig(
       problems,
     });
   }
-  return { config, flags };
+  return { config, flags, origins: optionOrigins(fileRaw, flags.raw) };
+}
+
+/** Which options a flag or the file gave (runtime learning fills only the others). */
+export function optionOrigins(file: RawConfig, flags: RawConfig): Record<OptionName, 'flag' | 'config-file' | 'default'> {
+  const has = (raw: RawConfig, key: string): boolean => {
+    const [group, member] = key.split('.');
+    const v = raw[group];
+    return member === undefined ? v !== undefined : isPlainObject(v) && v[member] !== undefined;
+  };
+  return Object.fromEntries(ENTRIES.map(([n, d]) => [n, has(flags, d.file) ? 'flag' : has(file, d.file) ? 'config-file' : 'default'])) as Record<OptionName, 'flag' | 'config-file' | 'default'>;
 }
 
 /** Flags win over file values; a flag inside a mapping (--tls-key) overrides only its own field. */

@@ -50,6 +50,8 @@ export const AGENT_ONLY_OPTIONS = [
   'httpMaxConnections',
   'maxMemoryMiB',
   'shutdownTimeoutMs',
+  // Read by the runtime learner (runtime/), which hands the engine the dirs it resolves.
+  'containerdConfig',
 ] as const satisfies readonly OptionName[];
 
 export type EngineOption = (typeof ENGINE_OPTIONS)[number];

@@ -4,9 +4,8 @@
 // records the interrupted run in its journal), close, exit.
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, USAGE, type AgentConfig } from './config';
+import { deepFreeze, loadConfig, USAGE, type AgentConfig } from './config';
 import { renderConfigExample } from './config-example';
-import { toSweepConfig } from './engine-config';
 import { isKubesweepError } from '../shared/errors';
 import { checkStateDir } from './host/state-dir';
 import { recoverFromJournal } from './sweep/recover';
@@ -19,10 +18,24 @@ import { createRealEngine } from './server/real-engine';
 import { createHandlers } from './server/service';
 import { isBackupId } from './sweep/backup';
 import { agentVersion } from '../shared/version';
+import { criProbe, detectCriEndpoint, KNOWN_CRI_ENDPOINTS, type EndpointProbe } from './runtime/endpoint-detect';
+import { RuntimeLearner } from './runtime/learn';
+import { loadLearned } from './runtime/learned-store';
+
+/** How often the agent asks containerd about its dirs while it runs (also before each plan). */
+export const RELEARN_PERIOD_MS = 5 * 60_000;
+
+/** What tests inject: the CRI sockets tried when none is configured, and how they are probed. */
+export interface MainOptions {
+  criCandidates?: readonly string[];
+  probe?: EndpointProbe;
+}
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad configuration. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], opts: MainOptions = {}): Promise<number> {
   let config: AgentConfig;
+  let origins: ReturnType<typeof loadConfig>['origins'];
+  let criEndpointSource: string;
   try {
     const loaded = loadConfig(argv);
     if (loaded.flags.help) {
@@ -38,12 +51,25 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     config = loaded.config;
+    origins = loaded.origins;
+    criEndpointSource = origins.criEndpoint;
+    if (origins.criEndpoint === 'default') {
+      let learned: string | undefined;
+      try {
+        learned = loadLearned(config.stateDir)?.criEndpoint;
+      } catch {
+        learned = undefined;
+      }
+      const found = await detectCriEndpoint(opts.criCandidates ?? KNOWN_CRI_ENDPOINTS, opts.probe ?? criProbe(), learned);
+      config = deepFreeze({ ...config, criEndpoint: found.endpoint });
+      criEndpointSource = found.source;
+    }
     if (loaded.flags.checkConfig) {
       process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
       return 0;
     }
   } catch (err) {
-    if (isKubesweepError(err, 'KS_CONFIG_INVALID')) {
+    if (isKubesweepError(err, 'KS_CONFIG_INVALID') || isKubesweepError(err, 'KS_CRI_ENDPOINT_UNKNOWN')) {
       process.stderr.write(`kubesweep-agent: ${err.message}\n`);
       return 2;
     }
@@ -52,9 +78,25 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const t0 = performance.now();
   const log = createLogger(config.logLevel);
+  const learner = new RuntimeLearner({
+    configured: config,
+    origins,
+    // The engine's own CRI client (built on first use); called only after the engine exists.
+    cri: () => engine.criClient(),
+    log,
+    containerdConfig: config.containerdConfig,
+  });
   // One lock for the whole agent: the RPC adapter and the sweep engine both take it.
   const lock = new DestructiveLock();
-  const engine = createRealEngine(config, toSweepConfig(config), log, lock);
+  const engine = createRealEngine(config, learner, log, lock);
+  // At start: ask containerd once (a down one fails fast; the learned state or its config file stand in).
+  await learner.refresh();
+  learner.startPeriodic(RELEARN_PERIOD_MS);
+  {
+    const k = learner.knowledge;
+    log.info({ runtime: k?.source ?? 'none', containerd: k?.containerdVersion, learnedAt: k?.at, dirs: Object.fromEntries(learner.resolved.entries.map((e) => [e.option, `${e.paths.join(',')} (${e.detail})`])) }, 'dirs in use');
+    if (!k) log.warn({ problems: learner.fallbackProblems, lastError: learner.lastAttempt?.error }, 'nothing known from containerd: the built-in dir defaults are used');
+  }
 
   let shuttingDown = false;
   const isShuttingDown = (): boolean => shuttingDown;
@@ -67,6 +109,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     log,
     shutdownSignal: abort.signal,
     onReset: (r) => metrics.recordReset(r),
+    criEndpointSource,
+    origins,
   });
 
   let grpcServers: GrpcServers;

@@ -135,6 +135,15 @@ export const OPTIONS = {
     help: 'leftover container mounts are unmounted only under these',
     check: (v, name, problems) => dirList(name, v, 0, problems),
   }),
+  containerdConfig: opt({
+    file: 'containerdConfig',
+    flag: 'containerd-config',
+    arg: 'FILE',
+    type: 'absolute path',
+    default: '/etc/containerd/config.toml',
+    help: "containerd's config file (versions 1–4, `imports` followed): the dir options left unset are read from it when containerd has never answered this agent (docs/runtime-learning.md)",
+    check: (v, name, problems) => absDir(name, v, problems),
+  }),
   manifestsDir: opt({
     file: 'manifestsDir',
     flag: 'manifests-dir',

@@ -14,6 +14,7 @@ export const ERRORS = {
   KS_CONFIG_INVALID: { grpc: GrpcStatus.INVALID_ARGUMENT, http: 400, summary: 'The agent configuration failed validation; every problem is listed.' },
   KS_CRI_UNAVAILABLE: { grpc: GrpcStatus.UNAVAILABLE, http: 503, summary: 'The CRI socket is missing or nobody answers on it.' },
   KS_CRI_DEADLINE: { grpc: GrpcStatus.DEADLINE_EXCEEDED, http: 504, summary: 'A CRI call did not finish within its deadline.' },
+  KS_CRI_ENDPOINT_UNKNOWN: { grpc: GrpcStatus.FAILED_PRECONDITION, http: 409, summary: 'No CRI endpoint is configured and not exactly one of the known CRI sockets answers: set --cri-endpoint.' },
   KS_CRI_CALL_FAILED: { grpc: GrpcStatus.INTERNAL, http: 502, summary: 'The container runtime answered a CRI call with an error.' },
   KS_PATH_OUTSIDE_SCOPE: { grpc: GrpcStatus.FAILED_PRECONDITION, http: 409, summary: 'A path to delete or unmount does not lie inside a configured directory.' },
   KS_PROCESS_NOT_OURS: { grpc: GrpcStatus.FAILED_PRECONDITION, http: 409, summary: 'A process to kill is not proven to belong to the configured containerd.' },

@@ -10,6 +10,8 @@ import { CNI_CACHE_RESULTS_DIR } from './testbed';
 
 /** The dirs of a running testbed that the pins name. */
 export interface TestbedDirs {
+  /** The testbed's own dir, where its containerd's config.toml is. */
+  dir: string;
   endpoint: string;
   namespace: string;
   root: string;
@@ -32,6 +34,8 @@ export interface PinTarget {
 export function testbedPins(tb: TestbedDirs, target: PinTarget): Pins {
   return {
     criEndpoint: tb.endpoint,
+    // An agent that never sees the CRI answer reads this containerd's config, never the machine's.
+    containerdConfig: path.join(tb.dir, 'config.toml'),
     containerdNamespace: tb.namespace,
     containerdDirs: [tb.root, tb.state],
     manifestsDir: target.manifestsDir,

@@ -269,6 +269,8 @@ export const inventoryMsg: Converter<Inventory, Msg<'InspectResponse'>> = (i) =>
   firewall: i.firewall.map(firewallTableMsg),
   kubeletUnitState: i.kubeletUnitState,
   residueErrors: [...i.residueErrors],
+  // The handler adds the agent's dir warnings: they are not the engine's inventory.
+  dirWarnings: [],
 });
 
 export const factsMsg: Converter<NodeFactsView, Msg<'NodeFacts'>> = (f) => ({

@@ -4,6 +4,7 @@
 // (never prom-client's global one). Port gauges are computed at scrape time from a fresh port
 // check: a stale "port held" is worse than a slightly slower scrape.
 import type { Registry } from 'prom-client';
+import type { ResolvedDirs } from '../runtime/resolve';
 import type { ResetReport } from '../sweep/types';
 import type { AgentEngine } from './engine';
 
@@ -51,6 +52,23 @@ export function createMetrics(deps: { engine: AgentEngine; expectFreePorts: read
     reg.setDefaultLabels({ node: deps.nodeName });
     prom.collectDefaultMetrics({ register: reg, prefix: 'kubesweep_agent_' });
     new prom.Gauge({ name: 'kubesweep_agent_info', help: 'Agent build information (always 1).', labelNames: ['version'], registers: [reg] }).set({ version: deps.version }, 1);
+    // Dir options (runtime/resolve.ts): configured values that contradict containerd, and values
+    // learned from containerd that the sanity rules refused. 1 per option; none = no series.
+    const dirGauge = (name: string, help: string, pick: (r: ResolvedDirs) => readonly { option: string }[]): void => {
+      new prom.Gauge({
+        name,
+        help,
+        labelNames: ['option'],
+        registers: [reg],
+        collect() {
+          this.reset();
+          const r = deps.engine.runtimeDirs?.().resolved;
+          for (const m of r ? pick(r) : []) this.set({ option: m.option }, 1);
+        },
+      });
+    };
+    dirGauge('kubesweep_dir_runtime_mismatch', 'A configured dir option that contradicts what containerd reports (1 per option).', (r) => r.mismatches);
+    dirGauge('kubesweep_dir_learned_refused', 'A dir learned from containerd that the sanity rules refused (1 per option).', (r) => r.refused);
 
     new prom.Gauge({
       name: 'kubesweep_listening_ports',

@@ -5,15 +5,34 @@ import type pino from 'pino';
 import type { AgentConfig } from '../config';
 import type { CriClient } from '../cri/client';
 import type { DestructiveLock } from '../destructive-lock';
+import { toSweepConfig } from '../engine-config';
 import type { PortsDeps } from '../ports';
+import type { RuntimeLearner } from '../runtime/learn';
 import type { Sweeper, SweepConfig } from '../sweep';
 import type { AgentEngine, SweepEngine } from './engine';
 import { coalesce } from './limits';
 
-/** `lock` is the agent's one destructive lock: the engine takes it for a reset nobody else holds it for. */
-export function createRealEngine(config: AgentConfig, sweepConfig: SweepConfig, log: pino.Logger, lock: DestructiveLock): AgentEngine & { close(): void } {
+/**
+ * With a learner, the engine's dirs are the learner's resolved ones, asked again before each plan
+ * (reset, dry run, inspect): the Sweeper is rebuilt when they changed. `lock` is the agent's one
+ * destructive lock: the engine takes it for a reset nobody else holds it for.
+ */
+export function createRealEngine(config: AgentConfig, sweepConfigOrLearner: SweepConfig | RuntimeLearner, log: pino.Logger, lock: DestructiveLock): AgentEngine & { close(): void; criClient(): CriClient } {
   let cri: CriClient | undefined;
   let sweeper: Sweeper | undefined;
+  const learner = 'refresh' in sweepConfigOrLearner ? sweepConfigOrLearner : undefined;
+  const current = (): SweepConfig => (learner ? toSweepConfig({ ...config, ...learner.resolved.values } as AgentConfig) : (sweepConfigOrLearner as SweepConfig));
+  let sweepConfig = current();
+  /** Before each plan: ask containerd, and use the dirs it tells from now on. */
+  const relearn = async (): Promise<void> => {
+    if (!learner) return;
+    await learner.refresh();
+    const next = current();
+    if (JSON.stringify(next) !== JSON.stringify(sweepConfig)) {
+      sweepConfig = next;
+      sweeper = undefined;
+    }
+  };
   const getCri = (): CriClient => {
     if (!cri) {
       const { CriClient: Ctor } = require('../cri/client') as typeof import('../cri/client');
@@ -29,10 +48,14 @@ export function createRealEngine(config: AgentConfig, sweepConfig: SweepConfig, 
     get cri() {
       return getCri();
     },
-    netnsDirs: config.netnsDirs,
+    get netnsDirs() {
+      return sweepConfig.netnsDirs;
+    },
     containerdAddress: sweepConfig.containerdAddress,
     containerdNamespace: config.containerdNamespace,
-    containerdDirs: config.containerdDirs,
+    get containerdDirs() {
+      return sweepConfig.containerdDirs;
+    },
   };
   const getSweeper = (): Sweeper => {
     if (!sweeper) {
@@ -50,11 +73,17 @@ export function createRealEngine(config: AgentConfig, sweepConfig: SweepConfig, 
   // Concurrent identical reads (a dashboard, probes and an operator at once — or a flood)
   // share one /proc scan or CRI round; the engine's own reads during a reset do not.
   const inspect = coalesce(
-    () => getSweeper().inspect(),
+    async () => {
+      await relearn();
+      return getSweeper().inspect();
+    },
     () => 'inspect',
   );
   const sweeperView: SweepEngine = {
-    reset: (o, ev, sig) => getSweeper().reset(o, ev, sig),
+    reset: async (o, ev, sig) => {
+      await relearn();
+      return getSweeper().reset(o, ev, sig);
+    },
     inspect,
     restoreManifests: (id) => getSweeper().restoreManifests(id),
   };
@@ -78,7 +107,10 @@ export function createRealEngine(config: AgentConfig, sweepConfig: SweepConfig, 
       () => getCri().version(),
       () => 'version',
     ),
+    ...(learner ? { runtimeDirs: () => learner } : {}),
+    criClient: getCri,
     close() {
+      learner?.stop();
       cri?.close();
     },
   };

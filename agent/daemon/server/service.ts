@@ -12,6 +12,7 @@ import { agentVersion } from '../../shared/version';
 import type { CallContext, StreamRpc, UnaryRpc } from './adapter';
 import { factsMsg, inventoryMsg, portCheckMsg, portReportMsg, progressMsg, reportMsg, restoreMsg } from './convert';
 import type { AgentEngine } from './engine';
+import { dirsInfo, dirWarnings } from './dirs-info';
 import { validCheckPortsRequest, validListPortsRequest, validResetRequest, validRestoreRequest, type ValidReset } from './validate';
 
 export interface ServiceDeps {
@@ -22,6 +23,10 @@ export interface ServiceDeps {
   /** Aborted on SIGTERM: a running reset stops at its next safe point. */
   shutdownSignal: AbortSignal;
   onReset?: (result: { report?: ResetReport; error?: unknown }) => void;
+  /** Where the CRI endpoint came from: flag, config-file, detected, default. */
+  criEndpointSource?: string;
+  /** Where each option's value came from (config.ts optionOrigins). */
+  origins?: Readonly<Record<string, string>>;
 }
 
 /** Single-step RPCs run these steps of the reset. */
@@ -147,13 +152,14 @@ export function createHandlers(deps: ServiceDeps): AgentHandlers {
 
     Inspect: {
       validate: noInput,
-      run: async () => inventoryMsg(await engine.sweeper.inspect()),
+      run: async () => ({ ...inventoryMsg(await engine.sweeper.inspect()), dirWarnings: dirWarnings(engine.runtimeDirs?.()) }),
     },
 
     Info: {
       validate: noInput,
       async run() {
         const [cri, facts] = await Promise.allSettled([engine.criVersion(), engine.nodeFacts()]);
+        const rt = engine.runtimeDirs?.();
         const info: Complete<Msg<'InfoResponse'>> = {
           agentVersion: agentVersion(),
           nodeName: config.nodeName,
@@ -164,8 +170,12 @@ export function createHandlers(deps: ServiceDeps): AgentHandlers {
           facts: factsMsg(facts.status === 'fulfilled' ? facts.value : {}),
           expectFreePorts: [...config.expectFreePorts],
           manifestsDir: config.manifestsDir,
-          netnsDirs: [...config.netnsDirs],
+          netnsDirs: [...(rt ? (rt.resolved.values.netnsDirs as string[]) : config.netnsDirs)],
           stateDir: config.stateDir,
+          ...dirsInfo(config, rt, deps.origins),
+          criEndpoint: config.criEndpoint,
+          criEndpointSource: deps.criEndpointSource ?? '',
+          dirWarnings: dirWarnings(rt),
         };
         return info;
       },

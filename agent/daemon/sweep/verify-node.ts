@@ -7,6 +7,7 @@ import type { PortCheck } from '../ports/types';
 import { listManifests } from './backup';
 import { findNetns, findShims, listPods, ownershipIndex, type NetnsHolder } from './discover';
 import { inScope } from './pod-kind';
+import { unprovenOwnershipHint } from '../runtime/ownership-hint';
 import type { PodScope, Residue, SweepConfig, Verification } from './types';
 
 export interface VerifyInput {
@@ -23,11 +24,13 @@ export async function verifyNode(v: VerifyInput): Promise<Verification> {
   const residue: Residue[] = [];
   const { config } = v;
   const checkedPorts = [...new Set(v.ports)].sort((a, b) => a - b);
+  const hintQuery = { procRoot: config.procRoot, containerdDirs: config.containerdDirs, namespace: config.containerdNamespace };
   if (checkedPorts.length) {
     try {
       const pc = await v.checkPorts(checkedPorts);
       for (const p of pc.ports.filter((p) => p.held)) {
-        residue.push({ kind: 'port', target: String(p.port), why: p.listeners.map(describeListener).join('; ') || 'held', listeners: p.listeners });
+        const hints = [...new Set(p.listeners.flatMap((l) => l.owners.filter((o) => !o.residue && o.pod === undefined).map((o) => unprovenOwnershipHint(o.pid, hintQuery))))].filter((h) => h !== undefined);
+        residue.push({ kind: 'port', target: String(p.port), why: `${p.listeners.map(describeListener).join('; ') || 'held'}${hints.map((h) => ` (${h})`).join('')}`, listeners: p.listeners });
       }
     } catch (err) {
       residue.push({ kind: 'port', target: checkedPorts.join(','), why: `ports could not be checked: ${(err as Error).message}` });
@@ -70,7 +73,7 @@ export async function verifyNode(v: VerifyInput): Promise<Verification> {
   if (v.checks.netns) {
     for (const n of findNetns(config.netnsDirs, procs, owned, config.procRoot, shimless)) {
       if (v.scope !== 'all' && n.holders.length > 0 && n.holders.every((h) => h.ours && h.shimId !== undefined && outOfScope.has(h.shimId))) continue;
-      const who = (h: NetnsHolder) => (h.shimGone ? ' [of this containerd, shim gone]' : h.ours ? '' : ' [not a process of this containerd]');
+      const who = (h: NetnsHolder) => (h.shimGone ? ' [of this containerd, shim gone]' : h.ours ? '' : ` [not a process of this containerd${((x) => (x ? `: ${x}` : ''))(unprovenOwnershipHint(h.pid, hintQuery))}]`);
       const held = n.holders.length ? `held by ${n.holders.map((h) => `pid ${h.pid} (${h.command})${who(h)}`).join(', ')}` : 'no process lives in it';
       residue.push({ kind: 'netns', target: n.path, why: `CNI netns still present: ${held}` });
     }

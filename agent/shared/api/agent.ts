@@ -9,6 +9,7 @@ import type { CheckPortsResponse as _kubesweep_v1_CheckPortsResponse, CheckPorts
 import type { CniCacheFileInfo as _kubesweep_v1_CniCacheFileInfo, CniCacheFileInfo__Output as _kubesweep_v1_CniCacheFileInfo__Output } from './kubesweep/v1/CniCacheFileInfo';
 import type { CniConfigFileInfo as _kubesweep_v1_CniConfigFileInfo, CniConfigFileInfo__Output as _kubesweep_v1_CniConfigFileInfo__Output } from './kubesweep/v1/CniConfigFileInfo';
 import type { ContainerInfo as _kubesweep_v1_ContainerInfo, ContainerInfo__Output as _kubesweep_v1_ContainerInfo__Output } from './kubesweep/v1/ContainerInfo';
+import type { DirInfo as _kubesweep_v1_DirInfo, DirInfo__Output as _kubesweep_v1_DirInfo__Output } from './kubesweep/v1/DirInfo';
 import type { FirewallTableInfo as _kubesweep_v1_FirewallTableInfo, FirewallTableInfo__Output as _kubesweep_v1_FirewallTableInfo__Output } from './kubesweep/v1/FirewallTableInfo';
 import type { InfoRequest as _kubesweep_v1_InfoRequest, InfoRequest__Output as _kubesweep_v1_InfoRequest__Output } from './kubesweep/v1/InfoRequest';
 import type { InfoResponse as _kubesweep_v1_InfoResponse, InfoResponse__Output as _kubesweep_v1_InfoResponse__Output } from './kubesweep/v1/InfoResponse';
@@ -60,6 +61,7 @@ export interface ProtoGrpcType {
       CniCacheFileInfo: MessageTypeDefinition<_kubesweep_v1_CniCacheFileInfo, _kubesweep_v1_CniCacheFileInfo__Output>
       CniConfigFileInfo: MessageTypeDefinition<_kubesweep_v1_CniConfigFileInfo, _kubesweep_v1_CniConfigFileInfo__Output>
       ContainerInfo: MessageTypeDefinition<_kubesweep_v1_ContainerInfo, _kubesweep_v1_ContainerInfo__Output>
+      DirInfo: MessageTypeDefinition<_kubesweep_v1_DirInfo, _kubesweep_v1_DirInfo__Output>
       FirewallTableInfo: MessageTypeDefinition<_kubesweep_v1_FirewallTableInfo, _kubesweep_v1_FirewallTableInfo__Output>
       InfoRequest: MessageTypeDefinition<_kubesweep_v1_InfoRequest, _kubesweep_v1_InfoRequest__Output>
       InfoResponse: MessageTypeDefinition<_kubesweep_v1_InfoResponse, _kubesweep_v1_InfoResponse__Output>

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { describeListener, formatFailure, formatInventory, formatPortCheck, formatPortReport, formatResetReport, formatSummary } from '../../../agent/client/format';
+import { describeListener, formatFailure, formatInfo, formatInventory, formatPortCheck, formatPortReport, formatResetReport, formatSummary } from '../../../agent/client/format';
 import { colorWanted, makeStyle } from '../../../agent/client/style';
 import type { NodeOutcome } from '../../../agent/client/types';
 import { throughWire } from '../../helpers/wire';
@@ -133,4 +133,27 @@ t.test('colour: only on a TTY, NO_COLOR and FORCE_COLOR honoured, flags win', as
   t.equal(colorWanted('auto', false, { FORCE_COLOR: '1' }), true);
   t.equal(colorWanted(false, true, {}), false);
   t.equal(colorWanted(true, false, {}), true);
+});
+
+t.test('info: every dir with where it came from, and the dir warnings', async (t) => {
+  const info = throughWire('InfoResponse', {
+    agentVersion: '0.1.0',
+    nodeName: 'node1',
+    criEndpoint: 'unix:///run/k3s/containerd/containerd.sock',
+    criEndpointSource: 'detected',
+    runtimeSource: 'learned',
+    runtimeVersion: 'containerd v1.7.24',
+    runtimeLearnedAt: '2026-12-06T21:00:00.000Z',
+    dirs: [
+      { option: 'containerdDirs', paths: ['/var/lib/rancher/k3s/agent/containerd', '/run/k3s/containerd'], source: 'learned', detail: 'learned from containerd v1.7.24 at 2026-12-06T21:00:00.000Z' },
+      { option: 'netnsDirs', paths: ['/var/run/netns'], source: 'flag', detail: '--netns-dir', runtimePaths: ['/run/k3s/netns'], warning: 'netnsDirs is /var/run/netns (--netns-dir) but containerd says otherwise' },
+    ],
+    dirWarnings: ['netnsDirs is /var/run/netns (--netns-dir) but containerd says otherwise'],
+  });
+  const text = formatInfo(info, plain);
+  t.match(text, 'cri endpoint: unix:///run/k3s/containerd/containerd.sock (detected)');
+  t.match(text, 'containerd known from: learned, containerd v1.7.24 at 2026-12-06T21:00:00.000Z');
+  t.match(text, /containerdDirs\s+\/var\/lib\/rancher\/k3s\/agent\/containerd, \/run\/k3s\/containerd\s+\[learned: learned from containerd v1\.7\.24 at 2026-12-06T21:00:00\.000Z\]/);
+  t.match(text, /! netnsDirs\s+\/var\/run\/netns\s+\[flag: --netns-dir\]/, 'a dir with a warning is marked');
+  t.match(text, /! netnsDirs is \/var\/run\/netns \(--netns-dir\) but containerd says otherwise/, 'the warning is printed');
 });

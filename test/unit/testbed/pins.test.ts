@@ -26,6 +26,7 @@ function isPathOption(def: OptionDef<unknown>): boolean {
 const dir = mkdtempSync(path.join(tmpdir(), 'ks-pins-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const tb: TestbedDirs & { socket: string } = {
+  dir,
   endpoint: `unix://${dir}/containerd.sock`,
   socket: `${dir}/containerd.sock`,
   namespace: 'k8s.io',

@@ -269,7 +269,7 @@ t.test('StopPods, WipeManifests, RemoveNetns: the step report as the engine wrot
 
 t.test('Inspect, RestoreManifests, Info', async (t) => {
   const { client, config } = await serve(t);
-  t.same(documentOf({ command: 'inspect', value: await client.inspect() }), json(INVENTORY), 'inventory = the engine document (uint64 sizes and inodes as numbers)');
+  t.same(documentOf({ command: 'inspect', value: await client.inspect() }), { ...(json(INVENTORY) as object), dirWarnings: [] }, 'inventory = the engine document (uint64 sizes and inodes as numbers), with no dir warning (no learner)');
   t.same(documentOf({ command: 'restore-manifests', value: await client.restoreManifests('node-1', '20261201T090000Z-abcdef') }), {
     backupId: '20261201T090000Z-abcdef',
     restored: ['kube-apiserver.yaml'],
@@ -287,5 +287,18 @@ t.test('Inspect, RestoreManifests, Info', async (t) => {
     manifestsDir: config.manifestsDir,
     netnsDirs: [...config.netnsDirs],
     stateDir: config.stateDir,
+    // An engine given fixed dirs (no learner): every dir as configured, nothing from containerd.
+    dirs: [
+      ...(['containerdDirs', 'netnsDirs', 'cniConfDir', 'cniIpamDirs', 'cniCacheDir', 'manifestsDir', 'stateDir', 'kubeletDir', 'containerdConfig'] as const).map((o) => {
+        const v = config[o];
+        return { option: o, paths: typeof v === 'string' ? (v === '' ? [] : [v]) : [...v], source: 'default', detail: 'built-in default', runtimePaths: [] };
+      }),
+    ],
+    criEndpoint: config.criEndpoint,
+    criEndpointSource: '',
+    runtimeSource: '',
+    runtimeLearnedAt: '',
+    runtimeVersion: '',
+    dirWarnings: [],
   });
 });

@@ -42,6 +42,10 @@ export interface InspectResponse {
    */
   'residueErrors'?: (string)[];
   'cniCacheFiles'?: (_kubesweep_v1_CniCacheFileInfo)[];
+  /**
+   * Configured dirs that contradict containerd, and learned dirs refused (as in Info).
+   */
+  'dirWarnings'?: (string)[];
   '_criError'?: "criError";
 }
 
@@ -74,5 +78,9 @@ export interface InspectResponse__Output {
    */
   'residueErrors': (string)[];
   'cniCacheFiles': (_kubesweep_v1_CniCacheFileInfo__Output)[];
+  /**
+   * Configured dirs that contradict containerd, and learned dirs refused (as in Info).
+   */
+  'dirWarnings': (string)[];
   '_criError'?: "criError";
 }
