@@ -2,9 +2,11 @@
 // holding host ports, pods with their own netns, a container that ignores SIGTERM, three
 // static manifests. After reset the ports bind again, a new pod can take the port (the
 // rejoin), nothing of the testbed remains, and the manifests are backed up byte-identical.
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
+import { fileInode, isAlive, netnsInodeOf, readProcess } from '../../agent/daemon/host/proc';
 import { readJournal } from '../../agent/daemon/sweep';
 import type { ProgressEvent } from '../../agent/daemon/sweep';
 import { commands, runPod } from '../../scripts/testbed/pods';
@@ -48,6 +50,27 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
   });
   await waitFor(`ports ${P} and ${P + 1} held`, async () => !(await canBind(P)) && !(await canBind(P + 1)));
   t.equal(readdirSync(tb.netnsDir).length, 2, 'two pod netns files');
+
+  // Decoys outside every configured dir: a manifest beside the manifests dir, a CNI-named netns
+  // mounted outside the netns dir, and a process not ours living in it.
+  const elsewhere = path.join(tb.scratch, 'elsewhere');
+  mkdirSync(elsewhere);
+  const decoyManifest = path.join(elsewhere, 'kube-apiserver.yaml');
+  writeFileSync(decoyManifest, MANIFESTS['kube-apiserver.yaml'].text);
+  const decoyNetns = path.join(elsewhere, 'cni-decoy');
+  writeFileSync(decoyNetns, '');
+  const holder = spawn('unshare', [`--net=${decoyNetns}`, 'sleep', '1000'], { stdio: 'ignore' });
+  t.teardown(() => {
+    if (holder.exitCode === null && holder.signalCode === null) holder.kill('SIGKILL');
+    try {
+      execFileSync('umount', ['-l', decoyNetns], { stdio: 'pipe' });
+    } catch {
+      /* not mounted */
+    }
+  });
+  await waitFor('the decoy netns holder', () => readProcess(holder.pid!)?.argv[0] === 'sleep' && netnsInodeOf(holder.pid!) === fileInode(decoyNetns));
+  const holderStart = readProcess(holder.pid!)!.startTime;
+  const decoyNetnsInode = fileInode(decoyNetns);
 
   const { sweeper, lines } = testbedSweeper(cri, config);
 
@@ -120,6 +143,13 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
     'no netns left',
   );
   t.ok(existsSync(config.manifestsDir) && statSync(config.manifestsDir).isDirectory(), 'manifests dir itself stays');
+  t.equal(readFileSync(decoyManifest, 'utf8'), MANIFESTS['kube-apiserver.yaml'].text, 'decoy: a manifest outside the manifests dir is untouched');
+  t.equal(fileInode(decoyNetns), decoyNetnsInode, 'decoy: a CNI-named netns outside the netns dir is still mounted');
+  t.ok(isAlive(holder.pid!, holderStart), 'decoy: the process living in it, not ours, is alive');
+  t.notOk(
+    lines.some((l) => l.pid === holder.pid),
+    'no log line names it',
+  );
   t.same(readdirSync(config.manifestsDir), [], 'manifests dir empty');
 
   // Backup: byte-identical, with an index.
