@@ -69,7 +69,17 @@ t.test('install into a DESTDIR: files, links, units, config; a second run change
   t.equal(first.code, 0, `install exits 0\n${first.out}`);
   t.match(first.out, /wrote \/etc\/kubesweep\/config\.yaml/);
   const prefix = path.join(d, 'opt', 'kubesweep');
-  for (const f of ['README.md', 'docs/configuration.md', 'dist/agent/client/cli.js', 'dist/agent/daemon/main.js', 'dist/scripts/demo.js', 'proto/kubesweep/v1/agent.proto', 'proto/cri/runtime/v1/runtime.proto', 'package.json', 'scripts/ansible/kubesweep-reset.yml'])
+  for (const f of [
+    'README.md',
+    'docs/configuration.md',
+    'dist/agent/client/cli.js',
+    'dist/agent/daemon/main.js',
+    'dist/scripts/demo.js',
+    'proto/kubesweep/v1/agent.proto',
+    'proto/cri/runtime/v1/runtime.proto',
+    'package.json',
+    'scripts/ansible/kubesweep-reset.yml',
+  ])
     t.ok(existsSync(path.join(prefix, f)), `${f} installed`);
   t.notOk(existsSync(path.join(prefix, 'dist', 'test')), 'no compiled tests');
   for (const dep of ['@grpc/grpc-js', '@grpc/proto-loader', 'commander', 'cli-table3', 'picocolors', 'pino', 'yaml']) t.ok(existsSync(path.join(prefix, 'node_modules', dep, 'package.json')), `dependency ${dep}`);

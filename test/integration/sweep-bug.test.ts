@@ -6,7 +6,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { fileInode, isAlive, netnsInodeOf, readProcess } from '../../agent/daemon/host/proc';
+import { fileInode, isAlive, readProcess } from '../../agent/daemon/host/proc';
 import { readJournal } from '../../agent/daemon/sweep';
 import type { ProgressEvent } from '../../agent/daemon/sweep';
 import { commands, runPod } from '../../scripts/testbed/pods';
@@ -52,14 +52,15 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
   t.equal(readdirSync(tb.netnsDir).length, 2, 'two pod netns files');
 
   // Decoys outside every configured dir: a manifest beside the manifests dir, a CNI-named netns
-  // mounted outside the netns dir, and a process not ours living in it.
+  // mounted outside the netns dir (nobody lives in it: only its dir keeps it), and a process not
+  // ours whose arguments name this containerd's socket.
   const elsewhere = path.join(tb.scratch, 'elsewhere');
   mkdirSync(elsewhere);
   const decoyManifest = path.join(elsewhere, 'kube-apiserver.yaml');
   writeFileSync(decoyManifest, MANIFESTS['kube-apiserver.yaml'].text);
   const decoyNetns = path.join(elsewhere, 'cni-decoy');
   writeFileSync(decoyNetns, '');
-  const holder = spawn('unshare', [`--net=${decoyNetns}`, 'sleep', '1000'], { stdio: 'ignore' });
+  const holder = spawn('/bin/sh', ['-c', 'while :; do sleep 1; done', 'sh', 'containerd-shim-runc-v2', '-namespace', 'k8s.io', '-id', staticPod.sandboxId, '-address', tb.socket], { stdio: 'ignore' });
   t.teardown(() => {
     if (holder.exitCode === null && holder.signalCode === null) holder.kill('SIGKILL');
     try {
@@ -68,9 +69,12 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
       /* not mounted */
     }
   });
-  await waitFor('the decoy netns holder', () => readProcess(holder.pid!)?.argv[0] === 'sleep' && netnsInodeOf(holder.pid!) === fileInode(decoyNetns));
+  const plainInode = fileInode(decoyNetns);
+  execFileSync('unshare', [`--net=${decoyNetns}`, 'true']);
+  await waitFor('the decoy process', () => readProcess(holder.pid!)?.argv.includes(tb.socket));
   const holderStart = readProcess(holder.pid!)!.startTime;
   const decoyNetnsInode = fileInode(decoyNetns);
+  t.not(decoyNetnsInode, plainInode, 'the decoy netns is mounted');
 
   const { sweeper, lines } = testbedSweeper(cri, config);
 
@@ -145,7 +149,7 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
   t.ok(existsSync(config.manifestsDir) && statSync(config.manifestsDir).isDirectory(), 'manifests dir itself stays');
   t.equal(readFileSync(decoyManifest, 'utf8'), MANIFESTS['kube-apiserver.yaml'].text, 'decoy: a manifest outside the manifests dir is untouched');
   t.equal(fileInode(decoyNetns), decoyNetnsInode, 'decoy: a CNI-named netns outside the netns dir is still mounted');
-  t.ok(isAlive(holder.pid!, holderStart), 'decoy: the process living in it, not ours, is alive');
+  t.ok(isAlive(holder.pid!, holderStart), 'decoy: a process not ours that names our containerd is alive');
   t.notOk(
     lines.some((l) => l.pid === holder.pid),
     'no log line names it',
