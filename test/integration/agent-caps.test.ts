@@ -6,10 +6,12 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import path from 'node:path';
 import t from 'tap';
-import { MAX_CONCURRENT_STREAMS } from '../../agent/daemon/server/grpc-server';
-import { DEFAULT_HTTP_MAX_CONNECTIONS } from '../../agent/daemon/server/limits';
 import { startAgent, testbedAgentArgs } from '../helpers/agent';
 import { freePort, waitFor, withTestbed } from '../helpers/testbed';
+
+/** The documented caps (docs/security.md), not the product's constants: a changed cap fails here. */
+const MAX_CONCURRENT_STREAMS = 64;
+const DEFAULT_HTTP_MAX_CONNECTIONS = 1024;
 
 /** gRPC frame of an empty request message. */
 const EMPTY = Buffer.from([0, 0, 0, 0, 0]);

@@ -12,11 +12,18 @@ import { readJournal } from '../../agent/daemon/sweep';
 import type { ProgressEvent, ResetReport } from '../../agent/daemon/sweep';
 import type { CniFaultMode } from '../../scripts/testbed/cni-fault';
 import { faultCalls } from '../../scripts/testbed/cni-fault';
+import { commands, runPod } from '../../scripts/testbed/pods';
 import { seedResidue } from '../../scripts/testbed/seed';
 import { canBind, cniCacheFilesOf, freePort, waitFor, withTestbed } from '../helpers/testbed';
 import { testbedConfig, testbedSweeper, treeState } from '../helpers/sweep';
 
-async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number) {
+async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number, neighbour = false) {
+  // Someone else's libcni cache files in the same machine-wide dir: another containerd (a second
+  // testbed) with a pod of its own, running. The reset must leave them.
+  const other = neighbour ? await withTestbed(t) : undefined;
+  if (other) await runPod(other.cri(), other, { name: 'other-web', kind: 'pod', hostNetwork: false, containers: [{ name: 'web', command: commands.sleep() }] });
+  const otherCache = other ? cniCacheFilesOf(other.dir) : [];
+  if (other) t.ok(otherCache.length >= 1, `the other containerd's pod has libcni cache files (${otherCache.length})`);
   const tb = await withTestbed(t, { cniFault: true });
   const cri = tb.cri();
   const ports = { api: await freePort(), proxyMetrics: await freePort() };
@@ -53,6 +60,7 @@ async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number)
   t.same(leases(), [], 'the leases of the skipped DELs were released');
   // The skipped DEL would have removed the failing network's cached result; cni-cache does.
   t.same(cniCacheFilesOf(tb.dir), [], "no libcni cache file of the testbed's sandboxes is left");
+  if (other) t.same(cniCacheFilesOf(other.dir), otherCache, "the other containerd's libcni cache files are untouched");
   const cc = report.steps.find((s) => s.name === 'cni-cache')!;
   t.equal(cc.items.filter((i) => i.action === 'remove-cni-cache' && i.outcome === 'done').length, netnsPods.length, `one cache file removed per pod netns: ${JSON.stringify(cc.items.map((i) => [i.outcome, i.message]))}`);
   t.equal(rp.failed, 0, 'no failed item in remove-pods');
@@ -114,7 +122,7 @@ async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number)
 }
 
 t.test('failing CNI DEL (Calico "connection is unauthorized"): one reset ends clean in <= 60 s', async (t) => {
-  const { wallMs } = await resetWithFault(t, 'fail', 60_000);
+  const { wallMs } = await resetWithFault(t, 'fail', 60_000, true);
   t.ok(wallMs <= 60_000, `reset took ${wallMs} ms`);
 });
 

@@ -166,6 +166,25 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
     t.equal(index.files.find((f: { name: string }) => f.name === name).mode, m.mode, `${name} mode recorded`);
   }
 
+  // Permissions: the journal and the backups (copies of root-only manifests) are 0600 files in
+  // 0700 dirs, whatever the manifests' own modes (0644 above) and the umask.
+  const perms: string[] = [];
+  const walk = (d: string): void => {
+    perms.push(`${(statSync(d).mode & 0o777).toString(8)} ${path.relative(config.stateDir, d) || '.'}/`);
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else perms.push(`${(statSync(p).mode & 0o777).toString(8)} ${path.relative(config.stateDir, p)}`);
+    }
+  };
+  walk(config.stateDir);
+  t.ok(perms.includes('600 journal') && perms.includes(`600 backups/${report.backupId}/index.json`), `the journal and the backup index are there (${perms.join(', ')})`);
+  t.same(
+    perms.filter((x) => !(x.endsWith('/') ? x.startsWith('700 ') : x.startsWith('600 '))),
+    [],
+    'every file in the state dir is 0600, every dir 0700',
+  );
+
   // Progress events and the structured log.
   for (const step of report.steps) {
     t.ok(
