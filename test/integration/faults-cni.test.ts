@@ -4,7 +4,8 @@
 // reset must still end verified clean, without retrying the deterministic error, leave the CNI
 // conf dir byte-identical, release the host-local leases the skipped DEL would have released,
 // and say what it did — in the report, the progress events and the journal.
-import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
@@ -19,9 +20,17 @@ import { testbedConfig, testbedSweeper, treeState } from '../helpers/sweep';
 
 async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number, neighbour = false) {
   // Someone else's libcni cache files in the same machine-wide dir: another containerd (a second
-  // testbed) with a pod of its own, running. The reset must leave them.
+  // testbed) whose pod died without a DEL — containerd and shim killed, its netns file gone — so
+  // that only the netns dir tells them from ours. The reset must leave them.
   const other = neighbour ? await withTestbed(t) : undefined;
-  if (other) await runPod(other.cri(), other, { name: 'other-web', kind: 'pod', hostNetwork: false, containers: [{ name: 'web', command: commands.sleep() }] });
+  if (other) {
+    await runPod(other.cri(), other, { name: 'other-web', kind: 'pod', hostNetwork: false, containers: [{ name: 'web', command: commands.sleep() }] });
+    await other.killShimsByHand();
+    for (const n of readdirSync(other.netnsDir)) {
+      execFileSync('umount', ['-l', path.join(other.netnsDir, n)]);
+      rmSync(path.join(other.netnsDir, n));
+    }
+  }
   const otherCache = other ? cniCacheFilesOf(other.dir) : [];
   if (other) t.ok(otherCache.length >= 1, `the other containerd's pod has libcni cache files (${otherCache.length})`);
   const tb = await withTestbed(t, { cniFault: true });
