@@ -6,6 +6,7 @@ import { toKubesweepError } from '../shared/errors';
 import { AgentClient } from './agent-client';
 import { mapLimit } from '../shared/pool';
 import { formatFailure, formatResult, formatSummary } from './format';
+import { terminalSafe, terminalSafeDeep } from '../shared/terminal-safe';
 import { ResetProgress } from './progress';
 import { colorWanted, makeStyle, Style } from './style';
 import { RESULT_MESSAGE, type AgentTarget, type CommandResult, type ExitCode, type Invocation, type NodeFailure, type NodeOutcome } from './types';
@@ -108,16 +109,16 @@ async function runSingle(inv: Invocation, io: RunIO, style: Style): Promise<Exit
   const target = inv.targets[0];
   let progress: ResetProgress | undefined;
   if (!inv.json && inv.command === 'reset') progress = new ResetProgress(io.stdout, style, { live: !!io.stdout.isTTY });
-  const outcome = await callAgent(inv, target, progress ? (ev) => progress.onEvent(ev) : undefined);
+  const outcome = await callAgent(inv, target, progress ? (ev) => progress.onEvent(terminalSafeDeep(ev)) : undefined);
   progress?.finish();
   if (inv.json) {
     const doc = outcome.result ? documentOf(outcome.result) : { node: outcome.node, endpoint: outcome.endpoint, error: outcome.error };
     io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
-    if (outcome.error) io.stderr.write(`${formatFailure(outcome.endpoint, outcome.error)}\n`);
+    if (outcome.error) io.stderr.write(`${formatFailure(terminalSafe(outcome.endpoint), terminalSafeDeep(outcome.error))}\n`);
   } else if (outcome.result) {
-    io.stdout.write(`${formatResult(outcome.result, style)}\n`);
+    io.stdout.write(`${formatResult(terminalSafeDeep(outcome.result), style)}\n`);
   } else {
-    io.stderr.write(`${formatFailure(outcome.endpoint, outcome.error!)}\n`);
+    io.stderr.write(`${formatFailure(terminalSafe(outcome.endpoint), terminalSafeDeep(outcome.error!))}\n`);
   }
   return outcome.exitCode;
 }
@@ -131,11 +132,13 @@ async function runFleet(inv: Invocation, io: RunIO, style: Style): Promise<ExitC
     const node = target.node ?? target.endpoint;
     // Several streams at once: plain prefixed lines, no live status line to fight over.
     const progress = !inv.json && inv.command === 'reset' ? new ResetProgress(io.stdout, style, { live: false, prefix: c.dim(`[${node}]`) }) : undefined;
-    const outcome = await callAgent(inv, target, progress ? (ev) => progress.onEvent(ev) : undefined);
+    const outcome = await callAgent(inv, target, progress ? (ev) => progress.onEvent(terminalSafeDeep(ev)) : undefined);
     progress?.finish();
     if (!inv.json) {
-      const head = c.bold(`== ${node} (${target.endpoint}) ==`);
-      const body = outcome.result ? formatResult(outcome.result, style) : c.red(formatFailure(outcome.endpoint, outcome.error!));
+      // Everything printed for people passes terminalSafe: the agent's data is anyone's bytes.
+      const shown = terminalSafeDeep(outcome);
+      const head = c.bold(`== ${terminalSafe(node)} (${terminalSafe(target.endpoint)}) ==`);
+      const body = shown.result ? formatResult(shown.result, style) : c.red(formatFailure(shown.endpoint, shown.error!));
       io.stdout.write(`${head}\n${body}\n`);
     }
     return outcome;
@@ -144,8 +147,8 @@ async function runFleet(inv: Invocation, io: RunIO, style: Style): Promise<ExitC
   if (inv.json) {
     io.stdout.write(`${JSON.stringify({ command: inv.command, exitCode, nodes: outcomes.map(jsonOf) }, null, 2)}\n`);
   } else {
-    io.stdout.write(`\n${c.bold('summary')}\n${formatSummary(outcomes, style)}\n`);
+    io.stdout.write(`\n${c.bold('summary')}\n${formatSummary(terminalSafeDeep(outcomes), style)}\n`);
   }
-  for (const o of outcomes) if (o.error && inv.json) io.stderr.write(`${formatFailure(o.endpoint, o.error)}\n`);
+  for (const o of outcomes) if (o.error && inv.json) io.stderr.write(`${formatFailure(terminalSafe(o.endpoint), terminalSafeDeep(o.error))}\n`);
   return exitCode;
 }

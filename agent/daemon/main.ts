@@ -2,11 +2,13 @@
 // kubesweep-agent: the daemon's composition root. config → logger → engine → servers,
 // then wait for SIGTERM: stop accepting, let a running reset reach a safe point (the engine
 // records the interrupted run in its journal), close, exit.
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, USAGE, type AgentConfig } from './config';
 import { renderConfigExample } from './config-example';
 import { toSweepConfig } from './engine-config';
 import { isKubesweepError } from '../shared/errors';
+import { checkStateDir } from './host/state-dir';
 import { recoverFromJournal } from './sweep/recover';
 import { createLogger } from './log';
 import { startGrpcServers, type GrpcServers } from './server/grpc-server';
@@ -70,6 +72,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   let grpcServers: GrpcServers;
   let http: FastifyInstance | undefined;
   try {
+    // A state dir someone else can write is refused before anything reads or writes it.
+    checkStateDir(config.stateDir);
     const maxRssBytes = config.maxMemoryMiB * 1024 * 1024;
     grpcServers = await startGrpcServers({
       config,
@@ -95,6 +99,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         readLimits: { maxInflight: config.httpMaxRequests, maxRssBytes },
         maxConnections: config.httpMaxConnections,
         showOwners: config.httpOwners,
+        hostNames: [config.nodeName, hostname()],
       });
       const i = config.httpListen.lastIndexOf(':');
       const host = config.httpListen.slice(0, i).replace(/^\[|\]$/g, '');

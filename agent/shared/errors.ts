@@ -36,6 +36,7 @@ export const ERRORS = {
   KS_UNIT_DISABLE_FAILED: { grpc: GrpcStatus.INTERNAL, http: 500, summary: 'systemctl could not tell whether the kubelet unit is enabled, or could not disable it.' },
   KS_UNIT_STOP_FAILED: { grpc: GrpcStatus.INTERNAL, http: 500, summary: 'systemctl could not stop the configured kubelet unit.' },
   KS_STATE_DIR_FAILED: { grpc: GrpcStatus.FAILED_PRECONDITION, http: 409, summary: 'The state dir (run journal) cannot be written (read-only, full); nothing was done.' },
+  KS_STATE_DIR_UNSAFE: { grpc: GrpcStatus.FAILED_PRECONDITION, http: 409, summary: "The state dir, or a dir or file in it, is not the agent's alone (another owner, group/other-writable, a symlink); nothing was done." },
   KS_CNI_FALLBACK_FAILED: { grpc: GrpcStatus.FAILED_PRECONDITION, http: 409, summary: 'The CNI teardown fallback could not be used safely (conf dir not the configured one, not loaded, or not restorable).' },
   KS_INTERNAL: { grpc: GrpcStatus.INTERNAL, http: 500, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorDef>;

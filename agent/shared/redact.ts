@@ -16,14 +16,19 @@
 
 export const REDACTED = '***';
 
-/** The words a secret's name ends with (after splitting on - _ . and camelCase). */
-const SECRET_SUFFIX = /(password|passwd|passphrase|secret|token|credentials?|creds|apikey|key|requirepass|masterauth)$/;
+/**
+ * The words a secret's name ends with (after splitting on - _ . and camelCase). docs/security.md
+ * lists them; test/unit/shared/redact-options.test.ts pins each from a table.
+ */
+const SECRET_SUFFIX = /(password|passwd|passphrase|secret|token|credentials?|creds|apikey|key|requirepass|masterauth|authorization|cookie)$/;
 /** Whole words that name a secret on their own (openssl `-pass`, `-passin`). */
 const SECRET_WORDS = new Set(['pass', 'passin', 'passout', 'pw']);
+/** Words after a secret's name that only say how it is encoded (`--private-key-pem`, `client-key-data`). */
+const ENCODING = /^(pem|der|data|b64|base64|raw|hex|value|text|content|contents|str|string)$/;
 /** A name ending like this introduces a path, not the secret itself. */
 const PATHISH = /(file|path|dir|directory|location)$/;
-/** Clients that take `-pSECRET` glued to the flag. */
-const GLUED_P = /^(mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mariadb|mariadb-dump|mariadb-admin)$/;
+/** Clients that take `-pSECRET` glued to the flag: the MySQL and MariaDB tools (mysql, mysqldump, mysqlsh, mariadb-dump …). */
+const GLUED_P = /^(mysql|mariadb)([-_]?[a-z]+)*$/;
 
 function words(name: string): string[] {
   return name
@@ -33,13 +38,19 @@ function words(name: string): string[] {
     .filter(Boolean);
 }
 
-/** Does this name (flag without dashes, environment name, key) introduce a secret value? */
-export function isSecretName(name: string): boolean {
+/**
+ * Does this name (flag without dashes, environment name, key) introduce a secret value? `flag`:
+ * the name is an option's (`--pwd`), not an environment variable's (`PWD`, a directory).
+ */
+export function isSecretName(name: string, flag = false): boolean {
   const w = words(name);
+  while (w.length > 1 && ENCODING.test(w[w.length - 1])) w.pop();
   const last = w[w.length - 1];
   if (!last || PATHISH.test(last)) return false;
-  // MYSQL_PWD is a password; PWD and OLDPWD are directories.
-  if (last === 'pwd') return w.length > 1;
+  // MYSQL_PWD and --pwd are passwords; PWD and OLDPWD are directories.
+  if (last === 'pwd') return flag || w.length > 1;
+  // `--auth`, `--basic-auth`, `--proxy-auth` carry credentials; `--enable-bootstrap-token-auth` names a mechanism.
+  if (last === 'auth') return w.length === 1 || /^(basic|proxy|http|digest|https)$/.test(w[w.length - 2]);
   return SECRET_SUFFIX.test(last) || SECRET_WORDS.has(last);
 }
 
@@ -82,7 +93,7 @@ function redactWord(w: string, program: string): WordResult {
   let m = /^(-{1,2})([A-Za-z][\w.-]*)=([\s\S]*)$/.exec(w);
   if (m) {
     const [, dashes, name, value] = m as unknown as [string, string, string, string];
-    if (isSecretName(name) && !keepValue(name, value)) return { text: `${dashes}${name}=${REDACTED}`, secretNext: false };
+    if (isSecretName(name, true) && !keepValue(name, value)) return { text: `${dashes}${name}=${REDACTED}`, secretNext: false };
     // etcdctl --user=root:secret
     if (name === 'user' && value.includes(':') && !value.includes('/')) return { text: `${dashes}${name}=${value.slice(0, value.indexOf(':'))}:${REDACTED}`, secretNext: false };
     return { text: `${dashes}${name}=${redactEmbedded(value)}`, secretNext: false };
@@ -91,7 +102,7 @@ function redactWord(w: string, program: string): WordResult {
   m = /^-{1,2}([A-Za-z][\w.-]*)$/.exec(w);
   if (m) {
     if (GLUED_P.test(program) && /^-p./.test(w)) return { text: `-p${REDACTED}`, secretNext: false };
-    return { text: w, secretNext: isSecretName(m[1]) || m[1] === 'user' };
+    return { text: w, secretNext: isSecretName(m[1], true) || m[1] === 'user' };
   }
   // NAME=value (environment-style, e.g. `env PGPASSWORD=… psql`, or inside `sh -c "…"`)
   m = /^([A-Za-z_][A-Za-z0-9_.]*)=([\s\S]*)$/.exec(w);

@@ -2,7 +2,7 @@
 // kubelet does it, so kubesweep sees the same residue it meets on a real node.
 import { randomUUID } from 'node:crypto';
 import type { CriClient } from '../../agent/daemon/cri/client';
-import type { ContainerConfig, PodSandboxConfig } from '../../agent/daemon/cri/types';
+import type { ContainerConfig, PodSandboxConfig } from '../../agent/daemon/cri/messages';
 
 export type PodKind = 'static' | 'daemonset' | 'pod';
 

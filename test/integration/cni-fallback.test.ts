@@ -5,7 +5,7 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { TEARDOWN_NETWORK } from '../../agent/daemon/host/cni-conf';
+import { TEARDOWN_NETWORK } from '../../agent/daemon/host/teardown-conf';
 import { CNI_LOAD_TIMEOUT_MS, runCniFallback } from '../../agent/daemon/sweep/cni-fallback';
 import type { FallbackRecorder } from '../../agent/daemon/sweep/cni-fallback';
 import { readJournal } from '../../agent/daemon/sweep/journal';

@@ -17,6 +17,7 @@ import { commands, runPod } from '../../scripts/testbed/pods';
 import { seedResidue } from '../../scripts/testbed/seed';
 import { canBind, cniCacheFilesOf, freePort, waitFor, withTestbed } from '../helpers/testbed';
 import { testbedConfig, testbedSweeper, treeState } from '../helpers/sweep';
+import { resetWithPlanCheck } from '../helpers/plan-check';
 
 async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number, neighbour = false) {
   // Someone else's libcni cache files in the same machine-wide dir: another containerd (a second
@@ -50,7 +51,7 @@ async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number,
   const { sweeper, lines } = testbedSweeper(cri, config);
   const events: ProgressEvent[] = [];
   const t0 = Date.now();
-  const report: ResetReport = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test', graceSeconds: 2 }, (e) => events.push(e));
+  const report: ResetReport = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test', graceSeconds: 2 }, { onEvent: (e) => events.push(e) });
   const wallMs = Date.now() - t0;
   t.comment(`reset with the ${mode}ing CNI plugin: ${wallMs} ms (criTimeoutMs ${criTimeoutMs})`);
   const rp = report.steps.find((s) => s.name === 'remove-pods')!;
@@ -124,7 +125,7 @@ async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number,
     'StopPodSandbox never retried',
   );
 
-  const again = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test' });
+  const again = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test' });
   t.equal(again.verification?.verdict, 'clean', 'a second reset: clean');
   t.same(treeState(tb.cniConfDir), confBefore, 'and the conf dir still as it was');
   return { wallMs };

@@ -13,6 +13,7 @@ import { SEED_MANIFESTS, seedResidue } from '../../scripts/testbed/seed';
 import type { Testbed } from '../../scripts/testbed/testbed';
 import { startAgent, testbedAgentArgs } from '../helpers/agent';
 import { testbedConfig, testbedSweeper, treeState } from '../helpers/sweep';
+import { clientResetWithPlanCheck, resetWithPlanCheck } from '../helpers/plan-check';
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
 
 async function seeded(t: Test, cniFault = false) {
@@ -72,7 +73,7 @@ t.test('agent SIGKILLed during remove-pods: the next agent marks the run interru
   );
   const c2 = second.client();
   t.teardown(() => c2.close());
-  const again = await c2.reset({ confirmNode: 'node1', graceSeconds: 2 });
+  const again = await clientResetWithPlanCheck(t, c2, { confirmNode: 'node1', graceSeconds: 2 }, { stateDir });
   t.equal(again.report?.verification?.verdict, 'clean', `the next reset is clean (${JSON.stringify(again.report?.verification?.residue)})`);
   t.same(backedUp(stateDir), SEED_MANIFESTS, 'no manifest lost');
   t.ok((await canBind(ports.api)) && (await canBind(ports.proxyMetrics)), 'ports free');
@@ -132,14 +133,21 @@ t.test('containerd killed during remove-pods, restarted 2 s later: this reset or
   t.teardown(() => cri.close());
   const { sweeper } = testbedSweeper(cri, config);
   let restarted: Promise<void> | undefined;
-  const r1 = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test', graceSeconds: 3 }, (e: ProgressEvent) => {
-    if (!restarted && e.type === 'item-done' && e.step === 'remove-pods') {
-      restarted = tb.killContainerd().then(async () => {
-        await new Promise((r) => setTimeout(r, 2000));
-        await tb.startContainerd();
-      });
-    }
-  });
+  const r1 = await resetWithPlanCheck(
+    t,
+    sweeper,
+    { scope: 'all', requestedBy: 'test', graceSeconds: 3 },
+    {
+      onEvent: (e: ProgressEvent) => {
+        if (!restarted && e.type === 'item-done' && e.step === 'remove-pods') {
+          restarted = tb.killContainerd().then(async () => {
+            await new Promise((r) => setTimeout(r, 2000));
+            await tb.startContainerd();
+          });
+        }
+      },
+    },
+  );
   t.ok(restarted, 'containerd was killed during remove-pods');
   await restarted;
   const said = JSON.stringify(r1.steps.map((s) => [s.name, s.status, s.reason, s.items.filter((i) => i.outcome === 'failed').map((i) => i.message)]));
@@ -148,7 +156,7 @@ t.test('containerd killed during remove-pods, restarted 2 s later: this reset or
   // not clean must say the CRI went away, and then the next one must be clean.
   const firstClean = r1.verification?.verdict === 'clean';
   t.ok(firstClean || /not answering|no CRI socket|unreachable|UNAVAILABLE|shim/i.test(said), 'clean, or the report says the CRI went away');
-  const last = firstClean ? r1 : await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test', graceSeconds: 2 });
+  const last = firstClean ? r1 : await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test', graceSeconds: 2 });
   t.equal(last.verification?.verdict, 'clean', `${firstClean ? 'the first' : 'the next'} reset is clean (${JSON.stringify(last.verification?.residue)})`);
   t.same(await tb.cri().listPodSandbox(), [], 'no sandbox left');
   t.same(tb.shimPids(), [], 'no shim left');
@@ -165,7 +173,7 @@ for (const how of ['read-only', 'full'] as const) {
       execFileSync('mount', ['--bind', stateDir, stateDir]);
       execFileSync('mount', ['-o', 'remount,bind,ro', stateDir]);
     } else {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'ks-full', stateDir]);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k,mode=0700', 'ks-full', stateDir]);
     }
     t.teardown(() => execFileSync('umount', ['-l', stateDir]));
     const manifestsBefore = treeState(manifestsDir);
@@ -175,7 +183,7 @@ for (const how of ['read-only', 'full'] as const) {
     let err: { code?: string; message: string } | undefined;
     let report: Awaited<ReturnType<typeof sweeper.reset>> | undefined;
     try {
-      report = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test', graceSeconds: 2 });
+      report = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test', graceSeconds: 2 });
     } catch (e) {
       err = e as { code?: string; message: string };
     }

@@ -18,6 +18,7 @@ import { mountsUnder } from '../../scripts/testbed/testbed';
 import type { Testbed } from '../../scripts/testbed/testbed';
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
 import { testbedConfig, testbedSweeper } from '../helpers/sweep';
+import { resetWithPlanCheck } from '../helpers/plan-check';
 
 const PIDS = '/sys/fs/cgroup/pids';
 const hex64 = () => randomBytes(32).toString('hex');
@@ -122,7 +123,7 @@ t.test('shims killed by hand: ports named as "shim gone", reset ends the contain
 
   // Without kill-shims, remove-netns leaves those netns and says why; verify names the holders
   // as shim-gone processes of this containerd.
-  const partial = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test', graceSeconds: 2, steps: ['remove-netns', 'verify'] });
+  const partial = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test', graceSeconds: 2, steps: ['remove-netns', 'verify'] });
   const rn = partial.steps.find((s) => s.name === 'remove-netns')!;
   t.ok(rn.items.length >= 1 && rn.items.every((i) => i.outcome === 'skipped' && /whose shim is gone, which only kill-shims ends/.test(i.message ?? '')), `netns left with the reason: ${JSON.stringify(rn.items.map((i) => i.message))}`);
   const netnsResidue = partial.verification!.residue.filter((x) => x.kind === 'netns');
@@ -133,7 +134,7 @@ t.test('shims killed by hand: ports named as "shim gone", reset ends the contain
   );
 
   const t0 = Date.now();
-  const r = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test', graceSeconds: 2 });
+  const r = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test', graceSeconds: 2 });
   t.comment(`reset took ${Date.now() - t0} ms`);
   const ks = r.steps.find((s) => s.name === 'kill-shims')!;
   t.comment(JSON.stringify(ks.items.map((i) => [i.action, i.outcome, i.message])));
@@ -184,7 +185,7 @@ t.test('shims killed by hand: ports named as "shim gone", reset ends the contain
 
   // containerd comes back (as systemd would restart it): the next reset ends clean.
   await tb.startContainerd();
-  const again = await testbedSweeper(tb.cri(), config).sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test', graceSeconds: 2 });
+  const again = await resetWithPlanCheck(t, testbedSweeper(tb.cri(), config).sweeper, { scope: 'all', requestedBy: 'test', graceSeconds: 2 });
   t.equal(again.verification?.verdict, 'clean', `after containerd restarts, the next reset is clean (${JSON.stringify(again.verification?.residue)})`);
   for (const [name, d] of Object.entries(decoys)) t.ok(d.alive(), `decoy ${name} still untouched`);
 });

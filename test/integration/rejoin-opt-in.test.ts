@@ -8,6 +8,7 @@ import path from 'node:path';
 import t from 'tap';
 import { Testbed } from '../../scripts/testbed/testbed';
 import { agentProgram, runClient, startAgent, testbedAgentArgs } from '../helpers/agent';
+import { cliResetWithPlanCheck } from '../helpers/plan-check';
 import { nsenterArgv, withNetns } from '../helpers/netns';
 
 const SEED = path.join(__dirname, '..', 'fixtures', 'host', 'firewall-seed.sh');
@@ -66,7 +67,7 @@ t.test('firewall and cni-config: planned by a dry run, backed up, removed, verif
   t.ok(existsSync(path.join(conf, '10-calico.conflist')), 'dry run: no file removed');
   t.notOk(existsSync(path.join(stateDir, 'backups', 'firewall')), 'dry run: no backup written');
 
-  const r = await runClient(['--agent', agent.socket, 'reset', '--confirm', 'node1', '--json', '--with', 'firewall,cni-config']);
+  const r = await cliResetWithPlanCheck(t, ['--agent', agent.socket, 'reset', '--confirm', 'node1', '--with', 'firewall,cni-config'], { stateDir });
   const report = JSON.parse(r.stdout);
   const res = (n: string) => report.steps.find((s: { name: string }) => s.name === n);
   t.equal(res('firewall').failed, 0, `firewall: nothing failed (${res('firewall').reason})`);
@@ -102,7 +103,7 @@ t.test('firewall and cni-config: planned by a dry run, backed up, removed, verif
   t.equal(readFileSync(path.join(conf, '10-kubesweep-testbed.conflist'), 'utf8'), testbedConf, "the testbed's own config untouched");
 
   // Without --with, a second reset leaves both kinds alone (and finds nothing anyway).
-  const again = JSON.parse((await runClient(['--agent', agent.socket, 'reset', '--confirm', 'node1', '--json'])).stdout);
+  const again = JSON.parse((await cliResetWithPlanCheck(t, ['--agent', agent.socket, 'reset', '--confirm', 'node1'], { stateDir })).stdout);
   t.notOk(
     again.steps.some((s: { name: string }) => s.name === 'firewall' || s.name === 'cni-config'),
     'opt-in: not run unless asked',

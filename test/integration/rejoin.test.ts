@@ -17,7 +17,8 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { commands, PodSpec, runPod } from '../../scripts/testbed/pods';
 import { CniNetwork, Testbed } from '../../scripts/testbed/testbed';
-import { agentProgram, runClient, startAgent, testbedAgentArgs } from '../helpers/agent';
+import { agentProgram, startAgent, testbedAgentArgs } from '../helpers/agent';
+import { cliResetWithPlanCheck } from '../helpers/plan-check';
 import { nsenterArgv, PrivateNetns, withNetns } from '../helpers/netns';
 import { waitFor } from '../helpers/testbed';
 
@@ -191,7 +192,7 @@ async function agentIn(t: Test, s: Seeded) {
 t.test('after a reset with the defaults, the same pods rejoin on a new subnet with the same bridge name: all RUNNING', async (t) => {
   const s = await seed(t, 'rjok');
   const agent = await agentIn(t, s);
-  const r = await runClient(['--agent', agent.socket, 'reset', '--confirm', 'node1', '--grace', '1', '--json']);
+  const r = await cliResetWithPlanCheck(t, ['--agent', agent.socket, 'reset', '--confirm', 'node1', '--grace', '1'], { stateDir: s.stateDir });
   const report = JSON.parse(r.stdout);
   criDownVerdict(t, r.code, report);
   const step = (n: string) => report.steps.find((x: { name: string }) => x.name === n);
@@ -252,7 +253,7 @@ t.test('without the reset, the same rejoin fails: held ports, stale bridge addre
 t.test('a reset without the new kinds frees the ports, but a rejoin on the old subnet then fails: exhausted IPAM range', async (t) => {
   const s = await seed(t, 'rjip');
   const agent = await agentIn(t, s);
-  const r = await runClient(['--agent', agent.socket, 'reset', '--confirm', 'node1', '--grace', '1', '--json', '--without', 'links,ipam', '--without', 'kubelet-mounts']);
+  const r = await cliResetWithPlanCheck(t, ['--agent', agent.socket, 'reset', '--confirm', 'node1', '--grace', '1', '--without', 'links,ipam', '--without', 'kubelet-mounts'], { stateDir: s.stateDir });
   const report = JSON.parse(r.stdout);
   criDownVerdict(t, r.code, report);
   t.same(

@@ -12,6 +12,7 @@ import type { ProgressEvent } from '../../agent/daemon/sweep';
 import { commands, runPod } from '../../scripts/testbed/pods';
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
 import { processSet, testbedConfig, testbedSweeper, treeState } from '../helpers/sweep';
+import { resetWithPlanCheck } from '../helpers/plan-check';
 
 const MANIFESTS: Record<string, { text: string; mode: number }> = {
   'kube-apiserver.yaml': { text: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n', mode: 0o600 },
@@ -121,7 +122,7 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
 
   // --- the real reset ----------------------------------------------------------------------
   const events: ProgressEvent[] = [];
-  const report = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test-admin' }, (e) => events.push(e));
+  const report = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test-admin' }, { onEvent: (e) => events.push(e) });
   t.comment(JSON.stringify(report.steps.map((s) => ({ name: s.name, status: s.status, done: s.done, failed: s.failed, skipped: s.skipped, ms: s.durationMs, reason: s.reason }))));
   t.notOk(report.aborted, 'not aborted');
   t.equal(report.verification?.verdict, 'clean', `verdict clean (${JSON.stringify(report.verification?.residue)})`);
@@ -216,7 +217,7 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
   t.equal(fin.backupId, report.backupId);
 
   // --- idempotent: a second reset does nothing and says clean -------------------------------
-  const again = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test' });
+  const again = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test' });
   t.equal(again.verification?.verdict, 'clean', 'rerun: clean');
   t.equal(again.backupId, undefined, 'rerun: no backup (nothing to back up)');
   const acted = again.steps.flatMap((s) => s.items.filter((i) => i.outcome === 'done' && i.action !== 'check'));

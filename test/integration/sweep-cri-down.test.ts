@@ -11,6 +11,7 @@ import { commands, runPod } from '../../scripts/testbed/pods';
 import { mountsUnder } from '../../scripts/testbed/testbed';
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
 import { testbedConfig, testbedSweeper } from '../helpers/sweep';
+import { resetWithPlanCheck } from '../helpers/plan-check';
 
 /** A process whose argv says "containerd-shim-runc-v2 … -address <address>" (it is node). */
 function spawnDecoy(t: Test, address: string, namespace = 'k8s.io') {
@@ -80,7 +81,7 @@ t.test("CRI down: reset kills only this containerd's shims, frees ports, removes
   );
   t.match(plan.steps.find((s) => s.name === 'remove-pods')!.note, /CRI unreachable/, 'remove-pods says the CRI is unreachable');
 
-  const report = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test' });
+  const report = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test' });
   t.comment(JSON.stringify(report.steps.map((s) => ({ name: s.name, status: s.status, done: s.done, failed: s.failed, reason: s.reason }))));
   t.notOk(report.aborted, 'not aborted');
   const kill = report.steps.find((s) => s.name === 'kill-shims')!;

@@ -11,6 +11,7 @@ import { netnsInodeOf, fileInode } from '../../agent/daemon/host/proc';
 import { commands, runPod } from '../../scripts/testbed/pods';
 import { waitFor, withTestbed } from '../helpers/testbed';
 import { testbedConfig, testbedSweeper, treeState } from '../helpers/sweep';
+import { resetWithPlanCheck } from '../helpers/plan-check';
 
 t.test('engine guards on the testbed', async (t) => {
   const tb = await withTestbed(t);
@@ -27,7 +28,7 @@ t.test('engine guards on the testbed', async (t) => {
     const before = treeState(config.manifestsDir);
     const pod = await runPod(cri, tb, { name: 'kube-proxy-a', kind: 'daemonset', hostNetwork: true, containers: [{ name: 'kube-proxy', command: commands.sleep() }] });
     const { sweeper } = testbedSweeper(cri, config);
-    const report = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test' });
+    const report = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test' });
     t.match(report.aborted, /required step backup-manifests failed/, 'aborted, naming the backup');
     const b = report.steps.find((s) => s.name === 'backup-manifests')!;
     t.equal(b.status, 'failed');
@@ -92,7 +93,7 @@ t.test('engine guards on the testbed', async (t) => {
     const decoy = planned[0];
     t.match(decoy.action === 'remove-netns' && decoy.detail.blockedBy, [new RegExp(`pid ${sleeper} \\(sleep 1000\\)`)], 'plan already says who blocks it');
 
-    const report = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test', steps: ['remove-netns', 'verify'] });
+    const report = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test', steps: ['remove-netns', 'verify'] });
     const items = report.steps.find((s) => s.name === 'remove-netns')!.items;
     const decoyItem = items.find((i) => i.target === held)!;
     t.equal(decoyItem.outcome, 'skipped', 'held netns left');
@@ -121,7 +122,7 @@ t.test('engine guards on the testbed', async (t) => {
     const st = await runPod(cri, tb, { name: 'kube-apiserver-node1', kind: 'static', hostNetwork: true, containers: [{ name: 'kube-apiserver', command: commands.sleep() }] });
     const ds = await runPod(cri, tb, { name: 'calico-node-c', kind: 'daemonset', hostNetwork: false, containers: [{ name: 'calico-node', command: commands.sleep() }] });
     const { sweeper } = testbedSweeper(cri, config);
-    const report = await sweeper.reset({ dryRun: false, scope: ['static'], requestedBy: 'test', graceSeconds: 0 });
+    const report = await resetWithPlanCheck(t, sweeper, { scope: ['static'], requestedBy: 'test', graceSeconds: 0 }, { allowSkips: [/a running pod lives in it .* and the scope is not all/] });
     t.equal(report.verification?.verdict, 'clean', `static scope verified clean (${JSON.stringify(report.verification?.residue)})`);
     const left = (await cri.listPodSandbox()).map((s) => s.id);
     t.notOk(left.includes(st.sandboxId), 'static pod removed');
@@ -134,7 +135,7 @@ t.test('engine guards on the testbed', async (t) => {
 
     const ac = new AbortController();
     ac.abort('SIGTERM');
-    const aborted = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 'test' }, undefined, ac.signal);
+    const aborted = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test' }, { signal: ac.signal });
     t.match(aborted.aborted, /SIGTERM/, 'report says aborted');
     t.same(aborted.steps, [], 'nothing ran');
     t.ok(

@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ksError, KubesweepError } from '../../shared/errors';
 import { grpcTarget, unixSocketPath } from '../../shared/endpoint';
 import { loadProto } from '../../shared/grpc-load';
-import type { Container, ContainerConfig, ContainerFilter, ContainerStatusResponse, GoneOrDone, PodSandbox, PodSandboxConfig, PodSandboxFilter, PodSandboxStatusResponse, RuntimeStatusResponse, VersionResponse } from './types';
+import type { Container, ContainerConfig, ContainerFilter, ContainerStatusResponse, GoneOrDone, PodSandbox, PodSandboxConfig, PodSandboxFilter, PodSandboxStatusResponse, RuntimeStatusResponse, VersionResponse } from './messages';
 
 export interface CriClientOptions {
   /** `unix:///run/containerd/containerd.sock` (or a bare path). */

@@ -2,7 +2,7 @@
 // fsync'ed before close, and the directory is fsync'ed after an entry is created or renamed,
 // or a crash could lose the entry even though its data was flushed.
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 export function fsyncDir(dir: string): void {
@@ -27,14 +27,48 @@ export function writeFileDurable(file: string, data: Buffer | string, mode = 0o6
   }
 }
 
-/** Append one line (a '\n' is added) with a single write, then fsync. */
-export function appendLineDurable(file: string, line: string, mode = 0o600): void {
-  const fd = openSync(file, 'a', mode);
+/**
+ * Append one record (a line; '\n' is added) whole or not at all, then fsync: the file is opened
+ * without following a symlink and must be a regular file of ours with one link; a write that
+ * fails part-way (ENOSPC) is cut back off, so no torn line is left for the next record to glue
+ * onto. A line torn by a crash before is ended first, so the new record stands on its own line.
+ */
+export function appendRecordDurable(file: string, line: string, mode = 0o600): void {
+  const fd = openSync(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, mode);
   try {
-    const buf = Buffer.from(line.endsWith('\n') ? line : line + '\n');
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
+    const st = fstatSync(fd);
+    const uid = process.geteuid?.() ?? 0;
+    if (!st.isFile() || st.uid !== uid || st.nlink !== 1) throw new Error(`${file} is not a regular file of uid ${uid} with one link (uid ${st.uid}, ${st.nlink} links): refusing to append`);
+    const before = st.size;
+    let text = line.endsWith('\n') ? line : line + '\n';
+    if (before > 0) {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, before - 1);
+      if (last[0] !== 0x0a) text = '\n' + text;
+    }
+    const buf = Buffer.from(text);
+    try {
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      fsyncSync(fd);
+    } catch (err) {
+      try {
+        ftruncateSync(fd, before);
+      } catch {
+        /* the write error is the one to report */
+      }
+      throw err;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A file's bytes, refusing a symlink (ELOOP) instead of following it. */
+export function readNoFollow(file: string): Buffer {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return readFileSync(fd);
   } finally {
     closeSync(fd);
   }

@@ -1,7 +1,7 @@
 // One snapshot of what the CRI knows, taken once per report: every sandbox and every container
 // (two list calls), so attributing N owners costs no per-container status call.
 import type { CriClient } from '../cri/client';
-import type { Container, PodSandbox } from '../cri/types';
+import type { Container, PodSandbox } from '../cri/messages';
 import type { PodKind } from './types';
 import { podKindOf } from '../../shared/pod-kind';
 

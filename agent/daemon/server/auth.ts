@@ -6,6 +6,7 @@
 import type { PeerCertificate } from 'node:tls';
 import type { Role, RoleMapping } from '../config';
 import { ksError } from '../../shared/errors';
+import { terminalSafe } from '../../shared/terminal-safe';
 
 export type Transport = 'unix' | 'tls';
 
@@ -37,6 +38,29 @@ export function subjectAttributes(subject: Partial<Record<string, string | strin
   return out;
 }
 
+/**
+ * One attribute value escaped as RFC 4514 does (`,` `+` `"` `\\` `<` `>` `;`, a leading `#` or
+ * blank, a trailing blank), then terminalSafe: a CN of `evil,CN=admin` is logged
+ * `CN=evil\\,CN=admin`, never as what reads like a two-CN subject.
+ */
+export function escapeRdnValue(v: string): string {
+  const escaped = v
+    .replace(/[\\,+"<>;]/g, (c) => `\\${c}`)
+    .replace(/^([#\s])/, '\\$1')
+    .replace(/(\s)$/, '\\$1');
+  return terminalSafe(escaped);
+}
+
+/** The caller's identity for logs, answers and the journal: the subject's RDNs, each escaped. */
+export function identityOf(subject: Partial<Record<string, string | string[]>> | undefined): string {
+  const out: string[] = [];
+  for (const k of SUBJECT_ATTRS) {
+    const v = subject?.[k];
+    for (const s of Array.isArray(v) ? v : v === undefined ? [] : [v]) out.push(`${k}=${escapeRdnValue(s)}`);
+  }
+  return out.join(',');
+}
+
 export function roleFor(attrs: readonly string[], roles: RoleMapping): Role | undefined {
   if (attrs.some((a) => roles.admin.includes(a))) return 'admin';
   if (attrs.some((a) => roles.reader.includes(a))) return 'reader';
@@ -56,7 +80,7 @@ export function identifyCaller(call: CallIdentitySource, transport: Transport, r
   const cert = auth?.transportSecurityType === 'ssl' ? auth.sslPeerCertificate : undefined;
   if (!cert) throw ksError('KS_UNAUTHENTICATED', 'a verified client certificate is required', { peer });
   const attrs = subjectAttributes(cert.subject);
-  const identity = attrs.join(',') || 'unnamed-certificate';
+  const identity = identityOf(cert.subject) || 'unnamed-certificate';
   return { transport, identity, peer, role: roleFor(attrs, roles) };
 }
 

@@ -2,13 +2,19 @@
 // destructive operation runs at a time (a second one is refused at once, not queued: a queued
 // wipe that runs minutes later is a surprise nobody wants).
 import { ksError } from '../../shared/errors';
+import { terminalSafe } from '../../shared/terminal-safe';
 
 export function checkConfirmNode(confirmNode: string, nodeName: string, method: string): void {
   if (confirmNode !== nodeName) {
-    throw ksError('KS_CONFIRM_MISMATCH', confirmNode === '' ? `${method}: confirm_node is required and must be this node's name` : `${method}: confirm_node "${confirmNode}" is not this node (this agent runs on "${nodeName}")`, {
-      confirmNode,
-      nodeName,
-    });
+    throw ksError(
+      'KS_CONFIRM_MISMATCH',
+      confirmNode === '' ? `${method}: confirm_node is required and must be this node's name` : `${method}: confirm_node "${terminalSafe(confirmNode)}" is not this node (this agent runs on "${terminalSafe(nodeName)}")`,
+      {
+        // Echoed in the answer and the log: shown escaped, never as the caller's raw bytes.
+        confirmNode: terminalSafe(confirmNode),
+        nodeName,
+      },
+    );
   }
 }
 

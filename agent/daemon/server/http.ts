@@ -5,10 +5,13 @@
 // returns the app without listening, so tests use inject() or listen on port 0. The port
 // documents are the ListPorts/CheckPorts messages rendered as JSON (shared/api-doc.ts): the
 // same conversion the gRPC side sends, so HTTP and `kubesweep --json` show the same fields.
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type pino from 'pino';
 import { apiDocument } from '../../shared/api-doc';
 import { ERRORS, ksError, toKubesweepError } from '../../shared/errors';
+import { capConnections } from './connection-cap';
 import { portCheckMsg, portReportMsg } from './convert';
 import type { AgentEngine } from './engine';
 import { DEFAULT_HTTP_MAX_CONNECTIONS, DEFAULT_HTTP_READ_LIMITS, ReadAdmission, type ReadLimits } from './limits';
@@ -25,6 +28,8 @@ export interface HttpDeps {
   maxConnections?: number;
   /** The operator's `httpOwners`: show owners (and other netns) to whoever reaches the port. */
   showOwners?: boolean;
+  /** Names this port answers to besides IP literals and localhost (the node name, hostname). */
+  hostNames?: readonly string[];
 }
 
 type Doc = Record<string, unknown>;
@@ -52,6 +57,20 @@ export function publicPortCheck(doc: Doc): Doc {
   };
 }
 
+/**
+ * Whether a request's Host header names this agent: an IP literal (probes and scrapers by
+ * address), localhost, or exactly one of `names` (the node name, the hostname). Anything else
+ * is a name that merely resolves here, as in DNS rebinding, where a web page in a browser on
+ * the node reads this port through a domain of its own (`node1.attacker.example` included).
+ */
+export function hostAllowed(host: string | undefined, names: readonly string[]): boolean {
+  if (!host) return false;
+  const h = host.toLowerCase().replace(/:\d+$/, '');
+  if (isIP(h.replace(/^\[|\]$/g, '')) !== 0) return true;
+  const name = h.replace(/\.$/, '');
+  return ['localhost', ...names.map((n) => n.toLowerCase())].some((n) => n !== '' && name === n);
+}
+
 export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   const app = Fastify({
     logger: false,
@@ -61,13 +80,19 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     requestTimeout: 30_000,
     return503OnClosing: true,
   });
-  // Anyone on the node can reach this port: bound what they can make it hold. Connections
-  // beyond the cap are closed at accept; reads beyond the in-flight cap get 429 at once.
-  app.server.maxConnections = deps.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS;
+  // Anyone on the node can reach this port: bound what they can make it hold. Beyond the
+  // connection cap the oldest connection not serving a request makes room (connection-cap.ts:
+  // slow connections cannot starve the liveness probe); reads beyond the in-flight cap get 429.
+  capConnections(app.server, deps.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS);
   const admission = new ReadAdmission('HTTP', deps.readLimits ?? DEFAULT_HTTP_READ_LIMITS);
+  const names = deps.hostNames ?? [hostname()];
   app.addHook('onRequest', (req, reply, done) => {
     // /healthz is what a liveness probe restarts the agent on: never refused.
     if (req.url === '/healthz' || req.url.startsWith('/healthz?')) return done();
+    if (!hostAllowed(req.headers.host, names)) {
+      void reply.code(421).send({ error: { code: 'KS_INVALID_ARGUMENT', message: 'this port answers requests to its address, localhost or the node name only (Host header)' } });
+      return;
+    }
     let release: () => void;
     try {
       release = admission.admit(`${req.method} ${req.url.split('?')[0].slice(0, 100)}`);

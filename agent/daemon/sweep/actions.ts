@@ -2,6 +2,7 @@
 // safely (start times against pid reuse, checksums against a changed file, the pod a CRI call
 // is about). One union, discriminated on `action`: a runner reads typed fields, and the plan a
 // dry run prints is exactly what the run executes. A new kind of action is added here.
+import type { CleanupKind } from '../../shared/kinds';
 import type { PodKind } from '../ports/types';
 import type { PodScope } from './pod-kind';
 
@@ -33,7 +34,7 @@ export type KillContainer = {
   detail: { reason: 'shim gone'; proof: string; sandboxId: string; container?: string; pod?: string; processes: ProcRef[]; graceSeconds: number };
 };
 export type Unmount = { action: 'unmount'; /** mount point */ target: string; detail: { id: string; sandboxId: string; kind: 'rootfs' | 'shm' } };
-/** `blockedBy`: holders not proven to be of this containerd; the file is then left in place. */
+/** `blockedBy`: holders this run cannot end (not proven ours, or shim-gone without kill-shims); the file is then left in place. */
 export type RemoveNetnsFile = {
   action: 'remove-netns';
   /** the netns file */
@@ -68,7 +69,7 @@ export type RemoveChains = {
 export type Check =
   | { action: 'check'; target: 'ports'; detail: { ports: number[]; fromPods: number[] } }
   | { action: 'check'; target: 'pods'; detail: { scope: PodScope } }
-  | { action: 'check'; target: 'shims' | 'netns' | 'manifests' | 'links' | 'ipam' | 'cni-cache' | 'kubelet-mounts' | 'cni-config' | 'firewall'; detail: Record<string, never> }
+  | { action: 'check'; target: 'shims' | 'netns' | 'manifests' | Exclude<CleanupKind, 'kubelet-unit'>; detail: Record<string, never> }
   | { action: 'check'; target: 'kubelet-unit'; detail: { unit: string } };
 
 export type Action =

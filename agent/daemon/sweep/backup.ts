@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ksError, KubesweepError } from '../../shared/errors';
-import { fsyncDir, writeDirDurable, writeFileDurable } from '../host/fsync';
+import { fsyncDir, readNoFollow, writeDirDurable, writeFileDurable } from '../host/fsync';
 import type { BackupInfo, ManifestInfo, RestoreResult } from './types';
 
 const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
@@ -105,11 +105,14 @@ export function readBackupIndex(stateDir: string, id: string): BackupIndex {
   const file = path.join(backupsDir(stateDir), id, 'index.json');
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
+    text = readNoFollow(file).toString('utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw ksError('KS_BACKUP_FAILED', `backup ${id}: index.json is a symlink: refused`, { id });
     throw ksError('KS_BACKUP_NOT_FOUND', `no backup ${id} in ${backupsDir(stateDir)}`, { id });
   }
   const idx = JSON.parse(text) as BackupIndex;
+  // A backup is what its dir name says: an index claiming another id (or time) is not trusted.
+  if (idx.id !== id) throw ksError('KS_BACKUP_FAILED', `backup ${id}: its index claims id ${JSON.stringify(idx.id)}: refused`, { id });
   for (const f of idx.files) {
     // An index is data from disk: never let a name in it escape the backup dir.
     if (f.name.includes('/') || f.name === '..' || f.name === '.' || f.name === '') {
@@ -135,9 +138,12 @@ export function listBackups(stateDir: string): BackupInfo[] {
       /* incomplete or foreign dir: not a backup */
     }
   }
-  // Oldest first by creation time (ms), then id: ids share a second and differ only in a random
-  // tail, so two backups of the same second must not be ordered by that tail.
-  return out.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // Oldest first by id (its UTC second), then by the time the index gives within that second:
+  // ids of one second differ only in a random tail. An index's time never moves a backup out of
+  // its id's second, so no planted index can make itself "the newest".
+  const second = (id: string): string => id.slice(0, 16);
+  const within = (b: BackupInfo): string => (b.createdAt.replace(/[-:]/g, '').startsWith(second(b.id).replace(/Z$/, '')) ? b.createdAt : '');
+  return out.sort((a, b) => (second(a.id) < second(b.id) ? -1 : second(a.id) > second(b.id) ? 1 : within(a) < within(b) ? -1 : within(a) > within(b) ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /**
@@ -156,7 +162,13 @@ export function restoreBackup(stateDir: string, manifestsDir: string, backupId?:
   const dir = path.join(backupsDir(stateDir), id);
   const datas = new Map<string, Buffer>();
   for (const f of idx.files) {
-    const data = readFileSync(path.join(dir, f.name));
+    let data: Buffer;
+    try {
+      data = readNoFollow(path.join(dir, f.name));
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code === 'ELOOP' ? 'is a symlink' : (err as Error).message;
+      throw ksError('KS_BACKUP_FAILED', `backup ${id}: ${f.name} ${why}: refused, nothing restored`, { id, file: f.name });
+    }
     if (sha256(data) !== f.sha256) throw ksError('KS_BACKUP_FAILED', `backup ${id}: ${f.name} does not match its index (sha256)`, { id, file: f.name });
     datas.set(f.name, data);
   }
@@ -179,13 +191,23 @@ export function restoreBackup(stateDir: string, manifestsDir: string, backupId?:
     // A dot-name temp file: the kubelet ignores hidden files in the manifests dir.
     const tmp = path.join(manifestsDir, `.kubesweep-restore-${f.name}`);
     rmSync(tmp, { force: true });
-    writeFileDurable(tmp, datas.get(f.name)!, f.mode);
-    chmodSync(tmp, f.mode);
+    // wx creates (O_EXCL: never through a symlink); the mode is what a manifest may have.
+    writeFileDurable(tmp, datas.get(f.name)!, restoredMode(f.mode));
+    chmodSync(tmp, restoredMode(f.mode));
     renameSync(tmp, path.join(manifestsDir, f.name));
     restored.push(f.name);
   }
   fsyncDir(manifestsDir);
   return { backupId: id, restored, unchanged };
+}
+
+/**
+ * A restored manifest's mode: the recorded one, but never more than 0644 — no setuid, setgid,
+ * sticky or execute bits, nothing writable by group or others: a manifest is read, never run,
+ * and an index is data from disk.
+ */
+export function restoredMode(recorded: number): number {
+  return (Number.isInteger(recorded) ? recorded : 0o600) & 0o644;
 }
 
 function isDanglingLink(p: string): boolean {

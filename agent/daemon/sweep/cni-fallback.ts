@@ -8,7 +8,7 @@
 //   1. ask containerd (Status, verbose) which conf dir it loads; refuse unless it is the
 //      configured --cni-conf-dir;
 //   2. journal the file we are about to write (durably), then put the teardown-only config
-//      (host/cni-conf.ts: a `loopback` network, sorting first) into that dir;
+//      (host/teardown-conf.ts: a `loopback` network, sorting first) into that dir;
 //   3. wait until containerd reports it loaded exactly that network — never guess with a sleep;
 //   4. stop and remove those sandboxes (their DEL now succeeds and tears nothing down);
 //   5. remove the file, journal it, and wait until containerd reports its own networks again;
@@ -20,7 +20,7 @@ import { realpathSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { CriClient } from '../cri/client';
 import { LoadedCniConfig, parseCniTeardownError, parseLoadedCniConfig } from '../cri/cni';
-import { isTeardownConfName, PlacedConf, placeTeardownConf, removeTeardownConf, TEARDOWN_NETWORK } from '../host/cni-conf';
+import { isTeardownConfName, PlacedConf, placeTeardownConf, removeTeardownConf, TEARDOWN_NETWORK } from '../host/teardown-conf';
 import { findReservations, releaseReservation } from '../host/ipam';
 import { isKubesweepError } from '../../shared/errors';
 import { appendJournal, readJournal } from './journal';

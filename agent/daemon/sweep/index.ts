@@ -1,26 +1,26 @@
 // The cleanup engine: look at the node once, build the plan (data), then execute it step by
 // step — stop kubelet, back up manifests, remove pods through CRI, kill leftover shims, remove
 // netns, verify — journaling each step and emitting a progress event per action.
-import { ksError } from '../../shared/errors';
-import { CLEANUP_KINDS, CleanupKind, DEFAULT_KINDS, isCleanupKind, resolveKinds } from '../../shared/kinds';
-import type { MatchedLink } from '../host/links';
+import { isKubesweepError, ksError } from '../../shared/errors';
+import { checkStateDir } from '../host/state-dir';
+import { CleanupKind, DEFAULT_KINDS, isCleanupKind, resolveKinds } from '../../shared/kinds';
 import { readMountinfo } from '../host/mountinfo';
 import { listProcesses } from '../host/proc';
 import { systemdRunning } from '../host/systemctl';
 import { listBackups, listManifests, newRunId, restoreBackup } from './backup';
 import { findContainerMounts, findNetns, findShims, hostNetworkFromShims, listPods, ownershipIndex } from './discover';
-import { appendJournal } from './journal';
+import { appendJournal, tryAppendJournal } from './journal';
 import { recoverFromJournal } from './recover';
 import { findShimlessContainers } from '../host/shimless';
 import { buildPlan } from './plan';
 import { validScope } from './pod-kind';
 import { RunContext, StepRecorder, SweepDeps } from './recorder';
-import { isFailed, readNodeResidue } from './residue';
+import { kindsInventory, readResidue, residueLeft } from './kinds';
+import { sandboxLiveness } from './liveness';
 import { NodeSnapshot, scopedSandboxIds } from './snapshot';
 import { ALL_STEPS, stepNamed, StepName } from './steps';
-import type { BackupInfo, Inventory, Plan, SandboxInfo, ProgressEvent, ResetOptions, ResetReport, RestoreResult, StepResult, SweepConfig, Verification } from './types';
-import { verifyNode } from './verify';
-import { residueLeft } from './verify-residue';
+import type { BackupInfo, Inventory, Plan, ProgressEvent, ResetOptions, ResetReport, RestoreResult, StepResult, SweepConfig, Verification } from './types';
+import { verifyNode } from './verify-node';
 
 export { isBackupId } from './backup';
 export { readJournal } from './journal';
@@ -88,7 +88,7 @@ export class Sweeper {
       systemd: c.kubeletUnit !== '' && systemdRunning(this.deps.hostTools?.systemdRunDir),
       podPorts: [],
       shimless,
-      residue: await readNodeResidue(c, new Set([...steps.filter(isCleanupKind), ...(steps.includes('verify') ? (['kubelet-unit-state'] as const) : [])]), this.deps.hostTools),
+      residue: await readResidue(c, new Set(steps.filter(isCleanupKind)), this.deps.hostTools),
     };
     if (steps.includes('verify') && this.deps.listPorts) {
       const ids = scopedSandboxIds(snap, scope);
@@ -140,6 +140,7 @@ export class Sweeper {
     // A dead run's leftovers first (a teardown CNI config in containerd's conf dir, an unfinished
     // journal): never for a dry run, which touches nothing.
     if (!opts.dryRun) {
+      checkStateDir(this.config.stateDir);
       try {
         recoverFromJournal(this.config.stateDir, this.deps.log, `run ${runId}`);
       } catch (err) {
@@ -177,6 +178,7 @@ export class Sweeper {
     try {
       appendJournal(this.config.stateDir, { type: 'started', runId, at: started.toISOString(), node: this.config.nodeName, requestedBy: opts.requestedBy, plan });
     } catch (err) {
+      if (isKubesweepError(err)) throw err;
       // Nothing is done that the journal could not record: a read-only or full state dir stops here.
       throw ksError('KS_STATE_DIR_FAILED', `cannot write the run journal in the state dir ${this.config.stateDir}: ${(err as Error).message}; nothing was done`, { stateDir: this.config.stateDir }, err);
     }
@@ -214,7 +216,13 @@ export class Sweeper {
         result = rec.finish('failed');
       }
       results.push(result);
-      appendJournal(this.config.stateDir, { type: 'step', runId, at: this.now().toISOString(), step: result });
+      // Past the first change a journal failure is reported with what was done, not thrown.
+      const lost = tryAppendJournal(this.config.stateDir, { type: 'step', runId, at: this.now().toISOString(), step: result });
+      if (lost) {
+        aborted = `the run journal could not record step ${step.name} (${lost}): stopped after it`;
+        log.error({ step: step.name }, aborted);
+        break;
+      }
       if (step.required && (result.status === 'failed' || (result.status === 'partial' && result.failed > 0))) {
         aborted = `required step ${step.name} failed: ${result.reason ?? result.items.find((i) => i.outcome === 'failed')?.message ?? 'see items'}`;
         log.error({ step: step.name }, aborted);
@@ -233,7 +241,7 @@ export class Sweeper {
       durationMs: Date.now() - t0,
       ...(aborted ? { aborted } : {}),
     };
-    appendJournal(this.config.stateDir, {
+    const lostEnd = tryAppendJournal(this.config.stateDir, {
       type: 'finished',
       runId,
       at: finished.toISOString(),
@@ -244,6 +252,11 @@ export class Sweeper {
       stepDurationsMs: Object.fromEntries(results.map((r) => [r.name, r.durationMs])),
       report: { steps: results.map(({ items: _items, ...s }) => s), verification },
     });
+    if (lostEnd) {
+      const why = `the run journal could not record the end of the run (${lostEnd})`;
+      report.aborted = report.aborted ? `${report.aborted}; ${why}` : why;
+      log.error(why);
+    }
     log.info({ verdict: verification?.verdict, aborted, durationMs: report.durationMs }, 'reset finished');
     return report;
   }
@@ -263,11 +276,9 @@ export class Sweeper {
     const criIds = new Set([...pods.sandboxes.map((s) => s.id), ...pods.containers.map((x) => x.id)]);
     const shimless = findShimlessContainers(procs, { procRoot: c.procRoot, containerdDirs: c.containerdDirs, namespace: c.containerdNamespace, shimOwned: new Set(owned.keys()), criIds });
     const netns = findNetns(c.netnsDirs, procs, owned, c.procRoot, shimless);
-    const rejoin = await this.inspectResidue(
-      pods.sandboxes,
-      shims.map((s) => s.id),
-      criError !== undefined,
-    );
+    // Every kind, whether a reset clears it by default or not; liveness from the listing above.
+    const seen = { pods: criError !== undefined ? { error: criError } : pods, shimIds: shims.map((s) => s.id) };
+    const rejoin = await kindsInventory(c, this.deps.hostTools ?? {}, async () => sandboxLiveness(seen));
     return {
       sandboxes: pods.sandboxes,
       containers: pods.containers,
@@ -280,46 +291,8 @@ export class Sweeper {
     };
   }
 
-  /** Every rejoin kind, whether a reset clears it by default or not. */
-  private async inspectResidue(
-    sandboxes: readonly SandboxInfo[],
-    shimIds: readonly string[],
-    criDown: boolean,
-  ): Promise<Pick<Inventory, 'links' | 'ipReservations' | 'cniCacheFiles' | 'kubeletMounts' | 'kubeletPodDirs' | 'cniConfigFiles' | 'firewall' | 'kubeletUnitState' | 'residueErrors'>> {
-    const r = await readNodeResidue(this.config, new Set([...CLEANUP_KINDS, 'kubelet-unit-state'] as const), this.deps.hostTools);
-    const errors: string[] = [];
-    const ok = <T extends object>(kind: string, x: T | { error: string } | undefined): T | undefined => {
-      if (isFailed(x)) {
-        errors.push(`${kind}: ${x.error}`);
-        return undefined;
-      }
-      return x;
-    };
-    const live = new Set([...sandboxes.filter((s) => s.state === 'SANDBOX_READY').map((s) => s.id), ...shimIds]);
-    if (criDown) errors.push('ipam: the CRI is unreachable: only sandboxes with a live shim count as live');
-    const links = ok('links', r.links);
-    const kubelet = ok('kubelet-mounts', r.kubelet);
-    const fw = ok('firewall', r.firewall);
-    const unit = ok('kubelet-unit', r.kubeletUnit);
-    for (const p of r.ipam?.problems ?? []) errors.push(`ipam: ${p}`);
-    for (const p of r.cniCache?.problems ?? []) errors.push(`cni-cache: ${p}`);
-    // A cache file is kept while the CRI still lists its sandboxes in any state (their DEL reads it).
-    const known = new Set([...sandboxes.map((s) => s.id), ...shimIds]);
-    const linkInfo = (l: MatchedLink, inert: boolean) => ({ name: l.name, kind: l.kind, up: l.up, addresses: l.addresses.map((a) => a.cidr), pattern: l.pattern, inert });
-    return {
-      links: links ? [...links.matched.map((l) => linkInfo(l, false)), ...links.inert.map((l) => linkInfo(l, true))] : [],
-      ipReservations: (r.ipam?.reservations ?? []).map((x) => ({ path: x.path, network: x.network, ip: x.ip, containerId: x.containerId, live: live.has(x.containerId) })),
-      cniCacheFiles: (r.cniCache?.entries ?? []).map((x) => ({ path: x.path, network: x.network, containerId: x.containerId, ifname: x.ifname, netns: x.netns, live: criDown || known.has(x.containerId) })),
-      kubeletMounts: (kubelet?.mounts ?? []).map((m) => ({ mountPoint: m.mountPoint, fsType: m.fsType, source: m.source, podUid: m.podUid ?? '' })),
-      kubeletPodDirs: kubelet?.podDirs ?? [],
-      cniConfigFiles: (r.cniConfig ?? []).map((f) => ({ path: f.path, size: f.size, pattern: f.pattern })),
-      firewall: (fw?.cleanups ?? []).flatMap((c) => c.tables.map((t) => ({ backend: c.backend, table: t.table, chains: t.chains, jumps: t.jumps.length }))),
-      kubeletUnitState: unit?.state === 'no-systemd' ? '' : (unit?.state ?? ''),
-      residueErrors: errors,
-    };
-  }
-
   async restoreManifests(backupId?: string): Promise<RestoreResult> {
+    checkStateDir(this.config.stateDir);
     const r = restoreBackup(this.config.stateDir, this.config.manifestsDir, backupId);
     this.deps.log.info({ backupId: r.backupId, restored: r.restored, unchanged: r.unchanged }, 'manifests restored');
     return r;
@@ -339,7 +312,7 @@ export class Sweeper {
       checks: { pods: true, shims: true, netns: true, manifests: true },
     });
     // The default kinds (what a rejoin trips over) and an enabled kubelet unit.
-    const more = await residueLeft(this.config, new Set([...DEFAULT_KINDS, 'kubelet-unit'] as const), this.deps.cri, this.deps.hostTools);
+    const more = await residueLeft(this.config, new Set<CleanupKind>([...DEFAULT_KINDS, 'kubelet-unit']), this.deps.cri, this.deps.hostTools);
     const residue = [...v.residue, ...more];
     return { ...v, verdict: residue.length ? 'residue' : 'clean', residue };
   }

@@ -1,10 +1,11 @@
-// The run journal: <stateDir>/journal, one JSON object per line, each appended with a single
-// write and fsync'ed. A run writes 'started' (with the whole plan) before it acts, one 'step'
-// record as each step ends, and 'finished' last; a crash mid-run leaves the first records,
-// which say exactly how far it got.
-import { mkdirSync, readFileSync } from 'node:fs';
+// The run journal: <stateDir>/journal, one JSON object per line, each appended whole or not at
+// all (a failed write is cut back off) and fsync'ed. A run writes 'started' (with the whole plan)
+// before it acts, one 'step' record as each step ends, and 'finished' last; a crash mid-run leaves
+// the first records, which say exactly how far it got. The journal is never followed through a
+// symlink (the state dir's own checks are in host/state-dir.ts).
 import path from 'node:path';
-import { appendLineDurable } from '../host/fsync';
+import { appendRecordDurable, readNoFollow } from '../host/fsync';
+import { ensureStateDir } from '../host/state-dir';
 
 export type JournalRecord =
   | { type: 'started'; runId: string; at: string; node: string; requestedBy: string; plan: unknown }
@@ -27,26 +28,49 @@ export function journalPath(stateDir: string): string {
 }
 
 export function appendJournal(stateDir: string, rec: JournalRecord): void {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  appendLineDurable(journalPath(stateDir), JSON.stringify(rec));
+  ensureStateDir(stateDir);
+  appendRecordDurable(journalPath(stateDir), JSON.stringify(rec));
 }
 
-/** Read the journal back; a torn last line (crash during the write) is skipped. */
-export function readJournal(stateDir: string): JournalRecord[] {
+/** Append, or say why not (the run goes on to report what it did instead of failing the call). */
+export function tryAppendJournal(stateDir: string, rec: JournalRecord): string | undefined {
+  try {
+    appendJournal(stateDir, rec);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+export interface JournalRead {
+  records: JournalRecord[];
+  /** Lines that are not one JSON object (a crash mid-write, a foreign edit): skipped. */
+  torn: { line: number; start: string }[];
+}
+
+/** Read the journal back, skipping (and naming) every line that is not a whole record. */
+export function readJournalChecked(stateDir: string): JournalRead {
   let text: string;
   try {
-    text = readFileSync(journalPath(stateDir), 'utf8');
+    text = readNoFollow(journalPath(stateDir)).toString('utf8');
   } catch {
-    return [];
+    return { records: [], torn: [] };
   }
-  const out: JournalRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
+  const out: JournalRead = { records: [], torn: [] };
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
     try {
-      out.push(JSON.parse(line) as JournalRecord);
+      const rec = JSON.parse(line) as unknown;
+      if (rec === null || typeof rec !== 'object' || typeof (rec as { type?: unknown }).type !== 'string') throw new Error('not a record');
+      out.records.push(rec as JournalRecord);
     } catch {
-      /* torn line */
+      out.torn.push({ line: i + 1, start: JSON.stringify(line.slice(0, 60)) });
     }
-  }
+  });
   return out;
+}
+
+/** The journal's whole records (torn lines skipped: readJournalChecked names them). */
+export function readJournal(stateDir: string): JournalRecord[] {
+  return readJournalChecked(stateDir).records;
 }

@@ -3,17 +3,21 @@
 // not just stops), and a CNI teardown config it left in containerd's conf dir is taken out.
 import type { Logger } from 'pino';
 import { repairCniFallback, RepairResult } from './cni-fallback';
-import { appendJournal, readJournal } from './journal';
+import { appendJournal, readJournalChecked } from './journal';
 
 export interface Recovery {
   /** Runs found unfinished, now journaled as interrupted. */
   interrupted: { runId: string; startedAt: string; lastStep?: string }[];
+  /** Journal lines that are not whole records (skipped, and said so in the log). */
+  tornLines: number;
   cniFallback: RepairResult[];
 }
 
 export function recoverFromJournal(stateDir: string, log: Logger, detectedBy: string): Recovery {
   const open = new Map<string, { runId: string; startedAt: string; lastStep?: string }>();
-  for (const r of readJournal(stateDir)) {
+  const { records, torn } = readJournalChecked(stateDir);
+  if (torn.length) log.warn({ tornLines: torn.slice(0, 10), detectedBy }, `the journal has ${torn.length} torn line${torn.length === 1 ? '' : 's'} (a write cut short): skipped`);
+  for (const r of records) {
     if (r.type === 'started') open.set(r.runId, { runId: r.runId, startedAt: r.at });
     else if (r.type === 'step') {
       const o = open.get(r.runId);
@@ -26,5 +30,5 @@ export function recoverFromJournal(stateDir: string, log: Logger, detectedBy: st
     appendJournal(stateDir, { type: 'interrupted', runId: o.runId, at: new Date().toISOString(), detectedBy, startedAt: o.startedAt, ...(o.lastStep ? { lastStep: o.lastStep } : {}) });
     log.warn({ interruptedRun: o.runId, startedAt: o.startedAt, lastStep: o.lastStep, detectedBy }, `run ${o.runId} was interrupted${o.lastStep ? ` after ${o.lastStep}` : ' before its first step finished'}`);
   }
-  return { interrupted, cniFallback: repairCniFallback(stateDir, log, detectedBy) };
+  return { interrupted, tornLines: torn.length, cniFallback: repairCniFallback(stateDir, log, detectedBy) };
 }

@@ -22,9 +22,16 @@ export interface NodeSnapshot {
   residue?: NodeResidue;
 }
 
+/** CRI creation times are nanoseconds as decimal strings: compared by length, then text. */
+export function byCreation(a: { createdAt: string }, b: { createdAt: string }): number {
+  return a.createdAt.length - b.createdAt.length || (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0);
+}
+
 /** The sandboxes in scope, pods with their own netns first, then host-network ones. */
 export function orderSandboxes(sandboxes: readonly SandboxInfo[], scope: PodScope): SandboxInfo[] {
-  const picked = sandboxes.filter((s) => inScope(s.kind, scope));
+  // Oldest first, whatever order the CRI lists them in (containerd's store is a map): two looks
+  // at the same node make the same plan.
+  const picked = sandboxes.filter((s) => inScope(s.kind, scope)).sort(byCreation);
   // Pod-netns sandboxes go first: their CNI teardown (in StopPodSandbox) may need the
   // host-network pods (calico-node, kube-proxy) still running to release IPs and routes.
   return [...picked.filter((s) => !s.hostNetwork), ...picked.filter((s) => s.hostNetwork)];

@@ -58,3 +58,35 @@ t.test('agent/client and agent/daemon never import each other; shared imports ne
   }
   t.same(crossings, [], 'no import crosses between the programs');
 });
+
+// A cleanup kind's host module (its side effects on the machine) is planned, run and verified by
+// its kind module alone (agent/daemon/sweep/kinds/<kind>.ts). Besides it, only the option table
+// (the defaults) and the named users below import it.
+const KIND_HOST: Record<string, string> = {
+  links: 'host/links',
+  ipam: 'host/ipam',
+  'cni-cache': 'host/cni-cache',
+  'kubelet-mounts': 'host/kubelet-mounts',
+  'cni-config': 'host/cni-config',
+  firewall: 'host/firewall',
+};
+const ALSO_IMPORTED_BY: Record<string, readonly string[]> = {
+  // The CNI teardown fallback releases the addresses of the sandboxes it tears down itself.
+  'host/ipam': ['daemon/sweep/cni-fallback.ts'],
+};
+
+t.test("a kind's host module is used by its kind module alone (and the option table's defaults)", async (t) => {
+  const daemonDir = path.join(agentDir, 'daemon');
+  const users: string[] = [];
+  for (const file of sources(agentDir)) {
+    const rel = path.relative(agentDir, file);
+    for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+      const target = path.relative(daemonDir, path.resolve(path.dirname(file), spec));
+      const kind = Object.keys(KIND_HOST).find((k) => KIND_HOST[k] === target);
+      if (!kind) continue;
+      const ok = rel === `daemon/sweep/kinds/${kind}.ts` || rel === 'daemon/options.ts' || rel.startsWith('daemon/host/') || (ALSO_IMPORTED_BY[target] ?? []).includes(rel);
+      if (!ok) users.push(`${rel} imports ${target}`);
+    }
+  }
+  t.same(users, [], 'no other importer');
+});

@@ -1,4 +1,4 @@
-// Step 2: back up every static manifest, durably, and only then remove them. A manifest that
+// backup-manifests: back up every static manifest, durably, and only then remove them. A manifest that
 // changed after the backup was taken is left in place (its new content is in no backup).
 // Required: without a complete backup, manifests must not be deleted.
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Step 4: the manual fix from the bug report, made safe. Only shims whose -address and
+// kill-shims: the manual fix from the bug report, made safe. Only shims whose -address and
 // -namespace are the configured containerd's are touched, and only their descendants: each
 // process is proven ours and identified by pid + start time before any signal. Container
 // processes first (SIGTERM, the grace period — shared by all trees — then SIGKILL), then the

@@ -1,4 +1,4 @@
-// Step 5: CNI netns files (`cni-*`). A netns still lived in by a process that is not proven to
+// remove-netns: CNI netns files (`cni-*`). A netns still lived in by a process that is not proven to
 // belong to this containerd is left alone and reported with the pid and command; otherwise
 // its remaining (proven) holders are ended, and the file is lazily unmounted and unlinked.
 import { existsSync, lstatSync } from 'node:fs';
@@ -8,18 +8,21 @@ import { removeInside, resolveInside } from '../../host/paths';
 import { listProcesses } from '../../host/proc';
 import { findShimlessContainers } from '../../host/shimless';
 import { actionsOf, type RemoveNetnsFile } from '../actions';
-import { findNetns, findShims, ownershipIndex } from '../discover';
+import { findNetns, findShims, ownershipIndex, type NetnsHolder } from '../discover';
 import type { RunContext, StepRecorder } from '../recorder';
 import type { Step } from '../step';
 
 export const removeNetns: Step<'remove-netns', RemoveNetnsFile> = {
   name: 'remove-netns',
   required: false,
-  plan({ config, snapshot }) {
+  plan({ config, snapshot, steps }) {
     const actions: RemoveNetnsFile[] = [];
+    // What keeps a file, as the run will find it: a holder not proven ours, or a shim-gone
+    // container process of ours without kill-shims in the run (only it ends those).
+    const kept = (h: NetnsHolder) => !h.ours || (h.shimGone === true && !steps.has('kill-shims'));
     for (const n of snapshot.netns) {
       resolveInside(n.path, config.netnsDirs, 'netns file');
-      const foreign = n.holders.filter((h) => !h.ours);
+      const foreign = n.holders.filter(kept);
       actions.push({
         action: 'remove-netns',
         target: n.path,

@@ -1,4 +1,4 @@
-// Step 3: remove pods through the CRI, in plan order: pods with their own netns first, then
+// remove-pods: remove pods through the CRI, in plan order: pods with their own netns first, then
 // host-network pods (calico-node, kube-proxy, the apiserver) — the CNI may need those to tear
 // the others' networks down. Within each group every container stop is issued at once, so
 // grace periods overlap (a one-at-a-time graceful stop would pay one grace period per stubborn
@@ -17,6 +17,9 @@ import type { RunContext, StepRecorder } from '../recorder';
 import { orderSandboxes } from '../snapshot';
 import type { Step } from '../step';
 
+/** Containers in id order, whatever order the CRI lists them in: two looks, one plan. */
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 type PodAction = StopContainer | RemoveContainer | StopSandbox | RemoveSandbox;
 type PlannedPodAction = Planned<PodAction>;
 
@@ -31,7 +34,7 @@ export const removePods: Step<'remove-pods', PodAction> = {
     const ordered = orderSandboxes(sandboxes, scope);
     for (const sb of ordered) {
       const pod: PodRef = { sandboxId: sb.id, pod: `${sb.namespace}/${sb.name}`, kind: sb.kind, hostNetwork: sb.hostNetwork };
-      const own = containers.filter((c) => c.sandboxId === sb.id);
+      const own = containers.filter((c) => c.sandboxId === sb.id).sort(byId);
       if (graceSeconds > 0) {
         for (const c of own) {
           actions.push({ action: 'stop-container', target: c.id, detail: { ...pod, container: c.name, graceSeconds } });
@@ -46,7 +49,7 @@ export const removePods: Step<'remove-pods', PodAction> = {
       actions.push({ action: 'remove-sandbox', target: sb.id, detail: withContainers });
     }
     if (scope === 'all') {
-      for (const c of containers.filter((c) => c.orphan)) {
+      for (const c of containers.filter((c) => c.orphan).sort(byId)) {
         const d: OrphanRef = { sandboxId: c.sandboxId, container: c.name, orphan: true };
         actions.push({ action: 'stop-container', target: c.id, detail: { ...d, graceSeconds } });
         actions.push({ action: 'remove-container', target: c.id, detail: d });

@@ -1,4 +1,4 @@
-// Step 1: stop the kubelet so it cannot recreate static pods or re-register the node.
+// stop-kubelet: stop the kubelet so it cannot recreate static pods or re-register the node.
 // Required: with the kubelet still running, static pods come back as soon as they are removed.
 import { stopUnit } from '../../host/systemctl';
 import { actionsOf, type StopUnit } from '../actions';

@@ -1,33 +1,29 @@
-// Step 6: is the node clean? One check per kind of residue; the verification (every item left,
+// verify: is the node clean? One check per kind of residue; the verification (every item left,
 // with why) reaches the report through the run context. It checks only what this run was meant
-// to clean: netns only with remove-netns, manifests only with backup-manifests.
-import { CLEANUP_KINDS, CleanupKind, isCleanupKind } from '../../../shared/kinds';
+// to clean: netns only with remove-netns, manifests only with backup-manifests, and each cleanup
+// kind as its module says (kinds/).
+import { isCleanupKind, type CleanupKind } from '../../../shared/kinds';
 import { actionsOf, type Check } from '../actions';
+import { kindChecks, kindNamed, residueLeft } from '../kinds';
 import type { Step } from '../step';
 import type { ResidueKind } from '../types';
-import { verifyNode } from '../verify';
-import { residueLeft } from '../verify-residue';
+import { verifyNode } from '../verify-node';
 
-/** Which residue each check reports. */
-const RESIDUE_OF: Record<Check['target'], readonly ResidueKind[]> = {
+/** Which residue each check reports: the core checks here, each kind's from its module. */
+const CORE_RESIDUE: Record<Exclude<Check['target'], CleanupKind>, readonly ResidueKind[]> = {
   ports: ['port'],
   pods: ['sandbox', 'container'],
   shims: ['shim'],
   netns: ['netns'],
   manifests: ['manifest'],
-  links: ['link'],
-  ipam: ['ipam'],
-  'cni-cache': ['cni-cache'],
-  'kubelet-mounts': ['kubelet-mount'],
-  'cni-config': ['cni-config'],
-  firewall: ['firewall'],
-  'kubelet-unit': ['kubelet-unit'],
 };
+const residueOf = (target: Check['target']): readonly ResidueKind[] => (isCleanupKind(target) ? [kindNamed(target).residueKind] : CORE_RESIDUE[target]);
 
 export const verify: Step<'verify', Check> = {
   name: 'verify',
   required: false,
-  plan({ config, snapshot, scope, expectFreePorts, steps }) {
+  plan(p) {
+    const { snapshot, scope, expectFreePorts, steps } = p;
     const ports = [...new Set([...expectFreePorts, ...snapshot.podPorts])].sort((a, b) => a - b);
     const actions: Check[] = [
       { action: 'check', target: 'ports', detail: { ports, fromPods: snapshot.podPorts } },
@@ -36,12 +32,9 @@ export const verify: Step<'verify', Check> = {
     ];
     if (steps.has('remove-netns')) actions.push({ action: 'check', target: 'netns', detail: {} });
     if (steps.has('backup-manifests')) actions.push({ action: 'check', target: 'manifests', detail: {} });
-    // Each rejoin kind that ran, when the scope is all (a restricted scope leaves shared state
-    // alone on purpose); an enabled kubelet unit always, when there is systemd to ask.
-    for (const k of CLEANUP_KINDS) {
-      if (k !== 'kubelet-unit' && steps.has(k) && scope === 'all' && !(k === 'links' && config.linkPatterns.length === 0)) actions.push({ action: 'check', target: k, detail: {} });
-    }
-    if (config.kubeletUnit !== '' && snapshot.systemd) actions.push({ action: 'check', target: 'kubelet-unit', detail: { unit: config.kubeletUnit } });
+    // Each kind checks itself when it ran and the scope is all (a restricted scope leaves shared
+    // state alone on purpose); an enabled kubelet unit always, when there is systemd to ask.
+    actions.push(...kindChecks(p));
     return { actions };
   },
   async run(rec, ctx) {
@@ -65,7 +58,7 @@ export const verify: Step<'verify', Check> = {
     }
     ctx.verification = verification;
     for (const a of planned) {
-      const kinds = RESIDUE_OF[a.target];
+      const kinds = residueOf(a.target);
       const left = verification.residue.filter((r) => kinds.includes(r.kind));
       rec.record(a.action, a.target, 'done', Date.now() - t, left.length ? `${left.length} residue item(s)` : 'clean');
     }

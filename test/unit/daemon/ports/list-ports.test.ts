@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import type { CriClient } from '../../../../agent/daemon/cri/client';
-import type { Container, PodSandbox } from '../../../../agent/daemon/cri/types';
+import type { Container, PodSandbox } from '../../../../agent/daemon/cri/messages';
 import { checkPorts, listPorts } from '../../../../agent/daemon/ports';
 import { describeListener } from '../../../../agent/shared/describe';
 

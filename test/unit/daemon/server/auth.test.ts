@@ -1,5 +1,5 @@
 import t from 'tap';
-import { identifyCaller, requireRole, roleFor, subjectAttributes } from '../../../../agent/daemon/server/auth';
+import { identifyCaller, identityOf, requireRole, roleFor, subjectAttributes } from '../../../../agent/daemon/server/auth';
 import { isKubesweepError } from '../../../../agent/shared/errors';
 
 const roles = { admin: ['CN=kubesweep-admin'], reader: ['CN=kubesweep-reader', 'O=kubesweep-readers'] };
@@ -46,4 +46,13 @@ t.test('requireRole', async (t) => {
       t.ok(isKubesweepError(err, 'KS_PERMISSION_DENIED'), `${c.role ?? 'no role'} refused ${need}`);
     }
   }
+});
+
+t.test('the logged identity is the list of RDNs, each value escaped (issue #22)', async (t) => {
+  // A CN that carries ",CN=admin" must not read like a two-CN subject, nor match the admin role.
+  const evil = identifyCaller(tlsCall({ CN: 'evil,CN=kubesweep-admin' }), 'tls', roles);
+  t.equal(evil.identity, 'CN=evil\\,CN=kubesweep-admin', 'the comma is escaped');
+  t.equal(evil.role, undefined, 'no role');
+  t.equal(identifyCaller(tlsCall({ CN: ['a', 'b'], O: 'x+y' }), 'tls', roles).identity, 'CN=a,CN=b,O=x\\+y', 'two real CNs stay two RDNs');
+  t.equal(identityOf({ CN: ' #lead\\ "q" <a>;\u202e\x1b ' }), 'CN=\\ #lead\\\\ \\"q\\" \\<a\\>\\;\\u202e\\x1b\\ ', 'RFC 4514 escapes, then control and bidi characters shown escaped');
 });

@@ -83,7 +83,6 @@ t.test('requests beyond the in-flight limit get 429 at once; /healthz never does
   release();
   for (const r of await Promise.all(slow)) t.equal(r.status, 200);
   t.equal((await fetch(`${base}/ports/check?ports=1`)).status, 200, 'admitted again once they finished');
-  t.equal(app.server.maxConnections, 1024, 'connections capped');
 });
 
 t.test('with httpOwners: the whole documents, all netns included; 400 on bad input', async (t) => {
@@ -166,4 +165,18 @@ t.test('a real listen on 127.0.0.1', async (t) => {
   const m = await fetch(`${base}/metrics`);
   const text = await m.text();
   t.doesNotThrow(() => parsePromText(text));
+});
+
+t.test('the Host header must name this agent: an address, localhost or the node name (DNS rebinding)', async (t) => {
+  const engine = makeFakeEngine();
+  const { log } = captureLogger();
+  const metrics = createMetrics({ engine, expectFreePorts: [], nodeName: 'node-1', version: '0' });
+  const app = buildHttpServer({ engine, metrics, expectFreePorts: [], log, isShuttingDown: () => false, hostNames: ['node-1', 'Host-A'] });
+  t.teardown(() => app.close());
+  for (const host of ['127.0.0.1:9808', '10.0.0.2', '[::1]:9808', 'localhost:9808', 'node-1', 'NODE-1:9808', 'host-a', 'host-a.']) t.equal((await app.inject({ url: '/ports', headers: { host } })).statusCode, 200, `${host} answered`);
+  for (const host of ['evil.example.com', 'node-10', 'node-1.attacker.example', 'localhost.attacker.example', '127.0.0.1.attacker.example']) {
+    const r = await app.inject({ url: '/metrics', headers: { host } });
+    t.equal(r.statusCode, 421, `${JSON.stringify(host)} refused`);
+  }
+  t.equal((await app.inject({ url: '/healthz', headers: { host: 'evil.example.com' } })).statusCode, 200, 'liveness answers any Host');
 });

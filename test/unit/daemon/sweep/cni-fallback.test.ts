@@ -4,7 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import t from 'tap';
 import type { Test } from 'tap';
-import { placeTeardownConf } from '../../../../agent/daemon/host/cni-conf';
+import { placeTeardownConf } from '../../../../agent/daemon/host/teardown-conf';
 import { cniFallbackReason, isDeterministicCniError, repairCniFallback } from '../../../../agent/daemon/sweep/cni-fallback';
 import { appendJournal, readJournal } from '../../../../agent/daemon/sweep/journal';
 import { ksError } from '../../../../agent/shared/errors';

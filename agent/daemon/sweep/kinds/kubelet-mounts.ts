@@ -5,17 +5,29 @@
 // pods/ (config, certificates, plugin registrations) is not touched. With a restricted scope only
 // the mounts and dirs of in-scope pods are.
 import path from 'node:path';
-import { removePodDir, unmountKubelet } from '../../host/kubelet-mounts';
+import { KubeletMount, kubeletMounts as mountsUnder, listPodDirs, removePodDir, resolveKubeletDir, unmountKubelet } from '../../host/kubelet-mounts';
+import { readMountinfo } from '../../host/mountinfo';
 import { resolveInside } from '../../host/paths';
 import { actionsOf, type RemoveDir, type UnmountVolume } from '../actions';
 import { isFailed } from '../residue';
-import type { Step } from '../step';
+import type { KindModule } from './kind';
 
-export const kubeletMounts: Step<'kubelet-mounts', UnmountVolume | RemoveDir> = {
+export interface KubeletResidue {
+  /** The kubelet dir as mountinfo names it. */
+  dir: string;
+  mounts: KubeletMount[];
+  podDirs: string[];
+}
+
+export const kubeletMounts: KindModule<'kubelet-mounts', KubeletResidue, UnmountVolume | RemoveDir> = {
   name: 'kubelet-mounts',
-  required: false,
-  plan({ snapshot, scope, sandboxIds }) {
-    const r = snapshot.residue?.kubelet;
+  phase: 'after-pods',
+  residueKind: 'kubelet-mount',
+  read(config) {
+    const dir = resolveKubeletDir(config.kubeletDir);
+    return { dir, mounts: mountsUnder(readMountinfo(config.procRoot), dir), podDirs: listPodDirs(dir) };
+  },
+  plan({ snapshot, scope, sandboxIds }, r) {
     if (r === undefined) return { actions: [], note: 'the kubelet dir was not read' };
     if (isFailed(r)) return { actions: [], note: `the kubelet dir could not be read: ${r.error}` };
     // Which pod uids this run may touch: all, or those of in-scope sandboxes.
@@ -61,5 +73,26 @@ export const kubeletMounts: Step<'kubelet-mounts', UnmountVolume | RemoveDir> = 
         return n === 0 ? { outcome: 'gone' } : { outcome: 'done', message: `removed (${n} entries)` };
       });
     }
+  },
+  check({ scope, steps }) {
+    return steps.has('kubelet-mounts') && scope === 'all' ? { action: 'check', target: 'kubelet-mounts', detail: {} } : undefined;
+  },
+  async left(r, { config }) {
+    if (r === undefined) return [];
+    if (isFailed(r)) return [{ kind: 'kubelet-mount', target: config.kubeletDir, why: `could not be checked: ${r.error}` }];
+    return [
+      ...r.mounts.map((m) => ({ kind: 'kubelet-mount' as const, target: m.mountPoint, why: `${m.fsType} from ${m.source} still mounted under the kubelet dir${m.podUid ? ` (pod ${m.podUid})` : ''}` })),
+      ...r.podDirs.map((d) => ({ kind: 'kubelet-mount' as const, target: d, why: 'pod dir still present under the kubelet dir' })),
+    ];
+  },
+  async inventory(r) {
+    if (isFailed(r)) return { rows: { kubeletMounts: [], kubeletPodDirs: [] }, errors: [`kubelet-mounts: ${r.error}`] };
+    return {
+      rows: {
+        kubeletMounts: (r?.mounts ?? []).map((m) => ({ mountPoint: m.mountPoint, fsType: m.fsType, source: m.source, podUid: m.podUid ?? '' })),
+        kubeletPodDirs: r?.podDirs ?? [],
+      },
+      errors: [],
+    };
   },
 };

@@ -4,18 +4,28 @@
 // fails nothing is changed. Opt-in: firewall rules are the operator's domain, and kube-proxy and
 // the CNI plugin rebuild their chains anyway; only with scope all (remaining pods need theirs).
 // Restore by hand: `iptables-nft-restore < <backup>/iptables-nft.rules`.
-import { applyCleanup, planCleanup, saveAll } from '../../host/firewall';
+import { applyCleanup, planCleanup, saveAll, SavedRuleset, TableCleanup } from '../../host/firewall';
 import { actionsOf, type BackupRules, type RemoveChains } from '../actions';
 import { newRunId } from '../backup';
 import { writeKindBackup } from '../kind-backup';
 import { isFailed } from '../residue';
-import type { Step } from '../step';
+import type { KindModule } from './kind';
 
-export const firewall: Step<'firewall', BackupRules | RemoveChains> = {
+export interface FirewallResidue {
+  rulesets: SavedRuleset[];
+  /** Per backend: what planCleanup would remove. */
+  cleanups: { backend: string; tables: TableCleanup[] }[];
+}
+
+export const firewall: KindModule<'firewall', FirewallResidue, BackupRules | RemoveChains> = {
   name: 'firewall',
-  required: false,
-  plan({ config, snapshot, scope }) {
-    const r = snapshot.residue?.firewall;
+  phase: 'after-pods',
+  residueKind: 'firewall',
+  async read(config, deps) {
+    const rulesets = await saveAll(deps.netExec);
+    return { rulesets, cleanups: rulesets.map((r) => ({ backend: r.backend.name, tables: planCleanup(r.tables, config.firewallPrefixes) })).filter((c) => c.tables.length > 0) };
+  },
+  plan({ config, scope }, r) {
     if (r === undefined) return { actions: [], note: 'the rule sets were not read' };
     if (isFailed(r)) return { actions: [], note: `the rule sets could not be read, nothing is changed: ${r.error}` };
     if (scope !== 'all') return { actions: [], note: 'scope is restricted: the firewall chains serve the pods that stay' };
@@ -68,5 +78,19 @@ export const firewall: Step<'firewall', BackupRules | RemoveChains> = {
         return { outcome: 'done', message: `${c.chains.length} chain(s) and ${c.jumps.length} jump(s) removed` };
       });
     }
+  },
+  check({ scope, steps }) {
+    return steps.has('firewall') && scope === 'all' ? { action: 'check', target: 'firewall', detail: {} } : undefined;
+  },
+  async left(r) {
+    if (r === undefined) return [];
+    if (isFailed(r)) return [{ kind: 'firewall', target: 'iptables', why: `could not be checked: ${r.error}` }];
+    return r.cleanups.flatMap((c) =>
+      c.tables.map((t) => ({ kind: 'firewall' as const, target: `${c.backend}/${t.table}`, why: `${t.chains.length} Kubernetes/CNI chain(s) left: ${t.chains.slice(0, 8).join(', ')}${t.chains.length > 8 ? ' …' : ''}` })),
+    );
+  },
+  async inventory(r) {
+    if (isFailed(r)) return { rows: { firewall: [] }, errors: [`firewall: ${r.error}`] };
+    return { rows: { firewall: (r?.cleanups ?? []).flatMap((c) => c.tables.map((t) => ({ backend: c.backend, table: t.table, chains: t.chains, jumps: t.jumps.length }))) }, errors: [] };
   },
 };

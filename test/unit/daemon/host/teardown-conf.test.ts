@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { placeTeardownConf, removeTeardownConf, TEARDOWN_CONF_SHA256, TEARDOWN_CONF_TEXT, TEARDOWN_NETWORK, teardownConfName } from '../../../../agent/daemon/host/cni-conf';
+import { placeTeardownConf, removeTeardownConf, TEARDOWN_CONF_SHA256, TEARDOWN_CONF_TEXT, TEARDOWN_NETWORK, teardownConfName } from '../../../../agent/daemon/host/teardown-conf';
 
 t.test('teardownConfName sorts before every config file, bytewise (Go sort.Strings)', async (t) => {
   t.equal(teardownConfName(['10-calico.conflist', 'calico-kubeconfig']), '00-kubesweep-teardown.conflist');

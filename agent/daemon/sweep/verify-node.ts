@@ -1,4 +1,4 @@
-// Step 6, and the standalone Verify: is the node clean? Each remaining item comes with why.
+// The verify step's and the standalone Verify's core checks: is the node clean? Each remaining item comes with why.
 import type { CriClient } from '../cri/client';
 import { listProcesses } from '../host/proc';
 import { describeListener } from '../../shared/describe';
