@@ -38,6 +38,8 @@ export interface TestbedOptions {
   netns?: string;
   /** The pod network (default: a bridge of its own, a free /24, no gateway). */
   cni?: CniNetwork;
+  /** containerd's CNI `max_conf_num` (default 1, containerd's own default: only the first file). */
+  cniMaxConfNum?: number;
 }
 
 export interface CniNetwork {
@@ -90,6 +92,7 @@ export class Testbed {
   readonly netnsFile: string | undefined;
   private network: Required<Omit<CniNetwork, 'rangeStart' | 'rangeEnd'>> & Pick<CniNetwork, 'rangeStart' | 'rangeEnd'>;
   private readonly seenShimIds = new Set<string>();
+  private readonly cniMaxConfNum: number;
   private tornDown = false;
 
   private constructor(dir: string, log: (msg: string) => void, opts: TestbedOptions = {}) {
@@ -114,6 +117,7 @@ export class Testbed {
     this.ipamDir = path.join(dir, 'cni', 'ipam');
     this.cniFault = opts.cniFault ? { binDir: path.join(dir, 'cni', 'bin'), markerDir: path.join(dir, 'cni', 'fault') } : undefined;
     this.network = { name: `kubesweep-testbed-${path.basename(dir)}`, bridge: this.bridge, subnet: this.subnet, isGateway: false, ...opts.cni };
+    this.cniMaxConfNum = opts.cniMaxConfNum ?? 1;
   }
 
   /** The pod network now configured (containerd reads the conf dir again on change). */
@@ -240,7 +244,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     [plugins."io.containerd.grpc.v1.cri".cni]
       bin_dir = ${q(this.cniFault?.binDir ?? SYSTEM_CNI_BIN)}
       conf_dir = ${q(cniConfDir)}
-      max_conf_num = 1
+      max_conf_num = ${this.cniMaxConfNum}
 `;
     writeFileSync(path.join(this.dir, 'config.toml'), config);
   }

@@ -1,7 +1,7 @@
 // Debian's ansible-core for the tests that check kubesweep against Ansible itself. .ci/run
 // installs it; a developer machine without it gets it here (as root, like the testbed).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 
 export function ensureAnsible(): void {
@@ -9,6 +9,11 @@ export function ensureAnsible(): void {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'pipe', env });
   execFileSync('apt-get', ['install', '-y', '-qq', 'ansible-core'], { stdio: 'pipe', env });
+}
+
+/** The machine's own Python (`/usr/bin/python3` resolved, e.g. /usr/bin/python3.11), whatever its version. */
+export function hostPython(): string {
+  return realpathSync('/usr/bin/python3');
 }
 
 /** An environment that keeps Ansible's home, temp dirs and retry files under `dir`, colourless. */

@@ -11,7 +11,7 @@ import { packageRoot } from '../../agent/shared/paths';
 import { buildDeb } from '../../scripts/build/deb';
 import { NspawnMachine } from '../../scripts/testbed/nspawn';
 import { commands, runPod } from '../../scripts/testbed/pods';
-import { ansibleEnv, ensureAnsible } from '../helpers/ansible';
+import { ansibleEnv, ensureAnsible, hostPython } from '../helpers/ansible';
 import { buildShipped } from '../helpers/ship';
 import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
 
@@ -45,7 +45,7 @@ t.test('the role installs the .deb on a node without Node.js and starts the agen
   writeFileSync(path.join(manifests, 'kube-apiserver.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n');
 
   // Ansible needs a Python on the node: the host's, bound in read-only (the node still has no node).
-  const py = `/usr/bin/python3.${process.env.KUBESWEEP_TEST_PY_MINOR ?? '11'}`;
+  const py = hostPython();
   const vm = await NspawnMachine.boot({
     binds: [{ host: py, container: '/usr/bin/python3', readOnly: true }, { host: `/usr/lib/${path.basename(py)}`, readOnly: true }, { host: tb.dir }],
   });
@@ -99,7 +99,7 @@ t.test('the role installs the single file (install.sh --single) and starts the a
   ensureAnsible();
   const shipped = await buildShipped(t);
   const tb = await withTestbed(t);
-  const py = `/usr/bin/python3.${process.env.KUBESWEEP_TEST_PY_MINOR ?? '11'}`;
+  const py = hostPython();
   const vm = await NspawnMachine.boot({
     binds: [{ host: py, container: '/usr/bin/python3', readOnly: true }, { host: `/usr/lib/${path.basename(py)}`, readOnly: true }, { host: tb.dir }],
   });

@@ -1,8 +1,10 @@
 // The kubesweep CLI (dist/agent/client/cli.js, as a process) against the real agent on the private
 // containerd testbed: every command, --json shapes, exit codes 0/1/2, TLS on TCP, fan-out.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
+import { fileInode } from '../../agent/daemon/host/proc';
 import { commands, runPod } from '../../scripts/testbed/pods';
 import { testbedAgentArgs } from '../../scripts/testbed/agent-args';
 import type { Testbed } from '../../scripts/testbed/testbed';
@@ -117,8 +119,33 @@ t.test('every command against a real agent: output, --json, exit codes', async (
   t.equal(restore.code, 0, 'restore-manifests → 0');
   t.match(restore.stdout, new RegExp(`restored backup ${backupId}: 2 files written`));
   t.same(readdirSync(manifestsDir).sort(), ['kube-apiserver.yaml', 'nginx-proxy.yml'], 'manifests back');
-  const rmNetns = await ks(['remove-netns', '--confirm', 'node1']);
+  // remove-netns: a leftover CNI netns of the testbed goes; a non-CNI netns in the same dir and a
+  // CNI-named one outside it stay mounted.
+  const leftover = path.join(tb.netnsDir, 'cni-leftover');
+  const notCni = path.join(tb.netnsDir, 'my-netns');
+  const outside = path.join(tb.scratch, 'cni-outside');
+  const plain = new Map<string, number | undefined>();
+  for (const f of [leftover, notCni, outside]) {
+    writeFileSync(f, '');
+    plain.set(f, fileInode(f));
+    t.teardown(() => void spawnSync('umount', ['-l', f], { stdio: 'ignore' }));
+    execFileSync('unshare', [`--net=${f}`, 'true']);
+  }
+  const mountedNs = (f: string) => existsSync(f) && fileInode(f) !== plain.get(f);
+  t.ok([leftover, notCni, outside].every(mountedNs), 'three netns mounted');
+  const rmNetns = await ks(['--json', 'remove-netns', '--confirm', 'node1']);
   t.equal(rmNetns.code, 0, 'remove-netns → 0');
+  t.same(
+    json(rmNetns)
+      .steps.filter((s: any) => s.name === 'remove-netns')
+      .flatMap((s: any) => s.items)
+      .map((i: any) => `${i.action} ${i.target} ${i.outcome}`),
+    [`remove-netns ${leftover} done`],
+    'only the leftover CNI netns was acted on',
+  );
+  t.notOk(existsSync(leftover), 'the leftover CNI netns is gone');
+  t.ok(mountedNs(notCni), 'a non-CNI netns in the same dir is still mounted');
+  t.ok(mountedNs(outside), 'a CNI-named netns outside the netns dir is still mounted');
 
   // The whole reset: live progress, verified clean.
   const reset = await ks(['reset', '--confirm', 'node1', '--grace', '1']);

@@ -57,7 +57,7 @@ t.test('the demo recreates the bug, resets the node, shows the rejoin pod runnin
   t.equal(code, 0, 'demo exits 0');
   if (code !== 0) t.comment(out);
   const dir = testbedDir(out);
-  t.ok(dir, 'it names its private containerd dir');
+  if (!dir) throw new Error(`the demo names no private containerd dir:\n${out}`);
   for (const stage of ['A private containerd', 'Recreate the bug', 'The node rejoins: its new nginx-proxy cannot start', 'Start the kubesweep agent', 'Who holds the ports?', 'Reset the node', 'Verify', 'The node rejoins again', 'Tear down'])
     t.match(out, stage, `stage "${stage}" narrated`);
   t.match(out, /6 pods running, 6 containerd-shim-runc-v2 processes, 2 pod network namespaces/);
@@ -69,10 +69,8 @@ t.test('the demo recreates the bug, resets the node, shows the rejoin pod runnin
   t.match(out, /✓ all 2 ports free\n {3}\(exit code 0\)/, 'check-ports clean afterwards');
   t.match(out, /rejoin container state: CONTAINER_RUNNING/, 'the rejoin pod runs after the reset');
   t.match(out, /demo finished/);
-  if (dir) {
-    t.notOk(existsSync(dir), `${dir} removed`);
-    t.same(processesMentioning(dir), [], 'no containerd, shim, agent or container of the demo left running');
-  }
+  t.notOk(existsSync(dir), `${dir} removed`);
+  t.same(processesMentioning(dir), [], 'no containerd, shim, agent or container of the demo left running');
 });
 
 t.test('interrupted half-way (SIGINT), the demo still tears everything down, agent included', async (t) => {
@@ -85,11 +83,9 @@ t.test('interrupted half-way (SIGINT), the demo still tears everything down, age
   t.match(out, /demo: SIGINT: cleaning up before exit/);
   t.match(out, /Tear down/);
   const dir = testbedDir(out);
-  t.ok(dir);
-  if (dir) {
-    t.notOk(existsSync(dir), `${dir} removed`);
-    t.same(processesMentioning(dir), [], 'nothing of the demo left running');
-  }
+  if (!dir) throw new Error(`the demo names no private containerd dir:\n${out}`);
+  t.notOk(existsSync(dir), `${dir} removed`);
+  t.same(processesMentioning(dir), [], 'nothing of the demo left running');
 });
 
 async function waitForOutput(demo: DemoRun, re: RegExp, timeoutMs = 120_000): Promise<boolean> {
@@ -107,9 +103,9 @@ t.test('--hold: a newcomer runs the reset by hand with the printed commands, the
   const out = demo.output();
   const socket = /export KUBESWEEP_AGENT=(unix:\/\/\S+)/.exec(out)?.[1];
   const alias = /alias kubesweep="node (\S+)"/.exec(out)?.[1];
-  t.ok(socket && alias, 'it prints the endpoint and the client to use');
+  if (!socket || !alias) throw new Error(`the demo prints no endpoint or client to use:\n${out}`);
   t.match(out, /kubesweep reset --confirm node1 --grace 2/);
-  if (socket && alias) {
+  {
     const env = { PATH: process.env.PATH, KUBESWEEP_AGENT: socket };
     const held = spawnSync(process.execPath, [alias, 'check-ports'], { env, encoding: 'utf8' });
     t.equal(held.status, 1, 'check-ports: ports held');
@@ -123,10 +119,9 @@ t.test('--hold: a newcomer runs the reset by hand with the printed commands, the
   const { code } = await demo.exited;
   t.equal(code, 0, 'Ctrl-C ends a held demo normally');
   const dir = testbedDir(demo.output());
-  if (dir) {
-    t.notOk(existsSync(dir), `${dir} removed`);
-    t.same(processesMentioning(dir), [], 'nothing of the demo left running');
-  }
+  if (!dir) throw new Error(`the demo names no private containerd dir:\n${demo.output()}`);
+  t.notOk(existsSync(dir), `${dir} removed`);
+  t.same(processesMentioning(dir), [], 'nothing of the demo left running');
 });
 
 t.test('unknown arguments are refused', async (t) => {

@@ -4,7 +4,8 @@
 // reset must still end verified clean, without retrying the deterministic error, leave the CNI
 // conf dir byte-identical, release the host-local leases the skipped DEL would have released,
 // and say what it did — in the report, the progress events and the journal.
-import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
@@ -12,12 +13,27 @@ import { readJournal } from '../../agent/daemon/sweep';
 import type { ProgressEvent, ResetReport } from '../../agent/daemon/sweep';
 import type { CniFaultMode } from '../../scripts/testbed/cni-fault';
 import { faultCalls } from '../../scripts/testbed/cni-fault';
+import { commands, runPod } from '../../scripts/testbed/pods';
 import { seedResidue } from '../../scripts/testbed/seed';
 import { canBind, cniCacheFilesOf, freePort, waitFor, withTestbed } from '../helpers/testbed';
 import { testbedConfig, testbedSweeper, treeState } from '../helpers/sweep';
 import { resetWithPlanCheck } from '../helpers/plan-check';
 
-async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number) {
+async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number, neighbour = false) {
+  // Someone else's libcni cache files in the same machine-wide dir: another containerd (a second
+  // testbed) whose pod died without a DEL — containerd and shim killed, its netns file gone — so
+  // that only the netns dir tells them from ours. The reset must leave them.
+  const other = neighbour ? await withTestbed(t) : undefined;
+  if (other) {
+    await runPod(other.cri(), other, { name: 'other-web', kind: 'pod', hostNetwork: false, containers: [{ name: 'web', command: commands.sleep() }] });
+    await other.killShimsByHand();
+    for (const n of readdirSync(other.netnsDir)) {
+      execFileSync('umount', ['-l', path.join(other.netnsDir, n)]);
+      rmSync(path.join(other.netnsDir, n));
+    }
+  }
+  const otherCache = other ? cniCacheFilesOf(other.dir) : [];
+  if (other) t.ok(otherCache.length >= 1, `the other containerd's pod has libcni cache files (${otherCache.length})`);
   const tb = await withTestbed(t, { cniFault: true });
   const cri = tb.cri();
   const ports = { api: await freePort(), proxyMetrics: await freePort() };
@@ -54,6 +70,7 @@ async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number)
   t.same(leases(), [], 'the leases of the skipped DELs were released');
   // The skipped DEL would have removed the failing network's cached result; cni-cache does.
   t.same(cniCacheFilesOf(tb.dir), [], "no libcni cache file of the testbed's sandboxes is left");
+  if (other) t.same(cniCacheFilesOf(other.dir), otherCache, "the other containerd's libcni cache files are untouched");
   const cc = report.steps.find((s) => s.name === 'cni-cache')!;
   t.equal(cc.items.filter((i) => i.action === 'remove-cni-cache' && i.outcome === 'done').length, netnsPods.length, `one cache file removed per pod netns: ${JSON.stringify(cc.items.map((i) => [i.outcome, i.message]))}`);
   t.equal(rp.failed, 0, 'no failed item in remove-pods');
@@ -115,7 +132,7 @@ async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number)
 }
 
 t.test('failing CNI DEL (Calico "connection is unauthorized"): one reset ends clean in <= 60 s', async (t) => {
-  const { wallMs } = await resetWithFault(t, 'fail', 60_000);
+  const { wallMs } = await resetWithFault(t, 'fail', 60_000, true);
   t.ok(wallMs <= 60_000, `reset took ${wallMs} ms`);
 });
 

@@ -152,11 +152,12 @@ t.test('containerd killed during remove-pods, restarted 2 s later: this reset or
   await restarted;
   const said = JSON.stringify(r1.steps.map((s) => [s.name, s.status, s.reason, s.items.filter((i) => i.outcome === 'failed').map((i) => i.message)]));
   t.comment(`first reset: ${r1.verification?.verdict}: ${said}`);
-  if (r1.verification?.verdict !== 'clean') {
-    t.match(said, /not answering|no CRI socket|unreachable|UNAVAILABLE|shim/i, 'the report says the CRI went away');
-    const r2 = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test', graceSeconds: 2 });
-    t.equal(r2.verification?.verdict, 'clean', `the next reset is clean (${JSON.stringify(r2.verification?.residue)})`);
-  } else t.pass('the first reset rode it out (retries)');
+  // Either outcome is allowed (retries may ride it out), but each one is checked: a reset that is
+  // not clean must say the CRI went away, and then the next one must be clean.
+  const firstClean = r1.verification?.verdict === 'clean';
+  t.ok(firstClean || /not answering|no CRI socket|unreachable|UNAVAILABLE|shim/i.test(said), 'clean, or the report says the CRI went away');
+  const last = firstClean ? r1 : await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test', graceSeconds: 2 });
+  t.equal(last.verification?.verdict, 'clean', `${firstClean ? 'the first' : 'the next'} reset is clean (${JSON.stringify(last.verification?.residue)})`);
   t.same(await tb.cri().listPodSandbox(), [], 'no sandbox left');
   t.same(tb.shimPids(), [], 'no shim left');
   t.ok((await canBind(ports.api)) && (await canBind(ports.proxyMetrics)), 'ports free');

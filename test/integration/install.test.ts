@@ -56,7 +56,12 @@ function diffTrees(a: Map<string, string>, b: Map<string, string>): string[] {
   return out;
 }
 
-const shippedUnits = (): string[] => (existsSync(path.join(ROOT, 'systemd')) ? readdirSync(path.join(ROOT, 'systemd')).filter((f) => /\.(service|socket|timer|path)$/.test(f)) : []);
+/** The units systemd/ ships; throws when there is none, so that no loop over them checks nothing. */
+function shippedUnits(): string[] {
+  const units = readdirSync(path.join(ROOT, 'systemd')).filter((f) => /\.(service|socket|timer|path)$/.test(f));
+  if (units.length === 0) throw new Error('systemd/ ships no unit');
+  return units;
+}
 
 t.test('install into a DESTDIR: files, links, units, config; a second run changes nothing', async (t) => {
   const d = tempRoot(t);
@@ -101,7 +106,9 @@ t.test('install into a DESTDIR: files, links, units, config; a second run change
     const installed = path.join(d, 'etc/systemd/system', u);
     t.ok(existsSync(installed), `${u} installed`);
     const text = readFileSync(installed, 'utf8');
-    for (const exec of text.split('\n').filter((l) => /^Exec\w*=/.test(l))) {
+    const execs = text.split('\n').filter((l) => /^Exec\w*=/.test(l));
+    t.ok(execs.length >= 1, `${u} has an Exec line`);
+    for (const exec of execs) {
       t.notOk(exec.includes(d) || exec.includes(ROOT), `${u}: ${exec} names neither the staging dir nor the checkout`);
       t.match(exec, /^Exec\w*=\S*\/node\b.* \/opt\/kubesweep\/dist\/agent\/\w+\/\w+\.js /, `${u}: node runs the installed program`);
     }

@@ -10,6 +10,10 @@ import path from 'node:path';
 import t from 'tap';
 import { kubeletMounts, listPodDirs, removePodDir, resolveKubeletDir, unmountKubelet } from '../../agent/daemon/host/kubelet-mounts';
 import { readMountinfo } from '../../agent/daemon/host/mountinfo';
+import pino from 'pino';
+import type { CriClient } from '../../agent/daemon/cri/client';
+import { defaultSweepConfig } from '../../agent/daemon/engine-config';
+import { Sweeper } from '../../agent/daemon/sweep';
 
 function mountsUnder(dir: string): string[] {
   return readMountinfo()
@@ -131,4 +135,82 @@ t.test('kubelet mounts: unmounted deepest first, pod dirs removed only when noth
   t.equal(await unmountKubelet(`${B}/volumes/kubernetes.io~local-volume/work`, dir), 'done');
   removePodDir(B, dir);
   t.notOk(existsSync(B));
+});
+
+t.test('through the kubelet-mounts step: deepest first by order, a busy mount keeps its pod dir and every file', async (t) => {
+  const root = mkdtempSync('/tmp/ks-kls-');
+  const procs: number[] = [];
+  t.teardown(() => {
+    for (const pid of procs) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    for (let i = 0; i < 3; i++) for (const m of mountsUnder(root).sort((a, b) => b.length - a.length)) execFileSync('umount', ['-l', m], { stdio: 'pipe' });
+    if (mountsUnder(root).length === 0) rmSync(root, { recursive: true, force: true });
+  });
+  const K = path.join(root, 'kubelet');
+  const A = path.join(K, 'pods', 'aaaaaaaa-2222-4222-8333-944455556666');
+  const B = path.join(K, 'pods', 'bbbbbbbb-2222-4222-8333-944455556666');
+  const mk = (p: string) => mkdirSync(p, { recursive: true });
+  const mount = (...args: string[]) => execFileSync('mount', args, { stdio: 'pipe' });
+  // Pod A: a tmpfs volume with a second tmpfs mounted inside it (it must go first), and a sibling.
+  const outer = `${A}/volumes/kubernetes.io~empty-dir/cache`;
+  const inner = `${outer}/nested/deeper`;
+  const sibling = `${A}/volumes/kubernetes.io~secret/tok`;
+  mk(outer);
+  mk(sibling);
+  mount('-t', 'tmpfs', 'tmpfs', outer);
+  mk(inner);
+  mount('-t', 'tmpfs', 'tmpfs', inner);
+  mount('-t', 'tmpfs', 'tmpfs', sibling);
+  // Pod B: a bind mount of the user's data, kept busy by a process working in it.
+  const disk = path.join(root, 'disk');
+  mk(disk);
+  writeFileSync(path.join(disk, 'in-use'), 'busy\n');
+  const work = `${B}/volumes/kubernetes.io~local-volume/work`;
+  mk(work);
+  writeFileSync(`${B}/etc-hosts`, 'b\n');
+  mount('--bind', disk, work);
+  const busy = spawn('sleep', ['600'], { cwd: work, stdio: 'ignore' });
+  procs.push(busy.pid!);
+  await new Promise((r) => setTimeout(r, 200));
+  for (const d of ['manifests', 'netns', 'state', 'containerd']) mk(path.join(root, d));
+  const config = defaultSweepConfig({
+    manifestsDir: path.join(root, 'manifests'),
+    netnsDirs: [path.join(root, 'netns')],
+    stateDir: path.join(root, 'state'),
+    containerdDirs: [path.join(root, 'containerd')],
+    containerdAddress: path.join(root, 'containerd', 'c.sock'),
+    kubeletDir: K,
+    cniIpamDirs: [path.join(root, 'ipam')],
+    cniCacheDir: '',
+    linkPatterns: [],
+    expectFreePorts: [],
+    kubeletUnit: '',
+  });
+  // No pod is alive (an empty CRI): the step alone is under test, against the real mountinfo.
+  const cri = { listPodSandbox: async () => [], listContainers: async () => [] } as unknown as CriClient;
+  const sweeper = new Sweeper(config, { cri, log: pino({ level: 'silent' }), checkPorts: async () => ({ allFree: true, ports: [] }) });
+  const report = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 't', steps: ['kubelet-mounts'] });
+  const step = report.steps.find((s) => s.name === 'kubelet-mounts')!;
+  const items = step.items.map((i) => ({ ...i, at: path.relative(K, i.target) }));
+  t.comment(JSON.stringify(items.map((i) => [i.action, i.at, i.outcome, i.message])));
+  const unmounts = items.filter((i) => i.action === 'unmount-volume').map((i) => i.target);
+  const at = (action: string, target: string) => items.find((i) => i.action === action && i.target === target);
+  t.same([...unmounts].sort(), [inner, outer, sibling, work].sort(), 'every mount under the kubelet dir is planned');
+  t.ok(unmounts.indexOf(inner) < unmounts.indexOf(outer), `deepest first: ${path.relative(K, inner)} before ${path.relative(K, outer)} (${unmounts.map((m) => path.relative(K, m)).join(', ')})`);
+  t.equal(at('unmount-volume', inner)?.outcome, 'done', 'the nested mount unmounted');
+  t.equal(at('unmount-volume', outer)?.outcome, 'done', 'then the one it sat in');
+  t.equal(at('unmount-volume', work)?.outcome, 'failed', 'the busy mount could not be unmounted');
+  t.match(at('unmount-volume', work)?.message, /busy/);
+  t.equal(at('remove-dir', B)?.outcome, 'skipped', 'so its pod dir is not removed');
+  t.match(at('remove-dir', B)?.message, `not removed: the unmount of ${work} failed`);
+  t.equal(at('remove-dir', A)?.outcome, 'done', 'pod A (all unmounted) is removed');
+  t.notOk(existsSync(A), 'pod A is gone');
+  t.equal(readFileSync(`${B}/etc-hosts`, 'utf8'), 'b\n', 'nothing under pod B was deleted');
+  t.equal(readFileSync(path.join(disk, 'in-use'), 'utf8'), 'busy\n', "the user's data behind the busy mount is intact");
+  t.same(mountsUnder(K), [work], 'only the busy mount is left');
 });

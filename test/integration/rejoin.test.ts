@@ -10,7 +10,7 @@
 // subnet: every pod reaches RUNNING. Without the reset the same rejoin fails: the held ports, the
 // stale bridge address. With a reset that leaves out the new kinds, a rejoin on the old subnet
 // fails on the exhausted IPAM range.
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import t from 'tap';
@@ -99,8 +99,31 @@ interface PodOutcome {
   ip?: string;
 }
 
-/** The rejoin: the new cluster's network config, containerd back, the same pods created again. */
-async function rejoin(tb: Testbed, net: CniNetwork): Promise<PodOutcome[]> {
+/** The port a container's command serves (busybox httpd -p HOST:PORT), if any. */
+function servedPort(c: { command: string[] }): number | undefined {
+  const i = c.command.indexOf('-p');
+  return c.command[1] === 'httpd' && i > 0 ? Number(c.command[i + 1].split(':').pop()) : undefined;
+}
+
+/** Whether a process of container `id` (its cgroup ends in /k8s.io/<id>) listens on `port`. */
+function heldBy(ns: PrivateNetns, port: number, id: string): boolean {
+  const pids = [...ns.sh(`ss -Hltnp 'sport = :${port}'`).matchAll(/pid=(\d+)/g)].map((m) => m[1]);
+  return pids.some((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(id);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * The rejoin: the new cluster's network config, containerd back, the same pods created again.
+ * A pod is decided RUNNING when every container runs and each httpd holds its port itself (not
+ * an old process of the seed); failed when a container exited or is gone; undecided pods after
+ * the deadline count as not running.
+ */
+async function rejoin(ns: PrivateNetns, tb: Testbed, net: CniNetwork): Promise<PodOutcome[]> {
   tb.writeCniConfig(net);
   await tb.startContainerd();
   const cri = tb.cri();
@@ -114,16 +137,47 @@ async function rejoin(tb: Testbed, net: CniNetwork): Promise<PodOutcome[]> {
       out.push({ name: spec.name, running: false, error: (err as Error).message });
     }
   }
-  // An httpd that cannot bind exits at once; give every container time to fail.
-  await new Promise((r) => setTimeout(r, 3000));
-  const containers = await cri.listContainers();
+  const decided = new Map<string, { running: boolean; states: string[] }>();
+  const deadline = Date.now() + 30_000;
+  while (decided.size < started.length && Date.now() < deadline) {
+    const containers = await cri.listContainers();
+    for (const p of started.filter((x) => !decided.has(x.spec.name))) {
+      const states = p.containerIds.map((id) => containers.find((c) => c.id === id)?.state ?? 'gone');
+      if (states.some((s) => s !== 'CONTAINER_RUNNING' && s !== 'CONTAINER_CREATED')) decided.set(p.spec.name, { running: false, states });
+      else if (
+        states.every((s) => s === 'CONTAINER_RUNNING') &&
+        p.spec.containers.every((c, i) => {
+          const port = servedPort(c);
+          return port === undefined || heldBy(ns, port, p.containerIds[i]);
+        })
+      )
+        decided.set(p.spec.name, { running: true, states });
+    }
+    if (decided.size < started.length) await new Promise((r) => setTimeout(r, 200));
+  }
   for (const p of started) {
-    const states = p.containerIds.map((id) => containers.find((c) => c.id === id)?.state ?? 'gone');
-    const st = await cri.podSandboxStatus(p.sandboxId, false).catch(() => undefined);
-    const ip = (st as { status?: { network?: { ip?: string } } } | undefined)?.status?.network?.ip || undefined;
-    out.push({ name: p.spec.name, running: states.every((s) => s === 'CONTAINER_RUNNING'), states, ...(ip ? { ip } : {}) });
+    // No catch: a failed lookup must fail the test, not read as "no address".
+    const st = await cri.podSandboxStatus(p.sandboxId, false);
+    const ip = st?.status?.network?.ip || undefined;
+    const d = decided.get(p.spec.name) ?? { running: false, states: ['undecided after 30 s'] };
+    out.push({ name: p.spec.name, ...d, ...(ip ? { ip } : {}) });
   }
   return PODS.map((s) => out.find((o) => o.name === s.name)!);
+}
+
+/**
+ * The verdict of a reset while containerd is dead: everything it could check is clean, but the
+ * CRI could not be asked for what is left, so the verdict is residue (exactly that one item) and
+ * the client exits 1.
+ */
+function criDownVerdict(t: Test, code: number | null, report: { verification?: { verdict: string; residue: { kind: string; why: string }[] } }): void {
+  t.equal(report.verification?.verdict, 'residue', 'verdict residue: the CRI could not be asked');
+  t.same(
+    report.verification?.residue.map((x) => `${x.kind}: ${/the CRI is unreachable, remaining sandboxes and containers could not be listed/.test(x.why) ? 'CRI unreachable' : x.why}`),
+    ['sandbox: CRI unreachable'],
+    'the only residue: the sandboxes the dead CRI could not list',
+  );
+  t.equal(code, 1, 'the client exits 1 on that verdict');
 }
 
 async function agentIn(t: Test, s: Seeded) {
@@ -140,6 +194,7 @@ t.test('after a reset with the defaults, the same pods rejoin on a new subnet wi
   const agent = await agentIn(t, s);
   const r = await cliResetWithPlanCheck(t, ['--agent', agent.socket, 'reset', '--confirm', 'node1', '--grace', '1'], { stateDir: s.stateDir });
   const report = JSON.parse(r.stdout);
+  criDownVerdict(t, r.code, report);
   const step = (n: string) => report.steps.find((x: { name: string }) => x.name === n);
   t.comment(JSON.stringify(report.steps.map((x: any) => ({ n: x.name, s: x.status, d: x.done, f: x.failed, r: x.reason }))));
   t.ok(step('kill-shims').done > 0, 'the CRI is down: kill-shims ended the pods');
@@ -170,20 +225,22 @@ t.test('after a reset with the defaults, the same pods rejoin on a new subnet wi
   t.same(readdirSync(path.join(s.tb.ipamDir, 'cbr0')).sort(), ['last_reserved_ip.0', 'lock'], "host-local's bookkeeping stays");
   t.notOk(existsSync(path.join(s.kubeletDir, 'pods')) && readdirSync(path.join(s.kubeletDir, 'pods')).length > 0, 'no pod dir left');
 
-  const pods = await rejoin(s.tb, NEW);
+  const pods = await rejoin(s.ns, s.tb, NEW);
   t.comment(JSON.stringify(pods));
   for (const p of pods) t.ok(p.running, `${p.name} RUNNING${p.error ? ` (${p.error})` : ''}`);
   t.same(linkAddrs(s.ns).get('cni0'), ['10.99.0.1/24'], 'cni0 came back with the new subnet');
-  t.ok(
-    pods.filter((p) => p.ip).every((p) => p.ip!.startsWith('10.99.0.')),
-    'pods got addresses of the new range',
+  const podNetwork = PODS.filter((p) => !p.hostNetwork).map((p) => p.name);
+  t.same(
+    pods.filter((p) => podNetwork.includes(p.name)).map((p) => `${p.name}:${/^10\.99\.0\.\d+$/.test(p.ip ?? '') ? 'new range' : (p.ip ?? 'no address')}`),
+    podNetwork.map((n) => `${n}:new range`),
+    'every pod-network pod got an address of the new range',
   );
   t.ok(listening(s.ns, API_PORT) && listening(s.ns, PROXY_PORT), 'the new static and DaemonSet pods hold the same ports');
 });
 
 t.test('without the reset, the same rejoin fails: held ports, stale bridge address', async (t) => {
   const s = await seed(t, 'rjno');
-  const pods = await rejoin(s.tb, NEW);
+  const pods = await rejoin(s.ns, s.tb, NEW);
   t.comment(JSON.stringify(pods));
   const by = new Map(pods.map((p) => [p.name, p]));
   t.notOk(by.get('nginx-proxy-node1')!.running, 'static nginx-proxy does not run: the old one holds 6443');
@@ -198,6 +255,7 @@ t.test('a reset without the new kinds frees the ports, but a rejoin on the old s
   const agent = await agentIn(t, s);
   const r = await cliResetWithPlanCheck(t, ['--agent', agent.socket, 'reset', '--confirm', 'node1', '--grace', '1', '--without', 'links,ipam', '--without', 'kubelet-mounts'], { stateDir: s.stateDir });
   const report = JSON.parse(r.stdout);
+  criDownVerdict(t, r.code, report);
   t.same(
     report.steps.map((x: { name: string }) => x.name).filter((n: string) => ['links', 'ipam', 'kubelet-mounts'].includes(n)),
     [],
@@ -205,7 +263,7 @@ t.test('a reset without the new kinds frees the ports, but a rejoin on the old s
   );
   t.notOk(listening(s.ns, API_PORT) || listening(s.ns, PROXY_PORT), 'ports free: the old steps did their part');
   t.equal(readdirSync(path.join(s.tb.ipamDir, 'cbr0')).filter((f) => f.startsWith('10.88.')).length, 3, 'the dead pods still hold the whole range');
-  const pods = await rejoin(s.tb, OLD);
+  const pods = await rejoin(s.ns, s.tb, OLD);
   t.comment(JSON.stringify(pods));
   const by = new Map(pods.map((p) => [p.name, p]));
   t.ok(by.get('nginx-proxy-node1')!.running && by.get('kube-proxy-x7k2p')!.running, 'host-network pods run: their ports are free');

@@ -2,9 +2,11 @@
 // holding host ports, pods with their own netns, a container that ignores SIGTERM, three
 // static manifests. After reset the ports bind again, a new pod can take the port (the
 // rejoin), nothing of the testbed remains, and the manifests are backed up byte-identical.
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
+import { fileInode, isAlive, readProcess } from '../../agent/daemon/host/proc';
 import { readJournal } from '../../agent/daemon/sweep';
 import type { ProgressEvent } from '../../agent/daemon/sweep';
 import { commands, runPod } from '../../scripts/testbed/pods';
@@ -49,6 +51,31 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
   });
   await waitFor(`ports ${P} and ${P + 1} held`, async () => !(await canBind(P)) && !(await canBind(P + 1)));
   t.equal(readdirSync(tb.netnsDir).length, 2, 'two pod netns files');
+
+  // Decoys outside every configured dir: a manifest beside the manifests dir, a CNI-named netns
+  // mounted outside the netns dir (nobody lives in it: only its dir keeps it), and a process not
+  // ours whose arguments name this containerd's socket.
+  const elsewhere = path.join(tb.scratch, 'elsewhere');
+  mkdirSync(elsewhere);
+  const decoyManifest = path.join(elsewhere, 'kube-apiserver.yaml');
+  writeFileSync(decoyManifest, MANIFESTS['kube-apiserver.yaml'].text);
+  const decoyNetns = path.join(elsewhere, 'cni-decoy');
+  writeFileSync(decoyNetns, '');
+  const holder = spawn('/bin/sh', ['-c', 'while :; do sleep 1; done', 'sh', 'containerd-shim-runc-v2', '-namespace', 'k8s.io', '-id', staticPod.sandboxId, '-address', tb.socket], { stdio: 'ignore' });
+  t.teardown(() => {
+    if (holder.exitCode === null && holder.signalCode === null) holder.kill('SIGKILL');
+    try {
+      execFileSync('umount', ['-l', decoyNetns], { stdio: 'pipe' });
+    } catch {
+      /* not mounted */
+    }
+  });
+  const plainInode = fileInode(decoyNetns);
+  execFileSync('unshare', [`--net=${decoyNetns}`, 'true']);
+  await waitFor('the decoy process', () => readProcess(holder.pid!)?.argv.includes(tb.socket));
+  const holderStart = readProcess(holder.pid!)!.startTime;
+  const decoyNetnsInode = fileInode(decoyNetns);
+  t.not(decoyNetnsInode, plainInode, 'the decoy netns is mounted');
 
   const { sweeper, lines } = testbedSweeper(cri, config);
 
@@ -121,6 +148,13 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
     'no netns left',
   );
   t.ok(existsSync(config.manifestsDir) && statSync(config.manifestsDir).isDirectory(), 'manifests dir itself stays');
+  t.equal(readFileSync(decoyManifest, 'utf8'), MANIFESTS['kube-apiserver.yaml'].text, 'decoy: a manifest outside the manifests dir is untouched');
+  t.equal(fileInode(decoyNetns), decoyNetnsInode, 'decoy: a CNI-named netns outside the netns dir is still mounted');
+  t.ok(isAlive(holder.pid!, holderStart), 'decoy: a process not ours that names our containerd is alive');
+  t.notOk(
+    lines.some((l) => l.pid === holder.pid),
+    'no log line names it',
+  );
   t.same(readdirSync(config.manifestsDir), [], 'manifests dir empty');
 
   // Backup: byte-identical, with an index.
@@ -132,6 +166,25 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
     t.equal(readFileSync(path.join(bdir, name), 'utf8'), m.text, `${name} backed up byte-identical`);
     t.equal(index.files.find((f: { name: string }) => f.name === name).mode, m.mode, `${name} mode recorded`);
   }
+
+  // Permissions: the journal and the backups (copies of root-only manifests) are 0600 files in
+  // 0700 dirs, whatever the manifests' own modes (0644 above) and the umask.
+  const perms: string[] = [];
+  const walk = (d: string): void => {
+    perms.push(`${(statSync(d).mode & 0o777).toString(8)} ${path.relative(config.stateDir, d) || '.'}/`);
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else perms.push(`${(statSync(p).mode & 0o777).toString(8)} ${path.relative(config.stateDir, p)}`);
+    }
+  };
+  walk(config.stateDir);
+  t.ok(perms.includes('600 journal') && perms.includes(`600 backups/${report.backupId}/index.json`), `the journal and the backup index are there (${perms.join(', ')})`);
+  t.same(
+    perms.filter((x) => !(x.endsWith('/') ? x.startsWith('700 ') : x.startsWith('600 '))),
+    [],
+    'every file in the state dir is 0600, every dir 0700',
+  );
 
   // Progress events and the structured log.
   for (const step of report.steps) {

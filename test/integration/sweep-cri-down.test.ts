@@ -44,6 +44,13 @@ t.test("CRI down: reset kills only this containerd's shims, frees ports, removes
 
   const shimsBefore = tb.shimPids().filter((s) => s.id !== 'decoy');
   t.equal(shimsBefore.length, 3, 'three shims of the testbed');
+  // A shell whose arguments mention one of our shims exactly (its id, our address, k8s.io).
+  const shell = spawn('/bin/sh', ['-c', 'while :; do sleep 1; done', 'sh', 'containerd-shim-runc-v2', '-namespace', 'k8s.io', '-id', shimsBefore[0].id, '-address', tb.socket], { stdio: 'ignore' });
+  t.teardown(() => {
+    if (shell.exitCode === null && shell.signalCode === null) shell.kill('SIGKILL');
+  });
+  await waitFor('the shell decoy started', () => readProcess(shell.pid!)?.argv.includes(tb.socket));
+  const shellStart = readProcess(shell.pid!)!.startTime;
   await tb.killContainerd();
   t.notOk(await canBind(P), "containerd dead, the port is still held by the shim's container");
   t.equal(readdirSync(tb.netnsDir).length, 2, 'two pod netns still mounted');
@@ -69,7 +76,7 @@ t.test("CRI down: reset kills only this containerd's shims, frees ports, removes
     'plan kills exactly our shims',
   );
   t.notOk(
-    ks.actions.some((a) => a.target === String(decoy.pid) || a.target === String(decoyNs.pid)),
+    ks.actions.some((a) => [decoy.pid, decoyNs.pid, shell.pid].map(String).includes(a.target)),
     'no decoy in the plan',
   );
   t.match(plan.steps.find((s) => s.name === 'remove-pods')!.note, /CRI unreachable/, 'remove-pods says the CRI is unreachable');
@@ -99,8 +106,9 @@ t.test("CRI down: reset kills only this containerd's shims, frees ports, removes
   t.same(containerMounts, [], 'no rootfs/shm mounts left under the testbed');
   t.ok(isAlive(decoy.pid!, decoyStart), 'decoy shim of another containerd survives');
   t.ok(isAlive(decoyNs.pid!, decoyNsStart), 'decoy shim of another namespace survives');
+  t.ok(isAlive(shell.pid!, shellStart), 'a shell whose arguments mention our shim survives');
   t.notOk(
-    lines.some((l) => l.pid === decoy.pid || l.pid === decoyNs.pid),
+    lines.some((l) => l.pid === decoy.pid || l.pid === decoyNs.pid || l.pid === shell.pid),
     'no log line ever names a decoy',
   );
   const v = report.verification!;

@@ -40,7 +40,9 @@ t.test('testbed: host-network pod holds a port, pod netns exists; both removed t
   );
 
   const status = await cri.podSandboxStatus(netnsPod.sandboxId, true);
-  t.equal(status?.status?.linux?.namespaces?.options?.network ?? 'POD', 'POD', 'pod has its own netns');
+  t.equal(status?.status?.linux?.namespaces?.options?.network, 'POD', 'pod has its own netns');
+  const hostStatus = await cri.podSandboxStatus(hostPod.sandboxId, true);
+  t.equal(hostStatus?.status?.linux?.namespaces?.options?.network, 'NODE', "host-network pod: the node's netns");
   const netnsFiles = readdirSync(tb.netnsDir);
   t.equal(netnsFiles.length, 1, 'one netns file under the testbed state dir');
   t.match(netnsFiles[0], /^cni-/);

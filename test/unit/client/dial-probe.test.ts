@@ -14,6 +14,11 @@ function listen(server: net.Server, where: string | number): Promise<void> {
   return new Promise((r) => (typeof where === 'number' ? server.listen(where, '127.0.0.1', r) : server.listen(where, r)));
 }
 
+/** Whether `p` resolves to true within `ms`. */
+function within(p: Promise<boolean>, ms: number): Promise<boolean> {
+  return Promise.race([p, new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+}
+
 function close(server: net.Server): Promise<void> {
   return new Promise((r) => server.close(() => r()));
 }
@@ -30,8 +35,9 @@ t.test('something listening: resolves once the listener has the connection', asy
   const tcp = net.createServer((c) => c.on('error', () => undefined));
   await listen(tcp, 0);
   t.teardown(() => close(tcp));
+  const tcpReached = new Promise<boolean>((r) => tcp.once('connection', () => r(true)));
   await dialProbe(parseEndpoint(`127.0.0.1:${(tcp.address() as net.AddressInfo).port}`), Date.now() + 5000);
-  t.pass('both reached their listener');
+  t.ok(await within(tcpReached, 5000), 'the TCP listener had the connection');
 });
 
 t.test('refused TCP port: KS_AGENT_UNREACHABLE saying nothing listens there, long before the timeout', async (t) => {
@@ -51,10 +57,14 @@ t.test('an agent that comes up within the retry window is reached (restart)', as
   t.teardown(() => close(s));
   // The first dial goes out at once and is refused; the listener comes up well before the
   // retries end, and its timer fires before the first retry's (same event loop), even under load.
-  const later = new Promise<void>((r) => setTimeout(() => void listen(s, port).then(r), REFUSED_RETRY_MS / 10));
+  let upAt = 0;
+  const later = new Promise<void>((r) => setTimeout(() => void listen(s, port).then(() => r(void (upAt = Date.now()))), REFUSED_RETRY_MS / 10));
+  const reached = new Promise<boolean>((r) => s.once('connection', () => r(true)));
   await dialProbe(parseEndpoint(`127.0.0.1:${port}`), Date.now() + 60_000);
+  const doneAt = Date.now();
   await later;
-  t.pass(`refused at first, connected once the listener was up ${REFUSED_RETRY_MS / 10} ms later`);
+  t.ok(upAt > 0 && doneAt >= upAt, `resolved only after the listener came up ${REFUSED_RETRY_MS / 10} ms later`);
+  t.ok(await within(reached, 5000), 'and the listener had the connection');
 });
 
 t.test('a socket file left by a dead agent: refused, said to be left over', async (t) => {

@@ -152,7 +152,13 @@ t.test('the plans: each kind lists exactly what it will touch; decoys are absent
     step('verify').actions.map((a) => a.target),
     ['ports', 'pods', 'shims', 'netns', 'manifests', 'links', 'ipam', 'cni-cache', 'kubelet-mounts', 'cni-config', 'firewall'],
   );
-  t.ok(root);
+  const paths = plan.steps.flatMap((s) => s.actions.map((a) => a.target)).filter((x) => x.startsWith('/'));
+  t.ok(paths.length >= 10, `paths are planned (${paths.length})`);
+  t.same(
+    paths.filter((x) => !x.startsWith(root + '/')),
+    [],
+    'every path planned lies inside the fake node',
+  );
 });
 
 t.test("a restricted scope keeps live pods' reservations and mounts, and leaves shared links, config and chains", async (t) => {
