@@ -46,10 +46,11 @@ t.test('every inventory field of the kinds is filled by exactly one kind', async
     const inv = await k.inventory(undefined, look);
     for (const field of Object.keys(inv.rows)) owners.set(field, [...(owners.get(field) ?? []), k.name]);
   }
-  // The API's inventory fields (the generated InspectResponse) minus the engine's own.
+  // The API's inventory fields (the generated InspectResponse) minus the engine's own and the
+  // agent's (dirWarnings: where the runtime's dirs and the configured ones disagree).
   const api = readFileSync(path.join(__dirname, '..', '..', '..', '..', 'agent', 'shared', 'api', 'kubesweep', 'v1', 'InspectResponse.ts'), 'utf8');
   const output = api.slice(api.indexOf('export interface InspectResponse__Output'));
-  const engine = ['sandboxes', 'containers', 'shims', 'netns', 'manifests', 'backups', 'criError', 'residueErrors'];
+  const engine = ['sandboxes', 'containers', 'shims', 'netns', 'manifests', 'backups', 'criError', 'residueErrors', 'dirWarnings'];
   const fields = [...output.matchAll(/^\s*'(\w+)'\??:/gm)].map((m) => m[1]).filter((f) => !engine.includes(f) && !f.startsWith('_'));
   t.same([...owners.keys()].sort(), [...new Set(fields)].sort(), "the kinds fill exactly the API's residue fields");
   const all = await kindsInventory(config, {}, look.liveness);
