@@ -1,6 +1,6 @@
 // The agent's options, each written once: its flag, its key in the config file, its type and
 // bounds, its default and its help. config.ts derives the flag parser, the file loader's keys,
-// --help and validation from this table; the README's "Configuration reference" is rendered from
+// --help and validation from this table; docs/configuration.md's "Configuration reference" is rendered from
 // it (test/unit/daemon/options.test.ts fails when they differ; `npm run gen:readme-config`
 // rewrites it). Adding an option is adding one entry here (and its tests).
 import { hostname } from 'node:os';
@@ -195,7 +195,7 @@ export const OPTIONS = {
       return s;
     },
   }),
-  // What a rejoin trips over (README "Rejoin-ready"): each option feeds one cleanup kind.
+  // What a rejoin trips over (docs/rejoin.md): each option feeds one cleanup kind.
   kubeletDir: opt({
     file: 'kubeletDir',
     flag: 'kubelet-dir',
@@ -244,7 +244,7 @@ export const OPTIONS = {
     repeatable: true,
     type: 'link-name globs, 0–64',
     default: DEFAULT_LINK_PATTERNS,
-    defaultText: 'the links of Flannel, Calico, Cilium, kube-proxy IPVS, NodeLocal DNS, kube-router and Weave (see "Rejoin-ready")',
+    defaultText: 'the links of Flannel, Calico, Cilium, kube-proxy IPVS, NodeLocal DNS, kube-router and Weave (see docs/rejoin.md)',
     help: 'links in the agent\'s network namespace a reset deletes (kind `links`); `--link-pattern ""` = none',
     fromFlag: (v) => [v].flat().filter((x) => x !== ''),
     check: (v, name, problems) => globList(name, v, problems),

@@ -1,7 +1,7 @@
 // Node facts for the Info call, from systeminformation (one place that knows every distro's
 // quirks for OS name, CPU count and memory). The port report does NOT use systeminformation:
 // its networkConnections() shells out to netstat/ss, sees only the caller's netns and knows
-// nothing of containers (see the port report's README section for the measurement).
+// nothing of containers (see docs/client.md, "Who holds the port?", for the measurement).
 import si from 'systeminformation';
 
 export interface NodeFacts {
