@@ -68,7 +68,10 @@ function kubesweep(socket: string, args: string[]): Promise<number> {
   const cli = path.join(packageRoot(), 'dist', 'agent', 'client', 'cli.js');
   process.stdout.write(`\n   $ kubesweep ${args.join(' ')}\n`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, '--agent', socket, ...args], { stdio: 'inherit', env: { ...process.env, KUBESWEEP_AGENT: socket } });
+    const child = spawn(process.execPath, [cli, '--agent', socket, ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, KUBESWEEP_AGENT: socket },
+    });
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       process.stdout.write(`   (exit code ${code ?? signal})\n`);
@@ -78,8 +81,17 @@ function kubesweep(socket: string, args: string[]): Promise<number> {
 }
 
 /** The rejoining node's nginx-proxy: same host port, with a CRI log file so its error shows. */
-async function runRejoinPod(cri: CriClient, tb: Testbed, port: number): Promise<{ sandboxId: string; containerId: string; logPath: string }> {
-  const spec = { name: `nginx-proxy-${NODE}`, kind: 'static' as const, hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }] };
+async function runRejoinPod(
+  cri: CriClient,
+  tb: Testbed,
+  port: number,
+): Promise<{ sandboxId: string; containerId: string; logPath: string }> {
+  const spec = {
+    name: `nginx-proxy-${NODE}`,
+    kind: 'static' as const,
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }],
+  };
   const uid = `rejoin-${Date.now()}`;
   const config = { ...sandboxConfig(tb, spec, uid), logDirectory: path.join(tb.scratch, 'logs', uid) };
   mkdirSync(config.logDirectory, { recursive: true });
@@ -91,9 +103,12 @@ async function runRejoinPod(cri: CriClient, tb: Testbed, port: number): Promise<
 }
 
 const MANIFESTS: Record<string, string> = {
-  'kube-apiserver.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\nspec:\n  hostNetwork: true\n  containers:\n  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.0\n',
-  'kube-scheduler.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-scheduler\n  namespace: kube-system\nspec:\n  hostNetwork: true\n  containers:\n  - name: kube-scheduler\n    image: registry.k8s.io/kube-scheduler:v1.30.0\n',
-  'nginx-proxy.yml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx-proxy\n  namespace: kube-system\nspec:\n  hostNetwork: true\n  containers:\n  - name: nginx-proxy\n    image: docker.io/library/nginx:1.25\n',
+  'kube-apiserver.yaml':
+    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\nspec:\n  hostNetwork: true\n  containers:\n  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.0\n',
+  'kube-scheduler.yaml':
+    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-scheduler\n  namespace: kube-system\nspec:\n  hostNetwork: true\n  containers:\n  - name: kube-scheduler\n    image: registry.k8s.io/kube-scheduler:v1.30.0\n',
+  'nginx-proxy.yml':
+    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx-proxy\n  namespace: kube-system\nspec:\n  hostNetwork: true\n  containers:\n  - name: nginx-proxy\n    image: docker.io/library/nginx:1.25\n',
 };
 
 async function main(): Promise<number> {
@@ -121,7 +136,11 @@ async function main(): Promise<number> {
       }
       if (tb) {
         const report = await tb.teardown();
-        say(report.problems.length ? `teardown problems: ${report.problems.join('; ')}` : `removed ${tb.dir}; nothing of the demo is left running`);
+        say(
+          report.problems.length
+            ? `teardown problems: ${report.problems.join('; ')}`
+            : `removed ${tb.dir}; nothing of the demo is left running`,
+        );
       }
     })());
   // In --hold mode a signal is the expected end of the operator's turn; otherwise it interrupts.
@@ -158,7 +177,11 @@ async function main(): Promise<number> {
   });
 
   try {
-    stage('A private containerd', 'Starting containerd with its own socket, root, state, CNI bridge and cgroup parent under a temp dir.', "It stands in for the node's containerd; the machine's own container runtime is not used.");
+    stage(
+      'A private containerd',
+      'Starting containerd with its own socket, root, state, CNI bridge and cgroup parent under a temp dir.',
+      "It stands in for the node's containerd; the machine's own container runtime is not used.",
+    );
     tb = await Testbed.start();
     takeSignals();
     const cri = tb.cri();
@@ -176,19 +199,54 @@ async function main(): Promise<number> {
     mkdirSync(manifestsDir, { recursive: true });
     for (const [name, text] of Object.entries(MANIFESTS)) writeFileSync(path.join(manifestsDir, name), text);
     say(`static manifests in ${manifestsDir}: ${Object.keys(MANIFESTS).join(', ')}`);
-    await runPod(cri, tb, { name: `nginx-proxy-${NODE}`, kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(apiPort) }] });
-    await runPod(cri, tb, { name: `kube-scheduler-${NODE}`, kind: 'static', hostNetwork: true, containers: [{ name: 'kube-scheduler', command: commands.sleep() }] });
-    await runPod(cri, tb, { name: 'calico-node-7xk2p', kind: 'daemonset', hostNetwork: true, containers: [{ name: 'calico-node', command: commands.ignoreTerm() }] });
-    await runPod(cri, tb, { name: 'kube-proxy-q8n4m', kind: 'daemonset', hostNetwork: true, containers: [{ name: 'kube-proxy', command: commands.httpd(proxyMetrics) }] });
-    await runPod(cri, tb, { name: 'coredns-5d78c9869d-abcde', kind: 'pod', hostNetwork: false, containers: [{ name: 'coredns', command: commands.sleep() }] });
-    await runPod(cri, tb, { name: 'web-6b7f9c8d4-fghij', kind: 'pod', hostNetwork: false, containers: [{ name: 'web', command: commands.sleep() }] });
+    await runPod(cri, tb, {
+      name: `nginx-proxy-${NODE}`,
+      kind: 'static',
+      hostNetwork: true,
+      containers: [{ name: 'nginx-proxy', command: commands.httpd(apiPort) }],
+    });
+    await runPod(cri, tb, {
+      name: `kube-scheduler-${NODE}`,
+      kind: 'static',
+      hostNetwork: true,
+      containers: [{ name: 'kube-scheduler', command: commands.sleep() }],
+    });
+    await runPod(cri, tb, {
+      name: 'calico-node-7xk2p',
+      kind: 'daemonset',
+      hostNetwork: true,
+      containers: [{ name: 'calico-node', command: commands.ignoreTerm() }],
+    });
+    await runPod(cri, tb, {
+      name: 'kube-proxy-q8n4m',
+      kind: 'daemonset',
+      hostNetwork: true,
+      containers: [{ name: 'kube-proxy', command: commands.httpd(proxyMetrics) }],
+    });
+    await runPod(cri, tb, {
+      name: 'coredns-5d78c9869d-abcde',
+      kind: 'pod',
+      hostNetwork: false,
+      containers: [{ name: 'coredns', command: commands.sleep() }],
+    });
+    await runPod(cri, tb, {
+      name: 'web-6b7f9c8d4-fghij',
+      kind: 'pod',
+      hostNetwork: false,
+      containers: [{ name: 'web', command: commands.sleep() }],
+    });
     await waitFor(`port ${apiPort} held`, async () => !(await canBind(apiPort)));
     await waitFor(`port ${proxyMetrics} held`, async () => !(await canBind(proxyMetrics)));
     const sandboxes = await cri.listPodSandbox();
-    say(`${sandboxes.length} pods running, ${tb.shimPids().length} containerd-shim-runc-v2 processes, ${readdirSync(tb.netnsDir).length} pod network namespaces`);
+    say(
+      `${sandboxes.length} pods running, ${tb.shimPids().length} containerd-shim-runc-v2 processes, ${readdirSync(tb.netnsDir).length} pod network namespaces`,
+    );
     expect(sandboxes.length === 6, '6 pods running');
 
-    stage('The node rejoins: its new nginx-proxy cannot start', `The rejoined node's kubelet starts nginx-proxy again, on the same host port ${apiPort}.`);
+    stage(
+      'The node rejoins: its new nginx-proxy cannot start',
+      `The rejoined node's kubelet starts nginx-proxy again, on the same host port ${apiPort}.`,
+    );
     const first = await runRejoinPod(cri, tb, apiPort);
     const exited = await waitFor('the rejoin container to exit', async () => {
       const st = await cri.containerStatus(first.containerId);
@@ -209,11 +267,20 @@ async function main(): Promise<number> {
     await cri.stopPodSandbox(first.sandboxId);
     await cri.removePodSandbox(first.sandboxId);
 
-    stage('Start the kubesweep agent', 'The agent runs on the node (as root, from systemd in production). Here it is pointed at the private', "containerd, the scratch manifests dir and the testbed's netns dir, and listens on a unix socket.");
+    stage(
+      'Start the kubesweep agent',
+      'The agent runs on the node (as root, from systemd in production). Here it is pointed at the private',
+      "containerd, the scratch manifests dir and the testbed's netns dir, and listens on a unix socket.",
+    );
     const socket = `unix://${path.join(tb.dir, 'agent.sock')}`;
     const agentArgs = [
       path.join(packageRoot(), 'dist', 'agent', 'daemon', 'main.js'),
-      ...testbedAgentArgs(tb, { node: NODE, manifestsDir, stateDir: path.join(tb.scratch, 'kubesweep-state'), expectFreePorts: [apiPort, proxyMetrics] }),
+      ...testbedAgentArgs(tb, {
+        node: NODE,
+        manifestsDir,
+        stateDir: path.join(tb.scratch, 'kubesweep-state'),
+        expectFreePorts: [apiPort, proxyMetrics],
+      }),
       '--listen',
       socket,
       '--http-listen',
@@ -228,12 +295,16 @@ async function main(): Promise<number> {
     let agentOut = '';
     child.stdout.on('data', (d: Buffer) => (agentOut += d.toString()));
     await waitFor('the agent to be ready', async () => {
-      if (child.exitCode !== null) throw new DemoFailure(`the agent exited (${child.exitCode}): ${agentErr.trim().split('\n').slice(-3).join(' | ')}`);
+      if (child.exitCode !== null)
+        throw new DemoFailure(`the agent exited (${child.exitCode}): ${agentErr.trim().split('\n').slice(-3).join(' | ')}`);
       return agentOut.includes('kubesweep-agent ready');
     });
     say(`agent ready on ${socket}`);
 
-    stage('Who holds the ports?', 'kubesweep check-ports names the process, container and pod behind each port (exit code 1: a port is held).');
+    stage(
+      'Who holds the ports?',
+      'kubesweep check-ports names the process, container and pod behind each port (exit code 1: a port is held).',
+    );
     const before = await kubesweep(socket, ['check-ports']);
     expect(before === 1, 'check-ports to exit 1 before the reset');
 
@@ -288,7 +359,9 @@ async function main(): Promise<number> {
     await kubesweep(socket, ['check-ports', String(apiPort)]);
 
     await cleanup();
-    process.stdout.write(`\n${bold('demo finished')}: bug recreated, node reset and verified clean, rejoin pod running (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+    process.stdout.write(
+      `\n${bold('demo finished')}: bug recreated, node reset and verified clean, rejoin pod running (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+    );
     return 0;
   } catch (err) {
     process.stdout.write(`\ndemo FAILED: ${err instanceof DemoFailure ? err.message : ((err as Error).stack ?? String(err))}\n`);

@@ -57,7 +57,9 @@ if (require.main === module) {
   const before = readFileSync(file, 'utf8');
   const after = readmeWithConfigTable(before);
   if (after !== before) writeFileSync(file, after);
-  process.stdout.write(after !== before ? `${CONFIG_DOC}: configuration table updated\n` : `${CONFIG_DOC}: configuration table already current\n`);
+  process.stdout.write(
+    after !== before ? `${CONFIG_DOC}: configuration table updated\n` : `${CONFIG_DOC}: configuration table already current\n`,
+  );
   const example = path.join(packageRoot(), CONFIG_EXAMPLE);
   const old = readFileSync(example, { encoding: 'utf8', flag: 'a+' });
   const text = renderConfigExample();

@@ -7,7 +7,10 @@ import { packageRoot } from '../agent/shared/paths';
 import { RPC_NAMES, RPC_POLICY, type CallRule, type RpcPolicy } from '../agent/shared/rpc-policy';
 
 export const RPC_POLICY_DOC = path.join('docs', 'rpc-policy.md');
-const HEADER = ['| RPC | `kubesweep` command | class of call | role | confirm_node | lock | read admission |', '|---|---|---|---|---|---|---|'];
+const HEADER = [
+  '| RPC | `kubesweep` command | class of call | role | confirm_node | lock | read admission |',
+  '|---|---|---|---|---|---|---|',
+];
 
 function row(rpc: string, command: string, cls: string, r: CallRule): string {
   return `| \`${rpc}\` | \`${command}\` | ${cls} | ${r.role} | ${r.confirmNode ? 'required' : '—'} | ${r.lock ? 'held' : '—'} | ${r.admission} |`;

@@ -95,7 +95,14 @@ export class AgentClient {
       await new Promise<void>((resolve, reject) => {
         this.stub.waitForReady(deadline, (err) => {
           if (!err) return resolve();
-          reject(ksError('KS_AGENT_UNREACHABLE', `cannot connect to ${ep.text} within ${this.connectTimeoutMs / 1000} s: ${err.message}`, { endpoint: ep.text }, err));
+          reject(
+            ksError(
+              'KS_AGENT_UNREACHABLE',
+              `cannot connect to ${ep.text} within ${this.connectTimeoutMs / 1000} s: ${err.message}`,
+              { endpoint: ep.text },
+              err,
+            ),
+          );
         });
       });
     })();
@@ -131,7 +138,13 @@ export class AgentClient {
         if (settled) return;
         settled = true;
         if (report) resolve(report);
-        else reject(ksError('KS_AGENT_CALL_FAILED', `${this.endpoint.text}: Reset stream ended without a report`, { endpoint: this.endpoint.text, rpc: 'Reset' }));
+        else
+          reject(
+            ksError('KS_AGENT_CALL_FAILED', `${this.endpoint.text}: Reset stream ended without a report`, {
+              endpoint: this.endpoint.text,
+              rpc: 'Reset',
+            }),
+          );
       });
     });
   }
@@ -176,19 +189,29 @@ export class AgentClient {
       ...(req.graceSeconds !== undefined ? { graceSeconds: req.graceSeconds } : {}),
     };
     const res = await this.unary(rpc, wire, this.actionTimeoutMs);
-    if (!res.report) throw ksError('KS_AGENT_CALL_FAILED', `${this.endpoint.text}: ${rpc} answered without a report`, { endpoint: this.endpoint.text, rpc });
+    if (!res.report)
+      throw ksError('KS_AGENT_CALL_FAILED', `${this.endpoint.text}: ${rpc} answered without a report`, {
+        endpoint: this.endpoint.text,
+        rpc,
+      });
     return res.report;
   }
 
   private async unary<R extends keyof Unaries>(rpc: R, req: Unaries[R][0], timeoutMs: number): Promise<Unaries[R][1]> {
     await this.connect();
     // Each stub method has its own overloads; called through one signature they are the same.
-    const method = this.stub[rpc] as unknown as (req: Unaries[R][0], md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<Unaries[R][1]>) => grpc.ClientUnaryCall;
+    const method = this.stub[rpc] as unknown as (
+      req: Unaries[R][0],
+      md: grpc.Metadata,
+      opts: grpc.CallOptions,
+      cb: grpc.requestCallback<Unaries[R][1]>,
+    ) => grpc.ClientUnaryCall;
     return new Promise((resolve, reject) => {
       method.call(this.stub, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
         if (err) reject(this.callError(rpc, err));
         else if (res) resolve(res);
-        else reject(ksError('KS_AGENT_CALL_FAILED', `${this.endpoint.text}: ${rpc} answered nothing`, { endpoint: this.endpoint.text, rpc }));
+        else
+          reject(ksError('KS_AGENT_CALL_FAILED', `${this.endpoint.text}: ${rpc} answered nothing`, { endpoint: this.endpoint.text, rpc }));
       });
     });
   }
@@ -199,7 +222,8 @@ export class AgentClient {
     const details = { endpoint: ep, rpc, grpcStatus: grpc.status[err.code] ?? String(err.code) };
     const code = agentErrorCode(err);
     if (code) return ksError(code, stripCode(text, code), details, err);
-    if (err.code === grpc.status.UNAVAILABLE) return ksError('KS_AGENT_UNREACHABLE', `${ep}: ${rpc}: agent unavailable: ${text}`, details, err);
+    if (err.code === grpc.status.UNAVAILABLE)
+      return ksError('KS_AGENT_UNREACHABLE', `${ep}: ${rpc}: agent unavailable: ${text}`, details, err);
     return ksError('KS_AGENT_CALL_FAILED', `${ep}: ${rpc} failed: ${grpc.status[err.code] ?? err.code}: ${text}`, details, err);
   }
 }
@@ -210,7 +234,10 @@ export class AgentClient {
  */
 export function agentErrorCode(err: { metadata?: grpc.Metadata; details?: string; message?: string }): ErrorCode | undefined {
   const fromMd = err.metadata?.get('ks-code')?.[0];
-  const candidates = [typeof fromMd === 'string' ? fromMd : fromMd?.toString(), ...((err.details || err.message || '').match(/\bKS_[A-Z_]+\b/g) ?? [])];
+  const candidates = [
+    typeof fromMd === 'string' ? fromMd : fromMd?.toString(),
+    ...((err.details || err.message || '').match(/\bKS_[A-Z_]+\b/g) ?? []),
+  ];
   for (const c of candidates) if (c && c in ERRORS) return c as ErrorCode;
   return undefined;
 }

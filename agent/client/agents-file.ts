@@ -29,7 +29,11 @@ export function looksLikeIni(text: string): boolean {
 
 export function parseAgentsFile(text: string, opts: AgentsFileOptions = {}): AgentTarget[] {
   const yamlDoc = looksLikeIni(text) ? undefined : yamlInventory(text);
-  const targets = yamlDoc ? parseYamlInventory(yamlDoc, opts) : looksLikeIni(text) ? parseIniInventory(text, opts) : parseNodeLines(text, opts);
+  const targets = yamlDoc
+    ? parseYamlInventory(yamlDoc, opts)
+    : looksLikeIni(text)
+      ? parseIniInventory(text, opts)
+      : parseNodeLines(text, opts);
   if (targets.length === 0) throw ksError('KS_INVALID_ARGUMENT', `${opts.source ?? 'agents file'}: no agents listed`);
   checkUnique(targets, opts.source ?? 'agents file');
   return targets;
@@ -43,7 +47,8 @@ export function parseNodeLines(text: string, opts: AgentsFileOptions = {}): Agen
     const line = raw.replace(/#.*$/, '').trim();
     if (!line) return;
     const fields = line.split(/\s+/);
-    if (fields.length !== 2) throw ksError('KS_INVALID_ARGUMENT', `${src}:${i + 1}: expected "NODE ENDPOINT", got ${JSON.stringify(raw.trim())}`);
+    if (fields.length !== 2)
+      throw ksError('KS_INVALID_ARGUMENT', `${src}:${i + 1}: expected "NODE ENDPOINT", got ${JSON.stringify(raw.trim())}`);
     const [node, endpoint] = fields as [string, string];
     checkNodeName(node, `${src}:${i + 1}`);
     out.push({ node, endpoint: checkEndpoint(endpoint, `${src}:${i + 1}`) });
@@ -80,7 +85,8 @@ export function parseIniInventory(text: string, opts: AgentsFileOptions = {}): A
     const sec = /^\[([^\]]+)\]$/.exec(line);
     if (sec) {
       const [group, kind = 'hosts'] = sec[1].trim().split(':');
-      if (kind !== 'hosts' && kind !== 'children' && kind !== 'vars') throw ksError('KS_INVALID_ARGUMENT', `${where}: unknown section kind ":${kind}"`);
+      if (kind !== 'hosts' && kind !== 'children' && kind !== 'vars')
+        throw ksError('KS_INVALID_ARGUMENT', `${where}: unknown section kind ":${kind}"`);
       section = { group: group, kind };
       return;
     }
@@ -156,7 +162,11 @@ export function parseIniInventory(text: string, opts: AgentsFileOptions = {}): A
   });
 }
 
-type YamlGroup = { hosts?: Record<string, Record<string, unknown> | null> | null; children?: Record<string, YamlGroup | null> | null; vars?: Record<string, unknown> | null };
+type YamlGroup = {
+  hosts?: Record<string, Record<string, unknown> | null> | null;
+  children?: Record<string, YamlGroup | null> | null;
+  vars?: Record<string, unknown> | null;
+};
 
 /** The parsed document when the text is a YAML inventory (groups with hosts/children), else undefined. */
 function yamlInventory(text: string): Record<string, YamlGroup | null> | undefined {
@@ -168,7 +178,9 @@ function yamlInventory(text: string): Record<string, YamlGroup | null> | undefin
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return undefined;
   const groups = Object.values(doc as Record<string, unknown>);
-  const isGroup = (g: unknown): boolean => g === null || (typeof g === 'object' && !Array.isArray(g) && Object.keys(g).every((k) => k === 'hosts' || k === 'children' || k === 'vars'));
+  const isGroup = (g: unknown): boolean =>
+    g === null ||
+    (typeof g === 'object' && !Array.isArray(g) && Object.keys(g).every((k) => k === 'hosts' || k === 'children' || k === 'vars'));
   if (groups.length === 0 || !groups.every(isGroup)) return undefined;
   return doc as Record<string, YamlGroup | null>;
 }
@@ -273,7 +285,11 @@ function unquote(v: string): string {
 }
 
 function checkNodeName(name: string, where: string): void {
-  if (!NODE_NAME.test(name) || name.length > 253) throw ksError('KS_INVALID_ARGUMENT', `${where}: ${JSON.stringify(name)} is not a valid node name (lowercase letters, digits, "-" and ".")`);
+  if (!NODE_NAME.test(name) || name.length > 253)
+    throw ksError(
+      'KS_INVALID_ARGUMENT',
+      `${where}: ${JSON.stringify(name)} is not a valid node name (lowercase letters, digits, "-" and ".")`,
+    );
 }
 
 function checkEndpoint(text: string, where: string): string {
@@ -290,7 +306,11 @@ function checkUnique(targets: AgentTarget[], src: string): void {
   for (const t of targets) {
     if (byNode.has(t.node!)) throw ksError('KS_INVALID_ARGUMENT', `${src}: node ${t.node} is listed twice`);
     const other = byEndpoint.get(t.endpoint);
-    if (other) throw ksError('KS_INVALID_ARGUMENT', `${src}: ${t.node} and ${other} share the endpoint ${t.endpoint}; each node needs its own agent`);
+    if (other)
+      throw ksError(
+        'KS_INVALID_ARGUMENT',
+        `${src}: ${t.node} and ${other} share the endpoint ${t.endpoint}; each node needs its own agent`,
+      );
     byNode.set(t.node!, t.endpoint);
     byEndpoint.set(t.endpoint, t.node!);
   }

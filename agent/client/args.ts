@@ -49,7 +49,11 @@ interface CliOptions {
 
 const GUARD_HELP = 'the node name this agent must have; the agent refuses when it differs';
 
-function buildProgram(version: string, out: { stdout: string; stderr: string }, onAction: (command: CommandName, args: unknown[], opts: CliOptions) => void): Command {
+function buildProgram(
+  version: string,
+  out: { stdout: string; stderr: string },
+  onAction: (command: CommandName, args: unknown[], opts: CliOptions) => void,
+): Command {
   const program = new Command('kubesweep')
     .description('Reset Kubernetes nodes cleanly through their kubesweep agents, and prove they are clean.')
     .version(version, '-V, --version')
@@ -65,7 +69,10 @@ Exit codes: 0 success / clean / all free; 1 not clean or a port is held; 2 usage
     );
   program
     .option('--agent <endpoint>', 'agent endpoint, or NODE=ENDPOINT; repeat for several nodes', collect)
-    .option('--agents-file <file>', 'fan out over the agents listed in FILE: "NODE ENDPOINT" lines or an Ansible inventory (INI, or YAML like Kubespray\'s hosts.yaml)')
+    .option(
+      '--agents-file <file>',
+      'fan out over the agents listed in FILE: "NODE ENDPOINT" lines or an Ansible inventory (INI, or YAML like Kubespray\'s hosts.yaml)',
+    )
     .option('--group <name>', 'with an inventory: only the hosts of this group (and its children)')
     .option('--port <port>', 'agent port for inventory hosts without kubesweep_endpoint', String(DEFAULT_AGENT_PORT))
     .option('--parallel <n>', 'agents to work on at once', '4')
@@ -79,12 +86,20 @@ Exit codes: 0 success / clean / all free; 1 not clean or a port is held; 2 usage
     .option('--no-color', 'no colour (default when stdout is not a terminal)');
 
   const guarded = (cmd: Command, dryRun = true): Command => {
-    cmd.option('--confirm <node>', GUARD_HELP).option('--confirm-each', 'fan-out: send each agent the node name the agents file pairs it with');
+    cmd
+      .option('--confirm <node>', GUARD_HELP)
+      .option('--confirm-each', 'fan-out: send each agent the node name the agents file pairs it with');
     if (dryRun) cmd.option('--dry-run', 'print the plan, change nothing');
     return cmd;
   };
   const scoped = (cmd: Command): Command =>
-    cmd.addOption(new Option('--scope <kinds>', 'pod kinds to remove: static, daemonset, pod (comma-separated or repeated; default all)').argParser(collect)).option('--grace <seconds>', 'seconds between SIGTERM and SIGKILL for containers');
+    cmd
+      .addOption(
+        new Option('--scope <kinds>', 'pod kinds to remove: static, daemonset, pod (comma-separated or repeated; default all)').argParser(
+          collect,
+        ),
+      )
+      .option('--grace <seconds>', 'seconds between SIGTERM and SIGKILL for containers');
 
   const act =
     (name: CommandName) =>
@@ -93,18 +108,47 @@ Exit codes: 0 success / clean / all free; 1 not clean or a port is held; 2 usage
       onAction(name, args.slice(0, -2), cmd.optsWithGlobals<CliOptions>());
     };
 
-  scoped(guarded(program.command('reset').description('stop and remove pods, wipe static manifests (after a backup), remove netns and shims, then verify')))
+  scoped(
+    guarded(
+      program
+        .command('reset')
+        .description('stop and remove pods, wipe static manifests (after a backup), remove netns and shims, then verify'),
+    ),
+  )
     .option('--expect-free <ports>', "ports that must be free afterwards (comma-separated; default: the agent's set)")
-    .addOption(new Option('--with <kinds>', `also clear these kinds: ${CLEANUP_KINDS.filter((k) => !DEFAULT_KINDS.includes(k)).join(', ')} (comma-separated or repeated)`).argParser(collect))
-    .addOption(new Option('--without <kinds>', `leave these kinds alone: ${DEFAULT_KINDS.join(', ')} are on by default (comma-separated or repeated)`).argParser(collect))
+    .addOption(
+      new Option(
+        '--with <kinds>',
+        `also clear these kinds: ${CLEANUP_KINDS.filter((k) => !DEFAULT_KINDS.includes(k)).join(', ')} (comma-separated or repeated)`,
+      ).argParser(collect),
+    )
+    .addOption(
+      new Option(
+        '--without <kinds>',
+        `leave these kinds alone: ${DEFAULT_KINDS.join(', ')} are on by default (comma-separated or repeated)`,
+      ).argParser(collect),
+    )
     .action(act('reset'));
   scoped(guarded(program.command('stop-pods').description('only stop and remove pods'))).action(act('stop-pods'));
   guarded(program.command('wipe-manifests').description('only back up and remove the static pod manifests')).action(act('wipe-manifests'));
   guarded(program.command('remove-netns').description('only remove leftover pod network namespaces')).action(act('remove-netns'));
-  program.command('ports').description('listening ports with their owning process, container and pod').option('--all-netns', 'also list pod network namespaces').action(act('ports'));
-  program.command('check-ports').description("are these ports free? (default: the agent's expected-free set)").argument('[ports...]', 'ports, comma- or space-separated').action(act('check-ports'));
-  program.command('inspect').description('what is left on the node: sandboxes, containers, shims, netns, manifests, backups').action(act('inspect'));
-  guarded(program.command('restore-manifests').description('put the static manifests of a backup back'), false).option('--backup <id>', 'backup to restore (default: the newest)').action(act('restore-manifests'));
+  program
+    .command('ports')
+    .description('listening ports with their owning process, container and pod')
+    .option('--all-netns', 'also list pod network namespaces')
+    .action(act('ports'));
+  program
+    .command('check-ports')
+    .description("are these ports free? (default: the agent's expected-free set)")
+    .argument('[ports...]', 'ports, comma- or space-separated')
+    .action(act('check-ports'));
+  program
+    .command('inspect')
+    .description('what is left on the node: sandboxes, containers, shims, netns, manifests, backups')
+    .action(act('inspect'));
+  guarded(program.command('restore-manifests').description('put the static manifests of a backup back'), false)
+    .option('--backup <id>', 'backup to restore (default: the newest)')
+    .action(act('restore-manifests'));
   program.command('info').description('the agent and its node').action(act('info'));
   return program;
 }
@@ -143,7 +187,8 @@ function usage(msg: string): Error {
 
 function int(text: string, what: string, min: number, max: number): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < min || n > max) throw usage(`${what} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < min || n > max)
+    throw usage(`${what} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
   return n;
 }
 
@@ -193,10 +238,14 @@ function toInvocation(command: CommandName, args: unknown[], o: CliOptions, penv
   const tlsGiven = [o.tlsCa, o.tlsCert, o.tlsKey].filter((v) => v !== undefined).length;
   if (tlsGiven !== 0 && tlsGiven !== 3) throw usage('--tls-ca, --tls-cert and --tls-key go together');
   const { tlsCa: ca, tlsCert: cert, tlsKey: key } = o;
-  const tls: TlsFiles | undefined = ca !== undefined && cert !== undefined && key !== undefined ? { ca, cert, key, ...(o.tlsServerName ? { serverName: o.tlsServerName } : {}) } : undefined;
+  const tls: TlsFiles | undefined =
+    ca !== undefined && cert !== undefined && key !== undefined
+      ? { ca, cert, key, ...(o.tlsServerName ? { serverName: o.tlsServerName } : {}) }
+      : undefined;
   if (!tls) {
     const tcp = targets.find((t) => parseEndpoint(t.endpoint).kind === 'tcp');
-    if (tcp) throw usage(`${tcp.endpoint} is a TCP endpoint: the agent speaks only mutual TLS there; give --tls-ca, --tls-cert and --tls-key`);
+    if (tcp)
+      throw usage(`${tcp.endpoint} is a TCP endpoint: the agent speaks only mutual TLS there; give --tls-ca, --tls-cert and --tls-key`);
   }
 
   let confirm: Invocation['confirm'];
@@ -204,17 +253,25 @@ function toInvocation(command: CommandName, args: unknown[], o: CliOptions, penv
     if (o.confirm !== undefined && o.confirmEach) throw usage('use either --confirm NODE or --confirm-each, not both');
     if (o.confirmEach) {
       const nameless = targets.find((t) => !t.node);
-      if (nameless) throw usage(`--confirm-each needs a node name for every agent (--agents-file, or --agent NODE=ENDPOINT); ${nameless.endpoint} has none`);
+      if (nameless)
+        throw usage(
+          `--confirm-each needs a node name for every agent (--agents-file, or --agent NODE=ENDPOINT); ${nameless.endpoint} has none`,
+        );
       confirm = { mode: 'each' };
     } else if (o.confirm !== undefined) {
       const node = String(o.confirm).trim();
       if (!node) throw usage('--confirm needs the node name');
-      if (fanOut) throw usage(`--confirm ${node} names one node but ${targets.length} agents are targeted; use --confirm-each with an agents file`);
+      if (fanOut)
+        throw usage(`--confirm ${node} names one node but ${targets.length} agents are targeted; use --confirm-each with an agents file`);
       const named = targets[0].node;
       if (named !== undefined && named !== node) throw usage(`--confirm ${node} contradicts --agent ${named}=…`);
       confirm = { mode: 'node', node };
     } else {
-      throw usage(fanOut ? `${command} changes the nodes: add --confirm-each (each agent gets the node name your agents file pairs it with)` : `${command} changes the node: add --confirm NODE (the agent refuses unless NODE is its node name)`);
+      throw usage(
+        fanOut
+          ? `${command} changes the nodes: add --confirm-each (each agent gets the node name your agents file pairs it with)`
+          : `${command} changes the node: add --confirm NODE (the agent refuses unless NODE is its node name)`,
+      );
     }
   }
 

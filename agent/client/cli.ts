@@ -24,7 +24,9 @@ async function main(argv: string[]): Promise<number> {
     // leave the operator believing the node was left half-done by the Ctrl-C.
     const changing = GUARDED.has(inv.command) && !inv.dryRun;
     process.stderr.write(
-      changing ? `\nkubesweep: interrupted; the agent${inv.fanOut ? 's' : ''} finish${inv.fanOut ? '' : 'es'} the ${inv.command} already started on ${inv.fanOut ? 'their nodes' : 'its node'}: see kubesweep inspect\n` : '\nkubesweep: interrupted\n',
+      changing
+        ? `\nkubesweep: interrupted; the agent${inv.fanOut ? 's' : ''} finish${inv.fanOut ? '' : 'es'} the ${inv.command} already started on ${inv.fanOut ? 'their nodes' : 'its node'}: see kubesweep inspect\n`
+        : '\nkubesweep: interrupted\n',
     );
     process.exit(130);
   });

@@ -77,7 +77,10 @@ export async function dialProbe(ep: Endpoint, deadline: number, now: () => numbe
       await new Promise((r) => setTimeout(r, RETRY_EVERY_MS));
       continue;
     }
-    throw ksError('KS_AGENT_UNREACHABLE', reason(ep, o.code, o.message, Math.max(0, deadline - started)), { endpoint: ep.text, errno: o.code });
+    throw ksError('KS_AGENT_UNREACHABLE', reason(ep, o.code, o.message, Math.max(0, deadline - started)), {
+      endpoint: ep.text,
+      errno: o.code,
+    });
   }
 }
 

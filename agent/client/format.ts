@@ -48,14 +48,19 @@ export function formatResetReport(r: ResetReport, s: Style, title = 'reset'): st
   if (r.dryRun) {
     const plan = r.plan ?? NO_PLAN;
     const rows = plan.steps.flatMap((st) =>
-      st.actions.length === 0 ? [[st.name, st.required ? 'required' : 'best-effort', '(nothing to do)', '', '']] : st.actions.map((a) => [st.name, st.required ? 'required' : 'best-effort', a.action, shortId(a.target), about(a.detail)]),
+      st.actions.length === 0
+        ? [[st.name, st.required ? 'required' : 'best-effort', '(nothing to do)', '', '']]
+        : st.actions.map((a) => [st.name, st.required ? 'required' : 'best-effort', a.action, shortId(a.target), about(a.detail)]),
     );
     out.push(table(s, ['step', 'kind', 'action', 'target', 'about'], rows));
     for (const st of plan.steps) if (st.note) out.push(`  ${st.name}: ${st.note}`);
     const total = plan.steps.reduce((n, st) => n + st.actions.length, 0);
-    out.push(`${total} planned action${total === 1 ? '' : 's'}; scope ${plan.scope.length === 0 ? 'all pods' : plan.scope.join(', ')}; grace ${plan.graceSeconds} s`);
+    out.push(
+      `${total} planned action${total === 1 ? '' : 's'}; scope ${plan.scope.length === 0 ? 'all pods' : plan.scope.join(', ')}; grace ${plan.graceSeconds} s`,
+    );
   } else if (r.steps.length) {
-    const status = (st: string): string => (st === 'ok' ? c.green(st) : st === 'skipped' ? c.dim(st) : st === 'partial' ? c.yellow(st) : c.red(st));
+    const status = (st: string): string =>
+      st === 'ok' ? c.green(st) : st === 'skipped' ? c.dim(st) : st === 'partial' ? c.yellow(st) : c.red(st);
     out.push(
       table(
         s,
@@ -66,15 +71,19 @@ export function formatResetReport(r: ResetReport, s: Style, title = 'reset'): st
     for (const st of r.steps) {
       // An ok step's reason repeats the table; a skipped or failing step's says why.
       if (st.reason && st.status !== 'ok') out.push(`  ${st.name}: ${st.reason}`);
-      for (const i of st.items.filter((x) => x.outcome === 'failed')) out.push(`  ${c.red(sym.fail)} ${st.name}: ${i.action} ${shortId(i.target)}: ${i.message ?? 'failed'}`);
+      for (const i of st.items.filter((x) => x.outcome === 'failed'))
+        out.push(`  ${c.red(sym.fail)} ${st.name}: ${i.action} ${shortId(i.target)}: ${i.message ?? 'failed'}`);
     }
   }
-  if (r.backupId) out.push(`manifests backed up as ${c.bold(r.backupId)} (kubesweep restore-manifests --backup ${r.backupId} --confirm ${r.node})`);
+  if (r.backupId)
+    out.push(`manifests backed up as ${c.bold(r.backupId)} (kubesweep restore-manifests --backup ${r.backupId} --confirm ${r.node})`);
   if (r.aborted) out.push(c.red(`${sym.fail} run aborted: ${r.aborted}`));
   const v = r.verification;
   if (v) {
     if (v.verdict === 'clean') {
-      out.push(c.green(`${sym.ok} ${r.node} verified clean`) + (v.checkedPorts.length ? ` — ports free: ${v.checkedPorts.join(', ')}` : ''));
+      out.push(
+        c.green(`${sym.ok} ${r.node} verified clean`) + (v.checkedPorts.length ? ` — ports free: ${v.checkedPorts.join(', ')}` : ''),
+      );
     } else {
       out.push(c.red(`${sym.fail} ${r.node} is NOT clean: ${v.residue.length} thing${v.residue.length === 1 ? '' : 's'} left`));
       for (const res of v.residue) {
@@ -116,10 +125,18 @@ export function formatPortReport(r: Out<'ListPortsResponse'>, s: Style): string 
 
 export function formatPortCheck(pc: Out<'CheckPortsResponse'>, s: Style): string {
   const { c, sym } = s;
-  const rows = pc.ports.map((p) => [p.port, p.held ? c.red('HELD') : c.green('free'), p.held ? p.listeners.map(listenerCell).join('\n') : '']);
+  const rows = pc.ports.map((p) => [
+    p.port,
+    p.held ? c.red('HELD') : c.green('free'),
+    p.held ? p.listeners.map(listenerCell).join('\n') : '',
+  ]);
   const out = [table(s, ['port', 'state', 'held by'], rows)];
   const held = pc.ports.filter((p) => p.held).map((p) => p.port);
-  out.push(held.length === 0 ? c.green(`${sym.ok} all ${pc.ports.length} ports free`) : c.red(`${sym.fail} ${held.length} of ${pc.ports.length} ports held: ${held.join(', ')}`));
+  out.push(
+    held.length === 0
+      ? c.green(`${sym.ok} all ${pc.ports.length} ports free`)
+      : c.red(`${sym.fail} ${held.length} of ${pc.ports.length} ports held: ${held.join(', ')}`),
+  );
   return out.join('\n');
 }
 
@@ -188,7 +205,13 @@ export function formatInventory(inv: Out<'InspectResponse'>, s: Style): string {
       table(
         s,
         ['name', 'kind', 'state', 'addresses', 'pattern'],
-        inv.links.map((x) => [x.name, x.kind, x.inert ? s.c.dim('down, inert (kept)') : x.up ? 'up' : 'down', x.addresses.join('\n'), x.pattern]),
+        inv.links.map((x) => [
+          x.name,
+          x.kind,
+          x.inert ? s.c.dim('down, inert (kept)') : x.up ? 'up' : 'down',
+          x.addresses.join('\n'),
+          x.pattern,
+        ]),
       ),
     );
   out.push(section('ip reservations', inv.ipReservations.length));
@@ -238,7 +261,9 @@ export function formatInventory(inv: Out<'InspectResponse'>, s: Style): string {
         inv.firewall.map((x) => [x.backend, x.table, `${x.chains.length}: ${truncate(x.chains.join(' '), 60)}`, x.jumps]),
       ),
     );
-  out.push(`${s.c.bold('kubelet unit')}: ${inv.kubeletUnitState === 'enabled' ? s.c.red('enabled (starts at boot; reset --with kubelet-unit disables it)') : inv.kubeletUnitState || s.c.dim('no systemd or no unit configured')}`);
+  out.push(
+    `${s.c.bold('kubelet unit')}: ${inv.kubeletUnitState === 'enabled' ? s.c.red('enabled (starts at boot; reset --with kubelet-unit disables it)') : inv.kubeletUnitState || s.c.dim('no systemd or no unit configured')}`,
+  );
   for (const e of inv.residueErrors) out.push(s.c.yellow(`${s.sym.warn} ${e}`));
   return out.join('\n');
 }
@@ -248,7 +273,10 @@ export function formatInfo(i: Out<'InfoResponse'>, s: Style): string {
   return keyValues(s, [
     ['node', i.nodeName],
     ['agent', i.agentVersion],
-    ['runtime', i.criError ? s.c.yellow(`unreachable: ${i.criError}`) : `${i.criRuntimeName} ${i.criRuntimeVersion} (CRI ${i.criApiVersion})`],
+    [
+      'runtime',
+      i.criError ? s.c.yellow(`unreachable: ${i.criError}`) : `${i.criRuntimeName} ${i.criRuntimeVersion} (CRI ${i.criApiVersion})`,
+    ],
     ['os', `${f.os} ${f.kernel} ${f.arch}`],
     ['hostname', f.hostname],
     ['cpus / memory', `${f.cpus} / ${bytes(Number(f.memoryBytes))}`],
@@ -264,7 +292,10 @@ export function formatInfo(i: Out<'InfoResponse'>, s: Style): string {
 function formatDirs(i: Out<'InfoResponse'>, s: Style): string {
   const out: string[] = [];
   if (i.criEndpoint) out.push(`\n${s.c.bold('cri endpoint')}: ${i.criEndpoint} ${s.c.dim(`(${i.criEndpointSource || 'flag'})`)}`);
-  if (i.runtimeSource) out.push(`${s.c.bold('containerd known from')}: ${i.runtimeSource}${i.runtimeVersion ? `, ${i.runtimeVersion}` : ''}${i.runtimeLearnedAt ? ` at ${i.runtimeLearnedAt}` : ''}`);
+  if (i.runtimeSource)
+    out.push(
+      `${s.c.bold('containerd known from')}: ${i.runtimeSource}${i.runtimeVersion ? `, ${i.runtimeVersion}` : ''}${i.runtimeLearnedAt ? ` at ${i.runtimeLearnedAt}` : ''}`,
+    );
   if (i.dirs.length) {
     out.push(s.c.bold('dirs in use:'));
     for (const d of i.dirs) {
@@ -277,7 +308,9 @@ function formatDirs(i: Out<'InfoResponse'>, s: Style): string {
 }
 
 export function formatRestore(r: Out<'RestoreManifestsResponse'>, s: Style): string {
-  const out = [`restored backup ${s.c.bold(r.backupId)}: ${r.restored.length} file${r.restored.length === 1 ? '' : 's'} written, ${r.unchanged.length} already identical`];
+  const out = [
+    `restored backup ${s.c.bold(r.backupId)}: ${r.restored.length} file${r.restored.length === 1 ? '' : 's'} written, ${r.unchanged.length} already identical`,
+  ];
   for (const f of r.restored) out.push(`  ${s.c.green(s.sym.ok)} ${f}`);
   for (const f of r.unchanged) out.push(`  ${s.c.dim('=')} ${f}`);
   return out.join('\n');

@@ -54,7 +54,8 @@ function firstRange(name: string, pattern: string, where: string): { head: strin
   if (end === '') throw bad('the end is missing');
   let step = 1;
   if (rawStep !== undefined) {
-    if (!/^\d+$/.test(rawStep) || Number(rawStep) < 1) throw bad(`the step must be a whole number of at least 1, got ${JSON.stringify(rawStep)}`);
+    if (!/^\d+$/.test(rawStep) || Number(rawStep) < 1)
+      throw bad(`the step must be a whole number of at least 1, got ${JSON.stringify(rawStep)}`);
     step = Number(rawStep);
   }
 

@@ -154,7 +154,12 @@ export class ResetProgress {
       case 'item-done': {
         this.doneInStep++;
         this.live?.bar.update(this.doneInStep);
-        const mark = ev.outcome === 'failed' ? c.red(sym.fail) : ev.outcome === 'skipped' || ev.outcome === 'planned' ? c.dim(sym.dot) : c.green(sym.ok);
+        const mark =
+          ev.outcome === 'failed'
+            ? c.red(sym.fail)
+            : ev.outcome === 'skipped' || ev.outcome === 'planned'
+              ? c.dim(sym.dot)
+              : c.green(sym.ok);
         this.line(`  ${mark} ${ev.action} ${shortId(ev.target)} ${c.dim(ev.outcome)}${ev.message ? ` — ${ev.message}` : ''}`);
         break;
       }
@@ -165,10 +170,19 @@ export class ResetProgress {
         this.line(`  ${c.red(sym.fail)} ${ev.action} ${shortId(ev.target)} ${c.red('failed')}: ${ev.message}`);
         break;
       case 'step-finished': {
-        const st = ev.status === 'ok' ? c.green(ev.status) : ev.status === 'skipped' ? c.dim(ev.status) : ev.status === 'partial' ? c.yellow(ev.status) : c.red(ev.status);
+        const st =
+          ev.status === 'ok'
+            ? c.green(ev.status)
+            : ev.status === 'skipped'
+              ? c.dim(ev.status)
+              : ev.status === 'partial'
+                ? c.yellow(ev.status)
+                : c.red(ev.status);
         this.step = '';
         this.live?.bar.update(0);
-        this.line(`${ev.status === 'ok' || ev.status === 'skipped' ? c.green(sym.ok) : c.red(sym.fail)} ${ev.step} ${st} (${seconds(ev.durationMs)})`);
+        this.line(
+          `${ev.status === 'ok' || ev.status === 'skipped' ? c.green(sym.ok) : c.red(sym.fail)} ${ev.step} ${st} (${seconds(ev.durationMs)})`,
+        );
         break;
       }
     }

@@ -9,7 +9,15 @@ import { formatFailure, formatResult, formatSummary } from './format';
 import { terminalSafe, terminalSafeDeep } from '../shared/terminal-safe';
 import { ResetProgress } from './progress';
 import { colorWanted, makeStyle, Style } from './style';
-import { RESULT_MESSAGE, type AgentTarget, type CommandResult, type ExitCode, type Invocation, type NodeFailure, type NodeOutcome } from './types';
+import {
+  RESULT_MESSAGE,
+  type AgentTarget,
+  type CommandResult,
+  type ExitCode,
+  type Invocation,
+  type NodeFailure,
+  type NodeOutcome,
+} from './types';
 import { exitCodeOf, worstExitCode } from './verdict';
 import type { Out } from '../shared/api-types';
 
@@ -49,7 +57,12 @@ function confirmFor(inv: Invocation, target: AgentTarget): string {
   throw new Error(`internal: no confirmation for ${target.endpoint}`);
 }
 
-async function dispatch(inv: Invocation, client: AgentClient, target: AgentTarget, onProgress?: (ev: Out<'Progress'>) => void): Promise<CommandResult> {
+async function dispatch(
+  inv: Invocation,
+  client: AgentClient,
+  target: AgentTarget,
+  onProgress?: (ev: Out<'Progress'>) => void,
+): Promise<CommandResult> {
   const guarded = () => ({
     confirmNode: confirmFor(inv, target),
     dryRun: inv.dryRun,
@@ -58,7 +71,13 @@ async function dispatch(inv: Invocation, client: AgentClient, target: AgentTarge
   });
   switch (inv.command) {
     case 'reset':
-      return { command: 'reset', value: await client.reset({ ...guarded(), expectFreePorts: inv.expectFree, withKinds: inv.withKinds, withoutKinds: inv.withoutKinds }, onProgress) };
+      return {
+        command: 'reset',
+        value: await client.reset(
+          { ...guarded(), expectFreePorts: inv.expectFree, withKinds: inv.withKinds, withoutKinds: inv.withoutKinds },
+          onProgress,
+        ),
+      };
     case 'stop-pods':
       return { command: 'stop-pods', value: await client.stopPods(guarded()) };
     case 'wipe-manifests':
@@ -125,13 +144,15 @@ async function runSingle(inv: Invocation, io: RunIO, style: Style): Promise<Exit
 
 async function runFleet(inv: Invocation, io: RunIO, style: Style): Promise<ExitCode> {
   const { c } = style;
-  if (!inv.json) io.stdout.write(`${inv.command} on ${inv.targets.length} node${inv.targets.length === 1 ? '' : 's'}, ${inv.parallel} at a time\n`);
+  if (!inv.json)
+    io.stdout.write(`${inv.command} on ${inv.targets.length} node${inv.targets.length === 1 ? '' : 's'}, ${inv.parallel} at a time\n`);
   // Results in the order the operator listed the nodes; a failing node never stops the others
   // (each job catches its own error).
   const outcomes = await mapLimit(inv.targets, inv.parallel, async (target) => {
     const node = target.node ?? target.endpoint;
     // Several streams at once: plain prefixed lines, no live status line to fight over.
-    const progress = !inv.json && inv.command === 'reset' ? new ResetProgress(io.stdout, style, { live: false, prefix: c.dim(`[${node}]`) }) : undefined;
+    const progress =
+      !inv.json && inv.command === 'reset' ? new ResetProgress(io.stdout, style, { live: false, prefix: c.dim(`[${node}]`) }) : undefined;
     const outcome = await callAgent(inv, target, progress ? (ev) => progress.onEvent(terminalSafeDeep(ev)) : undefined);
     progress?.finish();
     if (!inv.json) {
@@ -149,6 +170,7 @@ async function runFleet(inv: Invocation, io: RunIO, style: Style): Promise<ExitC
   } else {
     io.stdout.write(`\n${c.bold('summary')}\n${formatSummary(terminalSafeDeep(outcomes), style)}\n`);
   }
-  for (const o of outcomes) if (o.error && inv.json) io.stderr.write(`${formatFailure(terminalSafe(o.endpoint), terminalSafeDeep(o.error))}\n`);
+  for (const o of outcomes)
+    if (o.error && inv.json) io.stderr.write(`${formatFailure(terminalSafe(o.endpoint), terminalSafeDeep(o.error))}\n`);
   return exitCode;
 }

@@ -37,7 +37,15 @@ function fail(reason: TlsFailure, ep: Endpoint, message: string, extra: Record<s
   return ksError('KS_TLS_HANDSHAKE', `${message}`, { endpoint: ep.text, reason, ...extra });
 }
 
-const UNKNOWN_CA = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED']);
+const UNKNOWN_CA = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+]);
 
 function dn(x: Record<string, unknown> | undefined): string {
   if (!x) return '?';
@@ -52,35 +60,79 @@ export function checkOwnCertificate(ep: Endpoint, files: TlsFiles, now = new Dat
   try {
     cert = new X509Certificate(read(files.cert));
   } catch (err) {
-    throw ksError('KS_INVALID_ARGUMENT', `--tls-cert ${files.cert} is not a PEM certificate: ${(err as Error).message}`, { path: files.cert });
+    throw ksError('KS_INVALID_ARGUMENT', `--tls-cert ${files.cert} is not a PEM certificate: ${(err as Error).message}`, {
+      path: files.cert,
+    });
   }
   const from = new Date(cert.validFrom);
   const to = new Date(cert.validTo);
   if (now < from)
-    throw fail('client-cert-not-yet-valid', ep, `our client certificate (--tls-cert ${files.cert}, ${cert.subject.replace(/\n/g, ',')}) is not valid before ${from.toISOString()} (now ${now.toISOString()}): check this machine's clock or wait`, {
-      validFrom: from.toISOString(),
-    });
-  if (now > to) throw fail('client-cert-expired', ep, `our client certificate (--tls-cert ${files.cert}, ${cert.subject.replace(/\n/g, ',')}) expired on ${to.toISOString()}: renew it`, { validTo: to.toISOString() });
+    throw fail(
+      'client-cert-not-yet-valid',
+      ep,
+      `our client certificate (--tls-cert ${files.cert}, ${cert.subject.replace(/\n/g, ',')}) is not valid before ${from.toISOString()} (now ${now.toISOString()}): check this machine's clock or wait`,
+      {
+        validFrom: from.toISOString(),
+      },
+    );
+  if (now > to)
+    throw fail(
+      'client-cert-expired',
+      ep,
+      `our client certificate (--tls-cert ${files.cert}, ${cert.subject.replace(/\n/g, ',')}) expired on ${to.toISOString()}: renew it`,
+      { validTo: to.toISOString() },
+    );
   let matches = false;
   try {
     matches = cert.checkPrivateKey(createPrivateKey(read(files.key)));
   } catch (err) {
-    throw ksError('KS_INVALID_ARGUMENT', `--tls-key ${files.key} is not a usable private key: ${(err as Error).message}`, { path: files.key });
+    throw ksError('KS_INVALID_ARGUMENT', `--tls-key ${files.key} is not a usable private key: ${(err as Error).message}`, {
+      path: files.key,
+    });
   }
   if (!matches) throw fail('client-cert-key-mismatch', ep, `--tls-key ${files.key} is not the key of --tls-cert ${files.cert}`);
 }
 
 /** Name the agent's certificate problem from Node's verification result. */
-function agentCertFailure(ep: Endpoint, files: TlsFiles, code: string, peer: tls.PeerCertificate | undefined, name: string): KubesweepError {
+function agentCertFailure(
+  ep: Endpoint,
+  files: TlsFiles,
+  code: string,
+  peer: tls.PeerCertificate | undefined,
+  name: string,
+): KubesweepError {
   const subject = dn(peer?.subject);
   const issuer = dn(peer?.issuer);
   const about = `the agent's certificate (${subject}, issued by ${issuer})`;
-  if (UNKNOWN_CA.has(code)) return fail('agent-cert-unknown-ca', ep, `${about} is not signed by the CA in --tls-ca ${files.ca} (${code}): is this the right agent, and the right CA file?`, { tlsCode: code });
+  if (UNKNOWN_CA.has(code))
+    return fail(
+      'agent-cert-unknown-ca',
+      ep,
+      `${about} is not signed by the CA in --tls-ca ${files.ca} (${code}): is this the right agent, and the right CA file?`,
+      { tlsCode: code },
+    );
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return fail('agent-cert-name-mismatch', ep, `${about} is for ${peer?.subjectaltname ?? `CN ${subject}`}, not ${name}: dial a name it is for, or give --tls-server-name`, { tlsCode: code, name });
+    return fail(
+      'agent-cert-name-mismatch',
+      ep,
+      `${about} is for ${peer?.subjectaltname ?? `CN ${subject}`}, not ${name}: dial a name it is for, or give --tls-server-name`,
+      { tlsCode: code, name },
+    );
   }
-  if (code === 'CERT_HAS_EXPIRED') return fail('agent-cert-expired', ep, `${about} expired on ${new Date(peer?.valid_to ?? '').toISOString()}: the agent's certificate needs renewing`, { tlsCode: code });
-  if (code === 'CERT_NOT_YET_VALID') return fail('agent-cert-not-yet-valid', ep, `${about} is not valid before ${new Date(peer?.valid_from ?? '').toISOString()}: check the clocks of this machine and the agent's`, { tlsCode: code });
+  if (code === 'CERT_HAS_EXPIRED')
+    return fail(
+      'agent-cert-expired',
+      ep,
+      `${about} expired on ${new Date(peer?.valid_to ?? '').toISOString()}: the agent's certificate needs renewing`,
+      { tlsCode: code },
+    );
+  if (code === 'CERT_NOT_YET_VALID')
+    return fail(
+      'agent-cert-not-yet-valid',
+      ep,
+      `${about} is not valid before ${new Date(peer?.valid_from ?? '').toISOString()}: check the clocks of this machine and the agent's`,
+      { tlsCode: code },
+    );
   return fail('agent-cert-invalid', ep, `${about} failed verification: ${code}`, { tlsCode: code });
 }
 
@@ -88,10 +140,18 @@ function agentCertFailure(ep: Endpoint, files: TlsFiles, code: string, peer: tls
 function alertFailure(ep: Endpoint, files: TlsFiles, err: NodeJS.ErrnoException): KubesweepError | undefined {
   const code = err.code ?? '';
   const cert = `our client certificate (--tls-cert ${files.cert})`;
-  if (code === 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA') return fail('client-cert-refused', ep, `the agent refused ${cert}: it is not signed by a CA the agent trusts (its --tls-client-ca)`, { tlsCode: code });
-  if (code === 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED') return fail('client-cert-revoked', ep, `the agent refused ${cert}: it is revoked (the agent's --tls-crl lists it)`, { tlsCode: code });
-  if (code === 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED') return fail('client-cert-refused', ep, `the agent refused ${cert} as expired or not yet valid (check the agent's clock)`, { tlsCode: code });
-  if (code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' || code === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE') return fail('client-cert-missing', ep, `the agent requires a client certificate and did not accept ours`, { tlsCode: code });
+  if (code === 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA')
+    return fail('client-cert-refused', ep, `the agent refused ${cert}: it is not signed by a CA the agent trusts (its --tls-client-ca)`, {
+      tlsCode: code,
+    });
+  if (code === 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED')
+    return fail('client-cert-revoked', ep, `the agent refused ${cert}: it is revoked (the agent's --tls-crl lists it)`, { tlsCode: code });
+  if (code === 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED')
+    return fail('client-cert-refused', ep, `the agent refused ${cert} as expired or not yet valid (check the agent's clock)`, {
+      tlsCode: code,
+    });
+  if (code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' || code === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE')
+    return fail('client-cert-missing', ep, `the agent requires a client certificate and did not accept ours`, { tlsCode: code });
   if (/ALERT/.test(code)) return fail('client-cert-refused', ep, `the agent ended the handshake: ${err.message.trim()}`, { tlsCode: code });
   return undefined;
 }
@@ -117,7 +177,12 @@ function closedFailure(ep: Endpoint, files: TlsFiles, read: (p: string) => Buffe
  * KS_TLS_HANDSHAKE naming the problem otherwise. Anything that is not a TLS verdict (a
  * timeout, a reset) resolves too: gRPC then reports it as it always has.
  */
-export function tlsProbe(ep: Extract<Endpoint, { kind: 'tcp' }>, files: TlsFiles, deadline: number, read: (p: string) => Buffer = readFileSync): Promise<void> {
+export function tlsProbe(
+  ep: Extract<Endpoint, { kind: 'tcp' }>,
+  files: TlsFiles,
+  deadline: number,
+  read: (p: string) => Buffer = readFileSync,
+): Promise<void> {
   checkOwnCertificate(ep, files, new Date(), read);
   const name = files.serverName ?? ep.host;
   return new Promise((resolve, reject) => {

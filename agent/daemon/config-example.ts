@@ -10,7 +10,12 @@ export function yamlFlow(v: unknown): string {
     return `{${Object.entries(v)
       .map(([k, x]) => `${k}: ${yamlFlow(x)}`)
       .join(', ')}}`;
-  if (typeof v === 'string') return /^[A-Za-z0-9/][A-Za-z0-9_./=@+-]*(:\/\/[A-Za-z0-9_./-]+|:[0-9]+)?$/.test(v) && !/^(true|false|null|yes|no|on|off|~)$/i.test(v) && !/^[0-9.]+$/.test(v) ? v : JSON.stringify(v);
+  if (typeof v === 'string')
+    return /^[A-Za-z0-9/][A-Za-z0-9_./=@+-]*(:\/\/[A-Za-z0-9_./-]+|:[0-9]+)?$/.test(v) &&
+      !/^(true|false|null|yes|no|on|off|~)$/i.test(v) &&
+      !/^[0-9.]+$/.test(v)
+      ? v
+      : JSON.stringify(v);
   return JSON.stringify(v);
 }
 

@@ -21,7 +21,10 @@ export interface TlsConfig {
 }
 
 /** The three files mutual TLS needs (all or none); the CRL is optional on top. */
-const TLS_OPTIONS = { cert: 'tlsCert', key: 'tlsKey', clientCa: 'tlsClientCa' } as const satisfies Record<Exclude<keyof TlsConfig, 'crl'>, OptionName>;
+const TLS_OPTIONS = { cert: 'tlsCert', key: 'tlsKey', clientCa: 'tlsClientCa' } as const satisfies Record<
+  Exclude<keyof TlsConfig, 'crl'>,
+  OptionName
+>;
 
 export type AgentConfig = Omit<OptionValues, (typeof TLS_OPTIONS)[keyof typeof TLS_OPTIONS] | 'tlsCrl'> & {
   tls?: TlsConfig;
@@ -66,11 +69,21 @@ function renderUsage(): string {
   for (const [, d] of ENTRIES) {
     if (d.flag === undefined) continue;
     const def = d.defaultText !== undefined ? plain(d.defaultText) : d.default === undefined ? undefined : usageValue(d.default);
-    rows.push([`--${d.flag} ${d.arg ?? 'VALUE'}`, `${plain(d.help)}${d.repeatable ? ', repeatable' : ''}${def !== undefined ? ` (default ${def})` : ''}`]);
+    rows.push([
+      `--${d.flag} ${d.arg ?? 'VALUE'}`,
+      `${plain(d.help)}${d.repeatable ? ', repeatable' : ''}${def !== undefined ? ` (default ${def})` : ''}`,
+    ]);
   }
   for (const c of COMMAND_FLAGS.slice(1)) rows.push([`--${c.flag}`, c.help]);
   const fileOnly = ENTRIES.filter(([, d]) => d.flag === undefined).map(([, d]) => d.file);
-  return ['Usage: kubesweep-agent [options]', '', ...rows.map(([l, r]) => `  ${l.padEnd(29)} ${r}`), '', `Set in the config file only: ${fileOnly.join(', ')} (docs/configuration.md).`, ''].join('\n');
+  return [
+    'Usage: kubesweep-agent [options]',
+    '',
+    ...rows.map(([l, r]) => `  ${l.padEnd(29)} ${r}`),
+    '',
+    `Set in the config file only: ${fileOnly.join(', ')} (docs/configuration.md).`,
+    '',
+  ].join('\n');
 }
 
 function usageValue(v: unknown): string {
@@ -116,7 +129,10 @@ function setFileKey(raw: RawConfig, key: string, v: unknown): void {
 }
 
 /** Read a YAML or JSON config file into raw values (YAML is a superset of JSON). */
-export function readConfigFile(file: string, readFile: (p: string) => string = (p) => readFileSync(p, 'utf8')): { raw: RawConfig; problems: string[] } {
+export function readConfigFile(
+  file: string,
+  readFile: (p: string) => string = (p) => readFileSync(p, 'utf8'),
+): { raw: RawConfig; problems: string[] } {
   const problems: string[] = [];
   let text: string;
   try {
@@ -164,9 +180,13 @@ export function loadConfig(
   const { config, problems: vp } = resolveConfig(merged, { isFile: opts.isFile, configFile: flags.configFile });
   problems.push(...vp);
   if (problems.length || !config) {
-    throw ksError('KS_CONFIG_INVALID', `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`, {
-      problems,
-    });
+    throw ksError(
+      'KS_CONFIG_INVALID',
+      `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`,
+      {
+        problems,
+      },
+    );
   }
   return { config, flags, origins: optionOrigins(fileRaw, flags.raw) };
 }
@@ -178,7 +198,9 @@ export function optionOrigins(file: RawConfig, flags: RawConfig): Record<OptionN
     const v = raw[group];
     return member === undefined ? v !== undefined : isPlainObject(v) && v[member] !== undefined;
   };
-  return Object.fromEntries(ENTRIES.map(([n, d]) => [n, has(flags, d.file) ? 'flag' : has(file, d.file) ? 'config-file' : 'default'])) as Record<OptionName, 'flag' | 'config-file' | 'default'>;
+  return Object.fromEntries(
+    ENTRIES.map(([n, d]) => [n, has(flags, d.file) ? 'flag' : has(file, d.file) ? 'config-file' : 'default']),
+  ) as Record<OptionName, 'flag' | 'config-file' | 'default'>;
 }
 
 /** Flags win over file values; a flag inside a mapping (--tls-key) overrides only its own field. */
@@ -237,12 +259,17 @@ export function resolveConfig(
 
 /** The rules between options. Returns the TLS files when all three are given and valid. */
 function checkAcross(v: OptionValues, given: Record<string, unknown>, problems: string[]): TlsConfig | undefined {
-  if (isAbsNormal(v.stateDir) && isAbsNormal(v.manifestsDir) && (isInside(v.stateDir, v.manifestsDir) || isInside(v.manifestsDir, v.stateDir))) {
+  if (
+    isAbsNormal(v.stateDir) &&
+    isAbsNormal(v.manifestsDir) &&
+    (isInside(v.stateDir, v.manifestsDir) || isInside(v.manifestsDir, v.stateDir))
+  ) {
     // The kubelet reads every file in the manifests dir: backups must never land there.
     problems.push(`stateDir (${v.stateDir}) and manifestsDir (${v.manifestsDir}) must not contain one another`);
   }
   for (const d of v.netnsDirs) {
-    if (isAbsNormal(d) && isAbsNormal(v.stateDir) && isInside(v.stateDir, d)) problems.push(`stateDir (${v.stateDir}) must not lie inside netns dir ${d}`);
+    if (isAbsNormal(d) && isAbsNormal(v.stateDir) && isInside(v.stateDir, d))
+      problems.push(`stateDir (${v.stateDir}) must not lie inside netns dir ${d}`);
   }
 
   const parts = Object.entries(TLS_OPTIONS) as [keyof TlsConfig, OptionName][];
@@ -251,11 +278,17 @@ function checkAcross(v: OptionValues, given: Record<string, unknown>, problems: 
     const missing = parts.filter((p) => !named.includes(p)).map(([, o]) => `--${OPTIONS[o].flag}`);
     problems.push(`tls: ${missing.join(', ')} missing: mutual TLS needs the server cert, key and client CA`);
   }
-  const tls: TlsConfig | undefined = v.tlsCert !== undefined && v.tlsKey !== undefined && v.tlsClientCa !== undefined ? { cert: v.tlsCert, key: v.tlsKey, clientCa: v.tlsClientCa, ...(v.tlsCrl !== undefined ? { crl: v.tlsCrl } : {}) } : undefined;
-  if (v.tlsCrl !== undefined && named.length === 0) problems.push('tls: --tls-crl without --tls-cert, --tls-key and --tls-client-ca: a CRL only applies to the mutual-TLS listener');
+  const tls: TlsConfig | undefined =
+    v.tlsCert !== undefined && v.tlsKey !== undefined && v.tlsClientCa !== undefined
+      ? { cert: v.tlsCert, key: v.tlsKey, clientCa: v.tlsClientCa, ...(v.tlsCrl !== undefined ? { crl: v.tlsCrl } : {}) }
+      : undefined;
+  if (v.tlsCrl !== undefined && named.length === 0)
+    problems.push('tls: --tls-crl without --tls-cert, --tls-key and --tls-client-ca: a CRL only applies to the mutual-TLS listener');
   const tcp = v.listen.filter((l) => l.kind === 'tcp');
   if (tcp.length > 0 && !tls && !problems.some((p) => p.startsWith('tls'))) {
-    problems.push(`listen: TCP listener ${tcp.map((l) => l.raw).join(', ')} refused: TCP is mutual TLS only; give --tls-cert, --tls-key and --tls-client-ca`);
+    problems.push(
+      `listen: TCP listener ${tcp.map((l) => l.raw).join(', ')} refused: TCP is mutual TLS only; give --tls-cert, --tls-key and --tls-client-ca`,
+    );
   }
   return tls;
 }

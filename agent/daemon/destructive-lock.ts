@@ -26,11 +26,15 @@ export class DestructiveLock {
   acquire(method: string, caller: string): Lease {
     const h = this.holding;
     if (h) {
-      throw ksError('KS_BUSY', `${method}: ${h.method} by ${h.caller} is running since ${h.since.toISOString()}; try again when it is done`, {
-        running: h.method,
-        by: h.caller,
-        since: h.since.toISOString(),
-      });
+      throw ksError(
+        'KS_BUSY',
+        `${method}: ${h.method} by ${h.caller} is running since ${h.since.toISOString()}; try again when it is done`,
+        {
+          running: h.method,
+          by: h.caller,
+          since: h.since.toISOString(),
+        },
+      );
     }
     const lease: Lease = () => {
       if (this.holding?.lease === lease) this.holding = undefined;

@@ -64,7 +64,10 @@ void everyOptionDecided;
 type Derived = Omit<SweepConfig, EngineOption>;
 
 /** containerd's address is the CRI socket's path unless given (a testbed may differ). */
-export function toSweepConfig(config: Pick<OptionValues, EngineOption>, containerdAddress = unixSocketPath(config.criEndpoint)!): SweepConfig {
+export function toSweepConfig(
+  config: Pick<OptionValues, EngineOption>,
+  containerdAddress = unixSocketPath(config.criEndpoint)!,
+): SweepConfig {
   const picked = Object.fromEntries(ENGINE_OPTIONS.map((k) => [k, config[k]])) as Pick<OptionValues, EngineOption>;
   const derived: Derived = {
     containerdAddress,

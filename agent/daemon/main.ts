@@ -94,8 +94,20 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
   learner.startPeriodic(RELEARN_PERIOD_MS);
   {
     const k = learner.knowledge;
-    log.info({ runtime: k?.source ?? 'none', containerd: k?.containerdVersion, learnedAt: k?.at, dirs: Object.fromEntries(learner.resolved.entries.map((e) => [e.option, `${e.paths.join(',')} (${e.detail})`])) }, 'dirs in use');
-    if (!k) log.warn({ problems: learner.fallbackProblems, lastError: learner.lastAttempt?.error }, 'nothing known from containerd: the built-in dir defaults are used');
+    log.info(
+      {
+        runtime: k?.source ?? 'none',
+        containerd: k?.containerdVersion,
+        learnedAt: k?.at,
+        dirs: Object.fromEntries(learner.resolved.entries.map((e) => [e.option, `${e.paths.join(',')} (${e.detail})`])),
+      },
+      'dirs in use',
+    );
+    if (!k)
+      log.warn(
+        { problems: learner.fallbackProblems, lastError: learner.lastAttempt?.error },
+        'nothing known from containerd: the built-in dir defaults are used',
+      );
   }
 
   let shuttingDown = false;
@@ -167,7 +179,16 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
     log.error({ err: (err as Error).message }, 'could not recover from the journal');
   }
   grpcServers.setServing(true);
-  log.info({ node: config.nodeName, version: agentVersion(), grpc: grpcServers.bound, http: config.httpListen || 'off', startMs: Math.round(performance.now() - t0) }, 'kubesweep-agent ready');
+  log.info(
+    {
+      node: config.nodeName,
+      version: agentVersion(),
+      grpc: grpcServers.bound,
+      http: config.httpListen || 'off',
+      startMs: Math.round(performance.now() - t0),
+    },
+    'kubesweep-agent ready',
+  );
 
   return new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {

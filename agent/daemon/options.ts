@@ -91,7 +91,8 @@ export const OPTIONS = {
     check: (v, name, problems) => {
       const s = str(name, v, problems);
       if (s === undefined) return undefined;
-      if (!NODE_NAME_RE.test(s)) problems.push(`${name}: "${truncate(s)}" is not a valid node name (lowercase RFC 1123 subdomain, at most 253 characters)`);
+      if (!NODE_NAME_RE.test(s))
+        problems.push(`${name}: "${truncate(s)}" is not a valid node name (lowercase RFC 1123 subdomain, at most 253 characters)`);
       return s;
     },
   }),
@@ -295,7 +296,10 @@ export const OPTIONS = {
       const out: ListenAddress[] = [];
       list.forEach((a, i) => {
         const parsed = typeof a === 'string' ? parseListen(a) : undefined;
-        if (!parsed) problems.push(`${name}[${i}]: "${truncate(String(a))}" must be unix:///absolute/path (at most ${MAX_UNIX_PATH} bytes) or host:port with port 1-65535`);
+        if (!parsed)
+          problems.push(
+            `${name}[${i}]: "${truncate(String(a))}" must be unix:///absolute/path (at most ${MAX_UNIX_PATH} bytes) or host:port with port 1-65535`,
+          );
         else out.push(parsed);
       });
       const seen = new Set<string>();
@@ -366,7 +370,8 @@ export const OPTIONS = {
         }
         const ok: string[] = [];
         list.forEach((e, i) => {
-          if (typeof e !== 'string' || !ROLE_ENTRY_RE.test(e)) problems.push(`${name}.${k}[${i}]: ${JSON.stringify(e)} must be CN=…, O=… or OU=…`);
+          if (typeof e !== 'string' || !ROLE_ENTRY_RE.test(e))
+            problems.push(`${name}.${k}[${i}]: ${JSON.stringify(e)} must be CN=…, O=… or OU=…`);
           else ok.push(e);
         });
         return ok;
@@ -384,7 +389,8 @@ export const OPTIONS = {
     check: (v, name, problems) => {
       const s = str(name, v, problems);
       if (s === undefined) return undefined;
-      if (s !== '' && parseListen(s)?.kind !== 'tcp') problems.push(`${name}: "${truncate(s)}" must be host:port (port 1-65535) or "" for off`);
+      if (s !== '' && parseListen(s)?.kind !== 'tcp')
+        problems.push(`${name}: "${truncate(s)}" must be host:port (port 1-65535) or "" for off`);
       return s;
     },
   }),
@@ -454,23 +460,42 @@ export const OPTIONS = {
     check: (v, name, problems) => {
       const s = str(name, v, problems);
       if (s === undefined) return undefined;
-      if (!(LOG_LEVELS as readonly string[]).includes(s)) problems.push(`${name}: "${truncate(s)}" must be one of ${LOG_LEVELS.join(', ')}`);
+      if (!(LOG_LEVELS as readonly string[]).includes(s))
+        problems.push(`${name}: "${truncate(s)}" must be one of ${LOG_LEVELS.join(', ')}`);
       return s as LogLevel;
     },
   }),
   // Engine tuning. These bounds are the only ones: the engine's config is derived from the
   // validated agent config (engine-config.ts), not validated again.
-  graceSeconds: int({ file: 'graceSeconds', min: 0, max: 3600, default: 10, help: "default grace period of a reset's container stops (a request may give its own)" }),
+  graceSeconds: int({
+    file: 'graceSeconds',
+    min: 0,
+    max: 3600,
+    default: 10,
+    help: "default grace period of a reset's container stops (a request may give its own)",
+  }),
   // 10 min per call: a CRI call (a sandbox stop runs the CNI teardown) still going after that is
   // hung, and one hung call must not hold a reset for an hour. Reads (list, version) keep the CRI
   // client's own 10 s.
-  criTimeoutMs: int({ file: 'criTimeoutMs', min: 100, max: 600_000, default: 60_000, help: 'deadline of one teardown CRI call (stop, remove)' }),
+  criTimeoutMs: int({
+    file: 'criTimeoutMs',
+    min: 100,
+    max: 600_000,
+    default: 60_000,
+    help: 'deadline of one teardown CRI call (stop, remove)',
+  }),
   // 64: beyond 16 a reset gets no faster (see DEFAULT_PARALLELISM), and more only piles calls
   // onto containerd.
   parallelism: int({ file: 'parallelism', min: 1, max: 64, default: DEFAULT_PARALLELISM, help: 'CRI teardown calls in flight' }),
   // 10: each retry waits up to 5 s of backoff plus a whole criTimeoutMs; past 10 a reset only
   // waits longer for a containerd that is not coming back.
-  retries: int({ file: 'retries', min: 0, max: 10, default: 3, help: 'retries of a CRI teardown call that failed transiently (unavailable, deadline, call failed), with backoff' }),
+  retries: int({
+    file: 'retries',
+    min: 0,
+    max: 10,
+    default: 3,
+    help: 'retries of a CRI teardown call that failed transiently (unavailable, deadline, call failed), with backoff',
+  }),
   procRoot: opt({
     file: 'procRoot',
     type: 'absolute path',
@@ -478,13 +503,49 @@ export const OPTIONS = {
     help: 'where /proc is (tests point it at fixtures)',
     check: (v, name, problems) => absDir(name, v, problems),
   }),
-  maxRequestBytes: int({ file: 'maxRequestBytes', min: 1024, max: 4 * 1024 * 1024, default: 64 * 1024, help: 'largest request the gRPC server accepts' }),
+  maxRequestBytes: int({
+    file: 'maxRequestBytes',
+    min: 1024,
+    max: 4 * 1024 * 1024,
+    default: 64 * 1024,
+    help: 'largest request the gRPC server accepts',
+  }),
   // Abuse bounds (server/limits.ts). A reset is never refused by them: reads are.
-  maxReadCalls: int({ file: 'maxReadCalls', min: 1, max: 1024, default: 32, help: 'gRPC read calls (ports, check, inspect, info, dry runs) in flight at once over all transports; more get RESOURCE_EXHAUSTED' }),
-  httpMaxRequests: int({ file: 'httpMaxRequests', min: 1, max: 1024, default: 8, help: 'HTTP requests in flight at once (`/healthz` is never refused); more get 429' }),
-  httpMaxConnections: int({ file: 'httpMaxConnections', min: 1, max: 4096, default: 1024, help: 'open HTTP connections; more are closed as they arrive (requests beyond httpMaxRequests on open connections get 429)' }),
-  maxMemoryMiB: int({ file: 'maxMemoryMiB', min: 64, max: 16384, default: 256, help: 'resident memory above which reads (gRPC and HTTP) are refused until it drops; destructive calls never are' }),
-  shutdownTimeoutMs: int({ file: 'shutdownTimeoutMs', min: 0, max: 600_000, default: 60_000, help: 'how long SIGTERM waits for a running reset to reach a safe point' }),
+  maxReadCalls: int({
+    file: 'maxReadCalls',
+    min: 1,
+    max: 1024,
+    default: 32,
+    help: 'gRPC read calls (ports, check, inspect, info, dry runs) in flight at once over all transports; more get RESOURCE_EXHAUSTED',
+  }),
+  httpMaxRequests: int({
+    file: 'httpMaxRequests',
+    min: 1,
+    max: 1024,
+    default: 8,
+    help: 'HTTP requests in flight at once (`/healthz` is never refused); more get 429',
+  }),
+  httpMaxConnections: int({
+    file: 'httpMaxConnections',
+    min: 1,
+    max: 4096,
+    default: 1024,
+    help: 'open HTTP connections; more are closed as they arrive (requests beyond httpMaxRequests on open connections get 429)',
+  }),
+  maxMemoryMiB: int({
+    file: 'maxMemoryMiB',
+    min: 64,
+    max: 16384,
+    default: 256,
+    help: 'resident memory above which reads (gRPC and HTTP) are refused until it drops; destructive calls never are',
+  }),
+  shutdownTimeoutMs: int({
+    file: 'shutdownTimeoutMs',
+    min: 0,
+    max: 600_000,
+    default: 60_000,
+    help: 'how long SIGTERM waits for a running reset to reach a safe point',
+  }),
 };
 
 export type OptionName = keyof typeof OPTIONS;
@@ -599,7 +660,14 @@ export function checkAbsPath(name: string, p: string, problems: string[]): void 
 }
 
 export function isAbsNormal(p: string): boolean {
-  return p.length > 0 && p.length <= 4096 && path.isAbsolute(p) && path.posix.normalize(p) === p && (p === '/' || !p.endsWith('/')) && !p.includes('\0');
+  return (
+    p.length > 0 &&
+    p.length <= 4096 &&
+    path.isAbsolute(p) &&
+    path.posix.normalize(p) === p &&
+    (p === '/' || !p.endsWith('/')) &&
+    !p.includes('\0')
+  );
 }
 
 function isPort(p: unknown): p is number {

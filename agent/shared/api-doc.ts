@@ -76,7 +76,12 @@ function zero(f: FieldDescriptor): unknown {
 }
 
 /** int64 fields arrive as decimal strings, bigints or Long objects (whose toString is the decimal value). */
-const toNumber = (v: unknown): unknown => (typeof v === 'string' || typeof v === 'bigint' ? Number(v) : typeof v === 'object' && v !== null ? Number((v as { toString(): string }).toString()) : v);
+const toNumber = (v: unknown): unknown =>
+  typeof v === 'string' || typeof v === 'bigint'
+    ? Number(v)
+    : typeof v === 'object' && v !== null
+      ? Number((v as { toString(): string }).toString())
+      : v;
 const same = (v: unknown): unknown => v;
 
 type Render = (msg: Record<string, unknown>) => ApiDocument;
@@ -110,12 +115,18 @@ function rendererOf(desc: MessageDescriptor, msgName: string): Render {
         value = (v) => v ?? {};
       } else {
         const inner = rendererOf(sub.desc, sub.name);
-        value = f.label === 'LABEL_REPEATED' ? (v) => ((v as Record<string, unknown>[] | undefined) ?? []).map(inner) : (v) => (v === null || v === undefined ? undefined : inner(v as Record<string, unknown>));
+        value =
+          f.label === 'LABEL_REPEATED'
+            ? (v) => ((v as Record<string, unknown>[] | undefined) ?? []).map(inner)
+            : (v) => (v === null || v === undefined ? undefined : inner(v as Record<string, unknown>));
       }
     } else {
       const scalar = LONG_TYPES.has(f.type) ? toNumber : same;
       const unset = optional.has(`_${f.name}`) ? undefined : zero(f);
-      value = f.label === 'LABEL_REPEATED' ? (v) => ((v as unknown[] | undefined) ?? []).map(scalar) : (v) => (v === undefined || v === null ? unset : scalar(v));
+      value =
+        f.label === 'LABEL_REPEATED'
+          ? (v) => ((v as unknown[] | undefined) ?? []).map(scalar)
+          : (v) => (v === undefined || v === null ? unset : scalar(v));
     }
     const convert = CONVERSIONS[`${msgName}.${f.name}`];
     fields.push({ name: f.name, value: convert ? (v) => convert(value(v)) : value });

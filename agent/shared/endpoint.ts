@@ -19,7 +19,8 @@ export interface TlsFiles {
   serverName?: string;
 }
 
-export type Endpoint = { kind: 'unix'; path: string; target: string; text: string } | { kind: 'tcp'; host: string; port: number; target: string; text: string };
+export type Endpoint =
+  { kind: 'unix'; path: string; target: string; text: string } | { kind: 'tcp'; host: string; port: number; target: string; text: string };
 
 /**
  * The socket path of `unix:///p` or `unix:/p` (and of a bare `/p` when `bare`), or undefined when
@@ -77,11 +78,17 @@ function grpcJs(): typeof Grpc {
 }
 
 /** Credentials for one endpoint; throws KS_INVALID_ARGUMENT for TCP without TLS files. */
-export function credentialsFor(ep: Endpoint, tls: TlsFiles | undefined, read: (p: string) => Buffer = readFileSync): Grpc.ChannelCredentials {
+export function credentialsFor(
+  ep: Endpoint,
+  tls: TlsFiles | undefined,
+  read: (p: string) => Buffer = readFileSync,
+): Grpc.ChannelCredentials {
   const grpc = grpcJs();
   if (ep.kind === 'unix') return grpc.credentials.createInsecure();
   if (!tls) {
-    throw invalid(`endpoint ${ep.text} is TCP: the agent speaks only mutual TLS there; give --tls-ca, --tls-cert and --tls-key`, { endpoint: ep.text });
+    throw invalid(`endpoint ${ep.text} is TCP: the agent speaks only mutual TLS there; give --tls-ca, --tls-cert and --tls-key`, {
+      endpoint: ep.text,
+    });
   }
   const load = (what: string, p: string): Buffer => {
     try {

@@ -27,7 +27,9 @@ export function loadDefinition(relPath: string): protoLoader.PackageDefinition {
   if (!def) {
     // The single-file build has no proto/ dir: it carries the parsed descriptors instead.
     const json = EMBEDDED?.protos[relPath];
-    def = json ? protoLoader.fromJSON(json, PROTO_LOADER_OPTIONS) : protoLoader.loadSync(protoPath(relPath), { ...PROTO_LOADER_OPTIONS, includeDirs: [protoPath()] });
+    def = json
+      ? protoLoader.fromJSON(json, PROTO_LOADER_OPTIONS)
+      : protoLoader.loadSync(protoPath(relPath), { ...PROTO_LOADER_OPTIONS, includeDirs: [protoPath()] });
     definitions.set(relPath, def);
   }
   return def;

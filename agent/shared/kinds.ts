@@ -25,7 +25,10 @@ export function parseKindList(values: readonly string[]): { kinds: CleanupKind[]
 }
 
 /** The defaults plus `withKinds` minus `withoutKinds`, in CLEANUP_KINDS order; a kind in both is a problem. */
-export function resolveKinds(withKinds: readonly string[] = [], withoutKinds: readonly string[] = []): { kinds: CleanupKind[]; problems: string[] } {
+export function resolveKinds(
+  withKinds: readonly string[] = [],
+  withoutKinds: readonly string[] = [],
+): { kinds: CleanupKind[]; problems: string[] } {
   const w = parseKindList(withKinds);
   const wo = parseKindList(withoutKinds);
   const problems = [...w.problems, ...wo.problems];

@@ -20,7 +20,8 @@ export const REDACTED = '***';
  * The words a secret's name ends with (after splitting on - _ . and camelCase). docs/security.md
  * lists them; test/unit/shared/redact-options.test.ts pins each from a table.
  */
-const SECRET_SUFFIX = /(password|passwd|passphrase|secret|token|credentials?|creds|apikey|key|requirepass|masterauth|authorization|cookie)$/;
+const SECRET_SUFFIX =
+  /(password|passwd|passphrase|secret|token|credentials?|creds|apikey|key|requirepass|masterauth|authorization|cookie)$/;
 /** Whole words that name a secret on their own (openssl `-pass`, `-passin`). */
 const SECRET_WORDS = new Set(['pass', 'passin', 'passout', 'pw']);
 /** Words after a secret's name that only say how it is encoded (`--private-key-pem`, `client-key-data`). */
@@ -77,8 +78,12 @@ export function redactEmbedded(s: string): string {
   return s
     .replace(URL_USERINFO, (_m, scheme: string, user: string, pass: string) => (pass === '' ? _m : `${scheme}${user}:${REDACTED}@`))
     .replace(GO_DSN, (_m, pre: string, user: string, _pass: string, proto: string) => `${pre}${user}:${REDACTED}@${proto}(`)
-    .replace(EMBEDDED_KV, (m, pre: string, name: string, eq: string, value: string) => (isSecretName(name) && !keepValue(name, value) ? `${pre}${name}${eq}${REDACTED}` : m))
-    .replace(JSON_KV, (m, head: string, name: string, value: string, tail: string) => (isSecretName(name) && !keepValue(name, value) ? `${head}${REDACTED}${tail}` : m))
+    .replace(EMBEDDED_KV, (m, pre: string, name: string, eq: string, value: string) =>
+      isSecretName(name) && !keepValue(name, value) ? `${pre}${name}${eq}${REDACTED}` : m,
+    )
+    .replace(JSON_KV, (m, head: string, name: string, value: string, tail: string) =>
+      isSecretName(name) && !keepValue(name, value) ? `${head}${REDACTED}${tail}` : m,
+    )
     .replace(AUTH_HEADER, (_m, scheme: string, sp: string) => `${scheme}${sp}${REDACTED}`);
 }
 
@@ -95,7 +100,8 @@ function redactWord(w: string, program: string): WordResult {
     const [, dashes, name, value] = m as unknown as [string, string, string, string];
     if (isSecretName(name, true) && !keepValue(name, value)) return { text: `${dashes}${name}=${REDACTED}`, secretNext: false };
     // etcdctl --user=root:secret
-    if (name === 'user' && value.includes(':') && !value.includes('/')) return { text: `${dashes}${name}=${value.slice(0, value.indexOf(':'))}:${REDACTED}`, secretNext: false };
+    if (name === 'user' && value.includes(':') && !value.includes('/'))
+      return { text: `${dashes}${name}=${value.slice(0, value.indexOf(':'))}:${REDACTED}`, secretNext: false };
     return { text: `${dashes}${name}=${redactEmbedded(value)}`, secretNext: false };
   }
   // --password VALUE

@@ -77,4 +77,6 @@ export function entryRole(rpc: RpcName): Role {
 }
 
 /** Commands that can change the node: the client requires --confirm NODE / --confirm-each for them. */
-export const GUARDED_COMMANDS: ReadonlySet<CommandName> = new Set(RPC_NAMES.filter((r) => (RPC_POLICY[r] as RpcPolicy).destructive?.confirmNode).map((r) => RPC_POLICY[r].command));
+export const GUARDED_COMMANDS: ReadonlySet<CommandName> = new Set(
+  RPC_NAMES.filter((r) => (RPC_POLICY[r] as RpcPolicy).destructive?.confirmNode).map((r) => RPC_POLICY[r].command),
+);

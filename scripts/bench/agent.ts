@@ -40,7 +40,10 @@ const TARGET_RSS_MB = 60;
 const TARGET_READY_MS = 500;
 const STEADY_SECONDS = 12;
 
-async function oneStart(nodeFlags: string[], idleSeconds: number): Promise<{ readyMs: number; cpuMs: number; rssMiB: number; steadyRssMiB: number; servedRssMiB: number }> {
+async function oneStart(
+  nodeFlags: string[],
+  idleSeconds: number,
+): Promise<{ readyMs: number; cpuMs: number; rssMiB: number; steadyRssMiB: number; servedRssMiB: number }> {
   const dir = mkdtempSync('/tmp/ksb-');
   const sock = path.join(dir, 'run', 'agent.sock');
   const httpPort = await freeTcpPort();
@@ -112,8 +115,24 @@ export async function benchAgent(opts: AgentBenchOptions = {}): Promise<AgentBen
     // As the systemd unit runs it, and without flags for comparison. (--optimize-for-size was
     // tried: no lower steady RSS, slower start. The young-generation bound shows in a long run, the
     // soak, more than in a few seconds of idling.)
-    { name: `node ${AGENT_NODE_FLAGS.join(' ')} dist/agent/daemon/main.js (as the unit runs it)`, nodeFlags: [...AGENT_NODE_FLAGS], readyMs: [], cpuMs: [], rssMiB: [], steadyRssMiB: [], servedRssMiB: [] },
-    { name: 'node dist/agent/daemon/main.js (no V8 flags)', nodeFlags: [], readyMs: [], cpuMs: [], rssMiB: [], steadyRssMiB: [], servedRssMiB: [] },
+    {
+      name: `node ${AGENT_NODE_FLAGS.join(' ')} dist/agent/daemon/main.js (as the unit runs it)`,
+      nodeFlags: [...AGENT_NODE_FLAGS],
+      readyMs: [],
+      cpuMs: [],
+      rssMiB: [],
+      steadyRssMiB: [],
+      servedRssMiB: [],
+    },
+    {
+      name: 'node dist/agent/daemon/main.js (no V8 flags)',
+      nodeFlags: [],
+      readyMs: [],
+      cpuMs: [],
+      rssMiB: [],
+      steadyRssMiB: [],
+      servedRssMiB: [],
+    },
   ];
   log(`agent bench: ${starts} starts per variant; node ${process.version}; load average ${loadAverage()}`);
   for (const v of variants) {
@@ -125,7 +144,8 @@ export async function benchAgent(opts: AgentBenchOptions = {}): Promise<AgentBen
       v.steadyRssMiB.push(r.steadyRssMiB);
       v.servedRssMiB.push(r.servedRssMiB);
     }
-    const fmt = (xs: number[], d: number) => `median ${median(xs).toFixed(d)} (min ${Math.min(...xs).toFixed(d)}, max ${Math.max(...xs).toFixed(d)})`;
+    const fmt = (xs: number[], d: number) =>
+      `median ${median(xs).toFixed(d)} (min ${Math.min(...xs).toFixed(d)}, max ${Math.max(...xs).toFixed(d)})`;
     log(
       `agent ${v.name}: start-to-ready ms ${fmt(v.readyMs, 0)} [target ≤ ${TARGET_READY_MS}], CPU to ready ms ${fmt(v.cpuMs, 0)}; idle RSS MiB ${idle} s after ready ${fmt(v.rssMiB, 1)}, ${STEADY_SECONDS} s after ready ${fmt(v.steadyRssMiB, 1)} [target ≤ ${TARGET_RSS_MB}], after a first /metrics, /ports and /readyz ${fmt(v.servedRssMiB, 1)}; load average now ${loadAverage()}`,
     );

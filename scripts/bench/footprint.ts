@@ -87,7 +87,12 @@ async function startAgent(v: Variant, tb: Testbed, dir: string): Promise<{ child
     ...lead,
     // The testbed's pins (its CRI, containerd, netns, CNI and kubelet dirs; no link patterns): the
     // reset below must never reach the machine's own defaults.
-    ...testbedAgentArgs(tb, { node: NODE, manifestsDir: path.join(dir, 'manifests'), stateDir: path.join(dir, 'state'), expectFreePorts: KUBESPRAY_NODE_PORTS }),
+    ...testbedAgentArgs(tb, {
+      node: NODE,
+      manifestsDir: path.join(dir, 'manifests'),
+      stateDir: path.join(dir, 'state'),
+      expectFreePorts: KUBESPRAY_NODE_PORTS,
+    }),
     '--listen',
     `unix://${sock}`,
     '--http-listen',
@@ -122,7 +127,11 @@ async function stop(child: ChildProcess): Promise<void> {
  */
 function timed(cmd: string[], env?: NodeJS.ProcessEnv): { ms: number; cpuMs: number } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', 'KSCPU %U %S', ...cmd], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: env ?? process.env });
+  const r = spawnSync('/usr/bin/time', ['-f', 'KSCPU %U %S', ...cmd], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    env: env ?? process.env,
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed (${r.status}): ${r.stderr.slice(0, 500)}`);
   const m = /KSCPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
@@ -147,9 +156,25 @@ async function main(): Promise<void> {
   const noCache = path.join(scratch, 'kubesweep-nocache');
   // The shipped build with only the code cache left out.
   await buildSea({ ...shippedSeaOptions(arch, path.join(root, 'dist', 'bundle', 'kubesweep.js'), noCache), useCodeCache: false });
-  const v = (name: string, agent: string[], client: string[], bytes: number): Variant => ({ name, agent, client, bytes, ready: [], idleRss: [], idleAnon: [], resetRss: [], ports: [], portsCpu: [] });
+  const v = (name: string, agent: string[], client: string[], bytes: number): Variant => ({
+    name,
+    agent,
+    client,
+    bytes,
+    ready: [],
+    idleRss: [],
+    idleAnon: [],
+    resetRss: [],
+    ports: [],
+    portsCpu: [],
+  });
   const variants = [
-    v(`npm layout, node ${process.version} ${AGENT_NODE_FLAGS.join(' ')}`, [process.execPath, ...AGENT_NODE_FLAGS, path.join(root, 'dist/agent/daemon/main.js')], [process.execPath, path.join(root, 'dist/agent/client/cli.js')], npmLayoutBytes(root)),
+    v(
+      `npm layout, node ${process.version} ${AGENT_NODE_FLAGS.join(' ')}`,
+      [process.execPath, ...AGENT_NODE_FLAGS, path.join(root, 'dist/agent/daemon/main.js')],
+      [process.execPath, path.join(root, 'dist/agent/client/cli.js')],
+      npmLayoutBytes(root),
+    ),
     v('single file (Node 24, code cache)', [sea, 'agent'], [sea], statSync(sea).size),
     v('single file, no code cache', [noCache, 'agent'], [noCache], statSync(noCache).size),
   ];
@@ -170,7 +195,12 @@ async function main(): Promise<void> {
           if (i === 0) {
             // One reset per variant, of PODS pods (half host-network), through its own client.
             for (let p = 0; p < PODS; p++) {
-              await runPod(cri, tb, { name: `bench-${p}`, kind: p % 2 ? 'daemonset' : 'static', hostNetwork: p % 2 === 0, containers: [{ name: 'c', command: commands.sleep() }] });
+              await runPod(cri, tb, {
+                name: `bench-${p}`,
+                kind: p % 2 ? 'daemonset' : 'static',
+                hostNetwork: p % 2 === 0,
+                containers: [{ name: 'c', command: commands.sleep() }],
+              });
             }
             timed([...variant.client, '--agent', `unix://${a.sock}`, '--json', 'reset', '--confirm', NODE, '--grace', '0']);
             variant.resetRss.push(rssMiB(a.child.pid!));

@@ -84,13 +84,18 @@ async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 7);
   const portsModule = path.join(__dirname, '../../agent/daemon/ports/index.js');
   const siModule = require.resolve('systeminformation');
-  const ours = ['-e', `require(${JSON.stringify(portsModule)}).listPorts({}, {}).then((r) => { let o = 0; for (const l of r.listeners) o += l.owners.length; process.stdout.write(r.listeners.length + ' ' + o + '\\n'); })`];
+  const ours = [
+    '-e',
+    `require(${JSON.stringify(portsModule)}).listPorts({}, {}).then((r) => { let o = 0; for (const l of r.listeners) o += l.owners.length; process.stdout.write(r.listeners.length + ' ' + o + '\\n'); })`,
+  ];
   const si = ['-e', `require(${JSON.stringify(siModule)}).networkConnections().then((c) => process.stdout.write(c.length + '\\n'))`];
 
   const helper = await startHelper();
   const pid = helper.pid!;
   try {
-    console.log(`helper pid ${pid}: ${LISTENERS} TCP listeners on 127.0.0.1, ${CONNECTIONS} established loopback connections (${CONNECTIONS * 2} sockets)`);
+    console.log(
+      `helper pid ${pid}: ${LISTENERS} TCP listeners on 127.0.0.1, ${CONNECTIONS} established loopback connections (${CONNECTIONS * 2} sockets)`,
+    );
     // Sanity, once: all three see the load, and our owners are the helper.
     const report = await listPorts({}, {});
     const mine = report.listeners.filter((l) => l.owners.some((o) => o.pid === pid));
@@ -136,7 +141,8 @@ async function main(): Promise<void> {
     }
     const f = (xs: number[]) => (xs.length ? `${median(xs).toFixed(0)} ms` : 'n/a');
     const ratio = (a: number[], b: number[]) => (a.length && b.length ? `${(median(a) / median(b)).toFixed(2)}x` : 'n/a');
-    const row = (label: string, key: keyof typeof wall) => console.log(`  ${label.padEnd(44)} ${f(wall[key]).padStart(8)} wall ${f(cpu[key]).padStart(8)} cpu`);
+    const row = (label: string, key: keyof typeof wall) =>
+      console.log(`  ${label.padEnd(44)} ${f(wall[key]).padStart(8)} wall ${f(cpu[key]).padStart(8)} cpu`);
     console.log(`rounds: ${rounds} (medians; cpu = user + sys of that process)`);
     row('kubesweep listPorts, fresh node process', 'ours');
     row('kubesweep listPorts, warm (in the agent)', 'warm');

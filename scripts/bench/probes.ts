@@ -20,9 +20,16 @@ export function healthCheck(sock: string): Promise<string> {
     },
     'Health',
   );
-  const client = new Ctor(`unix://${sock}`, grpc.credentials.createInsecure(), { 'grpc.initial_reconnect_backoff_ms': 5, 'grpc.max_reconnect_backoff_ms': 20 });
+  const client = new Ctor(`unix://${sock}`, grpc.credentials.createInsecure(), {
+    'grpc.initial_reconnect_backoff_ms': 5,
+    'grpc.max_reconnect_backoff_ms': 20,
+  });
   return new Promise((resolve) => {
-    const check = (client as unknown as { Check: (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: Error | null, res: string) => void) => void }).Check;
+    const check = (
+      client as unknown as {
+        Check: (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: Error | null, res: string) => void) => void;
+      }
+    ).Check;
     check.call(client, {}, new grpc.Metadata(), { deadline: Date.now() + 2000 }, (err, res) => {
       client.close();
       resolve(err ? 'ERROR' : res);

@@ -231,7 +231,9 @@ async function main(): Promise<void> {
       ['engine-grace1', graceOneGroupReport],
     ] as const) {
       if (!r) continue;
-      console.log(`${n} verdict: ${r.verification?.verdict}; steps: ${r.steps.map((s) => `${s.name} ${s.status} ${(s.durationMs / 1000).toFixed(2)} s`).join(', ')}`);
+      console.log(
+        `${n} verdict: ${r.verification?.verdict}; steps: ${r.steps.map((s) => `${s.name} ${s.status} ${(s.durationMs / 1000).toFixed(2)} s`).join(', ')}`,
+      );
       if (r.verification?.verdict !== 'clean') console.log(JSON.stringify(r.verification?.residue));
     }
   } finally {

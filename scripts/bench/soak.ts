@@ -104,9 +104,19 @@ export async function soak(cycles: number, log: (line: string) => void = () => {
       c.close();
       // Let the agent settle (sockets closed, timers fired) before reading its footprint.
       await new Promise((r) => setTimeout(r, 1000));
-      const rec: SoakCycle = { cycle, verdict, resetMs, reads: reads.length, readFailures, rssKiB: statusKiB(pid, 'VmRSS'), fds: fdCount(pid) };
+      const rec: SoakCycle = {
+        cycle,
+        verdict,
+        resetMs,
+        reads: reads.length,
+        readFailures,
+        rssKiB: statusKiB(pid, 'VmRSS'),
+        fds: fdCount(pid),
+      };
       out.push(rec);
-      log(`cycle ${String(cycle).padStart(2)}: ${verdict}, reset ${resetMs} ms, ${rec.reads} reads (${readFailures.length} failed), RSS ${(rec.rssKiB / 1024).toFixed(1)} MiB, ${rec.fds} fds, load ${loadavg()[0]?.toFixed(2) ?? '?'}`);
+      log(
+        `cycle ${String(cycle).padStart(2)}: ${verdict}, reset ${resetMs} ms, ${rec.reads} reads (${readFailures.length} failed), RSS ${(rec.rssKiB / 1024).toFixed(1)} MiB, ${rec.fds} fds, load ${loadavg()[0]?.toFixed(2) ?? '?'}`,
+      );
     }
     const first = out[0];
     const base = out[Math.min(1, out.length - 1)];
@@ -121,7 +131,8 @@ export async function soak(cycles: number, log: (line: string) => void = () => {
       if (c.readFailures.length) problems.push(`cycle ${c.cycle}: ${c.readFailures.length} reads failed: ${c.readFailures[0]}`);
     }
     if (fdGrowth > 0) problems.push(`fds grew by ${fdGrowth} (${out.map((c) => c.fds).join(', ')})`);
-    if (cycles >= 3 && rssGrowth > RSS_GROWTH_LIMIT) problems.push(`RSS grew ${rssGrowth.toFixed(3)}x from cycle 2 to cycle ${last.cycle} (limit ${RSS_GROWTH_LIMIT}x)`);
+    if (cycles >= 3 && rssGrowth > RSS_GROWTH_LIMIT)
+      problems.push(`RSS grew ${rssGrowth.toFixed(3)}x from cycle 2 to cycle ${last.cycle} (limit ${RSS_GROWTH_LIMIT}x)`);
     return { cycles: out, rssGrowth, fdGrowth, ok: problems.length === 0, problems };
   } finally {
     if (agent && agent.exitCode === null) {
@@ -138,11 +149,15 @@ export async function soak(cycles: number, log: (line: string) => void = () => {
 
 async function main(): Promise<number> {
   const cycles = Number(process.argv[2] ?? 20);
-  console.log(`soak: ${cycles} cycles of the seed residue (6 pods, 3 manifests) + reset --grace 2, ${READS_PER_RESET} concurrent ListPorts per reset`);
+  console.log(
+    `soak: ${cycles} cycles of the seed residue (6 pods, 3 manifests) + reset --grace 2, ${READS_PER_RESET} concurrent ListPorts per reset`,
+  );
   const r = await soak(cycles, (l) => console.log(`  ${l}`));
   console.log(`  RSS series (MiB): ${r.cycles.map((c) => (c.rssKiB / 1024).toFixed(1)).join(' ')}`);
   console.log(`  fd series: ${r.cycles.map((c) => c.fds).join(' ')}`);
-  console.log(`  RSS after cycle ${r.cycles.length} / after cycle 2: ${r.rssGrowth.toFixed(3)}x (limit ${RSS_GROWTH_LIMIT}x); fd growth ${r.fdGrowth}`);
+  console.log(
+    `  RSS after cycle ${r.cycles.length} / after cycle 2: ${r.rssGrowth.toFixed(3)}x (limit ${RSS_GROWTH_LIMIT}x); fd growth ${r.fdGrowth}`,
+  );
   console.log(r.ok ? '  soak: ok' : `  soak: FAILED: ${r.problems.join('; ')}`);
   return r.ok ? 0 : 1;
 }

@@ -27,7 +27,9 @@ type LoadProtos = (file: string, opts: object) => ProtobufRoot;
 function protoLoaderUtil(): { loadProtosWithOptionsSync: LoadProtos } {
   // proto-loader's own parser (same protobufjs, same options), so the descriptor is what
   // loadSync() would have built at run time.
-  return require(require.resolve('@grpc/proto-loader/build/src/util', { paths: [packageRoot()] })) as { loadProtosWithOptionsSync: LoadProtos };
+  return require(require.resolve('@grpc/proto-loader/build/src/util', { paths: [packageRoot()] })) as {
+    loadProtosWithOptionsSync: LoadProtos;
+  };
 }
 
 /** Parse a proto file the way loadSync() does, and return it as a JSON descriptor. */
@@ -96,7 +98,12 @@ export async function bundle(opts: { root?: string; outFile?: string; minify?: b
   mkdirSync(path.dirname(outFile), { recursive: true });
   const seen = new Set<string>();
   await build({
-    stdin: { contents: `require(${JSON.stringify(entry)}).startProcess();\n`, resolveDir: root, sourcefile: 'kubesweep-main.js', loader: 'js' },
+    stdin: {
+      contents: `require(${JSON.stringify(entry)}).startProcess();\n`,
+      resolveDir: root,
+      sourcefile: 'kubesweep-main.js',
+      loader: 'js',
+    },
     bundle: true,
     platform: 'node',
     // The machine's Node 20 runs the bundle in tests; the single executable carries Node 24.
@@ -113,7 +120,10 @@ export async function bundle(opts: { root?: string; outFile?: string; minify?: b
     plugins: [embedPlugin(root, seen)],
   });
   for (const what of ['embedded', 'health']) {
-    if (!seen.has(what)) throw new Error(`bundle: ${what === 'embedded' ? 'dist/agent/shared/embedded.js' : 'grpc-health-check'} was not part of the bundle: the protos would be missing`);
+    if (!seen.has(what))
+      throw new Error(
+        `bundle: ${what === 'embedded' ? 'dist/agent/shared/embedded.js' : 'grpc-health-check'} was not part of the bundle: the protos would be missing`,
+      );
   }
   return { file: outFile, bytes: statSync(outFile).size };
 }

@@ -113,10 +113,24 @@ export function buildDeb(o: { sea: string; arch: Arch; outDir: string; version?:
   const work = mkdtempSync(path.join(os.tmpdir(), 'ksdeb-'));
   try {
     const tree = path.join(work, 'root');
-    execFileSync('bash', [path.join(root, 'scripts', 'install.sh'), '--single', o.sea, '--prefix', DEB_PREFIX, '--bindir', DEB_BINDIR, '--unitdir', DEB_UNITDIR], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DESTDIR: tree },
-      stdio: 'pipe',
-    });
+    execFileSync(
+      'bash',
+      [
+        path.join(root, 'scripts', 'install.sh'),
+        '--single',
+        o.sea,
+        '--prefix',
+        DEB_PREFIX,
+        '--bindir',
+        DEB_BINDIR,
+        '--unitdir',
+        DEB_UNITDIR,
+      ],
+      {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DESTDIR: tree },
+        stdio: 'pipe',
+      },
+    );
     // install.sh's own bookkeeping (for --uninstall) is dpkg's business here.
     for (const f of ['.install-manifest', '.kubesweep-prefix']) rmSync(path.join(tree, DEB_PREFIX, f), { force: true });
     const doc = path.join(tree, 'usr', 'share', 'doc', 'kubesweep');
@@ -161,5 +175,6 @@ if (require.main === module) {
     }
     built.push(buildDeb({ sea, arch, outDir: path.join(root, 'dist') }));
   }
-  for (const d of built) process.stdout.write(`build:deb: ${path.relative(process.cwd(), d.file)}  ${(d.bytes / 1048576).toFixed(1)} MiB\n`);
+  for (const d of built)
+    process.stdout.write(`build:deb: ${path.relative(process.cwd(), d.file)}  ${(d.bytes / 1048576).toFixed(1)} MiB\n`);
 }

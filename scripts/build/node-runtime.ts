@@ -52,7 +52,10 @@ export function nodeTarball(arch: Arch, dir = nodeCacheDir()): { file: string; v
   if (cached) return cached;
   mkdirSync(dir, { recursive: true });
   // --json keeps npm's per-file listing (thousands of header files) off the terminal.
-  execFileSync('npm', ['pack', `node-linux-${arch}@${NODE_MAJOR}`, '--pack-destination', dir, '--json', '--loglevel=error'], { stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 });
+  execFileSync('npm', ['pack', `node-linux-${arch}@${NODE_MAJOR}`, '--pack-destination', dir, '--json', '--loglevel=error'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 15 * 60_000,
+  });
   const packed = find();
   if (!packed) throw new Error(`npm pack node-linux-${arch}@${NODE_MAJOR} left no tarball in ${dir}`);
   return packed;

@@ -73,7 +73,10 @@ export async function buildSea(o: SeaOptions): Promise<SeaResult> {
   try {
     const blob = path.join(work, 'sea.blob');
     const config = path.join(work, 'sea-config.json');
-    writeFileSync(config, JSON.stringify(seaConfig({ main: o.bundleFile, output: blob, useCodeCache: o.useCodeCache, execArgv: o.execArgv }), null, 2));
+    writeFileSync(
+      config,
+      JSON.stringify(seaConfig({ main: o.bundleFile, output: blob, useCodeCache: o.useCodeCache, execArgv: o.execArgv }), null, 2),
+    );
     // The maker runs with the same V8 flags the file will start with: V8 rejects a code cache
     // made under other flags (it checks a hash of them).
     execFileSync(maker.file, [...(o.execArgv ?? []), '--experimental-sea-config', config], { stdio: 'pipe', cwd: work });
@@ -83,11 +86,20 @@ export async function buildSea(o: SeaOptions): Promise<SeaResult> {
     chmodSync(exe, 0o755);
     const strip = o.strip === false ? undefined : stripTool(o.arch);
     if (strip) execFileSync(strip, ['--strip-all', exe], { stdio: 'pipe' });
-    const { inject } = require('postject') as { inject: (file: string, name: string, data: Buffer, opts: { sentinelFuse: string }) => Promise<void> };
+    const { inject } = require('postject') as {
+      inject: (file: string, name: string, data: Buffer, opts: { sentinelFuse: string }) => Promise<void>;
+    };
     // postject prints a warning for a binary that already has the fuse flipped; a fresh copy never has.
     await inject(exe, SEA_RESOURCE, readFileSync(blob), { sentinelFuse: SEA_FUSE });
     renameSync(exe, o.outFile);
-    return { arch: o.arch, file: o.outFile, bytes: statSync(o.outFile).size, nodeVersion: runtime.version, codeCache: o.useCodeCache, stripped: Boolean(strip) };
+    return {
+      arch: o.arch,
+      file: o.outFile,
+      bytes: statSync(o.outFile).size,
+      nodeVersion: runtime.version,
+      codeCache: o.useCodeCache,
+      stripped: Boolean(strip),
+    };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -115,7 +127,10 @@ if (require.main === module) {
   buildAllSea().then(
     (rs) => {
       for (const r of rs) {
-        process.stdout.write(`build:sea: ${path.relative(process.cwd(), r.file)}  ${(r.bytes / 1048576).toFixed(1)} MiB  Node ${r.nodeVersion}` + `${r.codeCache ? ', code cache' : ''}${r.stripped ? ', stripped' : ''}\n`);
+        process.stdout.write(
+          `build:sea: ${path.relative(process.cwd(), r.file)}  ${(r.bytes / 1048576).toFixed(1)} MiB  Node ${r.nodeVersion}` +
+            `${r.codeCache ? ', code cache' : ''}${r.stripped ? ', stripped' : ''}\n`,
+        );
       }
     },
     (err) => {

@@ -55,7 +55,12 @@ function findTestbedSourceDir(): string {
   throw new Error(`testbed: cannot find pause.c near ${__dirname}`);
 }
 
-function cached(cacheDir: string, kind: string, inputHash: string, fill: (rootfs: string) => { name: string; entrypoint: string[] }): string {
+function cached(
+  cacheDir: string,
+  kind: string,
+  inputHash: string,
+  fill: (rootfs: string) => { name: string; entrypoint: string[] },
+): string {
   const target = path.join(cacheDir, `${kind}-${inputHash.slice(0, 16)}.tar`);
   if (existsSync(target)) return target;
   const work = path.join(cacheDir, `.build-${kind}-${process.pid}-${Date.now()}`);

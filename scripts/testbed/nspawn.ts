@@ -57,7 +57,11 @@ function readOsCodename(): string | undefined {
   }
 }
 
-const CONTAINER_ENV: readonly string[] = Object.freeze(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'LANG=C.UTF-8']);
+const CONTAINER_ENV: readonly string[] = Object.freeze([
+  'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  'HOME=/root',
+  'LANG=C.UTF-8',
+]);
 
 export class NspawnMachine {
   readonly name: string;
@@ -93,7 +97,9 @@ export class NspawnMachine {
         const state = r?.stdout.trim() ?? '';
         if (state === 'running' || state === 'degraded') break;
         if (Date.now() > deadline) {
-          throw new Error(`container systemd is not running (pid ${m.systemdPid || 'not found'}, state "${state}", ${r?.stderr.trim() ?? ''}): ${output.slice(-2000)}`);
+          throw new Error(
+            `container systemd is not running (pid ${m.systemdPid || 'not found'}, state "${state}", ${r?.stderr.trim() ?? ''}): ${output.slice(-2000)}`,
+          );
         }
         await sleep(200);
       }

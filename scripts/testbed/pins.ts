@@ -59,7 +59,8 @@ export function testbedPins(tb: TestbedDirs, target: PinTarget): Pins {
 /** Path options the testbed leaves at their defaults, and why that is safe. */
 export const UNPINNED_PATH_OPTIONS: Readonly<Partial<Record<OptionName, string>>> = Object.freeze({
   procRoot: "read only: the testbed's processes are the machine's, and /proc is where they are read",
-  listen: "the agent's own socket: every test that starts an agent gives its own --listen under its temp dir, and the agent refuses a socket another agent answers on",
+  listen:
+    "the agent's own socket: every test that starts an agent gives its own --listen under its temp dir, and the agent refuses a socket another agent answers on",
   tlsCert: 'no default (TLS is off unless given); read only',
   tlsKey: 'no default (TLS is off unless given); read only',
   tlsClientCa: 'no default (TLS is off unless given); read only',

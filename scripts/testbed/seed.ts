@@ -10,8 +10,10 @@ import { commands, PodSpec, runPod, RunningPod, TestbedTarget } from './pods';
 export const SEED_NODE = 'node1';
 
 export const SEED_MANIFESTS: Record<string, string> = {
-  'kube-apiserver.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\nspec:\n  hostNetwork: true\n',
-  'kube-scheduler.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-scheduler\n  namespace: kube-system\nspec:\n  hostNetwork: true\n',
+  'kube-apiserver.yaml':
+    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\nspec:\n  hostNetwork: true\n',
+  'kube-scheduler.yaml':
+    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-scheduler\n  namespace: kube-system\nspec:\n  hostNetwork: true\n',
   'nginx-proxy.yml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx-proxy\n  namespace: kube-system\nspec:\n  hostNetwork: true\n',
 };
 
@@ -24,10 +26,30 @@ export interface SeedPorts {
 
 export function seedSpecs(ports: SeedPorts, node = SEED_NODE): PodSpec[] {
   return [
-    { name: `nginx-proxy-${node}`, kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(ports.api) }] },
-    { name: `kube-scheduler-${node}`, kind: 'static', hostNetwork: true, containers: [{ name: 'kube-scheduler', command: commands.sleep() }] },
-    { name: 'calico-node-7xk2p', kind: 'daemonset', hostNetwork: true, containers: [{ name: 'calico-node', command: commands.ignoreTerm() }] },
-    { name: 'kube-proxy-q8n4m', kind: 'daemonset', hostNetwork: true, containers: [{ name: 'kube-proxy', command: commands.httpd(ports.proxyMetrics) }] },
+    {
+      name: `nginx-proxy-${node}`,
+      kind: 'static',
+      hostNetwork: true,
+      containers: [{ name: 'nginx-proxy', command: commands.httpd(ports.api) }],
+    },
+    {
+      name: `kube-scheduler-${node}`,
+      kind: 'static',
+      hostNetwork: true,
+      containers: [{ name: 'kube-scheduler', command: commands.sleep() }],
+    },
+    {
+      name: 'calico-node-7xk2p',
+      kind: 'daemonset',
+      hostNetwork: true,
+      containers: [{ name: 'calico-node', command: commands.ignoreTerm() }],
+    },
+    {
+      name: 'kube-proxy-q8n4m',
+      kind: 'daemonset',
+      hostNetwork: true,
+      containers: [{ name: 'kube-proxy', command: commands.httpd(ports.proxyMetrics) }],
+    },
     { name: 'coredns-5d78c9869d-abcde', kind: 'pod', hostNetwork: false, containers: [{ name: 'coredns', command: commands.sleep() }] },
     { name: 'web-6b7f9c8d4-fghij', kind: 'pod', hostNetwork: false, containers: [{ name: 'web', command: commands.sleep() }] },
   ];

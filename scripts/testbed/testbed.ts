@@ -5,10 +5,31 @@
 // mounts under our dir, and removes only the shim sockets whose names derive from our ids.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { CriClient } from '../../agent/daemon/cri/client';
-import { CniFaultMode, CniFaultPaths, faultPluginConf, installFaultPlugin, isFaultPluginArgv, setCniFault, SYSTEM_CNI_BIN } from './cni-fault';
+import {
+  CniFaultMode,
+  CniFaultPaths,
+  faultPluginConf,
+  installFaultPlugin,
+  isFaultPluginArgv,
+  setCniFault,
+  SYSTEM_CNI_BIN,
+} from './cni-fault';
 import { buildImages, BUSYBOX_IMAGE, PAUSE_IMAGE } from './images';
 
 export const CRI_NAMESPACE = 'k8s.io';
@@ -116,7 +137,13 @@ export class Testbed {
     this.cniConfDir = path.join(dir, 'cni', 'net.d');
     this.ipamDir = path.join(dir, 'cni', 'ipam');
     this.cniFault = opts.cniFault ? { binDir: path.join(dir, 'cni', 'bin'), markerDir: path.join(dir, 'cni', 'fault') } : undefined;
-    this.network = { name: `kubesweep-testbed-${path.basename(dir)}`, bridge: this.bridge, subnet: this.subnet, isGateway: false, ...opts.cni };
+    this.network = {
+      name: `kubesweep-testbed-${path.basename(dir)}`,
+      bridge: this.bridge,
+      subnet: this.subnet,
+      isGateway: false,
+      ...opts.cni,
+    };
     this.cniMaxConfNum = opts.cniMaxConfNum ?? 1;
   }
 
@@ -273,7 +300,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
           await probe.version();
           return;
         } catch (err) {
-          if (Date.now() > deadline) throw new Error(`testbed: containerd did not answer within ${timeoutMs} ms: ${(err as Error).message}\n${this.logTail()}`);
+          if (Date.now() > deadline)
+            throw new Error(`testbed: containerd did not answer within ${timeoutMs} ms: ${(err as Error).message}\n${this.logTail()}`);
           await sleep(100);
         }
       }
@@ -324,7 +352,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 
   /** Live processes in this testbed's cgroup parent (any container of any pod), from cgroup.procs. */
   cgroupPids(): number[] {
-    return [...new Set(cgroupProcsUnder(this.cgroupParent))].filter((pid) => existsSync(`/proc/${pid}`) && !isZombie(pid)).sort((a, b) => a - b);
+    return [...new Set(cgroupProcsUnder(this.cgroupParent))]
+      .filter((pid) => existsSync(`/proc/${pid}`) && !isZombie(pid))
+      .sort((a, b) => a - b);
   }
 
   logTail(lines = 30): string {

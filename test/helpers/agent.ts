@@ -12,7 +12,12 @@ import { packageRoot } from '../../agent/shared/paths';
 import { AGENT_NODE_FLAGS } from '../../agent/shared/node-flags';
 import { testbedAgentArgs as baseTestbedAgentArgs, type AgentTarget, type TestbedDirs } from '../../scripts/testbed/agent-args';
 
-type Unary = (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: any) => void) => grpc.ClientUnaryCall;
+type Unary = (
+  req: object,
+  md: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res: any) => void,
+) => grpc.ClientUnaryCall;
 
 export interface CallError {
   code: grpc.status;
@@ -28,7 +33,8 @@ export interface ResetOutcome {
 }
 
 export class AgentTestClient {
-  readonly raw: grpc.Client & Record<string, Unary | ((req: object, md: grpc.Metadata, opts: grpc.CallOptions) => grpc.ClientReadableStream<any>)>;
+  readonly raw: grpc.Client &
+    Record<string, Unary | ((req: object, md: grpc.Metadata, opts: grpc.CallOptions) => grpc.ClientReadableStream<any>)>;
   private readonly health: grpc.Client & Record<string, Unary>;
 
   constructor(
@@ -52,7 +58,9 @@ export class AgentTestClient {
             return b.length ? Buffer.concat([Buffer.from([0x0a, b.length]), b]) : Buffer.alloc(0);
           },
           // HealthCheckResponse { ServingStatus status = 1; }
-          responseDeserialize: (b: Buffer) => ({ status: ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'][b.length >= 2 ? b[1] : 0] }),
+          responseDeserialize: (b: Buffer) => ({
+            status: ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'][b.length >= 2 ? b[1] : 0],
+          }),
         } as any,
       },
       'Health',
@@ -62,8 +70,10 @@ export class AgentTestClient {
 
   call(method: string, req: object = {}, timeoutMs = 60_000): Promise<any> {
     return new Promise((resolve, reject) => {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- tests compare the plain CallError shape (t.same, t.match)
-      (this.raw[method] as Unary).call(this.raw, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(callError(err)) : resolve(res)));
+      (this.raw[method] as Unary).call(this.raw, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) =>
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- tests compare the plain CallError shape (t.same, t.match)
+        err ? reject(callError(err)) : resolve(res),
+      );
     });
   }
 
@@ -80,7 +90,9 @@ export class AgentTestClient {
   reset(req: object, onEvent?: (ev: any) => void, timeoutMs = 300_000): Promise<ResetOutcome> {
     return new Promise((resolve) => {
       const out: ResetOutcome = { events: [] };
-      const stream = (this.raw.Reset as any).call(this.raw, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }) as grpc.ClientReadableStream<any>;
+      const stream = (this.raw.Reset as any).call(this.raw, req, new grpc.Metadata(), {
+        deadline: Date.now() + timeoutMs,
+      }) as grpc.ClientReadableStream<any>;
       stream.on('data', (ev) => {
         if (ev.report) out.report = ev.report;
         else out.events.push(ev.progress);
@@ -96,8 +108,10 @@ export class AgentTestClient {
 
   healthCheck(service = '', timeoutMs = 5000): Promise<string> {
     return new Promise((resolve, reject) => {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- tests compare the plain CallError shape (t.same, t.match)
-      this.health.Check.call(this.health, { service }, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(callError(err)) : resolve(res.status)));
+      this.health.Check.call(this.health, { service }, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) =>
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- tests compare the plain CallError shape (t.same, t.match)
+        err ? reject(callError(err)) : resolve(res.status),
+      );
     });
   }
 
@@ -164,12 +178,24 @@ export function tlsCreds(dir: string, name: string | undefined, caDir = dir): gr
 /** Run scripts/gen-certs.sh into a fresh dir under `parent`. */
 /** The flags of a mutual-TLS TCP listener on 127.0.0.1:port with the gen-certs material in `pki` (and its CRL). */
 export function mtlsListenArgs(port: number, pki: string, opts: { crl?: boolean } = {}): string[] {
-  return ['--listen', `127.0.0.1:${port}`, '--tls-cert', `${pki}/server.crt`, '--tls-key', `${pki}/server.key`, '--tls-client-ca', `${pki}/ca.crt`, ...(opts.crl ? ['--tls-crl', `${pki}/crl.pem`] : [])];
+  return [
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--tls-cert',
+    `${pki}/server.crt`,
+    '--tls-key',
+    `${pki}/server.key`,
+    '--tls-client-ca',
+    `${pki}/ca.crt`,
+    ...(opts.crl ? ['--tls-crl', `${pki}/crl.pem`] : []),
+  ];
 }
 
 export function genCerts(parent: string, name: string, caCn = 'kubesweep-ca'): string {
   const dir = path.join(parent, name);
-  execFileSync('bash', [path.join(packageRoot(), 'scripts', 'gen-certs.sh'), '--ca-cn', caCn, dir, 'DNS:localhost', 'IP:127.0.0.1'], { stdio: 'pipe' });
+  execFileSync('bash', [path.join(packageRoot(), 'scripts', 'gen-certs.sh'), '--ca-cn', caCn, dir, 'DNS:localhost', 'IP:127.0.0.1'], {
+    stdio: 'pipe',
+  });
   return dir;
 }
 
@@ -218,7 +244,10 @@ export interface ClientRun {
 export function runClient(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<ClientRun> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [path.join(packageRoot(), 'dist', 'agent', 'client', 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, ...env } });
+    const child = spawn(process.execPath, [path.join(packageRoot(), 'dist', 'agent', 'client', 'cli.js'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -275,7 +304,9 @@ export async function startAgent(t: Test, opts: StartAgentOptions): Promise<Runn
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   let exitedFlag = false;
   void exited.then(() => {
     exitedFlag = true;
@@ -318,12 +349,17 @@ export async function startAgent(t: Test, opts: StartAgentOptions): Promise<Runn
   if (opts.waitReady !== false) {
     const timeoutMs = opts.readyTimeoutMs ?? 20_000;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`agent not ready within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`agent not ready within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`)),
+        timeoutMs,
+      );
       readyResolve = () => {
         clearTimeout(timer);
         resolve();
       };
-      void exited.then(({ code, signal }) => reject(new Error(`agent exited (code ${code}, signal ${signal}) before ready; stderr: ${stderr.slice(-2000)}`)));
+      void exited.then(({ code, signal }) =>
+        reject(new Error(`agent exited (code ${code}, signal ${signal}) before ready; stderr: ${stderr.slice(-2000)}`)),
+      );
       if (readyMs >= 0) readyResolve();
     });
   }

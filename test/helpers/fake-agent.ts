@@ -40,7 +40,12 @@ export async function startFakeAgent(opts: FakeAgentOptions): Promise<FakeAgent>
   const guard = (req: { confirmNode: string }, cb: (e: Partial<grpc.StatusObject>) => void): boolean => {
     confirms.push(req.confirmNode);
     if (req.confirmNode !== opts.nodeName) {
-      refuse(cb, grpc.status.FAILED_PRECONDITION, 'KS_CONFIRM_MISMATCH', `confirm_node "${req.confirmNode}" is not this node (this agent runs on "${opts.nodeName}")`);
+      refuse(
+        cb,
+        grpc.status.FAILED_PRECONDITION,
+        'KS_CONFIRM_MISMATCH',
+        `confirm_node "${req.confirmNode}" is not this node (this agent runs on "${opts.nodeName}")`,
+      );
       return false;
     }
     return true;
@@ -55,12 +60,17 @@ export async function startFakeAgent(opts: FakeAgentOptions): Promise<FakeAgent>
       if (call.request.confirmNode !== opts.nodeName) {
         const md = new grpc.Metadata();
         md.set('ks-code', 'KS_CONFIRM_MISMATCH');
-        call.emit('error', { code: grpc.status.FAILED_PRECONDITION, details: `confirm_node "${call.request.confirmNode}" is not this node`, metadata: md });
+        call.emit('error', {
+          code: grpc.status.FAILED_PRECONDITION,
+          details: `confirm_node "${call.request.confirmNode}" is not this node`,
+          metadata: md,
+        });
         return;
       }
       const r = report();
       call.write({ progress: { type: 'step-started', step: 'remove-pods', planned: 2 } });
-      for (const i of r.steps[0].items) call.write({ progress: { type: 'item-done', step: 'remove-pods', action: i.action, target: i.target, outcome: i.outcome } });
+      for (const i of r.steps[0].items)
+        call.write({ progress: { type: 'item-done', step: 'remove-pods', action: i.action, target: i.target, outcome: i.outcome } });
       call.write({ progress: { type: 'step-finished', step: 'remove-pods', status: r.steps[0].status, durationMs: 300 } });
       call.write({ report: reportMsg(r) });
       call.end();
@@ -72,14 +82,24 @@ export async function startFakeAgent(opts: FakeAgentOptions): Promise<FakeAgent>
       delete r.verification;
       cb(null, { report: reportMsg(r) });
     },
-    WipeManifests: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => refuse(cb, grpc.status.ABORTED, 'KS_BUSY', 'another destructive operation is running (StopPods since 1 s)'),
-    RemoveNetns: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => cb({ code: grpc.status.INTERNAL, details: 'disk on fire' }),
+    WipeManifests: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) =>
+      refuse(cb, grpc.status.ABORTED, 'KS_BUSY', 'another destructive operation is running (StopPods since 1 s)'),
+    RemoveNetns: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) =>
+      cb({ code: grpc.status.INTERNAL, details: 'disk on fire' }),
     RestoreManifests: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
       if (!guard(call.request, cb)) return;
       cb(null, { backupId: call.request.backupId || 'b-newest', restored: ['kube-apiserver.yaml'], unchanged: [] });
     },
     ListPorts: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) =>
-      cb(null, portReportMsg({ listeners: portCheck(held, []).ports.flatMap((p) => p.listeners), malformedLines: 0, netnsScanned: [{ inode: 4026531840, host: true }], generatedAt: 'now' })),
+      cb(
+        null,
+        portReportMsg({
+          listeners: portCheck(held, []).ports.flatMap((p) => p.listeners),
+          malformedLines: 0,
+          netnsScanned: [{ inode: 4026531840, host: true }],
+          generatedAt: 'now',
+        }),
+      ),
     CheckPorts: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
       requests.push({ rpc: 'CheckPorts', ...call.request });
       const asked: number[] = call.request.ports.length ? call.request.ports : [6443, 10250];
@@ -93,7 +113,15 @@ export async function startFakeAgent(opts: FakeAgentOptions): Promise<FakeAgent>
         ),
       );
     },
-    Inspect: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => cb(null, { sandboxes: [], containers: [], shims: [], netns: [{ path: '/x/cni-1', name: 'cni-1', inode: '4026532000', holders: [] }], manifests: [], backups: [] }),
+    Inspect: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) =>
+      cb(null, {
+        sandboxes: [],
+        containers: [],
+        shims: [],
+        netns: [{ path: '/x/cni-1', name: 'cni-1', inode: '4026532000', holders: [] }],
+        manifests: [],
+        backups: [],
+      }),
     Info: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) =>
       cb(null, {
         agentVersion: '0.1.0',
@@ -101,14 +129,24 @@ export async function startFakeAgent(opts: FakeAgentOptions): Promise<FakeAgent>
         criRuntimeName: 'containerd',
         criRuntimeVersion: '1.6.20',
         criApiVersion: 'v1',
-        facts: { os: 'Debian 12', kernel: '6.1', hostname: opts.nodeName, arch: 'x64', cpus: 2, memoryBytes: '25769803776', uptimeSeconds: '7200' },
+        facts: {
+          os: 'Debian 12',
+          kernel: '6.1',
+          hostname: opts.nodeName,
+          arch: 'x64',
+          cpus: 2,
+          memoryBytes: '25769803776',
+          uptimeSeconds: '7200',
+        },
         expectFreePorts: [6443, 10250],
         manifestsDir: '/etc/kubernetes/manifests',
         netnsDirs: ['/var/run/netns'],
         stateDir: '/var/lib/kubesweep',
       }),
   });
-  await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${sock}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    server.bindAsync(`unix://${sock}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
+  );
   return {
     endpoint: `unix://${sock}`,
     confirms,

@@ -26,8 +26,18 @@ export function fakePlan(opts: ResetOptions): Plan {
       required: name === 'backup-manifests',
       actions: [
         name === 'remove-pods'
-          ? { step: name, action: 'stop-sandbox', target: 'x', detail: { sandboxId: 'x', pod: 'kube-system/kube-apiserver-node-1', kind: 'static', hostNetwork: true } }
-          : { step: name, action: 'backup-file', target: '/etc/kubernetes/manifests/kube-apiserver.yaml', detail: { name: 'kube-apiserver.yaml', size: 1, sha256: 'x' } },
+          ? {
+              step: name,
+              action: 'stop-sandbox',
+              target: 'x',
+              detail: { sandboxId: 'x', pod: 'kube-system/kube-apiserver-node-1', kind: 'static', hostNetwork: true },
+            }
+          : {
+              step: name,
+              action: 'backup-file',
+              target: '/etc/kubernetes/manifests/kube-apiserver.yaml',
+              detail: { name: 'kube-apiserver.yaml', size: 1, sha256: 'x' },
+            },
       ],
     })),
   };
@@ -45,7 +55,13 @@ export function makeFakeEngine(): FakeEngine {
         const plan = fakePlan(opts);
         onEvent?.({ type: 'step-started', step: plan.steps[0].name, planned: 1 });
         if (e.gate && !opts.dryRun) await e.gate;
-        onEvent?.({ type: 'item-done', step: plan.steps[0].name, action: 'stop-sandbox', target: 'abc', outcome: opts.dryRun ? 'planned' : 'done' });
+        onEvent?.({
+          type: 'item-done',
+          step: plan.steps[0].name,
+          action: 'stop-sandbox',
+          target: 'abc',
+          outcome: opts.dryRun ? 'planned' : 'done',
+        });
         onEvent?.({ type: 'step-finished', step: plan.steps[0].name, status: 'ok', durationMs: 1.6 });
         return {
           runId: '20261129T100000Z-abcdef',
@@ -53,7 +69,18 @@ export function makeFakeEngine(): FakeEngine {
           requestedBy: opts.requestedBy,
           dryRun: opts.dryRun,
           plan,
-          steps: [{ name: plan.steps[0].name, status: 'ok', found: 1, done: 1, skipped: 0, failed: 0, items: [{ action: 'stop-sandbox', target: 'abc', outcome: 'done', durationMs: 3.2 }], durationMs: 4.4 }],
+          steps: [
+            {
+              name: plan.steps[0].name,
+              status: 'ok',
+              found: 1,
+              done: 1,
+              skipped: 0,
+              failed: 0,
+              items: [{ action: 'stop-sandbox', target: 'abc', outcome: 'done', durationMs: 3.2 }],
+              durationMs: 4.4,
+            },
+          ],
           verification: { verdict: 'clean', residue: [], checkedPorts: [...(opts.expectFreePorts ?? [])] },
           backupId: '20261129T100000Z-abcdef',
           startedAt: '2026-11-29T10:00:00.000Z',
@@ -65,15 +92,37 @@ export function makeFakeEngine(): FakeEngine {
       async inspect() {
         e.calls.push({ method: 'inspect', args: undefined });
         return {
-          sandboxes: [{ id: 's1', name: 'kube-apiserver-node-1', namespace: 'kube-system', uid: 'u1', kind: 'static', hostNetwork: true, state: 'SANDBOX_READY', createdAt: '2026-11-29T10:00:00Z' }],
+          sandboxes: [
+            {
+              id: 's1',
+              name: 'kube-apiserver-node-1',
+              namespace: 'kube-system',
+              uid: 'u1',
+              kind: 'static',
+              hostNetwork: true,
+              state: 'SANDBOX_READY',
+              createdAt: '2026-11-29T10:00:00Z',
+            },
+          ],
           containers: [],
           shims: [],
           netns: [],
           manifests: [{ name: 'kube-apiserver.yaml', size: 10, sha256: 'ab' }],
           backups: [],
           links: [{ name: 'cni0', kind: 'bridge', up: true, addresses: ['10.244.1.1/24'], pattern: 'cni0', inert: false }],
-          ipReservations: [{ path: '/var/lib/cni/networks/cbr0/10.244.1.9', network: 'cbr0', ip: '10.244.1.9', containerId: 'dead1', live: false }],
-          cniCacheFiles: [{ path: '/var/lib/cni/results/cbr0-dead1-eth0', network: 'cbr0', containerId: 'dead1', ifname: 'eth0', netns: '/var/run/netns/cni-9', live: false }],
+          ipReservations: [
+            { path: '/var/lib/cni/networks/cbr0/10.244.1.9', network: 'cbr0', ip: '10.244.1.9', containerId: 'dead1', live: false },
+          ],
+          cniCacheFiles: [
+            {
+              path: '/var/lib/cni/results/cbr0-dead1-eth0',
+              network: 'cbr0',
+              containerId: 'dead1',
+              ifname: 'eth0',
+              netns: '/var/run/netns/cni-9',
+              live: false,
+            },
+          ],
           kubeletMounts: [],
           kubeletPodDirs: [],
           cniConfigFiles: [],
@@ -111,7 +160,15 @@ export function makeFakeEngine(): FakeEngine {
       return { allFree: res.every((r) => !r.held), ports: res };
     },
     async nodeFacts() {
-      return { os: 'Debian GNU/Linux 12', kernel: '6.18.0', hostname: 'node-1', arch: 'x64', cpus: 2, memoryBytes: 4 * 2 ** 30, uptimeSeconds: 100.4 };
+      return {
+        os: 'Debian GNU/Linux 12',
+        kernel: '6.18.0',
+        hostname: 'node-1',
+        arch: 'x64',
+        cpus: 2,
+        memoryBytes: 4 * 2 ** 30,
+        uptimeSeconds: 100.4,
+      };
     },
     async criVersion() {
       if (e.criDown) throw Object.assign(new Error('no CRI'), {});

@@ -7,7 +7,10 @@ import path from 'node:path';
 import { defaultSweepConfig } from '../../agent/daemon/engine-config';
 import type { SweepConfig } from '../../agent/daemon/sweep';
 
-export function fakeNode(t: { teardown: (fn: () => void) => void }, overrides: Partial<SweepConfig> = {}): { root: string; config: SweepConfig } {
+export function fakeNode(
+  t: { teardown: (fn: () => void) => void },
+  overrides: Partial<SweepConfig> = {},
+): { root: string; config: SweepConfig } {
   const root = mkdtempSync(path.join(tmpdir(), 'ks-node-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const procRoot = path.join(root, 'proc');

@@ -51,11 +51,17 @@ function removeNodeYaml(plays: PlaySummary[]): string {
     out.push(`- name: ${q(p.name)}`, `  hosts: ${q(p.hosts!)}`, '  gather_facts: false');
     for (const section of ['pre_tasks', 'tasks']) {
       const tasks = (p.tasks ?? []).filter((t) => t.startsWith(`${section}: `)).map((t) => t.slice(section.length + 2));
-      if (tasks.length) out.push(`  ${section}:`, ...tasks.map((t) => `    - name: ${q(t)}\n      ansible.builtin.debug:\n        msg: stand-in`));
+      if (tasks.length)
+        out.push(`  ${section}:`, ...tasks.map((t) => `    - name: ${q(t)}\n      ansible.builtin.debug:\n        msg: stand-in`));
     }
     if (p.roles?.length) {
       out.push('  roles:');
-      for (const r of p.roles) out.push(`    - role: ${q(r.role)}`, ...(r.when ? [`      when: ${q(r.when)}`] : []), ...(r.tags ? [`      tags: ${q(r.tags)}`] : []));
+      for (const r of p.roles)
+        out.push(
+          `    - role: ${q(r.role)}`,
+          ...(r.when ? [`      when: ${q(r.when)}`] : []),
+          ...(r.tags ? [`      tags: ${q(r.tags)}`] : []),
+        );
     }
     out.push('');
   }
@@ -73,9 +79,18 @@ export function writeStandInKubespray(dir: string, o: StandInOptions): void {
   };
   file('ansible.cfg', '[defaults]\nroles_path = roles\n');
   file('playbooks/remove_node.yml', removeNodeYaml(plays) + (o.extraPlays ?? ''));
-  file('playbooks/boilerplate.yml', '- name: Inventory setup and validation (stand-in)\n  hosts: all\n  gather_facts: false\n  tasks:\n    - name: Nothing to set up\n      ansible.builtin.debug:\n        msg: stand-in\n');
-  file('playbooks/internal_facts.yml', '- name: Gather facts (stand-in)\n  hosts: k8s_cluster:etcd\n  gather_facts: false\n  tasks:\n    - name: No facts needed\n      ansible.builtin.debug:\n        msg: stand-in\n');
-  file('roles/kubespray_defaults/defaults/main.yml', 'proxy_disable_env: {}\nkube_override_hostname: "{{ inventory_hostname }}"\ncontainer_manager: containerd\netcd_deployment_type: host\nallow_ungraceful_removal: false\n');
+  file(
+    'playbooks/boilerplate.yml',
+    '- name: Inventory setup and validation (stand-in)\n  hosts: all\n  gather_facts: false\n  tasks:\n    - name: Nothing to set up\n      ansible.builtin.debug:\n        msg: stand-in\n',
+  );
+  file(
+    'playbooks/internal_facts.yml',
+    '- name: Gather facts (stand-in)\n  hosts: k8s_cluster:etcd\n  gather_facts: false\n  tasks:\n    - name: No facts needed\n      ansible.builtin.debug:\n        msg: stand-in\n',
+  );
+  file(
+    'roles/kubespray_defaults/defaults/main.yml',
+    'proxy_disable_env: {}\nkube_override_hostname: "{{ inventory_hostname }}"\ncontainer_manager: containerd\netcd_deployment_type: host\nallow_ungraceful_removal: false\n',
+  );
   file('roles/kubespray_defaults/tasks/main.yml', '- name: Kubespray defaults (stand-in)\n  ansible.builtin.debug:\n    msg: stand-in\n');
   file('roles/remove_node/pre_remove/tasks/main.yml', recordTask('drain', o.record));
   file(

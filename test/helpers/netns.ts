@@ -95,7 +95,8 @@ export function withNetns(t: Test, tag: string): PrivateNetns {
   t.teardown(() => {
     deleteNetns(ns);
     const after = machineRunNetnsState();
-    if (JSON.stringify(after) !== JSON.stringify(before)) throw new Error(`the machine's ${MACHINE_NETNS_DIR} changed during the test: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
+    if (JSON.stringify(after) !== JSON.stringify(before))
+      throw new Error(`the machine's ${MACHINE_NETNS_DIR} changed during the test: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
   });
   t.same(machineRunNetnsState(), before, `a private netns leaves the machine's ${MACHINE_NETNS_DIR} as it was`);
   return ns;

@@ -28,15 +28,35 @@ export function signCert(pki: string, name: string, o: SignOptions): void {
   const tmp = mkdtempSync(path.join(pki, '.sign-'));
   try {
     writeFileSync(path.join(tmp, 'index.txt'), '');
-    writeFileSync(path.join(tmp, 'serial'), `${Date.now().toString(16)}${Math.floor(Math.random() * 1e6).toString(16)}`.padStart(16, '0').slice(-16) + '\n');
+    writeFileSync(
+      path.join(tmp, 'serial'),
+      `${Date.now().toString(16)}${Math.floor(Math.random() * 1e6).toString(16)}`.padStart(16, '0').slice(-16) + '\n',
+    );
     const ext =
       o.usage === 'server'
-        ? ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth', `subjectAltName=${(o.sans ?? ['DNS:localhost', 'IP:127.0.0.1']).join(',')}`]
+        ? [
+            'basicConstraints=CA:FALSE',
+            'keyUsage=critical,digitalSignature,keyEncipherment',
+            'extendedKeyUsage=serverAuth',
+            `subjectAltName=${(o.sans ?? ['DNS:localhost', 'IP:127.0.0.1']).join(',')}`,
+          ]
         : ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth'];
     writeFileSync(path.join(tmp, 'ext.cnf'), `${ext.join('\n')}\n`);
     writeFileSync(
       path.join(tmp, 'ca.cnf'),
-      ['[ ca ]', 'default_ca = d', '[ d ]', `database = ${tmp}/index.txt`, `serial = ${tmp}/serial`, `new_certs_dir = ${tmp}`, 'default_md = sha256', 'policy = p', '[ p ]', 'commonName = supplied', ''].join('\n'),
+      [
+        '[ ca ]',
+        'default_ca = d',
+        '[ d ]',
+        `database = ${tmp}/index.txt`,
+        `serial = ${tmp}/serial`,
+        `new_certs_dir = ${tmp}`,
+        'default_md = sha256',
+        'policy = p',
+        '[ p ]',
+        'commonName = supplied',
+        '',
+      ].join('\n'),
     );
     const key = path.join(pki, `${name}.key`);
     execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key], { stdio: 'pipe' });

@@ -43,7 +43,8 @@ export function planDifferences(dry: LoosePlan, run: LoosePlan): string[] {
   for (const d of dry.steps) {
     const r = run.steps.find((s) => s.name === d.name);
     if (!r) continue;
-    if ((d.note ?? '') !== (r.note ?? '')) out.push(`${d.name}: note differs: dry run ${JSON.stringify(d.note ?? '')}, run ${JSON.stringify(r.note ?? '')}`);
+    if ((d.note ?? '') !== (r.note ?? ''))
+      out.push(`${d.name}: note differs: dry run ${JSON.stringify(d.note ?? '')}, run ${JSON.stringify(r.note ?? '')}`);
     const dk = d.actions.map(key);
     const rk = r.actions.map(key);
     if (dk.join('\n') !== rk.join('\n')) out.push(`${d.name}: actions differ: dry run [${dk.join('; ')}], run [${rk.join('; ')}]`);
@@ -78,12 +79,16 @@ export function executionDifferences(report: LooseReport, check: PlanCheck = {})
     const announced = new Set(planned.actions.filter((a) => a.detail?.blockedBy !== undefined).map(key));
     // A failure earlier in the run (containerd killed mid-run, a full state dir) skips what
     // depended on it: those skips are the run reporting a change, not a plan it did not keep.
-    const failedBefore = report.steps.slice(0, report.steps.indexOf(result)).some((s) => (s.items ?? []).some((x) => x.outcome === 'failed'));
+    const failedBefore = report.steps
+      .slice(0, report.steps.indexOf(result))
+      .some((s) => (s.items ?? []).some((x) => x.outcome === 'failed'));
     const failedFirst = (i: number) => failedBefore || items.slice(0, i).some((x) => x.outcome === 'failed');
     for (const i of executed.filter((x) => x.outcome === 'skipped' && !announced.has(key(x)) && !failedFirst(items.indexOf(x)))) {
-      if (!(check.allowSkips ?? []).some((re) => re.test(i.message ?? ''))) out.push(`${planned.name}: planned ${key(i)}, but the run skipped it: ${i.message ?? '(no reason)'}`);
+      if (!(check.allowSkips ?? []).some((re) => re.test(i.message ?? '')))
+        out.push(`${planned.name}: planned ${key(i)}, but the run skipped it: ${i.message ?? '(no reason)'}`);
     }
-    for (const i of executed.filter((x) => x.outcome === 'planned')) out.push(`${planned.name}: ${key(i)} still only planned in a real run`);
+    for (const i of executed.filter((x) => x.outcome === 'planned'))
+      out.push(`${planned.name}: ${key(i)} still only planned in a real run`);
   }
   return out;
 }
@@ -97,14 +102,25 @@ export function journaledPlan(stateDir: string, runId: string): LoosePlan | unde
 function assertPlanRun(t: Test, dry: LoosePlan, report: LooseReport, journaled: LoosePlan | undefined, check: PlanCheck): void {
   const problems = [
     ...planDifferences(dry, report.plan ?? { steps: [] }).map((p) => `dry run vs run: ${p}`),
-    ...(journaled ? planDifferences(report.plan ?? { steps: [] }, journaled).map((p) => `report vs journal: ${p}`) : ['the journal has no started record of this run']),
+    ...(journaled
+      ? planDifferences(report.plan ?? { steps: [] }, journaled).map((p) => `report vs journal: ${p}`)
+      : ['the journal has no started record of this run']),
     ...executionDifferences(report, check),
   ];
-  t.same(problems, [], `plan = run: the dry run's plan is the plan the run journaled and executed (${dry.steps.reduce((n, s) => n + s.actions.length, 0)} actions)`);
+  t.same(
+    problems,
+    [],
+    `plan = run: the dry run's plan is the plan the run journaled and executed (${dry.steps.reduce((n, s) => n + s.actions.length, 0)} actions)`,
+  );
 }
 
 /** A dry run, then the real reset with the same options, checked against each other. */
-export async function resetWithPlanCheck(t: Test, sweeper: Sweeper, opts: Omit<ResetOptions, 'dryRun'>, check: PlanCheck & { onEvent?: (e: ProgressEvent) => void; signal?: AbortSignal } = {}): Promise<ResetReport> {
+export async function resetWithPlanCheck(
+  t: Test,
+  sweeper: Sweeper,
+  opts: Omit<ResetOptions, 'dryRun'>,
+  check: PlanCheck & { onEvent?: (e: ProgressEvent) => void; signal?: AbortSignal } = {},
+): Promise<ResetReport> {
   const dry = await sweeper.plan({ ...opts, dryRun: true });
   const report = await sweeper.reset({ ...opts, dryRun: false }, check.onEvent, check.signal);
   assertPlanRun(t, dry, report, journaledPlan(sweeper.config.stateDir, report.runId), check);
@@ -112,7 +128,12 @@ export async function resetWithPlanCheck(t: Test, sweeper: Sweeper, opts: Omit<R
 }
 
 /** The same through the agent's gRPC API (reset request as the API takes it). */
-export async function clientResetWithPlanCheck(t: Test, client: AgentTestClient, req: Record<string, unknown>, check: PlanCheck & { stateDir: string; onEvent?: (ev: any) => void }): Promise<ResetOutcome> {
+export async function clientResetWithPlanCheck(
+  t: Test,
+  client: AgentTestClient,
+  req: Record<string, unknown>,
+  check: PlanCheck & { stateDir: string; onEvent?: (ev: any) => void },
+): Promise<ResetOutcome> {
   const dry = await client.reset({ ...req, dryRun: true });
   if (dry.error || !dry.report) {
     t.fail(`the dry run before the reset failed: ${JSON.stringify(dry.error)}`);
@@ -124,12 +145,17 @@ export async function clientResetWithPlanCheck(t: Test, client: AgentTestClient,
 }
 
 /** The same through the compiled client (`kubesweep reset … --json`): args without --dry-run/--json. */
-export async function cliResetWithPlanCheck(t: Test, args: readonly string[], check: PlanCheck & { stateDir: string }): Promise<Awaited<ReturnType<typeof runClient>>> {
+export async function cliResetWithPlanCheck(
+  t: Test,
+  args: readonly string[],
+  check: PlanCheck & { stateDir: string },
+): Promise<Awaited<ReturnType<typeof runClient>>> {
   const dry = await runClient([...args, '--dry-run', '--json']);
   const dryReport = JSON.parse(dry.stdout) as LooseReport;
   const r = await runClient([...args, '--json']);
   const report = JSON.parse(r.stdout) as LooseReport & { runId?: string };
-  if (!dryReport.plan || !report.plan || !report.runId) t.fail(`no report from the dry run or the reset: ${dry.stdout.slice(0, 300)} / ${r.stdout.slice(0, 300)}`);
+  if (!dryReport.plan || !report.plan || !report.runId)
+    t.fail(`no report from the dry run or the reset: ${dry.stdout.slice(0, 300)} / ${r.stdout.slice(0, 300)}`);
   else assertPlanRun(t, dryReport.plan, report, journaledPlan(check.stateDir, report.runId), check);
   return r;
 }

@@ -29,7 +29,13 @@ export function testbedConfig(tb: Testbed, overrides: Partial<SweepConfig> = {})
 
 export function testbedSweeper(cri: CriClient, config: SweepConfig) {
   const { log, lines } = memoryLogger();
-  const portsDeps = { cri, containerdAddress: config.containerdAddress, containerdNamespace: config.containerdNamespace, netnsDirs: config.netnsDirs, containerdDirs: config.containerdDirs };
+  const portsDeps = {
+    cri,
+    containerdAddress: config.containerdAddress,
+    containerdNamespace: config.containerdNamespace,
+    netnsDirs: config.netnsDirs,
+    containerdDirs: config.containerdDirs,
+  };
   const sweeper = new Sweeper(config, {
     cri,
     log,

@@ -31,12 +31,32 @@ t.test('1,000 reads, 1,000 HTTP requests, oversized and never-read calls during 
   const cri = tb.cri();
   const pki = genCerts(tb.scratch, 'pki');
   const [P, tcp, httpPort] = [await freePort(), await freePort(), await freePort()];
-  await runPod(cri, tb, { name: 'calico-node-x1', kind: 'daemonset', hostNetwork: false, containers: [{ name: 'calico-node', command: commands.ignoreTerm() }] });
-  await runPod(cri, tb, { name: 'nginx-proxy-node1', kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(P) }] });
+  await runPod(cri, tb, {
+    name: 'calico-node-x1',
+    kind: 'daemonset',
+    hostNetwork: false,
+    containers: [{ name: 'calico-node', command: commands.ignoreTerm() }],
+  });
+  await runPod(cri, tb, {
+    name: 'nginx-proxy-node1',
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(P) }],
+  });
   await waitFor('port held', async () => !(await canBind(P)));
   const agent = await startAgent(t, {
     dir: tb.scratch,
-    args: [...testbedAgentArgs(tb, { node: 'node1', manifestsDir: path.join(tb.scratch, 'manifests'), stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [P] }), ...mtlsListenArgs(tcp, pki), '--http-listen', `127.0.0.1:${httpPort}`],
+    args: [
+      ...testbedAgentArgs(tb, {
+        node: 'node1',
+        manifestsDir: path.join(tb.scratch, 'manifests'),
+        stateDir: path.join(tb.scratch, 'state'),
+        expectFreePorts: [P],
+      }),
+      ...mtlsListenArgs(tcp, pki),
+      '--http-listen',
+      `127.0.0.1:${httpPort}`,
+    ],
   });
   const sockPath = agent.socket.slice('unix://'.length);
   const idleKb = statusKb(agent.pid, 'VmRSS');
@@ -69,7 +89,12 @@ t.test('1,000 reads, 1,000 HTTP requests, oversized and never-read calls during 
     s.on('error', () => undefined);
     stalled.push(s);
     for (let i = 0; i < 60; i++) {
-      const st = s.request({ ':method': 'POST', ':path': i % 2 ? '/kubesweep.v1.Agent/ListPorts' : '/kubesweep.v1.Agent/Inspect', 'content-type': 'application/grpc', te: 'trailers' });
+      const st = s.request({
+        ':method': 'POST',
+        ':path': i % 2 ? '/kubesweep.v1.Agent/ListPorts' : '/kubesweep.v1.Agent/Inspect',
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
       st.on('error', () => stalledRefused++);
       st.on('response', () => stalledOpened++);
       st.end(EMPTY);
@@ -85,7 +110,14 @@ t.test('1,000 reads, 1,000 HTTP requests, oversized and never-read calls during 
   await waitFor('every never-read call answered or refused', () => stalledOpened + stalledRefused >= 600, 60_000);
 
   // 2. 1,000 concurrent reads over mTLS as a reader, on 16 connections.
-  const readers = Array.from({ length: 16 }, (_, i) => new AgentTestClient(`127.0.0.1:${tcp}`, tlsCreds(pki, 'reader'), { 'grpc.ssl_target_name_override': 'localhost', [`x-conn-${i}`]: i }));
+  const readers = Array.from(
+    { length: 16 },
+    (_, i) =>
+      new AgentTestClient(`127.0.0.1:${tcp}`, tlsCreds(pki, 'reader'), {
+        'grpc.ssl_target_name_override': 'localhost',
+        [`x-conn-${i}`]: i,
+      }),
+  );
   t.teardown(() => readers.forEach((r) => r.close()));
   const methods = ['ListPorts', 'CheckPorts', 'Inspect', 'Info'];
   const grpcCodes: Record<string, number> = {};
@@ -115,9 +147,14 @@ t.test('1,000 reads, 1,000 HTTP requests, oversized and never-read calls during 
   // 4. Oversized messages: a 1 MiB request to every method (the limit is 64 KiB).
   // On a connection of its own: the reader connections queue the 1,000 calls above.
   const big = Buffer.alloc(1024 * 1024, 0x08);
-  const bigClient = new AgentTestClient(`127.0.0.1:${tcp}`, tlsCreds(pki, 'reader'), { 'grpc.ssl_target_name_override': 'localhost', 'x-conn-big': 1 });
+  const bigClient = new AgentTestClient(`127.0.0.1:${tcp}`, tlsCreds(pki, 'reader'), {
+    'grpc.ssl_target_name_override': 'localhost',
+    'x-conn-big': 1,
+  });
   t.teardown(() => bigClient.close());
-  const oversized = await Promise.all(['ListPorts', 'CheckPorts', 'Inspect', 'Info', 'StopPods'].map((m) => bigClient.rawCall(m, big, 60_000)));
+  const oversized = await Promise.all(
+    ['ListPorts', 'CheckPorts', 'Inspect', 'Info', 'StopPods'].map((m) => bigClient.rawCall(m, big, 60_000)),
+  );
 
   await Promise.all([...grpcCalls, ...httpCalls]);
   const done = await reset;
@@ -129,7 +166,9 @@ t.test('1,000 reads, 1,000 HTTP requests, oversized and never-read calls during 
   t.comment(`gRPC reads: ${JSON.stringify(grpcCodes)}`);
   t.comment(`HTTP requests: ${JSON.stringify(httpCodes)}`);
   t.comment(`never-read streams: ${stalledOpened} answered headers, ${stalledRefused} refused`);
-  t.comment(`agent RSS: idle ${Math.round(idleKb / 1024)} MiB, peak sampled ${Math.round(peakKb / 1024)} MiB, high-water mark ${Math.round(hwmKb / 1024)} MiB (bound ${BOUND_MIB} MiB); reset took ${Math.round(resetMs)} ms with a 4 s grace`);
+  t.comment(
+    `agent RSS: idle ${Math.round(idleKb / 1024)} MiB, peak sampled ${Math.round(peakKb / 1024)} MiB, high-water mark ${Math.round(hwmKb / 1024)} MiB (bound ${BOUND_MIB} MiB); reset took ${Math.round(resetMs)} ms with a 4 s grace`,
+  );
 
   t.equal(done.error, undefined, 'the reset in flight did not fail');
   t.equal(done.report?.verification?.verdict, 'clean', 'and ended clean');

@@ -46,7 +46,16 @@ t.test('the per-connection stream cap and the HTTP connection cap are reached; n
   const httpPort = await freePort();
   const agent = await startAgent(t, {
     dir: tb.scratch,
-    args: [...testbedAgentArgs(tb, { node: 'node1', manifestsDir: path.join(tb.scratch, 'manifests'), stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [] }), '--http-listen', `127.0.0.1:${httpPort}`],
+    args: [
+      ...testbedAgentArgs(tb, {
+        node: 'node1',
+        manifestsDir: path.join(tb.scratch, 'manifests'),
+        stateDir: path.join(tb.scratch, 'state'),
+        expectFreePorts: [],
+      }),
+      '--http-listen',
+      `127.0.0.1:${httpPort}`,
+    ],
   });
   const sockPath = agent.socket.slice('unix://'.length);
 
@@ -60,18 +69,35 @@ t.test('the per-connection stream cap and the HTTP connection cap are reached; n
   let refused = 0;
   const streams: http2.ClientHttp2Stream[] = [];
   for (let i = 0; i < MAX_CONCURRENT_STREAMS + extra; i++) {
-    const st = session.request({ ':method': 'POST', ':path': '/grpc.health.v1.Health/Check', 'content-type': 'application/grpc', te: 'trailers' });
+    const st = session.request({
+      ':method': 'POST',
+      ':path': '/grpc.health.v1.Health/Check',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    });
     st.on('error', () => refused++);
     st.on('response', () => opened++);
     st.end(EMPTY);
     st.pause();
     streams.push(st);
   }
-  await waitFor('every stream answered or refused', () => opened + refused >= MAX_CONCURRENT_STREAMS + extra || (opened === MAX_CONCURRENT_STREAMS && refused + opened >= MAX_CONCURRENT_STREAMS), 30_000);
+  await waitFor(
+    'every stream answered or refused',
+    () =>
+      opened + refused >= MAX_CONCURRENT_STREAMS + extra ||
+      (opened === MAX_CONCURRENT_STREAMS && refused + opened >= MAX_CONCURRENT_STREAMS),
+    30_000,
+  );
   await new Promise((r) => setTimeout(r, 1000));
-  t.comment(`one never-read connection: ${opened} streams answered headers, ${refused} refused, ${MAX_CONCURRENT_STREAMS + extra - opened - refused} pending`);
+  t.comment(
+    `one never-read connection: ${opened} streams answered headers, ${refused} refused, ${MAX_CONCURRENT_STREAMS + extra - opened - refused} pending`,
+  );
   t.equal(opened, MAX_CONCURRENT_STREAMS, `exactly ${MAX_CONCURRENT_STREAMS} streams open on the connection`);
-  t.equal(opened + refused + streams.filter((s) => s.pending).length, MAX_CONCURRENT_STREAMS + extra, 'the others were refused or never opened');
+  t.equal(
+    opened + refused + streams.filter((s) => s.pending).length,
+    MAX_CONCURRENT_STREAMS + extra,
+    'the others were refused or never opened',
+  );
   t.equal(await agent.client().healthCheck(), 'SERVING', 'another connection is served meanwhile (the cap is per connection)');
   session.destroy();
 

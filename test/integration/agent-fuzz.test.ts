@@ -39,7 +39,8 @@ function buildCases(): Case[] {
   const methods = ['Reset', ...UNARY];
   // Destructive calls may only ever be refused here: a decodable request names another node
   // (no prefix of it equals "node1"), so the guard answers FAILED_PRECONDITION at worst.
-  const refusal = (m: string): grpc.status[] => (DESTRUCTIVE.has(m) ? [S.INVALID_ARGUMENT, S.FAILED_PRECONDITION] : [S.INVALID_ARGUMENT, S.OK]);
+  const refusal = (m: string): grpc.status[] =>
+    DESTRUCTIVE.has(m) ? [S.INVALID_ARGUMENT, S.FAILED_PRECONDITION] : [S.INVALID_ARGUMENT, S.OK];
 
   // 1. Garbage of many lengths to every method (seeded: the same bytes every run).
   for (let i = 0; i < 540; i++) {
@@ -50,7 +51,16 @@ function buildCases(): Case[] {
   }
   // 2. Every truncation of valid messages.
   const valid: [string, object][] = [
-    ['Reset', { confirmNode: 'zz-other-node', dryRun: false, scope: ['static', 'daemonset'], graceSeconds: 7, expectFreePorts: [6443, 10250, 2379] }],
+    [
+      'Reset',
+      {
+        confirmNode: 'zz-other-node',
+        dryRun: false,
+        scope: ['static', 'daemonset'],
+        graceSeconds: 7,
+        expectFreePorts: [6443, 10250, 2379],
+      },
+    ],
     ['StopPods', { confirmNode: 'zz-other-node', scope: ['pod'], graceSeconds: 1 }],
     ['WipeManifests', { confirmNode: 'zz-other-node-with-a-longer-name' }],
     ['RemoveNetns', { confirmNode: 'zz-other-node', dryRun: false }],
@@ -60,7 +70,8 @@ function buildCases(): Case[] {
   ];
   for (const [m, msg] of valid) {
     const full = ser(m, msg);
-    for (let n = 1; n < full.length; n++) cases.push({ what: `${m} truncated to ${n}/${full.length}`, method: m, body: full.subarray(0, n), ok: refusal(m) });
+    for (let n = 1; n < full.length; n++)
+      cases.push({ what: `${m} truncated to ${n}/${full.length}`, method: m, body: full.subarray(0, n), ok: refusal(m) });
     // Single-byte corruptions.
     for (let k = 0; k < 24; k++) {
       const b = Buffer.from(full);
@@ -73,23 +84,55 @@ function buildCases(): Case[] {
   // 3. Oversized: above the 64 KiB request limit, and large-but-allowed bodies with huge fields.
   for (const m of methods) {
     // Bytes are refused by size before decoding, so one body serves every method.
-    cases.push({ what: `${m} 200 KiB body`, method: m, body: ser('Reset', { confirmNode: 'x'.repeat(200 * 1024) }), ok: [S.RESOURCE_EXHAUSTED] });
+    cases.push({
+      what: `${m} 200 KiB body`,
+      method: m,
+      body: ser('Reset', { confirmNode: 'x'.repeat(200 * 1024) }),
+      ok: [S.RESOURCE_EXHAUSTED],
+    });
   }
   for (const m of ['Reset', 'StopPods', 'WipeManifests', 'RemoveNetns', 'RestoreManifests']) {
     cases.push({ what: `${m} 60 KB confirm_node`, method: m, body: ser(m, { confirmNode: 'n'.repeat(60_000) }), ok: [S.INVALID_ARGUMENT] });
-    cases.push({ what: `${m} control chars in confirm_node`, method: m, body: ser(m, { confirmNode: 'node1\n' }), ok: [S.INVALID_ARGUMENT] });
+    cases.push({
+      what: `${m} control chars in confirm_node`,
+      method: m,
+      body: ser(m, { confirmNode: 'node1\n' }),
+      ok: [S.INVALID_ARGUMENT],
+    });
   }
   // 4. Out-of-range and bad values that decode fine.
   const badPorts = [[0], [65536], [4294967295], [1, 0], Array.from({ length: 1025 }, (_, i) => i + 1), [70000, 80]];
   for (const ports of badPorts) {
-    cases.push({ what: `CheckPorts ${ports.length} bad ports`, method: 'CheckPorts', body: ser('CheckPorts', { ports }), ok: [S.INVALID_ARGUMENT] });
-    cases.push({ what: `Reset expect_free_ports bad`, method: 'Reset', body: ser('Reset', { confirmNode: 'node1', expectFreePorts: ports }), ok: [S.INVALID_ARGUMENT] });
+    cases.push({
+      what: `CheckPorts ${ports.length} bad ports`,
+      method: 'CheckPorts',
+      body: ser('CheckPorts', { ports }),
+      ok: [S.INVALID_ARGUMENT],
+    });
+    cases.push({
+      what: `Reset expect_free_ports bad`,
+      method: 'Reset',
+      body: ser('Reset', { confirmNode: 'node1', expectFreePorts: ports }),
+      ok: [S.INVALID_ARGUMENT],
+    });
   }
   for (const scope of [['all'], ['static', 'static'], ['x'.repeat(5000)], ['pod', 'static', 'daemonset', 'pod'], [''], ['Static']]) {
-    for (const m of ['Reset', 'StopPods']) cases.push({ what: `${m} scope ${JSON.stringify(scope).slice(0, 30)}`, method: m, body: ser(m, { confirmNode: 'node1', scope }), ok: [S.INVALID_ARGUMENT] });
+    for (const m of ['Reset', 'StopPods'])
+      cases.push({
+        what: `${m} scope ${JSON.stringify(scope).slice(0, 30)}`,
+        method: m,
+        body: ser(m, { confirmNode: 'node1', scope }),
+        ok: [S.INVALID_ARGUMENT],
+      });
   }
   for (const graceSeconds of [3601, 100000, 4294967295]) {
-    for (const m of ['Reset', 'StopPods', 'WipeManifests', 'RemoveNetns']) cases.push({ what: `${m} grace ${graceSeconds}`, method: m, body: ser(m, { confirmNode: 'node1', graceSeconds }), ok: [S.INVALID_ARGUMENT] });
+    for (const m of ['Reset', 'StopPods', 'WipeManifests', 'RemoveNetns'])
+      cases.push({
+        what: `${m} grace ${graceSeconds}`,
+        method: m,
+        body: ser(m, { confirmNode: 'node1', graceSeconds }),
+        ok: [S.INVALID_ARGUMENT],
+      });
   }
   // 5. Backup ids that try to be paths (with the right node name: validation comes first).
   const badIds = [
@@ -114,7 +157,13 @@ function buildCases(): Case[] {
     '*',
     '20261129T110203Z-3fa9c1;rm -rf /',
   ];
-  for (const backupId of badIds) cases.push({ what: `backup id ${JSON.stringify(backupId).slice(0, 40)}`, method: 'RestoreManifests', body: ser('RestoreManifests', { confirmNode: 'node1', backupId }), ok: [S.INVALID_ARGUMENT] });
+  for (const backupId of badIds)
+    cases.push({
+      what: `backup id ${JSON.stringify(backupId).slice(0, 40)}`,
+      method: 'RestoreManifests',
+      body: ser('RestoreManifests', { confirmNode: 'node1', backupId }),
+      ok: [S.INVALID_ARGUMENT],
+    });
   // 6. Wire-level oddities: wrong wire types, groups, field 0, unknown fields with huge lengths.
   const odd = [
     Buffer.from([0x0b, 0x0c]),
@@ -141,11 +190,24 @@ t.test('fuzz: >1000 malformed, truncated, oversized requests; the agent stays he
   const canary = path.join(tb.scratch, 'etc');
   mkdirSync(canary);
   writeFileSync(path.join(canary, 'passwd'), 'root:x:0:0\n');
-  await runPod(cri, tb, { name: 'kube-apiserver-node1', kind: 'static', hostNetwork: true, containers: [{ name: 'kube-apiserver', command: commands.httpd(P) }] });
-  await runPod(cri, tb, { name: 'calico-node-f', kind: 'daemonset', hostNetwork: false, containers: [{ name: 'calico-node', command: commands.sleep() }] });
+  await runPod(cri, tb, {
+    name: 'kube-apiserver-node1',
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'kube-apiserver', command: commands.httpd(P) }],
+  });
+  await runPod(cri, tb, {
+    name: 'calico-node-f',
+    kind: 'daemonset',
+    hostNetwork: false,
+    containers: [{ name: 'calico-node', command: commands.sleep() }],
+  });
   await waitFor('port held', async () => !(await canBind(P)));
 
-  const agent = await startAgent(t, { dir: tb.scratch, args: [...testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir, expectFreePorts: [P] })] });
+  const agent = await startAgent(t, {
+    dir: tb.scratch,
+    args: [...testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir, expectFreePorts: [P] })],
+  });
   const c = agent.client();
   const before = {
     files: snapshotTree(tb.scratch),

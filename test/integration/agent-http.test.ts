@@ -15,11 +15,22 @@ t.test('HTTP endpoints of the real agent', async (t) => {
   const [P, free, httpPort] = [await freePort(), await freePort(), await freePort()];
   const manifestsDir = path.join(tb.scratch, 'manifests');
   writeManifests(manifestsDir);
-  await runPod(cri, tb, { name: 'nginx-proxy-node1', kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(P) }] });
+  await runPod(cri, tb, {
+    name: 'nginx-proxy-node1',
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(P) }],
+  });
   await waitFor('port held', async () => !(await canBind(P)));
   const agent = await startAgent(t, {
     dir: tb.scratch,
-    args: [...testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [P, free] }), '--http-listen', `127.0.0.1:${httpPort}`, '--http-owners', 'true'],
+    args: [
+      ...testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [P, free] }),
+      '--http-listen',
+      `127.0.0.1:${httpPort}`,
+      '--http-owners',
+      'true',
+    ],
   });
   const base = `http://127.0.0.1:${httpPort}`;
   const get = async (p: string) => {
@@ -47,7 +58,8 @@ t.test('HTTP endpoints of the real agent', async (t) => {
   const m1 = await get('/metrics');
   t.match(m1.type, /^text\/plain; version=0\.0\.4/);
   const s1 = parsePromText(m1.body).samples;
-  const val = (s: typeof s1, name: string, labels: Record<string, string> = {}) => s.find((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v))?.value;
+  const val = (s: typeof s1, name: string, labels: Record<string, string> = {}) =>
+    s.find((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v))?.value;
   t.equal(val(s1, 'kubesweep_expected_port_held', { port: String(P) }), 1, 'metrics: the pod port is held');
   t.equal(val(s1, 'kubesweep_expected_ports_held'), 1);
   t.ok(val(s1, 'kubesweep_listening_ports', { protocol: 'tcp' })! >= 2);

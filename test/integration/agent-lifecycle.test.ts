@@ -19,9 +19,17 @@ t.test('SIGTERM during a reset: safe point, journal, report, clean exit', async 
   writeManifests(manifestsDir);
   // Containers that ignore SIGTERM keep remove-pods busy for the grace period.
   for (const n of ['a', 'b', 'c']) {
-    await runPod(cri, tb, { name: `calico-node-${n}`, kind: 'daemonset', hostNetwork: false, containers: [{ name: 'calico-node', command: commands.ignoreTerm() }] });
+    await runPod(cri, tb, {
+      name: `calico-node-${n}`,
+      kind: 'daemonset',
+      hostNetwork: false,
+      containers: [{ name: 'calico-node', command: commands.ignoreTerm() }],
+    });
   }
-  const agent = await startAgent(t, { dir: tb.scratch, args: [...testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir, expectFreePorts: [await freePort()] }), '--log-level', 'info'] });
+  const agent = await startAgent(t, {
+    dir: tb.scratch,
+    args: [...testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir, expectFreePorts: [await freePort()] }), '--log-level', 'info'],
+  });
   const c = agent.client();
   let inRemovePods!: () => void;
   const removing = new Promise<void>((r) => (inRemovePods = r));
@@ -35,7 +43,10 @@ t.test('SIGTERM during a reset: safe point, journal, report, clean exit', async 
   const late = new AgentTestClient(agent.socket);
   t.teardown(() => late.close());
   const refused = await late.callError('Info', {}, 5000);
-  t.ok(refused && [grpc.status.UNAVAILABLE].includes(refused.code), `a new call after SIGTERM is refused (${refused?.codeName} ${refused?.ksCode ?? ''})`);
+  t.ok(
+    refused && [grpc.status.UNAVAILABLE].includes(refused.code),
+    `a new call after SIGTERM is refused (${refused?.codeName} ${refused?.ksCode ?? ''})`,
+  );
 
   const out = await run;
   t.equal(out.error, undefined, 'the running Reset still completes its stream');
@@ -65,11 +76,26 @@ t.test('bad configuration: exit 2, every problem named; a second agent on a live
   t.equal((await bad.exited).code, 2);
   const err = bad.stderr();
   for (const re of [/flags: .*bogus/]) t.match(err, re);
-  const bad2 = await startAgent(t, { dir, waitReady: false, args: ['--node-name', 'Bad_Name', '--state-dir', 'relative', '--expect-free-ports', '0,99999', '--log-level', 'loud'] });
+  const bad2 = await startAgent(t, {
+    dir,
+    waitReady: false,
+    args: ['--node-name', 'Bad_Name', '--state-dir', 'relative', '--expect-free-ports', '0,99999', '--log-level', 'loud'],
+  });
   t.equal((await bad2.exited).code, 2);
   for (const re of [/nodeName/, /stateDir/, /expectFreePorts/, /logLevel/, /4 problems/]) t.match(bad2.stderr(), re);
 
-  const base = ['--node-name', 'node1', '--state-dir', `${dir}/state`, '--manifests-dir', `${dir}/m`, '--netns-dir', `${dir}/n`, '--cri-endpoint', `unix://${dir}/none.sock`];
+  const base = [
+    '--node-name',
+    'node1',
+    '--state-dir',
+    `${dir}/state`,
+    '--manifests-dir',
+    `${dir}/m`,
+    '--netns-dir',
+    `${dir}/n`,
+    '--cri-endpoint',
+    `unix://${dir}/none.sock`,
+  ];
   const first = await startAgent(t, { dir, args: base });
   const second = await startAgent(t, { dir, waitReady: false, args: [...base, '--listen', first.socket] });
   t.equal((await second.exited).code, 2, 'second agent on the same socket exits 2');

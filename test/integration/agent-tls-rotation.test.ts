@@ -50,16 +50,44 @@ t.test('rotation, half-done swaps, SIGHUP and revocation on the real agent', asy
   const old = path.join(tb.scratch, 'old');
   execFileSync('cp', ['-a', live, old]);
   const [P, tcp] = [await freePort(), await freePort()];
-  await runPod(cri, tb, { name: 'calico-node-x1', kind: 'daemonset', hostNetwork: false, containers: [{ name: 'calico-node', command: commands.ignoreTerm() }] });
-  await runPod(cri, tb, { name: 'nginx-proxy-node1', kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(P) }] });
+  await runPod(cri, tb, {
+    name: 'calico-node-x1',
+    kind: 'daemonset',
+    hostNetwork: false,
+    containers: [{ name: 'calico-node', command: commands.ignoreTerm() }],
+  });
+  await runPod(cri, tb, {
+    name: 'nginx-proxy-node1',
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(P) }],
+  });
   await waitFor('port held', async () => !(await canBind(P)));
 
   const agent = await startAgent(t, {
     dir: tb.scratch,
-    args: [...testbedAgentArgs(tb, { node: 'node1', manifestsDir: path.join(tb.scratch, 'manifests'), stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [P] }), ...mtlsListenArgs(tcp, live, { crl: true })],
+    args: [
+      ...testbedAgentArgs(tb, {
+        node: 'node1',
+        manifestsDir: path.join(tb.scratch, 'manifests'),
+        stateDir: path.join(tb.scratch, 'state'),
+        expectFreePorts: [P],
+      }),
+      ...mtlsListenArgs(tcp, live, { crl: true }),
+    ],
   });
   const target = `127.0.0.1:${tcp}`;
-  const as = (dir: string, who: string, ca = dir) => ['--agent', target, '--tls-ca', `${ca}/ca.crt`, '--tls-cert', `${dir}/${who}.crt`, '--tls-key', `${dir}/${who}.key`, '--json'];
+  const as = (dir: string, who: string, ca = dir) => [
+    '--agent',
+    target,
+    '--tls-ca',
+    `${ca}/ca.crt`,
+    '--tls-cert',
+    `${dir}/${who}.crt`,
+    '--tls-key',
+    `${dir}/${who}.key`,
+    '--json',
+  ];
   t.equal(await servedFingerprint(tcp), fingerprintOf(`${live}/server.crt`), 'serving the first server certificate');
 
   // Two established connections of the old CA: a reset in flight (a container that ignores
@@ -88,7 +116,9 @@ t.test('rotation, half-done swaps, SIGHUP and revocation on the real agent', asy
   const want = fingerprintOf(`${next}/server.crt`);
   await waitFor('new handshakes get the new certificate', async () => (await servedFingerprint(tcp)) === want, 10_000);
   const reloadMs = performance.now() - swappedAt;
-  t.comment(`reload latency: ${Math.round(reloadMs)} ms from the last rename to a handshake with the new certificate (swap took ${Math.round(swappedAt - t0)} ms)`);
+  t.comment(
+    `reload latency: ${Math.round(reloadMs)} ms from the last rename to a handshake with the new certificate (swap took ${Math.round(swappedAt - t0)} ms)`,
+  );
   t.ok(reloadMs < 3000, `new material within ${Math.round(reloadMs)} ms`);
   t.ok(
     agent.logs.some((l) => l.tls === 'reloaded' && /kubesweep-agent/.test(l.now.subject)),
@@ -101,10 +131,17 @@ t.test('rotation, half-done swaps, SIGHUP and revocation on the real agent', asy
   t.equal((await fresh.info()).nodeName, 'node1', 'a client of the new CA connects');
   const stale = await kubesweep([...as(old, 'admin'), 'info']);
   t.equal(stale.code, 2, 'a client that still trusts only the old CA: exit 2');
-  t.match(JSON.parse(stale.stdout).error, { kind: 'tls', code: 'KS_TLS_HANDSHAKE', message: /the agent's certificate \(CN=kubesweep-agent, issued by CN=kubesweep-ca-2\) is not signed by the CA in --tls-ca/ });
+  t.match(JSON.parse(stale.stdout).error, {
+    kind: 'tls',
+    code: 'KS_TLS_HANDSHAKE',
+    message: /the agent's certificate \(CN=kubesweep-agent, issued by CN=kubesweep-ca-2\) is not signed by the CA in --tls-ca/,
+  });
   const refused = await kubesweep([...as(old, 'admin', next), 'info']);
   t.equal(refused.code, 2, 'a client certificate of the old CA: exit 2');
-  t.match(JSON.parse(refused.stdout).error, { kind: 'tls', message: /the agent refused our client certificate .*issued by CN=kubesweep-ca\)/ });
+  t.match(JSON.parse(refused.stdout).error, {
+    kind: 'tls',
+    message: /the agent refused our client certificate .*issued by CN=kubesweep-ca\)/,
+  });
   // Wall time includes starting node (1-3 s on a loaded machine); the probe itself takes
   // milliseconds (test/unit/client/tls-probe.test.ts). Before, this waited the whole 10 s.
   t.ok(refused.ms < 8000, `refused in ${Math.round(refused.ms)} ms of wall time, node start-up included (the connect timeout is 10 s)`);

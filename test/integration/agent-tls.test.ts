@@ -20,10 +20,20 @@ t.test('mTLS: roles, guards and refusals against the real agent', async (t) => {
   const manifestsDir = path.join(tb.scratch, 'manifests');
   const stateDir = path.join(tb.scratch, 'state');
   writeManifests(manifestsDir);
-  await runPod(cri, tb, { name: 'nginx-proxy-node1', kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(P) }] });
+  await runPod(cri, tb, {
+    name: 'nginx-proxy-node1',
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(P) }],
+  });
   // A container that ignores SIGTERM: with a grace period the reset takes seconds, long
   // enough to try a second one meanwhile.
-  await runPod(cri, tb, { name: 'calico-node-x1', kind: 'daemonset', hostNetwork: false, containers: [{ name: 'calico-node', command: commands.ignoreTerm() }] });
+  await runPod(cri, tb, {
+    name: 'calico-node-x1',
+    kind: 'daemonset',
+    hostNetwork: false,
+    containers: [{ name: 'calico-node', command: commands.ignoreTerm() }],
+  });
   await waitFor('port held', async () => !(await canBind(P)));
 
   const agent = await startAgent(t, {
@@ -50,27 +60,52 @@ t.test('mTLS: roles, guards and refusals against the real agent', async (t) => {
   t.ok((await admin.call('ListPorts', {})).listeners.some((l: any) => l.port === P));
   t.equal((await admin.call('CheckPorts', {})).allFree, false);
   t.equal((await admin.call('Inspect')).sandboxes.length, 2);
-  for (const m of ['StopPods', 'WipeManifests', 'RemoveNetns']) t.equal((await admin.call(m, { dryRun: true })).report.dryRun, true, `${m} dry run`);
+  for (const m of ['StopPods', 'WipeManifests', 'RemoveNetns'])
+    t.equal((await admin.call(m, { dryRun: true })).report.dryRun, true, `${m} dry run`);
   t.equal((await admin.reset({ dryRun: true })).report.dryRun, true, 'Reset dry run');
-  t.match(await admin.callError('RestoreManifests', { confirmNode: 'node1' }), { code: grpc.status.NOT_FOUND, ksCode: 'KS_BACKUP_NOT_FOUND' }, 'RestoreManifests reached (no backup yet)');
+  t.match(
+    await admin.callError('RestoreManifests', { confirmNode: 'node1' }),
+    { code: grpc.status.NOT_FOUND, ksCode: 'KS_BACKUP_NOT_FOUND' },
+    'RestoreManifests reached (no backup yet)',
+  );
 
   // Reader: reads and dry runs; Reset refused.
   t.equal((await reader.call('Info')).nodeName, 'node1');
   t.equal((await reader.reset({ dryRun: true })).report.dryRun, true);
-  t.match((await reader.reset({ confirmNode: 'node1' })).error, { code: grpc.status.PERMISSION_DENIED, ksCode: 'KS_PERMISSION_DENIED' }, 'reader calling Reset: PERMISSION_DENIED');
+  t.match(
+    (await reader.reset({ confirmNode: 'node1' })).error,
+    { code: grpc.status.PERMISSION_DENIED, ksCode: 'KS_PERMISSION_DENIED' },
+    'reader calling Reset: PERMISSION_DENIED',
+  );
   t.match(await reader.callError('WipeManifests', { confirmNode: 'node1' }), { code: grpc.status.PERMISSION_DENIED });
 
   // No client certificate / a certificate from another CA: the handshake is refused.
   const noCert = agent.client(tlsCreds(pki, undefined), target);
-  t.match(await noCert.callError('Info', {}, 5000), { code: grpc.status.UNAVAILABLE }, 'no client cert: UNAVAILABLE (TLS handshake refused)');
-  t.match((await noCert.reset({ confirmNode: 'node1' }, undefined, 5000)).error, { code: grpc.status.UNAVAILABLE }, 'no client cert: Reset refused');
+  t.match(
+    await noCert.callError('Info', {}, 5000),
+    { code: grpc.status.UNAVAILABLE },
+    'no client cert: UNAVAILABLE (TLS handshake refused)',
+  );
+  t.match(
+    (await noCert.reset({ confirmNode: 'node1' }, undefined, 5000)).error,
+    { code: grpc.status.UNAVAILABLE },
+    'no client cert: Reset refused',
+  );
   const evil = agent.client(tlsCreds(foreign, 'admin', pki), target);
-  t.match((await evil.reset({ confirmNode: 'node1' }, undefined, 5000)).error, { code: grpc.status.UNAVAILABLE }, 'admin cert of another CA: Reset refused');
+  t.match(
+    (await evil.reset({ confirmNode: 'node1' }, undefined, 5000)).error,
+    { code: grpc.status.UNAVAILABLE },
+    'admin cert of another CA: Reset refused',
+  );
   t.match(await evil.callError('StopPods', { confirmNode: 'node1' }, 5000), { code: grpc.status.UNAVAILABLE });
 
   // Wrong node.
   for (const confirmNode of ['node2', '', 'node1.']) {
-    t.match((await admin.reset({ confirmNode })).error, { code: grpc.status.FAILED_PRECONDITION, ksCode: 'KS_CONFIRM_MISMATCH' }, `confirm_node ${JSON.stringify(confirmNode)}: FAILED_PRECONDITION`);
+    t.match(
+      (await admin.reset({ confirmNode })).error,
+      { code: grpc.status.FAILED_PRECONDITION, ksCode: 'KS_CONFIRM_MISMATCH' },
+      `confirm_node ${JSON.stringify(confirmNode)}: FAILED_PRECONDITION`,
+    );
   }
   t.same(await state(), initial, 'after all refusals: nothing changed');
 
@@ -83,7 +118,11 @@ t.test('mTLS: roles, guards and refusals against the real agent', async (t) => {
   t.match(second.error, { code: grpc.status.ABORTED, ksCode: 'KS_BUSY' }, 'second concurrent Reset: ABORTED');
   const viaSocket = await agent.client().reset({ confirmNode: 'node1' });
   t.match(viaSocket.error, { code: grpc.status.ABORTED }, 'also across transports');
-  t.match(await admin.callError('StopPods', { confirmNode: 'node1' }), { code: grpc.status.ABORTED }, 'a single step during a reset: ABORTED');
+  t.match(
+    await admin.callError('StopPods', { confirmNode: 'node1' }),
+    { code: grpc.status.ABORTED },
+    'a single step during a reset: ABORTED',
+  );
   const done = await first;
   t.equal(done.error, undefined);
   t.equal(done.report.verification.verdict, 'clean', 'first reset ends clean');
@@ -120,8 +159,28 @@ t.test('the agent refuses to start a TCP listener without mutual TLS', async (t)
   const dir = mkdtempSync('/tmp/ksn-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const pki = genCerts(dir, 'pki');
-  for (const extra of [[], ['--tls-cert', `${pki}/server.crt`, '--tls-key', `${pki}/server.key`], ['--tls-cert', `${pki}/server.crt`, '--tls-key', `${pki}/server.key`, '--tls-client-ca', `${dir}/missing.crt`]]) {
-    const agent = await startAgent(t, { dir, waitReady: false, args: ['--node-name', 'node1', '--state-dir', `${dir}/state`, '--manifests-dir', `${dir}/m`, '--netns-dir', `${dir}/n`, '--listen', `127.0.0.1:${port}`, ...extra] });
+  for (const extra of [
+    [],
+    ['--tls-cert', `${pki}/server.crt`, '--tls-key', `${pki}/server.key`],
+    ['--tls-cert', `${pki}/server.crt`, '--tls-key', `${pki}/server.key`, '--tls-client-ca', `${dir}/missing.crt`],
+  ]) {
+    const agent = await startAgent(t, {
+      dir,
+      waitReady: false,
+      args: [
+        '--node-name',
+        'node1',
+        '--state-dir',
+        `${dir}/state`,
+        '--manifests-dir',
+        `${dir}/m`,
+        '--netns-dir',
+        `${dir}/n`,
+        '--listen',
+        `127.0.0.1:${port}`,
+        ...extra,
+      ],
+    });
     const { code } = await agent.exited;
     t.equal(code, 2, `exit 2 with ${extra.length / 2} TLS flags`);
     t.match(agent.stderr(), /TCP is mutual TLS only|missing: mutual TLS|not a readable file/);

@@ -18,12 +18,30 @@ t.test('agent over the unix socket: every RPC, dry run, streamed Reset ends clea
   const stateDir = path.join(tb.scratch, 'state');
   writeManifests(manifestsDir);
 
-  const apiserver = await runPod(cri, tb, { name: 'kube-apiserver-node1', kind: 'static', hostNetwork: true, containers: [{ name: 'kube-apiserver', command: commands.httpd(P1) }] });
-  await runPod(cri, tb, { name: 'kube-proxy-7xk2p', kind: 'daemonset', hostNetwork: true, containers: [{ name: 'kube-proxy', command: commands.httpd(P2) }] });
-  const calico = await runPod(cri, tb, { name: 'calico-node-q9w8e', kind: 'daemonset', hostNetwork: false, containers: [{ name: 'calico-node', command: commands.sleep() }] });
+  const apiserver = await runPod(cri, tb, {
+    name: 'kube-apiserver-node1',
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'kube-apiserver', command: commands.httpd(P1) }],
+  });
+  await runPod(cri, tb, {
+    name: 'kube-proxy-7xk2p',
+    kind: 'daemonset',
+    hostNetwork: true,
+    containers: [{ name: 'kube-proxy', command: commands.httpd(P2) }],
+  });
+  const calico = await runPod(cri, tb, {
+    name: 'calico-node-q9w8e',
+    kind: 'daemonset',
+    hostNetwork: false,
+    containers: [{ name: 'calico-node', command: commands.sleep() }],
+  });
   await waitFor('pod ports held', async () => !(await canBind(P1)) && !(await canBind(P2)));
 
-  const agent = await startAgent(t, { dir: tb.scratch, args: testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir, expectFreePorts: [P1, P2] }) });
+  const agent = await startAgent(t, {
+    dir: tb.scratch,
+    args: testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir, expectFreePorts: [P1, P2] }),
+  });
   const sock = agent.socket.slice('unix://'.length);
   t.equal(statSync(sock).mode & 0o777, 0o600, 'socket is 0600');
   t.equal(statSync(path.dirname(sock)).mode & 0o777, 0o700, 'in a 0700 dir');
@@ -31,14 +49,26 @@ t.test('agent over the unix socket: every RPC, dry run, streamed Reset ends clea
   t.equal(await c.healthCheck(), 'SERVING', 'grpc.health.v1 SERVING');
 
   const info = await c.call('Info');
-  t.match(info, { nodeName: 'node1', criRuntimeName: 'containerd', criApiVersion: 'v1', manifestsDir, stateDir, netnsDirs: [tb.netnsDir], expectFreePorts: [P1, P2] });
+  t.match(info, {
+    nodeName: 'node1',
+    criRuntimeName: 'containerd',
+    criApiVersion: 'v1',
+    manifestsDir,
+    stateDir,
+    netnsDirs: [tb.netnsDir],
+    expectFreePorts: [P1, P2],
+  });
   t.match(info.agentVersion, /^\d+\.\d+\.\d+/);
   t.ok(Number(info.facts.cpus) >= 1 && info.facts.kernel.length > 0, 'node facts from systeminformation');
 
   const ports = await c.call('ListPorts', {});
   const l1 = ports.listeners.find((l: any) => l.port === P1);
   t.match(l1, { protocol: 'tcp', address: '127.0.0.1', netns: { host: true } }, 'pod port listed');
-  t.match(l1.owners[0].pod, { name: 'kube-apiserver-node1', kind: 'static', hostNetwork: true, sandboxId: apiserver.sandboxId }, 'owned by the static pod');
+  t.match(
+    l1.owners[0].pod,
+    { name: 'kube-apiserver-node1', kind: 'static', hostNetwork: true, sandboxId: apiserver.sandboxId },
+    'owned by the static pod',
+  );
   const all = await c.call('ListPorts', { allNetns: true });
   t.ok(all.netnsScanned.length >= 2, 'all netns: the host and the pod netns scanned');
   const check = await c.call('CheckPorts', {});
@@ -53,7 +83,11 @@ t.test('agent over the unix socket: every RPC, dry run, streamed Reset ends clea
   );
 
   const inv = await c.call('Inspect');
-  t.same(inv.sandboxes.map((s: any) => `${s.name}:${s.kind}:${s.hostNetwork}`).sort(), ['calico-node-q9w8e:daemonset:false', 'kube-apiserver-node1:static:true', 'kube-proxy-7xk2p:daemonset:true']);
+  t.same(inv.sandboxes.map((s: any) => `${s.name}:${s.kind}:${s.hostNetwork}`).sort(), [
+    'calico-node-q9w8e:daemonset:false',
+    'kube-apiserver-node1:static:true',
+    'kube-proxy-7xk2p:daemonset:true',
+  ]);
   t.equal(inv.containers.length, 3);
   t.equal(inv.shims.length, 3, 'three shims, ours');
   t.equal(inv.netns.length, 1, 'one pod netns');
@@ -79,7 +113,8 @@ t.test('agent over the unix socket: every RPC, dry run, streamed Reset ends clea
   t.same(readdirSync(manifestsDir), [], 'manifests wiped');
   const restored = await c.call('RestoreManifests', { confirmNode: 'node1', backupId: wipe.report.backupId });
   t.same(restored.restored.sort(), Object.keys(KUBESPRAY_MANIFESTS).sort(), 'RestoreManifests brings them back');
-  for (const [n, text] of Object.entries(KUBESPRAY_MANIFESTS)) t.equal(readFileSync(path.join(manifestsDir, n), 'utf8'), text, `${n} byte-identical`);
+  for (const [n, text] of Object.entries(KUBESPRAY_MANIFESTS))
+    t.equal(readFileSync(path.join(manifestsDir, n), 'utf8'), text, `${n} byte-identical`);
 
   const events: any[] = [];
   let firstEventAt = 0;
@@ -92,7 +127,21 @@ t.test('agent over the unix socket: every RPC, dry run, streamed Reset ends clea
   t.ok(out.events.length >= 10, `${out.events.length} progress events streamed`);
   t.ok(firstEventAt > 0 && firstEventAt < reportAt, 'progress arrived before the report');
   t.ok(events.at(-1).report, 'the report is the last message');
-  t.same([...new Set(out.events.filter((e) => e.type === 'step-started').map((e) => e.step))], ['stop-kubelet', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'kubelet-mounts', 'ipam', 'cni-cache', 'links', 'verify']);
+  t.same(
+    [...new Set(out.events.filter((e) => e.type === 'step-started').map((e) => e.step))],
+    [
+      'stop-kubelet',
+      'backup-manifests',
+      'remove-pods',
+      'kill-shims',
+      'remove-netns',
+      'kubelet-mounts',
+      'ipam',
+      'cni-cache',
+      'links',
+      'verify',
+    ],
+  );
   t.equal(out.report.verification.verdict, 'clean', 'verdict clean');
   t.same(out.report.verification.residue, []);
   t.ok(out.report.backupId, 'backup id in the report');
@@ -124,7 +173,8 @@ t.test('agent over the unix socket: every RPC, dry run, streamed Reset ends clea
 
   const audit = agent.logs.filter((l) => l.audit === 'call');
   const methods = new Set(audit.map((l) => l.method));
-  for (const m of ['Info', 'ListPorts', 'CheckPorts', 'Inspect', 'Reset', 'StopPods', 'WipeManifests', 'RemoveNetns', 'RestoreManifests']) t.ok(methods.has(m), `audit line for ${m}`);
+  for (const m of ['Info', 'ListPorts', 'CheckPorts', 'Inspect', 'Reset', 'StopPods', 'WipeManifests', 'RemoveNetns', 'RestoreManifests'])
+    t.ok(methods.has(m), `audit line for ${m}`);
   t.ok(
     audit.every((l) => l.identity === 'unix-socket' && typeof l.durationMs === 'number' && l.code),
     'audit lines carry identity, code and duration',

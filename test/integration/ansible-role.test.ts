@@ -18,7 +18,11 @@ import { canBind, freePort, waitFor, withTestbed } from '../helpers/testbed';
 const ROOT = packageRoot();
 const NODE = 'ks-ansible-node';
 
-function run(cmd: string, args: string[], opts: { cwd?: string; env: NodeJS.ProcessEnv }): Promise<{ code: number | null; output: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env: NodeJS.ProcessEnv },
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -37,8 +41,18 @@ t.test('the role installs the .deb on a node without Node.js and starts the agen
   const tb = await withTestbed(t);
   const cri = tb.cri();
   const port = await freePort();
-  await runPod(cri, tb, { name: 'nginx-proxy-' + NODE, kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }] });
-  await runPod(cri, tb, { name: 'calico-node-a1', kind: 'daemonset', hostNetwork: false, containers: [{ name: 'calico-node', command: commands.ignoreTerm() }] });
+  await runPod(cri, tb, {
+    name: 'nginx-proxy-' + NODE,
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }],
+  });
+  await runPod(cri, tb, {
+    name: 'calico-node-a1',
+    kind: 'daemonset',
+    hostNetwork: false,
+    containers: [{ name: 'calico-node', command: commands.ignoreTerm() }],
+  });
   await waitFor(`port ${port} held`, async () => !(await canBind(port)));
   const manifests = path.join(tb.scratch, 'manifests');
   mkdirSync(manifests);
@@ -47,7 +61,11 @@ t.test('the role installs the .deb on a node without Node.js and starts the agen
   // Ansible needs a Python on the node: the host's, bound in read-only (the node still has no node).
   const py = hostPython();
   const vm = await NspawnMachine.boot({
-    binds: [{ host: py, container: '/usr/bin/python3', readOnly: true }, { host: `/usr/lib/${path.basename(py)}`, readOnly: true }, { host: tb.dir }],
+    binds: [
+      { host: py, container: '/usr/bin/python3', readOnly: true },
+      { host: `/usr/lib/${path.basename(py)}`, readOnly: true },
+      { host: tb.dir },
+    ],
   });
   t.teardown(() => vm.shutdown());
   const sh = (cmd: string) => vm.exec(['bash', '-c', cmd]);
@@ -56,7 +74,10 @@ t.test('the role installs the .deb on a node without Node.js and starts the agen
   const work = path.join(tb.scratch, 'ansible');
   mkdirSync(work, { recursive: true });
   const inventory = path.join(work, 'hosts.ini');
-  writeFileSync(inventory, `[k8s_cluster]\n${NODE} ansible_connection=nsenter ansible_nsenter_pid=${vm.pid} ansible_python_interpreter=/usr/bin/python3\n\n[etcd]\n${NODE}\n`);
+  writeFileSync(
+    inventory,
+    `[k8s_cluster]\n${NODE} ansible_connection=nsenter ansible_nsenter_pid=${vm.pid} ansible_python_interpreter=/usr/bin/python3\n\n[etcd]\n${NODE}\n`,
+  );
   const vars = path.join(work, 'vars.json');
   writeFileSync(
     vars,
@@ -80,7 +101,8 @@ t.test('the role installs the .deb on a node without Node.js and starts the agen
     }),
   );
   const env = { ...ansibleEnv(work), ANSIBLE_CONNECTION_PLUGINS: path.join(ROOT, 'scripts', 'testbed', 'ansible') };
-  const install = () => run('ansible-playbook', ['-i', inventory, path.join(ROOT, 'scripts', 'ansible', 'kubesweep-install.yml'), '-e', `@${vars}`], { env });
+  const install = () =>
+    run('ansible-playbook', ['-i', inventory, path.join(ROOT, 'scripts', 'ansible', 'kubesweep-install.yml'), '-e', `@${vars}`], { env });
 
   const first = await install();
   t.equal(first.code, 0, 'kubesweep-install.yml', { output: first.output.slice(-4000) });
@@ -101,23 +123,51 @@ t.test('the role installs the single file (install.sh --single) and starts the a
   const tb = await withTestbed(t);
   const py = hostPython();
   const vm = await NspawnMachine.boot({
-    binds: [{ host: py, container: '/usr/bin/python3', readOnly: true }, { host: `/usr/lib/${path.basename(py)}`, readOnly: true }, { host: tb.dir }],
+    binds: [
+      { host: py, container: '/usr/bin/python3', readOnly: true },
+      { host: `/usr/lib/${path.basename(py)}`, readOnly: true },
+      { host: tb.dir },
+    ],
   });
   t.teardown(() => vm.shutdown());
   const sh = (cmd: string) => vm.exec(['bash', '-c', cmd]);
   const work = path.join(tb.scratch, 'ansible');
   mkdirSync(work, { recursive: true });
   const inventory = path.join(work, 'hosts.ini');
-  writeFileSync(inventory, `[k8s_cluster]\n${NODE} ansible_connection=nsenter ansible_nsenter_pid=${vm.pid} ansible_python_interpreter=/usr/bin/python3 kubesweep_node_name=node-from-inventory\n`);
+  writeFileSync(
+    inventory,
+    `[k8s_cluster]\n${NODE} ansible_connection=nsenter ansible_nsenter_pid=${vm.pid} ansible_python_interpreter=/usr/bin/python3 kubesweep_node_name=node-from-inventory\n`,
+  );
   const vars = path.join(work, 'vars.json');
-  writeFileSync(vars, JSON.stringify({ kubesweep_single_file: shipped.sea, kubesweep_become: false, kubesweep_config: { criEndpoint: tb.endpoint, httpListen: '', kubeletUnit: '', linkPatterns: [] } }));
+  writeFileSync(
+    vars,
+    JSON.stringify({
+      kubesweep_single_file: shipped.sea,
+      kubesweep_become: false,
+      kubesweep_config: { criEndpoint: tb.endpoint, httpListen: '', kubeletUnit: '', linkPatterns: [] },
+    }),
+  );
   const env = { ...ansibleEnv(work), ANSIBLE_CONNECTION_PLUGINS: path.join(ROOT, 'scripts', 'testbed', 'ansible') };
-  const r = await run('ansible-playbook', ['-i', inventory, path.join(ROOT, 'scripts', 'ansible', 'kubesweep-install.yml'), '-e', `@${vars}`], { env });
+  const r = await run(
+    'ansible-playbook',
+    ['-i', inventory, path.join(ROOT, 'scripts', 'ansible', 'kubesweep-install.yml'), '-e', `@${vars}`],
+    { env },
+  );
   t.equal(r.code, 0, 'kubesweep-install.yml with kubesweep_single_file', { output: r.output.slice(-4000) });
   t.equal(sh('readlink /usr/local/bin/kubesweep-agent').stdout.trim(), '/opt/kubesweep/kubesweep', 'the file with its two names');
-  t.match(sh('grep ^ExecStart= /etc/systemd/system/kubesweep-agent.service').stdout, /^ExecStart=\/usr\/local\/bin\/kubesweep-agent --config/, 'the unit runs it');
+  t.match(
+    sh('grep ^ExecStart= /etc/systemd/system/kubesweep-agent.service').stdout,
+    /^ExecStart=\/usr\/local\/bin\/kubesweep-agent --config/,
+    'the unit runs it',
+  );
   t.equal(sh('systemctl is-active kubesweep-agent').stdout.trim(), 'active', 'the agent runs');
   t.equal(JSON.parse(sh('kubesweep --json info').stdout).nodeName, 'node-from-inventory', 'kubesweep_node_name from the inventory');
-  const again = await run('ansible-playbook', ['-i', inventory, path.join(ROOT, 'scripts', 'ansible', 'kubesweep-install.yml'), '-e', `@${vars}`], { env });
-  t.match(again.output, new RegExp(`${NODE}\\s*: ok=\\d+\\s+changed=0\\s`), 'a second run changes nothing', { output: again.output.slice(-3000) });
+  const again = await run(
+    'ansible-playbook',
+    ['-i', inventory, path.join(ROOT, 'scripts', 'ansible', 'kubesweep-install.yml'), '-e', `@${vars}`],
+    { env },
+  );
+  t.match(again.output, new RegExp(`${NODE}\\s*: ok=\\d+\\s+changed=0\\s`), 'a second run changes nothing', {
+    output: again.output.slice(-3000),
+  });
 });

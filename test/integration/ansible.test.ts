@@ -24,10 +24,16 @@ interface PlayRun {
 
 function playbook(tb: Testbed, vars: Record<string, unknown>): Promise<PlayRun> {
   const varsFile = path.join(tb.scratch, `vars-${Date.now()}-${Math.random().toString(16).slice(2, 6)}.json`);
-  writeFileSync(varsFile, JSON.stringify({ node: 'localhost', kubesweep_cmd: [process.execPath, CLI], ansible_become_method: 'su', ...vars }));
+  writeFileSync(
+    varsFile,
+    JSON.stringify({ node: 'localhost', kubesweep_cmd: [process.execPath, CLI], ansible_become_method: 'su', ...vars }),
+  );
   const env = ansibleEnv(tb.scratch);
   return new Promise((resolve, reject) => {
-    const child = spawn('ansible-playbook', ['-i', 'localhost,', '-c', 'local', PLAYBOOK, '-e', `@${varsFile}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ansible-playbook', ['-i', 'localhost,', '-c', 'local', PLAYBOOK, '-e', `@${varsFile}`], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -44,8 +50,18 @@ t.test('the Ansible playbook resets through kubesweep and fails the play unless 
   const manifestsDir = path.join(tb.scratch, 'manifests');
   mkdirSync(manifestsDir, { recursive: true });
   writeFileSync(path.join(manifestsDir, 'nginx-proxy.yml'), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx-proxy\n');
-  await runPod(cri, tb, { name: 'nginx-proxy-localhost', kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }] });
-  await runPod(cri, tb, { name: 'calico-node-l1', kind: 'daemonset', hostNetwork: false, containers: [{ name: 'calico-node', command: commands.sleep() }] });
+  await runPod(cri, tb, {
+    name: 'nginx-proxy-localhost',
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }],
+  });
+  await runPod(cri, tb, {
+    name: 'calico-node-l1',
+    kind: 'daemonset',
+    hostNetwork: false,
+    containers: [{ name: 'calico-node', command: commands.sleep() }],
+  });
   await waitFor(`port ${port} held`, async () => !(await canBind(port)));
 
   // The inventory host is "localhost", so that is the node name the agent must have.
@@ -60,9 +76,20 @@ t.test('the Ansible playbook resets through kubesweep and fails the play unless 
   t.equal((await cri.listPodSandbox()).length, 2, 'the dry run changed nothing');
 
   // Only pod-kind pods in scope: the static nginx-proxy keeps its port, and the play says so.
-  const scoped = await playbook(tb, { kubesweep_endpoint: agent.socket, kubesweep_scope: ['pod'], kubesweep_expect_free: [port], kubesweep_grace: 1 });
+  const scoped = await playbook(tb, {
+    kubesweep_endpoint: agent.socket,
+    kubesweep_scope: ['pod'],
+    kubesweep_expect_free: [port],
+    kubesweep_grace: 1,
+  });
   t.not(scoped.code, 0, 'the play fails while the static pod still holds its port');
-  t.match(scoped.output, new RegExp(`tcp 127\\.0\\.0\\.1:${port} held by pid \\d+ \\(/bin/busybox httpd[^)]*\\), container nginx-proxy, pod kube-system/nginx-proxy-localhost \\[static\\]`), 'names the static pod holding the port');
+  t.match(
+    scoped.output,
+    new RegExp(
+      `tcp 127\\.0\\.0\\.1:${port} held by pid \\d+ \\(/bin/busybox httpd[^)]*\\), container nginx-proxy, pod kube-system/nginx-proxy-localhost \\[static\\]`,
+    ),
+    'names the static pod holding the port',
+  );
 
   const clean = await playbook(tb, { kubesweep_endpoint: agent.socket, kubesweep_grace: 1 });
   t.equal(clean.code, 0, `a clean reset passes the play\n${clean.code === 0 ? '' : clean.output}`);

@@ -20,7 +20,8 @@ t.test('the bundle is the client and the agent, with everything inside', async (
   const dir = mkdtempSync('/tmp/ksbun-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const { file: js } = await bundle({ outFile: path.join(dir, 'kubesweep.js') });
-  const run = (file: string, args: string[]) => spawnSync(process.execPath, [file, ...args], { encoding: 'utf8', cwd: dir, timeout: 120_000 });
+  const run = (file: string, args: string[]) =>
+    spawnSync(process.execPath, [file, ...args], { encoding: 'utf8', cwd: dir, timeout: 120_000 });
 
   t.equal(run(js, ['--version']).stdout.trim(), version, 'client --version from the embedded package version');
   t.equal(run(js, ['agent', '--version']).stdout.trim(), version, '`kubesweep agent --version` is the agent');
@@ -39,7 +40,12 @@ t.test('the bundle is the client and the agent, with everything inside', async (
   const tb = await withTestbed(t);
   const cri: CriClient = tb.cri();
   const port = await freePort();
-  await runPod(cri, tb, { name: 'nginx-proxy-bundle', kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }] });
+  await runPod(cri, tb, {
+    name: 'nginx-proxy-bundle',
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }],
+  });
   await waitFor(`port ${port} held`, async () => !(await canBind(port)));
   const manifests = path.join(tb.scratch, 'manifests');
   mkdirSync(manifests);
@@ -48,7 +54,12 @@ t.test('the bundle is the client and the agent, with everything inside', async (
     dir: tb.scratch,
     program: [process.execPath, js, 'agent'],
     args: [
-      ...testbedAgentArgs(tb, { node: 'bundle-node', manifestsDir: manifests, stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [port] }),
+      ...testbedAgentArgs(tb, {
+        node: 'bundle-node',
+        manifestsDir: manifests,
+        stateDir: path.join(tb.scratch, 'state'),
+        expectFreePorts: [port],
+      }),
       '--http-listen',
       `127.0.0.1:${httpPort}`, // after startAgent's "" (off): the last one counts
     ],

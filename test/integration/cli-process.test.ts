@@ -65,7 +65,10 @@ t.test('a closed pipe ends the client quietly', async (t) => {
   // `kubesweep --json ports | head -c 10`: the reader goes away after 10 bytes.
   // (spawned asynchronously: the stand-in agent lives in this process and must keep serving)
   const r = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
-    const sh = spawn('bash', ['-c', `"${process.execPath}" "${CLI}" --agent ${fake.endpoint} --json ports | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`]);
+    const sh = spawn('bash', [
+      '-c',
+      `"${process.execPath}" "${CLI}" --agent ${fake.endpoint} --json ports | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`,
+    ]);
     let stdout = '';
     let stderr = '';
     sh.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -80,7 +83,11 @@ t.test('unusable TLS files and usage errors: exit 2, one line on stderr, nothing
   const d = tmp(t);
   const junk = path.join(d, 'junk.pem');
   writeFileSync(junk, 'not a certificate\n');
-  const bad = spawnSync(process.execPath, [CLI, '--agent', '127.0.0.1:9443', '--tls-ca', junk, '--tls-cert', junk, '--tls-key', junk, 'info'], { encoding: 'utf8' });
+  const bad = spawnSync(
+    process.execPath,
+    [CLI, '--agent', '127.0.0.1:9443', '--tls-ca', junk, '--tls-cert', junk, '--tls-key', junk, 'info'],
+    { encoding: 'utf8' },
+  );
   t.equal(bad.status, 2);
   t.match(bad.stderr, /^kubesweep: 127\.0\.0\.1:9443: usage \(KS_INVALID_ARGUMENT\): unusable TLS files/);
   t.equal(bad.stderr.trim().split('\n').length, 1);
@@ -92,6 +99,16 @@ t.test('unusable TLS files and usage errors: exit 2, one line on stderr, nothing
   }
   const json = spawnSync(process.execPath, [CLI, '--json', 'reset'], { encoding: 'utf8' });
   t.equal(json.status, 2, 'a usage error with --json: exit 2');
-  t.same(JSON.parse(json.stdout), { error: { kind: 'usage', code: 'KS_INVALID_ARGUMENT', message: 'reset changes the node: add --confirm NODE (the agent refuses unless NODE is its node name)' } }, 'and one JSON document on stdout');
+  t.same(
+    JSON.parse(json.stdout),
+    {
+      error: {
+        kind: 'usage',
+        code: 'KS_INVALID_ARGUMENT',
+        message: 'reset changes the node: add --confirm NODE (the agent refuses unless NODE is its node name)',
+      },
+    },
+    'and one JSON document on stdout',
+  );
   t.match(json.stderr, /^kubesweep: reset changes the node/);
 });

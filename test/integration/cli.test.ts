@@ -46,12 +46,25 @@ t.test('every command against a real agent: output, --json, exit codes', async (
   const port = await freePort();
   const manifestsDir = path.join(tb.scratch, 'manifests');
   manifests(manifestsDir, ['kube-apiserver.yaml', 'nginx-proxy.yml']);
-  await runPod(cri, tb, { name: 'nginx-proxy-node1', kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }] });
-  await runPod(cri, tb, { name: 'calico-node-x1', kind: 'daemonset', hostNetwork: true, containers: [{ name: 'calico-node', command: commands.ignoreTerm() }] });
+  await runPod(cri, tb, {
+    name: 'nginx-proxy-node1',
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }],
+  });
+  await runPod(cri, tb, {
+    name: 'calico-node-x1',
+    kind: 'daemonset',
+    hostNetwork: true,
+    containers: [{ name: 'calico-node', command: commands.ignoreTerm() }],
+  });
   await runPod(cri, tb, { name: 'web-1', kind: 'pod', hostNetwork: false, containers: [{ name: 'web', command: commands.sleep() }] });
   await waitFor(`port ${port} held`, async () => !(await canBind(port)));
 
-  const agent = await startAgent(t, { dir: tb.scratch, args: agentArgs(tb, 'node1', manifestsDir, path.join(tb.scratch, 'state'), [port]) });
+  const agent = await startAgent(t, {
+    dir: tb.scratch,
+    args: agentArgs(tb, 'node1', manifestsDir, path.join(tb.scratch, 'state'), [port]),
+  });
   const ep = agent.socket;
   const ks = (args: string[]) => kubesweep(['--agent', ep, ...args]);
 
@@ -69,7 +82,12 @@ t.test('every command against a real agent: output, --json, exit codes', async (
 
   const ports = await ks(['ports']);
   t.equal(ports.code, 0);
-  t.match(ports.stdout, new RegExp(`│ tcp +│ 127\\.0\\.0\\.1 +│ ${port} +│ host +│ \\d+ +│ /bin/busybox httpd[^│]*│ nginx-proxy +│ kube-system/nginx-proxy-node1 +│ static`));
+  t.match(
+    ports.stdout,
+    new RegExp(
+      `│ tcp +│ 127\\.0\\.0\\.1 +│ ${port} +│ host +│ \\d+ +│ /bin/busybox httpd[^│]*│ nginx-proxy +│ kube-system/nginx-proxy-node1 +│ static`,
+    ),
+  );
   const portsJson = json(await ks(['--json', 'ports', '--all-netns']));
   const l = portsJson.listeners.find((x: any) => x.port === port);
   t.equal(l.owners[0].pod.name, 'nginx-proxy-node1', 'ports --json: listener with its owning pod');
@@ -104,12 +122,19 @@ t.test('every command against a real agent: output, --json, exit codes', async (
   t.equal(plan.dryRun, true);
   t.ok(plan.plan.steps.find((s: any) => s.name === 'remove-pods').actions.length >= 3, 'the plan lists the pod removals');
   t.equal((await cri.listPodSandbox()).length, 3, 'a dry run removed nothing');
-  t.match((await ks(['reset', '--confirm', 'node1', '--dry-run'])).stdout, /dry run: nothing changed[\s\S]*remove-pods +│ [a-z-]+ +│ stop-sandbox +│ [0-9a-f]{13} +│ kube-system\/nginx-proxy-node1 \[static, host network\]/);
+  t.match(
+    (await ks(['reset', '--confirm', 'node1', '--dry-run'])).stdout,
+    /dry run: nothing changed[\s\S]*remove-pods +│ [a-z-]+ +│ stop-sandbox +│ [0-9a-f]{13} +│ kube-system\/nginx-proxy-node1 \[static, host network\]/,
+  );
 
   // Single steps.
   const stop = await ks(['--json', 'stop-pods', '--confirm', 'node1', '--scope', 'pod', '--grace', '1']);
   t.equal(stop.code, 0, 'stop-pods --scope pod → 0');
-  t.same((await cri.listPodSandbox()).map((s) => s.metadata?.name).sort(), ['calico-node-x1', 'nginx-proxy-node1'], 'only the pod-kind pod removed');
+  t.same(
+    (await cri.listPodSandbox()).map((s) => s.metadata?.name).sort(),
+    ['calico-node-x1', 'nginx-proxy-node1'],
+    'only the pod-kind pod removed',
+  );
   const wipe = await ks(['--json', 'wipe-manifests', '--confirm', 'node1']);
   t.equal(wipe.code, 0, 'wipe-manifests → 0');
   const backupId = json(wipe).backupId;
@@ -161,7 +186,11 @@ t.test('every command against a real agent: output, --json, exit codes', async (
   await holdPort(t, other);
   const dirty = await ks(['reset', '--confirm', 'node1', '--expect-free', `${port},${other}`]);
   t.equal(dirty.code, 1, 'a port still held after the reset → 1');
-  t.match(dirty.stdout, new RegExp(`node1 is NOT clean[\\s\\S]*127\\.0\\.0\\.1:${other} held by pid ${process.pid} \\(`), 'names the holder');
+  t.match(
+    dirty.stdout,
+    new RegExp(`node1 is NOT clean[\\s\\S]*127\\.0\\.0\\.1:${other} held by pid ${process.pid} \\(`),
+    'names the holder',
+  );
   const dirtyJson = json(await ks(['--json', 'reset', '--confirm', 'node1', '--expect-free', String(other)]));
   t.equal(dirtyJson.verification.verdict, 'residue');
   t.equal(dirtyJson.verification.residue[0].listeners[0].owners[0].pid, process.pid);
@@ -195,7 +224,16 @@ t.test('TCP is mutual TLS: admin may reset, reader may only read, no certs is a 
       path.join(pki, 'ca.crt'),
     ],
   });
-  const as = (who: string) => ['--agent', `127.0.0.1:${port}`, '--tls-ca', path.join(pki, 'ca.crt'), '--tls-cert', path.join(pki, `${who}.crt`), '--tls-key', path.join(pki, `${who}.key`)];
+  const as = (who: string) => [
+    '--agent',
+    `127.0.0.1:${port}`,
+    '--tls-ca',
+    path.join(pki, 'ca.crt'),
+    '--tls-cert',
+    path.join(pki, `${who}.crt`),
+    '--tls-key',
+    path.join(pki, `${who}.key`),
+  ];
 
   const info = await kubesweep([...as('reader'), '--json', 'info']);
   t.equal(info.code, 0, 'reader: info → 0');
@@ -210,7 +248,19 @@ t.test('TCP is mutual TLS: admin may reset, reader may only read, no certs is a 
   t.equal(noTls.code, 2, 'TCP without TLS files → 2');
   t.match(noTls.stderr, /TCP endpoint: the agent speaks only mutual TLS there/);
   const otherCa = genCerts(tb.scratch, 'other', 'another-ca');
-  const foreign = await kubesweep(['--agent', `127.0.0.1:${port}`, '--tls-ca', path.join(pki, 'ca.crt'), '--tls-cert', path.join(otherCa, 'admin.crt'), '--tls-key', path.join(otherCa, 'admin.key'), '--connect-timeout', '3', 'info']);
+  const foreign = await kubesweep([
+    '--agent',
+    `127.0.0.1:${port}`,
+    '--tls-ca',
+    path.join(pki, 'ca.crt'),
+    '--tls-cert',
+    path.join(otherCa, 'admin.crt'),
+    '--tls-key',
+    path.join(otherCa, 'admin.key'),
+    '--connect-timeout',
+    '3',
+    'info',
+  ]);
   t.equal(foreign.code, 2, 'a client cert from another CA → 2');
 });
 
@@ -219,19 +269,41 @@ t.test('fan-out over agents: clean, not clean, stale address, unreachable — ea
   const cri = tb.cri();
   const port = await freePort();
   const held = await freePort();
-  await runPod(cri, tb, { name: 'nginx-proxy-node-a', kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }] });
-  await runPod(cri, tb, { name: 'kube-proxy-a1', kind: 'daemonset', hostNetwork: false, containers: [{ name: 'kube-proxy', command: commands.sleep() }] });
+  await runPod(cri, tb, {
+    name: 'nginx-proxy-node-a',
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }],
+  });
+  await runPod(cri, tb, {
+    name: 'kube-proxy-a1',
+    kind: 'daemonset',
+    hostNetwork: false,
+    containers: [{ name: 'kube-proxy', command: commands.sleep() }],
+  });
   await waitFor(`port ${port} held`, async () => !(await canBind(port)));
   await holdPort(t, held);
 
   // Three agents (node-a, node-b, node-c) on one containerd; --parallel 1 runs them in file order.
-  const a = await startAgent(t, { dir: tb.scratch, args: agentArgs(tb, 'node-a', path.join(tb.scratch, 'm-a'), path.join(tb.scratch, 's-a'), [port]) });
-  const b = await startAgent(t, { dir: tb.scratch, args: agentArgs(tb, 'node-b', path.join(tb.scratch, 'm-b'), path.join(tb.scratch, 's-b'), [held]) });
-  const c = await startAgent(t, { dir: tb.scratch, args: agentArgs(tb, 'node-c', path.join(tb.scratch, 'm-c'), path.join(tb.scratch, 's-c'), [port]) });
+  const a = await startAgent(t, {
+    dir: tb.scratch,
+    args: agentArgs(tb, 'node-a', path.join(tb.scratch, 'm-a'), path.join(tb.scratch, 's-a'), [port]),
+  });
+  const b = await startAgent(t, {
+    dir: tb.scratch,
+    args: agentArgs(tb, 'node-b', path.join(tb.scratch, 'm-b'), path.join(tb.scratch, 's-b'), [held]),
+  });
+  const c = await startAgent(t, {
+    dir: tb.scratch,
+    args: agentArgs(tb, 'node-c', path.join(tb.scratch, 'm-c'), path.join(tb.scratch, 's-c'), [port]),
+  });
   for (const d of ['m-a', 'm-b', 'm-c']) manifests(path.join(tb.scratch, d), []);
   const file = path.join(tb.scratch, 'fleet.txt');
   // node-x is where the operator believes node-x lives; that address now serves node-c.
-  writeFileSync(file, `# nodes being removed\nnode-a ${a.socket}\nnode-b ${b.socket}\nnode-x ${c.socket}\nnode-d unix://${tb.scratch}/gone.sock\n`);
+  writeFileSync(
+    file,
+    `# nodes being removed\nnode-a ${a.socket}\nnode-b ${b.socket}\nnode-x ${c.socket}\nnode-d unix://${tb.scratch}/gone.sock\n`,
+  );
 
   const usage = await kubesweep(['--agents-file', file, 'reset', '--confirm', 'node-a']);
   t.equal(usage.code, 2, '--confirm NODE with several agents → 2');
@@ -241,10 +313,18 @@ t.test('fan-out over agents: clean, not clean, stale address, unreachable — ea
   t.equal(r.code, 2, 'exit code of the worst node');
   t.match(r.stdout, /\[node-a\] ▸ remove-pods/, 'progress lines carry the node name');
   t.match(r.stdout, /== node-a \(unix:\S+\) ==\nreset of node-a[\s\S]*✓ node-a verified clean/);
-  t.match(r.stdout, new RegExp(`== node-b \\(unix:\\S+\\) ==[\\s\\S]*127\\.0\\.0\\.1:${held} held by pid ${process.pid}`), 'node-b: who holds the port');
+  t.match(
+    r.stdout,
+    new RegExp(`== node-b \\(unix:\\S+\\) ==[\\s\\S]*127\\.0\\.0\\.1:${held} held by pid ${process.pid}`),
+    'node-b: who holds the port',
+  );
   t.match(r.stdout, /node-a +│ unix:\S+ +│ clean +│ 0/);
   t.match(r.stdout, new RegExp(`node-b +│ unix:\\S+ +│ NOT clean: 1 left \\(ports ${held}\\) +│ 1`));
-  t.match(r.stdout, /node-x +│ unix:\S+ +│ refused: Reset: confirm_node "node-x" is not this node/, "the stale address refuses the operator's name");
+  t.match(
+    r.stdout,
+    /node-x +│ unix:\S+ +│ refused: Reset: confirm_node "node-x" is not this node/,
+    "the stale address refuses the operator's name",
+  );
   t.match(r.stdout, /node-d +│ unix:\S+ +│ unreachable: no agent socket/);
   t.equal((await cri.listPodSandbox()).length, 0, "node-a's reset did its work while others failed");
 
@@ -254,7 +334,11 @@ t.test('fan-out over agents: clean, not clean, stale address, unreachable — ea
   t.equal(doc.command, 'check-ports');
   t.equal(doc.exitCode, 2);
   t.same(
-    doc.nodes.map((n: any) => [n.node, n.exitCode, n.result ? Object.fromEntries(n.result.ports.map((p: any) => [p.port, p.held])) : n.error.kind]),
+    doc.nodes.map((n: any) => [
+      n.node,
+      n.exitCode,
+      n.result ? Object.fromEntries(n.result.ports.map((p: any) => [p.port, p.held])) : n.error.kind,
+    ]),
     [
       ['node-a', 1, { [port]: false, [held]: true }],
       ['node-b', 1, { [port]: false, [held]: true }],

@@ -26,8 +26,18 @@ t.test('install, verify, reset, upgrade and purge the .deb on a node without Nod
   const tb = await withTestbed(t);
   const cri = tb.cri();
   const port = await freePort();
-  await runPod(cri, tb, { name: 'nginx-proxy-' + NODE, kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }] });
-  await runPod(cri, tb, { name: 'calico-node-d1', kind: 'daemonset', hostNetwork: false, containers: [{ name: 'calico-node', command: commands.ignoreTerm() }] });
+  await runPod(cri, tb, {
+    name: 'nginx-proxy-' + NODE,
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }],
+  });
+  await runPod(cri, tb, {
+    name: 'calico-node-d1',
+    kind: 'daemonset',
+    hostNetwork: false,
+    containers: [{ name: 'calico-node', command: commands.ignoreTerm() }],
+  });
   await waitFor(`port ${port} held`, async () => !(await canBind(port)));
   const manifests = path.join(tb.scratch, 'manifests');
   mkdirSync(manifests);
@@ -46,14 +56,20 @@ t.test('install, verify, reset, upgrade and purge the .deb on a node without Nod
   t.equal(sh('kubesweep --version').stdout.trim(), VERSION, 'kubesweep --version');
   t.equal(sh('kubesweep-agent --version').stdout.trim(), VERSION, 'kubesweep-agent --version');
   t.equal(sh('readlink -f /usr/bin/kubesweep-agent').stdout.trim(), '/usr/lib/kubesweep/kubesweep');
-  t.match(sh("dpkg-query -W -f='${Conffiles}' kubesweep").stdout, /\/etc\/kubesweep\/config\.yaml [0-9a-f]{32}/, 'the config is a conffile');
+  t.match(
+    sh("dpkg-query -W -f='${Conffiles}' kubesweep").stdout,
+    /\/etc\/kubesweep\/config\.yaml [0-9a-f]{32}/,
+    'the config is a conffile',
+  );
   t.equal(sh('systemctl is-active kubesweep-agent.service').stdout.trim(), 'inactive', 'installing starts no agent');
   t.equal(sh('systemctl is-enabled kubesweep-agent.service').stdout.trim(), 'disabled', 'nor enables it');
   t.equal((await cri.listPodSandbox()).length, 2, 'nothing was reset');
   const verify = sh('systemd-analyze verify /lib/systemd/system/kubesweep-agent.service /lib/systemd/system/kubesweep-reset.service');
   t.equal(verify.code, 0, 'systemd-analyze verify on the installed units', { out: verify.stdout + verify.stderr });
   t.equal(verify.stderr.trim(), '', 'without a warning');
-  const unitExec = sh("grep -h '^ExecStart=' /lib/systemd/system/kubesweep-agent.service /lib/systemd/system/kubesweep-reset.service").stdout;
+  const unitExec = sh(
+    "grep -h '^ExecStart=' /lib/systemd/system/kubesweep-agent.service /lib/systemd/system/kubesweep-reset.service",
+  ).stdout;
   t.match(unitExec, /^ExecStart=\/usr\/bin\/kubesweep-agent --config/m, 'the agent unit runs the single file as kubesweep-agent');
   t.match(unitExec, /^ExecStart=\/usr\/bin\/kubesweep --agent/m, 'the reset unit runs it as kubesweep');
 
@@ -83,7 +99,9 @@ t.test('install, verify, reset, upgrade and purge the .deb on a node without Nod
   t.equal((await cri.listPodSandbox()).length, 2, 'and touches nothing');
   vm.writeFile('/etc/kubesweep/reset.env', `KUBESWEEP_NODE=${NODE}\n`);
   const reset = sh('systemctl start kubesweep-reset.service');
-  t.equal(reset.code, 0, 'systemctl start kubesweep-reset: verified clean', { journal: sh('journalctl -u kubesweep-reset -u kubesweep-agent --no-pager -o cat | tail -30').stdout });
+  t.equal(reset.code, 0, 'systemctl start kubesweep-reset: verified clean', {
+    journal: sh('journalctl -u kubesweep-reset -u kubesweep-agent --no-pager -o cat | tail -30').stdout,
+  });
   t.same(await cri.listPodSandbox(), [], 'no sandbox left');
   t.ok(await canBind(port), 'port free');
   t.same(readdirSync(manifests), [], 'manifests removed');
@@ -95,9 +113,17 @@ t.test('install, verify, reset, upgrade and purge the .deb on a node without Nod
   // ---- upgrade: config kept, agent restarted, no reset
   const up = sh(`dpkg -i --force-confdef --force-confold ${deb(v2.file)}`);
   t.equal(up.code, 0, 'dpkg -i (upgrade)', { out: up.stdout + up.stderr });
-  t.equal(sh("dpkg-query -W -f='${Version}' kubesweep").stdout.trim(), debVersion(`${v1.version}+upgrade1`), 'the new version is installed');
+  t.equal(
+    sh("dpkg-query -W -f='${Version}' kubesweep").stdout.trim(),
+    debVersion(`${v1.version}+upgrade1`),
+    'the new version is installed',
+  );
   t.equal(sh('cat /etc/kubesweep/config.yaml').stdout, config, 'the edited config is kept');
-  await waitFor('agent back after upgrade', () => sh('systemctl is-active kubesweep-agent').stdout.trim() === 'active' && sh('test -S /run/kubesweep/agent.sock').code === 0, 60_000);
+  await waitFor(
+    'agent back after upgrade',
+    () => sh('systemctl is-active kubesweep-agent').stdout.trim() === 'active' && sh('test -S /run/kubesweep/agent.sock').code === 0,
+    60_000,
+  );
   const pid2 = sh('systemctl show -p MainPID --value kubesweep-agent').stdout.trim();
   t.not(pid2, pid1, 'the running agent was restarted onto the new program');
   t.equal(sh('kubesweep info --json').code, 0, 'and answers');
@@ -108,7 +134,11 @@ t.test('install, verify, reset, upgrade and purge the .deb on a node without Nod
   t.equal(purge.code, 0, 'dpkg --purge', { out: purge.stdout + purge.stderr });
   t.match(purge.stdout, /kept \/var\/lib\/kubesweep/);
   t.equal(sh('systemctl is-active kubesweep-agent').stdout.trim(), 'inactive', 'the agent is stopped');
-  t.not(sh('test -e /usr/bin/kubesweep || test -e /usr/lib/kubesweep || test -e /lib/systemd/system/kubesweep-agent.service').code, 0, 'program and units are gone');
+  t.not(
+    sh('test -e /usr/bin/kubesweep || test -e /usr/lib/kubesweep || test -e /lib/systemd/system/kubesweep-agent.service').code,
+    0,
+    'program and units are gone',
+  );
   t.not(sh('test -e /etc/kubesweep').code, 0, 'config, reset.env and the config dir are gone');
   t.not(sh('test -e /etc/systemd/system/multi-user.target.wants/kubesweep-agent.service').code, 0, 'the enablement link is gone');
   t.equal(sh('ls /var/lib/kubesweep/backups | wc -l').stdout.trim(), '1', 'the manifest backup is kept');

@@ -19,7 +19,9 @@ function runDemo(t: Test, args: string[] = []): DemoRun {
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   t.teardown(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGINT'); // the demo tears its testbed down on SIGINT
@@ -58,12 +60,34 @@ t.test('the demo recreates the bug, resets the node, shows the rejoin pod runnin
   if (code !== 0) t.comment(out);
   const dir = testbedDir(out);
   if (!dir) throw new Error(`the demo names no private containerd dir:\n${out}`);
-  for (const stage of ['A private containerd', 'Recreate the bug', 'The node rejoins: its new nginx-proxy cannot start', 'Start the kubesweep agent', 'Who holds the ports?', 'Reset the node', 'Verify', 'The node rejoins again', 'Tear down'])
+  for (const stage of [
+    'A private containerd',
+    'Recreate the bug',
+    'The node rejoins: its new nginx-proxy cannot start',
+    'Start the kubesweep agent',
+    'Who holds the ports?',
+    'Reset the node',
+    'Verify',
+    'The node rejoins again',
+    'Tear down',
+  ])
     t.match(out, stage, `stage "${stage}" narrated`);
   t.match(out, /6 pods running, 6 containerd-shim-runc-v2 processes, 2 pod network namespaces/);
-  t.match(out, /rejoin container state: CONTAINER_EXITED, exit code 1\n {3}its log: httpd: bind: Address already in use/, 'the rejoin pod fails with address-in-use');
-  t.match(out, /\$ kubesweep check-ports\n[\s\S]*HELD[\s\S]*pod kube-system\/nginx-proxy-node1 \[static, host network\][\s\S]*\(exit code 1\)/, 'check-ports names the static pod holding the port');
-  t.match(out, /\$ kubesweep reset --confirm node2\n.*refused \(KS_CONFIRM_MISMATCH\).*\n {3}\(exit code 2\)/, 'the wrong node name is refused');
+  t.match(
+    out,
+    /rejoin container state: CONTAINER_EXITED, exit code 1\n {3}its log: httpd: bind: Address already in use/,
+    'the rejoin pod fails with address-in-use',
+  );
+  t.match(
+    out,
+    /\$ kubesweep check-ports\n[\s\S]*HELD[\s\S]*pod kube-system\/nginx-proxy-node1 \[static, host network\][\s\S]*\(exit code 1\)/,
+    'check-ports names the static pod holding the port',
+  );
+  t.match(
+    out,
+    /\$ kubesweep reset --confirm node2\n.*refused \(KS_CONFIRM_MISMATCH\).*\n {3}\(exit code 2\)/,
+    'the wrong node name is refused',
+  );
   t.match(out, /▸ remove-pods: \d+ actions planned/, 'live progress of the reset');
   t.match(out, /✓ node1 verified clean[^\n]*\n {3}\(exit code 0\)/, 'the reset verifies clean');
   t.match(out, /✓ all 2 ports free\n {3}\(exit code 0\)/, 'check-ports clean afterwards');

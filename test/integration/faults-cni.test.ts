@@ -25,7 +25,12 @@ async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number,
   // that only the netns dir tells them from ours. The reset must leave them.
   const other = neighbour ? await withTestbed(t) : undefined;
   if (other) {
-    await runPod(other.cri(), other, { name: 'other-web', kind: 'pod', hostNetwork: false, containers: [{ name: 'web', command: commands.sleep() }] });
+    await runPod(other.cri(), other, {
+      name: 'other-web',
+      kind: 'pod',
+      hostNetwork: false,
+      containers: [{ name: 'web', command: commands.sleep() }],
+    });
     await other.killShimsByHand();
     for (const n of readdirSync(other.netnsDir)) {
       execFileSync('umount', ['-l', path.join(other.netnsDir, n)]);
@@ -45,17 +50,31 @@ async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number,
   const leases = () => readdirSync(path.join(tb.ipamDir, network)).filter((n) => /^\d/.test(n));
   t.equal(leases().length, netnsPods.length, 'one host-local lease per pod netns');
   const confBefore = treeState(tb.cniConfDir);
-  t.ok(cniCacheFilesOf(tb.dir).length >= 2 * netnsPods.length, 'libcni cached both networks (the pod network and loopback) of each pod netns');
+  t.ok(
+    cniCacheFilesOf(tb.dir).length >= 2 * netnsPods.length,
+    'libcni cached both networks (the pod network and loopback) of each pod netns',
+  );
   tb.setCniFault(mode);
 
   const { sweeper, lines } = testbedSweeper(cri, config);
   const events: ProgressEvent[] = [];
   const t0 = Date.now();
-  const report: ResetReport = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test', graceSeconds: 2 }, { onEvent: (e) => events.push(e) });
+  const report: ResetReport = await resetWithPlanCheck(
+    t,
+    sweeper,
+    { scope: 'all', requestedBy: 'test', graceSeconds: 2 },
+    { onEvent: (e) => events.push(e) },
+  );
   const wallMs = Date.now() - t0;
   t.comment(`reset with the ${mode}ing CNI plugin: ${wallMs} ms (criTimeoutMs ${criTimeoutMs})`);
   const rp = report.steps.find((s) => s.name === 'remove-pods')!;
-  t.comment(JSON.stringify(rp.items.filter((i) => i.action !== 'stop-container' && i.action !== 'remove-container').map((i) => [i.action, i.outcome, i.durationMs, i.message])));
+  t.comment(
+    JSON.stringify(
+      rp.items
+        .filter((i) => i.action !== 'stop-container' && i.action !== 'remove-container')
+        .map((i) => [i.action, i.outcome, i.durationMs, i.message]),
+    ),
+  );
 
   t.equal(report.verification?.verdict, 'clean', `verdict clean (${JSON.stringify(report.verification?.residue)})`);
   t.same(await cri.listPodSandbox(), [], 'no sandbox left');
@@ -72,7 +91,11 @@ async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number,
   t.same(cniCacheFilesOf(tb.dir), [], "no libcni cache file of the testbed's sandboxes is left");
   if (other) t.same(cniCacheFilesOf(other.dir), otherCache, "the other containerd's libcni cache files are untouched");
   const cc = report.steps.find((s) => s.name === 'cni-cache')!;
-  t.equal(cc.items.filter((i) => i.action === 'remove-cni-cache' && i.outcome === 'done').length, netnsPods.length, `one cache file removed per pod netns: ${JSON.stringify(cc.items.map((i) => [i.outcome, i.message]))}`);
+  t.equal(
+    cc.items.filter((i) => i.action === 'remove-cni-cache' && i.outcome === 'done').length,
+    netnsPods.length,
+    `one cache file removed per pod netns: ${JSON.stringify(cc.items.map((i) => [i.outcome, i.message]))}`,
+  );
   t.equal(rp.failed, 0, 'no failed item in remove-pods');
 
   // The fallback, as what it is.
@@ -92,7 +115,9 @@ async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number,
     const stop = rp.items.find((i) => i.action === 'stop-sandbox' && i.target === id)!;
     t.match(
       stop.message,
-      mode === 'fail' ? /CNI DEL failed: plugin type="ks-fault": error getting ClusterInformation: connection is unauthorized: Unauthorized; stopped with kubesweep's teardown-only CNI config/ : /CNI DEL hung.*teardown-only CNI config/,
+      mode === 'fail'
+        ? /CNI DEL failed: plugin type="ks-fault": error getting ClusterInformation: connection is unauthorized: Unauthorized; stopped with kubesweep's teardown-only CNI config/
+        : /CNI DEL hung.*teardown-only CNI config/,
       `stop-sandbox ${id.slice(0, 12)} says it skipped the network's DEL`,
     );
     t.equal(rp.items.filter((i) => i.action === 'stop-sandbox' && i.target === id).length, 1, 'one stop-sandbox item per sandbox');

@@ -39,45 +39,52 @@ function backedUp(stateDir: string): Record<string, string> {
   return out;
 }
 
-t.test('agent SIGKILLed during remove-pods: the next agent marks the run interrupted, its reset ends clean, no manifest lost', async (t) => {
-  const { tb, ports, manifestsDir, stateDir } = await seeded(t);
-  const args = agentArgs(tb, manifestsDir, stateDir, ports);
-  const first = await startAgent(t, { dir: tb.scratch, args });
-  const c1 = first.client();
-  t.teardown(() => c1.close());
-  let killedAt = '';
-  const out = await c1.reset({ confirmNode: 'node1', graceSeconds: 5 }, (ev) => {
-    // After the first pod action: the stops are in flight, calico-node is waiting out its grace.
-    if (!killedAt && ev.progress?.type === 'item-done' && ev.progress.step === 'remove-pods') {
-      killedAt = `${ev.progress.action} ${ev.progress.target}`;
-      process.kill(first.pid, 'SIGKILL');
-    }
-  });
-  t.ok(killedAt, `killed after ${killedAt}`);
-  t.ok(out.error, 'the stream ends with an error');
-  t.equal((await first.exited).signal, 'SIGKILL');
-  const journal1 = readJournal(stateDir);
-  const run1 = journal1.find((r) => r.type === 'started')!.runId;
-  t.notOk(
-    journal1.some((r) => r.type === 'finished'),
-    'the killed run never finished',
-  );
-  t.same(backedUp(stateDir), SEED_MANIFESTS, 'the manifests are in the backup, byte-identical');
+t.test(
+  'agent SIGKILLed during remove-pods: the next agent marks the run interrupted, its reset ends clean, no manifest lost',
+  async (t) => {
+    const { tb, ports, manifestsDir, stateDir } = await seeded(t);
+    const args = agentArgs(tb, manifestsDir, stateDir, ports);
+    const first = await startAgent(t, { dir: tb.scratch, args });
+    const c1 = first.client();
+    t.teardown(() => c1.close());
+    let killedAt = '';
+    const out = await c1.reset({ confirmNode: 'node1', graceSeconds: 5 }, (ev) => {
+      // After the first pod action: the stops are in flight, calico-node is waiting out its grace.
+      if (!killedAt && ev.progress?.type === 'item-done' && ev.progress.step === 'remove-pods') {
+        killedAt = `${ev.progress.action} ${ev.progress.target}`;
+        process.kill(first.pid, 'SIGKILL');
+      }
+    });
+    t.ok(killedAt, `killed after ${killedAt}`);
+    t.ok(out.error, 'the stream ends with an error');
+    t.equal((await first.exited).signal, 'SIGKILL');
+    const journal1 = readJournal(stateDir);
+    const run1 = journal1.find((r) => r.type === 'started')!.runId;
+    t.notOk(
+      journal1.some((r) => r.type === 'finished'),
+      'the killed run never finished',
+    );
+    t.same(backedUp(stateDir), SEED_MANIFESTS, 'the manifests are in the backup, byte-identical');
 
-  const second = await startAgent(t, { dir: tb.scratch, args });
-  const interrupted = readJournal(stateDir).filter((r) => r.type === 'interrupted');
-  t.same(
-    interrupted.map((r) => [r.runId, (r as { detectedBy: string }).detectedBy, (r as { lastStep?: string }).lastStep]),
-    [[run1, 'agent start', 'backup-manifests']],
-    'journal: the killed run is interrupted, after backup-manifests',
-  );
-  const c2 = second.client();
-  t.teardown(() => c2.close());
-  const again = await clientResetWithPlanCheck(t, c2, { confirmNode: 'node1', graceSeconds: 2 }, { stateDir });
-  t.equal(again.report?.verification?.verdict, 'clean', `the next reset is clean (${JSON.stringify(again.report?.verification?.residue)})`);
-  t.same(backedUp(stateDir), SEED_MANIFESTS, 'no manifest lost');
-  t.ok((await canBind(ports.api)) && (await canBind(ports.proxyMetrics)), 'ports free');
-});
+    const second = await startAgent(t, { dir: tb.scratch, args });
+    const interrupted = readJournal(stateDir).filter((r) => r.type === 'interrupted');
+    t.same(
+      interrupted.map((r) => [r.runId, (r as { detectedBy: string }).detectedBy, (r as { lastStep?: string }).lastStep]),
+      [[run1, 'agent start', 'backup-manifests']],
+      'journal: the killed run is interrupted, after backup-manifests',
+    );
+    const c2 = second.client();
+    t.teardown(() => c2.close());
+    const again = await clientResetWithPlanCheck(t, c2, { confirmNode: 'node1', graceSeconds: 2 }, { stateDir });
+    t.equal(
+      again.report?.verification?.verdict,
+      'clean',
+      `the next reset is clean (${JSON.stringify(again.report?.verification?.residue)})`,
+    );
+    t.same(backedUp(stateDir), SEED_MANIFESTS, 'no manifest lost');
+    t.ok((await canBind(ports.api)) && (await canBind(ports.proxyMetrics)), 'ports free');
+  },
+);
 
 t.test('agent SIGKILLed while the teardown CNI config is in place: the next start takes it out, conf dir byte-identical', async (t) => {
   const { tb, ports, manifestsDir, stateDir } = await seeded(t, true);
@@ -126,42 +133,54 @@ t.test('agent SIGKILLed while the teardown CNI config is in place: the next star
   );
 });
 
-t.test('containerd killed during remove-pods, restarted 2 s later: this reset or the next ends clean, the report says what happened', async (t) => {
-  const { tb, ports, manifestsDir } = await seeded(t);
-  const config = testbedConfig(tb, { manifestsDir, expectFreePorts: [ports.api, ports.proxyMetrics] });
-  const cri = new CriClient({ endpoint: tb.endpoint, timeoutMs: 10_000 });
-  t.teardown(() => cri.close());
-  const { sweeper } = testbedSweeper(cri, config);
-  let restarted: Promise<void> | undefined;
-  const r1 = await resetWithPlanCheck(
-    t,
-    sweeper,
-    { scope: 'all', requestedBy: 'test', graceSeconds: 3 },
-    {
-      onEvent: (e: ProgressEvent) => {
-        if (!restarted && e.type === 'item-done' && e.step === 'remove-pods') {
-          restarted = tb.killContainerd().then(async () => {
-            await new Promise((r) => setTimeout(r, 2000));
-            await tb.startContainerd();
-          });
-        }
+t.test(
+  'containerd killed during remove-pods, restarted 2 s later: this reset or the next ends clean, the report says what happened',
+  async (t) => {
+    const { tb, ports, manifestsDir } = await seeded(t);
+    const config = testbedConfig(tb, { manifestsDir, expectFreePorts: [ports.api, ports.proxyMetrics] });
+    const cri = new CriClient({ endpoint: tb.endpoint, timeoutMs: 10_000 });
+    t.teardown(() => cri.close());
+    const { sweeper } = testbedSweeper(cri, config);
+    let restarted: Promise<void> | undefined;
+    const r1 = await resetWithPlanCheck(
+      t,
+      sweeper,
+      { scope: 'all', requestedBy: 'test', graceSeconds: 3 },
+      {
+        onEvent: (e: ProgressEvent) => {
+          if (!restarted && e.type === 'item-done' && e.step === 'remove-pods') {
+            restarted = tb.killContainerd().then(async () => {
+              await new Promise((r) => setTimeout(r, 2000));
+              await tb.startContainerd();
+            });
+          }
+        },
       },
-    },
-  );
-  t.ok(restarted, 'containerd was killed during remove-pods');
-  await restarted;
-  const said = JSON.stringify(r1.steps.map((s) => [s.name, s.status, s.reason, s.items.filter((i) => i.outcome === 'failed').map((i) => i.message)]));
-  t.comment(`first reset: ${r1.verification?.verdict}: ${said}`);
-  // Either outcome is allowed (retries may ride it out), but each one is checked: a reset that is
-  // not clean must say the CRI went away, and then the next one must be clean.
-  const firstClean = r1.verification?.verdict === 'clean';
-  t.ok(firstClean || /not answering|no CRI socket|unreachable|UNAVAILABLE|shim/i.test(said), 'clean, or the report says the CRI went away');
-  const last = firstClean ? r1 : await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test', graceSeconds: 2 });
-  t.equal(last.verification?.verdict, 'clean', `${firstClean ? 'the first' : 'the next'} reset is clean (${JSON.stringify(last.verification?.residue)})`);
-  t.same(await tb.cri().listPodSandbox(), [], 'no sandbox left');
-  t.same(tb.shimPids(), [], 'no shim left');
-  t.ok((await canBind(ports.api)) && (await canBind(ports.proxyMetrics)), 'ports free');
-});
+    );
+    t.ok(restarted, 'containerd was killed during remove-pods');
+    await restarted;
+    const said = JSON.stringify(
+      r1.steps.map((s) => [s.name, s.status, s.reason, s.items.filter((i) => i.outcome === 'failed').map((i) => i.message)]),
+    );
+    t.comment(`first reset: ${r1.verification?.verdict}: ${said}`);
+    // Either outcome is allowed (retries may ride it out), but each one is checked: a reset that is
+    // not clean must say the CRI went away, and then the next one must be clean.
+    const firstClean = r1.verification?.verdict === 'clean';
+    t.ok(
+      firstClean || /not answering|no CRI socket|unreachable|UNAVAILABLE|shim/i.test(said),
+      'clean, or the report says the CRI went away',
+    );
+    const last = firstClean ? r1 : await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test', graceSeconds: 2 });
+    t.equal(
+      last.verification?.verdict,
+      'clean',
+      `${firstClean ? 'the first' : 'the next'} reset is clean (${JSON.stringify(last.verification?.residue)})`,
+    );
+    t.same(await tb.cri().listPodSandbox(), [], 'no sandbox left');
+    t.same(tb.shimPids(), [], 'no shim left');
+    t.ok((await canBind(ports.api)) && (await canBind(ports.proxyMetrics)), 'ports free');
+  },
+);
 
 for (const how of ['read-only', 'full'] as const) {
   t.test(`state dir ${how} during the backup: nothing is removed, a clear error`, async (t) => {
@@ -191,8 +210,18 @@ for (const how of ['read-only', 'full'] as const) {
     t.comment(said);
     // Read-only: not even the journal can record the run, so it stops before acting. Full: the
     // journal line fits, the backup does not, and the required backup step stops the run.
-    if (how === 'read-only') t.match(said, /^KS_STATE_DIR_FAILED: cannot write the run journal in the state dir .*read-only file system.*nothing was done/, 'a clear error');
-    else t.match(said, /^required step backup-manifests failed: manifest backup into .* failed, nothing was removed: ENOSPC: no space left on device/, 'a clear error');
+    if (how === 'read-only')
+      t.match(
+        said,
+        /^KS_STATE_DIR_FAILED: cannot write the run journal in the state dir .*read-only file system.*nothing was done/,
+        'a clear error',
+      );
+    else
+      t.match(
+        said,
+        /^required step backup-manifests failed: manifest backup into .* failed, nothing was removed: ENOSPC: no space left on device/,
+        'a clear error',
+      );
     t.same(treeState(manifestsDir), manifestsBefore, 'manifests untouched');
     t.same((await tb.cri().listPodSandbox()).map((s) => s.id).sort(), sandboxesBefore, 'no pod removed');
     t.notOk(await canBind(ports.api), 'the pods still run');

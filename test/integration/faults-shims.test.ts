@@ -51,7 +51,10 @@ async function decoyIn(t: Test, rel: string, own = true) {
 function fakeBundle(stateDir: string, namespace: string, id: string) {
   const dir = path.join(stateDir, 'io.containerd.runtime.v2.task', namespace, id);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ annotations: { 'io.kubernetes.cri.container-name': 'decoy', 'io.kubernetes.cri.sandbox-name': 'decoy' } }));
+  writeFileSync(
+    path.join(dir, 'config.json'),
+    JSON.stringify({ annotations: { 'io.kubernetes.cri.container-name': 'decoy', 'io.kubernetes.cri.sandbox-name': 'decoy' } }),
+  );
 }
 
 async function shimsGone(t: Test) {
@@ -78,7 +81,8 @@ async function shimsGone(t: Test) {
   };
 
   // The SIGTERM-ignoring shell forks a new `sleep 1` every second: compare all but those.
-  const steady = (pids: number[]) => pids.filter((p) => p !== decoys.notAContainer.pid && !/^(\/bin\/busybox sleep 1)?$/.test(readProcess(p)?.argv.join(' ') ?? ''));
+  const steady = (pids: number[]) =>
+    pids.filter((p) => p !== decoys.notAContainer.pid && !/^(\/bin\/busybox sleep 1)?$/.test(readProcess(p)?.argv.join(' ') ?? ''));
   const before = steady(tb.cgroupPids());
   const shims = await tb.killShimsByHand();
   t.equal(shims.length, 6, 'containerd and six shims killed by hand');
@@ -93,7 +97,16 @@ t.test('shims killed by hand: ports named as "shim gone", reset ends the contain
   t.teardown(() => deadCri.close());
 
   // The port report names the pod behind the held port, from the bundle, as "shim gone".
-  const report = await listPorts({}, { cri: deadCri, containerdAddress: tb.socket, containerdNamespace: tb.namespace, netnsDirs: [tb.netnsDir], containerdDirs: [tb.root, tb.state] });
+  const report = await listPorts(
+    {},
+    {
+      cri: deadCri,
+      containerdAddress: tb.socket,
+      containerdNamespace: tb.namespace,
+      netnsDirs: [tb.netnsDir],
+      containerdDirs: [tb.root, tb.state],
+    },
+  );
   const api = report.listeners.find((l) => l.port === ports.api)!;
   t.ok(api, 'the api port is listed');
   const o = api.owners[0];
@@ -123,9 +136,18 @@ t.test('shims killed by hand: ports named as "shim gone", reset ends the contain
 
   // Without kill-shims, remove-netns leaves those netns and says why; verify names the holders
   // as shim-gone processes of this containerd.
-  const partial = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test', graceSeconds: 2, steps: ['remove-netns', 'verify'] });
+  const partial = await resetWithPlanCheck(t, sweeper, {
+    scope: 'all',
+    requestedBy: 'test',
+    graceSeconds: 2,
+    steps: ['remove-netns', 'verify'],
+  });
   const rn = partial.steps.find((s) => s.name === 'remove-netns')!;
-  t.ok(rn.items.length >= 1 && rn.items.every((i) => i.outcome === 'skipped' && /whose shim is gone, which only kill-shims ends/.test(i.message ?? '')), `netns left with the reason: ${JSON.stringify(rn.items.map((i) => i.message))}`);
+  t.ok(
+    rn.items.length >= 1 &&
+      rn.items.every((i) => i.outcome === 'skipped' && /whose shim is gone, which only kill-shims ends/.test(i.message ?? '')),
+    `netns left with the reason: ${JSON.stringify(rn.items.map((i) => i.message))}`,
+  );
   const netnsResidue = partial.verification!.residue.filter((x) => x.kind === 'netns');
   t.ok(netnsResidue.length >= 1, 'verify lists the netns');
   t.ok(
@@ -185,7 +207,15 @@ t.test('shims killed by hand: ports named as "shim gone", reset ends the contain
 
   // containerd comes back (as systemd would restart it): the next reset ends clean.
   await tb.startContainerd();
-  const again = await resetWithPlanCheck(t, testbedSweeper(tb.cri(), config).sweeper, { scope: 'all', requestedBy: 'test', graceSeconds: 2 });
-  t.equal(again.verification?.verdict, 'clean', `after containerd restarts, the next reset is clean (${JSON.stringify(again.verification?.residue)})`);
+  const again = await resetWithPlanCheck(t, testbedSweeper(tb.cri(), config).sweeper, {
+    scope: 'all',
+    requestedBy: 'test',
+    graceSeconds: 2,
+  });
+  t.equal(
+    again.verification?.verdict,
+    'clean',
+    `after containerd restarts, the next reset is clean (${JSON.stringify(again.verification?.residue)})`,
+  );
   for (const [name, d] of Object.entries(decoys)) t.ok(d.alive(), `decoy ${name} still untouched`);
 });

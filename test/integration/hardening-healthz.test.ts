@@ -15,7 +15,16 @@ t.test('1,100 slow connections: /healthz answers 200 throughout', async (t) => {
   const httpPort = await freePort();
   const agent = await startAgent(t, {
     dir: tb.scratch,
-    args: [...testbedAgentArgs(tb, { node: 'node1', manifestsDir: path.join(tb.scratch, 'manifests'), stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [] }), '--http-listen', `127.0.0.1:${httpPort}`],
+    args: [
+      ...testbedAgentArgs(tb, {
+        node: 'node1',
+        manifestsDir: path.join(tb.scratch, 'manifests'),
+        stateDir: path.join(tb.scratch, 'state'),
+        expectFreePorts: [],
+      }),
+      '--http-listen',
+      `127.0.0.1:${httpPort}`,
+    ],
   });
   const sockets: net.Socket[] = [];
   t.teardown(() => sockets.forEach((s) => s.destroy()));

@@ -64,7 +64,11 @@ t.test('full state dir mid-run: the backup id and the reason, exit 1, whole jour
   t.ok(backupId, 'the backup id is reported');
   t.same(readdirSync(path.join(stateDir, 'backups')), [backupId], 'and it is on disk');
   t.same(readdirSync(manifestsDir), [], 'the manifests were removed (after the backup)');
-  t.match(run.stdout, /run aborted: the run journal could not record step backup-manifests \(ENOSPC: no space left on device/, 'the reason');
+  t.match(
+    run.stdout,
+    /run aborted: the run journal could not record step backup-manifests \(ENOSPC: no space left on device/,
+    'the reason',
+  );
   const json = JSON.parse((await runClient(['--agent', agent.socket, '--json', 'inspect'])).stdout);
   t.same(
     json.backups.map((b: { id: string }) => b.id),

@@ -19,7 +19,13 @@ function plantBackup(backupsDir: string, payload: string): void {
   mkdirSync(dir, { recursive: true });
   symlinkSync(payload, path.join(dir, 'evil.yaml'));
   const sha256 = createHash('sha256').update(readFileSync(payload)).digest('hex');
-  const index = { id: PLANTED, createdAt: '2999-01-01T00:00:00.000Z', node: 'node1', manifestsDir: '/x', files: [{ name: 'evil.yaml', size: readFileSync(payload).length, mode: 0o6777, sha256 }] };
+  const index = {
+    id: PLANTED,
+    createdAt: '2999-01-01T00:00:00.000Z',
+    node: 'node1',
+    manifestsDir: '/x',
+    files: [{ name: 'evil.yaml', size: readFileSync(payload).length, mode: 0o6777, sha256 }],
+  };
   writeFileSync(path.join(dir, 'index.json'), JSON.stringify(index));
   for (const p of [dir, path.join(dir, 'index.json')]) chownSync(p, OTHER, OTHER);
   lchownSync(path.join(dir, 'evil.yaml'), OTHER, OTHER);
@@ -50,7 +56,11 @@ t.test('a foreign state dir: refused at start and at restore, nothing written', 
   // Today's agent would start and serve: give it 20 s to refuse.
   const ended = await Promise.race([refused.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 20_000))]);
   t.ok(ended && ended.code !== 0, `the agent does not start (${JSON.stringify(ended)})`);
-  t.match(refused.stderr(), /KS_STATE_DIR_UNSAFE|state dir .* is not the agent's alone.*owned by uid 54321/, `says why: ${refused.stderr().trim()}`);
+  t.match(
+    refused.stderr(),
+    /KS_STATE_DIR_UNSAFE|state dir .* is not the agent's alone.*owned by uid 54321/,
+    `says why: ${refused.stderr().trim()}`,
+  );
   t.equal(readFileSync(rootOnly, 'utf8'), rootOnlyText, 'nothing appended through the journal symlink');
   t.same(readdirSync(manifestsDir), [], 'nothing restored');
 

@@ -16,12 +16,23 @@ t.test('escape sequences and bidi overrides from a command line reach the operat
   const port = await freePort();
   // Any local user's process: a loopback listener with the payload in its argv.
   // The payload is its argv[0], so that it leads the (truncated) command column.
-  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${port}, '127.0.0.1')`], { argv0: `${EVIL} node`, stdio: 'ignore' });
+  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${port}, '127.0.0.1')`], {
+    argv0: `${EVIL} node`,
+    stdio: 'ignore',
+  });
   t.teardown(() => {
     child.kill('SIGKILL');
   });
   await waitFor('the listener', async () => !(await canBind(port)));
-  const agent = await startAgent(t, { dir: tb.scratch, args: testbedAgentArgs(tb, { node: 'node1', manifestsDir: path.join(tb.scratch, 'manifests'), stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [port] }) });
+  const agent = await startAgent(t, {
+    dir: tb.scratch,
+    args: testbedAgentArgs(tb, {
+      node: 'node1',
+      manifestsDir: path.join(tb.scratch, 'manifests'),
+      stateDir: path.join(tb.scratch, 'state'),
+      expectFreePorts: [port],
+    }),
+  });
   const ks = (a: string[]) => runClient(['--agent', agent.socket, ...a]);
 
   const ports = await ks(['ports']);

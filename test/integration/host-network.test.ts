@@ -26,11 +26,15 @@ t.test('links: every CNI/kube-proxy link goes, decoys stay with their addresses'
   `);
   const before = await readLinks(ns.exec);
   const picked = matchLinks(before, DEFAULT_LINK_PATTERNS);
-  t.same(picked.map((l) => l.name).sort(), ['cali1a2b3c4d5e6', 'calipeer0', 'cilium_host', 'cilium_net', 'cni0', 'flannel.1', 'kube-ipvs0', 'nodelocaldns', 'vxlan.calico'].sort());
+  t.same(
+    picked.map((l) => l.name).sort(),
+    ['cali1a2b3c4d5e6', 'calipeer0', 'cilium_host', 'cilium_net', 'cni0', 'flannel.1', 'kube-ipvs0', 'nodelocaldns', 'vxlan.calico'].sort(),
+  );
   const outcomes: string[] = [];
   for (const l of picked) outcomes.push(`${l.name}:${(await removeLink(l.name, ns.exec)).outcome}`);
   // Deleting one end of a veth deletes the other: the second end is 'gone', not failed.
-  const pair = (a: string, b: string) => [`${a}:done`, `${b}:gone`].every((o) => outcomes.includes(o)) || [`${b}:done`, `${a}:gone`].every((o) => outcomes.includes(o));
+  const pair = (a: string, b: string) =>
+    [`${a}:done`, `${b}:gone`].every((o) => outcomes.includes(o)) || [`${b}:done`, `${a}:gone`].every((o) => outcomes.includes(o));
   t.ok(pair('cilium_host', 'cilium_net') && pair('cali1a2b3c4d5e6', 'calipeer0'), outcomes.join(' '));
   t.equal(outcomes.filter((o) => o.endsWith(':done')).length, 7, 'seven deletions, two veth ends gone with their peers');
   const after = await readLinks(ns.exec);
@@ -87,7 +91,10 @@ t.test('firewall: only Kubernetes/CNI chains and jumps go, in both backends; the
       ruleLines(b.text).filter((l) => !mentionsKube(l)),
       `${b.backend.name}: every other line is exactly as before`,
     );
-    t.ok(ruleLines(a.text).some((l) => l.includes('"kubernetes api from lb"')) || b.backend.family === 6, `${b.backend.name}: the operator's rule stays`);
+    t.ok(
+      ruleLines(a.text).some((l) => l.includes('"kubernetes api from lb"')) || b.backend.family === 6,
+      `${b.backend.name}: the operator's rule stays`,
+    );
   }
   t.same(
     after.flatMap((s) => planCleanup(s.tables, DEFAULT_FIREWALL_PREFIXES)),

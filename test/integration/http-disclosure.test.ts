@@ -17,7 +17,13 @@ const NOGROUP = 65534;
 /** Run a command as nobody:nogroup; resolves with its stdout. */
 function asNobody(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { uid: NOBODY, gid: NOGROUP, cwd: '/', env: { PATH: '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      uid: NOBODY,
+      gid: NOGROUP,
+      cwd: '/',
+      env: { PATH: '/usr/bin:/bin' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -56,11 +62,20 @@ t.test('an unprivileged user learns no more over HTTP than from ss -ltn', async 
   const [P, httpPort] = [await freePort(), await freePort()];
   const manifestsDir = path.join(tb.scratch, 'manifests');
   writeManifests(manifestsDir);
-  await runPod(cri, tb, { name: 'nginx-proxy-node1', kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(P) }] });
+  await runPod(cri, tb, {
+    name: 'nginx-proxy-node1',
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(P) }],
+  });
   await waitFor('port held', async () => !(await canBind(P)));
   const agent = await startAgent(t, {
     dir: tb.scratch,
-    args: [...testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [P] }), '--http-listen', `127.0.0.1:${httpPort}`],
+    args: [
+      ...testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir: path.join(tb.scratch, 'state'), expectFreePorts: [P] }),
+      '--http-listen',
+      `127.0.0.1:${httpPort}`,
+    ],
   });
   const base = `http://127.0.0.1:${httpPort}`;
 
@@ -83,13 +98,29 @@ t.test('an unprivileged user learns no more over HTTP than from ss -ltn', async 
     ['/ports', ports],
     ['/ports/check', check],
   ] as const) {
-    for (const leak of [String(owner.pid), owner.command, 'nginx-proxy', owner.containerId, 'pid', 'command', 'container', 'pod', 'inode', 'netns', 'owners']) {
+    for (const leak of [
+      String(owner.pid),
+      owner.command,
+      'nginx-proxy',
+      owner.containerId,
+      'pid',
+      'command',
+      'container',
+      'pod',
+      'inode',
+      'netns',
+      'owners',
+    ]) {
       t.notOk(r.body.includes(leak), `${what}: no ${JSON.stringify(leak.slice(0, 40))}`);
     }
   }
   const doc = JSON.parse(ports.body);
-  for (const l of doc.listeners) t.same(Object.keys(l).sort(), ['address', 'family', 'port', 'protocol'], `${l.protocol} ${l.address}:${l.port}: only what ss shows`);
-  t.match(JSON.parse(check.body), { allFree: false, ports: [{ port: P, held: true, listeners: [{ protocol: 'tcp', address: '127.0.0.1', port: P }] }] });
+  for (const l of doc.listeners)
+    t.same(Object.keys(l).sort(), ['address', 'family', 'port', 'protocol'], `${l.protocol} ${l.address}:${l.port}: only what ss shows`);
+  t.match(JSON.parse(check.body), {
+    allFree: false,
+    ports: [{ port: P, held: true, listeners: [{ protocol: 'tcp', address: '127.0.0.1', port: P }] }],
+  });
 
   // The same TCP listeners as the user's own `ss -ltn` (listeners may come and go between the
   // two reads: compare twice before calling it a difference).

@@ -82,7 +82,8 @@ t.test('install into a DESTDIR: files, links, units, config; a second run change
   ])
     t.ok(existsSync(path.join(prefix, f)), `${f} installed`);
   t.notOk(existsSync(path.join(prefix, 'dist', 'test')), 'no compiled tests');
-  for (const dep of ['@grpc/grpc-js', '@grpc/proto-loader', 'commander', 'cli-table3', 'picocolors', 'pino', 'yaml']) t.ok(existsSync(path.join(prefix, 'node_modules', dep, 'package.json')), `dependency ${dep}`);
+  for (const dep of ['@grpc/grpc-js', '@grpc/proto-loader', 'commander', 'cli-table3', 'picocolors', 'pino', 'yaml'])
+    t.ok(existsSync(path.join(prefix, 'node_modules', dep, 'package.json')), `dependency ${dep}`);
   for (const dev of ['tap', 'typescript', 'c8']) t.notOk(existsSync(path.join(prefix, 'node_modules', dev)), `no dev dependency ${dev}`);
   t.equal(readlinkSync(path.join(d, 'usr/local/bin/kubesweep')), '/opt/kubesweep/dist/agent/client/cli.js');
   t.equal(readlinkSync(path.join(d, 'usr/local/bin/kubesweep-agent')), '/opt/kubesweep/dist/agent/daemon/main.js');
@@ -92,10 +93,18 @@ t.test('install into a DESTDIR: files, links, units, config; a second run change
   const version = execFileSync(process.execPath, [path.join(prefix, 'dist/agent/client/cli.js'), '--version'], { encoding: 'utf8' }).trim();
   t.equal(version, VERSION, 'installed kubesweep --version');
   const conf = path.join(d, 'etc/kubesweep/config.yaml');
-  const checked = spawnSync(process.execPath, [path.join(prefix, 'dist/agent/daemon/main.js'), '--config', conf, '--node-name', 'node1', '--check-config'], { encoding: 'utf8' });
+  const checked = spawnSync(
+    process.execPath,
+    [path.join(prefix, 'dist/agent/daemon/main.js'), '--config', conf, '--node-name', 'node1', '--check-config'],
+    { encoding: 'utf8' },
+  );
   t.equal(checked.status, 0, `the installed agent accepts the installed config\n${checked.stderr}`);
   t.equal(JSON.parse(checked.stdout).manifestsDir, '/etc/kubernetes/manifests', 'the commented config changes no default');
-  t.equal(readFileSync(conf, 'utf8'), readFileSync(path.join(ROOT, 'scripts', 'config.example.yaml'), 'utf8'), 'the config written is the example rendered from the option table (every option, commented)');
+  t.equal(
+    readFileSync(conf, 'utf8'),
+    readFileSync(path.join(ROOT, 'scripts', 'config.example.yaml'), 'utf8'),
+    'the config written is the example rendered from the option table (every option, commented)',
+  );
   const printed = spawnSync(process.execPath, [path.join(prefix, 'dist/agent/daemon/main.js'), '--print-config'], { encoding: 'utf8' });
   t.equal(printed.stdout, readFileSync(conf, 'utf8'), 'and what the installed agent prints with --print-config');
 
@@ -142,14 +151,24 @@ t.test('--prefix, --bindir and --node are honoured in links and units', async (t
   for (const u of shippedUnits()) {
     const text = readFileSync(path.join(d, 'etc/systemd/system', u), 'utf8');
     t.notMatch(text, /\/opt\/kubesweep/, `${u} rewritten to the prefix`);
-    t.match(text, /^ExecStart=\/opt\/node20\/bin\/node .*\/srv\/kubesweep\/dist\/agent\//m, `${u} runs the given node on the prefix's files`);
+    t.match(
+      text,
+      /^ExecStart=\/opt\/node20\/bin\/node .*\/srv\/kubesweep\/dist\/agent\//m,
+      `${u} runs the given node on the prefix's files`,
+    );
   }
   t.notOk(existsSync(path.join(d, 'opt')), 'nothing under the default prefix');
 });
 
 t.test('--uninstall removes what it installed and nothing else', async (t) => {
   const d = tempRoot(t);
-  const sentinels = ['etc/kubesweep/tls/ca.crt', 'usr/local/bin/other-tool', 'etc/systemd/system/other.service', 'var/lib/kubesweep/backups/b-1/kube-apiserver.yaml', 'opt/other/keep'];
+  const sentinels = [
+    'etc/kubesweep/tls/ca.crt',
+    'usr/local/bin/other-tool',
+    'etc/systemd/system/other.service',
+    'var/lib/kubesweep/backups/b-1/kube-apiserver.yaml',
+    'opt/other/keep',
+  ];
   for (const s of sentinels) {
     mkdirSync(path.dirname(path.join(d, s)), { recursive: true });
     writeFileSync(path.join(d, s), `${s}\n`);
@@ -175,7 +194,11 @@ t.test('--uninstall removes what it installed and nothing else', async (t) => {
   t.match(u.out, /kept \/etc\/kubesweep\/config\.yaml: you edited it/);
   t.equal(readFileSync(path.join(e, 'etc/kubesweep/config.yaml'), 'utf8'), 'nodeName: node7\n');
   const after = [...tree(e).keys()].sort();
-  t.same(after, ['etc', 'etc/kubesweep', 'etc/kubesweep/config.yaml', 'etc/systemd', 'etc/systemd/system', 'opt', 'usr', 'usr/local', 'usr/local/bin'], 'only the edited config (and empty parents) left');
+  t.same(
+    after,
+    ['etc', 'etc/kubesweep', 'etc/kubesweep/config.yaml', 'etc/systemd', 'etc/systemd/system', 'opt', 'usr', 'usr/local', 'usr/local/bin'],
+    'only the edited config (and empty parents) left',
+  );
 });
 
 t.test('refusals: a foreign prefix, nothing to uninstall, bad arguments', async (t) => {
@@ -208,15 +231,31 @@ t.test('--single installs the one file: links, units that run it without node, u
   t.equal(r.code, 0, r.out);
   t.equal(readFileSync(path.join(stage, 'opt/kubesweep/kubesweep'), 'utf8'), readFileSync(fake, 'utf8'), 'the file is PREFIX/kubesweep');
   t.equal(lstatSync(path.join(stage, 'opt/kubesweep/kubesweep')).mode & 0o777, 0o755);
-  for (const name of ['kubesweep', 'kubesweep-agent']) t.equal(readlinkSync(path.join(stage, 'usr/local/bin', name)), '/opt/kubesweep/kubesweep', `${name} links to it`);
-  t.notOk(existsSync(path.join(stage, 'opt/kubesweep/dist')) || existsSync(path.join(stage, 'opt/kubesweep/node_modules')), 'no npm layout');
+  for (const name of ['kubesweep', 'kubesweep-agent'])
+    t.equal(readlinkSync(path.join(stage, 'usr/local/bin', name)), '/opt/kubesweep/kubesweep', `${name} links to it`);
+  t.notOk(
+    existsSync(path.join(stage, 'opt/kubesweep/dist')) || existsSync(path.join(stage, 'opt/kubesweep/node_modules')),
+    'no npm layout',
+  );
   const agentUnit = readFileSync(path.join(stage, 'lib/systemd/system/kubesweep-agent.service'), 'utf8');
   const resetUnit = readFileSync(path.join(stage, 'lib/systemd/system/kubesweep-reset.service'), 'utf8');
-  t.match(agentUnit, /^ExecStart=\/usr\/local\/bin\/kubesweep-agent --config \/etc\/kubesweep\/config\.yaml$/m, 'the agent unit runs kubesweep-agent');
-  t.match(resetUnit, /^ExecStart=\/usr\/local\/bin\/kubesweep --agent unix:\/\/\/run\/kubesweep\/agent\.sock reset --confirm \$\{KUBESWEEP_NODE\}/m, 'the reset unit runs kubesweep');
+  t.match(
+    agentUnit,
+    /^ExecStart=\/usr\/local\/bin\/kubesweep-agent --config \/etc\/kubesweep\/config\.yaml$/m,
+    'the agent unit runs kubesweep-agent',
+  );
+  t.match(
+    resetUnit,
+    /^ExecStart=\/usr\/local\/bin\/kubesweep --agent unix:\/\/\/run\/kubesweep\/agent\.sock reset --confirm \$\{KUBESWEEP_NODE\}/m,
+    'the reset unit runs kubesweep',
+  );
   t.notMatch(agentUnit + resetUnit, /^Exec.*node/m, 'no unit runs node');
   t.ok(existsSync(path.join(stage, 'etc/kubesweep/config.yaml')), 'the commented config');
-  t.equal(readFileSync(path.join(stage, 'etc/kubesweep/config.yaml'), 'utf8'), spawnSync('bash', [INSTALL, '--print-config'], { encoding: 'utf8' }).stdout, '--print-config prints the config it writes');
+  t.equal(
+    readFileSync(path.join(stage, 'etc/kubesweep/config.yaml'), 'utf8'),
+    spawnSync('bash', [INSTALL, '--print-config'], { encoding: 'utf8' }).stdout,
+    '--print-config prints the config it writes',
+  );
 
   // Switching layouts: the npm layout over the single file replaces it, and back.
   t.equal(install(stage, '--unitdir', '/lib/systemd/system').code, 0);
@@ -227,7 +266,12 @@ t.test('--single installs the one file: links, units that run it without node, u
 
   const un = install(stage, '--uninstall');
   t.equal(un.code, 0, un.out);
-  t.notOk(existsSync(path.join(stage, 'opt/kubesweep')) || existsSync(path.join(stage, 'usr/local/bin/kubesweep-agent')) || existsSync(path.join(stage, 'lib/systemd/system/kubesweep-agent.service')), 'uninstall removes file, links and units');
+  t.notOk(
+    existsSync(path.join(stage, 'opt/kubesweep')) ||
+      existsSync(path.join(stage, 'usr/local/bin/kubesweep-agent')) ||
+      existsSync(path.join(stage, 'lib/systemd/system/kubesweep-agent.service')),
+    'uninstall removes file, links and units',
+  );
 
   const notSea = path.join(d, 'not-sea');
   writeFileSync(notSea, '#!/bin/sh\n');

@@ -55,7 +55,9 @@ all:
         kube_node:
 `;
 
-type Listing = Record<string, { hosts?: string[]; children?: string[] }> & { _meta: { hostvars: Record<string, Record<string, string | number | undefined>> } };
+type Listing = Record<string, { hosts?: string[]; children?: string[] }> & {
+  _meta: { hostvars: Record<string, Record<string, string | number | undefined>> };
+};
 
 function ansibleList(file: string, dir: string): Listing {
   return JSON.parse(execFileSync('ansible-inventory', ['-i', file, '--list'], { env: ansibleEnv(dir), encoding: 'utf8' })) as Listing;

@@ -32,7 +32,8 @@ t.test('kubelet mounts: unmounted deepest first, pod dirs removed only when noth
         /* gone */
       }
     }
-    for (let i = 0; i < 3; i++) for (const m of mountsUnder(root).sort((a, b) => b.length - a.length)) execFileSync('umount', ['-l', m], { stdio: 'pipe' });
+    for (let i = 0; i < 3; i++)
+      for (const m of mountsUnder(root).sort((a, b) => b.length - a.length)) execFileSync('umount', ['-l', m], { stdio: 'pipe' });
     // Never rm -rf across a mount: only when nothing is mounted under root any more.
     if (mountsUnder(root).length === 0) rmSync(root, { recursive: true, force: true });
   });
@@ -125,7 +126,11 @@ t.test('kubelet mounts: unmounted deepest first, pod dirs removed only when noth
   t.ok(existsSync(`${real}/cpu_manager_state`), "kubelet's own state outside pods/ stays");
   t.ok(existsSync(`${real}/plugins/kubernetes.io/csi/pv/pvc-1/globalmount`), 'the CSI dir stays (unmounted)');
   t.same(mountsUnder(`${real}/plugins`), []);
-  t.equal(await unmountKubelet(`${A}/volumes/kubernetes.io~empty-dir/cache`, dir).catch((e) => String(e)), 'gone', 'unmounting again: gone');
+  t.equal(
+    await unmountKubelet(`${A}/volumes/kubernetes.io~empty-dir/cache`, dir).catch((e) => String(e)),
+    'gone',
+    'unmounting again: gone',
+  );
   t.throws(() => removePodDir(path.join(root, 'disk'), dir), { code: 'KS_PATH_OUTSIDE_SCOPE' }, 'a dir outside the kubelet dir is refused');
   t.ok(existsSync(path.join(disk, 'data.txt')));
 
@@ -148,7 +153,8 @@ t.test('through the kubelet-mounts step: deepest first by order, a busy mount ke
         /* gone */
       }
     }
-    for (let i = 0; i < 3; i++) for (const m of mountsUnder(root).sort((a, b) => b.length - a.length)) execFileSync('umount', ['-l', m], { stdio: 'pipe' });
+    for (let i = 0; i < 3; i++)
+      for (const m of mountsUnder(root).sort((a, b) => b.length - a.length)) execFileSync('umount', ['-l', m], { stdio: 'pipe' });
     if (mountsUnder(root).length === 0) rmSync(root, { recursive: true, force: true });
   });
   const K = path.join(root, 'kubelet');
@@ -201,7 +207,10 @@ t.test('through the kubelet-mounts step: deepest first by order, a busy mount ke
   const unmounts = items.filter((i) => i.action === 'unmount-volume').map((i) => i.target);
   const at = (action: string, target: string) => items.find((i) => i.action === action && i.target === target);
   t.same([...unmounts].sort(), [inner, outer, sibling, work].sort(), 'every mount under the kubelet dir is planned');
-  t.ok(unmounts.indexOf(inner) < unmounts.indexOf(outer), `deepest first: ${path.relative(K, inner)} before ${path.relative(K, outer)} (${unmounts.map((m) => path.relative(K, m)).join(', ')})`);
+  t.ok(
+    unmounts.indexOf(inner) < unmounts.indexOf(outer),
+    `deepest first: ${path.relative(K, inner)} before ${path.relative(K, outer)} (${unmounts.map((m) => path.relative(K, m)).join(', ')})`,
+  );
   t.equal(at('unmount-volume', inner)?.outcome, 'done', 'the nested mount unmounted');
   t.equal(at('unmount-volume', outer)?.outcome, 'done', 'then the one it sat in');
   t.equal(at('unmount-volume', work)?.outcome, 'failed', 'the busy mount could not be unmounted');

@@ -91,7 +91,12 @@ t.test('kubespray-remove-node.yml on a default Kubespray node: every case on one
 
   const py = `/usr/bin/python3.${process.env.KUBESWEEP_TEST_PY_MINOR ?? '11'}`;
   const vm = await NspawnMachine.boot({
-    binds: [{ host: py, container: '/usr/bin/python3', readOnly: true }, { host: `/usr/lib/${path.basename(py)}`, readOnly: true }, { host: ETCD_STANDIN, container: '/usr/local/lib/etcd-standin.py', readOnly: true }, { host: tb.dir }],
+    binds: [
+      { host: py, container: '/usr/bin/python3', readOnly: true },
+      { host: `/usr/lib/${path.basename(py)}`, readOnly: true },
+      { host: ETCD_STANDIN, container: '/usr/local/lib/etcd-standin.py', readOnly: true },
+      { host: tb.dir },
+    ],
   });
   t.teardown(() => vm.shutdown());
   const sh = (cmd: string) => vm.exec(['bash', '-c', cmd]);
@@ -106,8 +111,15 @@ t.test('kubespray-remove-node.yml on a default Kubespray node: every case on one
     '/etc/systemd/system/etcd.service',
     `[Unit]\nDescription=stand-in host-mode etcd member (kubesweep test)\n[Service]\nType=simple\nExecStart=/usr/bin/python3 /usr/local/lib/etcd-standin.py ${etcdClient} ${etcdPeer} /var/lib/etcd\nRestart=always\nRestartSec=10s\n[Install]\nWantedBy=multi-user.target\n`,
   );
-  vm.writeFile('/etc/systemd/system/decoy.service', '[Unit]\nDescription=not Kubernetes\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n');
-  t.equal(sh('systemctl daemon-reload && systemctl enable --now kubelet.service etcd.service decoy.service').code, 0, 'host services started and enabled');
+  vm.writeFile(
+    '/etc/systemd/system/decoy.service',
+    '[Unit]\nDescription=not Kubernetes\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n',
+  );
+  t.equal(
+    sh('systemctl daemon-reload && systemctl enable --now kubelet.service etcd.service decoy.service').code,
+    0,
+    'host services started and enabled',
+  );
   for (const p of [etcdClient, etcdPeer, kubeletPort]) await waitFor(`port ${p} held`, async () => !(await canBind(p)));
 
   const work = path.join(tb.scratch, 'ansible');
@@ -132,7 +144,11 @@ t.test('kubespray-remove-node.yml on a default Kubespray node: every case on one
       '',
     ].join('\n'),
   );
-  const env = { ...ansibleEnv(work), ANSIBLE_CONNECTION_PLUGINS: path.join(ROOT, 'scripts', 'testbed', 'ansible'), ANSIBLE_SSH_ARGS: '-o ConnectTimeout=3 -o StrictHostKeyChecking=no' };
+  const env = {
+    ...ansibleEnv(work),
+    ANSIBLE_CONNECTION_PLUGINS: path.join(ROOT, 'scripts', 'testbed', 'ansible'),
+    ANSIBLE_SSH_ARGS: '-o ConnectTimeout=3 -o StrictHostKeyChecking=no',
+  };
 
   // Install under --diff with TLS material: the key must not show.
   const pki = genCerts(tb.scratch, 'pki');
@@ -166,7 +182,10 @@ t.test('kubespray-remove-node.yml on a default Kubespray node: every case on one
       },
     }),
   );
-  const install = await run(['-i', inventory, path.join(ROOT, 'scripts', 'ansible', 'kubesweep-install.yml'), '-e', `@${vars}`, '--diff', '-v'], { cwd: work, env });
+  const install = await run(
+    ['-i', inventory, path.join(ROOT, 'scripts', 'ansible', 'kubesweep-install.yml'), '-e', `@${vars}`, '--diff', '-v'],
+    { cwd: work, env },
+  );
   t.equal(install.code, 0, 'kubesweep-install.yml --diff with TLS', { output: install.output.slice(-4000) });
   t.equal(sh('systemctl is-active kubesweep-agent').stdout.trim(), 'active', 'the agent runs');
   t.match(install.output, /server-key\.pem/, 'the key copy task ran');
@@ -179,17 +198,39 @@ t.test('kubespray-remove-node.yml on a default Kubespray node: every case on one
   const kubespray = path.join(work, 'kubespray');
   writeStandInKubespray(kubespray, { record, etcdClientPort: etcdClient });
   const recorded = () => (existsSync(record) ? readFileSync(record, 'utf8').trim().split('\n').filter(Boolean) : []);
-  const base = ['-i', inventory, PLAYBOOK, '-e', `kubespray_dir=${kubespray}`, '-e', `node=${NODE}`, '-e', 'skip_confirmation=true', '-e', 'kubesweep_become=false', '-e', 'kubesweep_grace=1'];
+  const base = [
+    '-i',
+    inventory,
+    PLAYBOOK,
+    '-e',
+    `kubespray_dir=${kubespray}`,
+    '-e',
+    `node=${NODE}`,
+    '-e',
+    'skip_confirmation=true',
+    '-e',
+    'kubesweep_become=false',
+    '-e',
+    'kubesweep_grace=1',
+  ];
   const remove = (...more: string[]) => run([...base, ...more], { cwd: kubespray, env });
   const podCount = async () => (await cri.listPodSandbox()).length;
   const seeded = await podCount();
 
   await t.test('a remove_node.yml with one more play fails before anything changes, naming it', async (t) => {
     const drifted = path.join(work, 'kubespray-drifted');
-    writeStandInKubespray(drifted, { record, etcdClientPort: etcdClient, extraPlays: '- name: Upgrade something new\n  hosts: all\n  gather_facts: false\n  tasks: []\n' });
+    writeStandInKubespray(drifted, {
+      record,
+      etcdClientPort: etcdClient,
+      extraPlays: '- name: Upgrade something new\n  hosts: all\n  gather_facts: false\n  tasks: []\n',
+    });
     const r = await run([...base.slice(0, 3), '-e', `kubespray_dir=${drifted}`, ...base.slice(5)], { cwd: drifted, env });
     t.not(r.code, 0, 'fails');
-    t.match(r.output, /differs from the Kubespray remove_node\.yml .*play 7 is one more than expected: play \\?"Upgrade something new/s, 'names the play');
+    t.match(
+      r.output,
+      /differs from the Kubespray remove_node\.yml .*play 7 is one more than expected: play \\?"Upgrade something new/s,
+      'names the play',
+    );
     t.match(r.output, /kubesweep_ignore_drift=true/, 'names the way to proceed anyway');
     t.same(recorded(), [], 'no Kubespray role ran');
     t.equal(await podCount(), seeded, 'no pod removed');
@@ -200,7 +241,14 @@ t.test('kubespray-remove-node.yml on a default Kubespray node: every case on one
     t.teardown(() => void sh('systemctl start kubesweep-agent'));
     const r = await remove();
     t.not(r.code, 0, 'fails');
-    t.match(r.output, new RegExp(`${NODE}: the kubesweep agent does not answer at unix:///run/kubesweep/agent\\.sock .*Nothing was changed\\. Fix: install and start it`, 's'), 'names the node and the fix');
+    t.match(
+      r.output,
+      new RegExp(
+        `${NODE}: the kubesweep agent does not answer at unix:///run/kubesweep/agent\\.sock .*Nothing was changed\\. Fix: install and start it`,
+        's',
+      ),
+      'names the node and the fix',
+    );
     t.same(recorded(), [], 'not drained');
     t.equal(unitState('kubelet.service'), 'active enabled', 'the kubelet untouched');
     t.equal(sh('systemctl start kubesweep-agent').code, 0);
@@ -210,7 +258,11 @@ t.test('kubespray-remove-node.yml on a default Kubespray node: every case on one
   await t.test('kubesweep_instead_of_reset=true on a host-mode etcd member: refused in the pre-flight, saying why', async (t) => {
     const r = await remove('-e', 'kubesweep_instead_of_reset=true');
     t.not(r.code, 0, 'fails');
-    t.match(r.output, new RegExp(`${NODE} is a host-mode etcd member .*Nothing was changed\\. +Fix: leave kubesweep_instead_of_reset unset`, 's'), 'names the node, why and the fix');
+    t.match(
+      r.output,
+      new RegExp(`${NODE} is a host-mode etcd member .*Nothing was changed\\. +Fix: leave kubesweep_instead_of_reset unset`, 's'),
+      'names the node, why and the fix',
+    );
     t.same(recorded(), [], 'not drained');
     t.equal(await podCount(), seeded, 'no pod removed');
   });
@@ -231,19 +283,37 @@ t.test('kubespray-remove-node.yml on a default Kubespray node: every case on one
     t.same(recorded(), [], 'no Kubespray role ran for real');
   });
 
-  await t.test('--tags kubesweep runs kubesweep (only): what the reset role would stop is reported, the final verification fails', async (t) => {
-    const r = await remove('--tags', 'kubesweep');
-    t.same(recorded(), [], 'no Kubespray role ran');
-    t.equal(await podCount(), 0, "kubesweep's reset ran: no pod left");
-    t.match(r.output, new RegExp(`${NODE}: left for Kubespray's reset role:`), 'reports what is left for the reset role');
-    t.match(r.output, new RegExp(`tcp 127\\.0\\.0\\.1:${etcdClient} held by pid \\d+ \\([^)]*etcd-standin[^)]*\\), unit etcd\\.service`), 'etcd: port, pid, unit');
-    t.match(r.output, /unit kubelet\.service is enabled/, 'the enabled kubelet unit');
-    t.match(r.output, new RegExp(`${NODE}: verified clean in [\\d.]+ s .*except \\d+ item\\(s\\) left for Kubespray's reset role`), "kubesweep's own part passes");
-    t.not(r.code, 0, 'the final verification fails: the reset role did not run');
-    t.match(r.output, new RegExp(`${NODE} is NOT clean after Kubespray's reset role, so it is not deleted from the cluster: .*127\\.0\\.0\\.1:${etcdClient} held by pid`, 's'), 'naming what is left');
-    t.equal(unitState('kubelet.service'), 'inactive enabled', 'kubesweep stopped the kubelet, left its unit to the reset role');
-    t.match(unitState('etcd.service'), /^(active|activating) enabled$/, "etcd is the reset role's");
-  });
+  await t.test(
+    '--tags kubesweep runs kubesweep (only): what the reset role would stop is reported, the final verification fails',
+    async (t) => {
+      const r = await remove('--tags', 'kubesweep');
+      t.same(recorded(), [], 'no Kubespray role ran');
+      t.equal(await podCount(), 0, "kubesweep's reset ran: no pod left");
+      t.match(r.output, new RegExp(`${NODE}: left for Kubespray's reset role:`), 'reports what is left for the reset role');
+      t.match(
+        r.output,
+        new RegExp(`tcp 127\\.0\\.0\\.1:${etcdClient} held by pid \\d+ \\([^)]*etcd-standin[^)]*\\), unit etcd\\.service`),
+        'etcd: port, pid, unit',
+      );
+      t.match(r.output, /unit kubelet\.service is enabled/, 'the enabled kubelet unit');
+      t.match(
+        r.output,
+        new RegExp(`${NODE}: verified clean in [\\d.]+ s .*except \\d+ item\\(s\\) left for Kubespray's reset role`),
+        "kubesweep's own part passes",
+      );
+      t.not(r.code, 0, 'the final verification fails: the reset role did not run');
+      t.match(
+        r.output,
+        new RegExp(
+          `${NODE} is NOT clean after Kubespray's reset role, so it is not deleted from the cluster: .*127\\.0\\.0\\.1:${etcdClient} held by pid`,
+          's',
+        ),
+        'naming what is left',
+      );
+      t.equal(unitState('kubelet.service'), 'inactive enabled', 'kubesweep stopped the kubelet, left its unit to the reset role');
+      t.match(unitState('etcd.service'), /^(active|activating) enabled$/, "etcd is the reset role's");
+    },
+  );
 
   await t.test('the full flow on a default node: drained, etcd member removed, kubesweep, reset role, verified, deleted', async (t) => {
     await seed();
@@ -251,12 +321,25 @@ t.test('kubespray-remove-node.yml on a default Kubespray node: every case on one
     await waitFor(`port ${kubeletPort} held`, async () => !(await canBind(kubeletPort)));
     const r = await remove();
     t.equal(r.code, 0, 'exit 0', { output: r.output.slice(-6000) });
-    t.same(recorded(), [`drain ${NODE}`, `remove-etcd-member ${NODE}`, `reset ${NODE}`, `delete-node ${NODE}`], 'every Kubespray step, in order');
+    t.same(
+      recorded(),
+      [`drain ${NODE}`, `remove-etcd-member ${NODE}`, `reset ${NODE}`, `delete-node ${NODE}`],
+      'every Kubespray step, in order',
+    );
     const at = (s: string) => taskIndex(r.output, s);
     t.ok(at('TASK [kubesweep : Pre-flight | Ask the agent') < at('TASK [remove_node/pre_remove'), 'pre-flight before the drain');
-    t.ok(at('TASK [remove-node/remove-etcd-node') < at('TASK [kubesweep : Reset the node through its kubesweep agent]'), 'kubesweep after the etcd member removal');
-    t.ok(at('TASK [kubesweep : Reset the node through its kubesweep agent]') < at('TASK [reset : Reset | stop services]'), 'kubesweep before the reset role');
-    t.ok(at('TASK [reset : Reset | stop services]') < at('TASK [kubesweep : Final verification | Are the Kubernetes ports free?'), 'the final verification after the reset role');
+    t.ok(
+      at('TASK [remove-node/remove-etcd-node') < at('TASK [kubesweep : Reset the node through its kubesweep agent]'),
+      'kubesweep after the etcd member removal',
+    );
+    t.ok(
+      at('TASK [kubesweep : Reset the node through its kubesweep agent]') < at('TASK [reset : Reset | stop services]'),
+      'kubesweep before the reset role',
+    );
+    t.ok(
+      at('TASK [reset : Reset | stop services]') < at('TASK [kubesweep : Final verification | Are the Kubernetes ports free?'),
+      'the final verification after the reset role',
+    );
     t.ok(at('TASK [kubesweep : Final verification | Passed]') < at('TASK [remove-node/post-remove'), 'and before "Delete node"');
     t.ok(changedTasks(r.output).includes('kubesweep : Report'), 'kubesweep reports changed: it removed the pods');
     t.match(r.output, new RegExp(`${NODE}: final verification clean: no Kubernetes port held`), 'verified clean at the end');
@@ -278,7 +361,10 @@ t.test('kubespray-remove-node.yml on a default Kubespray node: every case on one
 
   await t.test('reset_nodes=false allow_ungraceful_removal=true on an unreachable node: deleted, nothing of kubesweep runs', async (t) => {
     const before = recorded().length;
-    const r = await run([...base.slice(0, 5), '-e', 'node=deadnode', ...base.slice(7), '-e', 'reset_nodes=false', '-e', 'allow_ungraceful_removal=true'], { cwd: kubespray, env });
+    const r = await run(
+      [...base.slice(0, 5), '-e', 'node=deadnode', ...base.slice(7), '-e', 'reset_nodes=false', '-e', 'allow_ungraceful_removal=true'],
+      { cwd: kubespray, env },
+    );
     t.equal(r.code, 0, 'exit 0', { output: r.output.slice(-4000) });
     t.same(recorded().slice(before), ['drain deadnode', 'delete-node deadnode'], 'drained (ungracefully) and deleted');
     const ran = ['ok', 'changed', 'fatal', 'failed'].flatMap((st) => tasksWith(r.output, st, 'deadnode'));

@@ -74,7 +74,14 @@ t.test('port report on the testbed: owners, pods, netns, residue', async (t) => 
     t.match(o.command, /^\/bin\/busybox httpd -f -p 127\.0\.0\.1:/);
     t.equal(o.containerId, staticPod.containerIds[0], 'container id from the cgroup');
     t.equal(o.containerName, 'nginx-proxy');
-    t.same(o.pod, { name: 'nginx-proxy-node3', namespace: 'kube-system', uid: staticPod.uid, kind: 'static', hostNetwork: true, sandboxId: staticPod.sandboxId });
+    t.same(o.pod, {
+      name: 'nginx-proxy-node3',
+      namespace: 'kube-system',
+      uid: staticPod.uid,
+      kind: 'static',
+      hostNetwork: true,
+      sandboxId: staticPod.sandboxId,
+    });
     t.equal(o.residue, false, 'a live pod is not residue');
     t.ok(o.shimPid && parseCmdline(readFileSync(`/proc/${o.shimPid}/cmdline`)).includes(tb.socket), "its shim is the testbed containerd's");
     t.comment(describeListener(l));
@@ -95,7 +102,14 @@ t.test('port report on the testbed: owners, pods, netns, residue', async (t) => 
     const o = l.owners[0];
     t.ok(argvOf(o.pid).includes(`0.0.0.0:${podPort}`), 'the pod httpd');
     t.equal(o.containerId, netnsPod.containerIds[0]);
-    t.same(o.pod, { name: 'web-1', namespace: 'default', uid: netnsPod.uid, kind: 'pod', hostNetwork: false, sandboxId: netnsPod.sandboxId });
+    t.same(o.pod, {
+      name: 'web-1',
+      namespace: 'default',
+      uid: netnsPod.uid,
+      kind: 'pod',
+      hostNetwork: false,
+      sandboxId: netnsPod.sandboxId,
+    });
     const nsRef = all.netnsScanned.find((n) => n.name === netnsFile)!;
     t.ok(nsRef && nsRef.memberPid && nsRef.inode === l.netns.inode, 'the netns was read through a member process');
     t.equal(all.netnsScanned.filter((n) => n.inode === l.netns.inode).length, 1, 'each netns read once');

@@ -22,7 +22,11 @@ t.test('command lines are redacted in reports, logs and the journal of the real 
   writeManifests(manifestsDir);
 
   // A root process of the host holding a port, started with a password on its command line.
-  const host = spawn(process.execPath, ['-e', `require('net').createServer().listen(${Q}, '127.0.0.1')`, '--', '--listen', `127.0.0.1:${Q}`, '--db-password=hunter2'], { stdio: 'ignore' });
+  const host = spawn(
+    process.execPath,
+    ['-e', `require('net').createServer().listen(${Q}, '127.0.0.1')`, '--', '--listen', `127.0.0.1:${Q}`, '--db-password=hunter2'],
+    { stdio: 'ignore' },
+  );
   t.teardown(() => {
     if (host.exitCode === null && host.signalCode === null) process.kill(host.pid!, 'SIGKILL');
   });
@@ -42,7 +46,11 @@ t.test('command lines are redacted in reports, logs and the journal of the real 
 
   const agent = await startAgent(t, {
     dir: tb.scratch,
-    args: [...testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir, expectFreePorts: [P, Q] }), '--http-listen', `127.0.0.1:${httpPort}`],
+    args: [
+      ...testbedAgentArgs(tb, { node: 'node1', manifestsDir, stateDir, expectFreePorts: [P, Q] }),
+      '--http-listen',
+      `127.0.0.1:${httpPort}`,
+    ],
   });
   const client = agent.client();
   const clear = (what: string, text: string): void => {

@@ -47,9 +47,24 @@ t.test('firewall and cni-config: planned by a dry run, backed up, removed, verif
   // inspect lists both kinds (and the kubelet unit state) before anything is asked.
   const inv = JSON.parse((await runClient(['--agent', agent.socket, '--json', 'inspect'])).stdout);
   t.same(inv.cniConfigFiles.map((f: { path: string }) => path.basename(f.path)).sort(), ['10-calico.conflist', 'calico-kubeconfig']);
-  t.same([...new Set(inv.firewall.map((f: { backend: string }) => f.backend))].sort(), ['ip6tables-legacy', 'ip6tables-nft', 'iptables-legacy', 'iptables-nft']);
+  t.same([...new Set(inv.firewall.map((f: { backend: string }) => f.backend))].sort(), [
+    'ip6tables-legacy',
+    'ip6tables-nft',
+    'iptables-legacy',
+    'iptables-nft',
+  ]);
 
-  const dry = await runClient(['--agent', agent.socket, 'reset', '--confirm', 'node1', '--dry-run', '--json', '--with', 'firewall,cni-config']);
+  const dry = await runClient([
+    '--agent',
+    agent.socket,
+    'reset',
+    '--confirm',
+    'node1',
+    '--dry-run',
+    '--json',
+    '--with',
+    'firewall,cni-config',
+  ]);
   const plan = JSON.parse(dry.stdout).plan;
   const step = (n: string) => plan.steps.find((s: { name: string }) => s.name === n);
   t.equal(step('firewall').actions[0].action, 'backup-rules', 'dry run: the backup is planned first');
@@ -67,7 +82,9 @@ t.test('firewall and cni-config: planned by a dry run, backed up, removed, verif
   t.ok(existsSync(path.join(conf, '10-calico.conflist')), 'dry run: no file removed');
   t.notOk(existsSync(path.join(stateDir, 'backups', 'firewall')), 'dry run: no backup written');
 
-  const r = await cliResetWithPlanCheck(t, ['--agent', agent.socket, 'reset', '--confirm', 'node1', '--with', 'firewall,cni-config'], { stateDir });
+  const r = await cliResetWithPlanCheck(t, ['--agent', agent.socket, 'reset', '--confirm', 'node1', '--with', 'firewall,cni-config'], {
+    stateDir,
+  });
   const report = JSON.parse(r.stdout);
   const res = (n: string) => report.steps.find((s: { name: string }) => s.name === n);
   t.equal(res('firewall').failed, 0, `firewall: nothing failed (${res('firewall').reason})`);
@@ -99,7 +116,11 @@ t.test('firewall and cni-config: planned by a dry run, backed up, removed, verif
     t.notOk(existsSync(path.join(conf, n)), `${n} removed`);
     t.equal(readFileSync(path.join(cniBackups, cniId, n), 'utf8'), files[n], `${n} backed up byte-identical`);
   }
-  t.equal(readFileSync(path.join(conf, '87-podman-bridge.conflist'), 'utf8'), files['87-podman-bridge.conflist'], "podman's config untouched");
+  t.equal(
+    readFileSync(path.join(conf, '87-podman-bridge.conflist'), 'utf8'),
+    files['87-podman-bridge.conflist'],
+    "podman's config untouched",
+  );
   t.equal(readFileSync(path.join(conf, '10-kubesweep-testbed.conflist'), 'utf8'), testbedConf, "the testbed's own config untouched");
 
   // Without --with, a second reset leaves both kinds alone (and finds nothing anyway).

@@ -26,13 +26,30 @@ import { waitFor } from '../helpers/testbed';
 // the private netns whatever the machine runs.
 const API_PORT = 6443;
 const PROXY_PORT = 10256;
-const OLD: CniNetwork = { name: 'cbr0', bridge: 'cni0', subnet: '10.88.0.0/24', rangeStart: '10.88.0.10', rangeEnd: '10.88.0.12', isGateway: true };
+const OLD: CniNetwork = {
+  name: 'cbr0',
+  bridge: 'cni0',
+  subnet: '10.88.0.0/24',
+  rangeStart: '10.88.0.10',
+  rangeEnd: '10.88.0.12',
+  isGateway: true,
+};
 const NEW: CniNetwork = { ...OLD, subnet: '10.99.0.0/24', rangeStart: '10.99.0.10', rangeEnd: '10.99.0.12' };
 
 /** The node's pods, as the kubelet and the DaemonSet controller would create them again. */
 const PODS: PodSpec[] = [
-  { name: 'nginx-proxy-node1', kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(API_PORT) }] },
-  { name: 'kube-proxy-x7k2p', kind: 'daemonset', hostNetwork: true, containers: [{ name: 'kube-proxy', command: commands.httpd(PROXY_PORT) }] },
+  {
+    name: 'nginx-proxy-node1',
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(API_PORT) }],
+  },
+  {
+    name: 'kube-proxy-x7k2p',
+    kind: 'daemonset',
+    hostNetwork: true,
+    containers: [{ name: 'kube-proxy', command: commands.httpd(PROXY_PORT) }],
+  },
   { name: 'calico-node-q9z4w', kind: 'daemonset', hostNetwork: false, containers: [{ name: 'calico-node', command: commands.sleep() }] },
   { name: 'coredns-5d78c9869d-abcde', kind: 'pod', hostNetwork: false, containers: [{ name: 'coredns', command: commands.sleep() }] },
   { name: 'web-6b7f-xyz12', kind: 'pod', hostNetwork: false, containers: [{ name: 'web', command: commands.sleep() }] },
@@ -43,7 +60,10 @@ function listening(ns: PrivateNetns, port: number): boolean {
 }
 
 function linkAddrs(ns: PrivateNetns): Map<string, string[]> {
-  const links = JSON.parse(ns.sh('ip -json addr show')) as { ifname: string; addr_info: { family: string; local: string; prefixlen: number }[] }[];
+  const links = JSON.parse(ns.sh('ip -json addr show')) as {
+    ifname: string;
+    addr_info: { family: string; local: string; prefixlen: number }[];
+  }[];
   return new Map(links.map((l) => [l.ifname, l.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`)]));
 }
 
@@ -170,10 +190,17 @@ async function rejoin(ns: PrivateNetns, tb: Testbed, net: CniNetwork): Promise<P
  * CRI could not be asked for what is left, so the verdict is residue (exactly that one item) and
  * the client exits 1.
  */
-function criDownVerdict(t: Test, code: number | null, report: { verification?: { verdict: string; residue: { kind: string; why: string }[] } }): void {
+function criDownVerdict(
+  t: Test,
+  code: number | null,
+  report: { verification?: { verdict: string; residue: { kind: string; why: string }[] } },
+): void {
   t.equal(report.verification?.verdict, 'residue', 'verdict residue: the CRI could not be asked');
   t.same(
-    report.verification?.residue.map((x) => `${x.kind}: ${/the CRI is unreachable, remaining sandboxes and containers could not be listed/.test(x.why) ? 'CRI unreachable' : x.why}`),
+    report.verification?.residue.map(
+      (x) =>
+        `${x.kind}: ${/the CRI is unreachable, remaining sandboxes and containers could not be listed/.test(x.why) ? 'CRI unreachable' : x.why}`,
+    ),
     ['sandbox: CRI unreachable'],
     'the only residue: the sandboxes the dead CRI could not list',
   );
@@ -184,7 +211,17 @@ async function agentIn(t: Test, s: Seeded) {
   return startAgent(t, {
     dir: s.tb.scratch,
     program: [...nsenterArgv(s.ns), ...agentProgram()],
-    args: [...testbedAgentArgs(s.tb, { node: 'node1', manifestsDir: s.manifestsDir, stateDir: s.stateDir, expectFreePorts: [API_PORT, PROXY_PORT], links: 'default' }), '--kubelet-dir', s.kubeletDir],
+    args: [
+      ...testbedAgentArgs(s.tb, {
+        node: 'node1',
+        manifestsDir: s.manifestsDir,
+        stateDir: s.stateDir,
+        expectFreePorts: [API_PORT, PROXY_PORT],
+        links: 'default',
+      }),
+      '--kubelet-dir',
+      s.kubeletDir,
+    ],
     readyTimeoutMs: 60_000,
   });
 }
@@ -192,7 +229,9 @@ async function agentIn(t: Test, s: Seeded) {
 t.test('after a reset with the defaults, the same pods rejoin on a new subnet with the same bridge name: all RUNNING', async (t) => {
   const s = await seed(t, 'rjok');
   const agent = await agentIn(t, s);
-  const r = await cliResetWithPlanCheck(t, ['--agent', agent.socket, 'reset', '--confirm', 'node1', '--grace', '1'], { stateDir: s.stateDir });
+  const r = await cliResetWithPlanCheck(t, ['--agent', agent.socket, 'reset', '--confirm', 'node1', '--grace', '1'], {
+    stateDir: s.stateDir,
+  });
   const report = JSON.parse(r.stdout);
   criDownVerdict(t, r.code, report);
   const step = (n: string) => report.steps.find((x: { name: string }) => x.name === n);
@@ -219,7 +258,10 @@ t.test('after a reset with the defaults, the same pods rejoin on a new subnet wi
   );
   t.notOk(listening(s.ns, API_PORT) || listening(s.ns, PROXY_PORT), 'ports free');
   const links = linkAddrs(s.ns);
-  t.notOk(links.has('cni0') || links.has('flannel.1') || links.has('vxlan.calico') || links.has('kube-ipvs0'), 'the CNI and kube-proxy links are gone');
+  t.notOk(
+    links.has('cni0') || links.has('flannel.1') || links.has('vxlan.calico') || links.has('kube-ipvs0'),
+    'the CNI and kube-proxy links are gone',
+  );
   t.same(links.get('docker0'), ['172.17.0.1/16'], 'decoy docker0 untouched');
   t.same(links.get('eth9'), ['192.0.2.9/24'], 'decoy eth9 untouched');
   t.same(readdirSync(path.join(s.tb.ipamDir, 'cbr0')).sort(), ['last_reserved_ip.0', 'lock'], "host-local's bookkeeping stays");
@@ -231,7 +273,9 @@ t.test('after a reset with the defaults, the same pods rejoin on a new subnet wi
   t.same(linkAddrs(s.ns).get('cni0'), ['10.99.0.1/24'], 'cni0 came back with the new subnet');
   const podNetwork = PODS.filter((p) => !p.hostNetwork).map((p) => p.name);
   t.same(
-    pods.filter((p) => podNetwork.includes(p.name)).map((p) => `${p.name}:${/^10\.99\.0\.\d+$/.test(p.ip ?? '') ? 'new range' : (p.ip ?? 'no address')}`),
+    pods
+      .filter((p) => podNetwork.includes(p.name))
+      .map((p) => `${p.name}:${/^10\.99\.0\.\d+$/.test(p.ip ?? '') ? 'new range' : (p.ip ?? 'no address')}`),
     podNetwork.map((n) => `${n}:new range`),
     'every pod-network pod got an address of the new range',
   );
@@ -246,14 +290,22 @@ t.test('without the reset, the same rejoin fails: held ports, stale bridge addre
   t.notOk(by.get('nginx-proxy-node1')!.running, 'static nginx-proxy does not run: the old one holds 6443');
   t.notOk(by.get('kube-proxy-x7k2p')!.running, 'kube-proxy does not run: the old one holds 10256');
   for (const n of ['calico-node-q9z4w', 'coredns-5d78c9869d-abcde', 'web-6b7f-xyz12']) {
-    t.match(by.get(n)!.error ?? '', /cni0.*already has an IP address different from 10\.99\.0\.1/, `${n}: the stale bridge address fails its sandbox`);
+    t.match(
+      by.get(n)!.error ?? '',
+      /cni0.*already has an IP address different from 10\.99\.0\.1/,
+      `${n}: the stale bridge address fails its sandbox`,
+    );
   }
 });
 
 t.test('a reset without the new kinds frees the ports, but a rejoin on the old subnet then fails: exhausted IPAM range', async (t) => {
   const s = await seed(t, 'rjip');
   const agent = await agentIn(t, s);
-  const r = await cliResetWithPlanCheck(t, ['--agent', agent.socket, 'reset', '--confirm', 'node1', '--grace', '1', '--without', 'links,ipam', '--without', 'kubelet-mounts'], { stateDir: s.stateDir });
+  const r = await cliResetWithPlanCheck(
+    t,
+    ['--agent', agent.socket, 'reset', '--confirm', 'node1', '--grace', '1', '--without', 'links,ipam', '--without', 'kubelet-mounts'],
+    { stateDir: s.stateDir },
+  );
   const report = JSON.parse(r.stdout);
   criDownVerdict(t, r.code, report);
   t.same(
@@ -262,12 +314,20 @@ t.test('a reset without the new kinds frees the ports, but a rejoin on the old s
     '--without leaves the three kinds out of the run',
   );
   t.notOk(listening(s.ns, API_PORT) || listening(s.ns, PROXY_PORT), 'ports free: the old steps did their part');
-  t.equal(readdirSync(path.join(s.tb.ipamDir, 'cbr0')).filter((f) => f.startsWith('10.88.')).length, 3, 'the dead pods still hold the whole range');
+  t.equal(
+    readdirSync(path.join(s.tb.ipamDir, 'cbr0')).filter((f) => f.startsWith('10.88.')).length,
+    3,
+    'the dead pods still hold the whole range',
+  );
   const pods = await rejoin(s.ns, s.tb, OLD);
   t.comment(JSON.stringify(pods));
   const by = new Map(pods.map((p) => [p.name, p]));
   t.ok(by.get('nginx-proxy-node1')!.running && by.get('kube-proxy-x7k2p')!.running, 'host-network pods run: their ports are free');
   for (const n of ['calico-node-q9z4w', 'coredns-5d78c9869d-abcde', 'web-6b7f-xyz12']) {
-    t.match(by.get(n)!.error ?? '', /no IP addresses available in range set: 10\.88\.0\.10-10\.88\.0\.12/, `${n}: the range is exhausted by reservations of pods that are gone`);
+    t.match(
+      by.get(n)!.error ?? '',
+      /no IP addresses available in range set: 10\.88\.0\.10-10\.88\.0\.12/,
+      `${n}: the range is exhausted by reservations of pods that are gone`,
+    );
   }
 });

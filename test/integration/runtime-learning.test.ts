@@ -98,9 +98,23 @@ t.test('(a) zero-config agent started while containerd runs; shims killed by han
   const c = agent.client();
   const info = await c.call('Info');
   checkTestbedDirs(t, info, s.tb, 'runtime');
-  t.match(info, { runtimeSource: 'runtime', runtimeVersion: /^containerd /, criEndpoint: s.tb.endpoint, criEndpointSource: 'flag', dirWarnings: [] });
+  t.match(info, {
+    runtimeSource: 'runtime',
+    runtimeVersion: /^containerd /,
+    criEndpoint: s.tb.endpoint,
+    criEndpointSource: 'flag',
+    dirWarnings: [],
+  });
   const learned = JSON.parse(readFileSync(path.join(stateDir, LEARNED_FILE), 'utf8'));
-  t.match(learned, { containerdVersion: info.runtimeVersion, criEndpoint: s.tb.endpoint, dirs: { containerdRoot: s.tb.root, containerdState: s.tb.state } }, 'kept in the state dir');
+  t.match(
+    learned,
+    {
+      containerdVersion: info.runtimeVersion,
+      criEndpoint: s.tb.endpoint,
+      dirs: { containerdRoot: s.tb.root, containerdState: s.tb.state },
+    },
+    'kept in the state dir',
+  );
 
   const before = s.tb.cgroupPids().length;
   await s.tb.killShimsByHand();
@@ -108,10 +122,17 @@ t.test('(a) zero-config agent started while containerd runs; shims killed by han
   const out = await c.reset({ confirmNode: 'node1', graceSeconds: 2 });
   t.notOk(out.error, `reset ran (${JSON.stringify(out.error)})`);
   const ks = out.report.steps.find((x: any) => x.name === 'kill-shims');
-  t.ok(ks.items.filter((i: any) => i.action === 'kill-container').length >= 12, 'every shim-gone container proven ours from its task bundle under the learned state dir');
+  t.ok(
+    ks.items.filter((i: any) => i.action === 'kill-container').length >= 12,
+    'every shim-gone container proven ours from its task bundle under the learned state dir',
+  );
   await expectDeadShimResidueGone(t, s, out.report);
   const after = await c.call('Info');
-  t.match(after, { runtimeSource: 'learned', runtimeLearnedAt: learned.learnedAt }, 'containerd down: the learned dirs, with when they were learned');
+  t.match(
+    after,
+    { runtimeSource: 'learned', runtimeLearnedAt: learned.learnedAt },
+    'containerd down: the learned dirs, with when they were learned',
+  );
   checkTestbedDirs(t, after, s.tb, 'learned');
 
   // A new agent while containerd is still down (the seed's situation): the learned state.
@@ -150,11 +171,27 @@ t.test('(c) agent started only after containerd died, nothing learned: container
     learnedAt: '2026-12-01T00:00:00.000Z',
     containerdVersion: 'containerd 1.6.20',
     criEndpoint: s.tb.endpoint,
-    dirs: { containerdRoot: '/usr', containerdState: '/', netnsDirs: [s.tb.netnsDir], cniConfDir: s.tb.cniConfDir, cniBinDirs: [], cniIpamDirs: [s.tb.ipamDir], cniCacheDir: '/var/lib/cni/results' },
+    dirs: {
+      containerdRoot: '/usr',
+      containerdState: '/',
+      netnsDirs: [s.tb.netnsDir],
+      cniConfDir: s.tb.cniConfDir,
+      cniBinDirs: [],
+      cniIpamDirs: [s.tb.ipamDir],
+      cniCacheDir: '/var/lib/cni/results',
+    },
   });
   const bad = await startAgent(t, { dir: s.tb.scratch, args: zeroConfig(s, badState) });
   const badInfo = await bad.client().call('Info');
-  t.match(dirOf(badInfo, 'containerdDirs'), { source: 'default', runtimePaths: ['/usr', '/'], warning: /\/usr \(is the system dir \/usr as a whole, not a dir of containerd's or CNI's\), \/ \(is \/\) refused/ }, 'refused, the default stands');
+  t.match(
+    dirOf(badInfo, 'containerdDirs'),
+    {
+      source: 'default',
+      runtimePaths: ['/usr', '/'],
+      warning: /\/usr \(is the system dir \/usr as a whole, not a dir of containerd's or CNI's\), \/ \(is \/\) refused/,
+    },
+    'refused, the default stands',
+  );
   t.ok(
     badInfo.dirWarnings.some((w: string) => /containerdDirs: containerd's \/usr/.test(w)),
     'reported in Info',
@@ -188,7 +225,10 @@ state = '${s.tb.state}'
   await stop(a3);
 
   // The testbed's own file (v2): the reset.
-  const agent = await startAgent(t, { dir: s.tb.scratch, args: zeroConfig(s, path.join(s.tb.scratch, 'state'), path.join(s.tb.dir, 'config.toml')) });
+  const agent = await startAgent(t, {
+    dir: s.tb.scratch,
+    args: zeroConfig(s, path.join(s.tb.scratch, 'state'), path.join(s.tb.dir, 'config.toml')),
+  });
   const c = agent.client();
   const info = await c.call('Info');
   checkTestbedDirs(t, info, s.tb, 'containerd-config');
@@ -200,14 +240,25 @@ state = '${s.tb.state}'
 
 t.test('a configured dir contradicting containerd: a warning in the log, Info, Inspect and a metric', async (t) => {
   const tb = await withTestbed(t);
-  const s: Seeded = { tb, ports: { api: await freePort(), proxyMetrics: await freePort() }, manifestsDir: path.join(tb.scratch, 'manifests') };
+  const s: Seeded = {
+    tb,
+    ports: { api: await freePort(), proxyMetrics: await freePort() },
+    manifestsDir: path.join(tb.scratch, 'manifests'),
+  };
   mkdirSync(s.manifestsDir, { recursive: true });
   const wrong = path.join(tb.scratch, 'wrong-netns');
   const httpPort = await freePort();
-  const agent = await startAgent(t, { dir: tb.scratch, args: [...zeroConfig(s, path.join(tb.scratch, 'state')), '--netns-dir', wrong, '--http-listen', `127.0.0.1:${httpPort}`] });
+  const agent = await startAgent(t, {
+    dir: tb.scratch,
+    args: [...zeroConfig(s, path.join(tb.scratch, 'state')), '--netns-dir', wrong, '--http-listen', `127.0.0.1:${httpPort}`],
+  });
   const c = agent.client();
   const info = await c.call('Info');
-  t.match(dirOf(info, 'netnsDirs'), { paths: [wrong], source: 'flag', detail: '--netns-dir', runtimePaths: [tb.netnsDir] }, 'the configured value is used');
+  t.match(
+    dirOf(info, 'netnsDirs'),
+    { paths: [wrong], source: 'flag', detail: '--netns-dir', runtimePaths: [tb.netnsDir] },
+    'the configured value is used',
+  );
   const warning = `netnsDirs is ${wrong} (--netns-dir) but containerd's is ${tb.netnsDir}`;
   t.ok(
     info.dirWarnings.some((w: string) => w.startsWith(warning)),

@@ -21,17 +21,33 @@ t.test('the single executable resets a node that has no Node.js', async (t) => {
   const tb = await withTestbed(t);
   const cri = tb.cri();
   const port = await freePort();
-  await runPod(cri, tb, { name: 'nginx-proxy-' + NODE, kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }] });
-  await runPod(cri, tb, { name: 'kube-proxy-s1', kind: 'daemonset', hostNetwork: false, containers: [{ name: 'kube-proxy', command: commands.ignoreTerm() }] });
+  await runPod(cri, tb, {
+    name: 'nginx-proxy-' + NODE,
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }],
+  });
+  await runPod(cri, tb, {
+    name: 'kube-proxy-s1',
+    kind: 'daemonset',
+    hostNetwork: false,
+    containers: [{ name: 'kube-proxy', command: commands.ignoreTerm() }],
+  });
   await waitFor(`port ${port} held`, async () => !(await canBind(port)));
 
-  const vm = await NspawnMachine.boot({ binds: [{ host: shipped.sea, container: '/usr/local/bin/kubesweep', readOnly: true }, { host: tb.dir }] });
+  const vm = await NspawnMachine.boot({
+    binds: [{ host: shipped.sea, container: '/usr/local/bin/kubesweep', readOnly: true }, { host: tb.dir }],
+  });
   t.teardown(() => vm.shutdown());
   const sh = (cmd: string) => vm.exec(['bash', '-c', cmd]);
 
   t.not(sh('command -v node || command -v nodejs || ls /usr/bin/node /usr/local/bin/node').code, 0, 'there is no node in the container');
   t.equal(sh('kubesweep --version').stdout.trim(), version, 'kubesweep --version');
-  t.equal(sh('ln -s kubesweep /usr/local/bin/kubesweep-agent && kubesweep-agent --version').stdout.trim(), version, 'kubesweep-agent (a symlink) --version');
+  t.equal(
+    sh('ln -s kubesweep /usr/local/bin/kubesweep-agent && kubesweep-agent --version').stdout.trim(),
+    version,
+    'kubesweep-agent (a symlink) --version',
+  );
   const libs = sh('ldd /usr/local/bin/kubesweep').stdout;
   t.notMatch(libs, /not found/, 'every shared library it links is on the base system');
 
@@ -50,7 +66,9 @@ t.test('the single executable resets a node that has no Node.js', async (t) => {
     `--kubelet-dir ${tb.scratch}/kubelet`,
     `--cni-ipam-dir ${tb.ipamDir}`,
   ].join(' ');
-  const start = sh(`mkdir -p ${tb.scratch}/manifests && systemd-run --unit ks-agent --property RuntimeDirectory=kubesweep --property RuntimeDirectoryMode=0700 /usr/local/bin/kubesweep-agent ${agentArgs}`);
+  const start = sh(
+    `mkdir -p ${tb.scratch}/manifests && systemd-run --unit ks-agent --property RuntimeDirectory=kubesweep --property RuntimeDirectoryMode=0700 /usr/local/bin/kubesweep-agent ${agentArgs}`,
+  );
   t.equal(start.code, 0, 'the agent starts under systemd', { stderr: start.stderr });
   await waitFor('agent socket in the container', () => sh('test -S /run/kubesweep/agent.sock').code === 0, 60_000);
 
@@ -61,7 +79,11 @@ t.test('the single executable resets a node that has no Node.js', async (t) => {
     'the held port is listed',
   );
   const reset = sh(`kubesweep reset --confirm ${NODE} --grace 1`);
-  t.equal(reset.code, 0, 'kubesweep reset: verified clean', { stdout: reset.stdout.slice(-3000), stderr: reset.stderr, journal: sh('journalctl -u ks-agent --no-pager -o cat | tail -20').stdout });
+  t.equal(reset.code, 0, 'kubesweep reset: verified clean', {
+    stdout: reset.stdout.slice(-3000),
+    stderr: reset.stderr,
+    journal: sh('journalctl -u ks-agent --no-pager -o cat | tail -20').stdout,
+  });
   t.same(await cri.listPodSandbox(), [], 'no sandbox left in the testbed');
   t.ok(await canBind(port), `port ${port} free again`);
   t.equal(sh('systemctl stop ks-agent; systemctl show -p Result --value ks-agent').stdout.trim(), 'success', 'SIGTERM stops it cleanly');

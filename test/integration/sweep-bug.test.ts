@@ -37,9 +37,24 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
     writeFileSync(path.join(config.manifestsDir, name), m.text);
     chmodSync(path.join(config.manifestsDir, name), m.mode);
   }
-  const staticPod = await runPod(cri, tb, { name: 'nginx-proxy-node1', kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(P) }] });
-  const dsHost = await runPod(cri, tb, { name: 'kube-proxy-abcde', kind: 'daemonset', hostNetwork: true, containers: [{ name: 'kube-proxy', command: commands.httpd(P + 1) }] });
-  const dsNetns = await runPod(cri, tb, { name: 'calico-node-xyz', kind: 'daemonset', hostNetwork: false, containers: [{ name: 'calico-node', command: commands.sleep() }] });
+  const staticPod = await runPod(cri, tb, {
+    name: 'nginx-proxy-node1',
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(P) }],
+  });
+  const dsHost = await runPod(cri, tb, {
+    name: 'kube-proxy-abcde',
+    kind: 'daemonset',
+    hostNetwork: true,
+    containers: [{ name: 'kube-proxy', command: commands.httpd(P + 1) }],
+  });
+  const dsNetns = await runPod(cri, tb, {
+    name: 'calico-node-xyz',
+    kind: 'daemonset',
+    hostNetwork: false,
+    containers: [{ name: 'calico-node', command: commands.sleep() }],
+  });
   const plain = await runPod(cri, tb, {
     name: 'web-1',
     kind: 'pod',
@@ -61,7 +76,22 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
   writeFileSync(decoyManifest, MANIFESTS['kube-apiserver.yaml'].text);
   const decoyNetns = path.join(elsewhere, 'cni-decoy');
   writeFileSync(decoyNetns, '');
-  const holder = spawn('/bin/sh', ['-c', 'while :; do sleep 1; done', 'sh', 'containerd-shim-runc-v2', '-namespace', 'k8s.io', '-id', staticPod.sandboxId, '-address', tb.socket], { stdio: 'ignore' });
+  const holder = spawn(
+    '/bin/sh',
+    [
+      '-c',
+      'while :; do sleep 1; done',
+      'sh',
+      'containerd-shim-runc-v2',
+      '-namespace',
+      'k8s.io',
+      '-id',
+      staticPod.sandboxId,
+      '-address',
+      tb.socket,
+    ],
+    { stdio: 'ignore' },
+  );
   t.teardown(() => {
     if (holder.exitCode === null && holder.signalCode === null) holder.kill('SIGKILL');
     try {
@@ -108,9 +138,15 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
       .sort(),
     Object.keys(MANIFESTS).sort(),
   );
-  t.equal(dry.plan.steps.find((s) => s.name === 'kill-shims')!.actions.filter((a) => a.action === 'kill-process').length, 4, 'four shims planned');
+  t.equal(
+    dry.plan.steps.find((s) => s.name === 'kill-shims')!.actions.filter((a) => a.action === 'kill-process').length,
+    4,
+    'four shims planned',
+  );
   t.equal(dry.plan.steps.find((s) => s.name === 'remove-netns')!.actions.length, 2, 'two netns planned');
-  const verifyPorts = dry.plan.steps.find((s) => s.name === 'verify')!.actions.flatMap((a) => (a.action === 'check' && a.target === 'ports' ? a.detail.ports : []));
+  const verifyPorts = dry.plan.steps
+    .find((s) => s.name === 'verify')!
+    .actions.flatMap((a) => (a.action === 'check' && a.target === 'ports' ? a.detail.ports : []));
   t.ok(verifyPorts.includes(P) && verifyPorts.includes(P + 1), 'verify plans the ports the pods hold');
   t.same(dry.plan.steps.find((s) => s.name === 'stop-kubelet')!.actions, [], 'no systemd here: nothing to stop');
   t.same(treeState(tb.scratch), before.files, 'dry run: no file changed (manifests, state dir: no journal, no backup)');
@@ -123,20 +159,46 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
   // --- the real reset ----------------------------------------------------------------------
   const events: ProgressEvent[] = [];
   const report = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test-admin' }, { onEvent: (e) => events.push(e) });
-  t.comment(JSON.stringify(report.steps.map((s) => ({ name: s.name, status: s.status, done: s.done, failed: s.failed, skipped: s.skipped, ms: s.durationMs, reason: s.reason }))));
+  t.comment(
+    JSON.stringify(
+      report.steps.map((s) => ({
+        name: s.name,
+        status: s.status,
+        done: s.done,
+        failed: s.failed,
+        skipped: s.skipped,
+        ms: s.durationMs,
+        reason: s.reason,
+      })),
+    ),
+  );
   t.notOk(report.aborted, 'not aborted');
   t.equal(report.verification?.verdict, 'clean', `verdict clean (${JSON.stringify(report.verification?.residue)})`);
   // The rejoin kinds on by default run too (on the testbed's own dirs; no link patterns here).
   t.same(
     report.steps.map((s) => s.name),
-    ['stop-kubelet', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'kubelet-mounts', 'ipam', 'cni-cache', 'links', 'verify'],
+    [
+      'stop-kubelet',
+      'backup-manifests',
+      'remove-pods',
+      'kill-shims',
+      'remove-netns',
+      'kubelet-mounts',
+      'ipam',
+      'cni-cache',
+      'links',
+      'verify',
+    ],
   );
   t.equal(report.steps.find((s) => s.name === 'stop-kubelet')!.status, 'skipped', 'stop-kubelet skipped without systemd');
   const rp = report.steps.find((s) => s.name === 'remove-pods')!;
   t.equal(rp.failed, 0, 'no CRI call failed');
   t.equal(rp.done, 18, '5 containers x2 + 4 sandboxes x2 actions done');
   const ks = report.steps.find((s) => s.name === 'kill-shims')!;
-  t.ok(ks.items.length > 0 && ks.items.every((i) => i.outcome === 'gone'), 'with the CRI up, shims and mounts were already gone: nothing to kill');
+  t.ok(
+    ks.items.length > 0 && ks.items.every((i) => i.outcome === 'gone'),
+    'with the CRI up, shims and mounts were already gone: nothing to kill',
+  );
   t.ok(await canBind(P), `port ${P} binds again`);
   t.ok(await canBind(P + 1), `port ${P + 1} binds again`);
   t.same(await cri.listPodSandbox(), [], 'no sandbox left');
@@ -148,7 +210,11 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
     'no netns left',
   );
   t.ok(existsSync(config.manifestsDir) && statSync(config.manifestsDir).isDirectory(), 'manifests dir itself stays');
-  t.equal(readFileSync(decoyManifest, 'utf8'), MANIFESTS['kube-apiserver.yaml'].text, 'decoy: a manifest outside the manifests dir is untouched');
+  t.equal(
+    readFileSync(decoyManifest, 'utf8'),
+    MANIFESTS['kube-apiserver.yaml'].text,
+    'decoy: a manifest outside the manifests dir is untouched',
+  );
   t.equal(fileInode(decoyNetns), decoyNetnsInode, 'decoy: a CNI-named netns outside the netns dir is still mounted');
   t.ok(isAlive(holder.pid!, holderStart), 'decoy: a process not ours that names our containerd is alive');
   t.notOk(
@@ -179,7 +245,10 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
     }
   };
   walk(config.stateDir);
-  t.ok(perms.includes('600 journal') && perms.includes(`600 backups/${report.backupId}/index.json`), `the journal and the backup index are there (${perms.join(', ')})`);
+  t.ok(
+    perms.includes('600 journal') && perms.includes(`600 backups/${report.backupId}/index.json`),
+    `the journal and the backup index are there (${perms.join(', ')})`,
+  );
   t.same(
     perms.filter((x) => !(x.endsWith('/') ? x.startsWith('700 ') : x.startsWith('600 '))),
     [],
@@ -239,7 +308,12 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
   t.equal(readFileSync(path.join(config.manifestsDir, 'etcd.yaml'), 'utf8'), 'edited', 'and is not overwritten');
 
   // --- the rejoin: a new pod takes port P ---------------------------------------------------
-  await runPod(cri, tb, { name: 'nginx-proxy-node1', kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(P) }] });
+  await runPod(cri, tb, {
+    name: 'nginx-proxy-node1',
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(P) }],
+  });
   await waitFor(`new pod holds ${P}`, async () => !(await canBind(P)));
   t.pass('a new static pod binds the port again (rejoin)');
 });

@@ -15,10 +15,14 @@ import { resetWithPlanCheck } from '../helpers/plan-check';
 
 /** A process whose argv says "containerd-shim-runc-v2 … -address <address>" (it is node). */
 function spawnDecoy(t: Test, address: string, namespace = 'k8s.io') {
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)', '--', '-namespace', namespace, '-id', 'decoy', '-address', address], {
-    argv0: 'containerd-shim-runc-v2',
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    process.execPath,
+    ['-e', 'setInterval(() => {}, 1 << 30)', '--', '-namespace', namespace, '-id', 'decoy', '-address', address],
+    {
+      argv0: 'containerd-shim-runc-v2',
+      stdio: 'ignore',
+    },
+  );
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -30,22 +34,51 @@ t.test("CRI down: reset kills only this containerd's shims, frees ports, removes
   const cri = tb.cri();
   const P = await freePort();
   const config = testbedConfig(tb, { expectFreePorts: [P] });
-  await runPod(cri, tb, { name: 'nginx-proxy-node1', kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(P) }] });
-  await runPod(cri, tb, { name: 'calico-node-x', kind: 'daemonset', hostNetwork: false, containers: [{ name: 'calico-node', command: commands.ignoreTerm() }] });
+  await runPod(cri, tb, {
+    name: 'nginx-proxy-node1',
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(P) }],
+  });
+  await runPod(cri, tb, {
+    name: 'calico-node-x',
+    kind: 'daemonset',
+    hostNetwork: false,
+    containers: [{ name: 'calico-node', command: commands.ignoreTerm() }],
+  });
   await runPod(cri, tb, { name: 'web-1', kind: 'pod', hostNetwork: false, containers: [{ name: 'web', command: commands.sleep() }] });
   await waitFor(`port ${P} held`, async () => !(await canBind(P)));
   const otherAddress = `${tb.dir}/other/containerd.sock`;
   const decoy = spawnDecoy(t, otherAddress);
   // Same address as ours but another containerd namespace: not ours either.
   const decoyNs = spawnDecoy(t, tb.socket, 'moby');
-  await waitFor('decoys started', () => readProcess(decoy.pid!)?.argv[0] === 'containerd-shim-runc-v2' && readProcess(decoyNs.pid!)?.argv[0] === 'containerd-shim-runc-v2');
+  await waitFor(
+    'decoys started',
+    () =>
+      readProcess(decoy.pid!)?.argv[0] === 'containerd-shim-runc-v2' && readProcess(decoyNs.pid!)?.argv[0] === 'containerd-shim-runc-v2',
+  );
   const decoyStart = readProcess(decoy.pid!)!.startTime;
   const decoyNsStart = readProcess(decoyNs.pid!)!.startTime;
 
   const shimsBefore = tb.shimPids().filter((s) => s.id !== 'decoy');
   t.equal(shimsBefore.length, 3, 'three shims of the testbed');
   // A shell whose arguments mention one of our shims exactly (its id, our address, k8s.io).
-  const shell = spawn('/bin/sh', ['-c', 'while :; do sleep 1; done', 'sh', 'containerd-shim-runc-v2', '-namespace', 'k8s.io', '-id', shimsBefore[0].id, '-address', tb.socket], { stdio: 'ignore' });
+  const shell = spawn(
+    '/bin/sh',
+    [
+      '-c',
+      'while :; do sleep 1; done',
+      'sh',
+      'containerd-shim-runc-v2',
+      '-namespace',
+      'k8s.io',
+      '-id',
+      shimsBefore[0].id,
+      '-address',
+      tb.socket,
+    ],
+    { stdio: 'ignore' },
+  );
   t.teardown(() => {
     if (shell.exitCode === null && shell.signalCode === null) shell.kill('SIGKILL');
   });
@@ -82,7 +115,9 @@ t.test("CRI down: reset kills only this containerd's shims, frees ports, removes
   t.match(plan.steps.find((s) => s.name === 'remove-pods')!.note, /CRI unreachable/, 'remove-pods says the CRI is unreachable');
 
   const report = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test' });
-  t.comment(JSON.stringify(report.steps.map((s) => ({ name: s.name, status: s.status, done: s.done, failed: s.failed, reason: s.reason }))));
+  t.comment(
+    JSON.stringify(report.steps.map((s) => ({ name: s.name, status: s.status, done: s.done, failed: s.failed, reason: s.reason }))),
+  );
   t.notOk(report.aborted, 'not aborted');
   const kill = report.steps.find((s) => s.name === 'kill-shims')!;
   t.equal(kill.failed, 0, 'no kill failed');

@@ -26,7 +26,12 @@ t.test('engine guards on the testbed', async (t) => {
     mkdirSync(config.manifestsDir, { recursive: true });
     for (const n of ['kube-apiserver.yaml', 'kube-scheduler.yaml']) writeFileSync(path.join(config.manifestsDir, n), `kind: Pod # ${n}\n`);
     const before = treeState(config.manifestsDir);
-    const pod = await runPod(cri, tb, { name: 'kube-proxy-a', kind: 'daemonset', hostNetwork: true, containers: [{ name: 'kube-proxy', command: commands.sleep() }] });
+    const pod = await runPod(cri, tb, {
+      name: 'kube-proxy-a',
+      kind: 'daemonset',
+      hostNetwork: true,
+      containers: [{ name: 'kube-proxy', command: commands.sleep() }],
+    });
     const { sweeper } = testbedSweeper(cri, config);
     const report = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test' });
     t.match(report.aborted, /required step backup-manifests failed/, 'aborted, naming the backup');
@@ -79,9 +84,16 @@ t.test('engine guards on the testbed', async (t) => {
       const kids = readdirSync('/proc')
         .filter((n) => /^\d+$/.test(n))
         .map(Number);
-      return kids.find((pid) => pid !== process.pid && netnsInodeOf(pid) === ino && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep');
+      return kids.find(
+        (pid) => pid !== process.pid && netnsInodeOf(pid) === ino && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep',
+      );
     });
-    const config = testbedConfig(tb, { netnsDirs: [netnsDir], manifestsDir: path.join(tb.scratch, 'manifests-b'), stateDir: path.join(tb.scratch, 'state-b'), expectFreePorts: [] });
+    const config = testbedConfig(tb, {
+      netnsDirs: [netnsDir],
+      manifestsDir: path.join(tb.scratch, 'manifests-b'),
+      stateDir: path.join(tb.scratch, 'state-b'),
+      expectFreePorts: [],
+    });
     const { sweeper, lines } = testbedSweeper(cri, config);
     const plan = await sweeper.plan({ dryRun: true, scope: 'all', requestedBy: 'test', steps: ['remove-netns'] });
     const planned = plan.steps[0].actions;
@@ -91,7 +103,11 @@ t.test('engine guards on the testbed', async (t) => {
       'plan: only cni-* files',
     );
     const decoy = planned[0];
-    t.match(decoy.action === 'remove-netns' && decoy.detail.blockedBy, [new RegExp(`pid ${sleeper} \\(sleep 1000\\)`)], 'plan already says who blocks it');
+    t.match(
+      decoy.action === 'remove-netns' && decoy.detail.blockedBy,
+      [new RegExp(`pid ${sleeper} \\(sleep 1000\\)`)],
+      'plan already says who blocks it',
+    );
 
     const report = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 'test', steps: ['remove-netns', 'verify'] });
     const items = report.steps.find((s) => s.name === 'remove-netns')!.items;
@@ -118,11 +134,30 @@ t.test('engine guards on the testbed', async (t) => {
   });
 
   await t.test('scope static: only static pods go; an abort stops at the next safe point', async (t) => {
-    const config = testbedConfig(tb, { manifestsDir: path.join(tb.scratch, 'manifests-c'), stateDir: path.join(tb.scratch, 'state-c'), expectFreePorts: [] });
-    const st = await runPod(cri, tb, { name: 'kube-apiserver-node1', kind: 'static', hostNetwork: true, containers: [{ name: 'kube-apiserver', command: commands.sleep() }] });
-    const ds = await runPod(cri, tb, { name: 'calico-node-c', kind: 'daemonset', hostNetwork: false, containers: [{ name: 'calico-node', command: commands.sleep() }] });
+    const config = testbedConfig(tb, {
+      manifestsDir: path.join(tb.scratch, 'manifests-c'),
+      stateDir: path.join(tb.scratch, 'state-c'),
+      expectFreePorts: [],
+    });
+    const st = await runPod(cri, tb, {
+      name: 'kube-apiserver-node1',
+      kind: 'static',
+      hostNetwork: true,
+      containers: [{ name: 'kube-apiserver', command: commands.sleep() }],
+    });
+    const ds = await runPod(cri, tb, {
+      name: 'calico-node-c',
+      kind: 'daemonset',
+      hostNetwork: false,
+      containers: [{ name: 'calico-node', command: commands.sleep() }],
+    });
     const { sweeper } = testbedSweeper(cri, config);
-    const report = await resetWithPlanCheck(t, sweeper, { scope: ['static'], requestedBy: 'test', graceSeconds: 0 }, { allowSkips: [/a running pod lives in it .* and the scope is not all/] });
+    const report = await resetWithPlanCheck(
+      t,
+      sweeper,
+      { scope: ['static'], requestedBy: 'test', graceSeconds: 0 },
+      { allowSkips: [/a running pod lives in it .* and the scope is not all/] },
+    );
     t.equal(report.verification?.verdict, 'clean', `static scope verified clean (${JSON.stringify(report.verification?.residue)})`);
     const left = (await cri.listPodSandbox()).map((s) => s.id);
     t.notOk(left.includes(st.sandboxId), 'static pod removed');

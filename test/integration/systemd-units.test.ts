@@ -17,8 +17,18 @@ t.test('kubesweep-agent.service and kubesweep-reset.service under a real systemd
   const tb = await withTestbed(t);
   const cri = tb.cri();
   const port = await freePort();
-  await runPod(cri, tb, { name: 'nginx-proxy-' + NODE, kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }] });
-  await runPod(cri, tb, { name: 'calico-node-x1', kind: 'daemonset', hostNetwork: false, containers: [{ name: 'calico-node', command: commands.ignoreTerm() }] });
+  await runPod(cri, tb, {
+    name: 'nginx-proxy-' + NODE,
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }],
+  });
+  await runPod(cri, tb, {
+    name: 'calico-node-x1',
+    kind: 'daemonset',
+    hostNetwork: false,
+    containers: [{ name: 'calico-node', command: commands.ignoreTerm() }],
+  });
   await waitFor(`port ${port} held`, async () => !(await canBind(port)));
 
   const manifests = path.join(tb.scratch, 'manifests');
@@ -28,7 +38,11 @@ t.test('kubesweep-agent.service and kubesweep-reset.service under a real systemd
 
   const root = packageRoot();
   const vm = await NspawnMachine.boot({
-    binds: [{ host: root, container: '/src', readOnly: true }, { host: process.execPath, container: '/usr/bin/node', readOnly: true }, { host: tb.dir }],
+    binds: [
+      { host: root, container: '/src', readOnly: true },
+      { host: process.execPath, container: '/usr/bin/node', readOnly: true },
+      { host: tb.dir },
+    ],
   });
   t.teardown(() => vm.shutdown());
   const sh = (cmd: string) => vm.exec(['bash', '-c', cmd]);
@@ -84,7 +98,11 @@ t.test('kubesweep-agent.service and kubesweep-reset.service under a real systemd
   const backups = sh('ls /var/lib/kubesweep/backups').stdout.trim().split('\n').filter(Boolean);
   t.equal(backups.length, 1, 'one backup in the agent state dir');
   const backedUp = sh(`cat /var/lib/kubesweep/backups/${backups[0]}/nginx-proxy.yml`).stdout;
-  t.equal(createHash('sha256').update(backedUp).digest('hex'), createHash('sha256').update(manifestText).digest('hex'), 'the manifest is in the backup byte-identical');
+  t.equal(
+    createHash('sha256').update(backedUp).digest('hex'),
+    createHash('sha256').update(manifestText).digest('hex'),
+    'the manifest is in the backup byte-identical',
+  );
 
   // kubelet-unit: an enabled kubelet comes back at boot and re-registers the node. Not asked,
   // it is reported as residue and left; asked (--with kubelet-unit), the agent disables it.

@@ -13,7 +13,12 @@ t.test('CNI fault plugin: ADD passes through, DEL fails like Calico while the ma
   const tb = await Testbed.start({ cniFault: true });
   t.teardown(() => tb.teardown());
   const cri = tb.cri();
-  const pod = await runPod(cri, tb, { name: 'web-1', kind: 'pod', hostNetwork: false, containers: [{ name: 'web', command: commands.sleep() }] });
+  const pod = await runPod(cri, tb, {
+    name: 'web-1',
+    kind: 'pod',
+    hostNetwork: false,
+    containers: [{ name: 'web', command: commands.sleep() }],
+  });
   const st = await cri.podSandboxStatus(pod.sandboxId);
   t.match(st?.status?.network?.ip, /^10\.\d+\.\d+\.\d+$/, 'the pod got its bridge address through the chain');
   t.same(
@@ -26,12 +31,20 @@ t.test('CNI fault plugin: ADD passes through, DEL fails like Calico while the ma
   for (let i = 0; i < 2; i++) {
     await t.rejects(
       cri.stopPodSandbox(pod.sandboxId),
-      { message: new RegExp(`failed to destroy network for sandbox "${pod.sandboxId}": plugin type="ks-fault" failed \\(delete\\): ${CALICO_UNAUTHORIZED}`) },
+      {
+        message: new RegExp(
+          `failed to destroy network for sandbox "${pod.sandboxId}": plugin type="ks-fault" failed \\(delete\\): ${CALICO_UNAUTHORIZED}`,
+        ),
+      },
       `StopPodSandbox #${i + 1} fails with Calico's message`,
     );
   }
   t.equal((await cri.listPodSandbox()).find((s) => s.id === pod.sandboxId)?.state, 'SANDBOX_NOTREADY', 'the sandbox stays NOTREADY');
-  await t.rejects(cri.removePodSandbox(pod.sandboxId), { message: /failed to forcibly stop sandbox .*Unauthorized/ }, 'and cannot be removed');
+  await t.rejects(
+    cri.removePodSandbox(pod.sandboxId),
+    { message: /failed to forcibly stop sandbox .*Unauthorized/ },
+    'and cannot be removed',
+  );
 
   tb.setCniFault('hang');
   const t0 = Date.now();
@@ -51,7 +64,12 @@ t.test('shims killed by hand: container processes keep running with no shim; tea
   t.teardown(() => tb.teardown());
   const cri = tb.cri();
   const port = await freePort();
-  await runPod(cri, tb, { name: 'nginx-proxy-node1', kind: 'static', hostNetwork: true, containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }] });
+  await runPod(cri, tb, {
+    name: 'nginx-proxy-node1',
+    kind: 'static',
+    hostNetwork: true,
+    containers: [{ name: 'nginx-proxy', command: commands.httpd(port) }],
+  });
   await runPod(cri, tb, { name: 'web-1', kind: 'pod', hostNetwork: false, containers: [{ name: 'web', command: commands.ignoreTerm() }] });
   await waitFor('port held', async () => !(await canBind(port)));
   const inCgroups = tb.cgroupPids();

@@ -70,8 +70,18 @@ t.test('teardown leaves nothing behind, even after containerd was killed under r
   t.teardown(() => tb.teardown());
   const cri = tb.cri();
   const port = await freePort();
-  await runPod(cri, tb, { name: 'kube-proxy-x', kind: 'daemonset', hostNetwork: true, containers: [{ name: 'kube-proxy', command: commands.httpd(port) }] });
-  await runPod(cri, tb, { name: 'calico-x', kind: 'daemonset', hostNetwork: false, containers: [{ name: 'calico', command: commands.ignoreTerm() }] });
+  await runPod(cri, tb, {
+    name: 'kube-proxy-x',
+    kind: 'daemonset',
+    hostNetwork: true,
+    containers: [{ name: 'kube-proxy', command: commands.httpd(port) }],
+  });
+  await runPod(cri, tb, {
+    name: 'calico-x',
+    kind: 'daemonset',
+    hostNetwork: false,
+    containers: [{ name: 'calico', command: commands.ignoreTerm() }],
+  });
   await waitFor('port held', async () => !(await canBind(port)));
   const shims = tb.shimPids();
   t.ok(shims.length >= 1, 'shims running');
@@ -108,7 +118,8 @@ t.test('removeCniCacheOf removes only the cache files that record a netns inside
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const cache = path.join(root, 'results');
   mkdirSync(cache);
-  const doc = (sandbox: string) => JSON.stringify({ kind: 'cniCacheV1', containerId: 'x', result: { interfaces: [{ name: 'cni0' }, { name: 'eth0', sandbox }] } });
+  const doc = (sandbox: string) =>
+    JSON.stringify({ kind: 'cniCacheV1', containerId: 'x', result: { interfaces: [{ name: 'cni0' }, { name: 'eth0', sandbox }] } });
   const tbDir = path.join(root, 'ks-abc');
   writeFileSync(path.join(cache, 'ours-eth0'), doc(`${tbDir}/state/io.containerd.grpc.v1.cri/netns/cni-1`));
   writeFileSync(path.join(cache, 'sibling-eth0'), doc(`${tbDir}d/state/io.containerd.grpc.v1.cri/netns/cni-2`));
@@ -120,7 +131,11 @@ t.test('removeCniCacheOf removes only the cache files that record a netns inside
   const problems: string[] = [];
   t.same(removeCniCacheOf(tbDir, cache, problems), [path.join(cache, 'ours-eth0')]);
   t.same(problems, []);
-  t.same(readdirSync(cache).sort(), ['broken-eth0', 'dotdot-eth0', 'host-eth0', 'link-eth0', 'noresult-lo', 'sibling-eth0'], 'every other file stays');
+  t.same(
+    readdirSync(cache).sort(),
+    ['broken-eth0', 'dotdot-eth0', 'host-eth0', 'link-eth0', 'noresult-lo', 'sibling-eth0'],
+    'every other file stays',
+  );
   t.same(removeCniCacheOf(tbDir, path.join(root, 'absent')), [], 'no cache dir: nothing to do');
   t.end();
 });

@@ -6,7 +6,19 @@ import * as grpc from '@grpc/grpc-js';
 import { ksError, KubesweepError } from '../../shared/errors';
 import { grpcTarget, unixSocketPath } from '../../shared/endpoint';
 import { loadProto } from '../../shared/grpc-load';
-import type { Container, ContainerConfig, ContainerFilter, ContainerStatusResponse, GoneOrDone, PodSandbox, PodSandboxConfig, PodSandboxFilter, PodSandboxStatusResponse, RuntimeStatusResponse, VersionResponse } from './messages';
+import type {
+  Container,
+  ContainerConfig,
+  ContainerFilter,
+  ContainerStatusResponse,
+  GoneOrDone,
+  PodSandbox,
+  PodSandboxConfig,
+  PodSandboxFilter,
+  PodSandboxStatusResponse,
+  RuntimeStatusResponse,
+  VersionResponse,
+} from './messages';
 
 export interface CriClientOptions {
   /** `unix:///run/containerd/containerd.sock` (or a bare path). */
@@ -31,7 +43,9 @@ export class CriClient {
   constructor(opts: CriClientOptions) {
     this.endpoint = opts.endpoint;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_CRI_TIMEOUT_MS;
-    const pkg = loadProto('cri/runtime/v1/runtime.proto') as unknown as { runtime: { v1: { RuntimeService: grpc.ServiceClientConstructor } } };
+    const pkg = loadProto('cri/runtime/v1/runtime.proto') as unknown as {
+      runtime: { v1: { RuntimeService: grpc.ServiceClientConstructor } };
+    };
     const Ctor = pkg.runtime.v1.RuntimeService;
     this.client = new Ctor(grpcTarget(opts.endpoint), grpc.credentials.createInsecure(), {
       // Fail fast rather than queueing calls while the socket is absent.
@@ -85,8 +99,18 @@ export class CriClient {
     return res.items;
   }
 
-  async createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig, opts?: CallOptions): Promise<string> {
-    const res = (await this.call('CreateContainer', { podSandboxId, config, sandboxConfig }, `${podSandboxId}/${config.metadata.name}`, opts)) as {
+  async createContainer(
+    podSandboxId: string,
+    config: ContainerConfig,
+    sandboxConfig: PodSandboxConfig,
+    opts?: CallOptions,
+  ): Promise<string> {
+    const res = (await this.call(
+      'CreateContainer',
+      { podSandboxId, config, sandboxConfig },
+      `${podSandboxId}/${config.metadata.name}`,
+      opts,
+    )) as {
       containerId: string;
     };
     return res.containerId;
@@ -139,7 +163,9 @@ export class CriClient {
     const what = id ? `CRI ${rpc}(${id})` : `CRI ${rpc}`;
     const sock = unixSocketPath(this.endpoint, { bare: true });
     if (sock !== undefined && !isSocket(sock)) {
-      return Promise.reject(ksError('KS_CRI_UNAVAILABLE', `${what}: no CRI socket at ${sock} (is containerd running?)`, { rpc, id, endpoint: this.endpoint }));
+      return Promise.reject(
+        ksError('KS_CRI_UNAVAILABLE', `${what}: no CRI socket at ${sock} (is containerd running?)`, { rpc, id, endpoint: this.endpoint }),
+      );
     }
     return new Promise((resolve, reject) => {
       const method = this.client[rpc];
@@ -167,7 +193,12 @@ function criError(what: string, rpc: string, id: string, endpoint: string, timeo
   const details = { rpc, id, endpoint, grpcCode: err.code, grpcStatus: grpc.status[err.code] };
   switch (err.code) {
     case grpc.status.UNAVAILABLE:
-      return ksError('KS_CRI_UNAVAILABLE', `${what}: CRI endpoint ${endpoint} is not answering: ${err.details || err.message}`, details, err);
+      return ksError(
+        'KS_CRI_UNAVAILABLE',
+        `${what}: CRI endpoint ${endpoint} is not answering: ${err.details || err.message}`,
+        details,
+        err,
+      );
     case grpc.status.DEADLINE_EXCEEDED:
       return ksError('KS_CRI_DEADLINE', `${what}: no answer within ${timeoutMs} ms`, details, err);
     default:

@@ -39,7 +39,14 @@ export interface CniCacheScan {
   problems: string[];
 }
 
-type CacheDoc = { kind?: unknown; containerId?: unknown; ifName?: unknown; networkName?: unknown; cniArgs?: unknown; result?: { interfaces?: unknown } };
+type CacheDoc = {
+  kind?: unknown;
+  containerId?: unknown;
+  ifName?: unknown;
+  networkName?: unknown;
+  cniArgs?: unknown;
+  result?: { interfaces?: unknown };
+};
 
 /** `p` lies in `dir`: by its text (containerd records the path it was configured with), or resolved. */
 function inDir(p: string, dir: string): boolean {
@@ -57,8 +64,16 @@ export function parseCniCache(text: string, netnsDirs: readonly string[]): Omit<
   }
   if (doc === null || typeof doc !== 'object' || doc.kind !== 'cniCacheV1') return undefined;
   const { containerId, ifName, networkName, cniArgs } = doc;
-  if (typeof containerId !== 'string' || !/^[0-9a-f]{64}$/.test(containerId) || typeof ifName !== 'string' || typeof networkName !== 'string') return undefined;
-  const infra = Array.isArray(cniArgs) ? cniArgs.find((a): a is [string, string] => Array.isArray(a) && a[0] === 'K8S_POD_INFRA_CONTAINER_ID') : undefined;
+  if (
+    typeof containerId !== 'string' ||
+    !/^[0-9a-f]{64}$/.test(containerId) ||
+    typeof ifName !== 'string' ||
+    typeof networkName !== 'string'
+  )
+    return undefined;
+  const infra = Array.isArray(cniArgs)
+    ? cniArgs.find((a): a is [string, string] => Array.isArray(a) && a[0] === 'K8S_POD_INFRA_CONTAINER_ID')
+    : undefined;
   if (infra?.[1] !== containerId) return undefined;
   const interfaces = Array.isArray(doc.result?.interfaces) ? (doc.result.interfaces as { sandbox?: unknown }[]) : [];
   const netns = interfaces.map((i) => i?.sandbox).find((s): s is string => typeof s === 'string' && s !== '');
@@ -117,18 +132,27 @@ function exists(p: string): boolean {
  * same sandbox and netns, or when that netns file exists again. Scoped to `dir`. The caller has
  * checked that the sandbox is not alive.
  */
-export function removeStaleCacheFile(e: Pick<CniCacheEntry, 'path' | 'containerId' | 'netns'>, dir: string, netnsDirs: readonly string[]): { outcome: 'done' | 'gone' | 'skipped'; message: string } {
+export function removeStaleCacheFile(
+  e: Pick<CniCacheEntry, 'path' | 'containerId' | 'netns'>,
+  dir: string,
+  netnsDirs: readonly string[],
+): { outcome: 'done' | 'gone' | 'skipped'; message: string } {
   let text: string;
   try {
-    if (lstatSync(e.path).size > MAX_CACHE_FILE_BYTES) return { outcome: 'skipped', message: 'left in place: it is no longer a libcni cache file' };
+    if (lstatSync(e.path).size > MAX_CACHE_FILE_BYTES)
+      return { outcome: 'skipped', message: 'left in place: it is no longer a libcni cache file' };
     text = readFileSync(e.path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { outcome: 'gone', message: 'already removed' };
     throw err;
   }
   const now = parseCniCache(text, netnsDirs);
-  if (!now || now.containerId !== e.containerId || now.netns !== e.netns) return { outcome: 'skipped', message: `left in place: it no longer describes sandbox ${e.containerId.slice(0, 12)} in ${e.netns}` };
+  if (!now || now.containerId !== e.containerId || now.netns !== e.netns)
+    return { outcome: 'skipped', message: `left in place: it no longer describes sandbox ${e.containerId.slice(0, 12)} in ${e.netns}` };
   if (exists(e.netns)) return { outcome: 'skipped', message: `left in place: its netns ${e.netns} still exists` };
   const outcome = removeInside(e.path, [dir], 'CNI cache file');
-  return { outcome, message: outcome === 'done' ? `removed (sandbox ${e.containerId.slice(0, 12)} is gone, and so is its netns)` : 'already removed' };
+  return {
+    outcome,
+    message: outcome === 'done' ? `removed (sandbox ${e.containerId.slice(0, 12)} is gone, and so is its netns)` : 'already removed',
+  };
 }

@@ -10,7 +10,18 @@ import { globMatcher } from './glob';
 
 export const DEFAULT_CNI_CONF_DIR = '/etc/cni/net.d';
 
-export const DEFAULT_CNI_CONF_PATTERNS: readonly string[] = Object.freeze(['*calico*', '*flannel*', '*canal*', '*cilium*', '*weave*', '*kube-router*', '*kuberouter*', '*multus*', '*antrea*', '*kube-ovn*']);
+export const DEFAULT_CNI_CONF_PATTERNS: readonly string[] = Object.freeze([
+  '*calico*',
+  '*flannel*',
+  '*canal*',
+  '*cilium*',
+  '*weave*',
+  '*kube-router*',
+  '*kuberouter*',
+  '*multus*',
+  '*antrea*',
+  '*kube-ovn*',
+]);
 
 export interface CniConfFile {
   name: string;

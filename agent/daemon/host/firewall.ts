@@ -10,7 +10,15 @@ import { ksError } from '../../shared/errors';
 import { Exec, runCommand, toolError } from './exec';
 
 /** Chain-name prefixes of kube-proxy, kube-router, the CNI plugins, Calico, Flannel, Cilium, Weave. */
-export const DEFAULT_FIREWALL_PREFIXES: readonly string[] = Object.freeze(['KUBE-', 'CNI-', 'cali-', 'FLANNEL', 'CILIUM', 'OLD_CILIUM', 'WEAVE']);
+export const DEFAULT_FIREWALL_PREFIXES: readonly string[] = Object.freeze([
+  'KUBE-',
+  'CNI-',
+  'cali-',
+  'FLANNEL',
+  'CILIUM',
+  'OLD_CILIUM',
+  'WEAVE',
+]);
 
 const BUILTIN_CHAINS = new Set(['INPUT', 'OUTPUT', 'FORWARD', 'PREROUTING', 'POSTROUTING']);
 
@@ -58,7 +66,8 @@ export function splitRule(spec: string): string[] {
 }
 
 function targetOf(words: readonly string[]): string | undefined {
-  for (let i = 0; i < words.length - 1; i++) if (words[i] === '-j' || words[i] === '-g' || words[i] === '--jump' || words[i] === '--goto') return words[i + 1];
+  for (let i = 0; i < words.length - 1; i++)
+    if (words[i] === '-j' || words[i] === '-g' || words[i] === '--jump' || words[i] === '--goto') return words[i + 1];
   return undefined;
 }
 
@@ -193,5 +202,10 @@ export async function saveAll(exec: Exec = runCommand): Promise<SavedRuleset[]> 
 /** Apply one table's cleanup through the backend's restore tool, in one transaction. */
 export async function applyCleanup(backend: Backend, c: TableCleanup, exec: Exec = runCommand): Promise<void> {
   const r = await exec([backend.restore, '--noflush'], { input: restoreScript(c) });
-  if (r.code !== 0) throw ksError('KS_FIREWALL_FAILED', `${backend.restore} --noflush (table ${c.table}) failed, that table is unchanged: ${toolError(r)}`, { tool: backend.restore, table: c.table });
+  if (r.code !== 0)
+    throw ksError(
+      'KS_FIREWALL_FAILED',
+      `${backend.restore} --noflush (table ${c.table}) failed, that table is unchanged: ${toolError(r)}`,
+      { tool: backend.restore, table: c.table },
+    );
 }

@@ -2,7 +2,20 @@
 // fsync'ed before close, and the directory is fsync'ed after an entry is created or renamed,
 // or a crash could lose the entry even though its data was flushed.
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 
 export function fsyncDir(dir: string): void {
@@ -38,7 +51,8 @@ export function appendRecordDurable(file: string, line: string, mode = 0o600): v
   try {
     const st = fstatSync(fd);
     const uid = process.geteuid?.() ?? 0;
-    if (!st.isFile() || st.uid !== uid || st.nlink !== 1) throw new Error(`${file} is not a regular file of uid ${uid} with one link (uid ${st.uid}, ${st.nlink} links): refusing to append`);
+    if (!st.isFile() || st.uid !== uid || st.nlink !== 1)
+      throw new Error(`${file} is not a regular file of uid ${uid} with one link (uid ${st.uid}, ${st.nlink} links): refusing to append`);
     const before = st.size;
     let text = line.endsWith('\n') ? line : line + '\n';
     if (before > 0) {
@@ -92,7 +106,8 @@ export function writeDirDurable<I>(parent: string, name: string, fill: (put: Put
     mkdirSync(parent, { recursive: true, mode: 0o700 });
     mkdirSync(tmp, { mode: 0o700 });
     const put: PutFile = (file, data) => {
-      if (file === '' || file === '.' || file === '..' || file === 'index.json' || file.includes('/')) throw new Error(`invalid backup file name ${JSON.stringify(file)}`);
+      if (file === '' || file === '.' || file === '..' || file === 'index.json' || file.includes('/'))
+        throw new Error(`invalid backup file name ${JSON.stringify(file)}`);
       const sum = sha256(data);
       writeFileDurable(path.join(tmp, file), data, 0o600);
       // Read the copy back: the index must describe what is really on disk.

@@ -150,7 +150,10 @@ export function staleReservations(reservations: readonly Reservation[], live: Re
  * Release one reservation: re-read it first, and leave it when it now belongs to another
  * container (an address reused since the plan was made). Scoped to the data dirs.
  */
-export function releaseStaleReservation(r: Pick<Reservation, 'path' | 'containerId'>, dataDirs: readonly string[]): { outcome: 'done' | 'gone' | 'skipped'; message: string } {
+export function releaseStaleReservation(
+  r: Pick<Reservation, 'path' | 'containerId'>,
+  dataDirs: readonly string[],
+): { outcome: 'done' | 'gone' | 'skipped'; message: string } {
   let content: string;
   try {
     content = readFileSync(r.path, 'utf8');
@@ -160,7 +163,10 @@ export function releaseStaleReservation(r: Pick<Reservation, 'path' | 'container
   }
   const now = parseReservationFile(path.basename(r.path), content);
   if (!now || now.containerId !== r.containerId) {
-    return { outcome: 'skipped', message: `left in place: it now reserves the address for ${now?.containerId.slice(0, 12) || 'nobody'}, not ${r.containerId.slice(0, 12)}` };
+    return {
+      outcome: 'skipped',
+      message: `left in place: it now reserves the address for ${now?.containerId.slice(0, 12) || 'nobody'}, not ${r.containerId.slice(0, 12)}`,
+    };
   }
   const outcome = removeInside(r.path, dataDirs, 'IPAM reservation');
   return { outcome, message: outcome === 'done' ? `released (was ${r.containerId.slice(0, 12)})` : 'already released' };

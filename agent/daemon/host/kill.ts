@@ -37,7 +37,12 @@ export function commandOf(p: Pick<ProcessInfo, 'argv' | 'comm'>): string {
  * `lookup` reads a process (default: from procRoot); a snapshot map can be passed for speed.
  * Throws KS_PROCESS_NOT_OURS otherwise.
  */
-export function proveOurs(pid: number, owner: ContainerdRef, procRoot = DEFAULT_PROC_ROOT, lookup: (pid: number) => ProcessInfo | undefined = (p) => readProcess(p, procRoot)): OwnedProcess {
+export function proveOurs(
+  pid: number,
+  owner: ContainerdRef,
+  procRoot = DEFAULT_PROC_ROOT,
+  lookup: (pid: number) => ProcessInfo | undefined = (p) => readProcess(p, procRoot),
+): OwnedProcess {
   const self = lookup(pid);
   if (!self) throw ksError('KS_PROCESS_NOT_OURS', `refusing to kill pid ${pid}: no such process`, { pid });
   const seen = new Set<number>();
@@ -50,12 +55,16 @@ export function proveOurs(pid: number, owner: ContainerdRef, procRoot = DEFAULT_
     }
     cur = lookup(cur.ppid);
   }
-  throw ksError('KS_PROCESS_NOT_OURS', `refusing to kill pid ${pid} (${commandOf(self)}): not a shim of containerd ${owner.address} namespace ${owner.namespace}, nor a descendant of one`, {
-    pid,
-    command: commandOf(self),
-    address: owner.address,
-    namespace: owner.namespace,
-  });
+  throw ksError(
+    'KS_PROCESS_NOT_OURS',
+    `refusing to kill pid ${pid} (${commandOf(self)}): not a shim of containerd ${owner.address} namespace ${owner.namespace}, nor a descendant of one`,
+    {
+      pid,
+      command: commandOf(self),
+      address: owner.address,
+      namespace: owner.namespace,
+    },
+  );
 }
 
 export interface KillOptions {
@@ -81,7 +90,13 @@ export interface KillResult {
   survivors: number[];
 }
 
-function send(p: OwnedProcess, sig: 'SIGTERM' | 'SIGKILL', procRoot: string, onSignal?: KillOptions['onSignal'], recheck?: KillOptions['recheck']): boolean {
+function send(
+  p: OwnedProcess,
+  sig: 'SIGTERM' | 'SIGKILL',
+  procRoot: string,
+  onSignal?: KillOptions['onSignal'],
+  recheck?: KillOptions['recheck'],
+): boolean {
   // The identity check right before the signal: same pid, same start time, not a zombie.
   if (!isAlive(p.pid, p.startTime, procRoot)) return false;
   if (recheck && !recheck(p)) return false;

@@ -54,7 +54,9 @@ export function kubeletMounts(mounts: readonly MountEntry[], kubeletDir: string)
     const uid = m.mountPoint.startsWith(podsDir) ? m.mountPoint.slice(podsDir.length).split('/')[0] : undefined;
     byPoint.set(m.mountPoint, { mountPoint: m.mountPoint, fsType: m.fsType, source: m.source, ...(uid ? { podUid: uid } : {}), count: 1 });
   }
-  return [...byPoint.values()].sort((a, b) => b.mountPoint.split('/').length - a.mountPoint.split('/').length || b.mountPoint.localeCompare(a.mountPoint));
+  return [...byPoint.values()].sort(
+    (a, b) => b.mountPoint.split('/').length - a.mountPoint.split('/').length || b.mountPoint.localeCompare(a.mountPoint),
+  );
 }
 
 /** Mount points at or under `dir`. */
@@ -79,7 +81,11 @@ export function listPodDirs(kubeletDir: string): string[] {
  * `umount` one mount point (not lazy: a busy mount fails and is reported, as kubeadm does), as
  * often as it is stacked there. 'gone' when nothing was mounted there.
  */
-export async function unmountKubelet(mountPoint: string, kubeletDir: string, opts: { exec?: Exec; procRoot?: string } = {}): Promise<'done' | 'gone'> {
+export async function unmountKubelet(
+  mountPoint: string,
+  kubeletDir: string,
+  opts: { exec?: Exec; procRoot?: string } = {},
+): Promise<'done' | 'gone'> {
   const exec = opts.exec ?? runCommand;
   // A mount point whose directory is gone cannot be mounted any more.
   if (!existsSync(path.dirname(mountPoint))) return 'gone';
@@ -112,7 +118,8 @@ export function removePodDir(dir: string, kubeletDir: string, procRoot?: string)
     throw err;
   }
   const mounted = mountsAtOrUnder(readMountinfo(procRoot), entry);
-  if (mounted.length) throw ksError('KS_STILL_MOUNTED', `${entry} not removed: still mounted at ${mounted.join(', ')}`, { path: entry, mounts: mounted });
+  if (mounted.length)
+    throw ksError('KS_STILL_MOUNTED', `${entry} not removed: still mounted at ${mounted.join(', ')}`, { path: entry, mounts: mounted });
   if (!root.isDirectory()) {
     unlinkSync(entry);
     return 1;

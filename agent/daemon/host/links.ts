@@ -49,7 +49,17 @@ export const DEFAULT_LINK_PATTERNS: readonly string[] = Object.freeze([
  * Fallback devices a tunnel module creates in every netns and the kernel refuses to delete
  * (`ip link delete tunl0` → "Operation not supported"): set down with no address they are inert.
  */
-export const KERNEL_FALLBACK_DEVICES: ReadonlySet<string> = new Set(['tunl0', 'sit0', 'ip6tnl0', 'gre0', 'gretap0', 'erspan0', 'ip_vti0', 'ip6_vti0', 'ip6gre0']);
+export const KERNEL_FALLBACK_DEVICES: ReadonlySet<string> = new Set([
+  'tunl0',
+  'sit0',
+  'ip6tnl0',
+  'gre0',
+  'gretap0',
+  'erspan0',
+  'ip_vti0',
+  'ip6_vti0',
+  'ip6gre0',
+]);
 
 export interface LinkAddress {
   family: 'inet' | 'inet6';
@@ -143,8 +153,12 @@ export async function removeLink(name: string, exec: Exec = runCommand): Promise
   if (/Operation not supported/i.test(why)) {
     const flush = await exec(['ip', 'addr', 'flush', 'dev', name]);
     const down = await exec(['ip', 'link', 'set', 'dev', name, 'down']);
-    if (down.code !== 0) throw ksError('KS_LINK_FAILED', `the kernel keeps ${name} and it could not be set down: ${toolError(down)}`, { link: name });
-    if (flush.code !== 0) throw ksError('KS_LINK_FAILED', `the kernel keeps ${name}; set down, but its addresses could not be flushed: ${toolError(flush)}`, { link: name });
+    if (down.code !== 0)
+      throw ksError('KS_LINK_FAILED', `the kernel keeps ${name} and it could not be set down: ${toolError(down)}`, { link: name });
+    if (flush.code !== 0)
+      throw ksError('KS_LINK_FAILED', `the kernel keeps ${name}; set down, but its addresses could not be flushed: ${toolError(flush)}`, {
+        link: name,
+      });
     return { outcome: 'skipped', message: `the kernel does not delete ${name}: set down, addresses flushed` };
   }
   throw ksError('KS_LINK_FAILED', `ip link delete ${name} failed: ${why}`, { link: name });

@@ -87,7 +87,12 @@ export function findShimlessContainers(procs: readonly ProcessInfo[], q: Shimles
     const bundle = taskBundleOf(containerId, q.containerdDirs, q.namespace);
     const proof = bundle ?? (q.criIds?.has(containerId) ? 'cri' : undefined);
     if (!proof) continue;
-    out.push({ containerId, proof, facts: (bundle ? readBundleAt(bundle) : undefined) ?? {}, processes: processes.sort((a, b) => a.pid - b.pid) });
+    out.push({
+      containerId,
+      proof,
+      facts: (bundle ? readBundleAt(bundle) : undefined) ?? {},
+      processes: processes.sort((a, b) => a.pid - b.pid),
+    });
   }
   return out.sort((a, b) => a.containerId.localeCompare(b.containerId));
 }

@@ -31,7 +31,11 @@ function unsafe(st: Stats): string | undefined {
 }
 
 function refuse(stateDir: string, problems: string[]): never {
-  throw ksError('KS_STATE_DIR_UNSAFE', `state dir ${stateDir} is not the agent's alone (uid ${uid()}, no group/other write, no symlinks): ${problems.join('; ')}; nothing was done`, { stateDir, problems });
+  throw ksError(
+    'KS_STATE_DIR_UNSAFE',
+    `state dir ${stateDir} is not the agent's alone (uid ${uid()}, no group/other write, no symlinks): ${problems.join('; ')}; nothing was done`,
+    { stateDir, problems },
+  );
 }
 
 /** The state dir itself and its ancestors; throws KS_STATE_DIR_UNSAFE. Missing is fine. */
@@ -55,7 +59,8 @@ function checkDirAndAncestors(stateDir: string, problems: string[]): boolean {
   for (let d = real; ; d = path.dirname(d)) {
     const a = lstatSync(d);
     if (a.uid !== 0 && a.uid !== uid()) problems.push(`its ancestor ${d} is owned by uid ${a.uid}`);
-    else if (a.mode & GROUP_OTHER_WRITE && !(a.mode & STICKY)) problems.push(`its ancestor ${d} is writable by group or others without the sticky bit (${describe(a)})`);
+    else if (a.mode & GROUP_OTHER_WRITE && !(a.mode & STICKY))
+      problems.push(`its ancestor ${d} is writable by group or others without the sticky bit (${describe(a)})`);
     if (d === '/') break;
   }
   return true;

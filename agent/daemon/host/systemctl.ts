@@ -73,7 +73,8 @@ export function classifyEnablement(show: Record<string, string>): UnitEnablement
   const unitFileState = show.UnitFileState ?? '';
   if (show.LoadState === 'not-found') return { state: 'not-found', unitFileState };
   if (unitFileState.startsWith('enabled')) return { state: 'enabled', unitFileState };
-  if (unitFileState === 'disabled' || unitFileState === 'masked' || unitFileState === 'masked-runtime') return { state: 'disabled', unitFileState };
+  if (unitFileState === 'disabled' || unitFileState === 'masked' || unitFileState === 'masked-runtime')
+    return { state: 'disabled', unitFileState };
   return { state: 'other', unitFileState };
 }
 
@@ -82,7 +83,8 @@ export async function disableUnit(unit: string, opts: SystemctlOptions = {}): Pr
   const en = await unitEnablement(unit, opts);
   if (en.state === 'no-systemd') return { outcome: 'skipped', message: 'systemd is not running on this node' };
   if (en.state === 'not-found') return { outcome: 'gone', message: `unit ${unit} is not installed` };
-  if (en.state !== 'enabled') return { outcome: 'gone', message: `unit ${unit} is not enabled (${en.unitFileState || 'no unit file state'})` };
+  if (en.state !== 'enabled')
+    return { outcome: 'gone', message: `unit ${unit} is not enabled (${en.unitFileState || 'no unit file state'})` };
   const bin = opts.systemctl ?? 'systemctl';
   try {
     await execFileP(bin, ['disable', '--', unit], { timeout: opts.timeoutMs ?? 120_000 });

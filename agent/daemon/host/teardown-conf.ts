@@ -84,10 +84,16 @@ export function placeTeardownConf(dir: string, beforeWrite: (p: PlacedConf) => v
     throw ksError('KS_CNI_FALLBACK_FAILED', `cannot read the CNI conf dir ${dir}: ${(err as Error).message}`, { dir });
   }
   const name = teardownConfName(names);
-  if (!name) throw ksError('KS_CNI_FALLBACK_FAILED', `no teardown config name sorts before every file in ${dir} (${names.filter(isCniConfName).join(', ')})`, { dir });
+  if (!name)
+    throw ksError(
+      'KS_CNI_FALLBACK_FAILED',
+      `no teardown config name sorts before every file in ${dir} (${names.filter(isCniConfName).join(', ')})`,
+      { dir },
+    );
   const target = resolveInside(path.join(dir, name), [dir], 'CNI config');
   if (existsSync(target)) {
-    if (sha256File(target) !== TEARDOWN_CONF_SHA256) throw ksError('KS_CNI_FALLBACK_FAILED', `${target} exists and is not kubesweep's teardown config: not touching it`, { path: target });
+    if (sha256File(target) !== TEARDOWN_CONF_SHA256)
+      throw ksError('KS_CNI_FALLBACK_FAILED', `${target} exists and is not kubesweep's teardown config: not touching it`, { path: target });
   }
   const placed = { dir, path: target, sha256: TEARDOWN_CONF_SHA256 };
   beforeWrite(placed);

@@ -14,7 +14,11 @@ export interface CgroupIds {
 }
 
 const ID = '[0-9a-f]{64}';
-const SEGMENT_ID = [new RegExp(`^(${ID})$`), new RegExp(`^(?:cri-containerd|crio|docker|containerd|libpod)-(${ID})\\.scope$`), new RegExp(`:(?:cri-containerd|crio|docker):(${ID})$`)];
+const SEGMENT_ID = [
+  new RegExp(`^(${ID})$`),
+  new RegExp(`^(?:cri-containerd|crio|docker|containerd|libpod)-(${ID})\\.scope$`),
+  new RegExp(`:(?:cri-containerd|crio|docker):(${ID})$`),
+];
 // A pod uid is a UUID for API pods and a 32-hex config hash for static (file/http) pods.
 const POD_UID = /pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12}|[0-9a-f]{32})(?:\.slice|$|:)/;
 

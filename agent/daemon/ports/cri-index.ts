@@ -17,7 +17,10 @@ export const CRI_LIST_TIMEOUT_MS = 5_000;
 export async function loadCriIndex(cri: CriClient | undefined, timeoutMs = CRI_LIST_TIMEOUT_MS): Promise<CriSnapshot> {
   if (!cri) return { ok: false, error: 'no CRI client configured' };
   try {
-    const [sandboxes, containers] = await Promise.all([cri.listPodSandbox(undefined, { timeoutMs }), cri.listContainers(undefined, { timeoutMs })]);
+    const [sandboxes, containers] = await Promise.all([
+      cri.listPodSandbox(undefined, { timeoutMs }),
+      cri.listContainers(undefined, { timeoutMs }),
+    ]);
     return {
       ok: true,
       index: {

@@ -100,7 +100,8 @@ async function collect(opts: ListPortsOptions & { ports?: ReadonlySet<number> },
     targets = allNetnsTargets(deps.netnsDirs ?? [], procRoot);
   } else {
     const host = hostTarget(procRoot);
-    if (!host) throw fail('KS_INTERNAL', `cannot find the host network namespace under ${procRoot} (/proc/1/ns/net unreadable)`, { procRoot });
+    if (!host)
+      throw fail('KS_INTERNAL', `cannot find the host network namespace under ${procRoot} (/proc/1/ns/net unreadable)`, { procRoot });
     targets = [host];
   }
   const raw: RawListener[] = [];
@@ -142,7 +143,15 @@ async function collect(opts: ListPortsOptions & { ports?: ReadonlySet<number> },
       owners: await Promise.all((scan.owners.get(entry.inode) ?? []).map((pid) => resolver.owner(pid))),
     })),
   );
-  listeners.sort((a, b) => Number(b.netns.host) - Number(a.netns.host) || a.netns.inode - b.netns.inode || cmp(a.protocol, b.protocol) || a.port - b.port || a.family - b.family || cmp(a.address, b.address));
+  listeners.sort(
+    (a, b) =>
+      Number(b.netns.host) - Number(a.netns.host) ||
+      a.netns.inode - b.netns.inode ||
+      cmp(a.protocol, b.protocol) ||
+      a.port - b.port ||
+      a.family - b.family ||
+      cmp(a.address, b.address),
+  );
   const report: PortReport = { listeners, malformedLines: malformed, netnsScanned: scanned, generatedAt: new Date().toISOString() };
   if (!cri.ok) report.criError = cri.error;
   return report;

@@ -75,7 +75,10 @@ export function allNetnsTargets(netnsDirs: readonly string[], procRoot = DEFAULT
   }
   for (const [inode, { name }] of names) {
     if (byInode.has(inode)) continue;
-    targets.push({ ref: { inode, name, host: false, unread: 'no process is in this netns: its sockets cannot be read through /proc' }, members: [] });
+    targets.push({
+      ref: { inode, name, host: false, unread: 'no process is in this netns: its sockets cannot be read through /proc' },
+      members: [],
+    });
   }
   return targets.sort((a, b) => Number(b.ref.host) - Number(a.ref.host) || a.ref.inode - b.ref.inode);
 }

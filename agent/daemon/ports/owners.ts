@@ -110,11 +110,17 @@ export class OwnerResolver {
     const containerId = ids.containerId;
     owner.containerId = containerId;
 
-    const ours = !shim || ((this.ctx.containerdAddress === undefined || shim.shim.address === this.ctx.containerdAddress) && shim.shim.namespace === this.ctx.containerdNamespace);
+    const ours =
+      !shim ||
+      ((this.ctx.containerdAddress === undefined || shim.shim.address === this.ctx.containerdAddress) &&
+        shim.shim.namespace === this.ctx.containerdNamespace);
     const reasons: string[] = [];
     // No shim above it, yet containerd has a task bundle for its container in our namespace:
     // a container whose shim was killed or crashed. Nothing will ever stop it.
-    const bundle = !shim && this.ctx.containerdDirs?.length ? taskBundleOf(containerId, this.ctx.containerdDirs, this.ctx.containerdNamespace) : undefined;
+    const bundle =
+      !shim && this.ctx.containerdDirs?.length
+        ? taskBundleOf(containerId, this.ctx.containerdDirs, this.ctx.containerdNamespace)
+        : undefined;
     if (bundle) reasons.push(`shim gone: container ${short(containerId)} runs with no shim (its task bundle is in ${bundle})`);
 
     // A shim keeps its containers running after its containerd is gone; nothing will ever stop them.
@@ -144,7 +150,8 @@ export class OwnerResolver {
       }
       if (!c && !sandbox) reasons.push(`container ${short(containerId)} is unknown to the CRI`);
       else if (c && !sandbox) reasons.push(`its sandbox ${short(c.podSandboxId)} is gone from the CRI`);
-      else if (c && c.state !== 'CONTAINER_RUNNING') reasons.push(`the CRI reports the container ${c.state.replace('CONTAINER_', '').toLowerCase()} but its process still runs`);
+      else if (c && c.state !== 'CONTAINER_RUNNING')
+        reasons.push(`the CRI reports the container ${c.state.replace('CONTAINER_', '').toLowerCase()} but its process still runs`);
     } else if (ours && !cri.ok && reasons.length === 0) {
       owner.residueReason = `not checked: the CRI could not be asked (${cri.error})`;
     }

@@ -14,6 +14,11 @@ export function socketAnswers(socketPath: string, timeoutMs = 1_000): Promise<An
     };
     const timer = setTimeout(() => done({ answering: false, why: `no answer within ${timeoutMs} ms` }), timeoutMs);
     sock.once('connect', () => done({ answering: true }));
-    sock.once('error', (err: NodeJS.ErrnoException) => done({ answering: false, why: err.code === 'ENOENT' ? 'the socket does not exist' : err.code === 'ECONNREFUSED' ? 'connection refused' : err.message }));
+    sock.once('error', (err: NodeJS.ErrnoException) =>
+      done({
+        answering: false,
+        why: err.code === 'ENOENT' ? 'the socket does not exist' : err.code === 'ECONNREFUSED' ? 'connection refused' : err.message,
+      }),
+    );
   });
 }

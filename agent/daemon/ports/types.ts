@@ -81,4 +81,6 @@ export interface PortCheck {
 }
 
 /** The ports a Kubespray node needs free before it (re)joins. */
-export const KUBESPRAY_NODE_PORTS: readonly number[] = Object.freeze([6443, 2379, 2380, 2381, 10248, 10249, 10250, 10256, 10257, 10259, 8081, 9099, 179, 9253, 9254]);
+export const KUBESPRAY_NODE_PORTS: readonly number[] = Object.freeze([
+  6443, 2379, 2380, 2381, 10248, 10249, 10250, 10256, 10257, 10259, 8081, 9099, 179, 9253, 9254,
+]);

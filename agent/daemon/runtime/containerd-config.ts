@@ -8,7 +8,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CRI_PLUGIN_DIR, DEFAULT_CNI_CACHE_DIR, DEFAULT_NETNS_DIR, ipamDirsOfConf, type RuntimeDirs } from './dirs';
 
-const DEFAULTS = { root: '/var/lib/containerd', state: '/run/containerd', address: '/run/containerd/containerd.sock', confDir: '/etc/cni/net.d', binDir: '/opt/cni/bin' };
+const DEFAULTS = {
+  root: '/var/lib/containerd',
+  state: '/run/containerd',
+  address: '/run/containerd/containerd.sock',
+  confDir: '/etc/cni/net.d',
+  binDir: '/opt/cni/bin',
+};
 /** At most this many imported files: a glob matching thousands is not a containerd config. */
 const MAX_IMPORTS = 64;
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -53,11 +59,16 @@ export function dirsFromConfig(cfg: Table, version: number, fs: ReadFs = realFs)
   const root = str(cfg['root']) ?? DEFAULTS.root;
   const state = str(cfg['state']) ?? DEFAULTS.state;
   // Where the netns and CNI settings live, by version.
-  const cri = version >= 3 ? table(plugins['io.containerd.cri.v1.runtime']) : version === 2 ? table(plugins[CRI_PLUGIN_DIR]) : table(plugins['cri']);
+  const cri =
+    version >= 3 ? table(plugins['io.containerd.cri.v1.runtime']) : version === 2 ? table(plugins[CRI_PLUGIN_DIR]) : table(plugins['cri']);
   const cni = table(cri['cni']);
-  const address = (version >= 4 ? str(table(plugins['io.containerd.server.v1.grpc'])['address']) : str(table(cfg['grpc'])['address'])) ?? DEFAULTS.address;
+  const address =
+    (version >= 4 ? str(table(plugins['io.containerd.server.v1.grpc'])['address']) : str(table(cfg['grpc'])['address'])) ??
+    DEFAULTS.address;
   const confDir = str(cni['conf_dir']) ?? DEFAULTS.confDir;
-  const binDirs = Array.isArray(cni['bin_dirs']) ? cni['bin_dirs'].filter((x): x is string => typeof x === 'string') : [str(cni['bin_dir']) ?? DEFAULTS.binDir];
+  const binDirs = Array.isArray(cni['bin_dirs'])
+    ? cni['bin_dirs'].filter((x): x is string => typeof x === 'string')
+    : [str(cni['bin_dir']) ?? DEFAULTS.binDir];
   const maxConfNum = typeof cni['max_conf_num'] === 'number' ? cni['max_conf_num'] : 1;
   const netns = cri['netns_mounts_under_state_dir'] === true ? path.join(state, CRI_PLUGIN_DIR, 'netns') : DEFAULT_NETNS_DIR;
   return {

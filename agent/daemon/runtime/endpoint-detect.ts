@@ -9,7 +9,10 @@ import { unixSocketPath } from '../../shared/endpoint';
  * containerd's default (kubeadm, Kubespray), and k3s's embedded containerd — rke2 runs its
  * containerd at the same path (its docs' crictl config: unix:///run/k3s/containerd/containerd.sock).
  */
-export const KNOWN_CRI_ENDPOINTS: readonly string[] = Object.freeze(['unix:///run/containerd/containerd.sock', 'unix:///run/k3s/containerd/containerd.sock']);
+export const KNOWN_CRI_ENDPOINTS: readonly string[] = Object.freeze([
+  'unix:///run/containerd/containerd.sock',
+  'unix:///run/k3s/containerd/containerd.sock',
+]);
 
 /** Resolves true when a CRI runtime answers on the endpoint (within the probe's own deadline). */
 export type EndpointProbe = (endpoint: string) => Promise<boolean>;
@@ -47,9 +50,16 @@ export async function detectCriEndpoint(candidates: readonly string[], probe: En
   for (const c of answers) if (c !== undefined && !byTarget.has(real(c))) byTarget.set(real(c), c);
   const answered = [...byTarget.values()];
   if (answered.length === 1) return { endpoint: answered[0], source: 'detected' };
-  if (answered.length === 0 && learnedEndpoint !== undefined && candidates.includes(learnedEndpoint)) return { endpoint: learnedEndpoint, source: 'learned' };
-  const why = answered.length === 0 ? `none of the known CRI sockets answers (${candidates.join(', ')})` : `more than one CRI socket answers (${answered.join(', ')}): which runtime's pods to remove is not guessed`;
-  throw ksError('KS_CRI_ENDPOINT_UNKNOWN', `no --cri-endpoint given and ${why}; set --cri-endpoint`, { candidates: [...candidates], answered });
+  if (answered.length === 0 && learnedEndpoint !== undefined && candidates.includes(learnedEndpoint))
+    return { endpoint: learnedEndpoint, source: 'learned' };
+  const why =
+    answered.length === 0
+      ? `none of the known CRI sockets answers (${candidates.join(', ')})`
+      : `more than one CRI socket answers (${answered.join(', ')}): which runtime's pods to remove is not guessed`;
+  throw ksError('KS_CRI_ENDPOINT_UNKNOWN', `no --cri-endpoint given and ${why}; set --cri-endpoint`, {
+    candidates: [...candidates],
+    answered,
+  });
 }
 
 function real(endpoint: string): string {

@@ -18,7 +18,11 @@ export interface StatusSource {
 }
 
 export interface LearnerOptions {
-  configured: Readonly<Record<LearnableOption, string | readonly string[]>> & { stateDir: string; manifestsDir: string; criEndpoint: string };
+  configured: Readonly<Record<LearnableOption, string | readonly string[]>> & {
+    stateDir: string;
+    manifestsDir: string;
+    criEndpoint: string;
+  };
   origins: Readonly<Partial<Record<OptionName, OptionOrigin>>>;
   cri: () => StatusSource;
   log: pino.Logger;
@@ -98,7 +102,8 @@ export class RuntimeLearner {
       // Unchanged answers are not written again: a dry run or an inspect changes no file.
       const same = JSON.stringify({ containerdVersion, criEndpoint: this.o.configured.criEndpoint, dirs });
       try {
-        if (same !== this.saved) saveLearned(this.o.configured.stateDir, { learnedAt: at, containerdVersion, criEndpoint: this.o.configured.criEndpoint, dirs });
+        if (same !== this.saved)
+          saveLearned(this.o.configured.stateDir, { learnedAt: at, containerdVersion, criEndpoint: this.o.configured.criEndpoint, dirs });
         this.saved = same;
       } catch (err) {
         this.o.log.warn({ err: (err as Error).message }, 'could not save what was learned from containerd');

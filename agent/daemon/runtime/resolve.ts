@@ -59,7 +59,12 @@ export function describeKnowledge(k: RuntimeKnowledge): string {
   return `containerd's config file ${k.files?.join(' + ') ?? ''}`.trimEnd();
 }
 
-export function resolveDirs(configured: Readonly<Record<LearnableOption, string | readonly string[]>>, origins: Readonly<Partial<Record<OptionName, OptionOrigin>>>, known: RuntimeKnowledge | undefined, ctx: SanityContext): ResolvedDirs {
+export function resolveDirs(
+  configured: Readonly<Record<LearnableOption, string | readonly string[]>>,
+  origins: Readonly<Partial<Record<OptionName, OptionOrigin>>>,
+  known: RuntimeKnowledge | undefined,
+  ctx: SanityContext,
+): ResolvedDirs {
   const runtime = known ? asOptionValues(known.dirs) : undefined;
   const out: ResolvedDirs = { values: {} as ResolvedDirs['values'], entries: [], mismatches: [], refused: [] };
   for (const option of LEARNABLE) {

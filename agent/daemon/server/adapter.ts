@@ -124,7 +124,9 @@ function precheck(method: string, deps: AdapterDeps, call: AnyServerCall): () =>
   if (deps.isShuttingDown()) throw ksError('KS_SHUTTING_DOWN', `${method}: the agent is shutting down`);
   const req = call.request as Record<string, unknown> | null | undefined;
   if (req && typeof req === 'object' && MALFORMED in req) {
-    throw ksError('KS_INVALID_ARGUMENT', `${method}: the request is not a valid ${method} message`, { decodeError: String(req[MALFORMED]).slice(0, 200) });
+    throw ksError('KS_INVALID_ARGUMENT', `${method}: the request is not a valid ${method} message`, {
+      decodeError: String(req[MALFORMED]).slice(0, 200),
+    });
   }
   return deps.admission && isReadCall(method, req) ? deps.admission.admit(method) : () => undefined;
 }
@@ -146,7 +148,14 @@ function enforce<V extends object>(method: RpcName, deps: AdapterDeps, ctx: Call
   return input;
 }
 
-function audit(deps: AdapterDeps, method: string, caller: Caller | undefined, peer: string, status: { code: grpc.status; ksCode?: ErrorCode; details?: string }, t0: number): void {
+function audit(
+  deps: AdapterDeps,
+  method: string,
+  caller: Caller | undefined,
+  peer: string,
+  status: { code: grpc.status; ksCode?: ErrorCode; details?: string },
+  t0: number,
+): void {
   const durationMs = Math.round(performance.now() - t0);
   const codeName = grpc.status[status.code] ?? String(status.code);
   deps.log.info(
@@ -167,7 +176,11 @@ function audit(deps: AdapterDeps, method: string, caller: Caller | undefined, pe
   deps.onCallDone?.(method, codeName, durationMs);
 }
 
-export function adaptUnary<Req, V extends object, Res>(method: RpcName, deps: AdapterDeps, rpc: UnaryRpc<Req, V, Res>): grpc.handleUnaryCall<Req, Res> {
+export function adaptUnary<Req, V extends object, Res>(
+  method: RpcName,
+  deps: AdapterDeps,
+  rpc: UnaryRpc<Req, V, Res>,
+): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     const t0 = performance.now();
     let caller: Caller | undefined;
@@ -202,7 +215,11 @@ export function adaptUnary<Req, V extends object, Res>(method: RpcName, deps: Ad
   };
 }
 
-export function adaptServerStream<Req, V extends object, Res>(method: RpcName, deps: AdapterDeps, rpc: StreamRpc<Req, V, Res>): grpc.handleServerStreamingCall<Req, Res> {
+export function adaptServerStream<Req, V extends object, Res>(
+  method: RpcName,
+  deps: AdapterDeps,
+  rpc: StreamRpc<Req, V, Res>,
+): grpc.handleServerStreamingCall<Req, Res> {
   return (call) => {
     const t0 = performance.now();
     let caller: Caller | undefined;
@@ -230,7 +247,8 @@ export function adaptServerStream<Req, V extends object, Res>(method: RpcName, d
       } else {
         const st = toStatus(err, deps.log);
         audit(deps, method, caller, peerOf(call, deps), st, t0);
-        if (!call.writableEnded) call.emit('error', { name: 'KubesweepError', message: st.details, code: st.code, details: st.details, metadata: st.metadata });
+        if (!call.writableEnded)
+          call.emit('error', { name: 'KubesweepError', message: st.details, code: st.code, details: st.details, metadata: st.metadata });
       }
     };
     (async () => {

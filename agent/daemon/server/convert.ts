@@ -41,7 +41,8 @@ import type { NodeFactsView } from './engine';
  */
 type Converter<D, M> = [Exclude<keyof D, keyof M>] extends [never] ? (doc: D) => Complete<M> : { protoLacks: Exclude<keyof D, keyof M> };
 
-const ms = (n: number | undefined): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.min(Math.round(n), 0xffffffff) : 0);
+const ms = (n: number | undefined): number =>
+  typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.min(Math.round(n), 0xffffffff) : 0;
 
 // ---- Reset ---------------------------------------------------------------------------------
 
@@ -234,23 +235,62 @@ const shimMsg: Converter<ShimInfo, Msg<'ShimInfo'>> = (s) => ({
   children: s.children.map(processRefMsg),
 });
 
-const netnsInfoMsg: Converter<NetnsInfo, Msg<'NetnsInfo'>> = (n) => ({ path: n.path, name: n.name, inode: n.inode, holders: n.holders.map(processRefMsg) });
+const netnsInfoMsg: Converter<NetnsInfo, Msg<'NetnsInfo'>> = (n) => ({
+  path: n.path,
+  name: n.name,
+  inode: n.inode,
+  holders: n.holders.map(processRefMsg),
+});
 
 const manifestMsg: Converter<ManifestInfo, Msg<'ManifestInfo'>> = (m) => ({ name: m.name, size: m.size, sha256: m.sha256 });
 
 const backupMsg: Converter<BackupInfo, Msg<'BackupInfo'>> = (b) => ({ id: b.id, createdAt: b.createdAt, files: b.files, bytes: b.bytes });
 
-const linkInfoMsg: Converter<LinkInfo, Msg<'LinkInfo'>> = (l) => ({ name: l.name, kind: l.kind, up: l.up, addresses: [...l.addresses], pattern: l.pattern, inert: l.inert });
+const linkInfoMsg: Converter<LinkInfo, Msg<'LinkInfo'>> = (l) => ({
+  name: l.name,
+  kind: l.kind,
+  up: l.up,
+  addresses: [...l.addresses],
+  pattern: l.pattern,
+  inert: l.inert,
+});
 
-const ipReservationMsg: Converter<IpReservationInfo, Msg<'IpReservationInfo'>> = (r) => ({ path: r.path, network: r.network, ip: r.ip, containerId: r.containerId, live: r.live });
+const ipReservationMsg: Converter<IpReservationInfo, Msg<'IpReservationInfo'>> = (r) => ({
+  path: r.path,
+  network: r.network,
+  ip: r.ip,
+  containerId: r.containerId,
+  live: r.live,
+});
 
-const cniCacheFileMsg: Converter<CniCacheFileInfo, Msg<'CniCacheFileInfo'>> = (f) => ({ path: f.path, network: f.network, containerId: f.containerId, ifname: f.ifname, netns: f.netns, live: f.live });
+const cniCacheFileMsg: Converter<CniCacheFileInfo, Msg<'CniCacheFileInfo'>> = (f) => ({
+  path: f.path,
+  network: f.network,
+  containerId: f.containerId,
+  ifname: f.ifname,
+  netns: f.netns,
+  live: f.live,
+});
 
-const kubeletMountMsg: Converter<KubeletMountInfo, Msg<'KubeletMountInfo'>> = (m) => ({ mountPoint: m.mountPoint, fsType: m.fsType, source: m.source, podUid: m.podUid });
+const kubeletMountMsg: Converter<KubeletMountInfo, Msg<'KubeletMountInfo'>> = (m) => ({
+  mountPoint: m.mountPoint,
+  fsType: m.fsType,
+  source: m.source,
+  podUid: m.podUid,
+});
 
-const cniConfigFileMsg: Converter<CniConfigFileInfo, Msg<'CniConfigFileInfo'>> = (f) => ({ path: f.path, size: f.size, pattern: f.pattern });
+const cniConfigFileMsg: Converter<CniConfigFileInfo, Msg<'CniConfigFileInfo'>> = (f) => ({
+  path: f.path,
+  size: f.size,
+  pattern: f.pattern,
+});
 
-const firewallTableMsg: Converter<FirewallTableInfo, Msg<'FirewallTableInfo'>> = (f) => ({ backend: f.backend, table: f.table, chains: [...f.chains], jumps: f.jumps });
+const firewallTableMsg: Converter<FirewallTableInfo, Msg<'FirewallTableInfo'>> = (f) => ({
+  backend: f.backend,
+  table: f.table,
+  chains: [...f.chains],
+  jumps: f.jumps,
+});
 
 export const inventoryMsg: Converter<Inventory, Msg<'InspectResponse'>> = (i) => ({
   sandboxes: i.sandboxes.map(sandboxMsg),

@@ -12,9 +12,20 @@ const OWN_DIRS = ['manifestsDir', 'stateDir', 'kubeletDir', 'containerdConfig'] 
 
 const originWords = (o: string): string => (o === 'flag' ? 'flag' : o === 'config-file' ? 'config file' : 'built-in default');
 
-export function dirsInfo(config: AgentConfig, rt: RuntimeDirsView | undefined, origins: Readonly<Record<string, string>> = {}): { dirs: DirMsg[]; runtimeSource: string; runtimeLearnedAt: string; runtimeVersion: string } {
+export function dirsInfo(
+  config: AgentConfig,
+  rt: RuntimeDirsView | undefined,
+  origins: Readonly<Record<string, string>> = {},
+): { dirs: DirMsg[]; runtimeSource: string; runtimeLearnedAt: string; runtimeVersion: string } {
   // Without a learner (an engine given fixed dirs) every dir option is as configured.
-  const entries = rt?.resolved.entries ?? LEARNABLE.map((o) => ({ option: o, paths: asList(config[o]), source: origins[o] ?? 'default', detail: originWords(origins[o] ?? 'default') }));
+  const entries =
+    rt?.resolved.entries ??
+    LEARNABLE.map((o) => ({
+      option: o,
+      paths: asList(config[o]),
+      source: origins[o] ?? 'default',
+      detail: originWords(origins[o] ?? 'default'),
+    }));
   const dirs: DirMsg[] = entries.map((e) => ({
     option: e.option,
     paths: [...e.paths],
@@ -24,7 +35,14 @@ export function dirsInfo(config: AgentConfig, rt: RuntimeDirsView | undefined, o
     warning: 'warning' in e ? e.warning : undefined,
   }));
   const k = rt?.knowledge;
-  if (k) dirs.push({ option: 'cniBinDirs', paths: [...k.dirs.cniBinDirs], source: k.source, detail: 'containerd runs CNI plugins from here (shown only)', runtimePaths: [] });
+  if (k)
+    dirs.push({
+      option: 'cniBinDirs',
+      paths: [...k.dirs.cniBinDirs],
+      source: k.source,
+      detail: 'containerd runs CNI plugins from here (shown only)',
+      runtimePaths: [],
+    });
   for (const o of OWN_DIRS) {
     const origin = origins[o] ?? 'default';
     dirs.push({ option: o, paths: asList(config[o]), source: origin, detail: originWords(origin), runtimePaths: [] });
@@ -39,6 +57,9 @@ function asList(v: string | readonly string[]): string[] {
 export function dirWarnings(rt: RuntimeDirsView | undefined): string[] {
   if (!rt) return [];
   const out = [...rt.resolved.mismatches.map((m) => m.warning), ...rt.resolved.refused.map((r) => r.warning)];
-  if (!rt.knowledge) out.push(`nothing known from containerd: it has not answered this agent, and ${rt.fallbackProblems.join('; ') || 'no fallback could be read'}`);
+  if (!rt.knowledge)
+    out.push(
+      `nothing known from containerd: it has not answered this agent, and ${rt.fallbackProblems.join('; ') || 'no fallback could be read'}`,
+    );
   return out;
 }

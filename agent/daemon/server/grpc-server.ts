@@ -212,7 +212,11 @@ export async function prepareUnixSocket(sock: string): Promise<void> {
   const st = lstatSync(dir);
   const uid = process.geteuid?.() ?? 0;
   if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) {
-    throw ksError('KS_CONFIG_INVALID', `socket directory ${dir} must be a directory owned by uid ${uid} with mode 0700 (it is ${st.isDirectory() ? 'a directory' : 'not a directory'}, uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)})`, { dir });
+    throw ksError(
+      'KS_CONFIG_INVALID',
+      `socket directory ${dir} must be a directory owned by uid ${uid} with mode 0700 (it is ${st.isDirectory() ? 'a directory' : 'not a directory'}, uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)})`,
+      { dir },
+    );
   }
   let existing;
   try {
@@ -220,8 +224,10 @@ export async function prepareUnixSocket(sock: string): Promise<void> {
   } catch {
     return;
   }
-  if (!existing.isSocket()) throw ksError('KS_CONFIG_INVALID', `${sock} exists and is not a socket; refusing to replace it`, { path: sock });
-  if (await answers(sock)) throw ksError('KS_CONFIG_INVALID', `another process is listening on ${sock} (is an agent already running?)`, { path: sock });
+  if (!existing.isSocket())
+    throw ksError('KS_CONFIG_INVALID', `${sock} exists and is not a socket; refusing to replace it`, { path: sock });
+  if (await answers(sock))
+    throw ksError('KS_CONFIG_INVALID', `another process is listening on ${sock} (is an agent already running?)`, { path: sock });
   unlinkSync(sock);
 }
 

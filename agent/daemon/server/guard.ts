@@ -7,7 +7,9 @@ export function checkConfirmNode(confirmNode: string, nodeName: string, method: 
   if (confirmNode !== nodeName) {
     throw ksError(
       'KS_CONFIRM_MISMATCH',
-      confirmNode === '' ? `${method}: confirm_node is required and must be this node's name` : `${method}: confirm_node "${terminalSafe(confirmNode)}" is not this node (this agent runs on "${terminalSafe(nodeName)}")`,
+      confirmNode === ''
+        ? `${method}: confirm_node is required and must be this node's name`
+        : `${method}: confirm_node "${terminalSafe(confirmNode)}" is not this node (this agent runs on "${terminalSafe(nodeName)}")`,
       {
         // Echoed in the answer and the log: shown escaped, never as the caller's raw bytes.
         confirmNode: terminalSafe(confirmNode),

@@ -53,7 +53,11 @@ export function publicPortReport(doc: Doc): Doc {
 export function publicPortCheck(doc: Doc): Doc {
   return {
     allFree: doc.allFree,
-    ports: ((doc.ports as Doc[] | undefined) ?? []).map((p) => ({ port: p.port, held: p.held, listeners: ((p.listeners as Doc[] | undefined) ?? []).map(publicListener) })),
+    ports: ((doc.ports as Doc[] | undefined) ?? []).map((p) => ({
+      port: p.port,
+      held: p.held,
+      listeners: ((p.listeners as Doc[] | undefined) ?? []).map(publicListener),
+    })),
   };
 }
 
@@ -90,7 +94,12 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     // /healthz is what a liveness probe restarts the agent on: never refused.
     if (req.url === '/healthz' || req.url.startsWith('/healthz?')) return done();
     if (!hostAllowed(req.headers.host, names)) {
-      void reply.code(421).send({ error: { code: 'KS_INVALID_ARGUMENT', message: 'this port answers requests to its address, localhost or the node name only (Host header)' } });
+      void reply.code(421).send({
+        error: {
+          code: 'KS_INVALID_ARGUMENT',
+          message: 'this port answers requests to its address, localhost or the node name only (Host header)',
+        },
+      });
       return;
     }
     let release: () => void;
@@ -116,13 +125,20 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     }
     const ks = toKubesweepError(err);
     if (ks.code === 'KS_INTERNAL') deps.log.error({ err, url: req.url }, 'http internal error');
-    void reply.code(ERRORS[ks.code].http).send({ error: { code: ks.code, message: ks.code === 'KS_INTERNAL' ? 'internal error (see the agent log)' : ks.message } });
+    void reply
+      .code(ERRORS[ks.code].http)
+      .send({ error: { code: ks.code, message: ks.code === 'KS_INTERNAL' ? 'internal error (see the agent log)' : ks.message } });
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ error: { code: 'KS_INVALID_ARGUMENT', message: `no route ${req.method} ${req.url.split('?')[0].slice(0, 100)}` } });
+    void reply
+      .code(404)
+      .send({ error: { code: 'KS_INVALID_ARGUMENT', message: `no route ${req.method} ${req.url.split('?')[0].slice(0, 100)}` } });
   });
   app.addHook('onResponse', (req, reply, done) => {
-    deps.log.debug({ http: true, method: req.method, url: req.url.slice(0, 200), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'http');
+    deps.log.debug(
+      { http: true, method: req.method, url: req.url.slice(0, 200), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'http',
+    );
     done();
   });
 
@@ -143,7 +159,11 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     const q = req.query as Record<string, unknown>;
     const allNetns = parseBoolQuery('all_netns', q.all_netns);
     // A local user sees no other network namespace's sockets; neither does this port, by default.
-    if (allNetns && !deps.showOwners) throw ksError('KS_PERMISSION_DENIED', 'all_netns is not served over HTTP unless the agent runs with httpOwners: true; use `kubesweep ports --all-netns` (gRPC, reader role)');
+    if (allNetns && !deps.showOwners)
+      throw ksError(
+        'KS_PERMISSION_DENIED',
+        'all_netns is not served over HTTP unless the agent runs with httpOwners: true; use `kubesweep ports --all-netns` (gRPC, reader role)',
+      );
     const doc = apiDocument('ListPortsResponse', portReportMsg(await deps.engine.listPorts({ allNetns })));
     return deps.showOwners ? doc : publicPortReport(doc);
   });

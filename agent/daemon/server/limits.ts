@@ -45,19 +45,27 @@ export class ReadAdmission {
   admit(what: string): () => void {
     if (this.inflightNow >= this.limits.maxInflight) {
       this.refusedTotal++;
-      throw ksError('KS_RESOURCE_EXHAUSTED', `${what}: ${this.inflightNow} read calls already in flight on ${this.surface} (limit ${this.limits.maxInflight}); retry shortly`, {
-        limit: 'inflight',
-        max: this.limits.maxInflight,
-      });
+      throw ksError(
+        'KS_RESOURCE_EXHAUSTED',
+        `${what}: ${this.inflightNow} read calls already in flight on ${this.surface} (limit ${this.limits.maxInflight}); retry shortly`,
+        {
+          limit: 'inflight',
+          max: this.limits.maxInflight,
+        },
+      );
     }
     const rss = this.rss();
     if (rss > this.limits.maxRssBytes) {
       this.refusedTotal++;
-      throw ksError('KS_RESOURCE_EXHAUSTED', `${what}: the agent uses ${mib(rss)} MiB, over its bound of ${mib(this.limits.maxRssBytes)} MiB; retry shortly`, {
-        limit: 'memory',
-        rssBytes: rss,
-        max: this.limits.maxRssBytes,
-      });
+      throw ksError(
+        'KS_RESOURCE_EXHAUSTED',
+        `${what}: the agent uses ${mib(rss)} MiB, over its bound of ${mib(this.limits.maxRssBytes)} MiB; retry shortly`,
+        {
+          limit: 'memory',
+          rssBytes: rss,
+          max: this.limits.maxRssBytes,
+        },
+      );
     }
     this.inflightNow++;
     let released = false;

@@ -30,7 +30,12 @@ export function resetResult(r: { report?: ResetReport; error?: unknown }): Reset
   return r.report.verification?.verdict === 'clean' ? 'clean' : 'residue';
 }
 
-export function createMetrics(deps: { engine: AgentEngine; expectFreePorts: readonly number[]; nodeName: string; version: string }): AgentMetrics {
+export function createMetrics(deps: {
+  engine: AgentEngine;
+  expectFreePorts: readonly number[];
+  nodeName: string;
+  version: string;
+}): AgentMetrics {
   const resets = new Map<ResetResult, number>(RESULTS.map((r) => [r, 0]));
   let lastResetAt = 0;
   let lastResult: ResetResult | undefined;
@@ -51,7 +56,12 @@ export function createMetrics(deps: { engine: AgentEngine; expectFreePorts: read
     const reg = new prom.Registry();
     reg.setDefaultLabels({ node: deps.nodeName });
     prom.collectDefaultMetrics({ register: reg, prefix: 'kubesweep_agent_' });
-    new prom.Gauge({ name: 'kubesweep_agent_info', help: 'Agent build information (always 1).', labelNames: ['version'], registers: [reg] }).set({ version: deps.version }, 1);
+    new prom.Gauge({
+      name: 'kubesweep_agent_info',
+      help: 'Agent build information (always 1).',
+      labelNames: ['version'],
+      registers: [reg],
+    }).set({ version: deps.version }, 1);
     // Dir options (runtime/resolve.ts): configured values that contradict containerd, and values
     // learned from containerd that the sanity rules refused. 1 per option; none = no series.
     const dirGauge = (name: string, help: string, pick: (r: ResolvedDirs) => readonly { option: string }[]): void => {
@@ -67,8 +77,16 @@ export function createMetrics(deps: { engine: AgentEngine; expectFreePorts: read
         },
       });
     };
-    dirGauge('kubesweep_dir_runtime_mismatch', 'A configured dir option that contradicts what containerd reports (1 per option).', (r) => r.mismatches);
-    dirGauge('kubesweep_dir_learned_refused', 'A dir learned from containerd that the sanity rules refused (1 per option).', (r) => r.refused);
+    dirGauge(
+      'kubesweep_dir_runtime_mismatch',
+      'A configured dir option that contradicts what containerd reports (1 per option).',
+      (r) => r.mismatches,
+    );
+    dirGauge(
+      'kubesweep_dir_learned_refused',
+      'A dir learned from containerd that the sanity rules refused (1 per option).',
+      (r) => r.refused,
+    );
 
     new prom.Gauge({
       name: 'kubesweep_listening_ports',

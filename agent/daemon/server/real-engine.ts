@@ -17,11 +17,17 @@ import { coalesce } from './limits';
  * (reset, dry run, inspect): the Sweeper is rebuilt when they changed. `lock` is the agent's one
  * destructive lock: the engine takes it for a reset nobody else holds it for.
  */
-export function createRealEngine(config: AgentConfig, sweepConfigOrLearner: SweepConfig | RuntimeLearner, log: pino.Logger, lock: DestructiveLock): AgentEngine & { close(): void; criClient(): CriClient } {
+export function createRealEngine(
+  config: AgentConfig,
+  sweepConfigOrLearner: SweepConfig | RuntimeLearner,
+  log: pino.Logger,
+  lock: DestructiveLock,
+): AgentEngine & { close(): void; criClient(): CriClient } {
   let cri: CriClient | undefined;
   let sweeper: Sweeper | undefined;
   const learner = 'refresh' in sweepConfigOrLearner ? sweepConfigOrLearner : undefined;
-  const current = (): SweepConfig => (learner ? toSweepConfig({ ...config, ...learner.resolved.values } as AgentConfig) : (sweepConfigOrLearner as SweepConfig));
+  const current = (): SweepConfig =>
+    learner ? toSweepConfig({ ...config, ...learner.resolved.values } as AgentConfig) : (sweepConfigOrLearner as SweepConfig);
   let sweepConfig = current();
   /** Before each plan: ask containerd, and use the dirs it tells from now on. */
   const relearn = async (): Promise<void> => {

@@ -62,7 +62,13 @@ export function createHandlers(deps: ServiceDeps): AgentHandlers {
   const { config, engine, log } = deps;
 
   /** Run the reset (or its steps) the adapter has admitted; a real one under the adapter's lease. */
-  async function runReset(method: string, v: ValidReset, ctx: CallContext, steps: readonly StepName[] | undefined, onEvent?: (e: ProgressEvent) => void): Promise<ResetReport> {
+  async function runReset(
+    method: string,
+    v: ValidReset,
+    ctx: CallContext,
+    steps: readonly StepName[] | undefined,
+    onEvent?: (e: ProgressEvent) => void,
+  ): Promise<ResetReport> {
     const opts: ResetOptions = {
       dryRun: v.dryRun,
       scope: v.scope,
@@ -76,13 +82,36 @@ export function createHandlers(deps: ServiceDeps): AgentHandlers {
     if (ctx.lease) opts.lease = ctx.lease;
     if (!v.dryRun) {
       log.warn(
-        { audit: 'destructive', phase: 'start', method, identity: ctx.caller.identity, peer: ctx.caller.peer, node: config.nodeName, scope: v.scope, steps: steps ?? 'all', withKinds: v.withKinds, withoutKinds: v.withoutKinds },
+        {
+          audit: 'destructive',
+          phase: 'start',
+          method,
+          identity: ctx.caller.identity,
+          peer: ctx.caller.peer,
+          node: config.nodeName,
+          scope: v.scope,
+          steps: steps ?? 'all',
+          withKinds: v.withKinds,
+          withoutKinds: v.withoutKinds,
+        },
         `${method} starting`,
       );
     }
     const events = (e: ProgressEvent): void => {
       if (!v.dryRun && (e.type === 'item-done' || e.type === 'item-failed')) {
-        log.warn({ audit: 'action', method, identity: ctx.caller.identity, step: e.step, action: e.action, target: e.target, outcome: e.type === 'item-done' ? e.outcome : 'failed', message: e.message }, `${e.step}: ${e.action} ${e.target}`);
+        log.warn(
+          {
+            audit: 'action',
+            method,
+            identity: ctx.caller.identity,
+            step: e.step,
+            action: e.action,
+            target: e.target,
+            outcome: e.type === 'item-done' ? e.outcome : 'failed',
+            message: e.message,
+          },
+          `${e.step}: ${e.action} ${e.target}`,
+        );
       }
       onEvent?.(e);
     };
@@ -133,9 +162,29 @@ export function createHandlers(deps: ServiceDeps): AgentHandlers {
     RestoreManifests: {
       validate: (req) => validRestoreRequest(req, deps.isBackupId),
       async run(v, ctx) {
-        log.warn({ audit: 'destructive', phase: 'start', method: 'RestoreManifests', identity: ctx.caller.identity, backupId: v.backupId ?? 'newest' }, 'RestoreManifests starting');
+        log.warn(
+          {
+            audit: 'destructive',
+            phase: 'start',
+            method: 'RestoreManifests',
+            identity: ctx.caller.identity,
+            backupId: v.backupId ?? 'newest',
+          },
+          'RestoreManifests starting',
+        );
         const res = await engine.sweeper.restoreManifests(v.backupId);
-        log.warn({ audit: 'destructive', phase: 'finish', method: 'RestoreManifests', identity: ctx.caller.identity, backupId: res.backupId, restored: res.restored, unchanged: res.unchanged.length }, 'RestoreManifests finished');
+        log.warn(
+          {
+            audit: 'destructive',
+            phase: 'finish',
+            method: 'RestoreManifests',
+            identity: ctx.caller.identity,
+            backupId: res.backupId,
+            restored: res.restored,
+            unchanged: res.unchanged.length,
+          },
+          'RestoreManifests finished',
+        );
         return restoreMsg(res);
       },
     },

@@ -159,11 +159,17 @@ export class TlsReloader {
         const previous = this.current.summary;
         this.current = next;
         result = 'reloaded';
-        this.deps.log.info({ tls: 'reloaded', why, previous, now: next.summary, ms: Math.round(performance.now() - t0) }, 'tls: new certificates in use for new connections');
+        this.deps.log.info(
+          { tls: 'reloaded', why, previous, now: next.summary, ms: Math.round(performance.now() - t0) },
+          'tls: new certificates in use for new connections',
+        );
       }
     } catch (err) {
       result = 'failed';
-      this.deps.log.warn({ tls: 'reload-failed', why, err: { message: (err as Error).message } }, 'tls: certificate files did not load; still serving the previous ones');
+      this.deps.log.warn(
+        { tls: 'reload-failed', why, err: { message: (err as Error).message } },
+        'tls: certificate files did not load; still serving the previous ones',
+      );
       // One retry: a swap that was caught halfway is complete by then; a set that is broken
       // for good waits for the next change or SIGHUP instead of filling the log.
       if (why !== 'retry') this.retry = setTimeout(() => void this.reload('retry'), this.deps.retryMs ?? 2000);

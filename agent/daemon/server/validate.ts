@@ -90,7 +90,8 @@ export function validScope(v: unknown): PodScope {
 
 export function validGrace(v: unknown, present: boolean): number | undefined {
   if (!present || v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > LIMITS.graceSeconds) bad('grace_seconds', `must be 0-${LIMITS.graceSeconds}`, v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > LIMITS.graceSeconds)
+    bad('grace_seconds', `must be 0-${LIMITS.graceSeconds}`, v);
   return v;
 }
 

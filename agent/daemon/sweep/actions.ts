@@ -13,16 +13,28 @@ export type OrphanRef = { sandboxId: string; container: string; orphan: true };
 export type ProcRef = { pid: number; startTime: number; command: string };
 
 export type StopUnit = { action: 'stop-unit'; /** the unit */ target: string };
-export type BackupFile = { action: 'backup-file'; /** the manifest's path */ target: string; detail: { name: string; size: number; sha256: string } };
+export type BackupFile = {
+  action: 'backup-file';
+  /** the manifest's path */ target: string;
+  detail: { name: string; size: number; sha256: string };
+};
 /** Removed only if it still has the content the backup took (sha256). */
 export type RemoveFile = { action: 'remove-file'; target: string; detail: { name: string; sha256: string } };
-export type StopContainer = { action: 'stop-container'; /** container id */ target: string; detail: ((PodRef & { container: string }) | OrphanRef) & { graceSeconds: number } };
+export type StopContainer = {
+  action: 'stop-container';
+  /** container id */ target: string;
+  detail: ((PodRef & { container: string }) | OrphanRef) & { graceSeconds: number };
+};
 export type RemoveContainer = { action: 'remove-container'; target: string; detail: (PodRef & { container: string }) | OrphanRef };
 /** With no grace period the sandbox calls also take the pod's containers (`containers`). */
 export type StopSandbox = { action: 'stop-sandbox'; /** sandbox id */ target: string; detail: PodRef & { containers?: string[] } };
 export type RemoveSandbox = { action: 'remove-sandbox'; target: string; detail: PodRef & { containers?: string[] } };
 /** A shim and its process tree, identified by pid + start time. */
-export type KillProcess = { action: 'kill-process'; /** the shim's pid */ target: string; detail: { shimId: string; startTime: number; command: string; tree: ProcRef[]; graceSeconds: number } };
+export type KillProcess = {
+  action: 'kill-process';
+  /** the shim's pid */ target: string;
+  detail: { shimId: string; startTime: number; command: string; tree: ProcRef[]; graceSeconds: number };
+};
 /**
  * A container whose shim is gone (host/shimless.ts): every process its cgroup names, proven ours
  * by containerd's task bundle for it (`proof`: the bundle dir) or by the CRI listing it ('cri').
@@ -31,9 +43,21 @@ export type KillContainer = {
   action: 'kill-container';
   /** container id */
   target: string;
-  detail: { reason: 'shim gone'; proof: string; sandboxId: string; container?: string; pod?: string; processes: ProcRef[]; graceSeconds: number };
+  detail: {
+    reason: 'shim gone';
+    proof: string;
+    sandboxId: string;
+    container?: string;
+    pod?: string;
+    processes: ProcRef[];
+    graceSeconds: number;
+  };
 };
-export type Unmount = { action: 'unmount'; /** mount point */ target: string; detail: { id: string; sandboxId: string; kind: 'rootfs' | 'shm' } };
+export type Unmount = {
+  action: 'unmount';
+  /** mount point */ target: string;
+  detail: { id: string; sandboxId: string; kind: 'rootfs' | 'shm' };
+};
 /** `blockedBy`: holders this run cannot end (not proven ours, or shim-gone without kill-shims); the file is then left in place. */
 export type RemoveNetnsFile = {
   action: 'remove-netns';
@@ -51,12 +75,28 @@ export type UnmountVolume = {
   detail: { fsType: string; source: string; count: number; podUid?: string; kubeletDir: string };
 };
 /** A kubelet pod dir, removed only when nothing is mounted at or under it. */
-export type RemoveDir = { action: 'remove-dir'; /** pods/<uid> */ target: string; detail: { podUid: string; mounts: number; kubeletDir: string } };
+export type RemoveDir = {
+  action: 'remove-dir';
+  /** pods/<uid> */ target: string;
+  detail: { podUid: string; mounts: number; kubeletDir: string };
+};
 /** A host-local reservation, released unless its container is alive again at run time. */
-export type ReleaseIp = { action: 'release-ip'; /** the reservation file */ target: string; detail: { ip: string; network: string; containerId: string; ifname?: string } };
+export type ReleaseIp = {
+  action: 'release-ip';
+  /** the reservation file */ target: string;
+  detail: { ip: string; network: string; containerId: string; ifname?: string };
+};
 /** A libcni cache file of a dead sandbox (host/cni-cache.ts). */
-export type RemoveCniCache = { action: 'remove-cni-cache'; /** the cache file */ target: string; detail: { containerId: string; network: string; ifname: string; netns: string } };
-export type RemoveLink = { action: 'remove-link'; /** the link name */ target: string; detail: { kind: string; pattern: string; addresses: string[]; up: boolean } };
+export type RemoveCniCache = {
+  action: 'remove-cni-cache';
+  /** the cache file */ target: string;
+  detail: { containerId: string; network: string; ifname: string; netns: string };
+};
+export type RemoveLink = {
+  action: 'remove-link';
+  /** the link name */ target: string;
+  detail: { kind: string; pattern: string; addresses: string[]; up: boolean };
+};
 /** The full rule set of every iptables backend, into the backup, before any chain goes. */
 export type BackupRules = { action: 'backup-rules'; target: 'iptables'; detail: { backends: string[] } };
 export type RemoveChains = {

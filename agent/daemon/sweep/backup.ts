@@ -78,7 +78,14 @@ export function listManifests(manifestsDir: string): (ManifestInfo & { mode: num
  * Throws KS_BACKUP_FAILED if anything cannot be written, or if a manifest changed since it
  * was planned; the temp dir is removed and no manifest is touched.
  */
-export function writeBackup(stateDir: string, manifestsDir: string, files: readonly { name: string; sha256?: string }[], id: string, node: string, now: Date): BackupIndex {
+export function writeBackup(
+  stateDir: string,
+  manifestsDir: string,
+  files: readonly { name: string; sha256?: string }[],
+  id: string,
+  node: string,
+  now: Date,
+): BackupIndex {
   if (!isBackupId(id)) throw ksError('KS_INVALID_ARGUMENT', `bad backup id ${id}`);
   const parent = backupsDir(stateDir);
   const final = path.join(parent, id);
@@ -96,7 +103,12 @@ export function writeBackup(stateDir: string, manifestsDir: string, files: reado
     });
   } catch (err) {
     if (err instanceof KubesweepError) throw err;
-    throw ksError('KS_BACKUP_FAILED', `manifest backup into ${final} failed, nothing was removed: ${(err as Error).message}`, { stateDir, manifestsDir, id }, err);
+    throw ksError(
+      'KS_BACKUP_FAILED',
+      `manifest backup into ${final} failed, nothing was removed: ${(err as Error).message}`,
+      { stateDir, manifestsDir, id },
+      err,
+    );
   }
 }
 
@@ -107,7 +119,8 @@ export function readBackupIndex(stateDir: string, id: string): BackupIndex {
   try {
     text = readNoFollow(file).toString('utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw ksError('KS_BACKUP_FAILED', `backup ${id}: index.json is a symlink: refused`, { id });
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP')
+      throw ksError('KS_BACKUP_FAILED', `backup ${id}: index.json is a symlink: refused`, { id });
     throw ksError('KS_BACKUP_NOT_FOUND', `no backup ${id} in ${backupsDir(stateDir)}`, { id });
   }
   const idx = JSON.parse(text) as BackupIndex;
@@ -142,8 +155,23 @@ export function listBackups(stateDir: string): BackupInfo[] {
   // ids of one second differ only in a random tail. An index's time never moves a backup out of
   // its id's second, so no planted index can make itself "the newest".
   const second = (id: string): string => id.slice(0, 16);
-  const within = (b: BackupInfo): string => (b.createdAt.replace(/[-:]/g, '').startsWith(second(b.id).replace(/Z$/, '')) ? b.createdAt : '');
-  return out.sort((a, b) => (second(a.id) < second(b.id) ? -1 : second(a.id) > second(b.id) ? 1 : within(a) < within(b) ? -1 : within(a) > within(b) ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const within = (b: BackupInfo): string =>
+    b.createdAt.replace(/[-:]/g, '').startsWith(second(b.id).replace(/Z$/, '')) ? b.createdAt : '';
+  return out.sort((a, b) =>
+    second(a.id) < second(b.id)
+      ? -1
+      : second(a.id) > second(b.id)
+        ? 1
+        : within(a) < within(b)
+          ? -1
+          : within(a) > within(b)
+            ? 1
+            : a.id < b.id
+              ? -1
+              : a.id > b.id
+                ? 1
+                : 0,
+  );
 }
 
 /**
@@ -169,7 +197,8 @@ export function restoreBackup(stateDir: string, manifestsDir: string, backupId?:
       const why = (err as NodeJS.ErrnoException).code === 'ELOOP' ? 'is a symlink' : (err as Error).message;
       throw ksError('KS_BACKUP_FAILED', `backup ${id}: ${f.name} ${why}: refused, nothing restored`, { id, file: f.name });
     }
-    if (sha256(data) !== f.sha256) throw ksError('KS_BACKUP_FAILED', `backup ${id}: ${f.name} does not match its index (sha256)`, { id, file: f.name });
+    if (sha256(data) !== f.sha256)
+      throw ksError('KS_BACKUP_FAILED', `backup ${id}: ${f.name} does not match its index (sha256)`, { id, file: f.name });
     datas.set(f.name, data);
   }
   const restored: string[] = [];
@@ -183,7 +212,11 @@ export function restoreBackup(stateDir: string, manifestsDir: string, backupId?:
     else conflicts.push(f.name);
   }
   if (conflicts.length) {
-    throw ksError('KS_RESTORE_CONFLICT', `restoring backup ${id} would overwrite ${conflicts.join(', ')} in ${manifestsDir}, which differ from the backup`, { id, conflicts });
+    throw ksError(
+      'KS_RESTORE_CONFLICT',
+      `restoring backup ${id} would overwrite ${conflicts.join(', ')} in ${manifestsDir}, which differ from the backup`,
+      { id, conflicts },
+    );
   }
   mkdirSync(manifestsDir, { recursive: true });
   for (const f of idx.files) {

@@ -64,7 +64,9 @@ export function cniFallbackReason(err: unknown, hostNetwork: boolean): string | 
   const cni = parseCniTeardownError(msg);
   if (cni) {
     const who = cni.plugin ? `plugin type="${cni.plugin}"` : 'the CNI';
-    return cni.kind === 'killed' ? `CNI DEL hung: ${who} was killed at the call's deadline` : `CNI DEL failed: ${who}: ${cni.pluginMessage}`;
+    return cni.kind === 'killed'
+      ? `CNI DEL hung: ${who} was killed at the call's deadline`
+      : `CNI DEL failed: ${who}: ${cni.pluginMessage}`;
   }
   if (!hostNetwork && isKubesweepError(err, 'KS_CRI_DEADLINE')) return `CNI DEL hung: ${msg}`;
   return undefined;
@@ -80,7 +82,12 @@ async function loadedConfig(cri: CriClient, timeoutMs: number): Promise<LoadedCn
   return parseLoadedCniConfig(st.info ?? {});
 }
 
-async function waitLoaded(cri: CriClient, want: (c: LoadedCniConfig) => boolean, timeoutMs: number, callTimeoutMs: number): Promise<LoadedCniConfig | undefined> {
+async function waitLoaded(
+  cri: CriClient,
+  want: (c: LoadedCniConfig) => boolean,
+  timeoutMs: number,
+  callTimeoutMs: number,
+): Promise<LoadedCniConfig | undefined> {
   const deadline = Date.now() + timeoutMs;
   let last: LoadedCniConfig | undefined;
   for (;;) {
@@ -125,32 +132,72 @@ export async function runCniFallback(targets: readonly FallbackTarget[], ctx: Fa
     return giveUp(`containerd's status could not be read: ${(err as Error).message}`);
   }
   if (!before) return giveUp('containerd does not report its loaded CNI config (Status verbose has no cniconfig)');
-  if (!sameDir(before.confDir, ctx.cniConfDir)) return giveUp(`containerd loads CNI config from ${before.confDir}, but kubesweep is configured for ${ctx.cniConfDir}: not touching either`);
+  if (!sameDir(before.confDir, ctx.cniConfDir))
+    return giveUp(
+      `containerd loads CNI config from ${before.confDir}, but kubesweep is configured for ${ctx.cniConfDir}: not touching either`,
+    );
 
   const journal = (phase: 'placing' | 'removed' | 'left', p: PlacedConf, note?: string) =>
-    appendJournal(ctx.stateDir, { type: 'cni-fallback', runId: ctx.runId, at: new Date().toISOString(), phase, dir: p.dir, path: p.path, sha256: p.sha256, sandboxes: targets.map((t) => t.sandboxId), ...(note ? { note } : {}) });
+    appendJournal(ctx.stateDir, {
+      type: 'cni-fallback',
+      runId: ctx.runId,
+      at: new Date().toISOString(),
+      phase,
+      dir: p.dir,
+      path: p.path,
+      sha256: p.sha256,
+      sandboxes: targets.map((t) => t.sandboxId),
+      ...(note ? { note } : {}),
+    });
   let placed: PlacedConf;
   try {
     placed = placeTeardownConf(ctx.cniConfDir, (p) => journal('placing', p));
   } catch (err) {
     return giveUp((err as Error).message);
   }
-  ctx.log.warn({ step: 'remove-pods', path: placed.path, sandboxes: targets.map((t) => t.sandboxId), runId: ctx.runId }, 'CNI teardown fallback: teardown-only config placed');
+  ctx.log.warn(
+    { step: 'remove-pods', path: placed.path, sandboxes: targets.map((t) => t.sandboxId), runId: ctx.runId },
+    'CNI teardown fallback: teardown-only config placed',
+  );
   try {
     const loaded = await waitLoaded(cri, (c) => sameList(c.networks, [TEARDOWN_NETWORK]), loadMs, callMs);
     if (!loaded) {
-      rec.record('cni-fallback', placed.path, 'failed', Date.now() - t0, `containerd did not load ${TEARDOWN_NETWORK} alone within ${loadMs} ms (max_conf_num ${before.maxConfNum}; it loads ${before.networks.join(', ')})`);
+      rec.record(
+        'cni-fallback',
+        placed.path,
+        'failed',
+        Date.now() - t0,
+        `containerd did not load ${TEARDOWN_NETWORK} alone within ${loadMs} ms (max_conf_num ${before.maxConfNum}; it loads ${before.networks.join(', ')})`,
+      );
       return giveUp('containerd did not switch to the teardown-only config');
     }
-    rec.record('cni-fallback', placed.path, 'done', Date.now() - t0, `teardown-only CNI config placed first in ${ctx.cniConfDir}; containerd loaded ${TEARDOWN_NETWORK} instead of ${before.networks.join(', ')} (${Date.now() - t0} ms)`);
+    rec.record(
+      'cni-fallback',
+      placed.path,
+      'done',
+      Date.now() - t0,
+      `teardown-only CNI config placed first in ${ctx.cniConfDir}; containerd loaded ${TEARDOWN_NETWORK} instead of ${before.networks.join(', ')} (${Date.now() - t0} ms)`,
+    );
     await Promise.all(
       targets.map(async (t) => {
         const s0 = Date.now();
         try {
           const o = await cri.stopPodSandbox(t.sandboxId, { timeoutMs: ctx.criTimeoutMs });
-          rec.record('stop-sandbox', t.sandboxId, o, Date.now() - s0, `${t.failure}; stopped with kubesweep's teardown-only CNI config: its network's own DEL was skipped`);
+          rec.record(
+            'stop-sandbox',
+            t.sandboxId,
+            o,
+            Date.now() - s0,
+            `${t.failure}; stopped with kubesweep's teardown-only CNI config: its network's own DEL was skipped`,
+          );
         } catch (err) {
-          rec.record('stop-sandbox', t.sandboxId, 'failed', Date.now() - s0, `${t.failure}; with the teardown-only CNI config too: ${(err as Error).message}`);
+          rec.record(
+            'stop-sandbox',
+            t.sandboxId,
+            'failed',
+            Date.now() - s0,
+            `${t.failure}; with the teardown-only CNI config too: ${(err as Error).message}`,
+          );
           return;
         }
         const r0 = Date.now();
@@ -186,7 +233,15 @@ export async function runCniFallback(targets: readonly FallbackTarget[], ctx: Fa
       );
     } else {
       journal('left', placed, outcome);
-      rec.record('cni-restore', placed.path, 'failed', Date.now() - r0, outcome === 'differs' ? "the file no longer holds kubesweep's bytes: left in place, remove it by hand" : 'could not remove the teardown-only config: remove it by hand');
+      rec.record(
+        'cni-restore',
+        placed.path,
+        'failed',
+        Date.now() - r0,
+        outcome === 'differs'
+          ? "the file no longer holds kubesweep's bytes: left in place, remove it by hand"
+          : 'could not remove the teardown-only config: remove it by hand',
+      );
     }
   }
   releaseSkippedReservations(removed, ctx);
@@ -197,7 +252,13 @@ export async function runCniFallback(targets: readonly FallbackTarget[], ctx: Fa
 function releaseSkippedReservations(ids: ReadonlySet<string>, ctx: FallbackContext): void {
   if (ids.size === 0) return;
   if (!ctx.cniIpamDir) {
-    ctx.rec.record('release-ip', [...ids].join(','), 'skipped', 0, 'no IPAM dir configured (--cni-ipam-dir): host-local leases of these sandboxes, if any, are left');
+    ctx.rec.record(
+      'release-ip',
+      [...ids].join(','),
+      'skipped',
+      0,
+      'no IPAM dir configured (--cni-ipam-dir): host-local leases of these sandboxes, if any, are left',
+    );
     return;
   }
   const found = findReservations(ctx.cniIpamDir, ids);
@@ -205,7 +266,13 @@ function releaseSkippedReservations(ids: ReadonlySet<string>, ctx: FallbackConte
     const t0 = Date.now();
     try {
       const o = releaseReservation(r, ctx.cniIpamDir);
-      ctx.rec.record('release-ip', r.path, o, Date.now() - t0, `${r.ip} of network ${r.network}, leased to sandbox ${r.containerId.slice(0, 13)} whose DEL was skipped`);
+      ctx.rec.record(
+        'release-ip',
+        r.path,
+        o,
+        Date.now() - t0,
+        `${r.ip} of network ${r.network}, leased to sandbox ${r.containerId.slice(0, 13)} whose DEL was skipped`,
+      );
     } catch (err) {
       ctx.rec.record('release-ip', r.path, 'failed', Date.now() - t0, (err as Error).message);
     }
@@ -243,9 +310,21 @@ export function repairCniFallback(stateDir: string, log: Logger, runId = 'startu
       message = (err as Error).message;
     }
     if (outcome === 'done' || outcome === 'gone') {
-      appendJournal(stateDir, { type: 'cni-fallback', runId, at: new Date().toISOString(), phase: 'repaired', dir: p.dir, path: p.path, sha256: p.sha256, note: `left by run ${p.runId}: ${outcome === 'done' ? 'removed' : 'already gone'}` });
+      appendJournal(stateDir, {
+        type: 'cni-fallback',
+        runId,
+        at: new Date().toISOString(),
+        phase: 'repaired',
+        dir: p.dir,
+        path: p.path,
+        sha256: p.sha256,
+        note: `left by run ${p.runId}: ${outcome === 'done' ? 'removed' : 'already gone'}`,
+      });
     }
-    (outcome === 'done' ? log.warn.bind(log) : log.info.bind(log))({ path: p.path, outcome, interruptedRun: p.runId, message }, 'CNI teardown fallback repaired from the journal');
+    (outcome === 'done' ? log.warn.bind(log) : log.info.bind(log))(
+      { path: p.path, outcome, interruptedRun: p.runId, message },
+      'CNI teardown fallback repaired from the journal',
+    );
     out.push({ path: p.path, outcome, runId: p.runId, ...(message ? { message } : {}) });
   }
   return out;

@@ -82,7 +82,13 @@ export interface NetnsEntry extends NetnsInfo {
  * ours when a shim of ours is its ancestor (owned) or when it is a process of a shim-gone
  * container of ours (shimless).
  */
-export function findNetns(dirs: readonly string[], procs: readonly ProcessInfo[], owned: Map<number, ShimProc>, procRoot: string, shimless: readonly ShimlessContainer[] = []): NetnsEntry[] {
+export function findNetns(
+  dirs: readonly string[],
+  procs: readonly ProcessInfo[],
+  owned: Map<number, ShimProc>,
+  procRoot: string,
+  shimless: readonly ShimlessContainer[] = [],
+): NetnsEntry[] {
   const entries: NetnsEntry[] = [];
   for (const dir of dirs) {
     let names: string[];
@@ -108,7 +114,8 @@ export function findNetns(dirs: readonly string[], procs: readonly ProcessInfo[]
     for (const e of byInode.get(ino) ?? []) {
       const shim = owned.get(p.pid);
       const orphanOf = shim ? undefined : orphanSandbox.get(p.pid);
-      if (orphanOf !== undefined) e.holders.push({ pid: p.pid, startTime: p.startTime, command: commandOf(p), ours: true, shimId: orphanOf, shimGone: true });
+      if (orphanOf !== undefined)
+        e.holders.push({ pid: p.pid, startTime: p.startTime, command: commandOf(p), ours: true, shimId: orphanOf, shimGone: true });
       else e.holders.push({ pid: p.pid, startTime: p.startTime, command: commandOf(p), ours: shim !== undefined, shimId: shim?.id });
     }
   }
@@ -188,7 +195,12 @@ export function hostNetworkFromShims(shims: readonly ShimProc[], procRoot: strin
 }
 
 /** Sandboxes (with kind and host-network) and containers (orphans flagged) from the CRI. */
-export async function listPods(cri: CriClient, timeoutMs: number, parallelism: number, knownHostNetwork: ReadonlyMap<string, boolean> = new Map()): Promise<{ sandboxes: SandboxInfo[]; containers: ContainerInfo[] }> {
+export async function listPods(
+  cri: CriClient,
+  timeoutMs: number,
+  parallelism: number,
+  knownHostNetwork: ReadonlyMap<string, boolean> = new Map(),
+): Promise<{ sandboxes: SandboxInfo[]; containers: ContainerInfo[] }> {
   const sbs = await cri.listPodSandbox(undefined, { timeoutMs });
   const cts = await cri.listContainers(undefined, { timeoutMs });
   const sandboxes = await mapLimit(sbs, Math.max(parallelism, 8), async (s): Promise<SandboxInfo> => {

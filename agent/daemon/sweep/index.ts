@@ -20,7 +20,18 @@ import { kindsInventory, readResidue, residueLeft } from './kinds';
 import { sandboxLiveness } from './liveness';
 import { NodeSnapshot, scopedSandboxIds } from './snapshot';
 import { ALL_STEPS, stepNamed, StepName } from './steps';
-import type { BackupInfo, Inventory, Plan, ProgressEvent, ResetOptions, ResetReport, RestoreResult, StepResult, SweepConfig, Verification } from './types';
+import type {
+  BackupInfo,
+  Inventory,
+  Plan,
+  ProgressEvent,
+  ResetOptions,
+  ResetReport,
+  RestoreResult,
+  StepResult,
+  SweepConfig,
+  Verification,
+} from './types';
 import { verifyNode } from './verify-node';
 
 export { isBackupId } from './backup';
@@ -47,11 +58,19 @@ export class Sweeper {
     return { address: this.config.containerdAddress, namespace: this.config.containerdNamespace };
   }
 
-  private normalize(opts: ResetOptions): { scope: ResetOptions['scope']; grace: number; steps: StepName[]; ports: readonly number[]; kinds: CleanupKind[] } {
+  private normalize(opts: ResetOptions): {
+    scope: ResetOptions['scope'];
+    grace: number;
+    steps: StepName[];
+    ports: readonly number[];
+    kinds: CleanupKind[];
+  } {
     const problems: string[] = [];
-    if (!validScope(opts.scope)) problems.push(`scope must be 'all' or a non-empty list of static, daemonset, pod (got ${JSON.stringify(opts.scope)})`);
+    if (!validScope(opts.scope))
+      problems.push(`scope must be 'all' or a non-empty list of static, daemonset, pod (got ${JSON.stringify(opts.scope)})`);
     const grace = opts.graceSeconds ?? this.config.graceSeconds;
-    if (typeof grace !== 'number' || !Number.isFinite(grace) || grace < 0 || grace > 3600) problems.push(`graceSeconds must be in [0, 3600] (got ${JSON.stringify(grace)})`);
+    if (typeof grace !== 'number' || !Number.isFinite(grace) || grace < 0 || grace > 3600)
+      problems.push(`graceSeconds must be in [0, 3600] (got ${JSON.stringify(grace)})`);
     const steps: readonly string[] = opts.steps ?? ALL_STEPS;
     const unknown = steps.filter((s) => stepNamed(s) === undefined);
     if (unknown.length) problems.push(`unknown steps: ${unknown.join(', ')}`);
@@ -80,7 +99,13 @@ export class Sweeper {
     }
     const owned = ownershipIndex(shims);
     const criIds = 'error' in pods ? new Set<string>() : new Set([...pods.sandboxes.map((s) => s.id), ...pods.containers.map((x) => x.id)]);
-    const shimless = findShimlessContainers(procs, { procRoot: c.procRoot, containerdDirs: c.containerdDirs, namespace: c.containerdNamespace, shimOwned: new Set(owned.keys()), criIds });
+    const shimless = findShimlessContainers(procs, {
+      procRoot: c.procRoot,
+      containerdDirs: c.containerdDirs,
+      namespace: c.containerdNamespace,
+      shimOwned: new Set(owned.keys()),
+      criIds,
+    });
     const snap: NodeSnapshot = {
       takenAt: this.now(),
       pods,
@@ -120,7 +145,16 @@ export class Sweeper {
   async plan(opts: ResetOptions): Promise<Plan> {
     const n = this.normalize(opts);
     const snapshot = await this.snapshot(n.scope, n.steps);
-    return buildPlan({ config: this.config, node: this.config.nodeName, dryRun: opts.dryRun, scope: n.scope, graceSeconds: n.grace, steps: n.steps, expectFreePorts: n.ports, snapshot });
+    return buildPlan({
+      config: this.config,
+      node: this.config.nodeName,
+      dryRun: opts.dryRun,
+      scope: n.scope,
+      graceSeconds: n.grace,
+      steps: n.steps,
+      expectFreePorts: n.ports,
+      snapshot,
+    });
   }
 
   async reset(opts: ResetOptions, onEvent?: (e: ProgressEvent) => void, signal?: AbortSignal): Promise<ResetReport> {
@@ -137,7 +171,12 @@ export class Sweeper {
     }
   }
 
-  private async run(opts: ResetOptions, n: ReturnType<Sweeper['normalize']>, onEvent: ((e: ProgressEvent) => void) | undefined, signal: AbortSignal | undefined): Promise<ResetReport> {
+  private async run(
+    opts: ResetOptions,
+    n: ReturnType<Sweeper['normalize']>,
+    onEvent: ((e: ProgressEvent) => void) | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ResetReport> {
     const started = this.now();
     const t0 = Date.now();
     const runId = newRunId(started);
@@ -152,8 +191,24 @@ export class Sweeper {
       }
     }
     const snapshot = await this.snapshot(n.scope, n.steps);
-    const plan = buildPlan({ config: this.config, node: this.config.nodeName, dryRun: opts.dryRun, scope: n.scope, graceSeconds: n.grace, steps: n.steps, expectFreePorts: n.ports, snapshot });
-    const base = { runId, node: this.config.nodeName, requestedBy: opts.requestedBy, dryRun: opts.dryRun, plan, startedAt: started.toISOString() };
+    const plan = buildPlan({
+      config: this.config,
+      node: this.config.nodeName,
+      dryRun: opts.dryRun,
+      scope: n.scope,
+      graceSeconds: n.grace,
+      steps: n.steps,
+      expectFreePorts: n.ports,
+      snapshot,
+    });
+    const base = {
+      runId,
+      node: this.config.nodeName,
+      requestedBy: opts.requestedBy,
+      dryRun: opts.dryRun,
+      plan,
+      startedAt: started.toISOString(),
+    };
     const emit = (e: ProgressEvent) => {
       try {
         onEvent?.(e);
@@ -180,11 +235,23 @@ export class Sweeper {
 
     const log = this.deps.log.child({ runId });
     try {
-      appendJournal(this.config.stateDir, { type: 'started', runId, at: started.toISOString(), node: this.config.nodeName, requestedBy: opts.requestedBy, plan });
+      appendJournal(this.config.stateDir, {
+        type: 'started',
+        runId,
+        at: started.toISOString(),
+        node: this.config.nodeName,
+        requestedBy: opts.requestedBy,
+        plan,
+      });
     } catch (err) {
       if (isKubesweepError(err)) throw err;
       // Nothing is done that the journal could not record: a read-only or full state dir stops here.
-      throw ksError('KS_STATE_DIR_FAILED', `cannot write the run journal in the state dir ${this.config.stateDir}: ${(err as Error).message}; nothing was done`, { stateDir: this.config.stateDir }, err);
+      throw ksError(
+        'KS_STATE_DIR_FAILED',
+        `cannot write the run journal in the state dir ${this.config.stateDir}: ${(err as Error).message}; nothing was done`,
+        { stateDir: this.config.stateDir },
+        err,
+      );
     }
     log.info({ requestedBy: opts.requestedBy, steps: n.steps, scope: n.scope }, 'reset started');
     const ctx: RunContext = {
@@ -278,7 +345,13 @@ export class Sweeper {
     }
     const owned = ownershipIndex(shims);
     const criIds = new Set([...pods.sandboxes.map((s) => s.id), ...pods.containers.map((x) => x.id)]);
-    const shimless = findShimlessContainers(procs, { procRoot: c.procRoot, containerdDirs: c.containerdDirs, namespace: c.containerdNamespace, shimOwned: new Set(owned.keys()), criIds });
+    const shimless = findShimlessContainers(procs, {
+      procRoot: c.procRoot,
+      containerdDirs: c.containerdDirs,
+      namespace: c.containerdNamespace,
+      shimOwned: new Set(owned.keys()),
+      criIds,
+    });
     const netns = findNetns(c.netnsDirs, procs, owned, c.procRoot, shimless);
     // Every kind, whether a reset clears it by default or not; liveness from the listing above.
     const seen = { pods: criError !== undefined ? { error: criError } : pods, shimIds: shims.map((s) => s.id) };
@@ -287,7 +360,12 @@ export class Sweeper {
       sandboxes: pods.sandboxes,
       containers: pods.containers,
       shims: shims.map(({ pid, id, namespace, address, binary, children }) => ({ pid, id, namespace, address, binary, children })),
-      netns: netns.map(({ path, name, inode, holders }) => ({ path, name, inode, holders: holders.map(({ pid, command, ours }) => ({ pid, command, ours })) })),
+      netns: netns.map(({ path, name, inode, holders }) => ({
+        path,
+        name,
+        inode,
+        holders: holders.map(({ pid, command, ours }) => ({ pid, command, ours })),
+      })),
       manifests: listManifests(c.manifestsDir).map(({ name, size, sha256 }) => ({ name, size, sha256 })),
       backups: listBackups(c.stateDir),
       ...(criError ? { criError } : {}),
@@ -316,7 +394,12 @@ export class Sweeper {
       checks: { pods: true, shims: true, netns: true, manifests: true },
     });
     // The default kinds (what a rejoin trips over) and an enabled kubelet unit.
-    const more = await residueLeft(this.config, new Set<CleanupKind>([...DEFAULT_KINDS, 'kubelet-unit']), this.deps.cri, this.deps.hostTools);
+    const more = await residueLeft(
+      this.config,
+      new Set<CleanupKind>([...DEFAULT_KINDS, 'kubelet-unit']),
+      this.deps.cri,
+      this.deps.hostTools,
+    );
     const residue = [...v.residue, ...more];
     return { ...v, verdict: residue.length ? 'residue' : 'clean', residue };
   }

@@ -10,7 +10,17 @@ import { ensureStateDir } from '../host/state-dir';
 export type JournalRecord =
   | { type: 'started'; runId: string; at: string; node: string; requestedBy: string; plan: unknown }
   | { type: 'step'; runId: string; at: string; step: unknown }
-  | { type: 'finished'; runId: string; at: string; verdict?: string; backupId?: string; aborted?: string; durationMs: number; stepDurationsMs: Record<string, number>; report: unknown }
+  | {
+      type: 'finished';
+      runId: string;
+      at: string;
+      verdict?: string;
+      backupId?: string;
+      aborted?: string;
+      durationMs: number;
+      stepDurationsMs: Record<string, number>;
+      report: unknown;
+    }
   /**
    * The CNI teardown fallback (cni-fallback.ts): 'placing' is written, durably, before the
    * teardown config is; 'removed' after it is gone again. A 'placing' with neither 'removed' nor
@@ -21,7 +31,17 @@ export type JournalRecord =
    * went down): written once, by the next agent start or run, naming the last step it recorded.
    */
   | { type: 'interrupted'; runId: string; at: string; detectedBy: string; lastStep?: string; startedAt: string }
-  | { type: 'cni-fallback'; runId: string; at: string; phase: 'placing' | 'removed' | 'repaired' | 'left'; dir: string; path: string; sha256: string; sandboxes?: string[]; note?: string };
+  | {
+      type: 'cni-fallback';
+      runId: string;
+      at: string;
+      phase: 'placing' | 'removed' | 'repaired' | 'left';
+      dir: string;
+      path: string;
+      sha256: string;
+      sandboxes?: string[];
+      note?: string;
+    };
 
 export function journalPath(stateDir: string): string {
   return path.join(stateDir, 'journal');

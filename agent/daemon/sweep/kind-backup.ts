@@ -31,7 +31,14 @@ export function kindBackupDir(stateDir: string, kind: string, id: string): strin
 }
 
 /** Write one backup completely or not at all; throws KS_BACKUP_FAILED (the caller then removes nothing). */
-export function writeKindBackup(stateDir: string, kind: string, id: string, node: string, now: Date, files: readonly KindBackupFile[]): KindBackupIndex {
+export function writeKindBackup(
+  stateDir: string,
+  kind: string,
+  id: string,
+  node: string,
+  now: Date,
+  files: readonly KindBackupFile[],
+): KindBackupIndex {
   if (!isBackupId(id)) throw ksError('KS_INVALID_ARGUMENT', `bad backup id ${id}`);
   if (!/^[a-z][a-z-]*$/.test(kind)) throw ksError('KS_INVALID_ARGUMENT', `bad backup kind ${kind}`);
   const parent = path.join(backupsDir(stateDir), kind);
@@ -41,12 +48,23 @@ export function writeKindBackup(stateDir: string, kind: string, id: string, node
       const index: KindBackupIndex = { kind, id, createdAt: now.toISOString(), node, files: [] };
       for (const f of files) {
         const data = typeof f.data === 'string' ? Buffer.from(f.data) : f.data;
-        index.files.push({ name: f.name, size: data.length, sha256: put(f.name, data), source: f.source, ...(f.symlink ? { symlink: true } : {}) });
+        index.files.push({
+          name: f.name,
+          size: data.length,
+          sha256: put(f.name, data),
+          source: f.source,
+          ...(f.symlink ? { symlink: true } : {}),
+        });
       }
       return index;
     });
   } catch (err) {
-    throw ksError('KS_BACKUP_FAILED', `${kind} backup into ${final} failed, nothing was removed: ${(err as Error).message}`, { stateDir, kind, id }, err);
+    throw ksError(
+      'KS_BACKUP_FAILED',
+      `${kind} backup into ${final} failed, nothing was removed: ${(err as Error).message}`,
+      { stateDir, kind, id },
+      err,
+    );
   }
 }
 

@@ -37,7 +37,10 @@ export function sandboxLiveness(seen: SandboxesSeen, ended: (id: string) => bool
 
 /** A fresh look: our live shims and the CRI's sandboxes (or why it cannot be asked). */
 export async function seeSandboxes(config: SweepConfig, cri: CriClient): Promise<SandboxesSeen> {
-  const shimIds = findShims(listProcesses(config.procRoot), { address: config.containerdAddress, namespace: config.containerdNamespace }).map((s) => s.id);
+  const shimIds = findShims(listProcesses(config.procRoot), {
+    address: config.containerdAddress,
+    namespace: config.containerdNamespace,
+  }).map((s) => s.id);
   try {
     return { shimIds, pods: { sandboxes: await cri.listPodSandbox(undefined, { timeoutMs: Math.min(config.criTimeoutMs, 15_000) }) } };
   } catch (err) {
@@ -55,7 +58,11 @@ export async function livenessNow(config: SweepConfig, cri: CriClient): Promise<
  * kinds' steps (remove-pods and kill-shims end every in-scope sandbox and shim). `runEndsAll`:
  * the run ends every sandbox, whatever the CRI would have listed.
  */
-export function livenessAfterPods({ snapshot, sandboxIds, steps }: Pick<PlanContext, 'snapshot' | 'sandboxIds' | 'steps'>): Liveness & { runEndsAll: boolean } {
+export function livenessAfterPods({
+  snapshot,
+  sandboxIds,
+  steps,
+}: Pick<PlanContext, 'snapshot' | 'sandboxIds' | 'steps'>): Liveness & { runEndsAll: boolean } {
   const ending = steps.has('remove-pods') || steps.has('kill-shims');
   const live = sandboxLiveness({ pods: snapshot.pods, shimIds: snapshot.shims.map((s) => s.id) }, (id) => ending && inIds(sandboxIds, id));
   return { ...live, runEndsAll: ending && sandboxIds === 'all' };

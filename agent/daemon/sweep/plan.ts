@@ -20,12 +20,25 @@ export interface PlanInput {
 export function buildPlan(input: PlanInput): Plan {
   const { config, snapshot, scope } = input;
   const want = new Set<string>(input.steps);
-  const ctx = { config, snapshot, scope, graceSeconds: input.graceSeconds, expectFreePorts: input.expectFreePorts, steps: want, sandboxIds: scopedSandboxIds(snapshot, scope) };
+  const ctx = {
+    config,
+    snapshot,
+    scope,
+    graceSeconds: input.graceSeconds,
+    expectFreePorts: input.expectFreePorts,
+    steps: want,
+    sandboxIds: scopedSandboxIds(snapshot, scope),
+  };
   const steps: PlannedStep[] = [];
   for (const step of STEPS) {
     if (!want.has(step.name)) continue;
     const { actions, note } = step.plan(ctx);
-    steps.push({ name: step.name, required: step.required, actions: actions.map((a) => ({ step: step.name, ...a })), ...(note ? { note } : {}) });
+    steps.push({
+      name: step.name,
+      required: step.required,
+      actions: actions.map((a) => ({ step: step.name, ...a })),
+      ...(note ? { note } : {}),
+    });
   }
   return {
     node: input.node,

@@ -71,7 +71,8 @@ export class StepRecorder {
       this.ctx.log.warn({ step, action, target, outcome, message, runId: this.ctx.runId }, `${action} ${target} failed`);
     } else {
       this.ctx.emit({ type: 'item-done', step, action, target, outcome, ...(message ? { message } : {}) });
-      if (outcome === 'done') this.ctx.log.info({ step, action, target, outcome, message, durationMs, runId: this.ctx.runId }, `${action} ${target}`);
+      if (outcome === 'done')
+        this.ctx.log.info({ step, action, target, outcome, message, durationMs, runId: this.ctx.runId }, `${action} ${target}`);
     }
   }
 

@@ -16,7 +16,11 @@ export interface Recovery {
 export function recoverFromJournal(stateDir: string, log: Logger, detectedBy: string): Recovery {
   const open = new Map<string, { runId: string; startedAt: string; lastStep?: string }>();
   const { records, torn } = readJournalChecked(stateDir);
-  if (torn.length) log.warn({ tornLines: torn.slice(0, 10), detectedBy }, `the journal has ${torn.length} torn line${torn.length === 1 ? '' : 's'} (a write cut short): skipped`);
+  if (torn.length)
+    log.warn(
+      { tornLines: torn.slice(0, 10), detectedBy },
+      `the journal has ${torn.length} torn line${torn.length === 1 ? '' : 's'} (a write cut short): skipped`,
+    );
   for (const r of records) {
     if (r.type === 'started') open.set(r.runId, { runId: r.runId, startedAt: r.at });
     else if (r.type === 'step') {
@@ -27,8 +31,18 @@ export function recoverFromJournal(stateDir: string, log: Logger, detectedBy: st
   }
   const interrupted = [...open.values()];
   for (const o of interrupted) {
-    appendJournal(stateDir, { type: 'interrupted', runId: o.runId, at: new Date().toISOString(), detectedBy, startedAt: o.startedAt, ...(o.lastStep ? { lastStep: o.lastStep } : {}) });
-    log.warn({ interruptedRun: o.runId, startedAt: o.startedAt, lastStep: o.lastStep, detectedBy }, `run ${o.runId} was interrupted${o.lastStep ? ` after ${o.lastStep}` : ' before its first step finished'}`);
+    appendJournal(stateDir, {
+      type: 'interrupted',
+      runId: o.runId,
+      at: new Date().toISOString(),
+      detectedBy,
+      startedAt: o.startedAt,
+      ...(o.lastStep ? { lastStep: o.lastStep } : {}),
+    });
+    log.warn(
+      { interruptedRun: o.runId, startedAt: o.startedAt, lastStep: o.lastStep, detectedBy },
+      `run ${o.runId} was interrupted${o.lastStep ? ` after ${o.lastStep}` : ' before its first step finished'}`,
+    );
   }
   return { interrupted, tornLines: torn.length, cniFallback: repairCniFallback(stateDir, log, detectedBy) };
 }

@@ -14,7 +14,9 @@ export interface RetryOptions {
 }
 
 export function isTransientCriError(err: unknown): boolean {
-  return isKubesweepError(err, 'KS_CRI_DEADLINE') || isKubesweepError(err, 'KS_CRI_CALL_FAILED') || isKubesweepError(err, 'KS_CRI_UNAVAILABLE');
+  return (
+    isKubesweepError(err, 'KS_CRI_DEADLINE') || isKubesweepError(err, 'KS_CRI_CALL_FAILED') || isKubesweepError(err, 'KS_CRI_UNAVAILABLE')
+  );
 }
 
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {

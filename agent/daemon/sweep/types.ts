@@ -110,7 +110,20 @@ export interface StepResult {
   durationMs: number;
 }
 
-export type ResidueKind = 'port' | 'sandbox' | 'container' | 'shim' | 'netns' | 'manifest' | 'link' | 'ipam' | 'cni-cache' | 'kubelet-mount' | 'cni-config' | 'firewall' | 'kubelet-unit';
+export type ResidueKind =
+  | 'port'
+  | 'sandbox'
+  | 'container'
+  | 'shim'
+  | 'netns'
+  | 'manifest'
+  | 'link'
+  | 'ipam'
+  | 'cni-cache'
+  | 'kubelet-mount'
+  | 'cni-config'
+  | 'firewall'
+  | 'kubelet-unit';
 
 export interface Residue {
   kind: ResidueKind;

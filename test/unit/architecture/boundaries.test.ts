@@ -41,7 +41,10 @@ t.test('the import scanner sees every form of import', async (t) => {
     "const m = require('../daemon/r') as typeof import('../daemon/q');",
     "  return import('../daemon/lazy');",
   ].join('\n');
-  t.same(specifiers(text).sort(), ['../daemon/lazy', '../daemon/q', '../daemon/r', '../daemon/x', '../daemon/y', './side-effect', './z'].sort());
+  t.same(
+    specifiers(text).sort(),
+    ['../daemon/lazy', '../daemon/q', '../daemon/r', '../daemon/x', '../daemon/y', './side-effect', './z'].sort(),
+  );
 });
 
 t.test('agent/client and agent/daemon never import each other; shared imports neither', async (t) => {
@@ -84,7 +87,11 @@ t.test("a kind's host module is used by its kind module alone (and the option ta
       const target = path.relative(daemonDir, path.resolve(path.dirname(file), spec));
       const kind = Object.keys(KIND_HOST).find((k) => KIND_HOST[k] === target);
       if (!kind) continue;
-      const ok = rel === `daemon/sweep/kinds/${kind}.ts` || rel === 'daemon/options.ts' || rel.startsWith('daemon/host/') || (ALSO_IMPORTED_BY[target] ?? []).includes(rel);
+      const ok =
+        rel === `daemon/sweep/kinds/${kind}.ts` ||
+        rel === 'daemon/options.ts' ||
+        rel.startsWith('daemon/host/') ||
+        (ALSO_IMPORTED_BY[target] ?? []).includes(rel);
       if (!ok) users.push(`${rel} imports ${target}`);
     }
   }

@@ -46,7 +46,11 @@ t.test("the /run/netns check sees what `ip netns add` does to a machine, and not
   t.notSame(runNetnsState([ROOT, RUN_NETNS, NS_FILE(45, 'ks-a')].join('\n'), true), fresh, 'after `ip netns add` on a fresh machine');
   t.notSame(runNetnsState([ROOT, RUN_NETNS].join('\n'), true), fresh, 'after `ip netns delete`: /run/netns stays a mount point');
   const marked = runNetnsState([ROOT, RUN_NETNS].join('\n'), true);
-  t.notSame(runNetnsState([ROOT, RUN_NETNS, NS_FILE(46, 'ks-b')].join('\n'), true), marked, 'a namespace added under an already mounted /run/netns');
+  t.notSame(
+    runNetnsState([ROOT, RUN_NETNS, NS_FILE(46, 'ks-b')].join('\n'), true),
+    marked,
+    'a namespace added under an already mounted /run/netns',
+  );
   t.same(runNetnsState([ROOT, RUN_NETNS, TMP_NS].join('\n'), true), marked, "a namespace bound onto a file in the test's temp dir");
   t.same(runNetnsState([ROOT, TMP_NS].join('\n'), false), fresh);
 });

@@ -15,7 +15,9 @@ t.test('every RPC decodes to the JSON documents; reset streams progress', async 
   t.teardown(() => client.close());
 
   const events: Out<'Progress'>[] = [];
-  const report = await client.reset({ confirmNode: 'node1', scope: ['static'], graceSeconds: 0, expectFreePorts: [6443] }, (e) => events.push(e));
+  const report = await client.reset({ confirmNode: 'node1', scope: ['static'], graceSeconds: 0, expectFreePorts: [6443] }, (e) =>
+    events.push(e),
+  );
   t.same(
     events.map((e) => e.type),
     ['step-started', 'item-done', 'item-done', 'step-finished'],
@@ -33,7 +35,17 @@ t.test('every RPC decodes to the JSON documents; reset streams progress', async 
   t.notOk('aborted' in report, 'unset optional fields stay absent');
   t.same(
     fake.requests[0],
-    { rpc: 'Reset', confirmNode: 'node1', dryRun: false, scope: ['static'], graceSeconds: 0, expectFreePorts: [6443], withKinds: [], withoutKinds: [], _graceSeconds: 'graceSeconds' },
+    {
+      rpc: 'Reset',
+      confirmNode: 'node1',
+      dryRun: false,
+      scope: ['static'],
+      graceSeconds: 0,
+      expectFreePorts: [6443],
+      withKinds: [],
+      withoutKinds: [],
+      _graceSeconds: 'graceSeconds',
+    },
     'request as sent (grace 0 is sent, not dropped)',
   );
 
@@ -67,11 +79,21 @@ t.test("refusals carry the agent's code; unknown errors keep the gRPC status", a
   t.teardown(() => fake.close());
   const client = new AgentClient({ endpoint: fake.endpoint });
   t.teardown(() => client.close());
-  await t.rejects(client.reset({ confirmNode: 'node2' }), { code: 'KS_CONFIRM_MISMATCH', message: /confirm_node "node2" is not this node/ });
+  await t.rejects(client.reset({ confirmNode: 'node2' }), {
+    code: 'KS_CONFIRM_MISMATCH',
+    message: /confirm_node "node2" is not this node/,
+  });
   await t.rejects(client.stopPods({ confirmNode: 'nodeX' }), { code: 'KS_CONFIRM_MISMATCH' });
   await t.rejects(client.wipeManifests({ confirmNode: 'node1' }), { code: 'KS_BUSY', message: /another destructive operation/ });
-  await t.rejects(client.removeNetns({ confirmNode: 'node1' }), { code: 'KS_AGENT_CALL_FAILED', message: /RemoveNetns failed: INTERNAL: disk on fire/ });
-  t.equal(agentErrorCode({ details: 'KS_PERMISSION_DENIED: role reader may not call Reset' }), 'KS_PERMISSION_DENIED', 'code from the message when there is no trailer');
+  await t.rejects(client.removeNetns({ confirmNode: 'node1' }), {
+    code: 'KS_AGENT_CALL_FAILED',
+    message: /RemoveNetns failed: INTERNAL: disk on fire/,
+  });
+  t.equal(
+    agentErrorCode({ details: 'KS_PERMISSION_DENIED: role reader may not call Reset' }),
+    'KS_PERMISSION_DENIED',
+    'code from the message when there is no trailer',
+  );
   t.equal(agentErrorCode({ details: 'KS_NOT_A_CODE' }), undefined);
 });
 

@@ -32,7 +32,21 @@ function usage(t: Test, argv: string[], pattern: RegExp, env: NodeJS.ProcessEnv 
 }
 
 t.test('reset with the guard, options after the command, default endpoint', async (t) => {
-  const inv = ok(t, ['reset', '--confirm', 'node1', '--dry-run', '--json', '--scope', 'static,daemonset', '--scope', 'static', '--grace', '3', '--expect-free', '6443, 10250']);
+  const inv = ok(t, [
+    'reset',
+    '--confirm',
+    'node1',
+    '--dry-run',
+    '--json',
+    '--scope',
+    'static,daemonset',
+    '--scope',
+    'static',
+    '--grace',
+    '3',
+    '--expect-free',
+    '6443, 10250',
+  ]);
   t.equal(inv.command, 'reset');
   t.same(inv.targets, [{ endpoint: 'unix:///run/kubesweep/agent.sock' }]);
   t.equal(inv.fanOut, false);
@@ -47,7 +61,9 @@ t.test('reset with the guard, options after the command, default endpoint', asyn
 
 t.test('KUBESWEEP_AGENT is the default endpoint; --agent wins', async (t) => {
   t.same(ok(t, ['info'], { KUBESWEEP_AGENT: 'unix:///x/agent.sock' }).targets, [{ endpoint: 'unix:///x/agent.sock' }]);
-  t.same(ok(t, ['--agent', '/y/agent.sock', 'info'], { KUBESWEEP_AGENT: 'unix:///x/agent.sock' }).targets, [{ endpoint: 'unix:///y/agent.sock' }]);
+  t.same(ok(t, ['--agent', '/y/agent.sock', 'info'], { KUBESWEEP_AGENT: 'unix:///x/agent.sock' }).targets, [
+    { endpoint: 'unix:///y/agent.sock' },
+  ]);
   t.same(ok(t, ['--agent', 'node7=unix:///y/a.sock', 'info']).targets, [{ node: 'node7', endpoint: 'unix:///y/a.sock' }]);
 });
 
@@ -86,7 +102,19 @@ t.test('TCP endpoints need all three TLS files', async (t) => {
   usage(t, ['--agent', '10.0.0.1:9443', 'info'], /TCP endpoint.*mutual TLS/);
   usage(t, ['--agents-file', '/inv.ini', 'info'], /TCP endpoint/);
   usage(t, ['--agent', '10.0.0.1:9443', '--tls-ca', 'ca.pem', 'info'], /go together/);
-  const inv = ok(t, ['--agents-file', '/inv.ini', '--tls-ca', 'ca.pem', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--tls-server-name', 'node1', 'info']);
+  const inv = ok(t, [
+    '--agents-file',
+    '/inv.ini',
+    '--tls-ca',
+    'ca.pem',
+    '--tls-cert',
+    'c.pem',
+    '--tls-key',
+    'k.pem',
+    '--tls-server-name',
+    'node1',
+    'info',
+  ]);
   t.same(inv.tls, { ca: 'ca.pem', cert: 'c.pem', key: 'k.pem', serverName: 'node1' });
   t.same(inv.targets, [
     { node: 'node1', endpoint: '10.0.0.1:9443' },

@@ -58,7 +58,9 @@ t.test('an agent that comes up within the retry window is reached (restart)', as
   // The first dial goes out at once and is refused; the listener comes up well before the
   // retries end, and its timer fires before the first retry's (same event loop), even under load.
   let upAt = 0;
-  const later = new Promise<void>((r) => setTimeout(() => void listen(s, port).then(() => r(void (upAt = Date.now()))), REFUSED_RETRY_MS / 10));
+  const later = new Promise<void>((r) =>
+    setTimeout(() => void listen(s, port).then(() => r(void (upAt = Date.now()))), REFUSED_RETRY_MS / 10),
+  );
   const reached = new Promise<boolean>((r) => s.once('connection', () => r(true)));
   await dialProbe(parseEndpoint(`127.0.0.1:${port}`), Date.now() + 60_000);
   const doneAt = Date.now();
@@ -78,9 +80,14 @@ t.test('a socket file left by a dead agent: refused, said to be left over', asyn
     code: 'KS_AGENT_UNREACHABLE',
     message: /^connection refused: socket \/tmp\/ksp-\w+\/stale\.sock is left over from an agent that is no longer running/,
   });
-  await t.rejects(dialProbe(parseEndpoint(`unix://${dir}/none.sock`), Date.now() + 60_000), { message: /^no agent socket at .*none\.sock/ });
+  await t.rejects(dialProbe(parseEndpoint(`unix://${dir}/none.sock`), Date.now() + 60_000), {
+    message: /^no agent socket at .*none\.sock/,
+  });
   writeFileSync(path.join(dir, 'file.sock'), '');
-  await t.rejects(dialProbe(parseEndpoint(`unix://${dir}/file.sock`), Date.now() + 60_000), { message: /^\/tmp\/ksp-\w+\/file\.sock is not a socket/, details: { errno: 'ENOTSOCK' } });
+  await t.rejects(dialProbe(parseEndpoint(`unix://${dir}/file.sock`), Date.now() + 60_000), {
+    message: /^\/tmp\/ksp-\w+\/file\.sock is not a socket/,
+    details: { errno: 'ENOTSOCK' },
+  });
 });
 
 t.test('a caller who may not open the socket is told so (run as nobody)', async (t) => {
@@ -107,7 +114,11 @@ t.test('a caller who may not open the socket is told so (run as nobody)', async 
     ].join('\n');
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: '/', env: { PATH: process.env.PATH } });
     t.equal(r.status, 0, r.stderr);
-    t.match(r.stdout, /^KS_AGENT_UNREACHABLE permission denied on socket \/tmp\/ksp-\w+\/(run\/)?agent\.sock: the agent's socket is for root only/, sock);
+    t.match(
+      r.stdout,
+      /^KS_AGENT_UNREACHABLE permission denied on socket \/tmp\/ksp-\w+\/(run\/)?agent\.sock: the agent's socket is for root only/,
+      sock,
+    );
   }
 });
 
@@ -118,5 +129,7 @@ t.test('a name that does not resolve, and a deadline already past', async (t) =>
     message: /^(cannot resolve no-such-host\.invalid: |no answer from no-such-host\.invalid:9443 within)/,
   });
   const port = await freePort();
-  await t.rejects(dialProbe(parseEndpoint(`127.0.0.1:${port}`), Date.now() - 1), { message: /^no answer from 127\.0\.0\.1:\d+ within 0 s/ });
+  await t.rejects(dialProbe(parseEndpoint(`127.0.0.1:${port}`), Date.now() - 1), {
+    message: /^no answer from 127\.0\.0\.1:\d+ within 0 s/,
+  });
 });

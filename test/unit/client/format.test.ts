@@ -1,9 +1,28 @@
 import t from 'tap';
-import { describeListener, formatFailure, formatInfo, formatInventory, formatPortCheck, formatPortReport, formatResetReport, formatSummary } from '../../../agent/client/format';
+import {
+  describeListener,
+  formatFailure,
+  formatInfo,
+  formatInventory,
+  formatPortCheck,
+  formatPortReport,
+  formatResetReport,
+  formatSummary,
+} from '../../../agent/client/format';
 import { colorWanted, makeStyle } from '../../../agent/client/style';
 import type { NodeOutcome } from '../../../agent/client/types';
 import { throughWire } from '../../helpers/wire';
-import { cleanReport, dirtyReport, dryRunReport, heldListener, portCheck, received, receivedCheck, receivedListener, SANDBOX_ID } from '../../fixtures/client/samples';
+import {
+  cleanReport,
+  dirtyReport,
+  dryRunReport,
+  heldListener,
+  portCheck,
+  received,
+  receivedCheck,
+  receivedListener,
+  SANDBOX_ID,
+} from '../../fixtures/client/samples';
 
 const plain = makeStyle(false);
 const ESC = '\x1b[';
@@ -12,7 +31,10 @@ t.test('a residue reset names who holds which port', async (t) => {
   const text = formatResetReport(received(dirtyReport()), plain);
   t.match(text, /node1 is NOT clean: 1 thing left/);
   t.match(text, /port 6443: port 6443 is still listening/);
-  t.match(text, /tcp 127\.0\.0\.1:6443 held by pid 4242 \(\/bin\/busybox httpd -f -p 127\.0\.0\.1:6443 -h \/www\), container nginx-proxy, pod kube-system\/nginx-proxy-node1 \[static, host network\] — left over: its containerd is gone/);
+  t.match(
+    text,
+    /tcp 127\.0\.0\.1:6443 held by pid 4242 \(\/bin\/busybox httpd -f -p 127\.0\.0\.1:6443 -h \/www\), container nginx-proxy, pod kube-system\/nginx-proxy-node1 \[static, host network\] — left over: its containerd is gone/,
+  );
   t.match(text, /remove-pods: kill-process 4242: not ours/, 'failed items are listed');
   t.match(text, /│ remove-pods │ partial/, 'step table');
   t.notOk(text.includes(ESC), 'no colour codes when colour is off');
@@ -35,7 +57,13 @@ t.test('a dry run prints the plan', async (t) => {
 });
 
 t.test('ports table and check-ports', async (t) => {
-  const ports = formatPortReport(throughWire('ListPortsResponse', { listeners: [heldListener(10250), heldListener(6443)].map(receivedListener), netnsScanned: [{ inode: 1, host: true }] }), plain);
+  const ports = formatPortReport(
+    throughWire('ListPortsResponse', {
+      listeners: [heldListener(10250), heldListener(6443)].map(receivedListener),
+      netnsScanned: [{ inode: 1, host: true }],
+    }),
+    plain,
+  );
   t.ok(ports.indexOf('6443') < ports.indexOf('10250'), 'sorted by port');
   t.match(ports, /│ tcp +│ 127\.0\.0\.1 +│ 6443 +│ host +│ 4242 +│/);
   t.match(ports, /kube-system\/nginx-proxy-node1/);
@@ -49,16 +77,39 @@ t.test('ports table and check-ports', async (t) => {
   t.match(held, /10250 +│ free/);
   t.match(held, /✗ 1 of 2 ports held: 6443/);
   t.match(formatPortCheck(receivedCheck(portCheck([], [1, 2])), plain), /✓ all 2 ports free/);
-  t.match(describeListener(receivedListener({ ...heldListener(53), protocol: 'udp', family: 6, address: '::', owners: [] })), /^udp6 \[::\]:53 held by no process found/);
+  t.match(
+    describeListener(receivedListener({ ...heldListener(53), protocol: 'udp', family: 6, address: '::', owners: [] })),
+    /^udp6 \[::\]:53 held by no process found/,
+  );
   t.match(describeListener(receivedListener({ ...heldListener(80), netns: { inode: 9, name: 'cni-1', host: false } })), /in netns cni-1/);
 });
 
 t.test('inventory sections', async (t) => {
   const text = formatInventory(
     throughWire('InspectResponse', {
-      sandboxes: [{ id: SANDBOX_ID, name: 'calico-node-x', namespace: 'kube-system', uid: 'u', kind: 'daemonset', hostNetwork: true, state: 'SANDBOX_READY', createdAt: '' }],
+      sandboxes: [
+        {
+          id: SANDBOX_ID,
+          name: 'calico-node-x',
+          namespace: 'kube-system',
+          uid: 'u',
+          kind: 'daemonset',
+          hostNetwork: true,
+          state: 'SANDBOX_READY',
+          createdAt: '',
+        },
+      ],
       containers: [],
-      shims: [{ pid: 77, id: SANDBOX_ID, namespace: 'k8s.io', address: '/c.sock', binary: 'containerd-shim-runc-v2', children: [{ pid: 78, command: '/pause', ours: true }] }],
+      shims: [
+        {
+          pid: 77,
+          id: SANDBOX_ID,
+          namespace: 'k8s.io',
+          address: '/c.sock',
+          binary: 'containerd-shim-runc-v2',
+          children: [{ pid: 78, command: '/pause', ours: true }],
+        },
+      ],
       netns: [],
       manifests: [{ name: 'kube-apiserver.yaml', size: 2048, sha256: 'ab'.repeat(32) }],
       backups: [],
@@ -90,8 +141,12 @@ t.test('inventory: the rejoin kinds', async (t) => {
         { name: 'cni0', kind: 'bridge', up: true, addresses: ['10.244.1.1/24'], pattern: 'cni0', inert: false },
         { name: 'tunl0', kind: 'ipip', up: false, addresses: [], pattern: 'tunl0', inert: true },
       ],
-      ipReservations: [{ path: '/var/lib/cni/networks/cbr0/10.244.1.7', network: 'cbr0', ip: '10.244.1.7', containerId: SANDBOX_ID, live: false }],
-      kubeletMounts: [{ mountPoint: '/var/lib/kubelet/pods/u1/volumes/kubernetes.io~empty-dir/x', fsType: 'tmpfs', source: 'tmpfs', podUid: 'u1' }],
+      ipReservations: [
+        { path: '/var/lib/cni/networks/cbr0/10.244.1.7', network: 'cbr0', ip: '10.244.1.7', containerId: SANDBOX_ID, live: false },
+      ],
+      kubeletMounts: [
+        { mountPoint: '/var/lib/kubelet/pods/u1/volumes/kubernetes.io~empty-dir/x', fsType: 'tmpfs', source: 'tmpfs', podUid: 'u1' },
+      ],
       kubeletPodDirs: ['/var/lib/kubelet/pods/u1'],
       cniConfigFiles: [{ path: '/etc/cni/net.d/10-calico.conflist', size: 700, pattern: '*calico*' }],
       firewall: [{ backend: 'iptables-nft', table: 'nat', chains: ['KUBE-SERVICES', 'KUBE-POSTROUTING'], jumps: 3 }],
@@ -115,14 +170,29 @@ t.test('inventory: the rejoin kinds', async (t) => {
 t.test('fan-out summary and failures', async (t) => {
   const outcomes: NodeOutcome[] = [
     { node: 'node1', endpoint: 'unix:///a', exitCode: 0, result: { command: 'reset', value: received(cleanReport()) }, durationMs: 1200 },
-    { node: 'node2', endpoint: 'unix:///b', exitCode: 1, result: { command: 'reset', value: received(dirtyReport('node2')) }, durationMs: 900 },
-    { node: 'node3', endpoint: 'unix:///c', exitCode: 2, error: { kind: 'unreachable', code: 'KS_AGENT_UNREACHABLE', message: 'no agent socket at /c' }, durationMs: 3 },
+    {
+      node: 'node2',
+      endpoint: 'unix:///b',
+      exitCode: 1,
+      result: { command: 'reset', value: received(dirtyReport('node2')) },
+      durationMs: 900,
+    },
+    {
+      node: 'node3',
+      endpoint: 'unix:///c',
+      exitCode: 2,
+      error: { kind: 'unreachable', code: 'KS_AGENT_UNREACHABLE', message: 'no agent socket at /c' },
+      durationMs: 3,
+    },
   ];
   const text = formatSummary(outcomes, plain);
   t.match(text, /node1 +│ unix:\/\/\/a +│ clean +│ 0/);
   t.match(text, /node2 +│ unix:\/\/\/b +│ NOT clean: 1 left \(ports 6443\) +│ 1/);
   t.match(text, /node3 +│ unix:\/\/\/c +│ unreachable: no agent socket at \/c +│ 2/);
-  t.equal(formatFailure('unix:///c', outcomes[2].error!), 'kubesweep: unix:///c: unreachable (KS_AGENT_UNREACHABLE): no agent socket at /c');
+  t.equal(
+    formatFailure('unix:///c', outcomes[2].error!),
+    'kubesweep: unix:///c: unreachable (KS_AGENT_UNREACHABLE): no agent socket at /c',
+  );
 });
 
 t.test('colour: only on a TTY, NO_COLOR and FORCE_COLOR honoured, flags win', async (t) => {
@@ -145,15 +215,30 @@ t.test('info: every dir with where it came from, and the dir warnings', async (t
     runtimeVersion: 'containerd v1.7.24',
     runtimeLearnedAt: '2026-12-06T21:00:00.000Z',
     dirs: [
-      { option: 'containerdDirs', paths: ['/var/lib/rancher/k3s/agent/containerd', '/run/k3s/containerd'], source: 'learned', detail: 'learned from containerd v1.7.24 at 2026-12-06T21:00:00.000Z' },
-      { option: 'netnsDirs', paths: ['/var/run/netns'], source: 'flag', detail: '--netns-dir', runtimePaths: ['/run/k3s/netns'], warning: 'netnsDirs is /var/run/netns (--netns-dir) but containerd says otherwise' },
+      {
+        option: 'containerdDirs',
+        paths: ['/var/lib/rancher/k3s/agent/containerd', '/run/k3s/containerd'],
+        source: 'learned',
+        detail: 'learned from containerd v1.7.24 at 2026-12-06T21:00:00.000Z',
+      },
+      {
+        option: 'netnsDirs',
+        paths: ['/var/run/netns'],
+        source: 'flag',
+        detail: '--netns-dir',
+        runtimePaths: ['/run/k3s/netns'],
+        warning: 'netnsDirs is /var/run/netns (--netns-dir) but containerd says otherwise',
+      },
     ],
     dirWarnings: ['netnsDirs is /var/run/netns (--netns-dir) but containerd says otherwise'],
   });
   const text = formatInfo(info, plain);
   t.match(text, 'cri endpoint: unix:///run/k3s/containerd/containerd.sock (detected)');
   t.match(text, 'containerd known from: learned, containerd v1.7.24 at 2026-12-06T21:00:00.000Z');
-  t.match(text, /containerdDirs\s+\/var\/lib\/rancher\/k3s\/agent\/containerd, \/run\/k3s\/containerd\s+\[learned: learned from containerd v1\.7\.24 at 2026-12-06T21:00:00\.000Z\]/);
+  t.match(
+    text,
+    /containerdDirs\s+\/var\/lib\/rancher\/k3s\/agent\/containerd, \/run\/k3s\/containerd\s+\[learned: learned from containerd v1\.7\.24 at 2026-12-06T21:00:00\.000Z\]/,
+  );
   t.match(text, /! netnsDirs\s+\/var\/run\/netns\s+\[flag: --netns-dir\]/, 'a dir with a warning is marked');
   t.match(text, /! netnsDirs is \/var\/run\/netns \(--netns-dir\) but containerd says otherwise/, 'the warning is printed');
 });

@@ -43,7 +43,11 @@ t.test('malformed ranges are refused with the place and the reason', async (t) =
   ];
   for (const [p, re] of bad) {
     t.throws(() => x(p), { code: 'KS_INVALID_ARGUMENT', message: re }, p);
-    t.throws(() => x(p), { message: new RegExp(`^inv:3: bad host range in ${p.replace(/[[\]().*+?^$|\\]/g, '\\$&')}: `) }, `${p}: place and pattern named`);
+    t.throws(
+      () => x(p),
+      { message: new RegExp(`^inv:3: bad host range in ${p.replace(/[[\]().*+?^$|\\]/g, '\\$&')}: `) },
+      `${p}: place and pattern named`,
+    );
   }
 });
 

@@ -18,7 +18,12 @@ const EVENTS: Out<'Progress'>[] = [
 
 const FIXTURE = path.join(__dirname, '..', '..', 'fixtures', 'client', 'progress-interrupt.ts');
 
-const LINES = ['▸ remove-pods: 2 actions planned', '  ✓ stop-sandbox fffffffffffff done', '  ✗ remove-sandbox abc failed: CRI said no', '✗ remove-pods partial (1.5 s)'];
+const LINES = [
+  '▸ remove-pods: 2 actions planned',
+  '  ✓ stop-sandbox fffffffffffff done',
+  '  ✗ remove-sandbox abc failed: CRI said no',
+  '✗ remove-pods partial (1.5 s)',
+];
 
 function sink(columns?: number) {
   const chunks: string[] = [];
@@ -185,12 +190,20 @@ t.test('on a terminal: cli-progress draws the status line under the action lines
   p.onEvent(EVENTS[0]);
   now = 3500;
   p.onEvent(EVENTS[1]);
-  t.same(tty.screen(), [`[n1] ${LINES[0]}`, `[n1] ${LINES[1]}`, '⠋ remove-pods ██████████░░░░░░░░░░ 1/2  2.5 s'], 'lines above, the bar below');
+  t.same(
+    tty.screen(),
+    [`[n1] ${LINES[0]}`, `[n1] ${LINES[1]}`, '⠋ remove-pods ██████████░░░░░░░░░░ 1/2  2.5 s'],
+    'lines above, the bar below',
+  );
   p.onEvent(EVENTS[2]);
   t.equal(tty.screen().at(-1), '⠋ remove-pods ████████████████████ 2/2 1 failed  2.5 s', 'bar full, failure counted');
   p.onEvent(EVENTS[3]);
   t.equal(tty.screen().at(-1), '⠋ working… 2.5 s', 'between steps');
-  t.match(tty.text(), /\x1b\[1G⠋ remove-pods ██████████░░░░░░░░░░ 1\/2 {2}2\.5 s\x1b\[0K/, 'drawn in place by cli-progress (cursor to column 1, clear right)');
+  t.match(
+    tty.text(),
+    /\x1b\[1G⠋ remove-pods ██████████░░░░░░░░░░ 1\/2 {2}2\.5 s\x1b\[0K/,
+    'drawn in place by cli-progress (cursor to column 1, clear right)',
+  );
 
   p.finish();
   t.same(tty.screen(), [...LINES.map((l) => `[n1] ${l}`), ''], 'at the end only the action lines remain, the status line is cleared');
@@ -258,7 +271,10 @@ t.test('on a terminal: an interrupt clears the status line, then the signal goes
 });
 
 /** Run the interrupt fixture, send SIGINT once its bar is drawn, and collect what it wrote. */
-async function interruptFixture(t: Test, mode: 'alone' | 'cli'): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
+async function interruptFixture(
+  t: Test,
+  mode: 'alone' | 'cli',
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
   // Only the TypeScript loader: tap's NODE_OPTIONS would add its own SIGINT listener
   // (signal-exit), and 'alone' must really be alone. tap re-adds NODE_OPTIONS to the env of
   // every child it sees spawned, hence env(1) to drop it.

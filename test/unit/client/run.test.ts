@@ -50,7 +50,11 @@ t.test('single agent: human output, --json, exit codes 0/1/2', async (t) => {
 
   const refusedJson = await cli(['--agent', clean.endpoint, '--json', 'stop-pods', '--confirm', 'node9']);
   t.equal(refusedJson.code, 2);
-  t.same(JSON.parse(refusedJson.stdout).error, { kind: 'refused', code: 'KS_CONFIRM_MISMATCH', message: 'confirm_node "node9" is not this node (this agent runs on "node1")' }, 'one JSON document, even for an error');
+  t.same(
+    JSON.parse(refusedJson.stdout).error,
+    { kind: 'refused', code: 'KS_CONFIRM_MISMATCH', message: 'confirm_node "node9" is not this node (this agent runs on "node1")' },
+    'one JSON document, even for an error',
+  );
 
   const held = await cli(['--agent', dirty.endpoint, 'check-ports', '6443,179']);
   t.equal(held.code, 1, 'a held port → 1');

@@ -18,14 +18,26 @@ const pki = genCerts(tmp, 'pki');
 const foreign = genCerts(tmp, 'foreign', 'another-ca');
 signCert(pki, 'expired-server', { cn: 'kubesweep-agent', usage: 'server', notBefore: opensslDate(-30), notAfter: opensslDate(-1) });
 signCert(pki, 'future-server', { cn: 'kubesweep-agent', usage: 'server', notBefore: opensslDate(2), notAfter: opensslDate(30) });
-signCert(pki, 'other-name-server', { cn: 'kubesweep-agent', usage: 'server', sans: ['DNS:node7.example', 'IP:10.9.9.9'], notBefore: opensslDate(-1), notAfter: opensslDate(30) });
+signCert(pki, 'other-name-server', {
+  cn: 'kubesweep-agent',
+  usage: 'server',
+  sans: ['DNS:node7.example', 'IP:10.9.9.9'],
+  notBefore: opensslDate(-1),
+  notAfter: opensslDate(30),
+});
 signCert(pki, 'expired-admin', { cn: 'kubesweep-admin', usage: 'client', notBefore: opensslDate(-30), notAfter: opensslDate(-1) });
 signCert(pki, 'future-admin', { cn: 'kubesweep-admin', usage: 'client', notBefore: opensslDate(2), notAfter: opensslDate(30) });
 
 async function serve(t: Test, certName: string): Promise<number> {
   const server = new grpc.Server();
-  const creds = grpc.ServerCredentials.createSsl(readFileSync(path.join(pki, 'ca.crt')), [{ private_key: readFileSync(path.join(pki, `${certName}.key`)), cert_chain: readFileSync(path.join(pki, `${certName}.crt`)) }], true);
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', creds, (err, p) => (err ? reject(err) : resolve(p))));
+  const creds = grpc.ServerCredentials.createSsl(
+    readFileSync(path.join(pki, 'ca.crt')),
+    [{ private_key: readFileSync(path.join(pki, `${certName}.key`)), cert_chain: readFileSync(path.join(pki, `${certName}.crt`)) }],
+    true,
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', creds, (err, p) => (err ? reject(err) : resolve(p))),
+  );
   t.teardown(() => server.forceShutdown());
   return port;
 }
@@ -61,7 +73,8 @@ t.test('each failure, named, within a second', async (t) => {
       port: good,
       files: { ...files('admin'), ca: path.join(foreign, 'ca.crt') },
       reason: 'agent-cert-unknown-ca',
-      message: /the agent's certificate \(CN=kubesweep-agent, issued by CN=kubesweep-ca\) is not signed by the CA in --tls-ca .*foreign\/ca\.crt/,
+      message:
+        /the agent's certificate \(CN=kubesweep-agent, issued by CN=kubesweep-ca\) is not signed by the CA in --tls-ca .*foreign\/ca\.crt/,
     },
     {
       what: 'agent cert for another name',
@@ -70,19 +83,56 @@ t.test('each failure, named, within a second', async (t) => {
       reason: 'agent-cert-name-mismatch',
       message: /is for DNS:node7\.example, IP Address:10\.9\.9\.9, not 127\.0\.0\.1: dial a name it is for, or give --tls-server-name/,
     },
-    { what: '--tls-server-name that is not in the SANs', port: good, files: files('admin', pki, { serverName: 'node9' }), reason: 'agent-cert-name-mismatch', message: /not node9/ },
-    { what: 'agent cert expired', port: await serve(t, 'expired-server'), files: files('admin'), reason: 'agent-cert-expired', message: /the agent's certificate .* expired on 20\d\d-/ },
-    { what: 'agent cert not yet valid', port: await serve(t, 'future-server'), files: files('admin'), reason: 'agent-cert-not-yet-valid', message: /is not valid before 20\d\d-.*check the clocks/ },
-    { what: 'our cert expired', port: good, files: files('expired-admin'), reason: 'client-cert-expired', message: /our client certificate \(--tls-cert .*expired-admin\.crt, CN=kubesweep-admin\) expired on/ },
-    { what: 'our cert not yet valid', port: good, files: files('future-admin'), reason: 'client-cert-not-yet-valid', message: /is not valid before/ },
+    {
+      what: '--tls-server-name that is not in the SANs',
+      port: good,
+      files: files('admin', pki, { serverName: 'node9' }),
+      reason: 'agent-cert-name-mismatch',
+      message: /not node9/,
+    },
+    {
+      what: 'agent cert expired',
+      port: await serve(t, 'expired-server'),
+      files: files('admin'),
+      reason: 'agent-cert-expired',
+      message: /the agent's certificate .* expired on 20\d\d-/,
+    },
+    {
+      what: 'agent cert not yet valid',
+      port: await serve(t, 'future-server'),
+      files: files('admin'),
+      reason: 'agent-cert-not-yet-valid',
+      message: /is not valid before 20\d\d-.*check the clocks/,
+    },
+    {
+      what: 'our cert expired',
+      port: good,
+      files: files('expired-admin'),
+      reason: 'client-cert-expired',
+      message: /our client certificate \(--tls-cert .*expired-admin\.crt, CN=kubesweep-admin\) expired on/,
+    },
+    {
+      what: 'our cert not yet valid',
+      port: good,
+      files: files('future-admin'),
+      reason: 'client-cert-not-yet-valid',
+      message: /is not valid before/,
+    },
     {
       what: 'our cert from a CA the agent does not trust',
       port: good,
       files: files('admin', foreign),
       reason: 'client-cert-refused',
-      message: /the agent refused our client certificate \(--tls-cert .*foreign\/admin\.crt, CN=kubesweep-admin, issued by CN=another-ca\): it closed the connection right after the handshake/,
+      message:
+        /the agent refused our client certificate \(--tls-cert .*foreign\/admin\.crt, CN=kubesweep-admin, issued by CN=another-ca\): it closed the connection right after the handshake/,
     },
-    { what: "our key is not our cert's", port: good, files: { ...files('admin'), key: path.join(pki, 'reader.key') }, reason: 'client-cert-key-mismatch', message: /--tls-key .*reader\.key is not the key of --tls-cert .*admin\.crt/ },
+    {
+      what: "our key is not our cert's",
+      port: good,
+      files: { ...files('admin'), key: path.join(pki, 'reader.key') },
+      reason: 'client-cert-key-mismatch',
+      message: /--tls-key .*reader\.key is not the key of --tls-cert .*admin\.crt/,
+    },
   ];
   for (const c of cases) {
     const r = await probe(c.port, c.files);
@@ -94,8 +144,14 @@ t.test('each failure, named, within a second', async (t) => {
 
 t.test('checkOwnCertificate: unreadable or non-PEM files are usage errors', async (t) => {
   const ep = parseEndpoint('127.0.0.1:9443');
-  t.throws(() => checkOwnCertificate(ep, { ...files('admin'), cert: path.join(pki, 'admin.key') }), { code: 'KS_INVALID_ARGUMENT', message: /is not a PEM certificate/ });
-  t.throws(() => checkOwnCertificate(ep, { ...files('admin'), key: path.join(pki, 'admin.crt') }), { code: 'KS_INVALID_ARGUMENT', message: /is not a usable private key/ });
+  t.throws(() => checkOwnCertificate(ep, { ...files('admin'), cert: path.join(pki, 'admin.key') }), {
+    code: 'KS_INVALID_ARGUMENT',
+    message: /is not a PEM certificate/,
+  });
+  t.throws(() => checkOwnCertificate(ep, { ...files('admin'), key: path.join(pki, 'admin.crt') }), {
+    code: 'KS_INVALID_ARGUMENT',
+    message: /is not a usable private key/,
+  });
 });
 
 t.test('AgentClient: a foreign client cert fails at once with KS_TLS_HANDSHAKE, not after the connect timeout', async (t) => {

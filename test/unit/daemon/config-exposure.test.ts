@@ -17,13 +17,22 @@ const problems = (argv: string[]): string[] => {
 const tls = ['--listen', '127.0.0.1:9443', '--tls-cert', '/pki/s.crt', '--tls-key', '/pki/s.key', '--tls-client-ca', '/pki/ca.crt'];
 
 t.test('--tls-crl', async (t) => {
-  t.same(load([...tls, '--tls-crl', '/pki/crl.pem']).tls, { cert: '/pki/s.crt', key: '/pki/s.key', clientCa: '/pki/ca.crt', crl: '/pki/crl.pem' });
+  t.same(load([...tls, '--tls-crl', '/pki/crl.pem']).tls, {
+    cert: '/pki/s.crt',
+    key: '/pki/s.key',
+    clientCa: '/pki/ca.crt',
+    crl: '/pki/crl.pem',
+  });
   t.same(load(tls).tls, { cert: '/pki/s.crt', key: '/pki/s.key', clientCa: '/pki/ca.crt' }, 'optional');
   t.notOk('tlsCrl' in load(tls), 'folded into tls, not a top-level key');
   t.match(problems(['--tls-crl', '/pki/crl.pem']), [/--tls-crl without --tls-cert, --tls-key and --tls-client-ca/]);
   t.match(problems([...tls, '--tls-crl', '/elsewhere/crl.pem']), [/tls\.crl: \/elsewhere\/crl\.pem is not a readable file/]);
   t.same(
-    loadConfig(['--node-name', 'n', '--config', '/etc/ks.json'], { readFile: () => JSON.stringify({ listen: ['127.0.0.1:9443'], tls: { cert: '/pki/a', key: '/pki/b', clientCa: '/pki/c', crl: '/pki/d' } }), isFile }).config.tls?.crl,
+    loadConfig(['--node-name', 'n', '--config', '/etc/ks.json'], {
+      readFile: () =>
+        JSON.stringify({ listen: ['127.0.0.1:9443'], tls: { cert: '/pki/a', key: '/pki/b', clientCa: '/pki/c', crl: '/pki/d' } }),
+      isFile,
+    }).config.tls?.crl,
     '/pki/d',
     'tls.crl in the file',
   );
@@ -35,11 +44,17 @@ t.test('--http-owners and the limits', async (t) => {
   t.equal(load(['--http-owners', 'true']).httpOwners, true);
   t.equal(load(['--http-owners', 'false']).httpOwners, false);
   t.match(problems(['--http-owners', 'yes']), [/httpOwners: must be true or false/]);
-  const f = loadConfig(['--node-name', 'n', '--config', '/etc/ks.json'], { readFile: () => JSON.stringify({ maxReadCalls: 4, httpMaxRequests: 2, httpMaxConnections: 10, maxMemoryMiB: 128 }), isFile }).config;
+  const f = loadConfig(['--node-name', 'n', '--config', '/etc/ks.json'], {
+    readFile: () => JSON.stringify({ maxReadCalls: 4, httpMaxRequests: 2, httpMaxConnections: 10, maxMemoryMiB: 128 }),
+    isFile,
+  }).config;
   t.same([f.maxReadCalls, f.httpMaxRequests, f.httpMaxConnections, f.maxMemoryMiB], [4, 2, 10, 128]);
   const bad = (() => {
     try {
-      loadConfig(['--node-name', 'n', '--config', '/etc/ks.json'], { readFile: () => JSON.stringify({ maxReadCalls: 0, httpMaxRequests: 1.5, httpMaxConnections: 99999, maxMemoryMiB: 8 }), isFile });
+      loadConfig(['--node-name', 'n', '--config', '/etc/ks.json'], {
+        readFile: () => JSON.stringify({ maxReadCalls: 0, httpMaxRequests: 1.5, httpMaxConnections: 99999, maxMemoryMiB: 8 }),
+        isFile,
+      });
       return [];
     } catch (err) {
       return (err as { details: { problems: string[] } }).details.problems;

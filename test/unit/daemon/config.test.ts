@@ -28,7 +28,9 @@ t.test('defaults: unix socket only, Kubespray ports, frozen deep', async (t) => 
   t.equal(config.httpListen, '127.0.0.1:9808');
   t.ok(config.expectFreePorts.includes(6443) && config.expectFreePorts.includes(10250));
   t.same(config.roles, { admin: ['CN=kubesweep-admin'], reader: ['CN=kubesweep-reader'] });
-  t.ok(Object.isFrozen(config) && Object.isFrozen(config.listen) && Object.isFrozen(config.listen[0]) && Object.isFrozen(config.roles.admin));
+  t.ok(
+    Object.isFrozen(config) && Object.isFrozen(config.listen) && Object.isFrozen(config.listen[0]) && Object.isFrozen(config.roles.admin),
+  );
   t.throws(() => {
     (config as any).nodeName = 'x';
   });
@@ -50,10 +52,28 @@ t.test('flags override the file, which overrides defaults; repeatable flags repl
     'tls: { cert: /pki/s.crt, key: /pki/s.key, clientCa: /pki/ca.crt }',
     'graceSeconds: 5',
   ].join('\n');
-  const { config } = loadConfig(['--config', '/etc/ks.yaml', '--node-name', 'node-2', '--netns-dir', '/c', '--expect-free-ports', '10250,10256', '--expect-free-ports', '179', '--listen', '127.0.0.1:9807', '--tls-key', '/pki/other.key'], {
-    readFile,
-    isFile,
-  });
+  const { config } = loadConfig(
+    [
+      '--config',
+      '/etc/ks.yaml',
+      '--node-name',
+      'node-2',
+      '--netns-dir',
+      '/c',
+      '--expect-free-ports',
+      '10250,10256',
+      '--expect-free-ports',
+      '179',
+      '--listen',
+      '127.0.0.1:9807',
+      '--tls-key',
+      '/pki/other.key',
+    ],
+    {
+      readFile,
+      isFile,
+    },
+  );
   t.equal(config.nodeName, 'node-2', 'flag wins');
   t.equal(config.stateDir, '/var/lib/ks-file', 'file wins over default');
   t.same(config.netnsDirs, ['/c'], 'repeatable flag replaces the file list');
@@ -78,9 +98,34 @@ t.test('JSON config files parse too; empty strings switch kubelet and HTTP off',
 });
 
 t.test('every problem is reported together in one KS_CONFIG_INVALID', async (t) => {
-  files['/etc/bad.yaml'] = ['nodeName: Not_A_Node', 'manifestsDir: relative/dir', 'expectFreePorts: [0, 70000, "x"]', 'logLevel: loud', 'roles: { admin: ["admin"], owner: ["CN=x"] }', 'bogusKey: 1', 'listen: ["tcp://0.0.0.0:1"]'].join('\n');
-  const problems = problemsOf(['--config', '/etc/bad.yaml', '--state-dir', '/etc/kubernetes/manifests/backups', '--cri-endpoint', 'localhost:1']);
-  const want = [/unknown option "bogusKey"/, /nodeName/, /criEndpoint/, /manifestsDir/, /expectFreePorts/, /logLevel/, /roles\.admin\[0\]/, /unknown role "owner"/, /listen\[0\]/];
+  files['/etc/bad.yaml'] = [
+    'nodeName: Not_A_Node',
+    'manifestsDir: relative/dir',
+    'expectFreePorts: [0, 70000, "x"]',
+    'logLevel: loud',
+    'roles: { admin: ["admin"], owner: ["CN=x"] }',
+    'bogusKey: 1',
+    'listen: ["tcp://0.0.0.0:1"]',
+  ].join('\n');
+  const problems = problemsOf([
+    '--config',
+    '/etc/bad.yaml',
+    '--state-dir',
+    '/etc/kubernetes/manifests/backups',
+    '--cri-endpoint',
+    'localhost:1',
+  ]);
+  const want = [
+    /unknown option "bogusKey"/,
+    /nodeName/,
+    /criEndpoint/,
+    /manifestsDir/,
+    /expectFreePorts/,
+    /logLevel/,
+    /roles\.admin\[0\]/,
+    /unknown role "owner"/,
+    /listen\[0\]/,
+  ];
   for (const re of want)
     t.ok(
       problems.some((p) => re.test(p)),
@@ -98,14 +143,48 @@ t.test('every problem is reported together in one KS_CONFIG_INVALID', async (t) 
 
 t.test('a TCP listener is refused without the server cert, key and client CA', async (t) => {
   t.match(problemsOf(['--node-name', 'n', '--listen', '0.0.0.0:9807']).join('\n'), /TCP is mutual TLS only/);
-  t.match(problemsOf(['--node-name', 'n', '--listen', '0.0.0.0:9807', '--tls-cert', '/pki/s.crt']).join('\n'), /--tls-key, --tls-client-ca missing/);
-  t.match(problemsOf(['--node-name', 'n', '--listen', '0.0.0.0:9807', '--tls-cert', '/pki/s.crt', '--tls-key', '/pki/s.key', '--tls-client-ca', '/nope/ca.crt']).join('\n'), /tls\.clientCa: \/nope\/ca\.crt is not a readable file/);
-  t.same(problemsOf(['--node-name', 'n', '--listen', '[::1]:9807', '--tls-cert', '/pki/s.crt', '--tls-key', '/pki/s.key', '--tls-client-ca', '/pki/ca.crt']), []);
+  t.match(
+    problemsOf(['--node-name', 'n', '--listen', '0.0.0.0:9807', '--tls-cert', '/pki/s.crt']).join('\n'),
+    /--tls-key, --tls-client-ca missing/,
+  );
+  t.match(
+    problemsOf([
+      '--node-name',
+      'n',
+      '--listen',
+      '0.0.0.0:9807',
+      '--tls-cert',
+      '/pki/s.crt',
+      '--tls-key',
+      '/pki/s.key',
+      '--tls-client-ca',
+      '/nope/ca.crt',
+    ]).join('\n'),
+    /tls\.clientCa: \/nope\/ca\.crt is not a readable file/,
+  );
+  t.same(
+    problemsOf([
+      '--node-name',
+      'n',
+      '--listen',
+      '[::1]:9807',
+      '--tls-cert',
+      '/pki/s.crt',
+      '--tls-key',
+      '/pki/s.key',
+      '--tls-client-ca',
+      '/pki/ca.crt',
+    ]),
+    [],
+  );
   t.same(problemsOf(['--node-name', 'n', '--listen', 'unix:///run/ks/a.sock']), [], 'unix alone needs no TLS');
 });
 
 t.test('the state dir must never sit in the manifests dir (the kubelet would run the backups)', async (t) => {
-  t.match(problemsOf(['--node-name', 'n', '--manifests-dir', '/etc/kubernetes/manifests', '--state-dir', '/etc/kubernetes/manifests/ks']).join(), /must not contain one another/);
+  t.match(
+    problemsOf(['--node-name', 'n', '--manifests-dir', '/etc/kubernetes/manifests', '--state-dir', '/etc/kubernetes/manifests/ks']).join(),
+    /must not contain one another/,
+  );
   t.match(problemsOf(['--node-name', 'n', '--manifests-dir', '/srv/m', '--state-dir', '/srv']).join(), /must not contain one another/);
 });
 
@@ -123,7 +202,18 @@ t.test('parseListen accepts unix paths and host:port only', async (t) => {
   t.same(parseListen('unix:///run/a.sock'), { kind: 'unix', path: '/run/a.sock', raw: 'unix:///run/a.sock' });
   t.same(parseListen('[::]:443'), { kind: 'tcp', host: '::', port: 443, raw: '[::]:443' });
   t.same(parseListen('node-1.example:9807'), { kind: 'tcp', host: 'node-1.example', port: 9807, raw: 'node-1.example:9807' });
-  for (const bad of ['', 'unix://', 'unix://relative', 'unix:///a/../b', `unix:///${'x'.repeat(120)}`, '0.0.0.0:0', '1.2.3.4:65536', 'http://x:1', ':80', 'a b:1']) {
+  for (const bad of [
+    '',
+    'unix://',
+    'unix://relative',
+    'unix:///a/../b',
+    `unix:///${'x'.repeat(120)}`,
+    '0.0.0.0:0',
+    '1.2.3.4:65536',
+    'http://x:1',
+    ':80',
+    'a b:1',
+  ]) {
     t.equal(parseListen(bad), undefined, `rejects ${JSON.stringify(bad.slice(0, 30))}`);
   }
 });
@@ -175,5 +265,10 @@ t.test('the engine config is derived from the agent config', async (t) => {
   });
   t.equal(sc.graceSeconds, 10, 'engine default when the config leaves it out');
   files['/etc/tuned.yaml'] = 'graceSeconds: 3\nparallelism: 8\nretries: 1\ncriTimeoutMs: 5000\n';
-  t.match(toSweepConfig(loadConfig(['--config', '/etc/tuned.yaml', '--node-name', 'n'], { readFile, isFile }).config), { graceSeconds: 3, parallelism: 8, retries: 1, criTimeoutMs: 5000 });
+  t.match(toSweepConfig(loadConfig(['--config', '/etc/tuned.yaml', '--node-name', 'n'], { readFile, isFile }).config), {
+    graceSeconds: 3,
+    parallelism: 8,
+    retries: 1,
+    criTimeoutMs: 5000,
+  });
 });

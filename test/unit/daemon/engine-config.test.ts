@@ -16,7 +16,18 @@ t.test('every option is decided: read by the engine or only by the agent, never 
 });
 
 t.test('each engine option reaches the engine config under its own name, unchanged', async (t) => {
-  const { config } = loadConfig(['--node-name', 'n1', '--netns-dir', '/x/netns', '--cni-ipam-dir', '/x/ipam', '--cni-ipam-dir', '/y/ipam', '--kubelet-unit', '']);
+  const { config } = loadConfig([
+    '--node-name',
+    'n1',
+    '--netns-dir',
+    '/x/netns',
+    '--cni-ipam-dir',
+    '/x/ipam',
+    '--cni-ipam-dir',
+    '/y/ipam',
+    '--kubelet-unit',
+    '',
+  ]);
   const sc = toSweepConfig(config);
   for (const name of ENGINE_OPTIONS) t.same(sc[name], config[name], name);
   t.equal(sc.cniIpamDir, '/x/ipam', 'derived: the first IPAM dir');

@@ -19,7 +19,11 @@ t.test('the configuration reference table (docs/configuration.md) is the one ren
   const found = findConfigTable(readme);
   t.ok(found, `${CONFIG_DOC} has the table`);
   const want = renderConfigTable();
-  t.equal(found?.text, want, `${CONFIG_DOC} differs from the option table: run \`npm run gen:readme-config\` (the diff shows the expected table)`);
+  t.equal(
+    found?.text,
+    want,
+    `${CONFIG_DOC} differs from the option table: run \`npm run gen:readme-config\` (the diff shows the expected table)`,
+  );
   t.equal(readmeWithConfigTable(readme), readme, 'regenerating changes nothing');
   for (const [, d] of entries) t.match(want, `| \`${d.file}\` |`, `${d.file} has a row`);
 });
@@ -42,7 +46,11 @@ t.test("install.sh's commented config is the one rendered from the option table,
     .map((l) => (/^# [A-Za-z]+: (?!<)/.test(l) && defs.some((d) => l.startsWith(`# ${d.file}: `)) ? l.slice(2) : l))
     .join('\n');
   const given = uncommented.split('\n').filter((l) => /^[A-Za-z]+: /.test(l)).length;
-  t.equal(given, defs.filter((d) => !d.file.includes('.') && !d.perHost && d.default !== undefined).length, 'one value line per option with a default');
+  t.equal(
+    given,
+    defs.filter((d) => !d.file.includes('.') && !d.perHost && d.default !== undefined).length,
+    'one value line per option with a default',
+  );
   const { raw, problems } = readConfigFile('example.yaml', () => uncommented);
   t.same(problems, []);
   const { config, problems: vp } = resolveConfig({ ...raw, nodeName: 'node1' });
@@ -85,7 +93,8 @@ t.test('integer options: exactly their bounds, one message each', async (t) => {
     const problemsFor = (v: unknown): string[] => resolveConfig({ nodeName: 'n', [d.file]: v }).problems;
     t.same(problemsFor(min), [], `${name} = ${min} ok`);
     t.same(problemsFor(max), [], `${name} = ${max} ok`);
-    for (const bad of [min - 1, max + 1, 1.5, '3']) t.same(problemsFor(bad), [`${d.file}: must be an integer from ${min} to ${max}`], `${name} = ${JSON.stringify(bad)} refused`);
+    for (const bad of [min - 1, max + 1, 1.5, '3'])
+      t.same(problemsFor(bad), [`${d.file}: must be an integer from ${min} to ${max}`], `${name} = ${JSON.stringify(bad)} refused`);
   }
 });
 
@@ -105,13 +114,19 @@ t.test('the engine is bounded by the agent table alone (parallelism 1–64, retr
   t.same(refused({ parallelism: 64, retries: 10, criTimeoutMs: 600_000 }), []);
   const { config } = loadConfig(['--node-name', 'n'], { isFile });
   const sc = toSweepConfig(config);
-  t.match(sc, { graceSeconds: 10, criTimeoutMs: 60_000, parallelism: 16, retries: 3, containerdAddress: '/run/containerd/containerd.sock' }, 'defaults come from the table');
+  t.match(
+    sc,
+    { graceSeconds: 10, criTimeoutMs: 60_000, parallelism: 16, retries: 3, containerdAddress: '/run/containerd/containerd.sock' },
+    'defaults come from the table',
+  );
   t.ok(Object.isFrozen(sc) && Object.isFrozen(sc.netnsDirs), 'frozen');
 });
 
 t.test('values given in a mapping that holds options: unknown members and wrong shapes are reported', async (t) => {
   t.match(resolveConfig({ nodeName: 'n', tls: 'x' }).problems, [/^tls: must be a mapping with cert, key, clientCa and crl$/]);
-  t.match(resolveConfig({ nodeName: 'n', tls: { cert: '/pki/a', key: '/pki/b', clientCa: '/pki/c', ca: '/x' } }, { isFile }).problems, [/^tls: unknown option "ca"$/]);
+  t.match(resolveConfig({ nodeName: 'n', tls: { cert: '/pki/a', key: '/pki/b', clientCa: '/pki/c', ca: '/x' } }, { isFile }).problems, [
+    /^tls: unknown option "ca"$/,
+  ]);
   t.match(resolveConfig({ nodeName: 'n', bogus: 1 }).problems, [/^unknown option "bogus"$/]);
   const { config } = resolveConfig({ nodeName: 'n', tls: { cert: '/pki/a', key: '/pki/b', clientCa: '/pki/c' } }, { isFile });
   t.same(config?.tls, { cert: '/pki/a', key: '/pki/b', clientCa: '/pki/c' });

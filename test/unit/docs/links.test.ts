@@ -48,7 +48,8 @@ t.test('every relative link in README.md and docs/ resolves to a file and a head
         t.fail(`${file}: link ${target} names a missing file ${dest}`);
         continue;
       }
-      if (fragment !== undefined && dest.endsWith('.md')) t.ok(anchors(dest).has(fragment), `${file}: ${target} names a heading of ${dest}`);
+      if (fragment !== undefined && dest.endsWith('.md'))
+        t.ok(anchors(dest).has(fragment), `${file}: ${target} names a heading of ${dest}`);
     }
   }
   t.ok(checked >= 15, `links were checked (${checked})`);

@@ -11,12 +11,28 @@ t.test('rules: 64-bit integers as numbers, optional fields absent when unset, ma
   const sent = { inode: 4026532999, host: false, memberPid: 0 };
   const got = throughWire('NetnsRef', sent);
   t.same(got, { inode: '4026532999', host: false, memberPid: 0, _memberPid: 'memberPid' }, 'as decoded: uint64 a string, a oneof marker');
-  t.same(apiDocument('NetnsRef', got), { inode: 4026532999, host: false, memberPid: 0 }, 'document: a number, no marker, a set optional zero kept');
+  t.same(
+    apiDocument('NetnsRef', got),
+    { inode: 4026532999, host: false, memberPid: 0 },
+    'document: a number, no marker, a set optional zero kept',
+  );
   t.same(apiDocument('NetnsRef', sent), apiDocument('NetnsRef', got), 'the sent form renders the same');
   t.same(apiDocument('NetnsRef', {}), { inode: 0, host: false }, 'plain fields get their zero, optional ones stay absent');
-  t.same(apiDocument('PortOwner', { pid: 1, command: 'x', residue: false, pod: null }), { pid: 1, command: 'x', residue: false }, 'an unset message is absent');
-  t.same(apiDocument('Residue', { kind: 'port', target: '1', why: 'w' }), { kind: 'port', target: '1', why: 'w', listeners: [] }, 'lists are always present');
-  t.same(apiDocument('ListPortsResponse', { listeners: [], extra: 'not in the proto' }), { listeners: [], malformedLines: 0, netnsScanned: [], generatedAt: '' }, "only the proto's fields");
+  t.same(
+    apiDocument('PortOwner', { pid: 1, command: 'x', residue: false, pod: null }),
+    { pid: 1, command: 'x', residue: false },
+    'an unset message is absent',
+  );
+  t.same(
+    apiDocument('Residue', { kind: 'port', target: '1', why: 'w' }),
+    { kind: 'port', target: '1', why: 'w', listeners: [] },
+    'lists are always present',
+  );
+  t.same(
+    apiDocument('ListPortsResponse', { listeners: [], extra: 'not in the proto' }),
+    { listeners: [], malformedLines: 0, netnsScanned: [], generatedAt: '' },
+    "only the proto's fields",
+  );
 });
 
 t.test('documented conversions: an empty scope is "all", plan details are JSON texts', async (t) => {
@@ -26,7 +42,12 @@ t.test('documented conversions: an empty scope is "all", plan details are JSON t
       {
         name: 'remove-pods',
         actions: [
-          { step: 'remove-pods', action: 'stop-sandbox', target: 's', detail: { pod: '"kube-system/x"', hostNetwork: 'true', n: '2', raw: 'not json' } },
+          {
+            step: 'remove-pods',
+            action: 'stop-sandbox',
+            target: 's',
+            detail: { pod: '"kube-system/x"', hostNetwork: 'true', n: '2', raw: 'not json' },
+          },
           { step: 'remove-pods', action: 'x', target: 't' },
         ],
       },
@@ -42,7 +63,10 @@ t.test('documented conversions: an empty scope is "all", plan details are JSON t
 t.test('the descriptors the single executable embeds render the same documents', async (t) => {
   const json = embeddedData().protos['kubesweep/v1/agent.proto'];
   const embedded = protoLoader.fromJSON(json, PROTO_LOADER_OPTIONS);
-  const fromDisk = protoLoader.loadSync('kubesweep/v1/agent.proto', { ...PROTO_LOADER_OPTIONS, includeDirs: [`${__dirname}/../../../proto`] });
+  const fromDisk = protoLoader.loadSync('kubesweep/v1/agent.proto', {
+    ...PROTO_LOADER_OPTIONS,
+    includeDirs: [`${__dirname}/../../../proto`],
+  });
   for (const name of ['NetnsRef', 'PortOwner', 'PlannedAction', 'ResetReport', 'InspectResponse']) {
     const a = (embedded[`kubesweep.v1.${name}`] as { type: unknown }).type;
     const b = (fromDisk[`kubesweep.v1.${name}`] as { type: unknown }).type;

@@ -26,7 +26,10 @@ t.test('the committed API types are what the proto generates', async (t) => {
   t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
   execFileSync('sh', [script, tmp], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   const fresh = files(tmp);
-  t.ok(fresh.includes('agent.ts') && fresh.includes(path.join('kubesweep', 'v1', 'ListPortsResponse.ts')), 'the generator wrote the service and its messages');
+  t.ok(
+    fresh.includes('agent.ts') && fresh.includes(path.join('kubesweep', 'v1', 'ListPortsResponse.ts')),
+    'the generator wrote the service and its messages',
+  );
   t.same(files(committed), fresh, 'same files (run `npm run gen:api` after editing the proto)');
   const differ = fresh.filter((f) => {
     try {

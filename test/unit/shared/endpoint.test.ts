@@ -20,15 +20,22 @@ t.test('unixSocketPath: the text after unix:// or unix:, a bare /path only when 
 t.test('grpcTarget and normalizeUnixAddress agree on what one socket is', async (t) => {
   for (const e of ['unix:///run/c.sock', 'unix:/run/c.sock', '/run/c.sock']) t.equal(grpcTarget(e), 'unix:///run/c.sock', e);
   t.equal(grpcTarget('node-1:9443'), 'node-1:9443');
-  for (const e of ['unix:///run/c.sock', 'unix:/run/c.sock', '/run/c.sock', 'unix:///run//c.sock', '/run/x/../c.sock']) t.equal(normalizeUnixAddress(e), '/run/c.sock', e);
+  for (const e of ['unix:///run/c.sock', 'unix:/run/c.sock', '/run/c.sock', 'unix:///run//c.sock', '/run/x/../c.sock'])
+    t.equal(normalizeUnixAddress(e), '/run/c.sock', e);
 });
 
 t.test('parseEndpoint: unix forms, host:port, and a named error otherwise', async (t) => {
-  for (const e of ['unix:///run/a.sock', 'unix:/run/a.sock', '/run/a.sock', '  unix:///run/a.sock ']) t.match(parseEndpoint(e), { kind: 'unix', path: '/run/a.sock', target: 'unix:///run/a.sock', text: 'unix:///run/a.sock' }, e);
+  for (const e of ['unix:///run/a.sock', 'unix:/run/a.sock', '/run/a.sock', '  unix:///run/a.sock '])
+    t.match(parseEndpoint(e), { kind: 'unix', path: '/run/a.sock', target: 'unix:///run/a.sock', text: 'unix:///run/a.sock' }, e);
   t.match(parseEndpoint('[::1]:9443'), { kind: 'tcp', host: '::1', port: 9443, target: '[::1]:9443' });
   t.match(parseEndpoint('node-1.example:9443'), { kind: 'tcp', host: 'node-1.example', port: 9443 });
-  for (const bad of ['unix://', 'unix://relative', 'unix:x', 'http://x:1', 'x:0', 'x:65536', 'x']) t.throws(() => parseEndpoint(bad), { code: 'KS_INVALID_ARGUMENT' }, bad);
-  t.match(parseListen('unix:/run/a.sock'), { kind: 'unix', path: '/run/a.sock' }, 'the agent reads its listen addresses with the same grammar');
+  for (const bad of ['unix://', 'unix://relative', 'unix:x', 'http://x:1', 'x:0', 'x:65536', 'x'])
+    t.throws(() => parseEndpoint(bad), { code: 'KS_INVALID_ARGUMENT' }, bad);
+  t.match(
+    parseListen('unix:/run/a.sock'),
+    { kind: 'unix', path: '/run/a.sock' },
+    'the agent reads its listen addresses with the same grammar',
+  );
 });
 
 t.test('no file in agent/ but shared/endpoint.ts takes a unix: prefix apart', async (t) => {

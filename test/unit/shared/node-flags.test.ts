@@ -14,7 +14,10 @@ t.test('the agent unit runs node with AGENT_NODE_FLAGS', (t) => {
   const unit = readFileSync(path.join(root, 'systemd', 'kubesweep-agent.service'), 'utf8');
   const exec = unit.split('\n').filter((l) => l.startsWith('ExecStart='));
   t.equal(exec.length, 1, 'one ExecStart');
-  t.equal(exec[0], `ExecStart=/usr/bin/node ${AGENT_NODE_FLAGS.join(' ')} /opt/kubesweep/dist/agent/daemon/main.js --config /etc/kubesweep/config.yaml`);
+  t.equal(
+    exec[0],
+    `ExecStart=/usr/bin/node ${AGENT_NODE_FLAGS.join(' ')} /opt/kubesweep/dist/agent/daemon/main.js --config /etc/kubesweep/config.yaml`,
+  );
   t.end();
 });
 
@@ -27,7 +30,9 @@ t.test('the daemon started through its own shebang (the kubesweep-agent link) bo
 t.test('the single file is built with SEA_EXEC_ARGV, which bounds the young generation too', (t) => {
   const o = shippedSeaOptions('x64', '/b.js', '/out');
   t.same(o.execArgv, [...SEA_EXEC_ARGV]);
-  t.match(seaConfig({ main: o.bundleFile, output: '/blob', useCodeCache: o.useCodeCache, execArgv: o.execArgv }), { execArgv: [...YOUNG_GENERATION_FLAGS] });
+  t.match(seaConfig({ main: o.bundleFile, output: '/blob', useCodeCache: o.useCodeCache, execArgv: o.execArgv }), {
+    execArgv: [...YOUNG_GENERATION_FLAGS],
+  });
   for (const f of YOUNG_GENERATION_FLAGS) t.ok(AGENT_NODE_FLAGS.includes(f), `the unit has ${f}`);
   t.end();
 });
@@ -35,11 +40,18 @@ t.test('the single file is built with SEA_EXEC_ARGV, which bounds the young gene
 t.test('the flags do what they say: a node started with them has a young generation of at most 6 MiB', (t) => {
   // V8's heap limit is the old generation's plus three semi-spaces; the old generation's is the
   // same with or without the flag.
-  const limit = (flags: readonly string[]) => Number(spawnSync(process.execPath, [...flags, '-p', "require('v8').getHeapStatistics().heap_size_limit"], { encoding: 'utf8' }).stdout.trim()) / 1048576;
+  const limit = (flags: readonly string[]) =>
+    Number(
+      spawnSync(process.execPath, [...flags, '-p', "require('v8').getHeapStatistics().heap_size_limit"], {
+        encoding: 'utf8',
+      }).stdout.trim(),
+    ) / 1048576;
   const oldOnly = limit(['--max-semi-space-size=1']) - 3;
   const bounded = limit(YOUNG_GENERATION_FLAGS) - oldOnly;
   const unbounded = limit([]) - oldOnly;
-  t.comment(`young generation limit: ${unbounded} MiB by default on ${process.version}, ${bounded} MiB with ${YOUNG_GENERATION_FLAGS.join(' ')}`);
+  t.comment(
+    `young generation limit: ${unbounded} MiB by default on ${process.version}, ${bounded} MiB with ${YOUNG_GENERATION_FLAGS.join(' ')}`,
+  );
   t.ok(bounded <= 6, `bounded: ${bounded} MiB`);
   t.end();
 });

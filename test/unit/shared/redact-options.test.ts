@@ -52,7 +52,20 @@ const KEPT: [string, string][] = [
 ];
 
 /** Programs known to take `-pSECRET` glued. */
-const GLUED = ['mysql', 'mysqldump', 'mysqladmin', 'mysqlsh', 'mysqlslap', 'mysqlbinlog', 'mysqlpump', 'mysql_upgrade', 'mariadb', 'mariadb-dump', 'mariadb-admin', '/usr/bin/mysql'];
+const GLUED = [
+  'mysql',
+  'mysqldump',
+  'mysqladmin',
+  'mysqlsh',
+  'mysqlslap',
+  'mysqlbinlog',
+  'mysqlpump',
+  'mysql_upgrade',
+  'mariadb',
+  'mariadb-dump',
+  'mariadb-admin',
+  '/usr/bin/mysql',
+];
 
 t.test('every documented secret option, in both forms', async (t) => {
   for (const name of SECRET_OPTIONS) {

@@ -6,7 +6,9 @@ import path from 'node:path';
 import t from 'tap';
 import { isSecretName, REDACTED, redactArgv, redactText } from '../../../agent/shared/redact';
 
-const FIX = JSON.parse(readFileSync(path.join(__dirname, '../../fixtures/redact/cmdlines.json'), 'utf8')) as { cases: { what: string; argv: string[]; expected: string[] }[] };
+const FIX = JSON.parse(readFileSync(path.join(__dirname, '../../fixtures/redact/cmdlines.json'), 'utf8')) as {
+  cases: { what: string; argv: string[]; expected: string[] }[];
+};
 
 t.test('fixture command lines', async (t) => {
   t.ok(FIX.cases.length >= 20);
@@ -15,7 +17,17 @@ t.test('fixture command lines', async (t) => {
     t.same(out, c.expected, c.what);
     t.equal(out.length, c.argv.length, `${c.what}: one word out per word in`);
     // Whatever the rules, no clear secret survives in the joined line either.
-    for (const secret of ['hunter2', 'hunter3', 's3cr3t', 'changeit', 'wJalrXUtnFEMI', 'ZXhhbXBsZS1hcHAtc2VjcmV0', '0123456789abcdef', 'eyJhbGciOiJSUzI1NiIs', 'ghp_16C7e42F']) {
+    for (const secret of [
+      'hunter2',
+      'hunter3',
+      's3cr3t',
+      'changeit',
+      'wJalrXUtnFEMI',
+      'ZXhhbXBsZS1hcHAtc2VjcmV0',
+      '0123456789abcdef',
+      'eyJhbGciOiJSUzI1NiIs',
+      'ghp_16C7e42F',
+    ]) {
       t.notOk(out.join(' ').includes(secret), `${c.what}: no ${secret}`);
     }
   }
@@ -29,7 +41,24 @@ t.test('the joined form (a line already joined, a shell script) gets the same tr
 });
 
 t.test('names', async (t) => {
-  for (const n of ['password', 'db-password', 'DB_PASSWORD', 'PGPASSWORD', 'passwd', 'client-secret', 'token', 'bootstrap-token', 'apiKey', 'api_key', 'secret-access-key', 'credentials', 'keyStorePassword', 'pass', 'requirepass', 'MYSQL_PWD']) {
+  for (const n of [
+    'password',
+    'db-password',
+    'DB_PASSWORD',
+    'PGPASSWORD',
+    'passwd',
+    'client-secret',
+    'token',
+    'bootstrap-token',
+    'apiKey',
+    'api_key',
+    'secret-access-key',
+    'credentials',
+    'keyStorePassword',
+    'pass',
+    'requirepass',
+    'MYSQL_PWD',
+  ]) {
     t.ok(isSecretName(n), `${n} is secret`);
   }
   for (const n of [
@@ -60,6 +89,10 @@ t.test('edges', async (t) => {
   t.same(redactArgv(['--secret=/run/secrets/x']), [`--secret=${REDACTED}`], 'a path after a non-key secret name is still hidden');
   t.same(redactArgv(['x', 'https://user@host/']), ['x', 'https://user@host/'], 'a user without password stays');
   t.same(redactArgv(['x', 'https://u:p@h/a', 'ftp://a:b@c']), ['x', `https://u:${REDACTED}@h/a`, `ftp://a:${REDACTED}@c`]);
-  t.equal(redactText('MYSQL_PWD=x mysql -uroot -phunter2 app; echo done'), `MYSQL_PWD=${REDACTED} mysql -uroot -p${REDACTED} app; echo done`, 'the program of a script command is found past assignments');
+  t.equal(
+    redactText('MYSQL_PWD=x mysql -uroot -phunter2 app; echo done'),
+    `MYSQL_PWD=${REDACTED} mysql -uroot -p${REDACTED} app; echo done`,
+    'the program of a script command is found past assignments',
+  );
   t.same(redactArgv(['grep', '-p1']), ['grep', '-p1'], 'glued -p only for mysql clients');
 });

@@ -16,7 +16,8 @@ t.test('a destructive class always needs admin, the confirmation and the lock, a
   for (const rpc of RPC_NAMES) {
     const row: RpcPolicy = RPC_POLICY[rpc];
     t.ok(row.read || row.destructive, `${rpc}: has a class of call`);
-    if (row.destructive) t.same(row.destructive, { role: 'admin', confirmNode: true, lock: true, admission: 'exempt' }, `${rpc}: destructive class guarded`);
+    if (row.destructive)
+      t.same(row.destructive, { role: 'admin', confirmNode: true, lock: true, admission: 'exempt' }, `${rpc}: destructive class guarded`);
     if (row.read) t.same(row.read, { role: 'reader', confirmNode: false, lock: false, admission: 'bounded' }, `${rpc}: read class bounded`);
   }
 });
@@ -33,7 +34,17 @@ t.test('a dry run is a read only where the RPC has a read class', async (t) => {
 });
 
 t.test("the client's commands and guard come from the table", async (t) => {
-  t.same(COMMANDS, ['reset', 'stop-pods', 'wipe-manifests', 'remove-netns', 'ports', 'check-ports', 'inspect', 'restore-manifests', 'info']);
+  t.same(COMMANDS, [
+    'reset',
+    'stop-pods',
+    'wipe-manifests',
+    'remove-netns',
+    'ports',
+    'check-ports',
+    'inspect',
+    'restore-manifests',
+    'info',
+  ]);
   t.equal(new Set(COMMANDS).size, RPC_NAMES.length, 'one command per RPC');
   const destructive = RPC_NAMES.filter((r) => (RPC_POLICY[r] as RpcPolicy).destructive).map((r) => RPC_POLICY[r].command);
   t.same([...GUARDED].sort(), [...destructive].sort(), 'the client guards exactly the commands whose RPC can change the node');

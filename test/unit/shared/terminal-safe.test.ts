@@ -16,7 +16,13 @@ t.test('control, escape and bidi characters are shown escaped', async (t) => {
 });
 
 t.test('ordinary text, paths and non-Latin names stay as they are', async (t) => {
-  for (const s of ['/usr/bin/kube-apiserver --etcd-servers=https://127.0.0.1:2379', 'kube-system/nginx-proxy-node1', 'ノード-1 ✓ │ é', 'C:\\x1b (already a backslash)']) t.equal(terminalSafe(s), s);
+  for (const s of [
+    '/usr/bin/kube-apiserver --etcd-servers=https://127.0.0.1:2379',
+    'kube-system/nginx-proxy-node1',
+    'ノード-1 ✓ │ é',
+    'C:\\x1b (already a backslash)',
+  ])
+    t.equal(terminalSafe(s), s);
 });
 
 t.test('a decoded message: every string, at any depth; numbers, booleans, bytes kept', async (t) => {

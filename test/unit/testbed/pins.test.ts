@@ -43,15 +43,32 @@ const target = { manifestsDir: `${dir}/scratch/manifests`, stateDir: `${dir}/scr
 t.test('every path option is pinned by the testbed or listed as safe, with the reason', async (t) => {
   const pinned = Object.keys(testbedPins(tb, target));
   const paths = (Object.entries(OPTIONS) as [OptionName, OptionDef<unknown>][]).filter(([, d]) => isPathOption(d)).map(([n]) => n);
-  for (const known of ['criEndpoint', 'containerdDirs', 'manifestsDir', 'netnsDirs', 'stateDir', 'cniConfDir', 'kubeletDir', 'cniIpamDirs', 'cniCacheDir', 'procRoot', 'listen', 'tlsCert'] as const) {
+  for (const known of [
+    'criEndpoint',
+    'containerdDirs',
+    'manifestsDir',
+    'netnsDirs',
+    'stateDir',
+    'cniConfDir',
+    'kubeletDir',
+    'cniIpamDirs',
+    'cniCacheDir',
+    'procRoot',
+    'listen',
+    'tlsCert',
+  ] as const) {
     t.ok(paths.includes(known), `${known} is recognised as a path option`);
   }
   for (const name of paths) {
     const reason = UNPINNED_PATH_OPTIONS[name];
-    t.ok(pinned.includes(name) || (reason !== undefined && reason.length > 20), `${name}: pinned by the testbed, or listed in UNPINNED_PATH_OPTIONS with why it is safe`);
+    t.ok(
+      pinned.includes(name) || (reason !== undefined && reason.length > 20),
+      `${name}: pinned by the testbed, or listed in UNPINNED_PATH_OPTIONS with why it is safe`,
+    );
     t.notOk(pinned.includes(name) && reason !== undefined, `${name}: not both pinned and listed as unpinned`);
   }
-  for (const name of Object.keys(UNPINNED_PATH_OPTIONS)) t.ok(paths.includes(name as OptionName), `${name}: listed as unpinned but not a path option`);
+  for (const name of Object.keys(UNPINNED_PATH_OPTIONS))
+    t.ok(paths.includes(name as OptionName), `${name}: listed as unpinned but not a path option`);
 });
 
 t.test('the agent flags and the engine config carry the same pinned values', async (t) => {
@@ -60,7 +77,8 @@ t.test('the agent flags and the engine config carry the same pinned values', asy
   const engine = testbedSweepConfig(tb as unknown as Testbed, { nodeName: 'node1' });
   for (const [name, value] of Object.entries(pins) as [OptionName, unknown][]) {
     t.same(agent[name as keyof typeof agent], value, `agent flag gives the pinned ${name}`);
-    if ((ENGINE_OPTIONS as readonly string[]).includes(name)) t.same(engine[name as EngineOption], value, `engine config has the pinned ${name}`);
+    if ((ENGINE_OPTIONS as readonly string[]).includes(name))
+      t.same(engine[name as EngineOption], value, `engine config has the pinned ${name}`);
   }
   t.same(agent.linkPatterns, [], 'no link is a test’s to delete by default');
   const withLinks = loadConfig(testbedAgentArgs(tb, { node: 'node1', expectFreePorts: [6443], ...target, links: 'default' })).config;

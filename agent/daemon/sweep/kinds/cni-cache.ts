@@ -12,7 +12,8 @@ import { livenessAfterPods, livenessNow } from '../liveness';
 import { isFailed } from '../residue';
 import type { KindModule } from './kind';
 
-const criDown = (err: string, id?: string) => `the CRI is unreachable, and containerd may still tear ${id ? `sandbox ${id.slice(0, 12)}` : 'its sandboxes'} down with ${id ? 'it' : 'them'} (${err})`;
+const criDown = (err: string, id?: string) =>
+  `the CRI is unreachable, and containerd may still tear ${id ? `sandbox ${id.slice(0, 12)}` : 'its sandboxes'} down with ${id ? 'it' : 'them'} (${err})`;
 
 export const cniCache: KindModule<'cni-cache', CniCacheScan, RemoveCniCache> = {
   name: 'cni-cache',
@@ -25,11 +26,22 @@ export const cniCache: KindModule<'cni-cache', CniCacheScan, RemoveCniCache> = {
     if (!scan) return { actions: [], note: 'the CNI cache was not read' };
     if (isFailed(scan)) return { actions: [], note: `the CNI cache could not be read: ${scan.error}` };
     const live = livenessAfterPods(p);
-    if (live.criError !== undefined) return { actions: [], note: `${scan.entries.length} cache file(s) left in place: ${criDown(live.criError)}` };
-    const actions = scan.entries.filter((e) => !live.alive.has(e.containerId)).map((e): RemoveCniCache => ({ action: 'remove-cni-cache', target: e.path, detail: { containerId: e.containerId, network: e.network, ifname: e.ifname, netns: e.netns } }));
+    if (live.criError !== undefined)
+      return { actions: [], note: `${scan.entries.length} cache file(s) left in place: ${criDown(live.criError)}` };
+    const actions = scan.entries
+      .filter((e) => !live.alive.has(e.containerId))
+      .map((e): RemoveCniCache => ({
+        action: 'remove-cni-cache',
+        target: e.path,
+        detail: { containerId: e.containerId, network: e.network, ifname: e.ifname, netns: e.netns },
+      }));
     const keptCount = scan.entries.length - actions.length;
     const problems = scan.problems.length ? `; unreadable: ${scan.problems.join('; ')}` : '';
-    if (actions.length === 0) return { actions, note: `no cache file of a dead sandbox in ${config.cniCacheDir}${keptCount ? ` (${keptCount} of live sandboxes kept)` : ''}${problems}` };
+    if (actions.length === 0)
+      return {
+        actions,
+        note: `no cache file of a dead sandbox in ${config.cniCacheDir}${keptCount ? ` (${keptCount} of live sandboxes kept)` : ''}${problems}`,
+      };
     return keptCount || problems ? { actions, note: `${keptCount} cache file(s) of live sandboxes kept${problems}` } : { actions };
   },
   async run(rec, ctx) {
@@ -41,10 +53,22 @@ export const cniCache: KindModule<'cni-cache', CniCacheScan, RemoveCniCache> = {
         continue;
       }
       if (live.alive.has(a.detail.containerId)) {
-        rec.record(a.action, a.target, 'skipped', 0, `left in place: sandbox ${a.detail.containerId.slice(0, 12)} is alive, and its teardown reads this file`);
+        rec.record(
+          a.action,
+          a.target,
+          'skipped',
+          0,
+          `left in place: sandbox ${a.detail.containerId.slice(0, 12)} is alive, and its teardown reads this file`,
+        );
         continue;
       }
-      await rec.act(a.action, a.target, async () => removeStaleCacheFile({ path: a.target, containerId: a.detail.containerId, netns: a.detail.netns }, ctx.config.cniCacheDir, ctx.config.netnsDirs));
+      await rec.act(a.action, a.target, async () =>
+        removeStaleCacheFile(
+          { path: a.target, containerId: a.detail.containerId, netns: a.detail.netns },
+          ctx.config.cniCacheDir,
+          ctx.config.netnsDirs,
+        ),
+      );
     }
   },
   check({ scope, steps }) {
@@ -56,14 +80,27 @@ export const cniCache: KindModule<'cni-cache', CniCacheScan, RemoveCniCache> = {
     // With the CRI down the sandboxes themselves are reported (verify's pods check).
     const live = await look.liveness();
     if (live.criError !== undefined) return [];
-    return scan.entries.filter((x) => !live.alive.has(x.containerId)).map((e) => ({ kind: 'cni-cache', target: e.path, why: `libcni still caches network ${e.network} (${e.ifname}) of sandbox ${e.containerId.slice(0, 12)}, which no longer exists` }));
+    return scan.entries
+      .filter((x) => !live.alive.has(x.containerId))
+      .map((e) => ({
+        kind: 'cni-cache',
+        target: e.path,
+        why: `libcni still caches network ${e.network} (${e.ifname}) of sandbox ${e.containerId.slice(0, 12)}, which no longer exists`,
+      }));
   },
   async inventory(scan, look) {
     if (isFailed(scan)) return { rows: { cniCacheFiles: [] }, errors: [`cni-cache: ${scan.error}`] };
     const live = await look.liveness();
     return {
       rows: {
-        cniCacheFiles: (scan?.entries ?? []).map((x) => ({ path: x.path, network: x.network, containerId: x.containerId, ifname: x.ifname, netns: x.netns, live: live.criError !== undefined || live.alive.has(x.containerId) })),
+        cniCacheFiles: (scan?.entries ?? []).map((x) => ({
+          path: x.path,
+          network: x.network,
+          containerId: x.containerId,
+          ifname: x.ifname,
+          netns: x.netns,
+          live: live.criError !== undefined || live.alive.has(x.containerId),
+        })),
       },
       errors: (scan?.problems ?? []).map((p) => `cni-cache: ${p}`),
     };

@@ -35,7 +35,8 @@ export const cniConfig: KindModule<'cni-config', CniConfFile[], BackupFile | Rem
       resolveInside(f.path, [config.cniConfDir], 'CNI config file');
       actions.push({ action: 'backup-file', target: f.path, detail: { name: f.name, size: f.size, sha256: currentSum(f.path) ?? '' } });
     }
-    for (const f of files) actions.push({ action: 'remove-file', target: f.path, detail: { name: f.name, sha256: currentSum(f.path) ?? '' } });
+    for (const f of files)
+      actions.push({ action: 'remove-file', target: f.path, detail: { name: f.name, sha256: currentSum(f.path) ?? '' } });
     return actions.length ? { actions } : { actions, note: `no file in ${config.cniConfDir} matches ${config.cniConfPatterns.join(' ')}` };
   },
   async run(rec, ctx) {
@@ -67,7 +68,11 @@ export const cniConfig: KindModule<'cni-config', CniConfFile[], BackupFile | Rem
   async left(files, { config }) {
     if (files === undefined) return [];
     if (isFailed(files)) return [{ kind: 'cni-config', target: config.cniConfDir, why: `could not be checked: ${files.error}` }];
-    return files.map((f) => ({ kind: 'cni-config', target: f.path, why: `CNI config matching ${f.pattern} still present (containerd loads the first file of ${config.cniConfDir})` }));
+    return files.map((f) => ({
+      kind: 'cni-config',
+      target: f.path,
+      why: `CNI config matching ${f.pattern} still present (containerd loads the first file of ${config.cniConfDir})`,
+    }));
   },
   async inventory(files) {
     if (isFailed(files)) return { rows: { cniConfigFiles: [] }, errors: [`cni-config: ${files.error}`] };

@@ -23,16 +23,32 @@ export const firewall: KindModule<'firewall', FirewallResidue, BackupRules | Rem
   residueKind: 'firewall',
   async read(config, deps) {
     const rulesets = await saveAll(deps.netExec);
-    return { rulesets, cleanups: rulesets.map((r) => ({ backend: r.backend.name, tables: planCleanup(r.tables, config.firewallPrefixes) })).filter((c) => c.tables.length > 0) };
+    return {
+      rulesets,
+      cleanups: rulesets
+        .map((r) => ({ backend: r.backend.name, tables: planCleanup(r.tables, config.firewallPrefixes) }))
+        .filter((c) => c.tables.length > 0),
+    };
   },
   plan({ config, scope }, r) {
     if (r === undefined) return { actions: [], note: 'the rule sets were not read' };
     if (isFailed(r)) return { actions: [], note: `the rule sets could not be read, nothing is changed: ${r.error}` };
     if (scope !== 'all') return { actions: [], note: 'scope is restricted: the firewall chains serve the pods that stay' };
-    if (r.cleanups.length === 0) return { actions: [], note: `no chain with a prefix ${config.firewallPrefixes.join(' ')} in ${r.rulesets.map((s) => s.backend.name).join(', ') || 'no iptables backend'}` };
-    const actions: (BackupRules | RemoveChains)[] = [{ action: 'backup-rules', target: 'iptables', detail: { backends: r.rulesets.map((s) => s.backend.name) } }];
+    if (r.cleanups.length === 0)
+      return {
+        actions: [],
+        note: `no chain with a prefix ${config.firewallPrefixes.join(' ')} in ${r.rulesets.map((s) => s.backend.name).join(', ') || 'no iptables backend'}`,
+      };
+    const actions: (BackupRules | RemoveChains)[] = [
+      { action: 'backup-rules', target: 'iptables', detail: { backends: r.rulesets.map((s) => s.backend.name) } },
+    ];
     for (const c of r.cleanups) {
-      for (const t of c.tables) actions.push({ action: 'remove-chains', target: `${c.backend}/${t.table}`, detail: { backend: c.backend, table: t.table, chains: t.chains, jumps: t.jumps.length, rulesInChains: t.rulesInChains } });
+      for (const t of c.tables)
+        actions.push({
+          action: 'remove-chains',
+          target: `${c.backend}/${t.table}`,
+          detail: { backend: c.backend, table: t.table, chains: t.chains, jumps: t.jumps.length, rulesInChains: t.rulesInChains },
+        });
     }
     return { actions };
   },
@@ -62,7 +78,13 @@ export const firewall: KindModule<'firewall', FirewallResidue, BackupRules | Rem
       rec.reason = msg;
       return;
     }
-    rec.record('backup-rules', 'iptables', 'done', Date.now() - t0, `backup firewall/${id} (${rulesets.map((s) => s.backend.name).join(', ')})`);
+    rec.record(
+      'backup-rules',
+      'iptables',
+      'done',
+      Date.now() - t0,
+      `backup firewall/${id} (${rulesets.map((s) => s.backend.name).join(', ')})`,
+    );
     rec.reason = `full rule sets backed up in ${ctx.config.stateDir}/backups/firewall/${id}`;
     for (const a of removals) {
       await rec.act(a.action, a.target, async () => {
@@ -86,11 +108,22 @@ export const firewall: KindModule<'firewall', FirewallResidue, BackupRules | Rem
     if (r === undefined) return [];
     if (isFailed(r)) return [{ kind: 'firewall', target: 'iptables', why: `could not be checked: ${r.error}` }];
     return r.cleanups.flatMap((c) =>
-      c.tables.map((t) => ({ kind: 'firewall' as const, target: `${c.backend}/${t.table}`, why: `${t.chains.length} Kubernetes/CNI chain(s) left: ${t.chains.slice(0, 8).join(', ')}${t.chains.length > 8 ? ' …' : ''}` })),
+      c.tables.map((t) => ({
+        kind: 'firewall' as const,
+        target: `${c.backend}/${t.table}`,
+        why: `${t.chains.length} Kubernetes/CNI chain(s) left: ${t.chains.slice(0, 8).join(', ')}${t.chains.length > 8 ? ' …' : ''}`,
+      })),
     );
   },
   async inventory(r) {
     if (isFailed(r)) return { rows: { firewall: [] }, errors: [`firewall: ${r.error}`] };
-    return { rows: { firewall: (r?.cleanups ?? []).flatMap((c) => c.tables.map((t) => ({ backend: c.backend, table: t.table, chains: t.chains, jumps: t.jumps.length }))) }, errors: [] };
+    return {
+      rows: {
+        firewall: (r?.cleanups ?? []).flatMap((c) =>
+          c.tables.map((t) => ({ backend: c.backend, table: t.table, chains: t.chains, jumps: t.jumps.length })),
+        ),
+      },
+      errors: [],
+    };
   },
 };

@@ -58,7 +58,12 @@ export function lookNow(config: SweepConfig, deps: ResidueDeps, liveness: () => 
 }
 
 /** What a rejoin would still trip over among `kinds`, read again now; each item with why. */
-export async function residueLeft(config: SweepConfig, kinds: ReadonlySet<CleanupKind>, cri: CriClient, deps: ResidueDeps = {}): Promise<Residue[]> {
+export async function residueLeft(
+  config: SweepConfig,
+  kinds: ReadonlySet<CleanupKind>,
+  cri: CriClient,
+  deps: ResidueDeps = {},
+): Promise<Residue[]> {
   const look = lookNow(config, deps, () => livenessNow(config, cri));
   const out: Residue[] = [];
   for (const k of KIND_MODULES) if (kinds.has(k.name)) out.push(...(await k.left(await readOne(k, config, deps), look)));
@@ -71,7 +76,11 @@ export function kindChecks(p: PlanContext): Check[] {
 }
 
 /** Every kind's inventory rows (whether a reset clears it by default or not) and what could not be read. */
-export async function kindsInventory(config: SweepConfig, deps: ResidueDeps, liveness: () => Promise<Liveness>): Promise<KindInventory & { residueErrors: string[] }> {
+export async function kindsInventory(
+  config: SweepConfig,
+  deps: ResidueDeps,
+  liveness: () => Promise<Liveness>,
+): Promise<KindInventory & { residueErrors: string[] }> {
   const look = lookNow(config, deps, liveness);
   const rows: Partial<KindInventory> = {};
   const residueErrors: string[] = [];

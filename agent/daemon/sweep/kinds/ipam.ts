@@ -12,7 +12,8 @@ import { livenessAfterPods, livenessNow } from '../liveness';
 import { isFailed } from '../residue';
 import type { KindModule } from './kind';
 
-const unknownKept = (err: string) => `the CRI is unreachable and the scope is restricted: which sandboxes stay is unknown, no reservation is released (${err})`;
+const unknownKept = (err: string) =>
+  `the CRI is unreachable and the scope is restricted: which sandboxes stay is unknown, no reservation is released (${err})`;
 
 export const ipam: KindModule<'ipam', IpamScan, ReleaseIp> = {
   name: 'ipam',
@@ -28,16 +29,25 @@ export const ipam: KindModule<'ipam', IpamScan, ReleaseIp> = {
     if (live.criError !== undefined && !live.runEndsAll) return { actions: [], note: unknownKept(live.criError) };
     const actions: ReleaseIp[] = scan.reservations
       .filter((r) => !live.alive.has(r.containerId))
-      .map((r): ReleaseIp => ({ action: 'release-ip', target: r.path, detail: { ip: r.ip, network: r.network, containerId: r.containerId, ...(r.ifname ? { ifname: r.ifname } : {}) } }));
+      .map((r): ReleaseIp => ({
+        action: 'release-ip',
+        target: r.path,
+        detail: { ip: r.ip, network: r.network, containerId: r.containerId, ...(r.ifname ? { ifname: r.ifname } : {}) },
+      }));
     const keptCount = scan.reservations.length - actions.length;
     const problems = scan.problems.length ? `; unreadable: ${scan.problems.join('; ')}` : '';
-    if (actions.length === 0) return { actions, note: `no reservation of a dead sandbox in ${config.cniIpamDirs.join(', ') || '(no IPAM dirs)'}${keptCount ? ` (${keptCount} of live sandboxes kept)` : ''}${problems}` };
+    if (actions.length === 0)
+      return {
+        actions,
+        note: `no reservation of a dead sandbox in ${config.cniIpamDirs.join(', ') || '(no IPAM dirs)'}${keptCount ? ` (${keptCount} of live sandboxes kept)` : ''}${problems}`,
+      };
     return keptCount || problems ? { actions, note: `${keptCount} reservation(s) of live sandboxes kept${problems}` } : { actions };
   },
   async run(rec, ctx) {
     if (rec.step.actions.length === 0) return;
     const live = await livenessNow(ctx.config, ctx.deps.cri);
-    if (live.criError !== undefined) rec.reason = `the CRI is unreachable: only sandboxes with a live shim count as alive (${live.criError})`;
+    if (live.criError !== undefined)
+      rec.reason = `the CRI is unreachable: only sandboxes with a live shim count as alive (${live.criError})`;
     for (const a of actionsOf(rec.step.actions, 'release-ip')) {
       const id = a.detail.containerId;
       if (live.criError !== undefined && ctx.scope !== 'all') {
@@ -68,8 +78,19 @@ export const ipam: KindModule<'ipam', IpamScan, ReleaseIp> = {
     if (isFailed(scan)) return { rows: { ipReservations: [] }, errors: [`ipam: ${scan.error}`] };
     const live = await look.liveness();
     return {
-      rows: { ipReservations: (scan?.reservations ?? []).map((x) => ({ path: x.path, network: x.network, ip: x.ip, containerId: x.containerId, live: live.alive.has(x.containerId) })) },
-      errors: [...(live.criError !== undefined ? ['ipam: the CRI is unreachable: only sandboxes with a live shim count as live'] : []), ...(scan?.problems ?? []).map((p) => `ipam: ${p}`)],
+      rows: {
+        ipReservations: (scan?.reservations ?? []).map((x) => ({
+          path: x.path,
+          network: x.network,
+          ip: x.ip,
+          containerId: x.containerId,
+          live: live.alive.has(x.containerId),
+        })),
+      },
+      errors: [
+        ...(live.criError !== undefined ? ['ipam: the CRI is unreachable: only sandboxes with a live shim count as live'] : []),
+        ...(scan?.problems ?? []).map((p) => `ipam: ${p}`),
+      ],
     };
   },
 };

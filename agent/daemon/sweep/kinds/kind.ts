@@ -11,7 +11,10 @@ import type { PlanContext, Step, StepPlan } from '../step';
 import type { Inventory, Residue, ResidueKind, SweepConfig } from '../types';
 
 /** The inventory fields the kinds fill (every other field is the engine's). */
-export type KindInventory = Pick<Inventory, 'links' | 'ipReservations' | 'cniCacheFiles' | 'kubeletMounts' | 'kubeletPodDirs' | 'cniConfigFiles' | 'firewall' | 'kubeletUnitState'>;
+export type KindInventory = Pick<
+  Inventory,
+  'links' | 'ipReservations' | 'cniCacheFiles' | 'kubeletMounts' | 'kubeletPodDirs' | 'cniConfigFiles' | 'firewall' | 'kubeletUnitState'
+>;
 
 /** What a kind's left() and inventory() may ask: the liveness rule applied to the node now (asked once, shared). */
 export interface LookNow {

@@ -5,7 +5,14 @@
 // pods/ (config, certificates, plugin registrations) is not touched. With a restricted scope only
 // the mounts and dirs of in-scope pods are.
 import path from 'node:path';
-import { KubeletMount, kubeletMounts as mountsUnder, listPodDirs, removePodDir, resolveKubeletDir, unmountKubelet } from '../../host/kubelet-mounts';
+import {
+  KubeletMount,
+  kubeletMounts as mountsUnder,
+  listPodDirs,
+  removePodDir,
+  resolveKubeletDir,
+  unmountKubelet,
+} from '../../host/kubelet-mounts';
 import { readMountinfo } from '../../host/mountinfo';
 import { resolveInside } from '../../host/paths';
 import { actionsOf, type RemoveDir, type UnmountVolume } from '../actions';
@@ -34,22 +41,32 @@ export const kubeletMounts: KindModule<'kubelet-mounts', KubeletResidue, Unmount
     let uids: Set<string> | 'all' = 'all';
     if (scope !== 'all') {
       uids = new Set();
-      if (!('error' in snapshot.pods)) for (const s of snapshot.pods.sandboxes) if (sandboxIds === 'all' || sandboxIds.has(s.id)) uids.add(s.uid);
+      if (!('error' in snapshot.pods))
+        for (const s of snapshot.pods.sandboxes) if (sandboxIds === 'all' || sandboxIds.has(s.id)) uids.add(s.uid);
     }
     const inScope = (uid: string | undefined) => uids === 'all' || (uid !== undefined && uids.has(uid));
     const actions: (UnmountVolume | RemoveDir)[] = [];
     for (const m of r.mounts) {
       if (!inScope(m.podUid)) continue;
       resolveInside(m.mountPoint, [r.dir], 'mount point');
-      actions.push({ action: 'unmount-volume', target: m.mountPoint, detail: { fsType: m.fsType, source: m.source, count: m.count, ...(m.podUid ? { podUid: m.podUid } : {}), kubeletDir: r.dir } });
+      actions.push({
+        action: 'unmount-volume',
+        target: m.mountPoint,
+        detail: { fsType: m.fsType, source: m.source, count: m.count, ...(m.podUid ? { podUid: m.podUid } : {}), kubeletDir: r.dir },
+      });
     }
     for (const d of r.podDirs) {
       const uid = path.basename(d);
       if (!inScope(uid)) continue;
       resolveInside(d, [r.dir], 'kubelet pod dir');
-      actions.push({ action: 'remove-dir', target: d, detail: { podUid: uid, mounts: r.mounts.filter((m) => m.mountPoint.startsWith(d + '/')).length, kubeletDir: r.dir } });
+      actions.push({
+        action: 'remove-dir',
+        target: d,
+        detail: { podUid: uid, mounts: r.mounts.filter((m) => m.mountPoint.startsWith(d + '/')).length, kubeletDir: r.dir },
+      });
     }
-    if (actions.length === 0) return { actions, note: `no mounts or pod dirs under ${r.dir}${scope === 'all' ? '' : ' for the pods in scope'}` };
+    if (actions.length === 0)
+      return { actions, note: `no mounts or pod dirs under ${r.dir}${scope === 'all' ? '' : ' for the pods in scope'}` };
     return { actions };
   },
   async run(rec, ctx) {
@@ -81,7 +98,11 @@ export const kubeletMounts: KindModule<'kubelet-mounts', KubeletResidue, Unmount
     if (r === undefined) return [];
     if (isFailed(r)) return [{ kind: 'kubelet-mount', target: config.kubeletDir, why: `could not be checked: ${r.error}` }];
     return [
-      ...r.mounts.map((m) => ({ kind: 'kubelet-mount' as const, target: m.mountPoint, why: `${m.fsType} from ${m.source} still mounted under the kubelet dir${m.podUid ? ` (pod ${m.podUid})` : ''}` })),
+      ...r.mounts.map((m) => ({
+        kind: 'kubelet-mount' as const,
+        target: m.mountPoint,
+        why: `${m.fsType} from ${m.source} still mounted under the kubelet dir${m.podUid ? ` (pod ${m.podUid})` : ''}`,
+      })),
       ...r.podDirs.map((d) => ({ kind: 'kubelet-mount' as const, target: d, why: 'pod dir still present under the kubelet dir' })),
     ];
   },
@@ -89,7 +110,12 @@ export const kubeletMounts: KindModule<'kubelet-mounts', KubeletResidue, Unmount
     if (isFailed(r)) return { rows: { kubeletMounts: [], kubeletPodDirs: [] }, errors: [`kubelet-mounts: ${r.error}`] };
     return {
       rows: {
-        kubeletMounts: (r?.mounts ?? []).map((m) => ({ mountPoint: m.mountPoint, fsType: m.fsType, source: m.source, podUid: m.podUid ?? '' })),
+        kubeletMounts: (r?.mounts ?? []).map((m) => ({
+          mountPoint: m.mountPoint,
+          fsType: m.fsType,
+          source: m.source,
+          podUid: m.podUid ?? '',
+        })),
         kubeletPodDirs: r?.podDirs ?? [],
       },
       errors: [],

@@ -17,7 +17,14 @@ export interface LinksResidue {
   all: LinkInfo[];
 }
 
-const linkInfo = (l: MatchedLink, inert: boolean) => ({ name: l.name, kind: l.kind, up: l.up, addresses: l.addresses.map((a) => a.cidr), pattern: l.pattern, inert });
+const linkInfo = (l: MatchedLink, inert: boolean) => ({
+  name: l.name,
+  kind: l.kind,
+  up: l.up,
+  addresses: l.addresses.map((a) => a.cidr),
+  pattern: l.pattern,
+  inert,
+});
 
 export const links: KindModule<'links', LinksResidue, RemoveLink> = {
   name: 'links',
@@ -33,14 +40,20 @@ export const links: KindModule<'links', LinksResidue, RemoveLink> = {
     if (config.linkPatterns.length === 0) return { actions: [], note: 'no link patterns configured' };
     if (r === undefined) return { actions: [], note: 'links were not read' };
     if (isFailed(r)) return { actions: [], note: `links could not be read: ${r.error}` };
-    if (scope !== 'all') return { actions: [], note: `scope is restricted: links are shared by the pods that stay (${r.matched.map((l) => l.name).join(', ') || 'none matching'})` };
+    if (scope !== 'all')
+      return {
+        actions: [],
+        note: `scope is restricted: links are shared by the pods that stay (${r.matched.map((l) => l.name).join(', ') || 'none matching'})`,
+      };
     const actions: RemoveLink[] = r.matched.map((l): RemoveLink => ({
       action: 'remove-link',
       target: l.name,
       detail: { kind: l.kind, pattern: l.pattern, addresses: l.addresses.map((a) => a.cidr), up: l.up },
     }));
     const inert = r.inert.length ? `; left as they are (kernel devices, down, no address): ${r.inert.map((l) => l.name).join(', ')}` : '';
-    return actions.length ? { actions, ...(inert ? { note: inert.slice(2) } : {}) } : { actions, note: `no link matches ${config.linkPatterns.length} pattern(s)${inert}` };
+    return actions.length
+      ? { actions, ...(inert ? { note: inert.slice(2) } : {}) }
+      : { actions, note: `no link matches ${config.linkPatterns.length} pattern(s)${inert}` };
   },
   async run(rec, ctx) {
     for (const a of actionsOf(rec.step.actions, 'remove-link')) {
@@ -48,15 +61,24 @@ export const links: KindModule<'links', LinksResidue, RemoveLink> = {
     }
   },
   check({ config, scope, steps }) {
-    return steps.has('links') && scope === 'all' && config.linkPatterns.length > 0 ? { action: 'check', target: 'links', detail: {} } : undefined;
+    return steps.has('links') && scope === 'all' && config.linkPatterns.length > 0
+      ? { action: 'check', target: 'links', detail: {} }
+      : undefined;
   },
   async left(r) {
     if (r === undefined) return [];
     if (isFailed(r)) return [{ kind: 'link', target: 'links', why: `could not be checked: ${r.error}` }];
-    return r.matched.map((m) => ({ kind: 'link', target: m.name, why: `${m.kind || 'link'} matching ${m.pattern} still present${m.up ? ', up' : ''}${m.addresses.length ? ` with ${m.addresses.map((a) => a.cidr).join(', ')}` : ''}` }));
+    return r.matched.map((m) => ({
+      kind: 'link',
+      target: m.name,
+      why: `${m.kind || 'link'} matching ${m.pattern} still present${m.up ? ', up' : ''}${m.addresses.length ? ` with ${m.addresses.map((a) => a.cidr).join(', ')}` : ''}`,
+    }));
   },
   async inventory(r) {
     if (isFailed(r)) return { rows: { links: [] }, errors: [`links: ${r.error}`] };
-    return { rows: { links: r ? [...r.matched.map((l) => linkInfo(l, false)), ...r.inert.map((l) => linkInfo(l, true))] : [] }, errors: [] };
+    return {
+      rows: { links: r ? [...r.matched.map((l) => linkInfo(l, false)), ...r.inert.map((l) => linkInfo(l, true))] : [] },
+      errors: [],
+    };
   },
 };

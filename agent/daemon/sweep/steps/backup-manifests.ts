@@ -14,7 +14,12 @@ export const backupManifests: Step<'backup-manifests', BackupFile | RemoveFile> 
   required: true,
   plan({ config, snapshot }) {
     const actions: (BackupFile | RemoveFile)[] = [];
-    for (const m of snapshot.manifests) actions.push({ action: 'backup-file', target: `${config.manifestsDir}/${m.name}`, detail: { name: m.name, size: m.size, sha256: m.sha256 } });
+    for (const m of snapshot.manifests)
+      actions.push({
+        action: 'backup-file',
+        target: `${config.manifestsDir}/${m.name}`,
+        detail: { name: m.name, size: m.size, sha256: m.sha256 },
+      });
     for (const m of snapshot.manifests) {
       const p = `${config.manifestsDir}/${m.name}`;
       resolveInside(p, [config.manifestsDir], 'manifest');

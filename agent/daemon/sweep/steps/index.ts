@@ -18,9 +18,20 @@ import { verify } from './verify';
 // needs the config, the bridge and the portmap chains); kubelet-unit goes right after the kubelet stops.
 const kindSteps = (phase: 'before-pods' | 'after-pods') => KIND_MODULES.filter((k) => k.phase === phase).map(stepOf);
 
-export const STEPS: readonly Step[] = [stopKubelet, ...kindSteps('before-pods'), backupManifests, removePods, killShims, removeNetns, ...kindSteps('after-pods'), verify];
+export const STEPS: readonly Step[] = [
+  stopKubelet,
+  ...kindSteps('before-pods'),
+  backupManifests,
+  removePods,
+  killShims,
+  removeNetns,
+  ...kindSteps('after-pods'),
+  verify,
+];
 
-export type StepName = (typeof stopKubelet | typeof backupManifests | typeof removePods | typeof killShims | typeof removeNetns | typeof verify)['name'] | CleanupKind;
+export type StepName =
+  | (typeof stopKubelet | typeof backupManifests | typeof removePods | typeof killShims | typeof removeNetns | typeof verify)['name']
+  | CleanupKind;
 
 export const ALL_STEPS: readonly StepName[] = STEPS.map((s) => s.name as StepName);
 

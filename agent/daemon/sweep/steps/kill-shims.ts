@@ -61,7 +61,11 @@ export const killShims: Step<'kill-shims', KillProcess | KillContainer | Unmount
           reason: 'shim gone',
           proof: c.proof,
           sandboxId: c.facts.sandboxId ?? c.containerId,
-          ...(c.facts.containerName ? { container: c.facts.containerName } : c.facts.containerType === 'sandbox' ? { container: 'pause' } : {}),
+          ...(c.facts.containerName
+            ? { container: c.facts.containerName }
+            : c.facts.containerType === 'sandbox'
+              ? { container: 'pause' }
+              : {}),
           ...(c.facts.podName ? { pod: `${c.facts.podNamespace ?? ''}/${c.facts.podName}` } : {}),
           processes: c.processes.map((p) => ({ pid: p.pid, startTime: p.startTime, command: p.command })),
           graceSeconds,
@@ -85,7 +89,11 @@ async function runKillShims(rec: StepRecorder, ctx: RunContext): Promise<void> {
   const unmounts = actionsOf(rec.step.actions, 'unmount');
   const shimless = actionsOf(rec.step.actions, 'kill-container');
   const t0 = Date.now();
-  const onSignal = (p: OwnedProcess, sig: string) => ctx.log.info({ step: 'kill-shims', pid: p.pid, command: p.command, shimPid: p.shimPid, shimId: p.shimId, signal: sig, runId: ctx.runId }, `${sig} pid ${p.pid}`);
+  const onSignal = (p: OwnedProcess, sig: string) =>
+    ctx.log.info(
+      { step: 'kill-shims', pid: p.pid, command: p.command, shimPid: p.shimPid, shimId: p.shimId, signal: sig, runId: ctx.runId },
+      `${sig} pid ${p.pid}`,
+    );
 
   await waitShimsExit(
     kills.filter((a) => ctx.removedSandboxes.has(a.detail.shimId)),
@@ -122,8 +130,10 @@ async function runKillShims(rec: StepRecorder, ctx: RunContext): Promise<void> {
 
   // Shim-gone containers: every process whose cgroup names the container now (not only those
   // the plan saw: a shell may have forked since), while containerd still has its bundle.
-  const stillOurs = (a: (typeof shimless)[number]) => a.detail.proof === 'cri' || taskBundleOf(a.target, ctx.config.containerdDirs, ctx.config.containerdNamespace) !== undefined;
-  const inCgroup = (id: string, list: typeof procs) => list.filter((p) => p.state !== 'Z' && p.pid > 1 && readCgroupContainerId(p.pid, procRoot) === id);
+  const stillOurs = (a: (typeof shimless)[number]) =>
+    a.detail.proof === 'cri' || taskBundleOf(a.target, ctx.config.containerdDirs, ctx.config.containerdNamespace) !== undefined;
+  const inCgroup = (id: string, list: typeof procs) =>
+    list.filter((p) => p.state !== 'Z' && p.pid > 1 && readCgroupContainerId(p.pid, procRoot) === id);
   const orphaned: { action: (typeof shimless)[number]; procs: OwnedProcess[] }[] = [];
   const liveTreePids = new Set(live.flatMap((l) => [l.shim.pid, ...l.tree.map((p) => p.pid)]));
   for (const a of shimless) {
@@ -138,7 +148,14 @@ async function runKillShims(rec: StepRecorder, ctx: RunContext): Promise<void> {
     const sandboxId = a.detail.sandboxId;
     const ps = inCgroup(a.target, procs)
       .filter((p) => !liveTreePids.has(p.pid))
-      .map((p): OwnedProcess => ({ pid: p.pid, startTime: p.startTime, command: commandOf(p), shimPid: 0, shimId: sandboxId, containerId: a.target }));
+      .map((p): OwnedProcess => ({
+        pid: p.pid,
+        startTime: p.startTime,
+        command: commandOf(p),
+        shimPid: 0,
+        shimId: sandboxId,
+        containerId: a.target,
+      }));
     if (ps.length === 0) rec.record(a.action, a.target, 'gone', 0, 'shim gone: its processes already exited');
     else orphaned.push({ action: a, procs: ps });
   }
@@ -148,7 +165,13 @@ async function runKillShims(rec: StepRecorder, ctx: RunContext): Promise<void> {
   if (live.length || orphaned.length) {
     // Every container process of every shim, and of every shim-gone container, at once: one
     // grace period in total.
-    const inner = await terminateAll([...live.flatMap((l) => l.tree), ...orphaned.flatMap((o) => o.procs)], { graceMs: ctx.graceSeconds * 1000, procRoot, onSignal, signal: ctx.signal, recheck: cgroupStillNames });
+    const inner = await terminateAll([...live.flatMap((l) => l.tree), ...orphaned.flatMap((o) => o.procs)], {
+      graceMs: ctx.graceSeconds * 1000,
+      procRoot,
+      onSignal,
+      signal: ctx.signal,
+      recheck: cgroupStillNames,
+    });
     const outer = await terminateAll(
       live.map((l) => l.shim),
       { graceMs: Math.min(SHIM_GRACE_MS, ctx.graceSeconds * 1000 + 500), procRoot, onSignal },
@@ -162,7 +185,13 @@ async function runKillShims(rec: StepRecorder, ctx: RunContext): Promise<void> {
       const summary = `shim ${l.shim.shimId} and ${l.tree.length} descendant(s) ended (${hard} needed SIGKILL)`;
       if (left.length) {
         survivors.add(l.shim.shimId);
-        rec.record(l.action.action, l.action.target, 'failed', Date.now() - t0, `still alive after SIGKILL: ${left.map((p) => `pid ${p.pid} (${p.command})`).join(', ')}`);
+        rec.record(
+          l.action.action,
+          l.action.target,
+          'failed',
+          Date.now() - t0,
+          `still alive after SIGKILL: ${left.map((p) => `pid ${p.pid} (${p.command})`).join(', ')}`,
+        );
       } else rec.record(l.action.action, l.action.target, 'done', Date.now() - t0, summary);
     }
     for (const o of orphaned) {
@@ -173,7 +202,14 @@ async function runKillShims(rec: StepRecorder, ctx: RunContext): Promise<void> {
         const known = new Set(o.procs.map((p) => p.pid));
         late = inCgroup(o.action.target, listProcesses(procRoot))
           .filter((p) => !known.has(p.pid))
-          .map((p): OwnedProcess => ({ pid: p.pid, startTime: p.startTime, command: commandOf(p), shimPid: 0, shimId: o.procs[0].shimId, containerId: o.action.target }));
+          .map((p): OwnedProcess => ({
+            pid: p.pid,
+            startTime: p.startTime,
+            command: commandOf(p),
+            shimPid: 0,
+            shimId: o.procs[0].shimId,
+            containerId: o.action.target,
+          }));
         if (late.length === 0) break;
         const r = await terminateAll(late, { graceMs: 0, procRoot, onSignal, recheck: cgroupStillNames });
         for (const pid of r.survivors) inner.survivors.push(pid);
@@ -185,8 +221,21 @@ async function runKillShims(rec: StepRecorder, ctx: RunContext): Promise<void> {
       const who = `container ${d.container ?? o.action.target.slice(0, 13)}${d.pod ? ` of pod ${d.pod}` : ''}`;
       if (left.length) {
         survivors.add(d.sandboxId);
-        rec.record(o.action.action, o.action.target, 'failed', Date.now() - t0, `shim gone: ${who}: still alive after SIGKILL: ${left.map((p) => `pid ${p.pid} (${p.command})`).join(', ')}`);
-      } else rec.record(o.action.action, o.action.target, 'done', Date.now() - t0, `shim gone: ${who}: ${o.procs.length} process(es) ended (${hard} needed SIGKILL)`);
+        rec.record(
+          o.action.action,
+          o.action.target,
+          'failed',
+          Date.now() - t0,
+          `shim gone: ${who}: still alive after SIGKILL: ${left.map((p) => `pid ${p.pid} (${p.command})`).join(', ')}`,
+        );
+      } else
+        rec.record(
+          o.action.action,
+          o.action.target,
+          'done',
+          Date.now() - t0,
+          `shim gone: ${who}: ${o.procs.length} process(es) ended (${hard} needed SIGKILL)`,
+        );
     }
   }
 

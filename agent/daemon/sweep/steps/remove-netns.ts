@@ -57,7 +57,12 @@ async function runRemoveNetns(rec: StepRecorder, ctx: RunContext): Promise<void>
   const procs = listProcesses(procRoot);
   const byPid = new Map(procs.map((p) => [p.pid, p]));
   const owned = ownershipIndex(findShims(procs, owner));
-  const shimless = findShimlessContainers(procs, { procRoot, containerdDirs: config.containerdDirs, namespace: config.containerdNamespace, shimOwned: new Set(owned.keys()) });
+  const shimless = findShimlessContainers(procs, {
+    procRoot,
+    containerdDirs: config.containerdDirs,
+    namespace: config.containerdNamespace,
+    shimOwned: new Set(owned.keys()),
+  });
   const now = new Map(findNetns(config.netnsDirs, procs, owned, procRoot, shimless).map((n) => [n.path, n]));
 
   const toKill: OwnedProcess[] = [];
@@ -74,7 +79,13 @@ async function runRemoveNetns(rec: StepRecorder, ctx: RunContext): Promise<void>
     const holders = now.get(a.target)?.holders ?? [];
     const foreign = holders.filter((h) => !h.ours);
     if (foreign.length) {
-      rec.record(a.action, a.target, 'skipped', 0, `left in place: held by ${foreign.map((h) => `pid ${h.pid} (${h.command})`).join(', ')}, not a process of containerd ${owner.address}`);
+      rec.record(
+        a.action,
+        a.target,
+        'skipped',
+        0,
+        `left in place: held by ${foreign.map((h) => `pid ${h.pid} (${h.command})`).join(', ')}, not a process of containerd ${owner.address}`,
+      );
       continue;
     }
     const orphans = holders.filter((h) => h.shimGone);
@@ -91,7 +102,13 @@ async function runRemoveNetns(rec: StepRecorder, ctx: RunContext): Promise<void>
       continue;
     }
     if (holders.length && ctx.scope !== 'all') {
-      rec.record(a.action, a.target, 'skipped', 0, `left in place: a running pod lives in it (pids ${holders.map((h) => h.pid).join(', ')}) and the scope is not all`);
+      rec.record(
+        a.action,
+        a.target,
+        'skipped',
+        0,
+        `left in place: a running pod lives in it (pids ${holders.map((h) => h.pid).join(', ')}) and the scope is not all`,
+      );
       continue;
     }
     try {
@@ -108,14 +125,18 @@ async function runRemoveNetns(rec: StepRecorder, ctx: RunContext): Promise<void>
     await terminateAll(toKill, {
       graceMs: ctx.graceSeconds * 1000,
       procRoot,
-      onSignal: (p, sig) => ctx.log.info({ step: 'remove-netns', pid: p.pid, command: p.command, signal: sig, runId: ctx.runId }, `${sig} pid ${p.pid}`),
+      onSignal: (p, sig) =>
+        ctx.log.info({ step: 'remove-netns', pid: p.pid, command: p.command, signal: sig, runId: ctx.runId }, `${sig} pid ${p.pid}`),
     });
   }
   for (const a of ready) {
     await rec.act(a.action, a.target, async () => {
       const u = await lazyUnmount(a.target, config.netnsDirs, procRoot);
       const r = removeInside(a.target, config.netnsDirs, 'netns file');
-      return { outcome: u === 'gone' && r === 'gone' ? 'gone' : 'done', message: u === 'done' ? 'unmounted and removed' : 'removed (was not mounted)' };
+      return {
+        outcome: u === 'gone' && r === 'gone' ? 'gone' : 'done',
+        message: u === 'done' ? 'unmounted and removed' : 'removed (was not mounted)',
+      };
     });
   }
 }

@@ -9,7 +9,16 @@
 // unauthorized") or hangs is not retried at full timeout — the error is deterministic — but
 // set aside; after its group, the CNI teardown fallback (../cni-fallback.ts) stops and removes
 // all of them through a teardown-only network config, and says so in each item.
-import { actionsOf, type OrphanRef, type Planned, type PodRef, type RemoveContainer, type RemoveSandbox, type StopContainer, type StopSandbox } from '../actions';
+import {
+  actionsOf,
+  type OrphanRef,
+  type Planned,
+  type PodRef,
+  type RemoveContainer,
+  type RemoveSandbox,
+  type StopContainer,
+  type StopSandbox,
+} from '../actions';
 import { cniFallbackReason, FallbackTarget, isDeterministicCniError, runCniFallback } from '../cni-fallback';
 import { Limiter } from '../../../shared/pool';
 import { isTransientCriError, withRetry } from '../retry';
@@ -150,7 +159,11 @@ async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> 
         rec.record('remove-container', id, 'skipped', 0, 'not attempted: the container could not be stopped');
         return false;
       }
-      const o = await calls.run(() => rec.act('remove-container', id, async () => ({ outcome: await retry(`RemoveContainer(${id})`, () => cri.removeContainer(id, { timeoutMs: criTimeoutMs })) })));
+      const o = await calls.run(() =>
+        rec.act('remove-container', id, async () => ({
+          outcome: await retry(`RemoveContainer(${id})`, () => cri.removeContainer(id, { timeoutMs: criTimeoutMs })),
+        })),
+      );
       ok = o !== 'failed' && o !== 'skipped';
     }
     return ok;
@@ -168,7 +181,8 @@ async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> 
     if (pod.stop) {
       // A CNI teardown failure is deterministic and a deadline on a pod with its own netns is a
       // DEL that hangs: neither is worth another full-timeout try; both go to the fallback.
-      const retryable = (err: unknown) => isTransientCriError(err) && !isDeterministicCniError(err) && !(!pod.hostNetwork && cniFallbackReason(err, false) !== undefined);
+      const retryable = (err: unknown) =>
+        isTransientCriError(err) && !isDeterministicCniError(err) && !(!pod.hostNetwork && cniFallbackReason(err, false) !== undefined);
       // Not recorded as a failure: the fallback's own stop-sandbox item says what happened.
       let fallback: string | undefined;
       const o = await calls.run(async () => {
@@ -187,7 +201,10 @@ async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> 
             rec.record('stop-sandbox', id, 'failed', Date.now() - t0, (err as Error).message);
             return 'failed' as const;
           }
-          ctx.log.warn({ step: 'remove-pods', sandboxId: id, err: (err as Error).message, runId: ctx.runId }, `StopPodSandbox(${id}): ${fallback}; left to the CNI teardown fallback`);
+          ctx.log.warn(
+            { step: 'remove-pods', sandboxId: id, err: (err as Error).message, runId: ctx.runId },
+            `StopPodSandbox(${id}): ${fallback}; left to the CNI teardown fallback`,
+          );
           return 'deferred' as const;
         }
       });
@@ -204,7 +221,9 @@ async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> 
     }
     removals.push(
       calls.run(async () => {
-        const o = await rec.act('remove-sandbox', id, async () => ({ outcome: await retry(`RemovePodSandbox(${id})`, () => cri.removePodSandbox(id, { timeoutMs: criTimeoutMs })) }));
+        const o = await rec.act('remove-sandbox', id, async () => ({
+          outcome: await retry(`RemovePodSandbox(${id})`, () => cri.removePodSandbox(id, { timeoutMs: criTimeoutMs })),
+        }));
         if (o === 'done' || o === 'gone') ctx.removedSandboxes.add(id);
       }),
     );

@@ -17,7 +17,8 @@ const CORE_RESIDUE: Record<Exclude<Check['target'], CleanupKind>, readonly Resid
   netns: ['netns'],
   manifests: ['manifest'],
 };
-const residueOf = (target: Check['target']): readonly ResidueKind[] => (isCleanupKind(target) ? [kindNamed(target).residueKind] : CORE_RESIDUE[target]);
+const residueOf = (target: Check['target']): readonly ResidueKind[] =>
+  isCleanupKind(target) ? [kindNamed(target).residueKind] : CORE_RESIDUE[target];
 
 export const verify: Step<'verify', Check> = {
   name: 'verify',

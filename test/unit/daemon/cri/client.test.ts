@@ -27,7 +27,10 @@ t.test('stale socket file nobody listens on: UNAVAILABLE within the deadline', a
   const dir = tmp(t);
   const sock = path.join(dir, 'stale.sock');
   // A child binds the socket and is killed without closing it, so the file stays behind.
-  spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(sock)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+  spawnSync(process.execPath, [
+    '-e',
+    `require('net').createServer().listen(${JSON.stringify(sock)}, () => process.kill(process.pid, 'SIGKILL'))`,
+  ]);
   const client = new CriClient({ endpoint: sock, timeoutMs: 3000 });
   t.teardown(() => client.close());
   const started = Date.now();

@@ -29,11 +29,20 @@ t.test('RemovePodSandbox wraps the same failure ("failed to forcibly stop sandbo
 });
 
 t.test('not a CNI teardown failure', async (t) => {
-  t.equal(parseCniTeardownError('CRI StopPodSandbox(abc) failed: UNKNOWN: failed to stop sandbox container "abc" in "SANDBOX_READY" state: context deadline exceeded'), undefined);
+  t.equal(
+    parseCniTeardownError(
+      'CRI StopPodSandbox(abc) failed: UNKNOWN: failed to stop sandbox container "abc" in "SANDBOX_READY" state: context deadline exceeded',
+    ),
+    undefined,
+  );
   t.equal(parseCniTeardownError('CRI StopPodSandbox(abc): no answer within 60000 ms'), undefined);
   t.equal(parseCniTeardownError(''), undefined);
   // A teardown error without a plugin (go-cni before a plugin ran) still counts.
-  t.same(parseCniTeardownError('failed to destroy network for sandbox "abc": cni config not initialized'), { sandboxId: 'abc', pluginMessage: 'cni config not initialized', kind: 'failed' });
+  t.same(parseCniTeardownError('failed to destroy network for sandbox "abc": cni config not initialized'), {
+    sandboxId: 'abc',
+    pluginMessage: 'cni config not initialized',
+    kind: 'failed',
+  });
 });
 
 t.test('containerd 1.6.20 Status(verbose): the CNI networks it has loaded', async (t) => {

@@ -12,7 +12,12 @@ const OTHER = 'b'.repeat(64);
 /** A cache document as containerd 1.6's CRI has libcni write it. */
 function doc(o: { id?: string; infra?: string | null; netns?: string; kind?: string; network?: string } = {}): string {
   const id = o.id ?? ID;
-  const args = [['K8S_POD_NAMESPACE', 'kube-system'], ['K8S_POD_NAME', 'calico-node-x1'], ...(o.infra === null ? [] : [['K8S_POD_INFRA_CONTAINER_ID', o.infra ?? id]]), ['IgnoreUnknown', '1']];
+  const args = [
+    ['K8S_POD_NAMESPACE', 'kube-system'],
+    ['K8S_POD_NAME', 'calico-node-x1'],
+    ...(o.infra === null ? [] : [['K8S_POD_INFRA_CONTAINER_ID', o.infra ?? id]]),
+    ['IgnoreUnknown', '1'],
+  ];
   return JSON.stringify({
     kind: o.kind ?? 'cniCacheV1',
     containerId: id,
@@ -20,7 +25,11 @@ function doc(o: { id?: string; infra?: string | null; netns?: string; kind?: str
     ifName: 'eth0',
     networkName: o.network ?? 'k8s-pod-network',
     cniArgs: args,
-    result: { cniVersion: '1.0.0', interfaces: [{ name: 'cali1' }, { name: 'eth0', sandbox: o.netns ?? '/var/run/netns/cni-1234' }], ips: [{ address: '10.0.0.5/24' }] },
+    result: {
+      cniVersion: '1.0.0',
+      interfaces: [{ name: 'cali1' }, { name: 'eth0', sandbox: o.netns ?? '/var/run/netns/cni-1234' }],
+      ips: [{ address: '10.0.0.5/24' }],
+    },
   });
 }
 
@@ -68,16 +77,32 @@ t.test('scan and remove: only dead sandboxes of ours, only once their netns is g
   t.same(scanCniCache('', [netns]).entries, [], '"" = none');
 
   const [dead, alive] = scan.entries;
-  t.match(removeStaleCacheFile(alive, cache, [netns]), { outcome: 'skipped', message: /netns .*cni-alive still exists/ }, 'a netns file still there: left');
+  t.match(
+    removeStaleCacheFile(alive, cache, [netns]),
+    { outcome: 'skipped', message: /netns .*cni-alive still exists/ },
+    'a netns file still there: left',
+  );
   // Rewritten since the scan (a new sandbox reusing the name cannot happen, but a changed file must not be taken for the old one).
   put(`k8s-pod-network-${ID}-eth0`, doc({ netns: `${netns}/cni-other` }));
-  t.match(removeStaleCacheFile(dead, cache, [netns]), { outcome: 'skipped', message: /no longer describes/ }, 'changed since the scan: left');
+  t.match(
+    removeStaleCacheFile(dead, cache, [netns]),
+    { outcome: 'skipped', message: /no longer describes/ },
+    'changed since the scan: left',
+  );
   put(`k8s-pod-network-${ID}-eth0`, doc({ netns: `${netns}/cni-dead` }));
   t.match(removeStaleCacheFile(dead, cache, [netns]), { outcome: 'done' }, 'the dead sandbox with its netns gone: removed');
   t.match(removeStaleCacheFile(dead, cache, [netns]), { outcome: 'gone' }, 'twice: already gone');
   writeFileSync(path.join(root, 'outside'), doc({ id: OTHER, netns: `${netns}/cni-gone` }));
-  t.throws(() => removeStaleCacheFile({ path: path.join(root, 'outside'), containerId: OTHER, netns: `${netns}/cni-gone` }, cache, [netns]), { code: 'KS_PATH_OUTSIDE_SCOPE' }, 'a file outside the cache dir is refused');
+  t.throws(
+    () => removeStaleCacheFile({ path: path.join(root, 'outside'), containerId: OTHER, netns: `${netns}/cni-gone` }, cache, [netns]),
+    { code: 'KS_PATH_OUTSIDE_SCOPE' },
+    'a file outside the cache dir is refused',
+  );
   t.ok(readdirSync(root).includes('outside'), 'and stays');
-  t.same(readdirSync(cache).sort(), ['a-link', 'big', `elsewhere-${ID}-eth0`, 'garbage', `k8s-pod-network-${OTHER}-eth0`, `podman-${ID}-eth0`].sort(), 'every other file stays');
+  t.same(
+    readdirSync(cache).sort(),
+    ['a-link', 'big', `elsewhere-${ID}-eth0`, 'garbage', `k8s-pod-network-${OTHER}-eth0`, `podman-${ID}-eth0`].sort(),
+    'every other file stays',
+  );
   t.end();
 });

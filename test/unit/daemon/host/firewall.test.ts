@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { DEFAULT_FIREWALL_PREFIXES, parseIptablesSave, planCleanup, restoreScript, SavedTable, splitRule, TableCleanup } from '../../../../agent/daemon/host/firewall';
+import {
+  DEFAULT_FIREWALL_PREFIXES,
+  parseIptablesSave,
+  planCleanup,
+  restoreScript,
+  SavedTable,
+  splitRule,
+  TableCleanup,
+} from '../../../../agent/daemon/host/firewall';
 
 const FIX = path.join(__dirname, '..', '..', '..', 'fixtures', 'host');
 const v4 = readFileSync(path.join(FIX, 'iptables-nft-save-kubespray.txt'), 'utf8');
@@ -31,8 +39,24 @@ function applyPure(tables: SavedTable[], cleanups: TableCleanup[]): SavedTable[]
 }
 
 t.test('splitRule keeps quoted comments (with escaped quotes) as one word', async (t) => {
-  t.same(splitRule('-s 192.0.2.0/24 -m comment --comment "ops \\"bastion\\" ssh" -j ACCEPT'), ['-s', '192.0.2.0/24', '-m', 'comment', '--comment', 'ops "bastion" ssh', '-j', 'ACCEPT']);
-  t.same(splitRule('-m comment --comment "kubernetes: -j KUBE-X" -j DROP'), ['-m', 'comment', '--comment', 'kubernetes: -j KUBE-X', '-j', 'DROP']);
+  t.same(splitRule('-s 192.0.2.0/24 -m comment --comment "ops \\"bastion\\" ssh" -j ACCEPT'), [
+    '-s',
+    '192.0.2.0/24',
+    '-m',
+    'comment',
+    '--comment',
+    'ops "bastion" ssh',
+    '-j',
+    'ACCEPT',
+  ]);
+  t.same(splitRule('-m comment --comment "kubernetes: -j KUBE-X" -j DROP'), [
+    '-m',
+    'comment',
+    '--comment',
+    'kubernetes: -j KUBE-X',
+    '-j',
+    'DROP',
+  ]);
 });
 
 t.test('parseIptablesSave reads every table, chain and rule of a captured Kubespray-shaped rule set', async (t) => {
@@ -81,12 +105,20 @@ t.test('planCleanup: only prefixed chains and jumps to them; the operator and Do
   );
   t.equal(filter.jumps.filter((j) => j.chain === 'OUTPUT').length, 3, 'OUTPUT: cali-OUTPUT, KUBE-SERVICES, KUBE-FIREWALL');
   const nat = plan.find((c) => c.table === 'nat')!;
-  t.ok(nat.chains.includes('CNI-DN-3d0e8c6bb81a6b9a4b6c1') && nat.chains.includes('KUBE-SEP-IT2ZTR26TO4XFPTO') && nat.chains.includes('FLANNEL-POSTRTG'));
+  t.ok(
+    nat.chains.includes('CNI-DN-3d0e8c6bb81a6b9a4b6c1') &&
+      nat.chains.includes('KUBE-SEP-IT2ZTR26TO4XFPTO') &&
+      nat.chains.includes('FLANNEL-POSTRTG'),
+  );
   t.notOk(nat.chains.includes('DOCKER'));
   t.same(plan.map((c) => c.table).sort(), ['filter', 'mangle', 'nat', 'raw']);
 
   const after = applyPure(tables, plan);
-  const keptLines = (ts: SavedTable[]) => ts.flatMap((x) => [...x.chains.map((c) => `${x.name} :${c.name} ${c.policy}`), ...x.rules.map((r) => `${x.name} -A ${r.chain} ${r.spec}`)]);
+  const keptLines = (ts: SavedTable[]) =>
+    ts.flatMap((x) => [
+      ...x.chains.map((c) => `${x.name} :${c.name} ${c.policy}`),
+      ...x.rules.map((r) => `${x.name} -A ${r.chain} ${r.spec}`),
+    ]);
   const left = keptLines(after);
   t.same(
     left.filter((l) => /KUBE-|CNI-|cali-|FLANNEL|CILIUM/.test(l.replace(/--comment "[^"]*"/, ''))),
@@ -94,9 +126,15 @@ t.test('planCleanup: only prefixed chains and jumps to them; the operator and Do
     'no Kubernetes/CNI chain or jump is left',
   );
   // Everything that is not Kubernetes' is still there, byte for byte and in order.
-  const notKube = (l: string) => !/:(KUBE-|CNI-|cali-|FLANNEL|CILIUM|OLD_CILIUM)|-A (KUBE-|CNI-|cali-|FLANNEL|CILIUM|OLD_CILIUM)|-[jg] (KUBE-|CNI-|cali-|FLANNEL|CILIUM|OLD_CILIUM)/.test(l);
+  const notKube = (l: string) =>
+    !/:(KUBE-|CNI-|cali-|FLANNEL|CILIUM|OLD_CILIUM)|-A (KUBE-|CNI-|cali-|FLANNEL|CILIUM|OLD_CILIUM)|-[jg] (KUBE-|CNI-|cali-|FLANNEL|CILIUM|OLD_CILIUM)/.test(
+      l,
+    );
   t.same(left, keptLines(tables).filter(notKube), 'the rest of the rule set is unchanged');
-  t.ok(left.includes('filter -A INPUT -p tcp -m tcp --dport 6443 -m comment --comment "kubernetes api from lb" -j ACCEPT'), "the operator's rule mentioning kubernetes stays (it jumps to no Kubernetes chain)");
+  t.ok(
+    left.includes('filter -A INPUT -p tcp -m tcp --dport 6443 -m comment --comment "kubernetes api from lb" -j ACCEPT'),
+    "the operator's rule mentioning kubernetes stays (it jumps to no Kubernetes chain)",
+  );
   t.ok(
     left.some((l) => l.startsWith('nat -A POSTROUTING -s 172.17.0.0/16')),
     "Docker's masquerade stays",
@@ -108,6 +146,14 @@ t.test('planCleanup: only prefixed chains and jumps to them; the operator and Do
 });
 
 t.test('restoreScript: jumps deleted by their exact spec, chains flushed before any is deleted', async (t) => {
-  const c: TableCleanup = { table: 'nat', chains: ['KUBE-A', 'KUBE-B'], jumps: [{ chain: 'PREROUTING', spec: '-m comment --comment "kubernetes service portals" -j KUBE-A', target: 'KUBE-A' }], rulesInChains: 2 };
-  t.equal(restoreScript(c), '*nat\n-D PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-A\n-F KUBE-A\n-F KUBE-B\n-X KUBE-A\n-X KUBE-B\nCOMMIT\n');
+  const c: TableCleanup = {
+    table: 'nat',
+    chains: ['KUBE-A', 'KUBE-B'],
+    jumps: [{ chain: 'PREROUTING', spec: '-m comment --comment "kubernetes service portals" -j KUBE-A', target: 'KUBE-A' }],
+    rulesInChains: 2,
+  };
+  t.equal(
+    restoreScript(c),
+    '*nat\n-D PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-A\n-F KUBE-A\n-F KUBE-B\n-X KUBE-A\n-X KUBE-B\nCOMMIT\n',
+  );
 });

@@ -47,7 +47,11 @@ t.test('stale = container id not a live sandbox; release keeps bookkeeping and r
     'only the dead sandbox A',
   );
   for (const r of stale) t.equal(releaseStaleReservation(r, [dir]).outcome, 'done');
-  t.same(readdirSync(path.join(dir, 'cbr0')).sort(), ['10.244.1.3', 'fd00:10:244:1::3', 'last_reserved_ip.0', 'last_reserved_ip.1', 'lock'], "B's reservations and the plugin's files stay");
+  t.same(
+    readdirSync(path.join(dir, 'cbr0')).sort(),
+    ['10.244.1.3', 'fd00:10:244:1::3', 'last_reserved_ip.0', 'last_reserved_ip.1', 'lock'],
+    "B's reservations and the plugin's files stay",
+  );
   t.equal(releaseStaleReservation(stale[0], [dir]).outcome, 'gone', 'released twice: gone');
   // The address was handed to another container after the plan was made: not ours to release.
   writeFileSync(path.join(dir, 'cbr0', '10.244.1.2'), `${B}\r\neth0`);

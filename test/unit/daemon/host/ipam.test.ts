@@ -43,6 +43,9 @@ t.test('a reservation reached through a symlinked network dir outside the dataDi
   const found = findReservations(dir, new Set([HOLDER]));
   // readdir's withFileTypes does not follow the link: a linked dir is not a network dir here.
   t.same(found, []);
-  t.throws(() => releaseReservation({ path: path.join(dir, 'net', '10.0.0.9'), network: 'net', ip: '10.0.0.9', containerId: HOLDER }, dir), { code: 'KS_PATH_OUTSIDE_SCOPE' });
+  t.throws(
+    () => releaseReservation({ path: path.join(dir, 'net', '10.0.0.9'), network: 'net', ip: '10.0.0.9', containerId: HOLDER }, dir),
+    { code: 'KS_PATH_OUTSIDE_SCOPE' },
+  );
   t.ok(existsSync(path.join(outside, '10.0.0.9')));
 });

@@ -24,7 +24,15 @@ function fakeProc(t: Test, procs: Record<number, [number, string[], number?]>): 
 }
 
 t.test('proveOurs: shims of this containerd and their descendants only', async (t) => {
-  const shim = (addr: string, ns = 'k8s.io', bin = '/usr/bin/containerd-shim-runc-v2') => [bin, '-namespace', ns, '-id', 'abc', '-address', addr];
+  const shim = (addr: string, ns = 'k8s.io', bin = '/usr/bin/containerd-shim-runc-v2') => [
+    bin,
+    '-namespace',
+    ns,
+    '-id',
+    'abc',
+    '-address',
+    addr,
+  ];
   const procRoot = fakeProc(t, {
     1: [0, ['/sbin/init']],
     100: [1, shim('/run/containerd/containerd.sock')],
@@ -42,7 +50,11 @@ t.test('proveOurs: shims of this containerd and their descendants only', async (
     600: [1, ['bash', '-c', 'containerd-shim-runc-v2 -namespace k8s.io -id x -address /run/containerd/containerd.sock']],
   });
   const p = proveOurs(103, OURS, procRoot);
-  t.same({ pid: p.pid, shimPid: p.shimPid, shimId: p.shimId, startTime: p.startTime }, { pid: 103, shimPid: 100, shimId: 'abc', startTime: 1103 }, 'grandchild of our shim');
+  t.same(
+    { pid: p.pid, shimPid: p.shimPid, shimId: p.shimId, startTime: p.startTime },
+    { pid: 103, shimPid: 100, shimId: 'abc', startTime: 1103 },
+    'grandchild of our shim',
+  );
   t.equal(proveOurs(100, OURS, procRoot).shimPid, 100, 'the shim itself');
   t.equal(proveOurs(110, OURS, procRoot).shimPid, 110, 'v1 shim with unix:// address');
   for (const [pid, why] of [

@@ -22,7 +22,9 @@ t.test('kubeletMounts: strictly under the kubelet dir, deepest first, stacked mo
     ].sort(),
   );
   t.equal(km[0].mountPoint, `${POD}/volume-subpaths/pv-data/app/0`, 'the deepest first');
-  for (let i = 0; i < km.length; i++) for (let j = i + 1; j < km.length; j++) t.notOk(km[j].mountPoint.startsWith(km[i].mountPoint + '/'), `${km[i].mountPoint} is not a parent of a later one`);
+  for (let i = 0; i < km.length; i++)
+    for (let j = i + 1; j < km.length; j++)
+      t.notOk(km[j].mountPoint.startsWith(km[i].mountPoint + '/'), `${km[i].mountPoint} is not a parent of a later one`);
   t.notOk(
     km.some((m) => m.mountPoint === K),
     'the kubelet dir itself (a dedicated disk) is never unmounted',
@@ -40,6 +42,10 @@ t.test('kubeletMounts: strictly under the kubelet dir, deepest first, stacked mo
 
 t.test('mountsAtOrUnder', async (t) => {
   t.equal(mountsAtOrUnder(mounts, POD).length, 4);
-  t.same(mountsAtOrUnder(mounts, `${POD}/volumes/kubernetes.io~empty-dir/cache`), [`${POD}/volumes/kubernetes.io~empty-dir/cache`], 'a mount point itself counts');
+  t.same(
+    mountsAtOrUnder(mounts, `${POD}/volumes/kubernetes.io~empty-dir/cache`),
+    [`${POD}/volumes/kubernetes.io~empty-dir/cache`],
+    'a mount point itself counts',
+  );
   t.same(mountsAtOrUnder(mounts, `${POD}/etc-hosts`), []);
 });

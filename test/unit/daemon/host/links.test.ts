@@ -11,7 +11,22 @@ const host = readFileSync(path.join(FIX, 'ip-d-json-addr-host.json'), 'utf8');
 t.test('parseIpAddrJson reads names, kinds, state, masters and addresses (captured ip -d -json addr)', async (t) => {
   const links = parseIpAddrJson(netns);
   const by = new Map(links.map((l) => [l.name, l]));
-  t.same([...by.keys()].sort(), ['cilium_host', 'cilium_net', 'cni0', 'docker0', 'eth9', 'flannel.1', 'kube-ipvs0', 'lo', 'nodelocaldns', 'veth1a2b3c', 'vxlan.calico'].sort());
+  t.same(
+    [...by.keys()].sort(),
+    [
+      'cilium_host',
+      'cilium_net',
+      'cni0',
+      'docker0',
+      'eth9',
+      'flannel.1',
+      'kube-ipvs0',
+      'lo',
+      'nodelocaldns',
+      'veth1a2b3c',
+      'vxlan.calico',
+    ].sort(),
+  );
   t.equal(by.get('cni0')!.kind, 'bridge');
   t.equal(by.get('cni0')!.up, true);
   t.same(
@@ -36,7 +51,18 @@ t.test('parseIpAddrJson reads names, kinds, state, masters and addresses (captur
 
 t.test('default patterns pick CNI/kube-proxy links and never the decoys', async (t) => {
   const picked = matchLinks(parseIpAddrJson(netns), DEFAULT_LINK_PATTERNS).map((l) => `${l.name}<-${l.pattern}`);
-  t.same(picked.sort(), ['cilium_host<-cilium_*', 'cilium_net<-cilium_*', 'cni0<-cni0', 'flannel.1<-flannel.*', 'kube-ipvs0<-kube-ipvs0', 'nodelocaldns<-nodelocaldns', 'vxlan.calico<-vxlan.calico'].sort());
+  t.same(
+    picked.sort(),
+    [
+      'cilium_host<-cilium_*',
+      'cilium_net<-cilium_*',
+      'cni0<-cni0',
+      'flannel.1<-flannel.*',
+      'kube-ipvs0<-kube-ipvs0',
+      'nodelocaldns<-nodelocaldns',
+      'vxlan.calico<-vxlan.calico',
+    ].sort(),
+  );
   for (const decoy of ['eth9', 'docker0', 'lo', 'veth1a2b3c'])
     t.notOk(
       picked.some((p) => p.startsWith(decoy + '<')),
@@ -52,7 +78,10 @@ t.test('a kernel fallback device that is down and has no address is inert', asyn
   const base = { index: 9, kind: 'ipip', operstate: 'DOWN', addresses: [] };
   t.ok(isInertFallback({ ...base, name: 'tunl0', up: false }));
   t.notOk(isInertFallback({ ...base, name: 'tunl0', up: true }), 'up: still residue');
-  t.notOk(isInertFallback({ ...base, name: 'tunl0', up: false, addresses: [{ family: 'inet', cidr: '10.233.64.0/32' }] }), 'with an address: residue');
+  t.notOk(
+    isInertFallback({ ...base, name: 'tunl0', up: false, addresses: [{ family: 'inet', cidr: '10.233.64.0/32' }] }),
+    'with an address: residue',
+  );
   t.notOk(isInertFallback({ ...base, name: 'cni0', up: false }), 'not a fallback device');
 });
 
@@ -73,6 +102,11 @@ t.test('removeLink: deleted, gone, kept by the kernel (set down + flushed), refu
   t.equal(kept.outcome, 'skipped', 'not failed');
   t.match(kept.message, /does not delete tunl0: set down, addresses flushed/);
   t.same(calls, ['ip link delete dev tunl0', 'ip addr flush dev tunl0', 'ip link set dev tunl0 down']);
-  await t.rejects(removeLink('tunl0', answer({ code: 2, stderr: 'RTNETLINK answers: Operation not supported' }, 1)), { code: 'KS_LINK_FAILED' });
-  await t.rejects(removeLink('cni0', answer({ code: 2, stderr: 'RTNETLINK answers: Operation not permitted' })), { code: 'KS_LINK_FAILED', message: /not permitted/ });
+  await t.rejects(removeLink('tunl0', answer({ code: 2, stderr: 'RTNETLINK answers: Operation not supported' }, 1)), {
+    code: 'KS_LINK_FAILED',
+  });
+  await t.rejects(removeLink('cni0', answer({ code: 2, stderr: 'RTNETLINK answers: Operation not permitted' })), {
+    code: 'KS_LINK_FAILED',
+    message: /not permitted/,
+  });
 });

@@ -23,7 +23,12 @@ t.test('parses real mountinfo lines from a testbed', async (t) => {
 });
 
 t.test('escaped paths, optional fields and malformed lines', async (t) => {
-  const text = ['36 35 98:0 /mnt1 /mnt/with\\040space rw,noatime master:1 shared:7 - ext3 /dev/root rw,errors=continue', 'garbage line', '37 35 98:0 / /x rw', ''].join('\n');
+  const text = [
+    '36 35 98:0 /mnt1 /mnt/with\\040space rw,noatime master:1 shared:7 - ext3 /dev/root rw,errors=continue',
+    'garbage line',
+    '37 35 98:0 / /x rw',
+    '',
+  ].join('\n');
   const { mounts, malformed } = parseMountinfo(text);
   t.equal(malformed, 2, 'two malformed lines counted, not thrown');
   t.equal(mounts[0].mountPoint, '/mnt/with space');

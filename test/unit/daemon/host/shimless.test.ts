@@ -43,7 +43,16 @@ t.test("findShimlessContainers: proven by our namespace's task bundle or the CRI
   const bundle = (ns: string, id: string) => {
     const d = path.join(state, 'io.containerd.runtime.v2.task', ns, id);
     mkdirSync(d, { recursive: true });
-    writeFileSync(path.join(d, 'config.json'), JSON.stringify({ annotations: { 'io.kubernetes.cri.container-name': 'web', 'io.kubernetes.cri.sandbox-name': 'web-1', 'io.kubernetes.cri.sandbox-namespace': 'default' } }));
+    writeFileSync(
+      path.join(d, 'config.json'),
+      JSON.stringify({
+        annotations: {
+          'io.kubernetes.cri.container-name': 'web',
+          'io.kubernetes.cri.sandbox-name': 'web-1',
+          'io.kubernetes.cri.sandbox-namespace': 'default',
+        },
+      }),
+    );
   };
   bundle('k8s.io', ids.ours);
   bundle('k8s.io', ids.owned);
@@ -56,7 +65,12 @@ t.test("findShimlessContainers: proven by our namespace's task bundle or the CRI
     criIds: new Set([ids.cri]),
   });
   t.same(
-    found.map((c) => [c.containerId, c.proof === 'cri' ? 'cri' : path.relative(state, c.proof), c.processes.map((p) => p.pid), c.facts.containerName]),
+    found.map((c) => [
+      c.containerId,
+      c.proof === 'cri' ? 'cri' : path.relative(state, c.proof),
+      c.processes.map((p) => p.pid),
+      c.facts.containerName,
+    ]),
     [
       [ids.ours, `io.containerd.runtime.v2.task/k8s.io/${ids.ours}`, [10, 11], 'web'],
       [ids.cri, 'cri', [12], undefined],

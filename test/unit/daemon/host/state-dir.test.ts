@@ -42,13 +42,33 @@ t.test('each way the state dir is not the agent alone is refused', async (t) => 
   const cases: [string, (s: string) => void, RegExp][] = [
     ['owned by another uid', (s) => chownSync(s, OTHER, OTHER), /state is a directory.*|owned by uid 54321/],
     ['group-writable', (s) => chmodSync(s, 0o770), /writable by group or others \(mode 0770\)/],
-    ['a journal symlink', (s) => (rmSync(path.join(s, 'journal')), symlinkSync('/etc/shadow', path.join(s, 'journal'))), /journal is a symlink/],
-    ['a backups symlink', (s) => (rmSync(path.join(s, 'backups'), { recursive: true }), symlinkSync('/tmp', path.join(s, 'backups'))), /backups is a symlink/],
-    ['a planted backup of another uid', (s) => chownSync(path.join(s, 'backups', '20261206T000000Z-aaaaaa'), OTHER, OTHER), /20261206T000000Z-aaaaaa is owned by uid 54321/],
-    ['a backup file of another uid', (s) => lchownSync(path.join(s, 'backups', '20261206T000000Z-aaaaaa', 'index.json'), OTHER, OTHER), /index.json is owned by uid 54321/],
+    [
+      'a journal symlink',
+      (s) => (rmSync(path.join(s, 'journal')), symlinkSync('/etc/shadow', path.join(s, 'journal'))),
+      /journal is a symlink/,
+    ],
+    [
+      'a backups symlink',
+      (s) => (rmSync(path.join(s, 'backups'), { recursive: true }), symlinkSync('/tmp', path.join(s, 'backups'))),
+      /backups is a symlink/,
+    ],
+    [
+      'a planted backup of another uid',
+      (s) => chownSync(path.join(s, 'backups', '20261206T000000Z-aaaaaa'), OTHER, OTHER),
+      /20261206T000000Z-aaaaaa is owned by uid 54321/,
+    ],
+    [
+      'a backup file of another uid',
+      (s) => lchownSync(path.join(s, 'backups', '20261206T000000Z-aaaaaa', 'index.json'), OTHER, OTHER),
+      /index.json is owned by uid 54321/,
+    ],
     ['an other-writable journal', (s) => chmodSync(path.join(s, 'journal'), 0o606), /journal is writable by group or others/],
     ['an ancestor another user owns', (s) => chownSync(path.dirname(s), OTHER, OTHER), /its ancestor .* is owned by uid 54321/],
-    ['an ancestor anyone may write, not sticky', (s) => chmodSync(path.dirname(s), 0o777), /its ancestor .* writable by group or others without the sticky bit/],
+    [
+      'an ancestor anyone may write, not sticky',
+      (s) => chmodSync(path.dirname(s), 0o777),
+      /its ancestor .* writable by group or others without the sticky bit/,
+    ],
   ];
   for (const [what, spoil, why] of cases) {
     const state = fresh(t);

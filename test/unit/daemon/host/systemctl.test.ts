@@ -12,7 +12,11 @@ t.test('parseShow', async (t) => {
 t.test('stopUnit', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ks-sysd-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  t.same(await stopUnit('kubelet.service', { runDir: path.join(dir, 'absent') }), { outcome: 'skipped', message: 'systemd is not running on this node' }, 'no systemd: skipped, not an error');
+  t.same(
+    await stopUnit('kubelet.service', { runDir: path.join(dir, 'absent') }),
+    { outcome: 'skipped', message: 'systemd is not running on this node' },
+    'no systemd: skipped, not an error',
+  );
   const runDir = path.join(dir, 'system');
   mkdirSync(runDir);
   const calls = path.join(dir, 'calls');
@@ -50,16 +54,23 @@ t.test('unitEnablement / disableUnit', async (t) => {
   mkdirSync(runDir);
   const calls = path.join(dir, 'calls');
   const fake = path.join(dir, 'systemctl');
-  const script = (state: string, rc = 0) => `#!/bin/sh\necho "$@" >> ${calls}\nif [ "$1" = show ]; then printf '${state}'; exit 0; fi\nif [ "$1" = disable ]; then [ ${rc} = 0 ] || echo "Failed to disable unit: Access denied" >&2; exit ${rc}; fi\n`;
+  const script = (state: string, rc = 0) =>
+    `#!/bin/sh\necho "$@" >> ${calls}\nif [ "$1" = show ]; then printf '${state}'; exit 0; fi\nif [ "$1" = disable ]; then [ ${rc} = 0 ] || echo "Failed to disable unit: Access denied" >&2; exit ${rc}; fi\n`;
   writeFileSync(fake, script('LoadState=loaded\\nUnitFileState=enabled\\n'));
   chmodSync(fake, 0o755);
   t.same(await unitEnablement('kubelet.service', { runDir, systemctl: fake }), { state: 'enabled', unitFileState: 'enabled' });
-  t.same(await disableUnit('kubelet.service', { runDir, systemctl: fake }), { outcome: 'done', message: 'disabled kubelet.service (was enabled)' });
+  t.same(await disableUnit('kubelet.service', { runDir, systemctl: fake }), {
+    outcome: 'done',
+    message: 'disabled kubelet.service (was enabled)',
+  });
   t.match(readFileSync(calls, 'utf8'), /disable -- kubelet.service/);
   writeFileSync(fake, script('LoadState=loaded\\nUnitFileState=disabled\\n'));
   t.equal((await disableUnit('kubelet.service', { runDir, systemctl: fake })).outcome, 'gone', 'already disabled');
   writeFileSync(fake, script('LoadState=not-found\\nUnitFileState=\\n'));
   t.equal((await disableUnit('kubelet.service', { runDir, systemctl: fake })).outcome, 'gone', 'not installed');
   writeFileSync(fake, script('LoadState=loaded\\nUnitFileState=enabled\\n', 1));
-  await t.rejects(disableUnit('kubelet.service', { runDir, systemctl: fake }), { code: 'KS_UNIT_DISABLE_FAILED', message: /Access denied/ });
+  await t.rejects(disableUnit('kubelet.service', { runDir, systemctl: fake }), {
+    code: 'KS_UNIT_DISABLE_FAILED',
+    message: /Access denied/,
+  });
 });

@@ -2,14 +2,25 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { placeTeardownConf, removeTeardownConf, TEARDOWN_CONF_SHA256, TEARDOWN_CONF_TEXT, TEARDOWN_NETWORK, teardownConfName } from '../../../../agent/daemon/host/teardown-conf';
+import {
+  placeTeardownConf,
+  removeTeardownConf,
+  TEARDOWN_CONF_SHA256,
+  TEARDOWN_CONF_TEXT,
+  TEARDOWN_NETWORK,
+  teardownConfName,
+} from '../../../../agent/daemon/host/teardown-conf';
 
 t.test('teardownConfName sorts before every config file, bytewise (Go sort.Strings)', async (t) => {
   t.equal(teardownConfName(['10-calico.conflist', 'calico-kubeconfig']), '00-kubesweep-teardown.conflist');
   t.equal(teardownConfName(['00-multus.conf']), '00-kubesweep-teardown.conflist', "'k' sorts before 'm'");
   t.equal(teardownConfName(['00-calico.conflist']), '0-kubesweep-teardown.conflist', "'0-' sorts before '00-'");
   t.equal(teardownConfName(['0-a.conf']), undefined, 'nothing of ours sorts first: refuse');
-  t.equal(teardownConfName(['00-kubesweep-teardown.conflist', '10-x.conflist']), '00-kubesweep-teardown.conflist', 'our own leftover does not count');
+  t.equal(
+    teardownConfName(['00-kubesweep-teardown.conflist', '10-x.conflist']),
+    '00-kubesweep-teardown.conflist',
+    'our own leftover does not count',
+  );
   t.equal(teardownConfName(['00-a.txt', '10-x.conflist']), '00-kubesweep-teardown.conflist', 'non-config files do not count');
 });
 

@@ -7,8 +7,14 @@ const FIX = path.join(__dirname, '../../../fixtures/ports');
 const fixture = (name: string) => readFileSync(path.join(FIX, name), 'utf8');
 
 t.test('cgroup v1, cgroupfs driver, testbed container (/<parent>/<id>)', async (t) => {
-  t.same(parseCgroup(fixture('cgroup-v1-testbed-container.txt')), { containerId: 'a70a01f2ccc862e4628ca9b4fe09a7dd523d4cef26ee8fe916289ca3243df6aa' });
-  t.same(parseCgroup(fixture('cgroup-v1-testbed-pause.txt')), { containerId: '046746af362f18f1e41b800dfccda0184de149552e8b5d33eb0b09566bae9f84' }, 'a pause process yields its sandbox id');
+  t.same(parseCgroup(fixture('cgroup-v1-testbed-container.txt')), {
+    containerId: 'a70a01f2ccc862e4628ca9b4fe09a7dd523d4cef26ee8fe916289ca3243df6aa',
+  });
+  t.same(
+    parseCgroup(fixture('cgroup-v1-testbed-pause.txt')),
+    { containerId: '046746af362f18f1e41b800dfccda0184de149552e8b5d33eb0b09566bae9f84' },
+    'a pause process yields its sandbox id',
+  );
 });
 
 t.test('a host process: no container, even with a 32-hex segment in one hierarchy', async (t) => {
@@ -52,10 +58,18 @@ t.test('cgroup v1, systemd driver, CRI-O scope', async (t) => {
 });
 
 t.test('static pod uid (32-hex config hash) and pod-level cgroups', async (t) => {
-  t.same(idsFromPath('/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod99dcb84d2a34f7e338778606703258c4.slice'), { podUid: '99dcb84d2a34f7e338778606703258c4' }, 'pod slice without container');
+  t.same(
+    idsFromPath('/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod99dcb84d2a34f7e338778606703258c4.slice'),
+    { podUid: '99dcb84d2a34f7e338778606703258c4' },
+    'pod slice without container',
+  );
   const lines = fixture('cgroup-v2-systemd-cri-containerd.txt').trim();
   const podOnly = lines.slice(0, lines.lastIndexOf('/'));
-  t.same(parseCgroup(podOnly), { podUid: '7fda01c4-0ece-403d-88b4-c371d66d132a' }, 'a process in the pod cgroup itself: uid but no container');
+  t.same(
+    parseCgroup(podOnly),
+    { podUid: '7fda01c4-0ece-403d-88b4-c371d66d132a' },
+    'a process in the pod cgroup itself: uid but no container',
+  );
 });
 
 t.test('malformed and odd input never throws', async (t) => {

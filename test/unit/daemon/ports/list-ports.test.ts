@@ -63,13 +63,42 @@ function buildTree(t: Test, containerdSocket: string, shimNamespace = 'k8s.io') 
   fakeProc(proc, { pid: 100, ppid: 1, argv: shimArgv, netns: HOST_NS, cgroup: host, cwd: path.join(bundles, SANDBOX) });
   // The static pod's container (host network) holds 127.0.0.1:46443; a forked child shares it.
   const cg = readFileSync(path.join(FIX, 'cgroup-v1-testbed-container.txt'), 'utf8');
-  fakeProc(proc, { pid: 101, ppid: 100, argv: ['/bin/busybox', 'httpd', '-f', '-p', '127.0.0.1:46443'], netns: HOST_NS, cgroup: cg, sockets: [19393, 19400] });
-  fakeProc(proc, { pid: 102, ppid: 101, argv: ['/bin/busybox', 'httpd', '-f', '-p', '127.0.0.1:46443'], netns: HOST_NS, cgroup: cg, sockets: [19393] });
+  fakeProc(proc, {
+    pid: 101,
+    ppid: 100,
+    argv: ['/bin/busybox', 'httpd', '-f', '-p', '127.0.0.1:46443'],
+    netns: HOST_NS,
+    cgroup: cg,
+    sockets: [19393, 19400],
+  });
+  fakeProc(proc, {
+    pid: 102,
+    ppid: 101,
+    argv: ['/bin/busybox', 'httpd', '-f', '-p', '127.0.0.1:46443'],
+    netns: HOST_NS,
+    cgroup: cg,
+    sockets: [19393],
+  });
   // A plain host process holds the rest of the host listeners.
-  fakeProc(proc, { pid: 200, ppid: 1, argv: ['node', 'capture.js'], netns: HOST_NS, cgroup: host, sockets: [19394, 19395, 19396, 19397, 19398, 19403, 19404, 19405, 19407] });
+  fakeProc(proc, {
+    pid: 200,
+    ppid: 1,
+    argv: ['node', 'capture.js'],
+    netns: HOST_NS,
+    cgroup: host,
+    sockets: [19394, 19395, 19396, 19397, 19398, 19403, 19404, 19405, 19407],
+  });
   // A pod-netns container with its own listener (0.0.0.0:46602).
   const podCg = `0::/kubesweep-testbed-x/${POD_CONTAINER}\n`;
-  fakeProc(proc, { pid: 300, ppid: 100, argv: ['/bin/busybox', 'httpd', '-f', '-p', '0.0.0.0:46602'], netns: POD_NS, cgroup: podCg, sockets: [21131], tables: POD_TABLES });
+  fakeProc(proc, {
+    pid: 300,
+    ppid: 100,
+    argv: ['/bin/busybox', 'httpd', '-f', '-p', '0.0.0.0:46602'],
+    netns: POD_NS,
+    cgroup: podCg,
+    sockets: [21131],
+    tables: POD_TABLES,
+  });
   return { proc };
 }
 
@@ -88,7 +117,12 @@ const staticSandbox: Partial<PodSandbox> = {
   labels: { tier: 'node' },
   annotations: { 'kubernetes.io/config.source': 'file' },
 };
-const runningContainer: Partial<Container> = { id: CONTAINER, podSandboxId: SANDBOX, metadata: { name: 'nginx-proxy', attempt: 0 }, state: 'CONTAINER_RUNNING' };
+const runningContainer: Partial<Container> = {
+  id: CONTAINER,
+  podSandboxId: SANDBOX,
+  metadata: { name: 'nginx-proxy', attempt: 0 },
+  state: 'CONTAINER_RUNNING',
+};
 
 async function liveSocket(t: Test): Promise<string> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ks-sock-'));
@@ -116,7 +150,19 @@ t.test('host netns: every listener with its owners; container attributed through
   t.same(r.netnsScanned, [{ inode: HOST_NS, name: 'host', host: true, memberPid: 1 }]);
   t.same(
     r.listeners.map((l) => `${l.protocol}${l.family} ${l.address}:${l.port}`),
-    ['tcp4 0.0.0.0:2024', 'tcp4 127.0.0.1:46443', 'tcp4 0.0.0.0:46444', 'tcp6 :::46445', 'tcp6 :::46446', 'tcp6 ::1:46447', 'tcp6 ::ffff:127.0.0.1:46448', 'udp4 127.0.0.1:46453', 'udp6 :::46454', 'udp4 0.0.0.0:46455', 'udp6 ::ffff:127.0.0.1:46456'],
+    [
+      'tcp4 0.0.0.0:2024',
+      'tcp4 127.0.0.1:46443',
+      'tcp4 0.0.0.0:46444',
+      'tcp6 :::46445',
+      'tcp6 :::46446',
+      'tcp6 ::1:46447',
+      'tcp6 ::ffff:127.0.0.1:46448',
+      'udp4 127.0.0.1:46453',
+      'udp6 :::46454',
+      'udp4 0.0.0.0:46455',
+      'udp6 ::ffff:127.0.0.1:46456',
+    ],
     'TCP LISTEN and unconnected UDP only, host netns only (the pod listener on 46602 is not here)',
   );
   const l = r.listeners.find((x) => x.port === 46443)!;
@@ -129,12 +175,22 @@ t.test('host netns: every listener with its owners; container attributed through
   t.equal(o.command, '/bin/busybox httpd -f -p 127.0.0.1:46443');
   t.equal(o.containerId, CONTAINER);
   t.equal(o.containerName, 'nginx-proxy');
-  t.same(o.pod, { name: 'nginx-proxy-node3', namespace: 'kube-system', uid: '15b0e1b0-8c78-4f84-a1a0-32e1745ba5fa', kind: 'static', hostNetwork: true, sandboxId: SANDBOX });
+  t.same(o.pod, {
+    name: 'nginx-proxy-node3',
+    namespace: 'kube-system',
+    uid: '15b0e1b0-8c78-4f84-a1a0-32e1745ba5fa',
+    kind: 'static',
+    hostNetwork: true,
+    sandboxId: SANDBOX,
+  });
   t.equal(o.residue, false);
   t.equal(o.residueReason, undefined);
   t.equal(o.shimPid, 100, "the shim found through the child's grandparent too");
   t.equal(l.owners[1].shimPid, 100);
-  t.match(describeListener(l), /^tcp 127\.0\.0\.1:46443 held by pid 101 \(\/bin\/busybox httpd [^)]*\), container nginx-proxy, pod kube-system\/nginx-proxy-node3 \[static, host network\]; pid /);
+  t.match(
+    describeListener(l),
+    /^tcp 127\.0\.0\.1:46443 held by pid 101 \(\/bin\/busybox httpd [^)]*\), container nginx-proxy, pod kube-system\/nginx-proxy-node3 \[static, host network\]; pid /,
+  );
   const plain = r.listeners.find((x) => x.port === 46444)!.owners;
   t.same(plain, [{ pid: 200, command: 'node capture.js', residue: false }], 'a host process: no container, no residue');
   t.same(r.listeners.find((x) => x.port === 2024)!.owners, [], 'a socket nobody visible holds');
@@ -156,8 +212,14 @@ t.test('residue: the CRI answers but no longer knows the container or its sandbo
   t.equal(o2.residue, true);
   t.match(o2.residueReason, /container a70a01f2ccc86 is unknown to the CRI/);
   t.equal(o2.containerName, 'nginx-proxy', 'container name from the bundle');
-  const exited = await listPorts({}, { procRoot: proc, cri: fakeCri([staticSandbox], [{ ...runningContainer, state: 'CONTAINER_EXITED' }]), containerdAddress: sock });
-  t.match(exited.listeners.find((x) => x.port === 46443)!.owners[0].residueReason, /reports the container exited but its process still runs/);
+  const exited = await listPorts(
+    {},
+    { procRoot: proc, cri: fakeCri([staticSandbox], [{ ...runningContainer, state: 'CONTAINER_EXITED' }]), containerdAddress: sock },
+  );
+  t.match(
+    exited.listeners.find((x) => x.port === 46443)!.owners[0].residueReason,
+    /reports the container exited but its process still runs/,
+  );
 });
 
 t.test("residue: the shim's containerd is gone (socket missing); the CRI cannot be asked", async (t) => {
@@ -166,7 +228,10 @@ t.test("residue: the shim's containerd is gone (socket missing); the CRI cannot 
   t.equal(r.criError, 'no CRI client configured');
   const o = r.listeners.find((x) => x.port === 46443)!.owners[0];
   t.equal(o.residue, true);
-  t.match(o.residueReason, /its shim \(pid 100\) reports to containerd at \/nonexistent-ks\/c\.sock, which is gone \(the socket does not exist\)/);
+  t.match(
+    o.residueReason,
+    /its shim \(pid 100\) reports to containerd at \/nonexistent-ks\/c\.sock, which is gone \(the socket does not exist\)/,
+  );
   t.equal(o.podName, 'nginx-proxy-node3');
 });
 
@@ -211,7 +276,10 @@ t.test('a docker container (namespace moby) in the same containerd: not judged a
 t.test('all netns: the pod netns is read through its member and its listener appears, tagged', async (t) => {
   const sock = await liveSocket(t);
   const { proc } = buildTree(t, sock);
-  const r = await listPorts({ allNetns: true }, { procRoot: proc, cri: fakeCri([staticSandbox], [runningContainer]), containerdAddress: sock });
+  const r = await listPorts(
+    { allNetns: true },
+    { procRoot: proc, cri: fakeCri([staticSandbox], [runningContainer]), containerdAddress: sock },
+  );
   t.same(
     r.netnsScanned.map((n) => [n.inode, n.host, n.memberPid]),
     [

@@ -8,7 +8,8 @@ const fixture = (name: string) => readFileSync(path.join(FIX, name), 'utf8');
 // The fixtures were captured on x86-64: words printed little-endian.
 const LE = { littleEndian: true };
 
-const listening = (text: string, proto: 'tcp' | 'udp', fam: 4 | 6) => parseProcNet(text, proto, fam, { ...LE, listenersOnly: true }).entries.map((e) => `${e.localAddress}|${e.localPort}|${e.inode}`);
+const listening = (text: string, proto: 'tcp' | 'udp', fam: 4 | 6) =>
+  parseProcNet(text, proto, fam, { ...LE, listenersOnly: true }).entries.map((e) => `${e.localAddress}|${e.localPort}|${e.inode}`);
 
 t.test('tcp (IPv4): every line parsed; LISTEN sockets on loopback and wildcard', async (t) => {
   const r = parseProcNet(fixture('proc-net-tcp.txt'), 'tcp', 4, LE);
@@ -41,7 +42,12 @@ t.test('tcp6: wildcard, ::1, v4-mapped; established ones skipped', async (t) => 
   const r = parseProcNet(fixture('proc-net-tcp6.txt'), 'tcp', 6, LE);
   t.equal(r.malformed, 0);
   t.equal(r.entries.length, 6);
-  t.same(listening(fixture('proc-net-tcp6.txt'), 'tcp', 6), ['::1|46447|19397', '::|46446|19396', '::|46445|19395', '::ffff:127.0.0.1|46448|19398']);
+  t.same(listening(fixture('proc-net-tcp6.txt'), 'tcp', 6), [
+    '::1|46447|19397',
+    '::|46446|19396',
+    '::|46445|19395',
+    '::ffff:127.0.0.1|46448|19398',
+  ]);
   t.ok(r.entries.every((e) => e.family === 6 && e.protocol === 'tcp'));
 });
 
@@ -91,7 +97,11 @@ t.test('address formatting', async (t) => {
   t.equal(formatAddress('00000000000000000000000001000000', 6, true), '::1');
   t.equal(formatAddress('0000000000000000FFFF00000100007F', 6, true), '::ffff:127.0.0.1');
   t.equal(formatAddress('B80D0120000000000000000001000000', 6, true), '2001:db8::1');
-  t.equal(formatIpv6([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2]), 'fe80::1:0:0:2', 'longest zero run compressed, first one on ties');
+  t.equal(
+    formatIpv6([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2]),
+    'fe80::1:0:0:2',
+    'longest zero run compressed, first one on ties',
+  );
   t.equal(formatIpv6([0, 1, 0, 0, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7]), '1:0:2:3:4:5:6:7', 'a single zero group is not compressed');
   t.equal(formatIpv6(new Array(16).fill(0)), '::');
 });

@@ -20,7 +20,11 @@ t.test('a testbed shim, from its real /proc/PID/cmdline bytes', async (t) => {
   t.ok(isShimOf(shim!, 'unix:///tmp/ks-U9GIJP/c.sock', 'k8s.io'), 'unix:// endpoint form matches');
   t.notOk(isShimOf(shim!, '/run/containerd/containerd.sock', 'k8s.io'), 'another containerd: not ours');
   t.notOk(isShimOf(shim!, '/tmp/ks-U9GIJP/c.sock', 'moby'), 'another namespace: not ours');
-  t.equal(parseShimCmdline(parseCmdline(readFileSync(path.join(FIX, 'cmdline-busybox-httpd.bin')))), undefined, 'a container process is not a shim');
+  t.equal(
+    parseShimCmdline(parseCmdline(readFileSync(path.join(FIX, 'cmdline-busybox-httpd.bin')))),
+    undefined,
+    'a container process is not a shim',
+  );
 });
 
 t.test('shim command lines captured on other machines', async (t) => {
@@ -37,16 +41,37 @@ t.test('shim command lines captured on other machines', async (t) => {
       continue;
     }
     const [kind, namespace, id, address] = expect.split('|');
-    t.same(got && { kind: got.kind, namespace: got.namespace, id: got.id, address: got.address }, { kind, namespace, id, address }, argv[0]);
+    t.same(
+      got && { kind: got.kind, namespace: got.namespace, id: got.id, address: got.address },
+      { kind, namespace, id, address },
+      argv[0],
+    );
   }
 });
 
 t.test('flag forms and malformed argv', async (t) => {
   const id = 'f'.repeat(64);
-  t.same(parseShimCmdline(['containerd-shim-runc-v2', '--namespace=k8s.io', '-id=' + id, '-address', 'unix:///run/containerd//containerd.sock'])?.address, '/run/containerd/containerd.sock', '--flag=value and a unix:// address with a double slash');
+  t.same(
+    parseShimCmdline(['containerd-shim-runc-v2', '--namespace=k8s.io', '-id=' + id, '-address', 'unix:///run/containerd//containerd.sock'])
+      ?.address,
+    '/run/containerd/containerd.sock',
+    '--flag=value and a unix:// address with a double slash',
+  );
   t.equal(parseShimCmdline([]), undefined, 'empty argv (kernel thread, zombie)');
-  t.equal(parseShimCmdline(['/usr/bin/containerd-shim-runc-v2', '-namespace', 'k8s.io', '-id', id]), undefined, 'no -address: cannot be tied to a containerd');
-  t.equal(parseShimCmdline(['/usr/bin/containerd-shim-runc-v2', '-namespace', 'k8s.io', '-address']), undefined, 'a flag without its value');
-  t.equal(parseShimCmdline(['/usr/bin/containerd-shim-runc-v2-wrapper', '-namespace', 'k8s.io', '-id', id, '-address', '/x']), undefined, 'only exact binary names');
+  t.equal(
+    parseShimCmdline(['/usr/bin/containerd-shim-runc-v2', '-namespace', 'k8s.io', '-id', id]),
+    undefined,
+    'no -address: cannot be tied to a containerd',
+  );
+  t.equal(
+    parseShimCmdline(['/usr/bin/containerd-shim-runc-v2', '-namespace', 'k8s.io', '-address']),
+    undefined,
+    'a flag without its value',
+  );
+  t.equal(
+    parseShimCmdline(['/usr/bin/containerd-shim-runc-v2-wrapper', '-namespace', 'k8s.io', '-id', id, '-address', '/x']),
+    undefined,
+    'only exact binary names',
+  );
   t.equal(normalizeUnixAddress('unix:/run/x.sock'), '/run/x.sock');
 });

@@ -52,8 +52,18 @@ t.test('readBundleFacts goes through the shim cwd to the sibling bundle dir', as
 t.test('pod kind from sandbox labels and annotations (as the kubelet sets them)', async (t) => {
   t.equal(podKindOfSandbox({ labels: {}, annotations: { 'kubernetes.io/config.source': 'file' } }), 'static');
   t.equal(podKindOfSandbox({ labels: {}, annotations: { 'kubernetes.io/config.source': 'http' } }), 'static');
-  t.equal(podKindOfSandbox({ labels: { 'controller-revision-hash': 'x', 'pod-template-generation': '1' }, annotations: { 'kubernetes.io/config.source': 'api' } }), 'daemonset');
-  t.equal(podKindOfSandbox({ labels: { 'controller-revision-hash': 'x' }, annotations: {} }), 'pod', 'a StatefulSet pod has a revision hash but no template generation');
+  t.equal(
+    podKindOfSandbox({
+      labels: { 'controller-revision-hash': 'x', 'pod-template-generation': '1' },
+      annotations: { 'kubernetes.io/config.source': 'api' },
+    }),
+    'daemonset',
+  );
+  t.equal(
+    podKindOfSandbox({ labels: { 'controller-revision-hash': 'x' }, annotations: {} }),
+    'pod',
+    'a StatefulSet pod has a revision hash but no template generation',
+  );
   t.equal(podKindOfSandbox({ labels: {}, annotations: {} }), 'pod');
 });
 

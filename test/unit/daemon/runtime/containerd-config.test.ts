@@ -15,7 +15,14 @@ function tmp(t: Test): string {
 
 function cniConf(dir: string, name: string, dataDir: string): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, name), JSON.stringify({ cniVersion: '1.0.0', name: 'n', plugins: [{ type: 'bridge', ipam: { type: 'host-local', subnet: '10.0.0.0/24', dataDir } }, { type: 'portmap' }] }));
+  writeFileSync(
+    path.join(dir, name),
+    JSON.stringify({
+      cniVersion: '1.0.0',
+      name: 'n',
+      plugins: [{ type: 'bridge', ipam: { type: 'host-local', subnet: '10.0.0.0/24', dataDir } }, { type: 'portmap' }],
+    }),
+  );
 }
 
 t.test('version 2 (containerd 1.x): the testbed form', async (t) => {
@@ -100,9 +107,16 @@ imports = ['conf.d/*.toml', '${d}/absent.toml']
 `,
   );
   writeFileSync(path.join(d, 'conf.d', '10-state.toml'), `version = 4\nstate = '${d}/first'\n`);
-  writeFileSync(path.join(d, 'conf.d', '20-state.toml'), `version = 4\nstate = '${d}/moved'\n[plugins.'io.containerd.cri.v1.runtime'.cni]\n  conf_dir = '${d}/net.d'\n`);
+  writeFileSync(
+    path.join(d, 'conf.d', '20-state.toml'),
+    `version = 4\nstate = '${d}/moved'\n[plugins.'io.containerd.cri.v1.runtime'.cni]\n  conf_dir = '${d}/net.d'\n`,
+  );
   writeFileSync(path.join(d, 'conf.d', 'ignored.txt'), `state = '/nope'\n`);
-  t.throws(() => readContainerdConfig(file), /absent\.toml: cannot read: ENOENT/, 'a named import that is missing is an error, as in containerd');
+  t.throws(
+    () => readContainerdConfig(file),
+    /absent\.toml: cannot read: ENOENT/,
+    'a named import that is missing is an error, as in containerd',
+  );
   writeFileSync(path.join(d, 'absent.toml'), '');
   const r = readContainerdConfig(file);
   t.equal(r.version, 4);

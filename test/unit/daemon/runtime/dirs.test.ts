@@ -8,7 +8,9 @@ import { DEFAULT_IPAM_DIRS } from '../../../../agent/daemon/host/ipam';
 import { dirsFromStatus, ipamDirsOfConf } from '../../../../agent/daemon/runtime/dirs';
 import { packageRoot } from '../../../../agent/shared/paths';
 
-const fixture = JSON.parse(readFileSync(path.join(packageRoot(), 'test', 'fixtures', 'cri', 'status-verbose-testbed.json'), 'utf8')) as { info: Record<string, string> };
+const fixture = JSON.parse(readFileSync(path.join(packageRoot(), 'test', 'fixtures', 'cri', 'status-verbose-testbed.json'), 'utf8')) as {
+  info: Record<string, string>;
+};
 
 t.test('the testbed capture: every dir the way containerd 1.6 reports it', async (t) => {
   t.same(dirsFromStatus(fixture.info), {
@@ -26,7 +28,17 @@ t.test('netns under /var/run/netns unless netnsMountsUnderStateDir; 2.x binDirs;
   const cfg = JSON.parse(fixture.info.config) as Record<string, unknown>;
   const v2 = { ...cfg, netnsMountsUnderStateDir: false, cni: { confDir: '/etc/cni/net.d', binDirs: ['/opt/cni/bin', '/usr/lib/cni'] } };
   const cniconfig = JSON.stringify({
-    Networks: [{ Config: { Name: 'k8s-pod-network', Plugins: [{ Source: JSON.stringify({ type: 'calico', ipam: { type: 'calico-ipam' } }) }, { Source: JSON.stringify({ type: 'bridge', ipam: { type: 'host-local' } }) }] } }],
+    Networks: [
+      {
+        Config: {
+          Name: 'k8s-pod-network',
+          Plugins: [
+            { Source: JSON.stringify({ type: 'calico', ipam: { type: 'calico-ipam' } }) },
+            { Source: JSON.stringify({ type: 'bridge', ipam: { type: 'host-local' } }) },
+          ],
+        },
+      },
+    ],
   });
   const d = dirsFromStatus({ config: JSON.stringify(v2), cniconfig })!;
   t.same(d.netnsDirs, ['/var/run/netns']);

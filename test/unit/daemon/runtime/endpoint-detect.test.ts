@@ -12,12 +12,17 @@ import { loadProto } from '../../../../agent/shared/grpc-load';
 import { isKubesweepError } from '../../../../agent/shared/errors';
 
 async function answering(t: Test, sock: string): Promise<void> {
-  const pkg = loadProto('cri/runtime/v1/runtime.proto') as unknown as { runtime: { v1: { RuntimeService: grpc.ServiceClientConstructor } } };
+  const pkg = loadProto('cri/runtime/v1/runtime.proto') as unknown as {
+    runtime: { v1: { RuntimeService: grpc.ServiceClientConstructor } };
+  };
   const server = new grpc.Server();
   server.addService(pkg.runtime.v1.RuntimeService.service, {
-    Version: (_call: unknown, cb: grpc.sendUnaryData<object>) => cb(null, { version: '0.1.0', runtimeName: 'test', runtimeVersion: '0', runtimeApiVersion: 'v1' }),
+    Version: (_call: unknown, cb: grpc.sendUnaryData<object>) =>
+      cb(null, { version: '0.1.0', runtimeName: 'test', runtimeVersion: '0', runtimeApiVersion: 'v1' }),
   });
-  await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${sock}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    server.bindAsync(`unix://${sock}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
+  );
   t.teardown(() => new Promise<void>((r) => server.tryShutdown(() => r())));
 }
 
@@ -49,16 +54,26 @@ t.test('none answering: refused, naming what was tried; unless one is the endpoi
   t.ok(isKubesweepError(err, 'KS_CRI_ENDPOINT_UNKNOWN'), 'KS_CRI_ENDPOINT_UNKNOWN');
   t.match((err as Error).message, `none of the known CRI sockets answers (unix://${d}/x.sock, unix://${d}/y.sock); set --cri-endpoint`);
   t.same(await detectCriEndpoint(cands, probe, cands[1]), { endpoint: cands[1], source: 'learned' }, 'containerd down: the learned one');
-  await t.rejects(detectCriEndpoint(cands, probe, `unix://${d}/other.sock`), /none of the known/, 'a learned endpoint that is not a candidate is not used');
+  await t.rejects(
+    detectCriEndpoint(cands, probe, `unix://${d}/other.sock`),
+    /none of the known/,
+    'a learned endpoint that is not a candidate is not used',
+  );
 });
 
 t.test('two answering: refused; one socket under two names counts once', async (t) => {
   const d = dir(t);
   await answering(t, `${d}/a.sock`);
   await answering(t, `${d}/b.sock`);
-  await t.rejects(detectCriEndpoint([`unix://${d}/a.sock`, `unix://${d}/b.sock`], probe), { code: 'KS_CRI_ENDPOINT_UNKNOWN', message: /more than one CRI socket answers \(unix:\/\/.*a\.sock, unix:\/\/.*b\.sock\)/ });
+  await t.rejects(detectCriEndpoint([`unix://${d}/a.sock`, `unix://${d}/b.sock`], probe), {
+    code: 'KS_CRI_ENDPOINT_UNKNOWN',
+    message: /more than one CRI socket answers \(unix:\/\/.*a\.sock, unix:\/\/.*b\.sock\)/,
+  });
   symlinkSync(`${d}/a.sock`, `${d}/link.sock`);
-  t.same(await detectCriEndpoint([`unix://${d}/a.sock`, `unix://${d}/link.sock`], probe), { endpoint: `unix://${d}/a.sock`, source: 'detected' });
+  t.same(await detectCriEndpoint([`unix://${d}/a.sock`, `unix://${d}/link.sock`], probe), {
+    endpoint: `unix://${d}/a.sock`,
+    source: 'detected',
+  });
 });
 
 t.test('the agent refuses to start (exit 2) when no endpoint is configured and none answers', async (t) => {
@@ -68,7 +83,21 @@ t.test('the agent refuses to start (exit 2) when no endpoint is configured and n
   process.stderr.write = (s: string) => (stderr.push(String(s)), true);
   let code: number;
   try {
-    code = await main(['--node-name', 'n1', '--state-dir', `${d}/state`, '--manifests-dir', `${d}/m`, '--listen', `unix://${d}/agent.sock`, '--http-listen', ''], { criCandidates: [`unix://${d}/none.sock`], probe });
+    code = await main(
+      [
+        '--node-name',
+        'n1',
+        '--state-dir',
+        `${d}/state`,
+        '--manifests-dir',
+        `${d}/m`,
+        '--listen',
+        `unix://${d}/agent.sock`,
+        '--http-listen',
+        '',
+      ],
+      { criCandidates: [`unix://${d}/none.sock`], probe },
+    );
   } finally {
     process.stderr.write = write;
   }
@@ -83,14 +112,25 @@ t.test('the learned endpoint is taken from the state dir when none answers', asy
     learnedAt: '2026-12-06T00:00:00Z',
     containerdVersion: 'containerd 1.6.20',
     criEndpoint: learned,
-    dirs: { containerdRoot: `${d}/r`, containerdState: `${d}/s`, netnsDirs: [], cniConfDir: '', cniBinDirs: [], cniIpamDirs: [], cniCacheDir: '' },
+    dirs: {
+      containerdRoot: `${d}/r`,
+      containerdState: `${d}/s`,
+      netnsDirs: [],
+      cniConfDir: '',
+      cniBinDirs: [],
+      cniIpamDirs: [],
+      cniCacheDir: '',
+    },
   });
   const out: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = (s: string) => (out.push(String(s)), true);
   let code: number;
   try {
-    code = await main(['--node-name', 'n1', '--state-dir', `${d}/state`, '--manifests-dir', `${d}/m`, '--check-config'], { criCandidates: [`unix://${d}/none.sock`, learned], probe });
+    code = await main(['--node-name', 'n1', '--state-dir', `${d}/state`, '--manifests-dir', `${d}/m`, '--check-config'], {
+      criCandidates: [`unix://${d}/none.sock`, learned],
+      probe,
+    });
   } finally {
     process.stdout.write = write;
   }

@@ -13,7 +13,9 @@ import { RuntimeLearner, type StatusSource } from '../../../../agent/daemon/runt
 import { packageRoot } from '../../../../agent/shared/paths';
 import { captureLogger } from '../../../helpers/log-capture';
 
-const fixture = JSON.parse(readFileSync(path.join(packageRoot(), 'test', 'fixtures', 'cri', 'status-verbose-testbed.json'), 'utf8')) as { info: Record<string, string> };
+const fixture = JSON.parse(readFileSync(path.join(packageRoot(), 'test', 'fixtures', 'cri', 'status-verbose-testbed.json'), 'utf8')) as {
+  info: Record<string, string>;
+};
 const T = '/tmp/ks-bajvPO';
 
 const up = (info = fixture.info): StatusSource => ({
@@ -32,13 +34,32 @@ const down: StatusSource = {
 function setup(t: Test, flags: string[] = []) {
   const dir = mkdtempSync('/tmp/ks-learn-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const { config, origins } = loadConfig(['--node-name', 'n1', '--cri-endpoint', `unix://${T}/c.sock`, '--state-dir', `${dir}/state`, '--manifests-dir', `${dir}/manifests`, '--containerd-config', `${dir}/config.toml`, ...flags]);
+  const { config, origins } = loadConfig([
+    '--node-name',
+    'n1',
+    '--cri-endpoint',
+    `unix://${T}/c.sock`,
+    '--state-dir',
+    `${dir}/state`,
+    '--manifests-dir',
+    `${dir}/manifests`,
+    '--containerd-config',
+    `${dir}/config.toml`,
+    ...flags,
+  ]);
   return { dir, config, origins };
 }
 
 function learner(t: Test, s: ReturnType<typeof setup>, cri: StatusSource, now = new Date('2026-12-06T21:00:00Z')) {
   const { log, lines } = captureLogger();
-  const l = new RuntimeLearner({ configured: s.config, origins: s.origins, cri: () => cri, log, containerdConfig: s.config.containerdConfig, now: () => now });
+  const l = new RuntimeLearner({
+    configured: s.config,
+    origins: s.origins,
+    cri: () => cri,
+    log,
+    containerdConfig: s.config.containerdConfig,
+    now: () => now,
+  });
   t.teardown(() => l.stop());
   return { l, lines };
 }
@@ -59,7 +80,12 @@ t.test('learned while the CRI answers, kept durably, used by a later agent while
   t.same(a.l.resolved.values, TESTBED_VALUES, "every unset dir option is containerd's");
   t.ok(a.l.resolved.entries.every((e) => e.source === 'runtime' && /containerd 1\.6\.20~ds1 \(CRI Status\)/.test(e.detail)));
   const saved = JSON.parse(readFileSync(path.join(s.config.stateDir, LEARNED_FILE), 'utf8'));
-  t.match(saved, { format: 1, learnedAt: '2026-12-06T21:00:00.000Z', containerdVersion: 'containerd 1.6.20~ds1', criEndpoint: `unix://${T}/c.sock` });
+  t.match(saved, {
+    format: 1,
+    learnedAt: '2026-12-06T21:00:00.000Z',
+    containerdVersion: 'containerd 1.6.20~ds1',
+    criEndpoint: `unix://${T}/c.sock`,
+  });
 
   // The same agent, containerd gone: it keeps what it learned, now as "learned".
   const b = learner(t, s, down);
@@ -77,13 +103,28 @@ t.test('learned while the CRI answers, kept durably, used by a later agent while
   t.equal(statSync(path.join(s.config.stateDir, LEARNED_FILE)).mtimeMs, before, 'an unchanged answer is not written again');
   const changed = { ...fixture.info, config: fixture.info.config.replace('/tmp/ks-bajvPO/root', '/tmp/ks-bajvPO/root2') };
   await learner(t, s, up(changed), new Date('2026-12-06T23:00:00Z')).l.refresh();
-  t.match(JSON.parse(readFileSync(path.join(s.config.stateDir, LEARNED_FILE), 'utf8')), { learnedAt: '2026-12-06T23:00:00.000Z', dirs: { containerdRoot: '/tmp/ks-bajvPO/root2' } }, 'a changed answer is');
+  t.match(
+    JSON.parse(readFileSync(path.join(s.config.stateDir, LEARNED_FILE), 'utf8')),
+    { learnedAt: '2026-12-06T23:00:00.000Z', dirs: { containerdRoot: '/tmp/ks-bajvPO/root2' } },
+    'a changed answer is',
+  );
 });
 
 t.test('the learned state of another CRI endpoint is not used; containerd config file instead', async (t) => {
   const s = setup(t);
   await learner(t, s, up()).l.refresh();
-  const other = loadConfig(['--node-name', 'n1', '--cri-endpoint', 'unix:///run/other.sock', '--state-dir', s.config.stateDir, '--manifests-dir', s.config.manifestsDir, '--containerd-config', `${s.dir}/config.toml`]);
+  const other = loadConfig([
+    '--node-name',
+    'n1',
+    '--cri-endpoint',
+    'unix:///run/other.sock',
+    '--state-dir',
+    s.config.stateDir,
+    '--manifests-dir',
+    s.config.manifestsDir,
+    '--containerd-config',
+    `${s.dir}/config.toml`,
+  ]);
   writeFileSync(`${s.dir}/config.toml`, `version = 2\nroot = "${s.dir}/croot"\nstate = "${s.dir}/cstate"\n`);
   const { l } = learner(t, { dir: s.dir, ...other }, down);
   t.equal(l.knowledge?.source, 'containerd-config');
@@ -117,7 +158,10 @@ t.test('a configured dir that contradicts containerd: kept, with a warning (log,
     l.resolved.mismatches.map((m) => m.option),
     ['netnsDirs'],
   );
-  t.match(l.resolved.mismatches[0].warning, `netnsDirs is /var/run/netns (--netns-dir) but containerd's is ${T}/state/io.containerd.grpc.v1.cri/netns`);
+  t.match(
+    l.resolved.mismatches[0].warning,
+    `netnsDirs is /var/run/netns (--netns-dir) but containerd's is ${T}/state/io.containerd.grpc.v1.cri/netns`,
+  );
   const warned = lines.filter((x) => x.level === 40 && /netnsDirs is/.test(x.msg));
   t.equal(warned.length, 1, 'logged as a warning');
   await l.refresh();
@@ -127,7 +171,10 @@ t.test('a configured dir that contradicts containerd: kept, with a warning (log,
 t.test('a learned dir that fails the sanity rules: refused, reported, the default stands', async (t) => {
   const s = setup(t);
   const cfg = JSON.parse(fixture.info.config) as Record<string, unknown>;
-  const info = { ...fixture.info, config: JSON.stringify({ ...cfg, containerdRootDir: '/usr', stateDir: '/etc/io.containerd.grpc.v1.cri' }) };
+  const info = {
+    ...fixture.info,
+    config: JSON.stringify({ ...cfg, containerdRootDir: '/usr', stateDir: '/etc/io.containerd.grpc.v1.cri' }),
+  };
   const { l, lines } = learner(t, s, up(info));
   await l.refresh();
   t.same(l.resolved.values.containerdDirs, ['/run/containerd', '/var/lib/containerd'], 'the built-in default');

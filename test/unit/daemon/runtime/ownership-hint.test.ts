@@ -18,7 +18,10 @@ t.test('cgroup names a container, no bundle: the hint; a bundle or no container 
   writeFileSync(path.join(proc, '100', 'cgroup'), `12:pids:/ks-testbed/k8s.io/${id}\n0::/\n`);
   writeFileSync(path.join(proc, '200', 'cgroup'), '12:pids:/user.slice\n0::/user.slice\n');
   const q = { procRoot: proc, containerdDirs: ['/run/containerd', '/var/lib/containerd'], namespace: 'k8s.io' };
-  t.equal(unprovenOwnershipHint(100, q), 'cgroup names container ababababababa; no task bundle under /run/containerd, /var/lib/containerd; if containerd keeps its state elsewhere, set --containerd-dir or start the agent while containerd runs');
+  t.equal(
+    unprovenOwnershipHint(100, q),
+    'cgroup names container ababababababa; no task bundle under /run/containerd, /var/lib/containerd; if containerd keeps its state elsewhere, set --containerd-dir or start the agent while containerd runs',
+  );
   t.equal(unprovenOwnershipHint(200, q), undefined, 'not a container cgroup: nothing to prove');
   t.equal(unprovenOwnershipHint(300, q), undefined, 'gone');
   const state = path.join(d, 'state');
@@ -33,8 +36,21 @@ t.test('verify: a held port whose owner cannot be proven ours carries the hint',
   const proc = path.join(d, 'proc');
   mkdirSync(path.join(proc, '100'), { recursive: true });
   writeFileSync(path.join(proc, '100', 'cgroup'), `12:pids:/ks-testbed/k8s.io/${id}\n`);
-  const config = defaultSweepConfig({ procRoot: proc, containerdDirs: [path.join(d, 'state')], stateDir: path.join(d, 'ks'), manifestsDir: path.join(d, 'm') });
-  const listener = { protocol: 'tcp' as const, family: 4 as const, address: '127.0.0.1', port: 6443, inode: 1, netns: { inode: 1, host: true }, owners: [{ pid: 100, command: 'httpd', residue: false }] };
+  const config = defaultSweepConfig({
+    procRoot: proc,
+    containerdDirs: [path.join(d, 'state')],
+    stateDir: path.join(d, 'ks'),
+    manifestsDir: path.join(d, 'm'),
+  });
+  const listener = {
+    protocol: 'tcp' as const,
+    family: 4 as const,
+    address: '127.0.0.1',
+    port: 6443,
+    inode: 1,
+    netns: { inode: 1, host: true },
+    owners: [{ pid: 100, command: 'httpd', residue: false }],
+  };
   const v = await verifyNode({
     config,
     cri: undefined as never,
@@ -43,5 +59,8 @@ t.test('verify: a held port whose owner cannot be proven ours carries the hint',
     scope: 'all',
     checks: { pods: false, shims: false, netns: false, manifests: false },
   });
-  t.match(v.residue[0].why, `(cgroup names container ababababababa; no task bundle under ${path.join(d, 'state')}; if containerd keeps its state elsewhere, set --containerd-dir or start the agent while containerd runs)`);
+  t.match(
+    v.residue[0].why,
+    `(cgroup names container ababababababa; no task bundle under ${path.join(d, 'state')}; if containerd keeps its state elsewhere, set --containerd-dir or start the agent while containerd runs)`,
+  );
 });

@@ -4,7 +4,17 @@ import { sanityProblem } from '../../../../agent/daemon/runtime/sanity';
 const ctx = { stateDir: '/var/lib/kubesweep', manifestsDir: '/etc/kubernetes/manifests' };
 
 t.test('dirs of containerd and CNI pass', async (t) => {
-  for (const d of ['/var/lib/containerd', '/run/containerd', '/run/k3s/containerd', '/var/lib/rancher/k3s/agent/containerd', '/etc/cni/net.d', '/var/lib/cni/networks', '/var/run/netns', '/tmp/ks-abc/state', '/data/containerd']) {
+  for (const d of [
+    '/var/lib/containerd',
+    '/run/containerd',
+    '/run/k3s/containerd',
+    '/var/lib/rancher/k3s/agent/containerd',
+    '/etc/cni/net.d',
+    '/var/lib/cni/networks',
+    '/var/run/netns',
+    '/tmp/ks-abc/state',
+    '/data/containerd',
+  ]) {
     t.equal(sanityProblem(d, ctx), undefined, d);
   }
 });

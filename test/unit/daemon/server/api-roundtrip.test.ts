@@ -55,7 +55,14 @@ function richListener(port: number): Listener {
         command: 'kube-proxy',
         containerId: 'd'.repeat(64),
         containerName: 'kube-proxy',
-        pod: { name: 'kube-proxy-x', namespace: 'kube-system', uid: 'uid-2', kind: 'daemonset', hostNetwork: true, sandboxId: 'e'.repeat(64) },
+        pod: {
+          name: 'kube-proxy-x',
+          namespace: 'kube-system',
+          uid: 'uid-2',
+          kind: 'daemonset',
+          hostNetwork: true,
+          sandboxId: 'e'.repeat(64),
+        },
         podUid: 'uid-2',
         residue: false,
         shimPid: 4101,
@@ -94,9 +101,29 @@ function report(dryRun: boolean): ResetReport {
         {
           name: 'remove-pods',
           required: true,
-          actions: [{ step: 'remove-pods', action: 'stop-sandbox', target: SANDBOX, detail: { sandboxId: SANDBOX, pod: 'kube-system/nginx-proxy-node1', kind: 'static', hostNetwork: true, containers: [CONTAINER] } }],
+          actions: [
+            {
+              step: 'remove-pods',
+              action: 'stop-sandbox',
+              target: SANDBOX,
+              detail: {
+                sandboxId: SANDBOX,
+                pod: 'kube-system/nginx-proxy-node1',
+                kind: 'static',
+                hostNetwork: true,
+                containers: [CONTAINER],
+              },
+            },
+          ],
         },
-        { name: 'remove-netns', required: false, actions: [{ step: 'remove-netns', action: 'remove-netns', target: '/run/netns/cni-5a1f', detail: { inode: 4026532999, holders: [] } }], note: 'the CRI is unreachable: only netns files no pod holds' },
+        {
+          name: 'remove-netns',
+          required: false,
+          actions: [
+            { step: 'remove-netns', action: 'remove-netns', target: '/run/netns/cni-5a1f', detail: { inode: 4026532999, holders: [] } },
+          ],
+          note: 'the CRI is unreachable: only netns files no pod holds',
+        },
       ],
     },
     steps: dryRun
@@ -136,9 +163,39 @@ function report(dryRun: boolean): ResetReport {
 }
 
 const INVENTORY: Inventory = {
-  sandboxes: [{ id: SANDBOX, name: 'nginx-proxy-node1', namespace: 'kube-system', uid: 'uid-1', kind: 'static', hostNetwork: true, state: 'SANDBOX_NOTREADY', createdAt: '2026-12-01T08:00:00Z' }],
-  containers: [{ id: CONTAINER, name: 'nginx-proxy', sandboxId: SANDBOX, state: 'CONTAINER_EXITED', podName: 'nginx-proxy-node1', podNamespace: 'kube-system', orphan: true }],
-  shims: [{ pid: 4100, id: SANDBOX, namespace: 'k8s.io', address: '/run/containerd/containerd.sock', binary: 'containerd-shim-runc-v2', children: [{ pid: 4242, command: '/pause', ours: true }] }],
+  sandboxes: [
+    {
+      id: SANDBOX,
+      name: 'nginx-proxy-node1',
+      namespace: 'kube-system',
+      uid: 'uid-1',
+      kind: 'static',
+      hostNetwork: true,
+      state: 'SANDBOX_NOTREADY',
+      createdAt: '2026-12-01T08:00:00Z',
+    },
+  ],
+  containers: [
+    {
+      id: CONTAINER,
+      name: 'nginx-proxy',
+      sandboxId: SANDBOX,
+      state: 'CONTAINER_EXITED',
+      podName: 'nginx-proxy-node1',
+      podNamespace: 'kube-system',
+      orphan: true,
+    },
+  ],
+  shims: [
+    {
+      pid: 4100,
+      id: SANDBOX,
+      namespace: 'k8s.io',
+      address: '/run/containerd/containerd.sock',
+      binary: 'containerd-shim-runc-v2',
+      children: [{ pid: 4242, command: '/pause', ours: true }],
+    },
+  ],
   netns: [{ path: '/run/netns/cni-5a1f', name: 'cni-5a1f', inode: 4026532999, holders: [{ pid: 4242, command: '/pause', ours: false }] }],
   manifests: [{ name: 'kube-apiserver.yaml', size: 6_000_000_000, sha256: 'ab'.repeat(32) }],
   backups: [{ id: '20261201T090000Z-abcdef', createdAt: '2026-12-01T09:00:00Z', files: 4, bytes: 8192 }],
@@ -147,9 +204,28 @@ const INVENTORY: Inventory = {
     { name: 'tunl0', kind: 'ipip', up: false, addresses: [], pattern: 'tunl0', inert: true },
     { name: 'cni0', kind: 'bridge', up: true, addresses: ['10.244.1.1/24', 'fd00::1/64'], pattern: 'cni0', inert: false },
   ],
-  ipReservations: [{ path: '/var/lib/cni/networks/cbr0/fd00:10:244:1::2', network: 'cbr0', ip: 'fd00:10:244:1::2', containerId: 'c'.repeat(64), live: true }],
-  cniCacheFiles: [{ path: `/var/lib/cni/results/k8s-pod-network-${'d'.repeat(64)}-eth0`, network: 'k8s-pod-network', containerId: 'd'.repeat(64), ifname: 'eth0', netns: '/var/run/netns/cni-5a1f', live: false }],
-  kubeletMounts: [{ mountPoint: '/var/lib/kubelet/pods/u1/volumes/kubernetes.io~secret/a token', fsType: 'tmpfs', source: 'tmpfs', podUid: 'u1' }],
+  ipReservations: [
+    {
+      path: '/var/lib/cni/networks/cbr0/fd00:10:244:1::2',
+      network: 'cbr0',
+      ip: 'fd00:10:244:1::2',
+      containerId: 'c'.repeat(64),
+      live: true,
+    },
+  ],
+  cniCacheFiles: [
+    {
+      path: `/var/lib/cni/results/k8s-pod-network-${'d'.repeat(64)}-eth0`,
+      network: 'k8s-pod-network',
+      containerId: 'd'.repeat(64),
+      ifname: 'eth0',
+      netns: '/var/run/netns/cni-5a1f',
+      live: false,
+    },
+  ],
+  kubeletMounts: [
+    { mountPoint: '/var/lib/kubelet/pods/u1/volumes/kubernetes.io~secret/a token', fsType: 'tmpfs', source: 'tmpfs', podUid: 'u1' },
+  ],
   kubeletPodDirs: ['/var/lib/kubelet/pods/u1'],
   cniConfigFiles: [{ path: '/etc/cni/net.d/10-calico.conflist', size: 6_000_000_000, pattern: '*calico*' }],
   firewall: [{ backend: 'ip6tables-legacy', table: 'nat', chains: ['KUBE-SERVICES', 'cali-nat-outgoing'], jumps: 3 }],
@@ -198,7 +274,13 @@ async function serve(t: Test) {
   engine.sweeper.inspect = async () => structuredClone(INVENTORY);
   const { log } = captureLogger();
   const handlers = createHandlers({ config: config as AgentConfig, engine, isBackupId, log, shutdownSignal: new AbortController().signal });
-  const servers = await startGrpcServers({ config: config as AgentConfig, handlers, lock: new DestructiveLock(), log, isShuttingDown: () => false });
+  const servers = await startGrpcServers({
+    config: config as AgentConfig,
+    handlers,
+    lock: new DestructiveLock(),
+    log,
+    isShuttingDown: () => false,
+  });
   const metrics = createMetrics({ engine, expectFreePorts: [6443, 10250], nodeName: 'node-1', version: '0.1.0' });
   // With the operator's owners switch on, HTTP serves the whole documents (by default it serves
   // only what `ss -ltn` shows: see http.test.ts).
@@ -221,7 +303,17 @@ t.test('ListPorts and CheckPorts: the client decodes exactly what HTTP /ports sh
   t.same(viaHttp, json(PORT_REPORT), 'and both are the engine document, every field kept');
   t.equal((viaGrpc as { criError?: string }).criError, PORT_REPORT.criError, 'criError reaches the client');
   const owner = (viaGrpc as { listeners: { owners: Record<string, unknown>[] }[] }).listeners[0].owners[0];
-  t.match(owner, { podName: 'nginx-proxy-node1', podNamespace: 'kube-system', sandboxId: SANDBOX, shimPid: 4100, shimAddress: '/run/containerd/containerd.sock' }, 'bundle and shim facts of an owner reach the client');
+  t.match(
+    owner,
+    {
+      podName: 'nginx-proxy-node1',
+      podNamespace: 'kube-system',
+      sandboxId: SANDBOX,
+      shimPid: 4100,
+      shimAddress: '/run/containerd/containerd.sock',
+    },
+    'bundle and shim facts of an owner reach the client',
+  );
   const scanned = (viaGrpc as { netnsScanned: Record<string, unknown>[] }).netnsScanned;
   t.equal(scanned[1].memberPid, 4242, 'memberPid reaches the client');
   t.match(scanned[2], { unread: /no process is in this netns/ }, 'unread reaches the client');
@@ -231,7 +323,19 @@ t.test('ListPorts and CheckPorts: the client decodes exactly what HTTP /ports sh
   const checkHttp = await http.inject('/ports/check?ports=6443,10250,179');
   t.equal(checkHttp.statusCode, 503, 'held ports: 503');
   t.same(check, checkHttp.json(), 'kubesweep --json check-ports = GET /ports/check');
-  t.same(checkHttp.json(), json(await (async () => ({ allFree: false, ports: [6443, 10250, 179].map((port) => ({ port, held: port !== 179, listeners: PORT_REPORT.listeners.filter((l) => l.port === port) })) }))()));
+  t.same(
+    checkHttp.json(),
+    json(
+      await (async () => ({
+        allFree: false,
+        ports: [6443, 10250, 179].map((port) => ({
+          port,
+          held: port !== 179,
+          listeners: PORT_REPORT.listeners.filter((l) => l.port === port),
+        })),
+      }))(),
+    ),
+  );
 });
 
 t.test('Reset: the dry run keeps the plan notes; the real run keeps every report field', async (t) => {
@@ -253,7 +357,11 @@ t.test('Reset: the dry run keeps the plan notes; the real run keeps every report
   t.match(events[3], { status: 'partial', durationMs: 30300 });
 
   const real = await client.reset({ confirmNode: 'node-1' });
-  t.same(documentOf({ command: 'reset', value: real }), documented(report(false)), 'report = the engine document (residue listeners with every owner field)');
+  t.same(
+    documentOf({ command: 'reset', value: real }),
+    documented(report(false)),
+    'report = the engine document (residue listeners with every owner field)',
+  );
 });
 
 t.test('StopPods, WipeManifests, RemoveNetns: the step report as the engine wrote it', async (t) => {
@@ -269,7 +377,11 @@ t.test('StopPods, WipeManifests, RemoveNetns: the step report as the engine wrot
 
 t.test('Inspect, RestoreManifests, Info', async (t) => {
   const { client, config } = await serve(t);
-  t.same(documentOf({ command: 'inspect', value: await client.inspect() }), { ...(json(INVENTORY) as object), dirWarnings: [] }, 'inventory = the engine document (uint64 sizes and inodes as numbers), with no dir warning (no learner)');
+  t.same(
+    documentOf({ command: 'inspect', value: await client.inspect() }),
+    { ...(json(INVENTORY) as object), dirWarnings: [] },
+    'inventory = the engine document (uint64 sizes and inodes as numbers), with no dir warning (no learner)',
+  );
   t.same(documentOf({ command: 'restore-manifests', value: await client.restoreManifests('node-1', '20261201T090000Z-abcdef') }), {
     backupId: '20261201T090000Z-abcdef',
     restored: ['kube-apiserver.yaml'],
@@ -282,16 +394,42 @@ t.test('Inspect, RestoreManifests, Info', async (t) => {
     criRuntimeVersion: '1.6.20',
     criApiVersion: 'v1',
     // uptime in whole seconds (documented in convert.ts); no criError while the CRI answers
-    facts: { os: 'Debian GNU/Linux 12', kernel: '6.18.0', hostname: 'node-1', arch: 'x64', cpus: 2, memoryBytes: 4 * 2 ** 30, uptimeSeconds: 100 },
+    facts: {
+      os: 'Debian GNU/Linux 12',
+      kernel: '6.18.0',
+      hostname: 'node-1',
+      arch: 'x64',
+      cpus: 2,
+      memoryBytes: 4 * 2 ** 30,
+      uptimeSeconds: 100,
+    },
     expectFreePorts: [6443, 10250],
     manifestsDir: config.manifestsDir,
     netnsDirs: [...config.netnsDirs],
     stateDir: config.stateDir,
     // An engine given fixed dirs (no learner): every dir as configured, nothing from containerd.
     dirs: [
-      ...(['containerdDirs', 'netnsDirs', 'cniConfDir', 'cniIpamDirs', 'cniCacheDir', 'manifestsDir', 'stateDir', 'kubeletDir', 'containerdConfig'] as const).map((o) => {
+      ...(
+        [
+          'containerdDirs',
+          'netnsDirs',
+          'cniConfDir',
+          'cniIpamDirs',
+          'cniCacheDir',
+          'manifestsDir',
+          'stateDir',
+          'kubeletDir',
+          'containerdConfig',
+        ] as const
+      ).map((o) => {
         const v = config[o];
-        return { option: o, paths: typeof v === 'string' ? (v === '' ? [] : [v]) : [...v], source: 'default', detail: 'built-in default', runtimePaths: [] };
+        return {
+          option: o,
+          paths: typeof v === 'string' ? (v === '' ? [] : [v]) : [...v],
+          source: 'default',
+          detail: 'built-in default',
+          runtimePaths: [],
+        };
       }),
     ],
     criEndpoint: config.criEndpoint,

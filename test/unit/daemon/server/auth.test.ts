@@ -19,11 +19,25 @@ t.test('subject attributes and role mapping', async (t) => {
 });
 
 t.test('identifyCaller: unix peers are admin, TLS peers by certificate', async (t) => {
-  t.same(identifyCaller(tlsCall(undefined), 'unix', roles), { transport: 'unix', identity: 'unix-socket', peer: '127.0.0.1:5555', role: 'admin' });
-  t.same(identifyCaller(tlsCall({ CN: 'kubesweep-reader' }), 'tls', roles), { transport: 'tls', identity: 'CN=kubesweep-reader', peer: '127.0.0.1:5555', role: 'reader' });
+  t.same(identifyCaller(tlsCall(undefined), 'unix', roles), {
+    transport: 'unix',
+    identity: 'unix-socket',
+    peer: '127.0.0.1:5555',
+    role: 'admin',
+  });
+  t.same(identifyCaller(tlsCall({ CN: 'kubesweep-reader' }), 'tls', roles), {
+    transport: 'tls',
+    identity: 'CN=kubesweep-reader',
+    peer: '127.0.0.1:5555',
+    role: 'reader',
+  });
   t.same(identifyCaller(tlsCall({ CN: 'x', O: 'kubesweep-readers' }), 'tls', roles).role, 'reader');
   t.equal(identifyCaller(tlsCall({ CN: 'kubesweep-nobody' }), 'tls', roles).role, undefined);
-  t.throws(() => identifyCaller(tlsCall(undefined), 'tls', roles), { code: 'KS_UNAUTHENTICATED' }, 'TLS server call without a verified cert');
+  t.throws(
+    () => identifyCaller(tlsCall(undefined), 'tls', roles),
+    { code: 'KS_UNAUTHENTICATED' },
+    'TLS server call without a verified cert',
+  );
   t.throws(() => identifyCaller(tlsCall({ CN: 'kubesweep-admin' }, 'insecure'), 'tls', roles), { code: 'KS_UNAUTHENTICATED' });
 });
 
@@ -54,5 +68,9 @@ t.test('the logged identity is the list of RDNs, each value escaped (issue #22)'
   t.equal(evil.identity, 'CN=evil\\,CN=kubesweep-admin', 'the comma is escaped');
   t.equal(evil.role, undefined, 'no role');
   t.equal(identifyCaller(tlsCall({ CN: ['a', 'b'], O: 'x+y' }), 'tls', roles).identity, 'CN=a,CN=b,O=x\\+y', 'two real CNs stay two RDNs');
-  t.equal(identityOf({ CN: ' #lead\\ "q" <a>;\u202e\x1b ' }), 'CN=\\ #lead\\\\ \\"q\\" \\<a\\>\\;\\u202e\\x1b\\ ', 'RFC 4514 escapes, then control and bidi characters shown escaped');
+  t.equal(
+    identityOf({ CN: ' #lead\\ "q" <a>;\u202e\x1b ' }),
+    'CN=\\ #lead\\\\ \\"q\\" \\<a\\>\\;\\u202e\\x1b\\ ',
+    'RFC 4514 escapes, then control and bidi characters shown escaped',
+  );
 });

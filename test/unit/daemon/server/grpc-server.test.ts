@@ -39,8 +39,21 @@ async function serve(t: Test, opts: { tcp?: boolean } = {}) {
   const abort = new AbortController();
   let shuttingDown = false;
   const resets: unknown[] = [];
-  const handlers = createHandlers({ config: config as AgentConfig, engine, isBackupId, log, shutdownSignal: abort.signal, onReset: (r) => resets.push(r) });
-  const servers = await startGrpcServers({ config: config as AgentConfig, handlers, lock: new DestructiveLock(), log, isShuttingDown: () => shuttingDown });
+  const handlers = createHandlers({
+    config: config as AgentConfig,
+    engine,
+    isBackupId,
+    log,
+    shutdownSignal: abort.signal,
+    onReset: (r) => resets.push(r),
+  });
+  const servers = await startGrpcServers({
+    config: config as AgentConfig,
+    handlers,
+    lock: new DestructiveLock(),
+    log,
+    isShuttingDown: () => shuttingDown,
+  });
   servers.setServing(true);
   const clients: AgentTestClient[] = [];
   t.teardown(async () => {
@@ -64,7 +77,13 @@ t.test('unix socket: private socket, every RPC reaches the engine, one audit lin
   t.equal(await c.healthCheck('kubesweep.v1.Agent'), 'SERVING');
 
   const info = await c.call('Info');
-  t.match(info, { nodeName: 'node-1', criRuntimeName: 'containerd', criApiVersion: 'v1', expectFreePorts: [6443, 10250], facts: { cpus: 2, uptimeSeconds: '100' } });
+  t.match(info, {
+    nodeName: 'node-1',
+    criRuntimeName: 'containerd',
+    criApiVersion: 'v1',
+    expectFreePorts: [6443, 10250],
+    facts: { cpus: 2, uptimeSeconds: '100' },
+  });
   t.match(await c.call('ListPorts', { allNetns: true }), { listeners: [], netnsScanned: [{ host: true }] });
   s.engine.held.add(6443);
   const check = await c.call('CheckPorts', {});
@@ -82,7 +101,10 @@ t.test('unix socket: private socket, every RPC reaches the engine, one audit lin
     (await c.call('CheckPorts', { ports: [1234] })).ports.map((p: any) => p.port),
     [1234],
   );
-  t.match(await c.call('Inspect'), { sandboxes: [{ name: 'kube-apiserver-node-1', kind: 'static', hostNetwork: true }], manifests: [{ name: 'kube-apiserver.yaml' }] });
+  t.match(await c.call('Inspect'), {
+    sandboxes: [{ name: 'kube-apiserver-node-1', kind: 'static', hostNetwork: true }],
+    manifests: [{ name: 'kube-apiserver.yaml' }],
+  });
 
   const out = await c.reset({ confirmNode: 'node-1', scope: ['static'], graceSeconds: 3 });
   t.equal(out.error, undefined);
@@ -91,9 +113,24 @@ t.test('unix socket: private socket, every RPC reaches the engine, one audit lin
     ['step-started', 'item-done', 'step-finished'],
     'progress streamed before the report',
   );
-  t.match(out.report, { runId: '20261129T100000Z-abcdef', requestedBy: 'unix-socket', verification: { verdict: 'clean', checkedPorts: [6443, 10250] }, plan: { scope: ['static'], graceSeconds: 3 } });
-  t.same(out.report.plan.steps[0].actions[0].detail, { name: '"kube-apiserver.yaml"', size: '1', sha256: '"x"' }, 'plan details are JSON texts');
-  t.match(s.engine.calls.find((x) => x.method === 'reset')!.args, { dryRun: false, scope: ['static'], graceSeconds: 3, requestedBy: 'unix-socket', expectFreePorts: [6443, 10250] });
+  t.match(out.report, {
+    runId: '20261129T100000Z-abcdef',
+    requestedBy: 'unix-socket',
+    verification: { verdict: 'clean', checkedPorts: [6443, 10250] },
+    plan: { scope: ['static'], graceSeconds: 3 },
+  });
+  t.same(
+    out.report.plan.steps[0].actions[0].detail,
+    { name: '"kube-apiserver.yaml"', size: '1', sha256: '"x"' },
+    'plan details are JSON texts',
+  );
+  t.match(s.engine.calls.find((x) => x.method === 'reset')!.args, {
+    dryRun: false,
+    scope: ['static'],
+    graceSeconds: 3,
+    requestedBy: 'unix-socket',
+    expectFreePorts: [6443, 10250],
+  });
 
   for (const [m, steps] of [
     ['StopPods', ['remove-pods', 'kill-shims']],
@@ -104,7 +141,11 @@ t.test('unix socket: private socket, every RPC reaches the engine, one audit lin
     t.equal(r.report.verification.verdict, 'clean', `${m} returns the report`);
     t.same((s.engine.calls.at(-1)!.args as any).steps, steps, `${m} runs ${steps.join(', ')}`);
   }
-  t.same(await c.call('RestoreManifests', { confirmNode: 'node-1', backupId: '20261129T110203Z-3fa9c1' }), { backupId: '20261129T110203Z-3fa9c1', restored: ['kube-apiserver.yaml'], unchanged: [] });
+  t.same(await c.call('RestoreManifests', { confirmNode: 'node-1', backupId: '20261129T110203Z-3fa9c1' }), {
+    backupId: '20261129T110203Z-3fa9c1',
+    restored: ['kube-apiserver.yaml'],
+    unchanged: [],
+  });
   t.equal(s.resets.length, 4, 'metrics hook saw each destructive run');
 
   const audit = s.lines.filter((l) => l.audit === 'call');
@@ -113,7 +154,14 @@ t.test('unix socket: private socket, every RPC reaches the engine, one audit lin
     ['Info', 'ListPorts', 'CheckPorts', 'CheckPorts', 'Inspect', 'Reset', 'StopPods', 'WipeManifests', 'RemoveNetns', 'RestoreManifests'],
   );
   t.ok(
-    audit.every((l) => l.code === 'OK' && l.identity === 'unix-socket' && l.transport === 'unix' && typeof l.durationMs === 'number' && l.peer === `unix://${s.sock}`),
+    audit.every(
+      (l) =>
+        l.code === 'OK' &&
+        l.identity === 'unix-socket' &&
+        l.transport === 'unix' &&
+        typeof l.durationMs === 'number' &&
+        l.peer === `unix://${s.sock}`,
+    ),
     'audit: identity, transport, peer (the socket), code, duration',
   );
   t.ok(
@@ -131,7 +179,11 @@ t.test('guard: wrong node, missing node, busy; dry runs need no confirmation and
   const c = s.client();
   for (const confirmNode of ['', 'node-2', 'NODE-1']) {
     const out = await c.reset({ confirmNode });
-    t.match(out.error, { code: grpc.status.FAILED_PRECONDITION, ksCode: 'KS_CONFIRM_MISMATCH' }, `Reset confirm ${JSON.stringify(confirmNode)}`);
+    t.match(
+      out.error,
+      { code: grpc.status.FAILED_PRECONDITION, ksCode: 'KS_CONFIRM_MISMATCH' },
+      `Reset confirm ${JSON.stringify(confirmNode)}`,
+    );
     t.match(await c.callError('StopPods', { confirmNode }), { code: grpc.status.FAILED_PRECONDITION });
     t.match(await c.callError('RestoreManifests', { confirmNode }), { code: grpc.status.FAILED_PRECONDITION });
   }
@@ -158,7 +210,11 @@ t.test('errors map through the registry; malformed requests are INVALID_ARGUMENT
   const s = await serve(t);
   const c = s.client();
   s.engine.failReset = ksError('KS_CRI_UNAVAILABLE', 'no CRI socket at /x');
-  t.match((await c.reset({ confirmNode: 'node-1' })).error, { code: grpc.status.UNAVAILABLE, ksCode: 'KS_CRI_UNAVAILABLE', details: /no CRI socket/ });
+  t.match((await c.reset({ confirmNode: 'node-1' })).error, {
+    code: grpc.status.UNAVAILABLE,
+    ksCode: 'KS_CRI_UNAVAILABLE',
+    details: /no CRI socket/,
+  });
   s.engine.failReset = new Error('secret internals at /some/path');
   const internal = (await c.reset({ confirmNode: 'node-1' })).error!;
   t.match(internal, { code: grpc.status.INTERNAL, ksCode: 'KS_INTERNAL' });
@@ -221,7 +277,11 @@ t.test('socket preparation refuses unsafe places and live sockets, clears stale 
   const dir = mkdtempSync(path.join(tmp, 'p-'));
   const open = path.join(dir, 'open');
   mkdirSync(open, { mode: 0o755 });
-  await t.rejects(prepareUnixSocket(path.join(open, 'a.sock')), { code: 'KS_CONFIG_INVALID', message: /mode 0700/ }, 'a group/world-readable dir is refused, not chmodded');
+  await t.rejects(
+    prepareUnixSocket(path.join(open, 'a.sock')),
+    { code: 'KS_CONFIG_INVALID', message: /mode 0700/ },
+    'a group/world-readable dir is refused, not chmodded',
+  );
   t.equal(statSync(open).mode & 0o777, 0o755, 'and left alone');
   const priv = path.join(dir, 'priv');
   mkdirSync(priv, { mode: 0o700 });

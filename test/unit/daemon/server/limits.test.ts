@@ -21,12 +21,19 @@ t.test('ReadAdmission: in-flight cap, memory bound, release once', async (t) => 
   const a = new ReadAdmission('gRPC', { maxInflight: 2, maxRssBytes: 1000 }, () => rss);
   const r1 = a.admit('ListPorts');
   const r2 = a.admit('Info');
-  t.throws(() => a.admit('Inspect'), { code: 'KS_RESOURCE_EXHAUSTED', message: /Inspect: 2 read calls already in flight on gRPC \(limit 2\)/ });
+  t.throws(() => a.admit('Inspect'), {
+    code: 'KS_RESOURCE_EXHAUSTED',
+    message: /Inspect: 2 read calls already in flight on gRPC \(limit 2\)/,
+  });
   r1();
   r1();
   t.equal(a.inflight, 1, 'a release counts once');
   rss = 5 * 1048576;
-  t.throws(() => a.admit('Info'), { code: 'KS_RESOURCE_EXHAUSTED', details: { limit: 'memory' }, message: /uses 5 MiB, over its bound of 0 MiB/ });
+  t.throws(() => a.admit('Info'), {
+    code: 'KS_RESOURCE_EXHAUSTED',
+    details: { limit: 'memory' },
+    message: /uses 5 MiB, over its bound of 0 MiB/,
+  });
   rss = 10;
   const r3 = a.admit('Info');
   t.equal(a.inflight, 2);
@@ -81,7 +88,12 @@ t.test('beyond maxReadCalls: RESOURCE_EXHAUSTED at once; a reset still runs', as
   const dir = mkdtempSync('/tmp/ksl-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const sock = path.join(dir, 'run', 'agent.sock');
-  const { config } = resolveConfig({ nodeName: 'node-1', listen: [`unix://${sock}`], stateDir: path.join(dir, 'state'), manifestsDir: path.join(dir, 'm') });
+  const { config } = resolveConfig({
+    nodeName: 'node-1',
+    listen: [`unix://${sock}`],
+    stateDir: path.join(dir, 'state'),
+    manifestsDir: path.join(dir, 'm'),
+  });
   const engine = makeFakeEngine();
   let open!: () => void;
   const gate = new Promise<void>((r) => (open = r));
@@ -92,7 +104,14 @@ t.test('beyond maxReadCalls: RESOURCE_EXHAUSTED at once; a reset still runs', as
   };
   const { log } = captureLogger();
   const handlers = createHandlers({ config: config as AgentConfig, engine, isBackupId, log, shutdownSignal: new AbortController().signal });
-  const servers = await startGrpcServers({ config: config as AgentConfig, handlers, lock: new DestructiveLock(), log, isShuttingDown: () => false, readLimits: { maxInflight: 3, maxRssBytes: 2 ** 40 } });
+  const servers = await startGrpcServers({
+    config: config as AgentConfig,
+    handlers,
+    lock: new DestructiveLock(),
+    log,
+    isShuttingDown: () => false,
+    readLimits: { maxInflight: 3, maxRssBytes: 2 ** 40 },
+  });
   servers.setServing(true);
   const c = new AgentTestClient(`unix://${sock}`);
   t.teardown(async () => {
@@ -103,7 +122,11 @@ t.test('beyond maxReadCalls: RESOURCE_EXHAUSTED at once; a reset still runs', as
   await new Promise((r) => setTimeout(r, 200));
   const t0 = performance.now();
   const refused = await c.callError('Info', {});
-  t.match(refused, { code: grpc.status.RESOURCE_EXHAUSTED, ksCode: 'KS_RESOURCE_EXHAUSTED', details: /3 read calls already in flight on gRPC \(limit 3\)/ });
+  t.match(refused, {
+    code: grpc.status.RESOURCE_EXHAUSTED,
+    ksCode: 'KS_RESOURCE_EXHAUSTED',
+    details: /3 read calls already in flight on gRPC \(limit 3\)/,
+  });
   t.ok(performance.now() - t0 < 1000, 'refused at once');
   t.match((await c.reset({ dryRun: true })).error, { code: grpc.status.RESOURCE_EXHAUSTED }, 'a dry run is a read');
   const reset = await c.reset({ confirmNode: 'node-1', graceSeconds: 0 });

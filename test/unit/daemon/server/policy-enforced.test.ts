@@ -63,14 +63,34 @@ t.test('a destructive call without the guard never reaches its handler', async (
   t.ok(destructiveRpcs.length >= 5, destructiveRpcs.join(', '));
   for (const rpc of destructiveRpcs) {
     const lock = new DestructiveLock();
-    t.same(await call(rpc, 'reader', { confirmNode: NODE }, lock), { ran: false, ksCode: 'KS_PERMISSION_DENIED' }, `${rpc}: a reader is refused`);
-    t.same(await call(rpc, 'stranger', { confirmNode: NODE }, lock), { ran: false, ksCode: 'KS_PERMISSION_DENIED' }, `${rpc}: no role is refused`);
+    t.same(
+      await call(rpc, 'reader', { confirmNode: NODE }, lock),
+      { ran: false, ksCode: 'KS_PERMISSION_DENIED' },
+      `${rpc}: a reader is refused`,
+    );
+    t.same(
+      await call(rpc, 'stranger', { confirmNode: NODE }, lock),
+      { ran: false, ksCode: 'KS_PERMISSION_DENIED' },
+      `${rpc}: no role is refused`,
+    );
     t.same(await call(rpc, 'admin', {}, lock), { ran: false, ksCode: 'KS_CONFIRM_MISMATCH' }, `${rpc}: no confirm_node is refused`);
-    t.same(await call(rpc, 'admin', { confirmNode: 'node-2' }, lock), { ran: false, ksCode: 'KS_CONFIRM_MISMATCH' }, `${rpc}: another node's name is refused`);
+    t.same(
+      await call(rpc, 'admin', { confirmNode: 'node-2' }, lock),
+      { ran: false, ksCode: 'KS_CONFIRM_MISMATCH' },
+      `${rpc}: another node's name is refused`,
+    );
     const other = lock.acquire('Reset', 'CN=someone');
-    t.same(await call(rpc, 'admin', { confirmNode: NODE }, lock), { ran: false, ksCode: 'KS_BUSY' }, `${rpc}: refused while the lock is held`);
+    t.same(
+      await call(rpc, 'admin', { confirmNode: NODE }, lock),
+      { ran: false, ksCode: 'KS_BUSY' },
+      `${rpc}: refused while the lock is held`,
+    );
     other();
-    t.same(await call(rpc, 'admin', { confirmNode: NODE }, lock), { ran: true, heldLock: true }, `${rpc}: guarded call runs holding the lock`);
+    t.same(
+      await call(rpc, 'admin', { confirmNode: NODE }, lock),
+      { ran: true, heldLock: true },
+      `${rpc}: guarded call runs holding the lock`,
+    );
     t.equal(lock.current, undefined, `${rpc}: the lock is released when the call is done`);
   }
 });
@@ -79,8 +99,16 @@ t.test('reads and dry runs run without the lock, for readers too', async (t) => 
   for (const rpc of readRpcs) {
     const lock = new DestructiveLock();
     const held = lock.acquire('Reset', 'CN=someone');
-    t.same(await call(rpc, 'reader', { dryRun: true }, lock), { ran: true, heldLock: false }, `${rpc}: a reader's read runs alongside a destructive call`);
-    t.same(await call(rpc, 'stranger', { dryRun: true }, lock), { ran: false, ksCode: 'KS_PERMISSION_DENIED' }, `${rpc}: no role is refused`);
+    t.same(
+      await call(rpc, 'reader', { dryRun: true }, lock),
+      { ran: true, heldLock: false },
+      `${rpc}: a reader's read runs alongside a destructive call`,
+    );
+    t.same(
+      await call(rpc, 'stranger', { dryRun: true }, lock),
+      { ran: false, ksCode: 'KS_PERMISSION_DENIED' },
+      `${rpc}: no role is refused`,
+    );
     held();
   }
 });

@@ -35,7 +35,15 @@ t.test('agent unit: restart on failure, least capabilities, host mount namespace
   const d = directives(agentUnit);
   t.same(d.get('Restart'), ['on-failure']);
   t.same(d.get('RestartPreventExitStatus'), ['2'], 'a bad config does not restart-loop');
-  t.same(d.get('CapabilityBoundingSet')![0].split(' ').sort(), ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_KILL', 'CAP_SYS_ADMIN', 'CAP_SYS_PTRACE']);
+  t.same(d.get('CapabilityBoundingSet')![0].split(' ').sort(), [
+    'CAP_CHOWN',
+    'CAP_DAC_OVERRIDE',
+    'CAP_DAC_READ_SEARCH',
+    'CAP_FOWNER',
+    'CAP_KILL',
+    'CAP_SYS_ADMIN',
+    'CAP_SYS_PTRACE',
+  ]);
   for (const k of ['NoNewPrivileges', 'LockPersonality', 'RestrictSUIDSGID', 'RestrictRealtime']) t.same(d.get(k), ['yes'], k);
   t.same(d.get('RestrictAddressFamilies'), ['AF_UNIX AF_INET AF_INET6 AF_NETLINK']);
   t.same(d.get('SystemCallArchitectures'), ['native']);

@@ -22,9 +22,18 @@ t.test('loadServerTls', async (t) => {
   t.match(ok.summary, { subject: 'CN=kubesweep-agent', crl: false });
   t.equal(loadServerTls(files(a)).digest, ok.digest, 'same bytes, same digest');
   t.not(loadServerTls(files(b)).digest, ok.digest);
-  t.throws(() => loadServerTls({ ...files(a), key: `${b}/server.key` }), { code: 'KS_CONFIG_INVALID', message: /--tls-key .*b\/server\.key is not the key of --tls-cert .*a\/server\.crt/ });
-  t.throws(() => loadServerTls({ ...files(a), clientCa: `${a}/missing.crt` }), { code: 'KS_CONFIG_INVALID', message: /cannot read --tls-client-ca/ });
-  t.throws(() => loadServerTls({ ...files(a), crl: `${a}/ca.crt` }), { code: 'KS_CONFIG_INVALID', message: /--tls-crl .* holds no PEM CRL/ });
+  t.throws(() => loadServerTls({ ...files(a), key: `${b}/server.key` }), {
+    code: 'KS_CONFIG_INVALID',
+    message: /--tls-key .*b\/server\.key is not the key of --tls-cert .*a\/server\.crt/,
+  });
+  t.throws(() => loadServerTls({ ...files(a), clientCa: `${a}/missing.crt` }), {
+    code: 'KS_CONFIG_INVALID',
+    message: /cannot read --tls-client-ca/,
+  });
+  t.throws(() => loadServerTls({ ...files(a), crl: `${a}/ca.crt` }), {
+    code: 'KS_CONFIG_INVALID',
+    message: /--tls-crl .* holds no PEM CRL/,
+  });
 });
 
 t.test('TlsReloader: publishes changed sets, keeps the old one when the new one does not load', async (t) => {
@@ -76,10 +85,15 @@ t.test("metrics: reload results counted, the serving certificate's expiry export
   copyFileSync(`${b}/server.key`, `${live}/server.key`);
   r.reload('test');
   const s = parsePromText(await m.registry().metrics()).samples;
-  const v = (name: string, labels: Record<string, string> = {}) => s.find((x) => x.name === name && Object.entries(labels).every(([k, val]) => x.labels[k] === val))?.value;
+  const v = (name: string, labels: Record<string, string> = {}) =>
+    s.find((x) => x.name === name && Object.entries(labels).every(([k, val]) => x.labels[k] === val))?.value;
   t.equal(v('kubesweep_tls_reloads_total', { result: 'unchanged' }), 1);
   t.equal(v('kubesweep_tls_reloads_total', { result: 'failed' }), 1);
   t.equal(v('kubesweep_tls_reloads_total', { result: 'reloaded' }), 1);
-  t.equal(v('kubesweep_tls_certificate_expiry_timestamp_seconds'), Date.parse(loadServerTls(files(b)).summary.notAfter) / 1000, "the new certificate's expiry");
+  t.equal(
+    v('kubesweep_tls_certificate_expiry_timestamp_seconds'),
+    Date.parse(loadServerTls(files(b)).summary.notAfter) / 1000,
+    "the new certificate's expiry",
+  );
   t.equal(notAfters.length, 3);
 });

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
-import { isBackupId, listBackups, listManifests, newRunId, readBackupIndex, restoreBackup, writeBackup } from '../../../../agent/daemon/sweep/backup';
+import {
+  isBackupId,
+  listBackups,
+  listManifests,
+  newRunId,
+  readBackupIndex,
+  restoreBackup,
+  writeBackup,
+} from '../../../../agent/daemon/sweep/backup';
 
 function setup(t: Test) {
   const root = mkdtempSync(path.join(tmpdir(), 'ks-backup-'));
@@ -23,7 +31,15 @@ t.test('backup ids', async (t) => {
   const id = newRunId(new Date('2026-11-29T11:02:03.456Z'));
   t.match(id, /^20261129T110203Z-[0-9a-f]{6}$/);
   t.ok(isBackupId(id));
-  for (const bad of ['', '../x', '20261129T110203Z-3fa9c', '20261129T110203Z-3FA9C1', '20261129T110203Z-3fa9c1/..', 'x20261129T110203Z-3fa9c1']) t.notOk(isBackupId(bad), `rejects ${JSON.stringify(bad)}`);
+  for (const bad of [
+    '',
+    '../x',
+    '20261129T110203Z-3fa9c',
+    '20261129T110203Z-3FA9C1',
+    '20261129T110203Z-3fa9c1/..',
+    'x20261129T110203Z-3fa9c1',
+  ])
+    t.notOk(isBackupId(bad), `rejects ${JSON.stringify(bad)}`);
 });
 
 t.test('write, list, restore byte-identical', async (t) => {
@@ -71,11 +87,17 @@ t.test('a backup that cannot be written fails cleanly', async (t) => {
   const { manifests, state } = setup(t);
   mkdirSync(state);
   writeFileSync(path.join(state, 'backups'), 'a file in the way');
-  t.throws(() => writeBackup(state, manifests, listManifests(manifests), newRunId(), 'n', new Date()), { code: 'KS_BACKUP_FAILED', message: /nothing was removed/ });
+  t.throws(() => writeBackup(state, manifests, listManifests(manifests), newRunId(), 'n', new Date()), {
+    code: 'KS_BACKUP_FAILED',
+    message: /nothing was removed/,
+  });
   rmSync(path.join(state, 'backups'));
   const files = listManifests(manifests);
   writeFileSync(path.join(manifests, 'etcd.yaml'), 'changed after planning');
-  t.throws(() => writeBackup(state, manifests, files, newRunId(), 'n', new Date()), { code: 'KS_BACKUP_FAILED', message: /changed since the plan/ });
+  t.throws(() => writeBackup(state, manifests, files, newRunId(), 'n', new Date()), {
+    code: 'KS_BACKUP_FAILED',
+    message: /changed since the plan/,
+  });
   t.same(readdirSync(path.join(state, 'backups')), [], 'the partial backup was removed');
   t.same(listBackups(state), []);
   t.throws(() => restoreBackup(state, manifests), { code: 'KS_BACKUP_NOT_FOUND' });

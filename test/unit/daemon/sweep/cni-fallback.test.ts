@@ -39,7 +39,9 @@ t.test('repair: a teardown config left by a dead run is removed, byte-identical 
   const { dir, state } = confDir(t);
   const before = readdirSync(dir).map((n) => [n, readFileSync(path.join(dir, n), 'utf8')]);
   // The run died after journaling 'placing' and writing the file.
-  placeTeardownConf(dir, (p) => appendJournal(state, { type: 'cni-fallback', runId: 'dead', at: 'x', phase: 'placing', dir: p.dir, path: p.path, sha256: p.sha256 }));
+  placeTeardownConf(dir, (p) =>
+    appendJournal(state, { type: 'cni-fallback', runId: 'dead', at: 'x', phase: 'placing', dir: p.dir, path: p.path, sha256: p.sha256 }),
+  );
   t.equal(readdirSync(dir).length, 2);
   const r = repairCniFallback(state, quiet);
   t.same(
@@ -60,7 +62,15 @@ t.test('repair: a teardown config left by a dead run is removed, byte-identical 
 
 t.test('repair: died after journaling, before writing → nothing to remove, still closed', async (t) => {
   const { dir, state } = confDir(t);
-  appendJournal(state, { type: 'cni-fallback', runId: 'dead', at: 'x', phase: 'placing', dir, path: path.join(dir, '00-kubesweep-teardown.conflist'), sha256: 'ab' });
+  appendJournal(state, {
+    type: 'cni-fallback',
+    runId: 'dead',
+    at: 'x',
+    phase: 'placing',
+    dir,
+    path: path.join(dir, '00-kubesweep-teardown.conflist'),
+    sha256: 'ab',
+  });
   writeFileSync(path.join(dir, '.00-kubesweep-teardown.conflist.kubesweep.tmp'), '{"half');
   t.same(
     repairCniFallback(state, quiet).map((x) => x.outcome),
@@ -75,7 +85,15 @@ t.test('repair never removes a file that is not exactly ours, nor one outside ou
   const placed = placeTeardownConf(dir, () => {});
   appendJournal(state, { type: 'cni-fallback', runId: 'dead', at: 'x', phase: 'placing', dir, path: placed.path, sha256: placed.sha256 });
   writeFileSync(placed.path, '{"edited":true}');
-  appendJournal(state, { type: 'cni-fallback', runId: 'forged', at: 'x', phase: 'placing', dir, path: path.join(dir, '10-calico.conflist'), sha256: 'x' });
+  appendJournal(state, {
+    type: 'cni-fallback',
+    runId: 'forged',
+    at: 'x',
+    phase: 'placing',
+    dir,
+    path: path.join(dir, '10-calico.conflist'),
+    sha256: 'x',
+  });
   t.same(
     repairCniFallback(state, quiet).map((x) => x.outcome),
     ['differs'],

@@ -27,7 +27,15 @@ t.test('shims, host-network and netns holders from a fake /proc', async (t) => {
     writeFileSync(path.join(d, 'cmdline'), argv.join('\0') + '\0');
     if (netns !== undefined) symlinkSync(`net:[${netns}]`, path.join(d, 'ns', 'net'));
   };
-  const shim = (id: string, addr = '/run/c.sock') => ['/usr/bin/containerd-shim-runc-v2', '-namespace', 'k8s.io', '-id', id, '-address', addr];
+  const shim = (id: string, addr = '/run/c.sock') => [
+    '/usr/bin/containerd-shim-runc-v2',
+    '-namespace',
+    'k8s.io',
+    '-id',
+    id,
+    '-address',
+    addr,
+  ];
   add(1, 0, ['/sbin/init'], HOST);
   add(10, 1, shim('hostpod'), HOST);
   add(11, 10, ['/pause'], HOST);

@@ -19,10 +19,21 @@ function dirs(t: Test) {
   return { root, state, manifests };
 }
 
-const rec = (runId: string) => ({ type: 'interrupted' as const, runId, at: '2026-12-06T00:00:00.000Z', detectedBy: 'test', startedAt: '2026-12-06T00:00:00.000Z' });
+const rec = (runId: string) => ({
+  type: 'interrupted' as const,
+  runId,
+  at: '2026-12-06T00:00:00.000Z',
+  detectedBy: 'test',
+  startedAt: '2026-12-06T00:00:00.000Z',
+});
 
 /** A backup dir written by hand, as someone planting one would. */
-function plant(state: string, id: string, files: { name: string; data?: string; link?: string; mode: number }[], claims: { id?: string; createdAt: string }): void {
+function plant(
+  state: string,
+  id: string,
+  files: { name: string; data?: string; link?: string; mode: number }[],
+  claims: { id?: string; createdAt: string },
+): void {
   const dir = path.join(state, 'backups', id);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const index = { id: claims.id ?? id, createdAt: claims.createdAt, node: 'n', manifestsDir: '/x', files: [] as object[] };
@@ -62,8 +73,13 @@ t.test('backups: the newest is the newest id, whatever an index claims', async (
   const { state, manifests } = dirs(t);
   writeFileSync(path.join(manifests, 'etcd.yaml'), 'kind: Pod\n');
   const real = writeBackup(state, manifests, [{ name: 'etcd.yaml' }], '20261206T120000Z-bbbbbb', 'n', new Date('2026-12-06T12:00:00.000Z'));
-  plant(state, '20261206T110000Z-aaaaaa', [{ name: 'evil.yaml', data: 'kind: Pod\n', mode: 0o644 }], { createdAt: '2999-01-01T00:00:00.000Z' });
-  plant(state, '20261206T100000Z-cccccc', [{ name: 'liar.yaml', data: 'kind: Pod\n', mode: 0o644 }], { id: '20991231T000000Z-ffffff', createdAt: '2026-12-06T10:00:00.000Z' });
+  plant(state, '20261206T110000Z-aaaaaa', [{ name: 'evil.yaml', data: 'kind: Pod\n', mode: 0o644 }], {
+    createdAt: '2999-01-01T00:00:00.000Z',
+  });
+  plant(state, '20261206T100000Z-cccccc', [{ name: 'liar.yaml', data: 'kind: Pod\n', mode: 0o644 }], {
+    id: '20991231T000000Z-ffffff',
+    createdAt: '2026-12-06T10:00:00.000Z',
+  });
   t.same(
     listBackups(state).map((b) => b.id),
     ['20261206T110000Z-aaaaaa', real.id],
@@ -80,9 +96,14 @@ t.test('backups: a symlinked entry is refused, a restored mode is at most 0644',
   const elsewhere = path.join(root, 'payload.yaml');
   writeFileSync(elsewhere, 'kind: Pod\n');
   plant(state, '20261206T100000Z-aaaaaa', [{ name: 'evil.yaml', link: elsewhere, mode: 0o644 }], { createdAt: '2026-12-06T10:00:00.000Z' });
-  t.throws(() => restoreBackup(state, manifests, '20261206T100000Z-aaaaaa'), /backup 20261206T100000Z-aaaaaa: evil.yaml is a symlink: refused, nothing restored/);
+  t.throws(
+    () => restoreBackup(state, manifests, '20261206T100000Z-aaaaaa'),
+    /backup 20261206T100000Z-aaaaaa: evil.yaml is a symlink: refused, nothing restored/,
+  );
   t.same(readdirSync(manifests), [], 'nothing restored');
-  plant(state, '20261206T110000Z-bbbbbb', [{ name: 'setuid.yaml', data: 'kind: Pod\n', mode: 0o6777 }], { createdAt: '2026-12-06T11:00:00.000Z' });
+  plant(state, '20261206T110000Z-bbbbbb', [{ name: 'setuid.yaml', data: 'kind: Pod\n', mode: 0o6777 }], {
+    createdAt: '2026-12-06T11:00:00.000Z',
+  });
   restoreBackup(state, manifests, '20261206T110000Z-bbbbbb');
   t.equal(statSync(path.join(manifests, 'setuid.yaml')).mode & 0o7777, 0o644, 'no setuid/setgid/sticky/exec, no group/other write');
 });

@@ -28,7 +28,10 @@ t.test('a kind backup is complete, indexed, and never mistaken for a manifest ba
     [id],
   );
   t.same(listBackups(state), [], 'not listed as a manifest backup');
-  t.throws(() => writeKindBackup(state, 'firewall', '20261201T083001Z-abcdef', 'node1', new Date(), [{ name: '../x', data: '', source: 'x' }]), { code: 'KS_BACKUP_FAILED' });
+  t.throws(
+    () => writeKindBackup(state, 'firewall', '20261201T083001Z-abcdef', 'node1', new Date(), [{ name: '../x', data: '', source: 'x' }]),
+    { code: 'KS_BACKUP_FAILED' },
+  );
   t.same(readdirSync(path.join(state, 'backups', 'firewall')), [id], 'a failed backup leaves nothing (no temp dir)');
   writeFileSync(path.join(state, 'backups', 'firewall', 'junk'), '');
   t.equal(listKindBackups(state, 'firewall').length, 1);

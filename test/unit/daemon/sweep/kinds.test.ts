@@ -27,7 +27,8 @@ t.test("each kind's step runs where its phase says: before the pods or after the
   const at = (s: string) => ALL_STEPS.indexOf(s as (typeof ALL_STEPS)[number]);
   for (const k of KINDS) {
     t.equal(ALL_STEPS.filter((s) => s === k.name).length, 1, `${k.name}: one step`);
-    if (k.phase === 'before-pods') t.ok(at('stop-kubelet') < at(k.name) && at(k.name) < at('remove-pods'), `${k.name}: after stop-kubelet, before remove-pods`);
+    if (k.phase === 'before-pods')
+      t.ok(at('stop-kubelet') < at(k.name) && at(k.name) < at('remove-pods'), `${k.name}: after stop-kubelet, before remove-pods`);
     else t.ok(at('remove-netns') < at(k.name) && at(k.name) < at('verify'), `${k.name}: after remove-netns, before verify`);
   }
   const after = KINDS.filter((k) => k.phase === 'after-pods').map((k) => k.name);
@@ -39,7 +40,14 @@ t.test("each kind's step runs where its phase says: before the pods or after the
 });
 
 t.test('every inventory field of the kinds is filled by exactly one kind', async (t) => {
-  const config = defaultSweepConfig({ linkPatterns: [], cniConfDir: '', cniCacheDir: '', cniIpamDirs: [], kubeletUnit: '', kubeletDir: '/nonexistent-kubelet-dir' });
+  const config = defaultSweepConfig({
+    linkPatterns: [],
+    cniConfDir: '',
+    cniCacheDir: '',
+    cniIpamDirs: [],
+    kubeletUnit: '',
+    kubeletDir: '/nonexistent-kubelet-dir',
+  });
   const look = { config, deps: {}, liveness: async () => ({ alive: new Set<string>() }) };
   const owners = new Map<string, string[]>();
   for (const k of KIND_MODULES) {
@@ -48,7 +56,10 @@ t.test('every inventory field of the kinds is filled by exactly one kind', async
   }
   // The API's inventory fields (the generated InspectResponse) minus the engine's own and the
   // agent's (dirWarnings: where the runtime's dirs and the configured ones disagree).
-  const api = readFileSync(path.join(__dirname, '..', '..', '..', '..', 'agent', 'shared', 'api', 'kubesweep', 'v1', 'InspectResponse.ts'), 'utf8');
+  const api = readFileSync(
+    path.join(__dirname, '..', '..', '..', '..', 'agent', 'shared', 'api', 'kubesweep', 'v1', 'InspectResponse.ts'),
+    'utf8',
+  );
   const output = api.slice(api.indexOf('export interface InspectResponse__Output'));
   const engine = ['sandboxes', 'containers', 'shims', 'netns', 'manifests', 'backups', 'criError', 'residueErrors', 'dirWarnings'];
   const fields = [...output.matchAll(/^\s*'(\w+)'\??:/gm)].map((m) => m[1]).filter((f) => !engine.includes(f) && !f.startsWith('_'));

@@ -13,7 +13,16 @@ import type { SandboxInfo } from '../../../../agent/daemon/sweep/types';
 
 const FIXTURE = path.join(__dirname, '../../../fixtures/sweep/plans.json');
 
-const sb = (id: string, kind: SandboxInfo['kind'], hostNetwork: boolean): SandboxInfo => ({ id, name: `pod-${id}`, namespace: 'kube-system', uid: `uid-${id}`, kind, hostNetwork, state: 'SANDBOX_READY', createdAt: '0' });
+const sb = (id: string, kind: SandboxInfo['kind'], hostNetwork: boolean): SandboxInfo => ({
+  id,
+  name: `pod-${id}`,
+  namespace: 'kube-system',
+  uid: `uid-${id}`,
+  kind,
+  hostNetwork,
+  state: 'SANDBOX_READY',
+  createdAt: '0',
+});
 const shim = (id: string, pid: number): ShimProc => ({
   pid,
   startTime: pid * 10,
@@ -34,13 +43,28 @@ t.test('dry-run plans keep their JSON', async (t) => {
   mkdirSync(manifestsDir);
   mkdirSync(netnsDir);
   mkdirSync(path.join(root, 'io.containerd.grpc.v1.cri/sandboxes/n1/shm'), { recursive: true });
-  const config = defaultSweepConfig({ nodeName: 'n', manifestsDir, netnsDirs: [netnsDir], stateDir: path.join(root, 'state'), containerdDirs: [root], containerdAddress: '/run/c.sock' });
+  const config = defaultSweepConfig({
+    nodeName: 'n',
+    manifestsDir,
+    netnsDirs: [netnsDir],
+    stateDir: path.join(root, 'state'),
+    containerdDirs: [root],
+    containerdAddress: '/run/c.sock',
+  });
   const snapshot = (over: Partial<NodeSnapshot> = {}): NodeSnapshot => ({
     takenAt: new Date('2026-11-29T12:00:00Z'),
     pods: {
       sandboxes: [sb('h1', 'static', true), sb('n1', 'daemonset', false), sb('h2', 'daemonset', true), sb('n2', 'pod', false)],
       containers: [
-        { id: 'c-h1', name: 'apiserver', sandboxId: 'h1', state: 'CONTAINER_RUNNING', podName: 'pod-h1', podNamespace: 'kube-system', orphan: false },
+        {
+          id: 'c-h1',
+          name: 'apiserver',
+          sandboxId: 'h1',
+          state: 'CONTAINER_RUNNING',
+          podName: 'pod-h1',
+          podNamespace: 'kube-system',
+          orphan: false,
+        },
         { id: 'c-n2', name: 'web', sandboxId: 'n2', state: 'CONTAINER_RUNNING', podName: 'pod-n2', podNamespace: 'default', orphan: false },
         { id: 'c-orphan', name: 'old', sandboxId: 'gone', state: 'CONTAINER_EXITED', podName: 'x', podNamespace: 'y', orphan: true },
       ],
@@ -59,7 +83,9 @@ t.test('dry-run plans keep their JSON', async (t) => {
       },
       { dir: netnsDir, path: path.join(netnsDir, 'cni-2'), name: 'cni-2', inode: 6, holders: [] },
     ],
-    containerMounts: [{ mountPoint: path.join(root, 'io.containerd.grpc.v1.cri/sandboxes/n1/shm'), id: 'n1', sandboxId: 'n1', kind: 'shm' }],
+    containerMounts: [
+      { mountPoint: path.join(root, 'io.containerd.grpc.v1.cri/sandboxes/n1/shm'), id: 'n1', sandboxId: 'n1', kind: 'shm' },
+    ],
     manifests: [
       { name: 'kube-apiserver.yaml', size: 3, sha256: 'ab' },
       { name: 'etcd.yaml', size: 4, sha256: 'cd' },
@@ -70,14 +96,33 @@ t.test('dry-run plans keep their JSON', async (t) => {
     ...over,
   });
   const ALL = ['stop-kubelet', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'verify'] as const;
-  const input = (over: Partial<PlanInput> = {}): PlanInput => ({ config, node: 'n', dryRun: true, scope: 'all', graceSeconds: 10, steps: ALL, expectFreePorts: [6443, 10250], snapshot: snapshot(), ...over });
+  const input = (over: Partial<PlanInput> = {}): PlanInput => ({
+    config,
+    node: 'n',
+    dryRun: true,
+    scope: 'all',
+    graceSeconds: 10,
+    steps: ALL,
+    expectFreePorts: [6443, 10250],
+    snapshot: snapshot(),
+    ...over,
+  });
   const cases: Record<string, PlanInput> = {
     full: input(),
     noGrace: input({ graceSeconds: 0 }),
     scoped: input({ scope: ['static', 'daemonset'] }),
     criDown: input({ snapshot: snapshot({ pods: { error: 'CRI down' }, systemd: false }) }),
     criDownScoped: input({ scope: ['static'], snapshot: snapshot({ pods: { error: 'CRI down' } }) }),
-    empty: input({ snapshot: snapshot({ pods: { sandboxes: [], containers: [] }, shims: [], netns: [], containerMounts: [], manifests: [], podPorts: [] }) }),
+    empty: input({
+      snapshot: snapshot({
+        pods: { sandboxes: [], containers: [] },
+        shims: [],
+        netns: [],
+        containerMounts: [],
+        manifests: [],
+        podPorts: [],
+      }),
+    }),
     verifyOnly: input({ steps: ['verify'] }),
     noKubeletUnit: input({ config: { ...config, kubeletUnit: '' }, steps: ['stop-kubelet'] }),
   };

@@ -13,7 +13,17 @@ function sb(id: string, kind: SandboxInfo['kind'], hostNetwork: boolean): Sandbo
   return { id, name: `pod-${id}`, namespace: 'kube-system', uid: `uid-${id}`, kind, hostNetwork, state: 'SANDBOX_READY', createdAt: '0' };
 }
 function shim(id: string, pid: number): ShimProc {
-  return { pid, startTime: pid * 10, id, namespace: 'k8s.io', address: '/run/c.sock', binary: 'containerd-shim-runc-v2', command: 'shim', children: [], tree: [{ pid: pid + 1, startTime: 1, command: '/pause', ours: true }] };
+  return {
+    pid,
+    startTime: pid * 10,
+    id,
+    namespace: 'k8s.io',
+    address: '/run/c.sock',
+    binary: 'containerd-shim-runc-v2',
+    command: 'shim',
+    children: [],
+    tree: [{ pid: pid + 1, startTime: 1, command: '/pause', ours: true }],
+  };
 }
 
 t.test('plan', async (t) => {
@@ -24,20 +34,44 @@ t.test('plan', async (t) => {
   mkdirSync(manifestsDir);
   mkdirSync(netnsDir);
   mkdirSync(path.join(root, 'io.containerd.grpc.v1.cri/sandboxes/n1/shm'), { recursive: true });
-  const config = defaultSweepConfig({ manifestsDir, netnsDirs: [netnsDir], stateDir: path.join(root, 'state'), containerdDirs: [root], containerdAddress: '/run/c.sock' });
+  const config = defaultSweepConfig({
+    manifestsDir,
+    netnsDirs: [netnsDir],
+    stateDir: path.join(root, 'state'),
+    containerdDirs: [root],
+    containerdAddress: '/run/c.sock',
+  });
   const snapshot = (): NodeSnapshot => ({
     takenAt: new Date('2026-11-29T12:00:00Z'),
     pods: {
       sandboxes: [sb('h1', 'static', true), sb('n1', 'daemonset', false), sb('h2', 'daemonset', true), sb('n2', 'pod', false)],
       containers: [
-        { id: 'c-h1', name: 'apiserver', sandboxId: 'h1', state: 'CONTAINER_RUNNING', podName: 'pod-h1', podNamespace: 'kube-system', orphan: false },
+        {
+          id: 'c-h1',
+          name: 'apiserver',
+          sandboxId: 'h1',
+          state: 'CONTAINER_RUNNING',
+          podName: 'pod-h1',
+          podNamespace: 'kube-system',
+          orphan: false,
+        },
         { id: 'c-n2', name: 'web', sandboxId: 'n2', state: 'CONTAINER_RUNNING', podName: 'pod-n2', podNamespace: 'default', orphan: false },
         { id: 'c-orphan', name: 'old', sandboxId: 'gone', state: 'CONTAINER_EXITED', podName: 'x', podNamespace: 'y', orphan: true },
       ],
     },
     shims: [shim('h1', 100), shim('n1', 200), shim('h2', 300), shim('n2', 400)],
-    netns: [{ dir: netnsDir, path: path.join(netnsDir, 'cni-1'), name: 'cni-1', inode: 5, holders: [{ pid: 7, startTime: 1, command: 'sleep 1000', ours: false }] }],
-    containerMounts: [{ mountPoint: path.join(root, 'io.containerd.grpc.v1.cri/sandboxes/n1/shm'), id: 'n1', sandboxId: 'n1', kind: 'shm' }],
+    netns: [
+      {
+        dir: netnsDir,
+        path: path.join(netnsDir, 'cni-1'),
+        name: 'cni-1',
+        inode: 5,
+        holders: [{ pid: 7, startTime: 1, command: 'sleep 1000', ours: false }],
+      },
+    ],
+    containerMounts: [
+      { mountPoint: path.join(root, 'io.containerd.grpc.v1.cri/sandboxes/n1/shm'), id: 'n1', sandboxId: 'n1', kind: 'shm' },
+    ],
     manifests: [{ name: 'kube-apiserver.yaml', size: 3, sha256: 'ab' }],
     systemd: true,
     podPorts: [6443, 30000],
@@ -101,8 +135,16 @@ t.test('plan', async (t) => {
     plan.steps[3].actions.filter((a) => a.action === 'kill-process').map((a) => a.target),
     ['100', '200', '300', '400'],
   );
-  t.same(actionsOf(plan.steps[4].actions, 'remove-netns')[0].detail.blockedBy, ['pid 7 (sleep 1000)'], 'a foreign holder is named in the plan');
-  t.same(plan.steps[5].actions[0], { step: 'verify', action: 'check', target: 'ports', detail: { ports: [6443, 10250, 30000], fromPods: [6443, 30000] } }, 'verify: expected ports plus the ports pods held');
+  t.same(
+    actionsOf(plan.steps[4].actions, 'remove-netns')[0].detail.blockedBy,
+    ['pid 7 (sleep 1000)'],
+    'a foreign holder is named in the plan',
+  );
+  t.same(
+    plan.steps[5].actions[0],
+    { step: 'verify', action: 'check', target: 'ports', detail: { ports: [6443, 10250, 30000], fromPods: [6443, 30000] } },
+    'verify: expected ports plus the ports pods held',
+  );
 
   const noGrace = buildPlan(input({ graceSeconds: 0 }));
   t.same(
@@ -142,20 +184,58 @@ t.test('plan', async (t) => {
   // Scope violations refuse the whole plan.
   writeFileSync(path.join(root, 'secret'), 'x');
   symlinkSync(path.join(root, 'secret'), path.join(manifestsDir, 'evil.yaml'));
-  t.throws(() => buildPlan(input({ snapshot: { ...snapshot(), manifests: [{ name: 'evil.yaml', size: 1, sha256: 'x' }] } })), { code: 'KS_PATH_OUTSIDE_SCOPE' }, 'a manifest symlinked outside refuses the plan');
   t.throws(
-    () => buildPlan(input({ snapshot: { ...snapshot(), netns: [{ dir: netnsDir, path: path.join(netnsDir, '..', 'secret'), name: 'cni-x', inode: 1, holders: [] }] } })),
+    () => buildPlan(input({ snapshot: { ...snapshot(), manifests: [{ name: 'evil.yaml', size: 1, sha256: 'x' }] } })),
+    { code: 'KS_PATH_OUTSIDE_SCOPE' },
+    'a manifest symlinked outside refuses the plan',
+  );
+  t.throws(
+    () =>
+      buildPlan(
+        input({
+          snapshot: {
+            ...snapshot(),
+            netns: [{ dir: netnsDir, path: path.join(netnsDir, '..', 'secret'), name: 'cni-x', inode: 1, holders: [] }],
+          },
+        }),
+      ),
     { code: 'KS_PATH_OUTSIDE_SCOPE' },
     'a netns path escaping with .. refuses the plan',
   );
-  t.throws(() => buildPlan(input({ snapshot: { ...snapshot(), containerMounts: [{ mountPoint: '/etc/hosts', id: 'x', sandboxId: 'x', kind: 'shm' }] } })), { code: 'KS_PATH_OUTSIDE_SCOPE' }, 'a mount outside containerd dirs refuses the plan');
+  t.throws(
+    () =>
+      buildPlan(
+        input({ snapshot: { ...snapshot(), containerMounts: [{ mountPoint: '/etc/hosts', id: 'x', sandboxId: 'x', kind: 'shm' }] } }),
+      ),
+    { code: 'KS_PATH_OUTSIDE_SCOPE' },
+    'a mount outside containerd dirs refuses the plan',
+  );
   symlinkSync('/etc', path.join(root, 'io.containerd.grpc.v1.cri/sandboxes/evil'));
   t.throws(
-    () => buildPlan(input({ snapshot: { ...snapshot(), containerMounts: [{ mountPoint: path.join(root, 'io.containerd.grpc.v1.cri/sandboxes/evil/shm'), id: 'e', sandboxId: 'e', kind: 'shm' }] } })),
+    () =>
+      buildPlan(
+        input({
+          snapshot: {
+            ...snapshot(),
+            containerMounts: [
+              { mountPoint: path.join(root, 'io.containerd.grpc.v1.cri/sandboxes/evil/shm'), id: 'e', sandboxId: 'e', kind: 'shm' },
+            ],
+          },
+        }),
+      ),
     { code: 'KS_PATH_OUTSIDE_SCOPE' },
     'a mount reached through a symlink out of scope refuses the plan',
   );
-  const vanished = buildPlan(input({ snapshot: { ...snapshot(), containerMounts: [{ mountPoint: path.join(root, 'io.containerd.grpc.v1.cri/sandboxes/gone/shm'), id: 'g', sandboxId: 'g', kind: 'shm' }] } }));
+  const vanished = buildPlan(
+    input({
+      snapshot: {
+        ...snapshot(),
+        containerMounts: [
+          { mountPoint: path.join(root, 'io.containerd.grpc.v1.cri/sandboxes/gone/shm'), id: 'g', sandboxId: 'g', kind: 'shm' },
+        ],
+      },
+    }),
+  );
   t.same(
     vanished.steps[3].actions.filter((a) => a.action === 'unmount'),
     [],

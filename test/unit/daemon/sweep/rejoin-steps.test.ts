@@ -23,9 +23,12 @@ const LIVE = '7e1f00aa11bb22cc33dd44ee55ff66007788990011223344556677889900aa';
 function fakeTools(calls: string[]): Exec {
   return async (argv) => {
     calls.push(argv.join(' '));
-    if (argv[0] === 'ip' && argv.includes('-json')) return { stdout: readFileSync(path.join(FIX, 'ip-d-json-addr-netns.json'), 'utf8'), stderr: '', code: 0 };
-    if (argv[0] === 'iptables-nft-save') return { stdout: readFileSync(path.join(FIX, 'iptables-nft-save-kubespray.txt'), 'utf8'), stderr: '', code: 0 };
-    if (argv[0] === 'ip6tables-nft-save') return { stdout: readFileSync(path.join(FIX, 'ip6tables-nft-save-kubespray.txt'), 'utf8'), stderr: '', code: 0 };
+    if (argv[0] === 'ip' && argv.includes('-json'))
+      return { stdout: readFileSync(path.join(FIX, 'ip-d-json-addr-netns.json'), 'utf8'), stderr: '', code: 0 };
+    if (argv[0] === 'iptables-nft-save')
+      return { stdout: readFileSync(path.join(FIX, 'iptables-nft-save-kubespray.txt'), 'utf8'), stderr: '', code: 0 };
+    if (argv[0] === 'ip6tables-nft-save')
+      return { stdout: readFileSync(path.join(FIX, 'ip6tables-nft-save-kubespray.txt'), 'utf8'), stderr: '', code: 0 };
     if (argv[0].includes('tables')) throw Object.assign(new Error('not installed'), { code: 'ENOENT' });
     return { stdout: '', stderr: 'unexpected', code: 1 };
   };
@@ -40,7 +43,12 @@ function fakeNode(t: { teardown: (fn: () => void) => void }, sandboxes: { id: st
   // Mounts as mountinfo shows them: two volumes of the static pod, one of the DaemonSet pod.
   const uidS = UID_S;
   const uidD = UID_D;
-  for (const d of [`pods/${uidS}/volumes/kubernetes.io~empty-dir/cache`, `pods/${uidS}/volumes/kubernetes.io~secret/tok`, `pods/${uidD}/volumes/kubernetes.io~empty-dir/x`]) mkdirSync(path.join(K, d), { recursive: true });
+  for (const d of [
+    `pods/${uidS}/volumes/kubernetes.io~empty-dir/cache`,
+    `pods/${uidS}/volumes/kubernetes.io~secret/tok`,
+    `pods/${uidD}/volumes/kubernetes.io~empty-dir/x`,
+  ])
+    mkdirSync(path.join(K, d), { recursive: true });
   writeFileSync(
     path.join(procRoot, 'self', 'mountinfo'),
     [
@@ -95,10 +103,8 @@ const names = (plan: { steps: { name: string }[] }) => plan.steps.map((s) => s.n
 
 t.test('kinds: links, ipam, kubelet-mounts by default; --with / --without change the plan', async (t) => {
   const { sweeper } = fakeNode(t);
-  t.same(names(await sweeper.plan({ dryRun: true, scope: 'all', requestedBy: 't' })), ['stop-kubelet', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'kubelet-mounts', 'ipam', 'cni-cache', 'links', 'verify']);
-  t.same(names(await sweeper.plan({ dryRun: true, scope: 'all', requestedBy: 't', withKinds: ['firewall,cni-config', 'kubelet-unit'], withoutKinds: ['links'] })), [
+  t.same(names(await sweeper.plan({ dryRun: true, scope: 'all', requestedBy: 't' })), [
     'stop-kubelet',
-    'kubelet-unit',
     'backup-manifests',
     'remove-pods',
     'kill-shims',
@@ -106,12 +112,41 @@ t.test('kinds: links, ipam, kubelet-mounts by default; --with / --without change
     'kubelet-mounts',
     'ipam',
     'cni-cache',
-    'cni-config',
-    'firewall',
+    'links',
     'verify',
   ]);
-  await t.rejects(sweeper.plan({ dryRun: true, scope: 'all', requestedBy: 't', withKinds: ['iptables'] }), { code: 'KS_INVALID_ARGUMENT', message: /unknown kind "iptables"/ });
-  await t.rejects(sweeper.plan({ dryRun: true, scope: 'all', requestedBy: 't', withKinds: ['links'], withoutKinds: ['links'] }), { code: 'KS_INVALID_ARGUMENT' });
+  t.same(
+    names(
+      await sweeper.plan({
+        dryRun: true,
+        scope: 'all',
+        requestedBy: 't',
+        withKinds: ['firewall,cni-config', 'kubelet-unit'],
+        withoutKinds: ['links'],
+      }),
+    ),
+    [
+      'stop-kubelet',
+      'kubelet-unit',
+      'backup-manifests',
+      'remove-pods',
+      'kill-shims',
+      'remove-netns',
+      'kubelet-mounts',
+      'ipam',
+      'cni-cache',
+      'cni-config',
+      'firewall',
+      'verify',
+    ],
+  );
+  await t.rejects(sweeper.plan({ dryRun: true, scope: 'all', requestedBy: 't', withKinds: ['iptables'] }), {
+    code: 'KS_INVALID_ARGUMENT',
+    message: /unknown kind "iptables"/,
+  });
+  await t.rejects(sweeper.plan({ dryRun: true, scope: 'all', requestedBy: 't', withKinds: ['links'], withoutKinds: ['links'] }), {
+    code: 'KS_INVALID_ARGUMENT',
+  });
 });
 
 t.test('the plans: each kind lists exactly what it will touch; decoys are absent; verify checks each kind', async (t) => {
@@ -124,15 +159,28 @@ t.test('the plans: each kind lists exactly what it will touch; decoys are absent
       .sort(),
     ['cilium_host', 'cilium_net', 'cni0', 'flannel.1', 'kube-ipvs0', 'nodelocaldns', 'vxlan.calico'],
   );
-  const cni0 = step('links').actions.find((a) => a.target === 'cni0') as unknown as { detail: { kind: string; pattern: string; addresses: string[]; up: boolean } };
-  t.same({ ...cni0.detail, addresses: cni0.detail.addresses.filter((a) => !a.startsWith('fe80:')) }, { kind: 'bridge', pattern: 'cni0', addresses: ['10.244.1.1/24', 'fd00:244::1/64'], up: true }, 'cni0 with its addresses');
+  const cni0 = step('links').actions.find((a) => a.target === 'cni0') as unknown as {
+    detail: { kind: string; pattern: string; addresses: string[]; up: boolean };
+  };
+  t.same(
+    { ...cni0.detail, addresses: cni0.detail.addresses.filter((a) => !a.startsWith('fe80:')) },
+    { kind: 'bridge', pattern: 'cni0', addresses: ['10.244.1.1/24', 'fd00:244::1/64'], up: true },
+    'cni0 with its addresses',
+  );
   t.same(
     step('ipam').actions.map((a) => path.basename(a.target)),
     ['10.244.1.2', '10.244.1.3', 'fd00:10:244:1::2', 'fd00:10:244:1::3'],
     'scope all, no pods: every reservation',
   );
   const km = step('kubelet-mounts').actions.map((a) => `${a.action} ${path.relative(K, a.target)}`);
-  t.same(km.slice(0, 3).sort(), [`unmount-volume pods/${uidD}/volumes/kubernetes.io~empty-dir/x`, `unmount-volume pods/${uidS}/volumes/kubernetes.io~empty-dir/cache`, `unmount-volume pods/${uidS}/volumes/kubernetes.io~secret/tok`].sort());
+  t.same(
+    km.slice(0, 3).sort(),
+    [
+      `unmount-volume pods/${uidD}/volumes/kubernetes.io~empty-dir/x`,
+      `unmount-volume pods/${uidS}/volumes/kubernetes.io~empty-dir/cache`,
+      `unmount-volume pods/${uidS}/volumes/kubernetes.io~secret/tok`,
+    ].sort(),
+  );
   t.same(km.slice(3), [`remove-dir pods/${uidS}`, `remove-dir pods/${uidD}`], 'pod dirs after every unmount');
   t.same(
     step('cni-config').actions.map((a) => `${a.action} ${path.basename(a.target)}`),
@@ -199,5 +247,9 @@ t.test('a dry run of every kind changes nothing and runs no changing command', a
   const dry = await sweeper.reset({ dryRun: true, scope: 'all', requestedBy: 't', withKinds: ['firewall', 'cni-config', 'kubelet-unit'] });
   t.ok(dry.steps.every((s) => s.items.every((i) => i.outcome === 'planned')));
   t.equal(tree(), before, 'no file changed');
-  t.same([...new Set(calls)].sort(), ['ip -d -json addr show', 'ip6tables-legacy-save', 'ip6tables-nft-save', 'iptables-legacy-save', 'iptables-nft-save'], 'only reads');
+  t.same(
+    [...new Set(calls)].sort(),
+    ['ip -d -json addr show', 'ip6tables-legacy-save', 'ip6tables-nft-save', 'iptables-legacy-save', 'iptables-nft-save'],
+    'only reads',
+  );
 });

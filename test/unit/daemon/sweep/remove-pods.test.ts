@@ -48,11 +48,29 @@ function sb(id: string, hostNetwork: boolean): SandboxInfo {
   return { id, name: id, namespace: 'kube-system', uid: id, kind: 'pod', hostNetwork, state: 'SANDBOX_READY', createdAt: '0' };
 }
 
-async function run(cri: FakeCri, sandboxes: SandboxInfo[], containers: [string, string][], grace: number, parallelism: number, signal?: AbortSignal) {
+async function run(
+  cri: FakeCri,
+  sandboxes: SandboxInfo[],
+  containers: [string, string][],
+  grace: number,
+  parallelism: number,
+  signal?: AbortSignal,
+) {
   const config = defaultSweepConfig({ parallelism, retries: 2 });
   const snapshot: NodeSnapshot = {
     takenAt: new Date(),
-    pods: { sandboxes, containers: containers.map(([id, sandboxId]) => ({ id, name: id, sandboxId, state: 'CONTAINER_RUNNING', podName: sandboxId, podNamespace: 'x', orphan: false })) },
+    pods: {
+      sandboxes,
+      containers: containers.map(([id, sandboxId]) => ({
+        id,
+        name: id,
+        sandboxId,
+        state: 'CONTAINER_RUNNING',
+        podName: sandboxId,
+        podNamespace: 'x',
+        orphan: false,
+      })),
+    },
     shims: [],
     netns: [],
     containerMounts: [],
@@ -61,7 +79,16 @@ async function run(cri: FakeCri, sandboxes: SandboxInfo[], containers: [string, 
     podPorts: [],
     shimless: [],
   };
-  const plan = buildPlan({ config, node: 'n', dryRun: false, scope: 'all', graceSeconds: grace, steps: ['remove-pods'], expectFreePorts: [], snapshot });
+  const plan = buildPlan({
+    config,
+    node: 'n',
+    dryRun: false,
+    scope: 'all',
+    graceSeconds: grace,
+    steps: ['remove-pods'],
+    expectFreePorts: [],
+    snapshot,
+  });
   const events: ProgressEvent[] = [];
   const ctx: RunContext = {
     config,
@@ -166,14 +193,17 @@ t.test('a sandbox that cannot be stopped is not removed; abort skips the rest', 
   t.ok(aborted.result.items.every((i) => i.outcome === 'skipped'));
 });
 
-t.test('a deadline on a pod-netns sandbox (a CNI DEL that hangs) is not retried at full timeout: it goes to the CNI fallback', async (t) => {
-  const cri = new FakeCri();
-  cri.failures.set('stopPodSandbox hung', 10);
-  const { result } = await run(cri, [sb('hung', false)], [], 0, 4);
-  t.equal(cri.log.filter((l) => l === 'FAIL stopPodSandbox hung').length, 1, 'asked once, not retried');
-  const stop = result.items.filter((i) => i.action === 'stop-sandbox');
-  t.equal(stop.length, 1, 'one stop-sandbox item');
-  // This fake CRI has no Status: the fallback refuses, and says why.
-  t.match(stop[0].message, /^CNI DEL hung: .*timed out; the CNI fallback was not used: /);
-  t.equal(result.status, 'failed');
-});
+t.test(
+  'a deadline on a pod-netns sandbox (a CNI DEL that hangs) is not retried at full timeout: it goes to the CNI fallback',
+  async (t) => {
+    const cri = new FakeCri();
+    cri.failures.set('stopPodSandbox hung', 10);
+    const { result } = await run(cri, [sb('hung', false)], [], 0, 4);
+    t.equal(cri.log.filter((l) => l === 'FAIL stopPodSandbox hung').length, 1, 'asked once, not retried');
+    const stop = result.items.filter((i) => i.action === 'stop-sandbox');
+    t.equal(stop.length, 1, 'one stop-sandbox item');
+    // This fake CRI has no Status: the fallback refuses, and says why.
+    t.match(stop[0].message, /^CNI DEL hung: .*timed out; the CNI fallback was not used: /);
+    t.equal(result.status, 'failed');
+  },
+);

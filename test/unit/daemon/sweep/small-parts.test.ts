@@ -11,7 +11,10 @@ import { backoffDelay, withRetry } from '../../../../agent/daemon/sweep/retry';
 t.test('pod kinds from kubelet labels and annotations', async (t) => {
   t.equal(podKindOf({}, { 'kubernetes.io/config.source': 'file' }), 'static');
   t.equal(podKindOf({}, { 'kubernetes.io/config.source': 'api', 'kubernetes.io/config.mirror': 'x' }), 'static');
-  t.equal(podKindOf({ 'controller-revision-hash': 'a', 'pod-template-generation': '1' }, { 'kubernetes.io/config.source': 'api' }), 'daemonset');
+  t.equal(
+    podKindOf({ 'controller-revision-hash': 'a', 'pod-template-generation': '1' }, { 'kubernetes.io/config.source': 'api' }),
+    'daemonset',
+  );
   t.equal(podKindOf({ 'controller-revision-hash': 'a' }, {}), 'pod', 'a StatefulSet pod has a revision hash but no template generation');
   t.equal(podKindOf(undefined, undefined), 'pod');
   t.ok(inScope('static', ['static', 'daemonset']));

@@ -9,7 +9,25 @@ import { Sweeper } from '../../../../agent/daemon/sweep';
 import { ALL_STEPS, REQUIRED_STEPS, STEPS, stepNamed } from '../../../../agent/daemon/sweep/steps';
 
 t.test('order, names and the required set derive from STEPS', async (t) => {
-  t.same(ALL_STEPS, ['stop-kubelet', 'kubelet-unit', 'backup-manifests', 'remove-pods', 'kill-shims', 'remove-netns', 'kubelet-mounts', 'ipam', 'cni-cache', 'cni-config', 'links', 'firewall', 'verify'], 'the order a reset runs in');
+  t.same(
+    ALL_STEPS,
+    [
+      'stop-kubelet',
+      'kubelet-unit',
+      'backup-manifests',
+      'remove-pods',
+      'kill-shims',
+      'remove-netns',
+      'kubelet-mounts',
+      'ipam',
+      'cni-cache',
+      'cni-config',
+      'links',
+      'firewall',
+      'verify',
+    ],
+    'the order a reset runs in',
+  );
   t.same([...REQUIRED_STEPS], ['stop-kubelet', 'backup-manifests'], 'a failure of these stops the run');
   t.equal(new Set(ALL_STEPS).size, ALL_STEPS.length, 'names are unique');
   for (const s of STEPS) t.equal(stepNamed(s.name), s, `${s.name} is found by name`);
@@ -19,7 +37,11 @@ t.test('order, names and the required set derive from STEPS', async (t) => {
 function fakeNode(t: { teardown: (fn: () => void) => void }) {
   const { config } = sharedFakeNode(t, { kubeletUnit: '' });
   const cri = { listPodSandbox: async () => [], listContainers: async () => [] } as unknown as CriClient;
-  return new Sweeper(config, { cri, log: pino({ level: 'silent' }), checkPorts: async (ports) => ({ allFree: true, ports: ports.map((port) => ({ port, held: false, listeners: [] })) }) });
+  return new Sweeper(config, {
+    cri,
+    log: pino({ level: 'silent' }),
+    checkPorts: async (ports) => ({ allFree: true, ports: ports.map((port) => ({ port, held: false, listeners: [] })) }),
+  });
 }
 
 t.test('the plan follows the list order whatever order the steps are asked in', async (t) => {

@@ -17,7 +17,16 @@ const listener: Listener = {
   port: 6443,
   inode: 1,
   netns: { inode: 2, host: true },
-  owners: [{ pid: 42, command: 'kube-apiserver --secure-port 6443', containerId: 'abc', containerName: 'kube-apiserver', residue: true, residueReason: 'its pod is gone from the CRI' }],
+  owners: [
+    {
+      pid: 42,
+      command: 'kube-apiserver --secure-port 6443',
+      containerId: 'abc',
+      containerName: 'kube-apiserver',
+      residue: true,
+      residueReason: 'its pod is gone from the CRI',
+    },
+  ],
 };
 
 function cri(over: Partial<Record<string, (...a: unknown[]) => Promise<unknown>>> = {}): CriClient {
@@ -27,8 +36,10 @@ function cri(over: Partial<Record<string, (...a: unknown[]) => Promise<unknown>>
 t.test('options are validated, all problems at once', async (t) => {
   const { config } = fakeNode(t);
   const s = new Sweeper(config, { cri: cri(), log: pino({ level: 'silent' }), checkPorts: async () => ({ allFree: true, ports: [] }) });
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the invalid values are the point; tsc refuses them without the casts
-  const err = await s.reset({ dryRun: true, scope: ['job' as never], requestedBy: '', graceSeconds: -1, steps: ['nuke' as never] }).catch((e: { code: string; details: { problems: string[] } }) => e);
+  const err = await s
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the invalid values are the point; tsc refuses them without the casts
+    .reset({ dryRun: true, scope: ['job' as never], requestedBy: '', graceSeconds: -1, steps: ['nuke' as never] })
+    .catch((e: { code: string; details: { problems: string[] } }) => e);
   t.equal((err as { code: string }).code, 'KS_INVALID_ARGUMENT');
   t.equal((err as { details: { problems: string[] } }).details.problems.length, 4, 'scope, grace, steps and requestedBy all reported');
   await t.rejects(s.plan({ dryRun: true, scope: 'all', requestedBy: 'x', steps: [] }), { code: 'KS_INVALID_ARGUMENT' });
@@ -76,13 +87,20 @@ t.test('verify: held ports are residue with their owners; CRI errors are residue
     asked.push([...ports]);
     return { allFree: false, ports: ports.map((p) => ({ port: p, held: p === 6443, listeners: p === 6443 ? [listener] : [] })) };
   };
-  const s = new Sweeper(config, { cri: cri({ listPodSandbox: async () => Promise.reject(ksError('KS_CRI_UNAVAILABLE', 'no CRI socket')) }), log: pino({ level: 'silent' }), checkPorts });
+  const s = new Sweeper(config, {
+    cri: cri({ listPodSandbox: async () => Promise.reject(ksError('KS_CRI_UNAVAILABLE', 'no CRI socket')) }),
+    log: pino({ level: 'silent' }),
+    checkPorts,
+  });
   const v = await s.verify({ extraPorts: [30000] });
   t.same(asked, [[6443, 30000]]);
   t.equal(v.verdict, 'residue');
   const port = v.residue.find((r) => r.kind === 'port')!;
   t.equal(port.target, '6443');
-  t.equal(port.why, 'tcp 127.0.0.1:6443 held by pid 42 (kube-apiserver --secure-port 6443), container kube-apiserver — left over: its pod is gone from the CRI');
+  t.equal(
+    port.why,
+    'tcp 127.0.0.1:6443 held by pid 42 (kube-apiserver --secure-port 6443), container kube-apiserver — left over: its pod is gone from the CRI',
+  );
   t.same(port.listeners, [listener]);
   t.match(v.residue.find((r) => r.kind === 'sandbox')!.why, /CRI is unreachable/);
   t.ok(
