@@ -2,7 +2,7 @@
 // while each reset runs. Every reset must end clean, no read may fail, the agent's open fds
 // must not grow, and its RSS after the last cycle must stay within 1.15x of its RSS after
 // cycle 2 (cycle 1 warms up code and caches). `npm run bench` runs 20 cycles
-// (`node dist/scripts/bench/soak.js [CYCLES]`); test/integration/soak.test.ts runs 3.
+// (`node dist/scripts/bench/soak.js [CYCLES]`); test/integration/containerd/soak.test.ts runs 3.
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';

@@ -51,7 +51,7 @@ export function testbedPins(tb: TestbedDirs, target: PinTarget): Pins {
     // The rejoin kinds on the testbed's own dirs (the CNI dirs above too).
     kubeletDir: path.join(tb.scratch, 'kubelet'),
     // No link patterns: a testbed runs in the machine's network namespace, whose links are never
-    // a test's to delete (links are tested inside a private netns: test/integration/rejoin.test.ts).
+    // a test's to delete (links are tested inside a private netns: test/integration/containerd/rejoin.test.ts).
     ...(target.links === 'default' ? {} : { linkPatterns: [] }),
   };
 }

@@ -1,6 +1,6 @@
 // The rejoin steps' plans on a fake node: which kinds run (defaults, --with, --without), what each
 // plans from captured tool output, what a restricted scope leaves alone, and that a dry run
-// touches nothing. Real links, rules and mounts: test/integration/host-network, kubelet-mounts,
+// touches nothing. Real links, rules and mounts: test/integration/host/host-network, kubelet-mounts,
 // sweep-rejoin.
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
