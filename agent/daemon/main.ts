@@ -60,9 +60,16 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
       } catch {
         learned = undefined;
       }
-      const found = await detectCriEndpoint(opts.criCandidates ?? KNOWN_CRI_ENDPOINTS, opts.probe ?? criProbe(), learned);
-      config = deepFreeze({ ...config, criEndpoint: found.endpoint });
-      criEndpointSource = found.source;
+      try {
+        const found = await detectCriEndpoint(opts.criCandidates ?? KNOWN_CRI_ENDPOINTS, opts.probe ?? criProbe(), learned);
+        config = deepFreeze({ ...config, criEndpoint: found.endpoint });
+        criEndpointSource = found.source;
+      } catch (err) {
+        // Checking a config file judges the file, not the node: a CRI that does not answer now is
+        // said, not a bad config (the agent itself refuses to start on it).
+        if (!(loaded.flags.checkConfig && isKubesweepError(err, 'KS_CRI_ENDPOINT_UNKNOWN'))) throw err;
+        process.stderr.write(`kubesweep-agent: warning: ${err.message}\n`);
+      }
     }
     if (loaded.flags.checkConfig) {
       process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);

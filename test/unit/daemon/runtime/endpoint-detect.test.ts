@@ -137,3 +137,26 @@ t.test('the learned endpoint is taken from the state dir when none answers', asy
   t.equal(code, 0);
   t.equal((JSON.parse(out.join('')) as { criEndpoint: string }).criEndpoint, learned, 'the checked config carries the learned endpoint');
 });
+
+t.test('--check-config judges the file, not the node: no answering socket is a warning, exit 0', async (t) => {
+  const d = dir(t);
+  const out: string[] = [];
+  const err: string[] = [];
+  const writeOut = process.stdout.write.bind(process.stdout);
+  const writeErr = process.stderr.write.bind(process.stderr);
+  process.stdout.write = (s: string) => (out.push(String(s)), true);
+  process.stderr.write = (s: string) => (err.push(String(s)), true);
+  let code: number;
+  try {
+    code = await main(['--node-name', 'n1', '--state-dir', `${d}/state`, '--manifests-dir', `${d}/m`, '--check-config'], {
+      criCandidates: [`unix://${d}/none.sock`],
+      probe,
+    });
+  } finally {
+    process.stdout.write = writeOut;
+    process.stderr.write = writeErr;
+  }
+  t.equal(code, 0, 'a valid file passes the check');
+  t.equal((JSON.parse(out.join('')) as { nodeName: string }).nodeName, 'n1', 'the checked config is printed');
+  t.match(err.join(''), /warning: no --cri-endpoint given and none of the known CRI sockets answers/, 'the unanswered CRI is said');
+});
