@@ -126,7 +126,25 @@ t.test('rotation, half-done swaps, SIGHUP and revocation on the real agent', asy
   );
 
   // New handshakes: the new CA's clients get in, the old CA's do not — and the client says why, at once.
-  const fresh = new AgentClient({ endpoint: target, tls: { ca: `${next}/ca.crt`, cert: `${next}/reader.crt`, key: `${next}/reader.key` } });
+  // The server's certificate and the client CA are separate files renamed one after the other: the
+  // new certificate can be served a moment before the new client CA is loaded, so wait for both.
+  const newClient = () =>
+    new AgentClient({ endpoint: target, tls: { ca: `${next}/ca.crt`, cert: `${next}/reader.crt`, key: `${next}/reader.key` } });
+  await waitFor(
+    'the new client CA is loaded',
+    async () => {
+      const probe = newClient();
+      try {
+        return (await probe.info()).nodeName === 'node1';
+      } catch {
+        return false;
+      } finally {
+        probe.close();
+      }
+    },
+    10_000,
+  );
+  const fresh = newClient();
   t.teardown(() => fresh.close());
   t.equal((await fresh.info()).nodeName, 'node1', 'a client of the new CA connects');
   const stale = await kubesweep([...as(old, 'admin'), 'info']);
