@@ -4,7 +4,7 @@
 // journal brackets the fallback; and a conf dir that is not containerd's is never touched.
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test as Tap } from 'tap';
 import { TEARDOWN_NETWORK } from '../../../agent/daemon/host/teardown-conf';
 import { CNI_LOAD_TIMEOUT_MS, runCniFallback } from '../../../agent/daemon/sweep/cni-fallback';
 import type { FallbackRecorder } from '../../../agent/daemon/sweep/cni-fallback';
@@ -13,6 +13,32 @@ import type { Outcome } from '../../../agent/daemon/sweep/types';
 import { commands, runPod } from '../../../scripts/testbed/pods';
 import { memoryLogger, treeState } from '../../helpers/sweep';
 import { withTestbed } from '../../helpers/testbed';
+
+/** Make the pod's CNI DEL fail (Calico on a deleted node), see StopPodSandbox fail, then run the fallback for it. */
+async function failThenFallBack(t: Tap, tb: Awaited<ReturnType<typeof withTestbed>>, sandboxId: string) {
+  const cri = tb.cri();
+  tb.setCniFault('fail');
+  const failure = await cri.stopPodSandbox(sandboxId).then(
+    () => 'no failure',
+    (err: Error) => err.message,
+  );
+  t.match(failure, /Unauthorized/);
+  const { log } = memoryLogger();
+  const { rec, items } = recorder();
+  const stateDir = path.join(tb.scratch, 'state');
+  const t0 = Date.now();
+  const removed = await runCniFallback([{ sandboxId, failure }], {
+    cri,
+    log,
+    stateDir,
+    runId: 'r1',
+    cniConfDir: tb.cniConfDir,
+    cniIpamDir: tb.ipamDir,
+    criTimeoutMs: 20_000,
+    rec,
+  });
+  return { failure, log, items, stateDir, t0, removed };
+}
 
 function recorder() {
   const items: { action: string; target: string; outcome: Outcome; message?: string }[] = [];
@@ -45,27 +71,7 @@ t.test('fallback: failing DEL → sandbox removed, conf dir byte-identical, leas
       .sort();
   t.equal(leases().length, 2, 'two host-local leases');
   const confBefore = treeState(tb.cniConfDir);
-  tb.setCniFault('fail');
-  const failure = await cri.stopPodSandbox(pod.sandboxId).then(
-    () => 'no failure',
-    (err: Error) => err.message,
-  );
-  t.match(failure, /Unauthorized/);
-
-  const { log } = memoryLogger();
-  const { rec, items } = recorder();
-  const stateDir = path.join(tb.scratch, 'state');
-  const t0 = Date.now();
-  const removed = await runCniFallback([{ sandboxId: pod.sandboxId, failure }], {
-    cri,
-    log,
-    stateDir,
-    runId: 'r1',
-    cniConfDir: tb.cniConfDir,
-    cniIpamDir: tb.ipamDir,
-    criTimeoutMs: 20_000,
-    rec,
-  });
+  const { items, stateDir, t0, removed } = await failThenFallBack(t, tb, pod.sandboxId);
   t.comment(`fallback took ${Date.now() - t0} ms`);
   t.same([...removed], [pod.sandboxId], 'the sandbox was removed');
   t.same(
@@ -105,26 +111,7 @@ t.test(
       containers: [{ name: 'web', command: commands.sleep() }],
     });
     const confBefore = treeState(tb.cniConfDir);
-    tb.setCniFault('fail');
-    const failure = await cri.stopPodSandbox(pod.sandboxId).then(
-      () => 'no failure',
-      (err: Error) => err.message,
-    );
-    t.match(failure, /Unauthorized/);
-    const { log } = memoryLogger();
-    const { rec, items } = recorder();
-    const stateDir = path.join(tb.scratch, 'state');
-    const t0 = Date.now();
-    const removed = await runCniFallback([{ sandboxId: pod.sandboxId, failure }], {
-      cri,
-      log,
-      stateDir,
-      runId: 'r1',
-      cniConfDir: tb.cniConfDir,
-      cniIpamDir: tb.ipamDir,
-      criTimeoutMs: 20_000,
-      rec,
-    });
+    const { items, stateDir, t0, removed } = await failThenFallBack(t, tb, pod.sandboxId);
     const took = Date.now() - t0;
     t.comment(`gave up after ${took} ms: ${JSON.stringify(items)}`);
     t.ok(took >= CNI_LOAD_TIMEOUT_MS, `it waited the whole ${CNI_LOAD_TIMEOUT_MS} ms (${took} ms)`);
