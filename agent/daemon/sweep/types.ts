@@ -49,6 +49,14 @@ export interface SweepConfig {
   linkPatterns: readonly string[];
   /** iptables chain-name prefixes removed with the jumps to them (firewall, opt-in). */
   firewallPrefixes: readonly string[];
+  /** A local etcd member's data dir, moved aside while nothing holds it (etcd-data, opt-in); '' = none. */
+  etcdDataDir: string;
+  /** etcd's ports: a listener on one keeps the data dir in place. */
+  etcdPorts: readonly number[];
+  /** The Kubernetes dir holding the kubelet's kubeconfigs (kubelet-state, opt-in); '' = leave them. */
+  kubernetesDir: string;
+  /** The kubelet's ports: a listener on one keeps its state in place. */
+  kubeletPorts: readonly number[];
 }
 
 export interface ResetOptions {
@@ -123,7 +131,9 @@ export type ResidueKind =
   | 'kubelet-mount'
   | 'cni-config'
   | 'firewall'
-  | 'kubelet-unit';
+  | 'kubelet-unit'
+  | 'etcd-data'
+  | 'kubelet-state';
 
 export interface Residue {
   kind: ResidueKind;
