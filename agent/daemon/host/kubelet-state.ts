@@ -3,7 +3,7 @@
 // Only these names, each looked at with lstat: a regular file is the kubelet's; a symlink is one
 // only when it leads inside its own dir (the PKI's kubelet-client-current.pem does); a dir, FIFO,
 // socket, device or mount is never the kubelet's file and is reported, never touched.
-import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { isInside } from './paths';
 
@@ -87,10 +87,18 @@ export function scanKubeletState(kubeletDir: string, kubernetesDir: string): Kub
   return out;
 }
 
-/** What a file holds now, for the backup: a symlink as its target text, never followed. */
+/**
+ * What a file holds now, for the backup and the changed-since-plan check: a symlink as its target
+ * text, never followed. Opened without following and without blocking, then checked to be a
+ * regular file: a FIFO put in its place since the scan must not hang the reset on a read.
+ */
 export function readStateFile(p: string): { data: Buffer; symlink: boolean } {
-  const st = lstatSync(p);
-  if (st.isSymbolicLink()) return { data: Buffer.from(readlinkSync(p)), symlink: true };
-  if (!st.isFile()) throw new Error(`${p} is no longer a regular file`);
-  return { data: readFileSync(p), symlink: false };
+  if (lstatSync(p).isSymbolicLink()) return { data: Buffer.from(readlinkSync(p)), symlink: true };
+  const fd = openSync(p, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    if (!fstatSync(fd).isFile()) throw new Error(`${p} is no longer a regular file`);
+    return { data: readFileSync(fd), symlink: false };
+  } finally {
+    closeSync(fd);
+  }
 }

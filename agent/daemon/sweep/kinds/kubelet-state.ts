@@ -5,7 +5,7 @@
 // <state-dir>/backups/kubelet-state/<id>/ (0600 in 0700, with where each came from), then
 // removed — never while a kubelet runs (in-use.ts: a process holding one of the files or its PKI
 // dir, or a listener on the kubelet's ports). Opt-in: it is the node's identity in its cluster.
-import { lstatSync, readlinkSync, readFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { type KubeletStateScan, readStateFile, scanKubeletState, KUBELET_PKI } from '../../host/kubelet-state';
 import { actionsOf, type BackupFile, type RemoveFile } from '../actions';
@@ -21,7 +21,7 @@ export type KubeletStateResidue = KubeletStateScan & { inUse: string[] };
 
 function currentSum(p: string): string | undefined {
   try {
-    return lstatSync(p).isSymbolicLink() ? sha256(Buffer.from(readlinkSync(p))) : sha256(readFileSync(p));
+    return sha256(readStateFile(p).data);
   } catch {
     return undefined;
   }
