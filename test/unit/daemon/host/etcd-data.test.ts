@@ -8,7 +8,7 @@ import path from 'node:path';
 import t from 'tap';
 import { makeEtcdBackupDir, moveAside, scanEtcdData } from '../../../../agent/daemon/host/etcd-data';
 import { findHolders, treeInodes } from '../../../../agent/daemon/host/holders';
-import { loadConfig } from '../../../../agent/daemon/config';
+import { loadConfig, resolveConfig } from '../../../../agent/daemon/config';
 
 function dataDir(t: { teardown: (f: () => void) => void }): string {
   const root = mkdtempSync(path.join(tmpdir(), 'ks-etcdu-'));
@@ -75,9 +75,9 @@ t.test('findHolders: a child holding a file by its inode; a renamed file still i
 });
 
 t.test('options: etcd and kubelet ports validated, dirs may be ""', async (t) => {
-  const r = loadConfig(['--node-name', 'n', '--etcd-port', '2379,abc', '--kubelet-port', '70000', '--etcd-data-dir', '']);
+  const r = resolveConfig({ nodeName: 'n', etcdPorts: [2379, 'abc'], kubeletPorts: [70000] });
   t.match(r.problems.join('\n'), /etcdPorts: "abc" not a port/);
   t.match(r.problems.join('\n'), /kubeletPorts: 70000 not a port/);
-  const ok = loadConfig(['--node-name', 'n', '--etcd-port', '12379', '--etcd-port', '12380', '--kubernetes-dir', '']).config!;
+  const ok = loadConfig(['--node-name', 'n', '--etcd-port', '12379', '--etcd-port', '12380', '--kubernetes-dir', '']).config;
   t.same([ok.etcdPorts, ok.kubernetesDir, ok.etcdDataDir, ok.kubeletPorts], [[12379, 12380], '', '/var/lib/etcd', [10250, 10248]]);
 });
