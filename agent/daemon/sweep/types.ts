@@ -280,6 +280,22 @@ export interface CniCacheFileInfo {
   live: boolean;
 }
 
+export interface EtcdDataInfo {
+  dir: string;
+  present: boolean;
+  memberEntries: number;
+  backups: string[];
+  inUse: string[];
+}
+
+export interface KubeletStateFileInfo {
+  path: string;
+  size: number;
+  symlink: boolean;
+  /** Why it is never touched; '' for a kubelet file. */
+  odd: string;
+}
+
 export interface Inventory {
   sandboxes: SandboxInfo[];
   containers: ContainerInfo[];
@@ -295,6 +311,8 @@ export interface Inventory {
   kubeletPodDirs: string[];
   cniConfigFiles: CniConfigFileInfo[];
   firewall: FirewallTableInfo[];
+  etcdData: EtcdDataInfo[];
+  kubeletStateFiles: KubeletStateFileInfo[];
   /** enabled, disabled, not-found, other; '' without systemd or with no unit configured. */
   kubeletUnitState: string;
   /** Parts that could not be read, each "kind: why". */

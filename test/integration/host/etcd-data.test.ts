@@ -14,6 +14,7 @@ import t, { type Test } from 'tap';
 import type { CriClient } from '../../../agent/daemon/cri/client';
 import { defaultSweepConfig } from '../../../agent/daemon/engine-config';
 import { ETCD_BACKUP_PREFIX } from '../../../agent/daemon/host/etcd-data';
+import { kindsInventory } from '../../../agent/daemon/sweep/kinds';
 import { readMountinfo } from '../../../agent/daemon/host/mountinfo';
 import { Sweeper, type SweepConfig } from '../../../agent/daemon/sweep';
 import { resetWithPlanCheck } from '../../helpers/plan-check';
@@ -76,6 +77,12 @@ t.test('a stand-in etcd holding its WAL open keeps the data dir, named in the pl
   // Only the open file counts here: etcd's ports are set to ones nobody listens on.
   const cfg: SweepConfig = Object.freeze({ ...n.config, etcdPorts: [await freePort()] });
   const before = treeHash(n.config.etcdDataDir);
+  const inv = await kindsInventory(cfg, {}, async () => ({ alive: new Set<string>() }));
+  t.match(
+    inv.etcdData,
+    [{ dir: n.config.etcdDataDir, present: true, memberEntries: 3, inUse: [new RegExp(`^pid ${member.pid} `)] }],
+    'inspect: the dir, its member data and its holder',
+  );
   const report = await n.reset(t, cfg);
   const step = planned(report);
   t.same(step.actions, [], 'nothing planned');

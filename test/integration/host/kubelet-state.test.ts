@@ -15,6 +15,7 @@ import type { CriClient } from '../../../agent/daemon/cri/client';
 import { defaultSweepConfig } from '../../../agent/daemon/engine-config';
 import { Sweeper, type SweepConfig } from '../../../agent/daemon/sweep';
 import type { KindBackupIndex } from '../../../agent/daemon/sweep/kind-backup';
+import { kindsInventory } from '../../../agent/daemon/sweep/kinds';
 import { resetWithPlanCheck } from '../../helpers/plan-check';
 import { freePort, Procs } from '../../helpers/standin';
 
@@ -112,6 +113,16 @@ t.test('backed up (0600 in 0700), removed, restorable byte-identical; decoys and
   const n = await node(t);
   const state = sums(n.root, STATE);
   const decoys = sums(n.root, DECOYS);
+  const inv = await kindsInventory(n.config, {}, async () => ({ alive: new Set<string>() }));
+  t.same(
+    inv.kubeletStateFiles.map((f) => [path.relative(n.root, f.path), f.symlink, f.odd.replace(/:.*/, '')]).sort(),
+    [
+      ...STATE.map((r) => [r, r.endsWith('current.pem'), '']),
+      ['kubelet/pki/elsewhere.pem', false, 'a symlink to ' + path.join(n.root, 'outside.pem') + ', outside ' + n.config.kubeletDir],
+      ['kubelet/pki/fifo', false, 'a FIFO, not a kubelet file'],
+    ].sort(),
+    'inspect: every state file, and the odd entries with why',
+  );
   const report = await n.reset(t);
   const step = report.steps.find((s) => s.name === 'kubelet-state')!;
   t.same(

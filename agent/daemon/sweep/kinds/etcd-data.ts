@@ -93,6 +93,9 @@ export const etcdData: KindModule<'etcd-data', EtcdDataResidue, MoveAside> = {
     return [{ kind: 'etcd-data', target: `${dir}/member`, why: why + reason }];
   },
   async inventory(scan) {
-    return { rows: {}, errors: isFailed(scan) ? [`etcd-data: ${scan.error}`] : [] };
+    if (isFailed(scan)) return { rows: { etcdData: [] }, errors: [`etcd-data: ${scan.error}`] };
+    if (!scan) return { rows: { etcdData: [] }, errors: [] };
+    const row = { dir: scan.dir, present: !scan.absent, memberEntries: scan.memberEntries, backups: scan.backups, inUse: scan.inUse };
+    return { rows: { etcdData: [row] }, errors: [] };
   },
 };

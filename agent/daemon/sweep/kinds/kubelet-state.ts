@@ -116,6 +116,9 @@ export const kubeletState: KindModule<'kubelet-state', KubeletStateResidue, Back
     ];
   },
   async inventory(scan) {
-    return { rows: {}, errors: isFailed(scan) ? [`kubelet-state: ${scan.error}`] : [] };
+    if (isFailed(scan)) return { rows: { kubeletStateFiles: [] }, errors: [`kubelet-state: ${scan.error}`] };
+    const files = (scan?.files ?? []).map((f) => ({ path: f.path, size: f.size, symlink: f.symlink, odd: '' }));
+    const odd = (scan?.odd ?? []).map((o) => ({ path: o.path, size: 0, symlink: false, odd: o.why }));
+    return { rows: { kubeletStateFiles: [...files, ...odd] }, errors: [] };
   },
 };
