@@ -31,6 +31,8 @@ export const ENGINE_OPTIONS = [
   'cniCacheDir',
   'linkPatterns',
   'firewallPrefixes',
+  'firewallNftTables',
+  'podCgroupParents',
 ] as const satisfies readonly OptionName[];
 
 /** The options only the agent around the engine reads (servers, TLS, logging, limits). */

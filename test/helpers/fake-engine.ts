@@ -128,6 +128,7 @@ export function makeFakeEngine(): FakeEngine {
           cniConfigFiles: [],
           firewall: [{ backend: 'iptables-nft', table: 'nat', chains: ['KUBE-SERVICES'], jumps: 2 }],
           kubeletUnitState: 'enabled',
+          podCgroups: [],
           residueErrors: [],
         };
       },

@@ -13,6 +13,7 @@ import type {
   CniConfigFileInfo,
   ContainerInfo,
   FirewallTableInfo,
+  PodCgroupInfo,
   Inventory,
   CniCacheFileInfo,
   IpReservationInfo,
@@ -292,6 +293,16 @@ const firewallTableMsg: Converter<FirewallTableInfo, Msg<'FirewallTableInfo'>> =
   jumps: f.jumps,
 });
 
+const podCgroupMsg: Converter<PodCgroupInfo, Msg<'PodCgroupInfo'>> = (c) => ({
+  cgroup: c.cgroup,
+  podUid: c.podUid,
+  containerId: c.containerId,
+  unit: c.unit,
+  hierarchies: c.hierarchies,
+  processes: c.processes,
+  live: c.live,
+});
+
 export const inventoryMsg: Converter<Inventory, Msg<'InspectResponse'>> = (i) => ({
   sandboxes: i.sandboxes.map(sandboxMsg),
   containers: i.containers.map(containerMsg),
@@ -308,6 +319,7 @@ export const inventoryMsg: Converter<Inventory, Msg<'InspectResponse'>> = (i) =>
   cniConfigFiles: i.cniConfigFiles.map(cniConfigFileMsg),
   firewall: i.firewall.map(firewallTableMsg),
   kubeletUnitState: i.kubeletUnitState,
+  podCgroups: i.podCgroups.map(podCgroupMsg),
   residueErrors: [...i.residueErrors],
   // The handler adds the agent's dir warnings: they are not the engine's inventory.
   dirWarnings: [],

@@ -18,8 +18,9 @@ import type { KindInventory, KindModule, LookNow } from './kind';
 import { kubeletMounts } from './kubelet-mounts';
 import { kubeletUnit } from './kubelet-unit';
 import { links } from './links';
+import { podCgroups } from './pod-cgroups';
 
-export const KINDS = [kubeletMounts, ipam, cniCache, cniConfig, links, firewall, kubeletUnit] as const;
+export const KINDS = [kubeletMounts, podCgroups, ipam, cniCache, cniConfig, links, firewall, kubeletUnit] as const;
 
 // Every kind of agent/shared/kinds.ts has its module here (a compile error otherwise).
 type Unlisted = Exclude<CleanupKind, (typeof KINDS)[number]['name']>;

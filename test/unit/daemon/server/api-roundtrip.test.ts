@@ -230,6 +230,17 @@ const INVENTORY: Inventory = {
   cniConfigFiles: [{ path: '/etc/cni/net.d/10-calico.conflist', size: 6_000_000_000, pattern: '*calico*' }],
   firewall: [{ backend: 'ip6tables-legacy', table: 'nat', chains: ['KUBE-SERVICES', 'cali-nat-outgoing'], jumps: 3 }],
   kubeletUnitState: 'enabled',
+  podCgroups: [
+    {
+      cgroup: '/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod0f1e2d3c_4b5a_4968_8776_5a4b3c2d1e0f.slice',
+      podUid: '0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f',
+      containerId: '',
+      unit: 'kubepods-besteffort-pod0f1e2d3c_4b5a_4968_8776_5a4b3c2d1e0f.slice',
+      hierarchies: 1,
+      processes: 0,
+      live: false,
+    },
+  ],
   residueErrors: ['firewall: iptables-nft-save failed: Permission denied'],
 };
 
