@@ -284,7 +284,8 @@ export const OPTIONS = {
     repeatable: true,
     type: '`FAMILY NAME` of nftables tables, 0–32',
     default: DEFAULT_NFT_TABLES,
-    defaultText: '`ip kube-proxy` `ip6 kube-proxy` `ip calico` `ip6 calico` `ip flannel-ipv4` `ip6 flannel-ipv6` `inet kube-network-policies`',
+    defaultText:
+      '`ip kube-proxy` `ip6 kube-proxy` `ip calico` `ip6 calico` `ip flannel-ipv4` `ip6 flannel-ipv6` `inet kube-network-policies`',
     help: 'native nftables tables removed whole, after `nft list ruleset` is backed up (kind `firewall`, opt-in); `--firewall-nft-table ""` = none',
     fromFlag: (v) => [v].flat().filter((x) => x !== ''),
     check: (v, name, problems) => {
@@ -311,7 +312,7 @@ export const OPTIONS = {
     type: 'cgroup paths (absolute path in each cgroup hierarchy), 0–16',
     default: DEFAULT_POD_CGROUP_PARENTS,
     defaultText: '`/kubepods` (cgroupfs driver) `/kubepods.slice` (systemd driver)',
-    help: "the kubelet's pod cgroup hierarchy: empty cgroups of pods and containers the CRI no longer knows are removed (rmdir) or, for systemd slices and scopes, stopped through systemd (kind `pod-cgroups`); `--pod-cgroup-parent \"\"` = none",
+    help: 'the kubelet\'s pod cgroup hierarchy: empty cgroups of pods and containers the CRI no longer knows are removed (rmdir) or, for systemd slices and scopes, stopped through systemd (kind `pod-cgroups`); `--pod-cgroup-parent ""` = none',
     fromFlag: (v) => [v].flat().filter((x) => x !== ''),
     check: (v, name, problems) => {
       if (!Array.isArray(v) || v.length > 16) {

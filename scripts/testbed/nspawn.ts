@@ -75,7 +75,12 @@ export class NspawnMachine {
 
   /** Boot systemd in a container sharing the host's network (and nothing else we did not bind). */
   static async boot(
-    opts: { rootfs?: string; binds?: Bind[]; timeoutMs?: number; /** e.g. SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1: cgroup v2 inside */ env?: Record<string, string> } = {},
+    opts: {
+      rootfs?: string;
+      binds?: Bind[];
+      timeoutMs?: number;
+      /** e.g. SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1: cgroup v2 inside */ env?: Record<string, string>;
+    } = {},
   ): Promise<NspawnMachine> {
     const rootfs = ensureRootfs(opts.rootfs);
     const name = `ks-${randomBytes(4).toString('hex')}`;

@@ -44,13 +44,13 @@ export function parseNftRuleset(text: string): NftTable[] {
   for (const line of text.split('\n')) {
     const t = /^table (\S+) (\S+) \{$/.exec(line);
     if (t) {
-      cur = { family: t[1]!, name: t[2]!, chains: [] };
+      cur = { family: t[1], name: t[2], chains: [] };
       out.push(cur);
       continue;
     }
     if (line === '}') cur = undefined;
     const c = /^\tchain (\S+) \{$/.exec(line);
-    if (c && cur) cur.chains.push(c[1]!);
+    if (c && cur) cur.chains.push(c[1]);
   }
   return out;
 }

@@ -31,11 +31,11 @@ const CONTAINER_DIR = [new RegExp(`^(${ID})$`), new RegExp(`^(?:cri-containerd|c
 export function classifyCgroupDir(name: string): { podUid: string } | { containerId: string } | undefined {
   for (const re of POD_DIR) {
     const m = re.exec(name);
-    if (m) return { podUid: m[1]!.replace(/_/g, '-') };
+    if (m) return { podUid: m[1].replace(/_/g, '-') };
   }
   for (const re of CONTAINER_DIR) {
     const m = re.exec(name);
-    if (m) return { containerId: m[1]! };
+    if (m) return { containerId: m[1] };
   }
   return undefined;
 }

@@ -80,10 +80,10 @@ t.test('firewall: known nftables tables go whole after the ruleset is saved; eve
   // The backup holds the full ruleset as it was, and `nft -f` brings the removed tables back.
   const dir = path.join(config.stateDir, 'backups', 'firewall');
   const [id] = readdirSync(dir);
-  const saved = readFileSync(path.join(dir, id!, 'nft.ruleset'), 'utf8');
+  const saved = readFileSync(path.join(dir, id, 'nft.ruleset'), 'utf8');
   t.equal(saved, rulesetBefore, 'nft.ruleset: `nft list ruleset` before the run');
   const fresh = withNetns(t, 'nftr');
-  fresh.sh(`nft -f ${path.join(dir, id!, 'nft.ruleset')}`);
+  fresh.sh(`nft -f ${path.join(dir, id, 'nft.ruleset')}`);
   for (const k of GONE) t.equal(fresh.sh(`nft list table ${k}`), table0(rulesetBefore, k), `${k} restored by nft -f`);
 
   const again = await sweeper.plan({ ...opts, dryRun: true });

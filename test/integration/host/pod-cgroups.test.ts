@@ -167,6 +167,10 @@ t.test('pod-cgroups: empty cgroups of removed pods go in every hierarchy; held, 
   t.equal(readFileSync(`/proc/${decoy.pid}/cgroup`, 'utf8'), decoyCgroup, 'in the cgroup it was in');
 
   const left = report.verification!.residue.filter((r) => r.kind === 'pod-cgroup');
-  t.same(left.map((r) => r.target).sort(), [kept.B, path.basename(kept.F)].sort(), 'verify: the held pod and the slice, not the live pod C');
+  t.same(
+    left.map((r) => r.target).sort(),
+    [kept.B, path.basename(kept.F)].sort(),
+    'verify: the held pod and the slice, not the live pod C',
+  );
   t.match(left.find((r) => r.target === path.basename(kept.F))?.why ?? '', /systemd is not running: never removed by hand/);
 });

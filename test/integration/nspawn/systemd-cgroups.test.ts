@@ -97,7 +97,7 @@ t.test('systemd slices and scopes under cgroup v2: shim-gone processes ended, re
       .split('\n')
       .filter(Boolean)
       .map(Number);
-  const pid = Object.fromEntries(units.map((u) => [u, pidsOf(u)[0]!]));
+  const pid = Object.fromEntries(units.map((u) => [u, pidsOf(u)[0]]));
   t.equal(
     cgroupOf(scopeOf(cA)),
     `/kubepods.slice/kubepods-besteffort.slice/${sliceOf('besteffort', uA)}/${scopeOf(cA)}`,
@@ -158,7 +158,8 @@ t.test('systemd slices and scopes under cgroup v2: shim-gone processes ended, re
   t.equal(stop(sliceOf('besteffort', uD))?.outcome, 'skipped', "pod D's slice holds a process: left");
 
   const gone = (u: string) => vm.exec(['systemctl', 'is-active', u]).stdout.trim() !== 'active';
-  for (const u of [sliceOf('besteffort', uA), sliceOf('burstable', uB), scopeOf(sA), scopeOf(cA), scopeOf(cB)]) t.ok(gone(u), `${u} is gone`);
+  for (const u of [sliceOf('besteffort', uA), sliceOf('burstable', uB), scopeOf(sA), scopeOf(cA), scopeOf(cB)])
+    t.ok(gone(u), `${u} is gone`);
   t.equal(
     vm.exec(['test', '-e', `/sys/fs/cgroup/kubepods.slice/kubepods-besteffort.slice/${sliceOf('besteffort', uA)}`]).code,
     1,
@@ -166,8 +167,7 @@ t.test('systemd slices and scopes under cgroup v2: shim-gone processes ended, re
   );
   for (const u of [scopeOf(cD), sliceOf('besteffort', uD), 'decoy-foo.scope', 'decoy.slice', 'kubepods-besteffort.slice'])
     t.notOk(gone(u), `${u} survives`);
-  for (const u of [scopeOf(cD), 'decoy-foo.scope'])
-    t.same(pidsOf(u), [pid[u]], `${u}: its process still runs in it`);
+  for (const u of [scopeOf(cD), 'decoy-foo.scope']) t.same(pidsOf(u), [pid[u]], `${u}: its process still runs in it`);
   t.same(
     (report.verification?.residue ?? []).filter((r) => r.kind === 'pod-cgroup').map((r) => r.target),
     [sliceOf('besteffort', uD)],

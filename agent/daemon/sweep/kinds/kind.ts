@@ -13,7 +13,15 @@ import type { Inventory, Residue, ResidueKind, SweepConfig } from '../types';
 /** The inventory fields the kinds fill (every other field is the engine's). */
 export type KindInventory = Pick<
   Inventory,
-  'links' | 'ipReservations' | 'cniCacheFiles' | 'kubeletMounts' | 'kubeletPodDirs' | 'cniConfigFiles' | 'firewall' | 'kubeletUnitState' | 'podCgroups'
+  | 'links'
+  | 'ipReservations'
+  | 'cniCacheFiles'
+  | 'kubeletMounts'
+  | 'kubeletPodDirs'
+  | 'cniConfigFiles'
+  | 'firewall'
+  | 'kubeletUnitState'
+  | 'podCgroups'
 >;
 
 /** What a kind's left() and inventory() may ask: the liveness rule applied to the node now (asked once, shared). */

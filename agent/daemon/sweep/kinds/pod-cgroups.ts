@@ -74,7 +74,9 @@ export const podCgroups: KindModule<'pod-cgroups', PodCgroupResidue, RemoveCgrou
     }
     const notes = [
       ...(kept ? [`${kept} cgroup(s) of pods the CRI still knows kept`] : []),
-      ...(unmanaged.length ? [`systemd is not running: ${unmanaged.length} slice(s)/scope(s) left as residue (${unmanaged.join(', ')})`] : []),
+      ...(unmanaged.length
+        ? [`systemd is not running: ${unmanaged.length} slice(s)/scope(s) left as residue (${unmanaged.join(', ')})`]
+        : []),
       ...(r.problems.length ? [`unreadable: ${r.problems.join('; ')}`] : []),
     ];
     if (actions.length === 0) return { actions, note: notes.join('; ') || `no pod cgroup under ${r.parents.join(', ')}` };
@@ -122,7 +124,8 @@ export const podCgroups: KindModule<'pod-cgroups', PodCgroupResidue, RemoveCgrou
   },
   async left(r, look) {
     if (r === undefined) return [];
-    if (isFailed(r)) return [{ kind: 'pod-cgroup', target: look.config.podCgroupParents.join(', '), why: `could not be checked: ${r.error}` }];
+    if (isFailed(r))
+      return [{ kind: 'pod-cgroup', target: look.config.podCgroupParents.join(', '), why: `could not be checked: ${r.error}` }];
     const live = await look.liveness();
     return r.cgroups
       .filter((c) => !isKnown(c, { uids: new Set(), ids: live.alive }))

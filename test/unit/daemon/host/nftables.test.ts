@@ -18,7 +18,7 @@ t.test('parseNftRuleset reads every table with its chains (sets and maps are not
     'ip kube-proxy-operator-copy',
     'ip filter',
   ]);
-  t.same(tables[0]!.chains, ['filter-prerouting', 'firewall-check', 'services', 'nat-prerouting']);
+  t.same(tables[0].chains, ['filter-prerouting', 'firewall-check', 'services', 'nat-prerouting']);
   t.same(tables.find((x) => x.name === 'filter')!.chains, ['KUBE-X', 'INPUT'], "iptables-nft's own table is read too");
 });
 
