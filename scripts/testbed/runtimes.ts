@@ -95,8 +95,12 @@ export function ensureRuntime(choice: RuntimeChoice, log: (msg: string) => void 
   execFileSync('dpkg', ['-x', path.join(debs, deb), tmp], { stdio: 'pipe' });
   writeFileSync(path.join(tmp, 'PACKAGE_VERSION'), `${version}\n`);
   rmSync(path.join(debs, deb));
-  rmSync(target, { recursive: true, force: true });
-  renameSync(tmp, target);
+  // Another process may have unpacked it meanwhile: a runtime in use is never replaced.
+  if (existsSync(stamp)) rmSync(tmp, { recursive: true, force: true });
+  else {
+    rmSync(target, { recursive: true, force: true });
+    renameSync(tmp, target);
+  }
   return { choice, binDir, packageVersion: version };
 }
 

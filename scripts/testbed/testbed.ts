@@ -246,12 +246,12 @@ export class Testbed {
     );
   }
 
-  private writeConfig(): void {
-    const cniConfDir = this.cniConfDir;
-    mkdirSync(this.scratch, { recursive: true });
-    if (this.cniFault) installFaultPlugin(this.cniFault);
-    this.writeCniConfig();
-    const config = containerdConfigToml(
+  /**
+   * This testbed's containerd config in the given form (config.toml holds the one its binary
+   * wants): tests read the same dirs in the other form.
+   */
+  configToml(version: 2 | 3 | 4): string {
+    return containerdConfigToml(
       {
         dir: this.dir,
         root: this.root,
@@ -259,12 +259,18 @@ export class Testbed {
         socket: this.socket,
         sandboxImage: PAUSE_IMAGE,
         cniBinDir: this.cniFault?.binDir ?? SYSTEM_CNI_BIN,
-        cniConfDir,
+        cniConfDir: this.cniConfDir,
         cniMaxConfNum: this.cniMaxConfNum,
       },
-      this.configVersion,
+      version,
     );
-    writeFileSync(path.join(this.dir, 'config.toml'), config);
+  }
+
+  private writeConfig(): void {
+    mkdirSync(this.scratch, { recursive: true });
+    if (this.cniFault) installFaultPlugin(this.cniFault);
+    this.writeCniConfig();
+    writeFileSync(path.join(this.dir, 'config.toml'), this.configToml(this.configVersion));
   }
 
   /** Start (or restart) containerd with this testbed's config and wait until CRI answers. */
