@@ -7,7 +7,9 @@
 #   runtime-learning: an agent given only its node name and CRI socket cleans the dead-shim and
 #     the failing-CNI residue (leases, libcni's cache), started while containerd runs, and
 #     started after it died with nothing learned (containerd's config file, v2 and v3 forms);
-#   rejoin: a reset, then the same pods rejoin on a new subnet (IPAM, links, kubelet mounts).
+#   rejoin: a reset, then the same pods rejoin on a new subnet (IPAM, links, kubelet mounts);
+#     its two other tests (no reset; a reset without the rejoin kinds) show the bug, not the
+#     runtime, and are left to the suite.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 runtimes=${KUBESWEEP_RUNTIMES:-1.7 2.1}
@@ -21,6 +23,6 @@ node dist/scripts/testbed/runtimes.js $runtimes || exit 2
 rc=0
 for rt in $runtimes; do
   echo "# containerd $rt: ${files[*]}"
-  KUBESWEEP_TESTBED_RUNTIME=$rt npx tap "$@" "${files[@]}" || rc=1
+  KUBESWEEP_TESTBED_RUNTIME=$rt npx tap --invert --grep='^(without the reset|a reset without the new kinds)' "$@" "${files[@]}" || rc=1
 done
 exit $rc
