@@ -38,7 +38,7 @@ t.test('the choice: option, then the env var, then 1.6; unknown ones refused', a
 });
 
 t.test('the config version containerd wants: 2 for 1.x, 3 for 2.0-2.2, 4 from 2.3', async (t) => {
-  const v = (major: number, minor: number) => configVersionFor({ text: '', major, minor });
+  const v = (major: number, minor: number) => configVersionFor({ major, minor });
   t.same([v(1, 6), v(1, 7), v(2, 0), v(2, 1), v(2, 2), v(2, 3), v(3, 0)], [2, 2, 3, 3, 3, 4, 4]);
   t.throws(() => containerdConfigToml(params('/x'), 4), /version 4, which the testbed does not write yet/);
 });
