@@ -5,7 +5,8 @@
 //   3. the anchor: real `crictl rmp -af`, v1.36.0 (what Kubespray ships) and v1.26.1, built from
 //      their tags by crictl.sh (skipped, and said so, when it cannot build them),
 //   4. the real agent (started as its bin's shebang starts it) through its gRPC API: a reset with
-//      --grace 0, and one with the agent's default grace (the pods exit on SIGTERM),
+//      --grace 0, and one with the agent's default grace (the pods exit on SIGTERM); and the agent
+//      as its unit runs it (--lite-mode) with --grace 0,
 //   5. the engine in this process with --grace 0, its CRI calls counted per pod,
 //   6. the engine with 6 pods ignoring SIGTERM under a 5 s grace (spread over both groups, and
 //      all in pods with their own netns),
@@ -14,7 +15,7 @@
 // against the CPU the whole machine spent during the run (/proc/stat) and containerd's own.
 //
 // Build: npx tsc -p . ; run: node dist/scripts/bench/reset.js [--pods 60] [--stubborn 6] [--grace 5]
-//   [--parallelism 16] [--repeat 1] [--reverse] [--only sequential,unbounded,crictl-1.36,crictl-1.26,agent,agent-grace,engine,engine-grace,engine-grace1]
+//   [--parallelism 16] [--repeat 1] [--reverse] [--only sequential,unbounded,crictl-1.36,crictl-1.26,agent,agent-unit,agent-grace,engine,engine-grace,engine-grace1]
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -25,7 +26,7 @@ import { CriClient } from '../../agent/daemon/cri/client';
 import { checkPorts } from '../../agent/daemon/ports';
 import { Sweeper } from '../../agent/daemon/sweep';
 import { DEFAULT_PARALLELISM } from '../../agent/daemon/options';
-import { YOUNG_GENERATION_FLAGS } from '../../agent/shared/node-flags';
+import { AGENT_NODE_FLAGS, YOUNG_GENERATION_FLAGS } from '../../agent/shared/node-flags';
 import { mapLimit } from '../../agent/shared/pool';
 import { commands, runPod } from '../testbed/pods';
 import { testbedSweepConfig } from '../testbed/sweep-config';
@@ -183,8 +184,7 @@ async function main(): Promise<void> {
   const crictl = CRICTL_TAGS.some((t) => wants(`crictl-${t.slice(1, 5)}`)) ? findCrictl(CRICTL_TAGS) : { found: [], missing: '' };
   if (crictl.missing) console.log(`crictl anchor: ${crictl.missing}; its rounds and ratios are skipped`);
   const tb = await Testbed.start({ log: (m) => console.error(m) });
-  let agent: ChildProcess | undefined;
-  let client: AgentClient | undefined;
+  const agents: Record<string, { proc: ChildProcess; client: AgentClient }> = {};
   try {
     const cri = tb.cri();
     const counted = countingCri(cri);
@@ -198,22 +198,24 @@ async function main(): Promise<void> {
     const engineReset = (name: string, grace: number, c?: CriClient) => async () => {
       reports[name] = await sweeper(grace, c).reset({ dryRun: false, scope: 'all', requestedBy: 'bench' });
     };
-    // The agent as its bin's shebang starts it (node + the young-generation bound), on the testbed.
-    const agentPid = (): CpuOf => ({ pid: agent?.pid ?? 0, label: 'agent process' });
-    const agentReset = (name: string, graceSeconds?: number) => async () => {
-      const r = await client!.reset({ confirmNode: BENCH_NODE, ...(graceSeconds !== undefined ? { graceSeconds } : {}) });
+    // The agent as its bin's shebang starts it (node + the young-generation bound) and as its unit
+    // runs it (+ --lite-mode), each with its own socket and state dir, on the testbed.
+    const agentPid = (which: string) => (): CpuOf => ({ pid: agents[which]?.proc.pid ?? 0, label: 'agent process' });
+    const agentReset = (which: string, graceSeconds?: number) => async () => {
+      const r = await agents[which].client.reset({ confirmNode: BENCH_NODE, ...(graceSeconds !== undefined ? { graceSeconds } : {}) });
       if (r.verification?.verdict !== 'clean')
-        throw new Error(`${name}: verdict ${r.verification?.verdict}: ${JSON.stringify(r.verification?.residue)}`);
+        throw new Error(`${which}: verdict ${r.verification?.verdict}: ${JSON.stringify(r.verification?.residue)}`);
     };
-    if (wants('agent') || wants('agent-grace')) {
-      const dir = path.join(tb.scratch, 'bench-agent');
+    for (const [which, nodeFlags, rounds] of [
+      ['shebang', YOUNG_GENERATION_FLAGS, ['agent', 'agent-grace']],
+      ['unit', AGENT_NODE_FLAGS, ['agent-unit']],
+    ] as const) {
+      if (!rounds.some(wants)) continue;
+      const dir = path.join(tb.scratch, `bench-agent-${which}`);
       mkdirSync(path.join(dir, 'manifests'), { recursive: true });
-      const sock = path.join(tb.dir, 'agent.sock');
-      agent = await startAgent(tb, sock, path.join(dir, 'manifests'), path.join(dir, 'state'), {
-        nodeFlags: YOUNG_GENERATION_FLAGS,
-        node: BENCH_NODE,
-      });
-      client = new AgentClient({ endpoint: `unix://${sock}`, actionTimeoutMs: 600_000 });
+      const sock = path.join(tb.dir, `agent-${which}.sock`);
+      const proc = await startAgent(tb, sock, path.join(dir, 'manifests'), path.join(dir, 'state'), { nodeFlags, node: BENCH_NODE });
+      agents[which] = { proc, client: new AgentClient({ endpoint: `unix://${sock}`, actionTimeoutMs: 600_000 }) };
     }
     const all0: Round[] = [
       { name: 'sequential', stubborn: 0, cpu: self, run: () => sequential(cri) },
@@ -224,8 +226,9 @@ async function main(): Promise<void> {
         cpu: self,
         run: () => crictlRemoveAll(c, tb.socket, tb.scratch),
       })),
-      { name: 'agent', stubborn: 0, cpu: agentPid, run: agentReset('agent', 0) },
-      { name: 'agent-grace', stubborn: 0, cpu: agentPid, run: agentReset('agent-grace') },
+      { name: 'agent', stubborn: 0, cpu: agentPid('shebang'), run: agentReset('shebang', 0) },
+      { name: 'agent-unit', stubborn: 0, cpu: agentPid('unit'), run: agentReset('unit', 0) },
+      { name: 'agent-grace', stubborn: 0, cpu: agentPid('shebang'), run: agentReset('shebang') },
       {
         name: 'engine',
         stubborn: 0,
@@ -251,10 +254,12 @@ async function main(): Promise<void> {
       for (const r of order) {
         await createPods(tb, cri, `${r.name.slice(0, 3)}${rep}`, r.stubborn, r.layout);
         await new Promise((res) => setTimeout(res, 1000)); // let pod start-up work settle
-        const m = await measure(tb, r.cpu(), r.run);
-        (all[r.name] ??= []).push(m);
+        let failure: string | undefined;
+        const m = await measure(tb, r.cpu(), () => r.run().catch((err: Error) => void (failure = err.message)));
         const left = (await cri.listPodSandbox()).length;
-        console.log(`${r.name.padEnd(13)} ${fmt(m)}${left ? ` (${left} sandboxes left!)` : ''}`);
+        // A failed round is said and left out of the figures, never counted as a fast one.
+        if (!failure && !left) (all[r.name] ??= []).push(m);
+        console.log(`${r.name.padEnd(13)} ${fmt(m)}${left ? ` (${left} sandboxes left!)` : ''}${failure ? ` FAILED: ${failure}` : ''}`);
         if (left) await unbounded(cri);
       }
     }
@@ -266,11 +271,11 @@ async function main(): Promise<void> {
     }
     summary(results, reports, counted.tally.size ? formatTally(counted.tally, PODS) : undefined, crictl.missing);
   } finally {
-    client?.close();
-    if (agent && agent.exitCode === null) {
-      const a = agent;
-      const exited = new Promise<void>((r) => a.once('exit', () => r()));
-      a.kill('SIGTERM');
+    for (const { proc, client } of Object.values(agents)) {
+      client.close();
+      if (proc.exitCode !== null) continue;
+      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+      proc.kill('SIGTERM');
       await exited;
     }
     const rep = await tb.teardown();
