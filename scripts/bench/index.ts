@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark that is not part of `npm test`, one after another, each in
 // its own process so one's memory and JIT state cannot colour the next one's figures.
-//   reset  — the cleanup engine vs sequential and unbounded-parallel baselines (60 pods)
+//   reset  — the agent and the engine vs real `crictl rmp -af` (crictl.sh builds it) and the
+//            sequential and unbounded-parallel baselines (60 pods); CRI calls per pod
 //   agent  — the daemon's start-to-ready time and idle RSS
 //   footprint — the single executable vs the npm layout: size, start-to-ready, idle RSS, RSS
 //            after a reset, `kubesweep --json ports` vs ss (needs npm run build:sea; skipped

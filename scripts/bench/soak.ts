@@ -39,11 +39,18 @@ export interface SoakResult {
 
 const fdCount = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
 
-async function startAgent(tb: Testbed, sock: string, manifestsDir: string, stateDir: string): Promise<ChildProcess> {
+/** The agent on the testbed, as its unit runs it unless given other node flags (the reset bench). */
+export async function startAgent(
+  tb: Testbed,
+  sock: string,
+  manifestsDir: string,
+  stateDir: string,
+  opts: { nodeFlags?: readonly string[]; node?: string } = {},
+): Promise<ChildProcess> {
   const args = [
-    ...AGENT_NODE_FLAGS,
+    ...(opts.nodeFlags ?? AGENT_NODE_FLAGS),
     path.join(packageRoot(), 'dist/agent/daemon/main.js'),
-    ...testbedAgentArgs(tb, { node: SEED_NODE, manifestsDir, stateDir, expectFreePorts: [] }),
+    ...testbedAgentArgs(tb, { node: opts.node ?? SEED_NODE, manifestsDir, stateDir, expectFreePorts: [] }),
     '--listen',
     `unix://${sock}`,
     '--http-listen',

@@ -21,9 +21,10 @@ t.test('the agent unit runs node with AGENT_NODE_FLAGS', (t) => {
   t.end();
 });
 
-t.test('the daemon started through its own shebang (the kubesweep-agent link) bounds its young generation', (t) => {
+t.test('the daemon started through its own shebang (the kubesweep-agent link) runs as the unit runs it', (t) => {
+  // --lite-mode too: measured 72 → 60 MiB idle RSS for the npm layout started from its bin.
   const first = readFileSync(path.join(root, 'agent', 'daemon', 'main.ts'), 'utf8').split('\n')[0];
-  t.equal(first, `#!/usr/bin/env -S node ${YOUNG_GENERATION_FLAGS.join(' ')}`);
+  t.equal(first, `#!/usr/bin/env -S node ${AGENT_NODE_FLAGS.join(' ')}`);
   t.end();
 });
 
