@@ -80,11 +80,7 @@ export function listPodDirs(kubeletDir: string): string[] {
  * `umount` one mount point (not lazy: a busy mount fails and is reported, as kubeadm does), as
  * often as it is stacked there. 'gone' when nothing was mounted there.
  */
-export async function unmountKubelet(
-  mountPoint: string,
-  kubeletDir: string,
-  opts: { procRoot?: string } = {},
-): Promise<'done' | 'gone'> {
+export async function unmountKubelet(mountPoint: string, kubeletDir: string, opts: { procRoot?: string } = {}): Promise<'done' | 'gone'> {
   // A mount point whose directory is gone cannot be mounted any more.
   if (!existsSync(path.dirname(mountPoint))) return 'gone';
   const entry = resolveInside(mountPoint, [kubeletDir], 'mount point');

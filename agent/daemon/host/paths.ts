@@ -55,6 +55,13 @@ export function entryTypeOf(st: Stats): EntryType {
   return 'other';
 }
 
+/** An entry of a cleaned dir that is not what its kind expects and is left in place: why, for the report. */
+export interface OddEntry {
+  path: string;
+  type: EntryType;
+  why: string;
+}
+
 /** An entry's identity as the plan saw it: re-checked right before it is acted on. */
 export interface EntryIdentity {
   type: EntryType;
