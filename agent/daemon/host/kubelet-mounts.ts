@@ -63,12 +63,14 @@ export function mountsAtOrUnder(mounts: readonly MountEntry[], dir: string): str
   return [...new Set(mounts.filter((m) => m.mountPoint === dir || under(m.mountPoint, dir)).map((m) => m.mountPoint))];
 }
 
-/** `<kubeletDir>/pods/<uid>` directories. */
+/**
+ * `<kubeletDir>/pods/<uid>` entries: the pod dirs, and anything else there (a symlink, a FIFO…),
+ * which removePodDir unlinks as itself, never followed (docs/security.md, "Odd entries").
+ */
 export function listPodDirs(kubeletDir: string): string[] {
   const pods = path.join(kubeletDir, 'pods');
   try {
     return readdirSync(pods, { withFileTypes: true })
-      .filter((e) => e.isDirectory())
       .map((e) => path.join(pods, e.name))
       .sort();
   } catch {

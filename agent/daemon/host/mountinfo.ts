@@ -87,15 +87,19 @@ export async function unmountPinned(
   }
   try {
     const st = fstatSync(fd);
-    if (st.isSymbolicLink()) return 'gone';
-    if (opts.expect) {
-      const change = identityChange(opts.expect, { type: entryTypeOf(st), dev: st.dev, ino: st.ino });
-      if (change) throw ksError('KS_ENTRY_CHANGED', `mount point ${entry} left in place: ${change}`, { mountPoint: entry });
-    }
+    const type = entryTypeOf(st);
+    // Nothing is mounted on a link; a link where the plan saw something else is a swap.
+    if (type === 'symlink' && opts.expect !== undefined && opts.expect.type !== 'symlink')
+      throw ksError('KS_ENTRY_CHANGED', `mount point ${entry} left in place: it is a symlink now`, { mountPoint: entry });
+    if (type === 'symlink') return 'gone';
     const seen = readlinkSync(`/proc/self/fd/${fd}`);
     if (seen !== entry)
       throw ksError('KS_ENTRY_CHANGED', `mount point ${entry} left in place: it is reached as ${seen} now`, { mountPoint: entry });
     if (!readMountinfo(opts.procRoot).some((m) => m.mountPoint === entry)) return 'gone';
+    if (opts.expect) {
+      const change = identityChange(opts.expect, { type, dev: st.dev, ino: st.ino });
+      if (change) throw ksError('KS_ENTRY_CHANGED', `mount point ${entry} left in place: ${change}`, { mountPoint: entry });
+    }
     const args = [...(opts.lazy ? ['-l'] : []), '--no-canonicalize', '/proc/self/fd/3'];
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
       const child = spawn('umount', args, { stdio: ['ignore', 'ignore', 'pipe', fd], env: { ...process.env, LC_ALL: 'C' } });

@@ -74,7 +74,15 @@ export type RemoveNetnsFile = {
   action: 'remove-netns';
   /** the netns file */
   target: string;
-  detail: { inode: number; holders: { pid: number; command: string; ours: boolean }[]; blockedBy?: string[] };
+  detail: {
+    inode: number;
+    holders: { pid: number; command: string; ours: boolean }[];
+    blockedBy?: string[];
+    /** lstat as planned: re-checked right before the unmount and the unlink. */
+    identity?: { type: string; dev: number; ino: number };
+    /** A symlink: where it points (never followed: the link itself is removed). */
+    symlink?: string;
+  };
 };
 // ---- The rejoin kinds (agent/shared/kinds.ts) ----
 export type DisableUnit = { action: 'disable-unit'; /** the unit */ target: string; detail: { state: string; error?: string } };

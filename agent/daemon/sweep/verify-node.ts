@@ -119,7 +119,11 @@ export async function verifyNode(v: VerifyInput): Promise<Verification> {
       const held = n.holders.length
         ? `held by ${n.holders.map((h) => `pid ${h.pid} (${h.command})${who(h)}`).join(', ')}`
         : 'no process lives in it';
-      residue.push({ kind: 'netns', target: n.path, why: `CNI netns still present: ${held}` });
+      residue.push({
+        kind: 'netns',
+        target: n.path,
+        why: n.odd ?? (n.symlink !== undefined ? `a symlink (to ${n.symlink}) in the netns dir` : `CNI netns still present: ${held}`),
+      });
     }
   }
   if (v.checks.manifests) {
