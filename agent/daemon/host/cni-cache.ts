@@ -15,6 +15,7 @@
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readNoFollow } from './fsync';
+import { mountLookup } from './mountinfo';
 import { entryTypeOf, isInside, type OddEntry, removeInside } from './paths';
 
 export const DEFAULT_CNI_CACHE_DIR = '/var/lib/cni/results';
@@ -85,8 +86,9 @@ export function parseCniCache(text: string, netnsDirs: readonly string[]): Omit<
 }
 
 /** Every cache file of a CRI sandbox in `dir` whose netns lies in one of netnsDirs. A missing dir is empty. */
-export function scanCniCache(dir: string, netnsDirs: readonly string[]): CniCacheScan {
+export function scanCniCache(dir: string, netnsDirs: readonly string[], procRoot?: string): CniCacheScan {
   const out: CniCacheScan = { entries: [], foreign: 0, problems: [], odd: [] };
+  const mountAt = mountLookup(procRoot);
   if (dir === '') return out;
   let names: string[];
   try {
@@ -101,6 +103,11 @@ export function scanCniCache(dir: string, netnsDirs: readonly string[]): CniCach
     try {
       const st = lstatSync(p);
       const type = entryTypeOf(st);
+      const mount = type === 'file' || type === 'dir' ? mountAt(p) : undefined;
+      if (mount !== undefined) {
+        out.odd.push({ path: p, type, why: `a mount (${mount}) in libcni's cache dir: not read, not unmounted, left in place` });
+        continue;
+      }
       if (type !== 'file' && type !== 'dir') {
         out.odd.push({ path: p, type, why: `a ${type} in libcni's cache dir: never followed or opened, left in place` });
         continue;

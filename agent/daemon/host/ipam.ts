@@ -13,6 +13,7 @@ import { isIP } from 'node:net';
 import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { readNoFollow } from './fsync';
+import { mountLookup } from './mountinfo';
 import { entryTypeOf, type OddEntry, removeInside } from './paths';
 
 export interface IpReservation {
@@ -106,8 +107,9 @@ export interface IpamScan {
 }
 
 /** Every reservation under each data dir's network dirs. A missing data dir is empty. */
-export function scanReservations(dataDirs: readonly string[]): IpamScan {
+export function scanReservations(dataDirs: readonly string[], procRoot?: string): IpamScan {
   const out: IpamScan = { reservations: [], bookkeeping: [], problems: [], odd: [] };
+  const mountAt = mountLookup(procRoot);
   for (const dataDir of dataDirs) {
     let networks: string[];
     try {
@@ -135,10 +137,14 @@ export function scanReservations(dataDirs: readonly string[]): IpamScan {
         try {
           const type = entryTypeOf(lstatSync(p));
           const named = isIP(f.replace(/_/g, ':')) !== 0;
+          const mount = named && (type === 'file' || type === 'dir') ? mountAt(p) : undefined;
+          if (mount !== undefined) {
+            out.odd.push({ path: p, type, why: `a mount (${mount}) named like a reservation: not read, not unmounted, left in place` });
+            continue;
+          }
           if (type !== 'file') {
             // Its holder cannot be read without following it: host-local's own files are plain files.
-            if (named && type !== 'dir')
-              out.odd.push({ path: p, type, why: `a ${type} named like a reservation: never followed or opened, left in place` });
+            if (named) out.odd.push({ path: p, type, why: `a ${type} named like a reservation: never followed or opened, left in place` });
             continue;
           }
           content = named ? readNoFollow(p).toString('utf8') : '';

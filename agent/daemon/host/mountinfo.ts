@@ -1,10 +1,10 @@
 // /proc/self/mountinfo: which mounts a dead shim left behind (container rootfs overlays, pod
 // shm tmpfs, netns bind mounts), and the lazy unmount that releases them.
 import { spawn } from 'node:child_process';
-import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { ksError } from '../../shared/errors';
-import { type EntryIdentity, entryTypeOf, identityChange, resolveInside } from './paths';
+import { type EntryIdentity, entryTypeOf, identityChange, identityOf, resolveInside } from './paths';
 
 export interface MountEntry {
   id: number;
@@ -54,6 +54,31 @@ export function readMountinfo(procRoot = '/proc'): MountEntry[] {
   return parseMountinfo(readFileSync(path.join(procRoot, 'self', 'mountinfo'), 'utf8')).mounts;
 }
 
+/**
+ * A lookup "what is mounted at this path?" over one read of the mount table (on first use),
+ * by the path's real location (its dir resolved: /var/run → /run); undefined when nothing is.
+ * No mount table to read (a fixture /proc): nothing is mounted.
+ */
+export function mountLookup(procRoot = '/proc'): (p: string) => string | undefined {
+  let table: Map<string, string> | undefined;
+  return (p) => {
+    if (!table) {
+      try {
+        table = new Map(readMountinfo(procRoot).map((m) => [m.mountPoint, `${m.fsType} ${m.source}${m.root === '/' ? '' : `:${m.root}`}`]));
+      } catch {
+        table = new Map<string, string>();
+      }
+    }
+    let real = p;
+    try {
+      real = path.join(realpathSync(path.dirname(p)), path.basename(p));
+    } catch {
+      /* its dir is gone: looked up as given */
+    }
+    return table.get(real);
+  };
+}
+
 /** Mount points strictly below one of `dirs`, deepest first, each once. */
 export function mountPointsUnder(mounts: readonly MountEntry[], dirs: readonly string[]): string[] {
   const roots = dirs.map((d) => path.resolve(d));
@@ -100,9 +125,25 @@ export async function unmountPinned(
       const change = identityChange(opts.expect, { type, dev: st.dev, ino: st.ino });
       if (change) throw ksError('KS_ENTRY_CHANGED', `mount point ${entry} left in place: ${change}`, { mountPoint: entry });
     }
-    const args = [...(opts.lazy ? ['-l'] : []), '--no-canonicalize', '/proc/self/fd/3'];
+    // Lazy: umount the handle itself. Not lazy: a handle on the mount keeps it busy, so the
+    // parent dir is pinned instead and the entry re-checked by lstat (same dev+ino, no link);
+    // a mount point cannot be renamed or unlinked while mounted, so it cannot be swapped after.
+    let pinned = fd;
+    let target = '/proc/self/fd/3';
+    if (!opts.lazy) {
+      closeSync(fd);
+      fd = openSync(path.dirname(entry), O_PATH | constants.O_DIRECTORY);
+      pinned = fd;
+      if (readlinkSync(`/proc/self/fd/${fd}`) !== path.dirname(entry))
+        throw ksError('KS_ENTRY_CHANGED', `mount point ${entry} left in place: its dir was swapped`, { mountPoint: entry });
+      const again = identityOf(entry);
+      const change = again ? identityChange({ type, dev: st.dev, ino: st.ino }, again) : 'it is gone';
+      if (change) throw ksError('KS_ENTRY_CHANGED', `mount point ${entry} left in place: ${change}`, { mountPoint: entry });
+      target = `/proc/self/fd/3/${path.basename(entry)}`;
+    }
+    const args = [...(opts.lazy ? ['-l'] : []), '--no-canonicalize', target];
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn('umount', args, { stdio: ['ignore', 'ignore', 'pipe', fd], env: { ...process.env, LC_ALL: 'C' } });
+      const child = spawn('umount', args, { stdio: ['ignore', 'ignore', 'pipe', pinned], env: { ...process.env, LC_ALL: 'C' } });
       let stderr = '';
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));

@@ -21,7 +21,7 @@ export const cniCache: KindModule<'cni-cache', CniCacheScan, RemoveCniCache | Le
   name: 'cni-cache',
   phase: 'after-pods',
   residueKind: 'cni-cache',
-  read: (config) => (config.cniCacheDir === '' ? undefined : scanCniCache(config.cniCacheDir, config.netnsDirs)),
+  read: (config) => (config.cniCacheDir === '' ? undefined : scanCniCache(config.cniCacheDir, config.netnsDirs, config.procRoot)),
   plan(p, scan) {
     const { config } = p;
     if (config.cniCacheDir === '') return { actions: [], note: 'no CNI cache dir configured' };

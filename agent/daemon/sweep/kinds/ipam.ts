@@ -21,7 +21,7 @@ export const ipam: KindModule<'ipam', IpamScan, ReleaseIp | LeaveEntry> = {
   name: 'ipam',
   phase: 'after-pods',
   residueKind: 'ipam',
-  read: (config) => scanReservations(config.cniIpamDirs),
+  read: (config) => scanReservations(config.cniIpamDirs, config.procRoot),
   plan(p, scan) {
     const { config } = p;
     if (!scan) return { actions: [], note: 'IPAM reservations were not read' };
