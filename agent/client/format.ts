@@ -268,6 +268,20 @@ export function formatInventory(inv: Out<'InspectResponse'>, s: Style): string {
   out.push(
     `${s.c.bold('kubelet unit')}: ${inv.kubeletUnitState === 'enabled' ? s.c.red('enabled (starts at boot; reset --with kubelet-unit disables it)') : inv.kubeletUnitState || s.c.dim('no systemd or no unit configured')}`,
   );
+  for (const e of inv.etcdData) {
+    const state = !e.present ? 'absent' : e.memberEntries ? `member data (${e.memberEntries} entries)` : 'no member data';
+    const used = e.inUse.length ? `; etcd runs: ${truncate(e.inUse.join('; '), 120)}` : '';
+    out.push(`${s.c.bold('etcd data dir')}: ${e.dir}: ${state}${used}${e.backups.length ? `; ${e.backups.length} earlier move(s)` : ''}`);
+  }
+  out.push(section('kubelet state', inv.kubeletStateFiles.length));
+  if (inv.kubeletStateFiles.length)
+    out.push(
+      table(
+        s,
+        ['path', 'size', 'what'],
+        inv.kubeletStateFiles.map((x) => [x.path, bytes(Number(x.size)), x.odd ? `left: ${x.odd}` : x.symlink ? 'symlink' : 'file']),
+      ),
+    );
   for (const e of inv.residueErrors) out.push(s.c.yellow(`${s.sym.warn} ${e}`));
   return out.join('\n');
 }

@@ -31,6 +31,10 @@ export const ENGINE_OPTIONS = [
   'cniCacheDir',
   'linkPatterns',
   'firewallPrefixes',
+  'etcdDataDir',
+  'etcdPorts',
+  'kubernetesDir',
+  'kubeletPorts',
 ] as const satisfies readonly OptionName[];
 
 /** The options only the agent around the engine reads (servers, TLS, logging, limits). */

@@ -275,6 +275,46 @@ export const OPTIONS = {
       return v.filter((p): p is string => !bad.includes(p));
     },
   }),
+  etcdDataDir: opt({
+    file: 'etcdDataDir',
+    flag: 'etcd-data-dir',
+    arg: 'DIR',
+    type: 'absolute path or `""`',
+    default: '/var/lib/etcd',
+    help: 'a local etcd member\'s data dir (Kubespray `etcd_data_dir`, kubeadm\'s etcd hostPath): kind `etcd-data` (opt-in) moves its content aside into `kubesweep-backup-<id>/` inside it, never across filesystems, while no process holds it or listens on `etcdPorts`; `""` = none',
+    check: (v, name, problems) => optionalAbsDir(name, v, problems),
+  }),
+  etcdPorts: opt<readonly number[]>({
+    file: 'etcdPorts',
+    flag: 'etcd-port',
+    arg: 'PORT',
+    repeatable: true,
+    type: 'ports, 0–16',
+    default: [2379, 2380],
+    help: "etcd's client and peer ports: a listener on one means etcd runs, and kind `etcd-data` leaves the data dir in place",
+    fromFlag: portsFromFlag,
+    check: (v, name, problems) => portList(name, v, 16, problems),
+  }),
+  kubernetesDir: opt({
+    file: 'kubernetesDir',
+    flag: 'kubernetes-dir',
+    arg: 'DIR',
+    type: 'absolute path or `""`',
+    default: '/etc/kubernetes',
+    help: 'where the kubelet\'s kubeconfigs are (`kubelet.conf`, `bootstrap-kubelet.conf`): kind `kubelet-state` (opt-in) backs them up and removes them; `""` = leave them',
+    check: (v, name, problems) => optionalAbsDir(name, v, problems),
+  }),
+  kubeletPorts: opt<readonly number[]>({
+    file: 'kubeletPorts',
+    flag: 'kubelet-port',
+    arg: 'PORT',
+    repeatable: true,
+    type: 'ports, 0–16',
+    default: [10250, 10248],
+    help: "the kubelet's API and healthz ports: a listener on one means a kubelet runs, and kind `kubelet-state` leaves its state in place",
+    fromFlag: portsFromFlag,
+    check: (v, name, problems) => portList(name, v, 16, problems),
+  }),
   listen: opt<readonly ListenAddress[]>({
     file: 'listen',
     flag: 'listen',
@@ -668,6 +708,33 @@ export function isAbsNormal(p: string): boolean {
     (p === '/' || !p.endsWith('/')) &&
     !p.includes('\0')
   );
+}
+
+/** `2379` or `2379,2380` per flag; non-numbers are kept so that validation names them. */
+function portsFromFlag(v: string | string[]): unknown[] {
+  return [v]
+    .flat()
+    .flatMap((chunk) => chunk.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+function portList(name: string, v: unknown, max: number, problems: string[]): number[] | undefined {
+  if (!Array.isArray(v)) {
+    problems.push(`${name}: must be a list of ports`);
+    return undefined;
+  }
+  if (v.length > max) problems.push(`${name}: at most ${max} ports`);
+  const bad = v.filter((p) => !isPort(p));
+  if (bad.length)
+    problems.push(
+      `${name}: ${bad
+        .slice(0, 5)
+        .map((b) => JSON.stringify(b))
+        .join(', ')} not a port (1-65535)`,
+    );
+  return [...new Set(v.filter(isPort))];
 }
 
 function isPort(p: unknown): p is number {

@@ -118,6 +118,11 @@ export const ERRORS = {
     http: 409,
     summary: 'The CNI teardown fallback could not be used safely (conf dir not the configured one, not loaded, or not restorable).',
   },
+  KS_CROSS_FILESYSTEM: {
+    grpc: GrpcStatus.FAILED_PRECONDITION,
+    http: 409,
+    summary: 'Moving the etcd data dir aside would cross filesystems (a mount inside it): that entry is left in place.',
+  },
   KS_INTERNAL: { grpc: GrpcStatus.INTERNAL, http: 500, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorDef>;
 

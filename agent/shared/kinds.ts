@@ -1,7 +1,17 @@
 // The node residue a reset clears beyond pods, shims and netns — each a step of the reset. Four
 // are runtime state the kubelet and the CNI plugin recreate, and on by default; three change
 // the node's configuration and are opt-in (`reset --with KIND`).
-export const CLEANUP_KINDS = ['links', 'ipam', 'cni-cache', 'kubelet-mounts', 'cni-config', 'firewall', 'kubelet-unit'] as const;
+export const CLEANUP_KINDS = [
+  'links',
+  'ipam',
+  'cni-cache',
+  'kubelet-mounts',
+  'cni-config',
+  'firewall',
+  'kubelet-unit',
+  'etcd-data',
+  'kubelet-state',
+] as const;
 
 export type CleanupKind = (typeof CLEANUP_KINDS)[number];
 

@@ -50,6 +50,9 @@ export function testbedPins(tb: TestbedDirs, target: PinTarget): Pins {
     kubeletUnit: '',
     // The rejoin kinds on the testbed's own dirs (the CNI dirs above too).
     kubeletDir: path.join(tb.scratch, 'kubelet'),
+    // A control-plane node's etcd data and kubeconfigs: the testbed's own, never the machine's.
+    etcdDataDir: path.join(tb.scratch, 'etcd'),
+    kubernetesDir: path.join(tb.scratch, 'kubernetes'),
     // No link patterns: a testbed runs in the machine's network namespace, whose links are never
     // a test's to delete (links are tested inside a private netns: test/integration/containerd/rejoin.test.ts).
     ...(target.links === 'default' ? {} : { linkPatterns: [] }),

@@ -128,6 +128,8 @@ export function makeFakeEngine(): FakeEngine {
           cniConfigFiles: [],
           firewall: [{ backend: 'iptables-nft', table: 'nat', chains: ['KUBE-SERVICES'], jumps: 2 }],
           kubeletUnitState: 'enabled',
+          etcdData: [],
+          kubeletStateFiles: [],
           residueErrors: [],
         };
       },

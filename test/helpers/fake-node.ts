@@ -28,6 +28,8 @@ export function fakeNode(
     cniIpamDirs: [path.join(root, 'ipam')],
     cniCacheDir: path.join(root, 'cni-cache'),
     cniConfDir: path.join(root, 'net.d'),
+    etcdDataDir: path.join(root, 'etcd'),
+    kubernetesDir: path.join(root, 'kubernetes'),
     linkPatterns: [],
     expectFreePorts: [6443],
     graceSeconds: 0,

@@ -308,6 +308,8 @@ export const inventoryMsg: Converter<Inventory, Msg<'InspectResponse'>> = (i) =>
   cniConfigFiles: i.cniConfigFiles.map(cniConfigFileMsg),
   firewall: i.firewall.map(firewallTableMsg),
   kubeletUnitState: i.kubeletUnitState,
+  etcdData: i.etcdData.map((e) => ({ ...e, backups: [...e.backups], inUse: [...e.inUse] })),
+  kubeletStateFiles: i.kubeletStateFiles.map((f) => ({ path: f.path, size: f.size, symlink: f.symlink, odd: f.odd })),
   residueErrors: [...i.residueErrors],
   // The handler adds the agent's dir warnings: they are not the engine's inventory.
   dirWarnings: [],

@@ -125,6 +125,13 @@ export type RemoveChains = {
   detail: { backend: string; table: string; chains: string[]; jumps: number; rulesInChains: number };
 };
 
+/** An entry of the etcd data dir, renamed into the dated backup dir inside it (never deleted). */
+export type MoveAside = {
+  action: 'move-aside';
+  /** the entry */ target: string;
+  detail: { dataDir: string; name: string; type: string; dev: number; ino: number };
+};
+
 export type Check =
   | { action: 'check'; target: 'ports'; detail: { ports: number[]; fromPods: number[] } }
   | { action: 'check'; target: 'pods'; detail: { scope: PodScope } }
@@ -152,6 +159,7 @@ export type Action =
   | RemoveLink
   | BackupRules
   | RemoveChains
+  | MoveAside
   | Check;
 export type ActionKind = Action['action'];
 

@@ -49,6 +49,14 @@ export interface SweepConfig {
   linkPatterns: readonly string[];
   /** iptables chain-name prefixes removed with the jumps to them (firewall, opt-in). */
   firewallPrefixes: readonly string[];
+  /** A local etcd member's data dir, moved aside while nothing holds it (etcd-data, opt-in); '' = none. */
+  etcdDataDir: string;
+  /** etcd's ports: a listener on one keeps the data dir in place. */
+  etcdPorts: readonly number[];
+  /** The Kubernetes dir holding the kubelet's kubeconfigs (kubelet-state, opt-in); '' = leave them. */
+  kubernetesDir: string;
+  /** The kubelet's ports: a listener on one keeps its state in place. */
+  kubeletPorts: readonly number[];
 }
 
 export interface ResetOptions {
@@ -123,7 +131,9 @@ export type ResidueKind =
   | 'kubelet-mount'
   | 'cni-config'
   | 'firewall'
-  | 'kubelet-unit';
+  | 'kubelet-unit'
+  | 'etcd-data'
+  | 'kubelet-state';
 
 export interface Residue {
   kind: ResidueKind;
@@ -270,6 +280,22 @@ export interface CniCacheFileInfo {
   live: boolean;
 }
 
+export interface EtcdDataInfo {
+  dir: string;
+  present: boolean;
+  memberEntries: number;
+  backups: string[];
+  inUse: string[];
+}
+
+export interface KubeletStateFileInfo {
+  path: string;
+  size: number;
+  symlink: boolean;
+  /** Why it is never touched; '' for a kubelet file. */
+  odd: string;
+}
+
 export interface Inventory {
   sandboxes: SandboxInfo[];
   containers: ContainerInfo[];
@@ -285,6 +311,8 @@ export interface Inventory {
   kubeletPodDirs: string[];
   cniConfigFiles: CniConfigFileInfo[];
   firewall: FirewallTableInfo[];
+  etcdData: EtcdDataInfo[];
+  kubeletStateFiles: KubeletStateFileInfo[];
   /** enabled, disabled, not-found, other; '' without systemd or with no unit configured. */
   kubeletUnitState: string;
   /** Parts that could not be read, each "kind: why". */

@@ -10,6 +10,7 @@ import type { CniCacheFileInfo as _kubesweep_v1_CniCacheFileInfo, CniCacheFileIn
 import type { CniConfigFileInfo as _kubesweep_v1_CniConfigFileInfo, CniConfigFileInfo__Output as _kubesweep_v1_CniConfigFileInfo__Output } from './kubesweep/v1/CniConfigFileInfo';
 import type { ContainerInfo as _kubesweep_v1_ContainerInfo, ContainerInfo__Output as _kubesweep_v1_ContainerInfo__Output } from './kubesweep/v1/ContainerInfo';
 import type { DirInfo as _kubesweep_v1_DirInfo, DirInfo__Output as _kubesweep_v1_DirInfo__Output } from './kubesweep/v1/DirInfo';
+import type { EtcdDataInfo as _kubesweep_v1_EtcdDataInfo, EtcdDataInfo__Output as _kubesweep_v1_EtcdDataInfo__Output } from './kubesweep/v1/EtcdDataInfo';
 import type { FirewallTableInfo as _kubesweep_v1_FirewallTableInfo, FirewallTableInfo__Output as _kubesweep_v1_FirewallTableInfo__Output } from './kubesweep/v1/FirewallTableInfo';
 import type { InfoRequest as _kubesweep_v1_InfoRequest, InfoRequest__Output as _kubesweep_v1_InfoRequest__Output } from './kubesweep/v1/InfoRequest';
 import type { InfoResponse as _kubesweep_v1_InfoResponse, InfoResponse__Output as _kubesweep_v1_InfoResponse__Output } from './kubesweep/v1/InfoResponse';
@@ -17,6 +18,7 @@ import type { InspectRequest as _kubesweep_v1_InspectRequest, InspectRequest__Ou
 import type { InspectResponse as _kubesweep_v1_InspectResponse, InspectResponse__Output as _kubesweep_v1_InspectResponse__Output } from './kubesweep/v1/InspectResponse';
 import type { IpReservationInfo as _kubesweep_v1_IpReservationInfo, IpReservationInfo__Output as _kubesweep_v1_IpReservationInfo__Output } from './kubesweep/v1/IpReservationInfo';
 import type { KubeletMountInfo as _kubesweep_v1_KubeletMountInfo, KubeletMountInfo__Output as _kubesweep_v1_KubeletMountInfo__Output } from './kubesweep/v1/KubeletMountInfo';
+import type { KubeletStateFileInfo as _kubesweep_v1_KubeletStateFileInfo, KubeletStateFileInfo__Output as _kubesweep_v1_KubeletStateFileInfo__Output } from './kubesweep/v1/KubeletStateFileInfo';
 import type { LinkInfo as _kubesweep_v1_LinkInfo, LinkInfo__Output as _kubesweep_v1_LinkInfo__Output } from './kubesweep/v1/LinkInfo';
 import type { ListPortsRequest as _kubesweep_v1_ListPortsRequest, ListPortsRequest__Output as _kubesweep_v1_ListPortsRequest__Output } from './kubesweep/v1/ListPortsRequest';
 import type { ListPortsResponse as _kubesweep_v1_ListPortsResponse, ListPortsResponse__Output as _kubesweep_v1_ListPortsResponse__Output } from './kubesweep/v1/ListPortsResponse';
@@ -62,6 +64,7 @@ export interface ProtoGrpcType {
       CniConfigFileInfo: MessageTypeDefinition<_kubesweep_v1_CniConfigFileInfo, _kubesweep_v1_CniConfigFileInfo__Output>
       ContainerInfo: MessageTypeDefinition<_kubesweep_v1_ContainerInfo, _kubesweep_v1_ContainerInfo__Output>
       DirInfo: MessageTypeDefinition<_kubesweep_v1_DirInfo, _kubesweep_v1_DirInfo__Output>
+      EtcdDataInfo: MessageTypeDefinition<_kubesweep_v1_EtcdDataInfo, _kubesweep_v1_EtcdDataInfo__Output>
       FirewallTableInfo: MessageTypeDefinition<_kubesweep_v1_FirewallTableInfo, _kubesweep_v1_FirewallTableInfo__Output>
       InfoRequest: MessageTypeDefinition<_kubesweep_v1_InfoRequest, _kubesweep_v1_InfoRequest__Output>
       InfoResponse: MessageTypeDefinition<_kubesweep_v1_InfoResponse, _kubesweep_v1_InfoResponse__Output>
@@ -69,6 +72,7 @@ export interface ProtoGrpcType {
       InspectResponse: MessageTypeDefinition<_kubesweep_v1_InspectResponse, _kubesweep_v1_InspectResponse__Output>
       IpReservationInfo: MessageTypeDefinition<_kubesweep_v1_IpReservationInfo, _kubesweep_v1_IpReservationInfo__Output>
       KubeletMountInfo: MessageTypeDefinition<_kubesweep_v1_KubeletMountInfo, _kubesweep_v1_KubeletMountInfo__Output>
+      KubeletStateFileInfo: MessageTypeDefinition<_kubesweep_v1_KubeletStateFileInfo, _kubesweep_v1_KubeletStateFileInfo__Output>
       LinkInfo: MessageTypeDefinition<_kubesweep_v1_LinkInfo, _kubesweep_v1_LinkInfo__Output>
       ListPortsRequest: MessageTypeDefinition<_kubesweep_v1_ListPortsRequest, _kubesweep_v1_ListPortsRequest__Output>
       ListPortsResponse: MessageTypeDefinition<_kubesweep_v1_ListPortsResponse, _kubesweep_v1_ListPortsResponse__Output>

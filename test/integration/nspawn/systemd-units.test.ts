@@ -1,7 +1,9 @@
 // The units run for real: systemd boots as PID 1 of a systemd-nspawn container (sharing the
 // host network, seeing the testbed through a bind mount), kubesweep is installed there with
 // scripts/install.sh, the agent starts as kubesweep-agent.service under its hardening, and
-// `systemctl start kubesweep-reset` resets the testbed's Kubespray-shaped residue.
+// `systemctl start kubesweep-reset` resets the testbed's Kubespray-shaped residue. The running
+// agent's capabilities, seccomp and mount namespace are checked against its unit file, and a
+// probe under a copy of the unit tries what the sandbox denies (test/helpers/agent-sandbox-check.ts).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +11,7 @@ import t from 'tap';
 import { packageRoot } from '../../../agent/shared/paths';
 import { NspawnMachine } from '../../../scripts/testbed/nspawn';
 import { commands, runPod } from '../../../scripts/testbed/pods';
+import { checkRunningAgentSandbox, checkUnitSandboxBehaviour } from '../../helpers/agent-sandbox-check';
 import { canBind, freePort, waitFor, withTestbed } from '../../helpers/testbed';
 
 const NODE = 'ks-nspawn-node';
@@ -77,6 +80,8 @@ t.test('kubesweep-agent.service and kubesweep-reset.service under a real systemd
   await waitFor('agent socket', () => sh('test -S /run/kubesweep/agent.sock').code === 0, 30_000);
   t.equal(sh('stat -c %a /run/kubesweep').stdout.trim(), '700', 'socket dir is 0700');
   t.equal(sh('stat -c %a /run/kubesweep/agent.sock').stdout.trim(), '600', 'socket is 0600');
+  // The running agent's capabilities and sandbox, from inside, against its unit file.
+  checkRunningAgentSandbox(t, vm);
 
   // No reset.env: the reset unit refuses before doing anything.
   const refused = sh('systemctl start kubesweep-reset.service');
@@ -123,4 +128,6 @@ t.test('kubesweep-agent.service and kubesweep-reset.service under a real systemd
 
   const stop = sh('systemctl stop kubesweep-agent.service; systemctl show -p Result --value kubesweep-agent.service');
   t.equal(stop.stdout.trim(), 'success', 'SIGTERM stops the agent cleanly');
+  // What the unit's sandbox denies and leaves, tried by a probe under a copy of the unit.
+  checkUnitSandboxBehaviour(t, vm, '/src/test/fixtures/systemd/sandbox-probe.sh');
 });

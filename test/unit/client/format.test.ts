@@ -184,6 +184,11 @@ t.test('inventory: the rejoin kinds', async (t) => {
       cniConfigFiles: [{ path: '/etc/cni/net.d/10-calico.conflist', size: 700, pattern: '*calico*' }],
       firewall: [{ backend: 'iptables-nft', table: 'nat', chains: ['KUBE-SERVICES', 'KUBE-POSTROUTING'], jumps: 3 }],
       kubeletUnitState: 'enabled',
+      etcdData: [{ dir: '/var/lib/etcd', present: true, memberEntries: 2, backups: [], inUse: ['port 2379 held by pid 812 (etcd)'] }],
+      kubeletStateFiles: [
+        { path: '/etc/kubernetes/kubelet.conf', size: 1900, symlink: false, odd: '' },
+        { path: '/var/lib/kubelet/pki/fifo', size: 0, symlink: false, odd: 'a FIFO, not a kubelet file: left in place' },
+      ],
       residueErrors: ['links: ip -d -json addr show failed'],
     }),
     plain,
@@ -197,6 +202,10 @@ t.test('inventory: the rejoin kinds', async (t) => {
   t.match(text, /10-calico\.conflist +│ 700 B +│ \*calico\*/);
   t.match(text, /iptables-nft +│ nat +│ 2: KUBE-SERVICES KUBE-POSTROUTING +│ 3/);
   t.match(text, /kubelet unit: enabled \(starts at boot/);
+  t.match(text, /etcd data dir: \/var\/lib\/etcd: member data \(2 entries\); etcd runs: port 2379 held by pid 812/);
+  t.match(text, /kubelet state \(2\)/);
+  t.match(text, /kubelet\.conf +│ 1\.9 KiB +│ file/);
+  t.match(text, /pki\/fifo +│ 0 B +│ left: a FIFO/);
   t.match(text, /⚠ links: ip -d -json addr show failed|! links: ip -d -json addr show failed/);
 });
 

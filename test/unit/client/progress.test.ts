@@ -284,16 +284,16 @@ async function interruptFixture(
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   let stdout = '';
-  let sent = false;
+  let hung: NodeJS.Timeout | undefined;
   child.stdout.on('data', (d: Buffer) => {
     stdout += d.toString();
-    if (!sent && /remove-pods ░{20} 0\/2/.test(stdout)) {
-      sent = true;
+    if (!hung && /remove-pods ░{20} 0\/2/.test(stdout)) {
       child.kill('SIGINT');
+      // Bounded from the signal on, so a process that swallowed it fails this test instead of
+      // hanging it. (Not from the spawn: on a loaded machine the loader alone took over 20 s.)
+      hung = setTimeout(() => child.kill('SIGKILL'), 20_000);
     }
   });
-  // Bounded, so a process that swallowed the signal fails this test instead of hanging it.
-  const hung = setTimeout(() => child.kill('SIGKILL'), 20_000);
   const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
   clearTimeout(hung);
   return { code, signal, stdout };

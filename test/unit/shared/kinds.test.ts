@@ -2,7 +2,10 @@ import t from 'tap';
 import { CLEANUP_KINDS, DEFAULT_KINDS, parseKindList, resolveKinds } from '../../../agent/shared/kinds';
 
 t.test('kinds: the interface names', async (t) => {
-  t.same([...CLEANUP_KINDS], ['links', 'ipam', 'cni-cache', 'kubelet-mounts', 'cni-config', 'firewall', 'kubelet-unit']);
+  t.same(
+    [...CLEANUP_KINDS],
+    ['links', 'ipam', 'cni-cache', 'kubelet-mounts', 'cni-config', 'firewall', 'kubelet-unit', 'etcd-data', 'kubelet-state'],
+  );
   t.same([...DEFAULT_KINDS], ['links', 'ipam', 'cni-cache', 'kubelet-mounts'], 'runtime state is on by default');
 });
 

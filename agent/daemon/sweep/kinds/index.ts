@@ -18,8 +18,10 @@ import type { KindInventory, KindModule, LookNow } from './kind';
 import { kubeletMounts } from './kubelet-mounts';
 import { kubeletUnit } from './kubelet-unit';
 import { links } from './links';
+import { etcdData } from './etcd-data';
+import { kubeletState } from './kubelet-state';
 
-export const KINDS = [kubeletMounts, ipam, cniCache, cniConfig, links, firewall, kubeletUnit] as const;
+export const KINDS = [kubeletMounts, ipam, cniCache, cniConfig, links, firewall, kubeletUnit, etcdData, kubeletState] as const;
 
 // Every kind of agent/shared/kinds.ts has its module here (a compile error otherwise).
 type Unlisted = Exclude<CleanupKind, (typeof KINDS)[number]['name']>;

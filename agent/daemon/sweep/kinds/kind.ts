@@ -13,7 +13,16 @@ import type { Inventory, Residue, ResidueKind, SweepConfig } from '../types';
 /** The inventory fields the kinds fill (every other field is the engine's). */
 export type KindInventory = Pick<
   Inventory,
-  'links' | 'ipReservations' | 'cniCacheFiles' | 'kubeletMounts' | 'kubeletPodDirs' | 'cniConfigFiles' | 'firewall' | 'kubeletUnitState'
+  | 'links'
+  | 'ipReservations'
+  | 'cniCacheFiles'
+  | 'kubeletMounts'
+  | 'kubeletPodDirs'
+  | 'cniConfigFiles'
+  | 'firewall'
+  | 'kubeletUnitState'
+  | 'etcdData'
+  | 'kubeletStateFiles'
 >;
 
 /** What a kind's left() and inventory() may ask: the liveness rule applied to the node now (asked once, shared). */

@@ -230,6 +230,13 @@ const INVENTORY: Inventory = {
   cniConfigFiles: [{ path: '/etc/cni/net.d/10-calico.conflist', size: 6_000_000_000, pattern: '*calico*' }],
   firewall: [{ backend: 'ip6tables-legacy', table: 'nat', chains: ['KUBE-SERVICES', 'cali-nat-outgoing'], jumps: 3 }],
   kubeletUnitState: 'enabled',
+  etcdData: [
+    { dir: '/var/lib/etcd', present: true, memberEntries: 2, backups: [], inUse: ['port 2379 held by pid 812 (etcd --name node1)'] },
+  ],
+  kubeletStateFiles: [
+    { path: '/var/lib/kubelet/pki/kubelet-client-2026.pem', size: 6_000_000_000, symlink: false, odd: '' },
+    { path: '/var/lib/kubelet/pki/fifo', size: 0, symlink: false, odd: 'a FIFO, not a kubelet file: left in place' },
+  ],
   residueErrors: ['firewall: iptables-nft-save failed: Permission denied'],
 };
 

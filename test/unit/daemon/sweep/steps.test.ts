@@ -24,6 +24,8 @@ t.test('order, names and the required set derive from STEPS', async (t) => {
       'cni-config',
       'links',
       'firewall',
+      'etcd-data',
+      'kubelet-state',
       'verify',
     ],
     'the order a reset runs in',

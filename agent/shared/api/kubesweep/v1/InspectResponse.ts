@@ -12,6 +12,8 @@ import type { KubeletMountInfo as _kubesweep_v1_KubeletMountInfo, KubeletMountIn
 import type { CniConfigFileInfo as _kubesweep_v1_CniConfigFileInfo, CniConfigFileInfo__Output as _kubesweep_v1_CniConfigFileInfo__Output } from '../../kubesweep/v1/CniConfigFileInfo';
 import type { FirewallTableInfo as _kubesweep_v1_FirewallTableInfo, FirewallTableInfo__Output as _kubesweep_v1_FirewallTableInfo__Output } from '../../kubesweep/v1/FirewallTableInfo';
 import type { CniCacheFileInfo as _kubesweep_v1_CniCacheFileInfo, CniCacheFileInfo__Output as _kubesweep_v1_CniCacheFileInfo__Output } from '../../kubesweep/v1/CniCacheFileInfo';
+import type { EtcdDataInfo as _kubesweep_v1_EtcdDataInfo, EtcdDataInfo__Output as _kubesweep_v1_EtcdDataInfo__Output } from '../../kubesweep/v1/EtcdDataInfo';
+import type { KubeletStateFileInfo as _kubesweep_v1_KubeletStateFileInfo, KubeletStateFileInfo__Output as _kubesweep_v1_KubeletStateFileInfo__Output } from '../../kubesweep/v1/KubeletStateFileInfo';
 
 export interface InspectResponse {
   'sandboxes'?: (_kubesweep_v1_SandboxInfo)[];
@@ -46,6 +48,14 @@ export interface InspectResponse {
    * Configured dirs that contradict containerd, and learned dirs refused (as in Info).
    */
   'dirWarnings'?: (string)[];
+  /**
+   * etcd-data: the local etcd member's data dir (none, or one when a dir is configured).
+   */
+  'etcdData'?: (_kubesweep_v1_EtcdDataInfo)[];
+  /**
+   * kubelet-state: the kubelet's identity and checkpoint files present, and odd entries among them.
+   */
+  'kubeletStateFiles'?: (_kubesweep_v1_KubeletStateFileInfo)[];
   '_criError'?: "criError";
 }
 
@@ -82,5 +92,13 @@ export interface InspectResponse__Output {
    * Configured dirs that contradict containerd, and learned dirs refused (as in Info).
    */
   'dirWarnings': (string)[];
+  /**
+   * etcd-data: the local etcd member's data dir (none, or one when a dir is configured).
+   */
+  'etcdData': (_kubesweep_v1_EtcdDataInfo__Output)[];
+  /**
+   * kubelet-state: the kubelet's identity and checkpoint files present, and odd entries among them.
+   */
+  'kubeletStateFiles': (_kubesweep_v1_KubeletStateFileInfo__Output)[];
   '_criError'?: "criError";
 }

@@ -18,7 +18,8 @@ export interface ResetRequest {
   'expectFreePorts'?: (number)[];
   /**
    * Cleanup kinds to add to the defaults (links, ipam, cni-cache, kubelet-mounts): "cni-config",
-   * "firewall", "kubelet-unit"; and kinds to leave out. A kind in both is refused.
+   * "firewall", "kubelet-unit", "etcd-data", "kubelet-state"; and kinds to leave out. A kind in
+   * both is refused.
    */
   'withKinds'?: (string)[];
   'withoutKinds'?: (string)[];
@@ -42,7 +43,8 @@ export interface ResetRequest__Output {
   'expectFreePorts': (number)[];
   /**
    * Cleanup kinds to add to the defaults (links, ipam, cni-cache, kubelet-mounts): "cni-config",
-   * "firewall", "kubelet-unit"; and kinds to leave out. A kind in both is refused.
+   * "firewall", "kubelet-unit", "etcd-data", "kubelet-state"; and kinds to leave out. A kind in
+   * both is refused.
    */
   'withKinds': (string)[];
   'withoutKinds': (string)[];
