@@ -85,6 +85,22 @@ export function identityChange(want: EntryIdentity, now: EntryIdentity): string 
   return undefined;
 }
 
+/**
+ * For a kind that keeps only links pointing inside (kubelet-state): true when the symlink `p`
+ * resolves inside one of `dirs` (a dangling link counts as inside: removing it is harmless).
+ * Never used to decide what unlink acts on: that is always the link itself.
+ */
+export function linkTargetInside(p: string, dirs: readonly string[]): boolean {
+  const roots = dirs.map(realDir).filter((d): d is string => d !== undefined);
+  let target: string;
+  try {
+    target = realpathSync(p);
+  } catch {
+    return true;
+  }
+  return roots.some((r) => within(target, r) || target === r);
+}
+
 /** True when `p` would pass resolveInside. */
 export function isInside(p: string, dirs: readonly string[]): boolean {
   try {
