@@ -247,6 +247,20 @@ export function formatInventory(inv: Out<'InspectResponse'>, s: Style): string {
     );
   out.push(section('kubelet pod dirs', inv.kubeletPodDirs.length));
   for (const d of inv.kubeletPodDirs) out.push(`  ${d}`);
+  out.push(section('pod cgroups', inv.podCgroups.length));
+  if (inv.podCgroups.length)
+    out.push(
+      table(
+        s,
+        ['cgroup', 'pod / container', 'processes', 'live'],
+        inv.podCgroups.map((x) => [
+          truncate(x.unit || x.cgroup, 70),
+          x.podUid || x.containerId.slice(0, 12),
+          x.processes,
+          x.live ? 'yes' : s.c.red('no'),
+        ]),
+      ),
+    );
   out.push(section('cni config files', inv.cniConfigFiles.length));
   if (inv.cniConfigFiles.length)
     out.push(

@@ -35,6 +35,8 @@ export const ENGINE_OPTIONS = [
   'etcdPorts',
   'kubernetesDir',
   'kubeletPorts',
+  'firewallNftTables',
+  'podCgroupParents',
 ] as const satisfies readonly OptionName[];
 
 /** The options only the agent around the engine reads (servers, TLS, logging, limits). */

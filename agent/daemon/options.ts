@@ -8,6 +8,8 @@ import path from 'node:path';
 import { DEFAULT_ENDPOINT, unixSocketPath } from '../shared/endpoint';
 import { DEFAULT_CNI_CONF_PATTERNS } from './host/cni-config';
 import { DEFAULT_FIREWALL_PREFIXES } from './host/firewall';
+import { DEFAULT_NFT_TABLES, isNftTableName } from './host/nftables';
+import { DEFAULT_POD_CGROUP_PARENTS, isCgroupParent } from './host/pod-cgroups';
 import { globProblems } from './host/glob';
 import { DEFAULT_CNI_CACHE_DIR } from './host/cni-cache';
 import { DEFAULT_IPAM_DIRS } from './host/ipam';
@@ -314,6 +316,59 @@ export const OPTIONS = {
     help: "the kubelet's API and healthz ports: a listener on one means a kubelet runs, and kind `kubelet-state` leaves its state in place",
     fromFlag: portsFromFlag,
     check: (v, name, problems) => portList(name, v, 16, problems),
+  }),
+  firewallNftTables: opt<readonly string[]>({
+    file: 'firewallNftTables',
+    flag: 'firewall-nft-table',
+    arg: 'TABLE',
+    repeatable: true,
+    type: '`FAMILY NAME` of nftables tables, 0–32',
+    default: DEFAULT_NFT_TABLES,
+    defaultText:
+      '`ip kube-proxy` `ip6 kube-proxy` `ip calico` `ip6 calico` `ip flannel-ipv4` `ip6 flannel-ipv6` `inet kube-network-policies`',
+    help: 'native nftables tables removed whole, after `nft list ruleset` is backed up (kind `firewall`, opt-in); `--firewall-nft-table ""` = none',
+    fromFlag: (v) => [v].flat().filter((x) => x !== ''),
+    check: (v, name, problems) => {
+      if (!Array.isArray(v) || v.length > 32) {
+        problems.push(`${name}: must be a list of at most 32 nftables tables ("FAMILY NAME")`);
+        return undefined;
+      }
+      const bad = v.filter((x) => typeof x !== 'string' || !isNftTableName(x));
+      if (bad.length)
+        problems.push(
+          `${name}: ${bad
+            .slice(0, 5)
+            .map((b) => JSON.stringify(b))
+            .join(', ')} not "FAMILY NAME" (family ip, ip6, inet, arp, bridge or netdev)`,
+        );
+      return v.filter((x): x is string => !bad.includes(x));
+    },
+  }),
+  podCgroupParents: opt<readonly string[]>({
+    file: 'podCgroupParents',
+    flag: 'pod-cgroup-parent',
+    arg: 'CGROUP',
+    repeatable: true,
+    type: 'cgroup paths (absolute path in each cgroup hierarchy), 0–16',
+    default: DEFAULT_POD_CGROUP_PARENTS,
+    defaultText: '`/kubepods` (cgroupfs driver) `/kubepods.slice` (systemd driver)',
+    help: 'the kubelet\'s pod cgroup hierarchy: empty cgroups of pods and containers the CRI no longer knows are removed (rmdir) or, for systemd slices and scopes, stopped through systemd (kind `pod-cgroups`); `--pod-cgroup-parent ""` = none',
+    fromFlag: (v) => [v].flat().filter((x) => x !== ''),
+    check: (v, name, problems) => {
+      if (!Array.isArray(v) || v.length > 16) {
+        problems.push(`${name}: must be a list of at most 16 cgroup paths`);
+        return undefined;
+      }
+      const bad = v.filter((x) => typeof x !== 'string' || !isCgroupParent(x));
+      if (bad.length)
+        problems.push(
+          `${name}: ${bad
+            .slice(0, 5)
+            .map((b) => JSON.stringify(b))
+            .join(', ')} not an absolute cgroup path below the root (no "." or ".." segments)`,
+        );
+      return v.filter((x): x is string => !bad.includes(x));
+    },
   }),
   listen: opt<readonly ListenAddress[]>({
     file: 'listen',

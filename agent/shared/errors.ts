@@ -96,6 +96,11 @@ export const ERRORS = {
     http: 500,
     summary: 'Saving or restoring an iptables rule set failed; a table whose restore failed is unchanged.',
   },
+  KS_POD_CGROUP_FAILED: {
+    grpc: GrpcStatus.INTERNAL,
+    http: 500,
+    summary: 'A pod cgroup was not removed: it holds a process, lies outside the pod hierarchy, or rmdir failed; it is left as it was.',
+  },
   KS_UNIT_DISABLE_FAILED: {
     grpc: GrpcStatus.INTERNAL,
     http: 500,

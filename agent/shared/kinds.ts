@@ -1,11 +1,12 @@
-// The node residue a reset clears beyond pods, shims and netns — each a step of the reset. Four
-// are runtime state the kubelet and the CNI plugin recreate, and on by default; three change
-// the node's configuration and are opt-in (`reset --with KIND`).
+// The node residue a reset clears beyond pods, shims and netns — each a step of the reset. Five
+// are runtime state the kubelet, the runtime and the CNI plugin recreate, and on by default; five
+// change the node's configuration or identity and are opt-in (`reset --with KIND`).
 export const CLEANUP_KINDS = [
   'links',
   'ipam',
   'cni-cache',
   'kubelet-mounts',
+  'pod-cgroups',
   'cni-config',
   'firewall',
   'kubelet-unit',
@@ -16,7 +17,7 @@ export const CLEANUP_KINDS = [
 export type CleanupKind = (typeof CLEANUP_KINDS)[number];
 
 /** On unless `--without`: what a rejoin trips over, and what the node recreates by itself. */
-export const DEFAULT_KINDS: readonly CleanupKind[] = Object.freeze(['links', 'ipam', 'cni-cache', 'kubelet-mounts']);
+export const DEFAULT_KINDS: readonly CleanupKind[] = Object.freeze(['links', 'ipam', 'cni-cache', 'kubelet-mounts', 'pod-cgroups']);
 
 export function isCleanupKind(k: string): k is CleanupKind {
   return (CLEANUP_KINDS as readonly string[]).includes(k);

@@ -74,14 +74,21 @@ export class NspawnMachine {
   }
 
   /** Boot systemd in a container sharing the host's network (and nothing else we did not bind). */
-  static async boot(opts: { rootfs?: string; binds?: Bind[]; timeoutMs?: number } = {}): Promise<NspawnMachine> {
+  static async boot(
+    opts: {
+      rootfs?: string;
+      binds?: Bind[];
+      timeoutMs?: number;
+      /** e.g. SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1: cgroup v2 inside */ env?: Record<string, string>;
+    } = {},
+  ): Promise<NspawnMachine> {
     const rootfs = ensureRootfs(opts.rootfs);
     const name = `ks-${randomBytes(4).toString('hex')}`;
     const args = ['-D', rootfs, '--volatile=overlay', '--boot', '--register=no', '--keep-unit', '--console=passive', '-M', name];
     for (const b of opts.binds ?? []) {
       args.push(`${b.readOnly ? '--bind-ro' : '--bind'}=${b.host}:${b.container ?? b.host}`);
     }
-    const proc = spawn('systemd-nspawn', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn('systemd-nspawn', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
     let output = '';
     proc.stdout.on('data', (d) => (output += d));
     proc.stderr.on('data', (d) => (output += d));

@@ -20,6 +20,8 @@ export interface TestbedDirs {
   scratch: string;
   cniConfDir: string;
   ipamDir: string;
+  /** The cgroup parent its pods' containers run under (in every hierarchy). */
+  cgroupParent?: string;
 }
 
 export type Pins = Partial<OptionValues>;
@@ -53,6 +55,8 @@ export function testbedPins(tb: TestbedDirs, target: PinTarget): Pins {
     // A control-plane node's etcd data and kubeconfigs: the testbed's own, never the machine's.
     etcdDataDir: path.join(tb.scratch, 'etcd'),
     kubernetesDir: path.join(tb.scratch, 'kubernetes'),
+    // Only the testbed's own cgroup parent is its pod hierarchy, never the machine's /kubepods.
+    podCgroupParents: tb.cgroupParent ? [tb.cgroupParent] : [],
     // No link patterns: a testbed runs in the machine's network namespace, whose links are never
     // a test's to delete (links are tested inside a private netns: test/integration/containerd/rejoin.test.ts).
     ...(target.links === 'default' ? {} : { linkPatterns: [] }),

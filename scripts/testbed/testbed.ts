@@ -30,7 +30,9 @@ import {
   setCniFault,
   SYSTEM_CNI_BIN,
 } from './cni-fault';
+import { containerdConfigToml } from './containerd-config';
 import { buildImages, BUSYBOX_IMAGE, PAUSE_IMAGE } from './images';
+import { configVersionFor, containerdVersion, ensureRuntime, runtimeChoice, type ContainerdVersion, type Runtime } from './runtimes';
 
 export const CRI_NAMESPACE = 'k8s.io';
 const SHIM_SOCKET_DIR = '/run/containerd/s';
@@ -61,6 +63,11 @@ export interface TestbedOptions {
   cni?: CniNetwork;
   /** containerd's CNI `max_conf_num` (default 1, containerd's own default: only the first file). */
   cniMaxConfNum?: number;
+  /**
+   * Which containerd: "1.6" (Debian 12's, the default), "1.7" (Debian 13's) or "2.1" (Debian
+   * unstable's), as runtimes.ts fetches them; default $KUBESWEEP_TESTBED_RUNTIME, else 1.6.
+   */
+  runtime?: string;
 }
 
 export interface CniNetwork {
@@ -115,9 +122,18 @@ export class Testbed {
   private readonly seenShimIds = new Set<string>();
   private readonly cniMaxConfNum: number;
   private tornDown = false;
+  /** The containerd this testbed runs (its binaries' dir and Debian version). */
+  readonly runtime: Runtime;
+  /** `containerd --version` of that binary, e.g. "containerd github.com/containerd/containerd/v2 2.1.9+unknown". */
+  readonly containerdVersion: string;
+  /** The config.toml version written for it (2 for 1.x, 3 for 2.0–2.2). */
+  readonly configVersion: 2 | 3 | 4;
 
-  private constructor(dir: string, log: (msg: string) => void, opts: TestbedOptions = {}) {
+  private constructor(dir: string, log: (msg: string) => void, runtime: Runtime, v: ContainerdVersion, opts: TestbedOptions = {}) {
     this.dir = dir;
+    this.runtime = runtime;
+    this.containerdVersion = v.text;
+    this.configVersion = configVersionFor(v);
     this.log = log;
     this.netnsFile = opts.netns;
     const tag = path
@@ -155,16 +171,20 @@ export class Testbed {
   static async start(opts: TestbedOptions = {}): Promise<Testbed> {
     if (process.getuid?.() !== 0) throw new Error('testbed: containerd needs root');
     ensurePackages();
+    const runtime = ensureRuntime(runtimeChoice(opts.runtime), opts.log);
+    const version = containerdVersion(runtime.binDir);
     const images = buildImages();
     const dir = mkdtempSync(path.join(opts.tmpRoot ?? '/tmp', 'ks-'));
-    const tb = new Testbed(dir, opts.log ?? (() => {}), opts);
+    const tb = new Testbed(dir, opts.log ?? (() => {}), runtime, version, opts);
     live.add(tb);
     installExitHook();
     try {
       tb.writeConfig();
       await tb.startContainerd();
       for (const tar of [images.pause, images.busybox]) {
-        execFileSync('ctr', ['--address', tb.socket, '-n', CRI_NAMESPACE, 'images', 'import', tar], { stdio: 'pipe' });
+        execFileSync(path.join(runtime.binDir, 'ctr'), ['--address', tb.socket, '-n', CRI_NAMESPACE, 'images', 'import', tar], {
+          stdio: 'pipe',
+        });
       }
       return tb;
     } catch (err) {
@@ -226,54 +246,31 @@ export class Testbed {
     );
   }
 
+  /**
+   * This testbed's containerd config in the given form (config.toml holds the one its binary
+   * wants): tests read the same dirs in the other form.
+   */
+  configToml(version: 2 | 3 | 4): string {
+    return containerdConfigToml(
+      {
+        dir: this.dir,
+        root: this.root,
+        state: this.state,
+        socket: this.socket,
+        sandboxImage: PAUSE_IMAGE,
+        cniBinDir: this.cniFault?.binDir ?? SYSTEM_CNI_BIN,
+        cniConfDir: this.cniConfDir,
+        cniMaxConfNum: this.cniMaxConfNum,
+      },
+      version,
+    );
+  }
+
   private writeConfig(): void {
-    const cniConfDir = this.cniConfDir;
     mkdirSync(this.scratch, { recursive: true });
     if (this.cniFault) installFaultPlugin(this.cniFault);
     this.writeCniConfig();
-    const q = (s: string) => JSON.stringify(s);
-    const config = `version = 2
-root = ${q(this.root)}
-state = ${q(this.state)}
-disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
-
-[grpc]
-  address = ${q(this.socket)}
-
-[ttrpc]
-  address = ${q(this.socket + '.ttrpc')}
-
-[debug]
-  address = ""
-
-[metrics]
-  address = ""
-
-[plugins]
-  [plugins."io.containerd.internal.v1.opt"]
-    path = ${q(path.join(this.dir, 'opt'))}
-  [plugins."io.containerd.grpc.v1.cri"]
-    sandbox_image = ${q(PAUSE_IMAGE)}
-    restrict_oom_score_adj = true
-    netns_mounts_under_state_dir = true
-    stream_server_address = "127.0.0.1"
-    stream_server_port = "0"
-    enable_selinux = false
-    disable_apparmor = true
-    [plugins."io.containerd.grpc.v1.cri".containerd]
-      snapshotter = "overlayfs"
-      default_runtime_name = "runc"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-        runtime_type = "io.containerd.runc.v2"
-        [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-          Root = ${q(path.join(this.dir, 'runc'))}
-          SystemdCgroup = false
-    [plugins."io.containerd.grpc.v1.cri".cni]
-      bin_dir = ${q(this.cniFault?.binDir ?? SYSTEM_CNI_BIN)}
-      conf_dir = ${q(cniConfDir)}
-      max_conf_num = ${this.cniMaxConfNum}
-`;
-    writeFileSync(path.join(this.dir, 'config.toml'), config);
+    writeFileSync(path.join(this.dir, 'config.toml'), this.configToml(this.configVersion));
   }
 
   /** Start (or restart) containerd with this testbed's config and wait until CRI answers. */
@@ -281,9 +278,11 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     if (this.containerdPid) throw new Error('testbed: containerd is already running');
     const logFd = openSync(path.join(this.dir, 'containerd.log'), 'a');
     try {
-      const argv = ['containerd', '--config', path.join(this.dir, 'config.toml')];
+      const argv = [path.join(this.runtime.binDir, 'containerd'), '--config', path.join(this.dir, 'config.toml')];
       const [bin, ...args] = this.netnsFile ? ['nsenter', `--net=${this.netnsFile}`, '--', ...argv] : argv;
       this.proc = spawn(bin, args, {
+        // containerd looks its shim up on PATH before its own dir: its own build's shim first.
+        env: { ...process.env, PATH: `${this.runtime.binDir}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` },
         stdio: ['ignore', logFd, logFd],
         detached: false,
       });

@@ -130,6 +130,7 @@ export function makeFakeEngine(): FakeEngine {
           kubeletUnitState: 'enabled',
           etcdData: [],
           kubeletStateFiles: [],
+          podCgroups: [],
           residueErrors: [],
         };
       },

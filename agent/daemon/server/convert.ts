@@ -13,6 +13,7 @@ import type {
   CniConfigFileInfo,
   ContainerInfo,
   FirewallTableInfo,
+  PodCgroupInfo,
   Inventory,
   CniCacheFileInfo,
   IpReservationInfo,
@@ -292,6 +293,16 @@ const firewallTableMsg: Converter<FirewallTableInfo, Msg<'FirewallTableInfo'>> =
   jumps: f.jumps,
 });
 
+const podCgroupMsg: Converter<PodCgroupInfo, Msg<'PodCgroupInfo'>> = (c) => ({
+  cgroup: c.cgroup,
+  podUid: c.podUid,
+  containerId: c.containerId,
+  unit: c.unit,
+  hierarchies: c.hierarchies,
+  processes: c.processes,
+  live: c.live,
+});
+
 export const inventoryMsg: Converter<Inventory, Msg<'InspectResponse'>> = (i) => ({
   sandboxes: i.sandboxes.map(sandboxMsg),
   containers: i.containers.map(containerMsg),
@@ -310,6 +321,7 @@ export const inventoryMsg: Converter<Inventory, Msg<'InspectResponse'>> = (i) =>
   kubeletUnitState: i.kubeletUnitState,
   etcdData: i.etcdData.map((e) => ({ ...e, backups: [...e.backups], inUse: [...e.inUse] })),
   kubeletStateFiles: i.kubeletStateFiles.map((f) => ({ path: f.path, size: f.size, symlink: f.symlink, odd: f.odd })),
+  podCgroups: i.podCgroups.map(podCgroupMsg),
   residueErrors: [...i.residueErrors],
   // The handler adds the agent's dir warnings: they are not the engine's inventory.
   dirWarnings: [],

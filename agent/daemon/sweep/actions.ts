@@ -116,6 +116,20 @@ export type RemoveLink = {
   /** the link name */ target: string;
   detail: { kind: string; pattern: string; addresses: string[]; up: boolean };
 };
+/** An empty cgroup of a pod or container the CRI no longer knows (cgroupfs driver): rmdir, children first, in every hierarchy. */
+export type RemoveCgroup = {
+  action: 'remove-cgroup';
+  /** the cgroup's path in each hierarchy, e.g. /kubepods/besteffort/pod<uid> */
+  target: string;
+  detail: { podUid?: string; containerId?: string; dirs: string[]; processes: number };
+};
+/** A pod slice or container scope (systemd driver) of a pod the CRI no longer knows: stopped through systemd. */
+export type StopCgroupUnit = {
+  action: 'stop-cgroup-unit';
+  /** the unit, e.g. kubepods-besteffort-pod<uid>.slice */
+  target: string;
+  detail: { cgroup: string; podUid?: string; containerId?: string; processes: number };
+};
 /** The full rule set of every iptables backend, into the backup, before any chain goes. */
 export type BackupRules = { action: 'backup-rules'; target: 'iptables'; detail: { backends: string[] } };
 export type RemoveChains = {
@@ -123,6 +137,13 @@ export type RemoveChains = {
   /** backend/table, e.g. iptables-nft/nat */
   target: string;
   detail: { backend: string; table: string; chains: string[]; jumps: number; rulesInChains: number };
+};
+/** A whole native nftables table of a known owner (host/nftables.ts), removed after the backup. */
+export type RemoveNftTable = {
+  action: 'remove-nft-table';
+  /** nft/FAMILY NAME, e.g. nft/ip kube-proxy */
+  target: string;
+  detail: { table: string; chains: string[] };
 };
 
 /** An entry of the etcd data dir, renamed into the dated backup dir inside it (never deleted). */
@@ -160,6 +181,9 @@ export type Action =
   | BackupRules
   | RemoveChains
   | MoveAside
+  | RemoveNftTable
+  | RemoveCgroup
+  | StopCgroupUnit
   | Check;
 export type ActionKind = Action['action'];
 

@@ -57,6 +57,10 @@ export interface SweepConfig {
   kubernetesDir: string;
   /** The kubelet's ports: a listener on one keeps its state in place. */
   kubeletPorts: readonly number[];
+  /** Native nftables tables (`FAMILY NAME`) removed whole (firewall, opt-in). */
+  firewallNftTables: readonly string[];
+  /** The kubelet's pod cgroup hierarchies (paths in every cgroup hierarchy) whose dead pods' cgroups go (pod-cgroups). */
+  podCgroupParents: readonly string[];
 }
 
 export interface ResetOptions {
@@ -129,6 +133,7 @@ export type ResidueKind =
   | 'ipam'
   | 'cni-cache'
   | 'kubelet-mount'
+  | 'pod-cgroup'
   | 'cni-config'
   | 'firewall'
   | 'kubelet-unit'
@@ -270,6 +275,22 @@ export interface FirewallTableInfo {
   jumps: number;
 }
 
+/** A pod's or container's cgroup under the kubelet's pod hierarchy (kind pod-cgroups). */
+export interface PodCgroupInfo {
+  /** Its path in each hierarchy, e.g. /kubepods/besteffort/pod<uid>. */
+  cgroup: string;
+  podUid: string;
+  containerId: string;
+  /** The systemd unit it is (systemd driver), '' for a plain cgroupfs dir. */
+  unit: string;
+  /** In how many hierarchies it has a dir. */
+  hierarchies: number;
+  /** Processes in it or below. */
+  processes: number;
+  /** Its pod or container is still a live sandbox of this containerd (a reset keeps it). */
+  live: boolean;
+}
+
 export interface CniCacheFileInfo {
   path: string;
   network: string;
@@ -313,6 +334,7 @@ export interface Inventory {
   firewall: FirewallTableInfo[];
   etcdData: EtcdDataInfo[];
   kubeletStateFiles: KubeletStateFileInfo[];
+  podCgroups: PodCgroupInfo[];
   /** enabled, disabled, not-found, other; '' without systemd or with no unit configured. */
   kubeletUnitState: string;
   /** Parts that could not be read, each "kind: why". */

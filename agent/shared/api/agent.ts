@@ -30,6 +30,7 @@ import type { NodeFacts as _kubesweep_v1_NodeFacts, NodeFacts__Output as _kubesw
 import type { Plan as _kubesweep_v1_Plan, Plan__Output as _kubesweep_v1_Plan__Output } from './kubesweep/v1/Plan';
 import type { PlannedAction as _kubesweep_v1_PlannedAction, PlannedAction__Output as _kubesweep_v1_PlannedAction__Output } from './kubesweep/v1/PlannedAction';
 import type { PlannedStep as _kubesweep_v1_PlannedStep, PlannedStep__Output as _kubesweep_v1_PlannedStep__Output } from './kubesweep/v1/PlannedStep';
+import type { PodCgroupInfo as _kubesweep_v1_PodCgroupInfo, PodCgroupInfo__Output as _kubesweep_v1_PodCgroupInfo__Output } from './kubesweep/v1/PodCgroupInfo';
 import type { PodRef as _kubesweep_v1_PodRef, PodRef__Output as _kubesweep_v1_PodRef__Output } from './kubesweep/v1/PodRef';
 import type { PortCheckResult as _kubesweep_v1_PortCheckResult, PortCheckResult__Output as _kubesweep_v1_PortCheckResult__Output } from './kubesweep/v1/PortCheckResult';
 import type { PortOwner as _kubesweep_v1_PortOwner, PortOwner__Output as _kubesweep_v1_PortOwner__Output } from './kubesweep/v1/PortOwner';
@@ -84,6 +85,7 @@ export interface ProtoGrpcType {
       Plan: MessageTypeDefinition<_kubesweep_v1_Plan, _kubesweep_v1_Plan__Output>
       PlannedAction: MessageTypeDefinition<_kubesweep_v1_PlannedAction, _kubesweep_v1_PlannedAction__Output>
       PlannedStep: MessageTypeDefinition<_kubesweep_v1_PlannedStep, _kubesweep_v1_PlannedStep__Output>
+      PodCgroupInfo: MessageTypeDefinition<_kubesweep_v1_PodCgroupInfo, _kubesweep_v1_PodCgroupInfo__Output>
       PodRef: MessageTypeDefinition<_kubesweep_v1_PodRef, _kubesweep_v1_PodRef__Output>
       PortCheckResult: MessageTypeDefinition<_kubesweep_v1_PortCheckResult, _kubesweep_v1_PortCheckResult__Output>
       PortOwner: MessageTypeDefinition<_kubesweep_v1_PortOwner, _kubesweep_v1_PortOwner__Output>

@@ -136,6 +136,7 @@ t.test('agent over the unix socket: every RPC, dry run, streamed Reset ends clea
       'kill-shims',
       'remove-netns',
       'kubelet-mounts',
+      'pod-cgroups',
       'ipam',
       'cni-cache',
       'links',

@@ -1,10 +1,12 @@
 // The agent learns the node from containerd (docs/runtime-learning.md), on the private testbed
-// whose containerd keeps every dir off the defaults: an agent told only its node name, the CRI
+// whose containerd keeps every dir off the defaults — on whichever containerd the testbed runs
+// ($KUBESWEEP_TESTBED_RUNTIME: `npm run test:runtimes` runs this file on 1.7 and 2.1 too): an agent told only its node name, the CRI
 // socket, the manifests dir and its own dirs (state, kubelet dir: the machine's is never a
 // test's; no link patterns: the testbed shares the machine's netns) must still clean
-// (a) the dead-shim residue and (b) the failing-CNI residue; (c) an agent started only after
-// containerd died, with nothing learned, reads containerd's config file (v2 as the testbed
-// writes it, and the same dirs in the v3 form) and does the same. A configured dir contradicting
+// (a) the dead-shim residue and (b) the failing-CNI residue (leases and libcni's cache too);
+// (c) an agent started only after containerd died, with nothing learned, reads containerd's
+// config file (the testbed's own: v2 for 1.x, v3 for 2.x; and the same dirs in the other
+// form) and does the same. A configured dir contradicting
 // containerd is a warning (log, Info, Inspect, metric); a learned dir failing the sanity rules
 // is refused and reported.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,12 +15,13 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { LEARNED_FILE, saveLearned } from '../../../agent/daemon/runtime/learned-store';
 import { faultCalls } from '../../../scripts/testbed/cni-fault';
+import { runtimeChoice } from '../../../scripts/testbed/runtimes';
 import { seedResidue } from '../../../scripts/testbed/seed';
 import type { Testbed } from '../../../scripts/testbed/testbed';
 import { startAgent, type RunningAgent } from '../../helpers/agent';
 import { parsePromText } from '../../helpers/prom-text';
 import { treeState } from '../../helpers/sweep';
-import { canBind, freePort, waitFor, withTestbed } from '../../helpers/testbed';
+import { canBind, cniCacheFilesOf, freePort, waitFor, withTestbed } from '../../helpers/testbed';
 
 interface Seeded {
   tb: Testbed;
@@ -98,9 +101,11 @@ t.test('(a) zero-config agent started while containerd runs; shims killed by han
   const c = agent.client();
   const info = await c.call('Info');
   checkTestbedDirs(t, info, s.tb, 'runtime');
+  t.comment(`containerd ${s.tb.runtime.packageVersion} (config version ${s.tb.configVersion})`);
   t.match(info, {
     runtimeSource: 'runtime',
-    runtimeVersion: /^containerd /,
+    // The containerd asked is the one chosen ($KUBESWEEP_TESTBED_RUNTIME, default 1.6).
+    runtimeVersion: new RegExp(`^containerd v?${runtimeChoice().replace('.', '\\.')}\\.`),
     criEndpoint: s.tb.endpoint,
     criEndpointSource: 'flag',
     dirWarnings: [],
@@ -146,6 +151,7 @@ t.test('(b) zero-config agent, failing CNI DEL: one reset ends clean, conf dir r
   const network = readdirSync(s.tb.ipamDir)[0];
   const leases = () => readdirSync(path.join(s.tb.ipamDir, network)).filter((n) => /^\d/.test(n));
   t.ok(leases().length > 0, 'leases held');
+  t.ok(cniCacheFilesOf(s.tb.dir).length > 0, "libcni's cache holds the pods' ADD results");
   const confBefore = treeState(s.tb.cniConfDir);
   s.tb.setCniFault('fail');
   const agent = await startAgent(t, { dir: s.tb.scratch, args: zeroConfig(s, path.join(s.tb.scratch, 'state')) });
@@ -158,10 +164,11 @@ t.test('(b) zero-config agent, failing CNI DEL: one reset ends clean, conf dir r
   );
   t.same(treeState(s.tb.cniConfDir), confBefore, 'CNI conf dir byte-identical (the fallback used the learned conf dir)');
   t.same(leases(), [], 'the leases of the skipped DELs were released (the learned IPAM dir)');
+  t.same(cniCacheFilesOf(s.tb.dir), [], "the skipped DELs' libcni cache files are removed (libcni's cache dir)");
   t.ok((await canBind(s.ports.api)) && (await canBind(s.ports.proxyMetrics)), 'ports free');
 });
 
-t.test('(c) agent started only after containerd died, nothing learned: containerd config file (v3 and v2 forms)', async (t) => {
+t.test('(c) agent started only after containerd died, nothing learned: containerd config file (v2 and v3 forms)', async (t) => {
   const s = await seeded(t);
   await s.tb.killShimsByHand();
 
@@ -202,29 +209,17 @@ t.test('(c) agent started only after containerd died, nothing learned: container
   );
   await stop(bad);
 
-  // The same dirs in the v3 form (containerd 2.0-2.2): read the same.
-  const v3 = path.join(s.tb.scratch, 'config-v3.toml');
-  writeFileSync(
-    v3,
-    `version = 3
-root = '${s.tb.root}'
-state = '${s.tb.state}'
-[grpc]
-  address = '${s.tb.socket}'
-[plugins.'io.containerd.cri.v1.runtime']
-  netns_mounts_under_state_dir = true
-  [plugins.'io.containerd.cri.v1.runtime'.cni]
-    bin_dirs = ['/usr/lib/cni']
-    conf_dir = '${s.tb.cniConfDir}'
-`,
-  );
-  const a3 = await startAgent(t, { dir: s.tb.scratch, args: zeroConfig(s, path.join(s.tb.scratch, 'state-v3'), v3) });
+  // The same dirs in the other form (v3 for a 1.x testbed, v2 for a 2.x one): read the same.
+  const otherVersion = s.tb.configVersion === 2 ? 3 : 2;
+  const other = path.join(s.tb.scratch, `config-v${otherVersion}.toml`);
+  writeFileSync(other, s.tb.configToml(otherVersion));
+  const a3 = await startAgent(t, { dir: s.tb.scratch, args: zeroConfig(s, path.join(s.tb.scratch, 'state-other'), other) });
   const i3 = await a3.client().call('Info');
   t.match(i3, { runtimeSource: 'containerd-config', dirWarnings: [] });
   checkTestbedDirs(t, i3, s.tb, 'containerd-config');
   await stop(a3);
 
-  // The testbed's own file (v2): the reset.
+  // The testbed's own file (the form its containerd wants): the reset.
   const agent = await startAgent(t, {
     dir: s.tb.scratch,
     args: zeroConfig(s, path.join(s.tb.scratch, 'state'), path.join(s.tb.dir, 'config.toml')),

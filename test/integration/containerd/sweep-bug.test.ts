@@ -184,6 +184,7 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
       'kill-shims',
       'remove-netns',
       'kubelet-mounts',
+      'pod-cgroups',
       'ipam',
       'cni-cache',
       'links',

@@ -20,8 +20,9 @@ import { kubeletUnit } from './kubelet-unit';
 import { links } from './links';
 import { etcdData } from './etcd-data';
 import { kubeletState } from './kubelet-state';
+import { podCgroups } from './pod-cgroups';
 
-export const KINDS = [kubeletMounts, ipam, cniCache, cniConfig, links, firewall, kubeletUnit, etcdData, kubeletState] as const;
+export const KINDS = [kubeletMounts, podCgroups, ipam, cniCache, cniConfig, links, firewall, kubeletUnit, etcdData, kubeletState] as const;
 
 // Every kind of agent/shared/kinds.ts has its module here (a compile error otherwise).
 type Unlisted = Exclude<CleanupKind, (typeof KINDS)[number]['name']>;

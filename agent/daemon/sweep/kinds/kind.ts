@@ -23,6 +23,7 @@ export type KindInventory = Pick<
   | 'kubeletUnitState'
   | 'etcdData'
   | 'kubeletStateFiles'
+  | 'podCgroups'
 >;
 
 /** What a kind's left() and inventory() may ask: the liveness rule applied to the node now (asked once, shared). */

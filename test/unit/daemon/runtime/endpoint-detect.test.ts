@@ -10,6 +10,8 @@ import { criProbe, detectCriEndpoint, KNOWN_CRI_ENDPOINTS } from '../../../../ag
 import { saveLearned } from '../../../../agent/daemon/runtime/learned-store';
 import { loadProto } from '../../../../agent/shared/grpc-load';
 import { isKubesweepError } from '../../../../agent/shared/errors';
+import { AgentTestClient } from '../../../helpers/agent';
+import { freePort } from '../../../helpers/testbed';
 
 async function answering(t: Test, sock: string): Promise<void> {
   const pkg = loadProto('cri/runtime/v1/runtime.proto') as unknown as {
@@ -76,33 +78,88 @@ t.test('two answering: refused; one socket under two names counts once', async (
   });
 });
 
-t.test('the agent refuses to start (exit 2) when no endpoint is configured and none answers', async (t) => {
-  const d = dir(t);
-  const stderr: string[] = [];
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = (s: string) => (stderr.push(String(s)), true);
-  let code: number;
-  try {
-    code = await main(
-      [
-        '--node-name',
-        'n1',
-        '--state-dir',
-        `${d}/state`,
-        '--manifests-dir',
-        `${d}/m`,
-        '--listen',
-        `unix://${d}/agent.sock`,
-        '--http-listen',
-        '',
-      ],
-      { criCandidates: [`unix://${d}/none.sock`], probe },
-    );
-  } finally {
-    process.stderr.write = write;
+/** main() in this process, with this test's candidate sockets; stopped (SIGTERM) at teardown. */
+function runMain(t: Test, d: string, httpPort: number, candidates: string[]): { code: Promise<number>; client: AgentTestClient } {
+  const argv = ['--node-name', 'n1', '--state-dir', `${d}/state`, '--manifests-dir', `${d}/m`, '--listen', `unix://${d}/agent.sock`];
+  // Never the machine's containerd config, and no dir of the machine's.
+  argv.push('--containerd-config', `${d}/none.toml`, '--http-listen', `127.0.0.1:${httpPort}`, '--log-level', 'silent');
+  // The agent runs inside tap's process (its compiler included): the read bound is for an agent alone.
+  writeFileSync(`${d}/config.yaml`, 'maxMemoryMiB: 4096\n', { mode: 0o600 });
+  argv.push('--config', `${d}/config.yaml`);
+  const code = main(argv, { criCandidates: candidates, probe, detectPeriodMs: 200 });
+  const client = new AgentTestClient(`unix://${d}/agent.sock`);
+  let stopped = false;
+  t.teardown(async () => {
+    client.close();
+    if (!stopped) process.emit('SIGTERM', 'SIGTERM');
+    await code;
+  });
+  void code.finally(() => (stopped = true));
+  return { code, client };
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
-  t.equal(code, 2);
-  t.match(stderr.join(''), /no --cri-endpoint given and none of the known CRI sockets answers/);
+}
+
+t.test('none answering: the agent comes up without a runtime and restarts on the one socket that answers', async (t) => {
+  const d = dir(t);
+  const port = await freePort();
+  const sock = `unix://${d}/later.sock`;
+  const { code, client } = runMain(t, d, port, [`unix://${d}/none.sock`, sock]);
+  const info = await until('the agent answers', () => client.call('Info', {}, 2000));
+  t.match(
+    info,
+    { criEndpoint: '', criEndpointSource: 'pending', criError: /none of the known CRI sockets answers/ },
+    'Info: no endpoint yet',
+  );
+  const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+  t.equal(health.status, 200, 'health answers');
+  const ports = await fetch(`http://127.0.0.1:${port}/ports`);
+  t.equal(ports.status, 200, 'the port report answers');
+  const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+  t.match(
+    { status: ready.status, body: await ready.json() },
+    { status: 503, body: { error: { code: 'KS_CRI_ENDPOINT_UNKNOWN' } } },
+    'not ready',
+  );
+  const refused = { ksCode: 'KS_CRI_ENDPOINT_UNKNOWN', details: /none of the known CRI sockets answers/ };
+  t.match(await client.callError('Inspect'), refused, 'Inspect refused');
+  t.match((await client.reset({ confirmNode: 'n1', dryRun: true })).error, refused, 'a dry run refused');
+
+  await answering(t, `${d}/later.sock`);
+  const after = await until('the agent restarted on the socket', async () => {
+    const i = await client.call('Info', {}, 2000);
+    return i.criEndpoint === sock ? i : undefined;
+  });
+  t.match(after, { criEndpoint: sock, criEndpointSource: 'detected', criRuntimeName: 'test' }, 'restarted on it: Info');
+  t.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200, 'ready');
+  process.emit('SIGTERM', 'SIGTERM');
+  t.equal(await code, 0, 'SIGTERM still stops it (exit 0)');
+});
+
+t.test('waiting, then two sockets answer: still refused, saying which; no restart', async (t) => {
+  const d = dir(t);
+  const port = await freePort();
+  const { client } = runMain(t, d, port, [`unix://${d}/a.sock`, `unix://${d}/b.sock`]);
+  await until('the agent answers', () => client.call('Info', {}, 2000));
+  await answering(t, `${d}/a.sock`);
+  await answering(t, `${d}/b.sock`);
+  const err = await until('the refusal names both', async () => {
+    const e = await client.callError('Inspect');
+    return e && /more than one CRI socket answers/.test(e.details) ? e : undefined;
+  });
+  t.match(err, {
+    ksCode: 'KS_CRI_ENDPOINT_UNKNOWN',
+    details: /more than one CRI socket answers \(unix:\/\/.*a\.sock, unix:\/\/.*b\.sock\)/,
+  });
+  t.match(await client.call('Info'), { criEndpoint: '', criEndpointSource: 'pending' }, 'no endpoint chosen');
 });
 
 t.test('the learned endpoint is taken from the state dir when none answers', async (t) => {

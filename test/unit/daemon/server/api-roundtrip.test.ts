@@ -237,6 +237,17 @@ const INVENTORY: Inventory = {
     { path: '/var/lib/kubelet/pki/kubelet-client-2026.pem', size: 6_000_000_000, symlink: false, odd: '' },
     { path: '/var/lib/kubelet/pki/fifo', size: 0, symlink: false, odd: 'a FIFO, not a kubelet file: left in place' },
   ],
+  podCgroups: [
+    {
+      cgroup: '/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod0f1e2d3c_4b5a_4968_8776_5a4b3c2d1e0f.slice',
+      podUid: '0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f',
+      containerId: '',
+      unit: 'kubepods-besteffort-pod0f1e2d3c_4b5a_4968_8776_5a4b3c2d1e0f.slice',
+      hierarchies: 1,
+      processes: 0,
+      live: false,
+    },
+  ],
   residueErrors: ['firewall: iptables-nft-save failed: Permission denied'],
 };
 

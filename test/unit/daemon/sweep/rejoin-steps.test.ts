@@ -19,7 +19,7 @@ const UID_S = 'aaaaaaaa-0000-4000-8000-000000000001';
 const UID_D = 'bbbbbbbb-0000-4000-8000-000000000002';
 const LIVE = '7e1f00aa11bb22cc33dd44ee55ff66007788990011223344556677889900aa';
 
-/** Answers ip and iptables-save from captured output; records every command. */
+/** Answers ip, iptables-save and nft list ruleset from captured output; records every command. */
 function fakeTools(calls: string[]): Exec {
   return async (argv) => {
     calls.push(argv.join(' '));
@@ -29,6 +29,8 @@ function fakeTools(calls: string[]): Exec {
       return { stdout: readFileSync(path.join(FIX, 'iptables-nft-save-kubespray.txt'), 'utf8'), stderr: '', code: 0 };
     if (argv[0] === 'ip6tables-nft-save')
       return { stdout: readFileSync(path.join(FIX, 'ip6tables-nft-save-kubespray.txt'), 'utf8'), stderr: '', code: 0 };
+    if (argv.join(' ') === 'nft list ruleset')
+      return { stdout: readFileSync(path.join(FIX, 'nft-list-ruleset-kube-proxy.txt'), 'utf8'), stderr: '', code: 0 };
     if (argv[0].includes('tables')) throw Object.assign(new Error('not installed'), { code: 'ENOENT' });
     return { stdout: '', stderr: 'unexpected', code: 1 };
   };
@@ -110,6 +112,7 @@ t.test('kinds: links, ipam, kubelet-mounts by default; --with / --without change
     'kill-shims',
     'remove-netns',
     'kubelet-mounts',
+    'pod-cgroups',
     'ipam',
     'cni-cache',
     'links',
@@ -133,6 +136,7 @@ t.test('kinds: links, ipam, kubelet-mounts by default; --with / --without change
       'kill-shims',
       'remove-netns',
       'kubelet-mounts',
+      'pod-cgroups',
       'ipam',
       'cni-cache',
       'cni-config',
@@ -194,11 +198,35 @@ t.test('the plans: each kind lists exactly what it will touch; decoys are absent
       .slice(1)
       .map((a) => a.target)
       .sort(),
-    ['ip6tables-nft/filter', 'ip6tables-nft/nat', 'iptables-nft/filter', 'iptables-nft/mangle', 'iptables-nft/nat', 'iptables-nft/raw'],
+    [
+      'ip6tables-nft/filter',
+      'ip6tables-nft/nat',
+      'iptables-nft/filter',
+      'iptables-nft/mangle',
+      'iptables-nft/nat',
+      'iptables-nft/raw',
+      'nft/ip calico',
+      'nft/ip kube-proxy',
+      'nft/ip6 kube-proxy',
+    ],
+    "the prefixed chains and the known nftables tables; the operator's tables are not planned",
   );
   t.same(
     step('verify').actions.map((a) => a.target),
-    ['ports', 'pods', 'shims', 'netns', 'manifests', 'links', 'ipam', 'cni-cache', 'kubelet-mounts', 'cni-config', 'firewall'],
+    [
+      'ports',
+      'pods',
+      'shims',
+      'netns',
+      'manifests',
+      'links',
+      'ipam',
+      'cni-cache',
+      'kubelet-mounts',
+      'pod-cgroups',
+      'cni-config',
+      'firewall',
+    ],
   );
   const paths = plan.steps.flatMap((s) => s.actions.map((a) => a.target)).filter((x) => x.startsWith('/'));
   t.ok(paths.length >= 10, `paths are planned (${paths.length})`);
@@ -249,7 +277,14 @@ t.test('a dry run of every kind changes nothing and runs no changing command', a
   t.equal(tree(), before, 'no file changed');
   t.same(
     [...new Set(calls)].sort(),
-    ['ip -d -json addr show', 'ip6tables-legacy-save', 'ip6tables-nft-save', 'iptables-legacy-save', 'iptables-nft-save'],
+    [
+      'ip -d -json addr show',
+      'ip6tables-legacy-save',
+      'ip6tables-nft-save',
+      'iptables-legacy-save',
+      'iptables-nft-save',
+      'nft list ruleset',
+    ],
     'only reads',
   );
 });

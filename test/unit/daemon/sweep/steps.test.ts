@@ -19,6 +19,7 @@ t.test('order, names and the required set derive from STEPS', async (t) => {
       'kill-shims',
       'remove-netns',
       'kubelet-mounts',
+      'pod-cgroups',
       'ipam',
       'cni-cache',
       'cni-config',

@@ -12,6 +12,7 @@ import type { KubeletMountInfo as _kubesweep_v1_KubeletMountInfo, KubeletMountIn
 import type { CniConfigFileInfo as _kubesweep_v1_CniConfigFileInfo, CniConfigFileInfo__Output as _kubesweep_v1_CniConfigFileInfo__Output } from '../../kubesweep/v1/CniConfigFileInfo';
 import type { FirewallTableInfo as _kubesweep_v1_FirewallTableInfo, FirewallTableInfo__Output as _kubesweep_v1_FirewallTableInfo__Output } from '../../kubesweep/v1/FirewallTableInfo';
 import type { CniCacheFileInfo as _kubesweep_v1_CniCacheFileInfo, CniCacheFileInfo__Output as _kubesweep_v1_CniCacheFileInfo__Output } from '../../kubesweep/v1/CniCacheFileInfo';
+import type { PodCgroupInfo as _kubesweep_v1_PodCgroupInfo, PodCgroupInfo__Output as _kubesweep_v1_PodCgroupInfo__Output } from '../../kubesweep/v1/PodCgroupInfo';
 import type { EtcdDataInfo as _kubesweep_v1_EtcdDataInfo, EtcdDataInfo__Output as _kubesweep_v1_EtcdDataInfo__Output } from '../../kubesweep/v1/EtcdDataInfo';
 import type { KubeletStateFileInfo as _kubesweep_v1_KubeletStateFileInfo, KubeletStateFileInfo__Output as _kubesweep_v1_KubeletStateFileInfo__Output } from '../../kubesweep/v1/KubeletStateFileInfo';
 
@@ -48,6 +49,10 @@ export interface InspectResponse {
    * Configured dirs that contradict containerd, and learned dirs refused (as in Info).
    */
   'dirWarnings'?: (string)[];
+  /**
+   * Cgroups of pods and containers under the kubelet's pod hierarchy (kind pod-cgroups).
+   */
+  'podCgroups'?: (_kubesweep_v1_PodCgroupInfo)[];
   /**
    * etcd-data: the local etcd member's data dir (none, or one when a dir is configured).
    */
@@ -92,6 +97,10 @@ export interface InspectResponse__Output {
    * Configured dirs that contradict containerd, and learned dirs refused (as in Info).
    */
   'dirWarnings': (string)[];
+  /**
+   * Cgroups of pods and containers under the kubelet's pod hierarchy (kind pod-cgroups).
+   */
+  'podCgroups': (_kubesweep_v1_PodCgroupInfo__Output)[];
   /**
    * etcd-data: the local etcd member's data dir (none, or one when a dir is configured).
    */
