@@ -37,6 +37,10 @@ function about(wire: Record<string, string>): string {
     return `${detail.pod}${typeof detail.container === 'string' ? ` / ${detail.container}` : ''}${tags ? ` [${tags}]` : ''}`;
   }
   if (typeof detail.command === 'string') return truncate(detail.command, 50);
+  // Odd entries (docs/security.md): what the run will do with each, as the plan says it.
+  if (Array.isArray(detail.blockedBy) && detail.blockedBy.length) return truncate(`left: ${detail.blockedBy.map(String).join('; ')}`, 90);
+  if (typeof detail.link === 'string') return truncate(`a symlink to ${detail.link}: backed up as the link`, 90);
+  if (typeof detail.symlink === 'string') return truncate(`a symlink to ${detail.symlink}: the link removed, never followed`, 90);
   return '';
 }
 

@@ -29,6 +29,11 @@ export const ERRORS = {
     http: 409,
     summary: 'A path to delete or unmount does not lie inside a configured directory.',
   },
+  KS_ENTRY_CHANGED: {
+    grpc: GrpcStatus.FAILED_PRECONDITION,
+    http: 409,
+    summary: 'An entry to remove or unmount changed type or identity (lstat dev+inode) since the plan: left in place.',
+  },
   KS_PROCESS_NOT_OURS: {
     grpc: GrpcStatus.FAILED_PRECONDITION,
     http: 409,

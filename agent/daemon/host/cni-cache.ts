@@ -12,9 +12,11 @@
 //     not alive (READY in the CRI, or run by a live shim of ours), both looked at again right
 //     before the file goes.
 // Anything else in the dir is never touched, and every removal is scoped to the dir.
-import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { isInside, removeInside } from './paths';
+import { readNoFollow } from './fsync';
+import { mountLookup } from './mountinfo';
+import { entryTypeOf, isInside, type OddEntry, removeInside } from './paths';
 
 export const DEFAULT_CNI_CACHE_DIR = '/var/lib/cni/results';
 
@@ -37,6 +39,8 @@ export interface CniCacheScan {
   foreign: number;
   /** Unreadable entries, with why. */
   problems: string[];
+  /** Symlinks, FIFOs, sockets, devices in the cache dir: never followed or opened, left, reported. */
+  odd: OddEntry[];
 }
 
 type CacheDoc = {
@@ -82,8 +86,9 @@ export function parseCniCache(text: string, netnsDirs: readonly string[]): Omit<
 }
 
 /** Every cache file of a CRI sandbox in `dir` whose netns lies in one of netnsDirs. A missing dir is empty. */
-export function scanCniCache(dir: string, netnsDirs: readonly string[]): CniCacheScan {
-  const out: CniCacheScan = { entries: [], foreign: 0, problems: [] };
+export function scanCniCache(dir: string, netnsDirs: readonly string[], procRoot?: string): CniCacheScan {
+  const out: CniCacheScan = { entries: [], foreign: 0, problems: [], odd: [] };
+  const mountAt = mountLookup(procRoot);
   if (dir === '') return out;
   let names: string[];
   try {
@@ -97,11 +102,21 @@ export function scanCniCache(dir: string, netnsDirs: readonly string[]): CniCach
     let text: string;
     try {
       const st = lstatSync(p);
+      const type = entryTypeOf(st);
+      const mount = type === 'file' || type === 'dir' ? mountAt(p) : undefined;
+      if (mount !== undefined) {
+        out.odd.push({ path: p, type, why: `a mount (${mount}) in libcni's cache dir: not read, not unmounted, left in place` });
+        continue;
+      }
+      if (type !== 'file' && type !== 'dir') {
+        out.odd.push({ path: p, type, why: `a ${type} in libcni's cache dir: never followed or opened, left in place` });
+        continue;
+      }
       if (!st.isFile() || st.size > MAX_CACHE_FILE_BYTES) {
         out.foreign++;
         continue;
       }
-      text = readFileSync(p, 'utf8');
+      text = readNoFollow(p).toString('utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') out.problems.push(`${p}: ${(err as Error).message}`);
       continue;
@@ -139,9 +154,10 @@ export function removeStaleCacheFile(
 ): { outcome: 'done' | 'gone' | 'skipped'; message: string } {
   let text: string;
   try {
-    if (lstatSync(e.path).size > MAX_CACHE_FILE_BYTES)
-      return { outcome: 'skipped', message: 'left in place: it is no longer a libcni cache file' };
-    text = readFileSync(e.path, 'utf8');
+    const st = lstatSync(e.path);
+    if (!st.isFile() || st.size > MAX_CACHE_FILE_BYTES)
+      return { outcome: 'skipped', message: 'left in place: it is no longer a libcni cache file (never followed)' };
+    text = readNoFollow(e.path).toString('utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { outcome: 'gone', message: 'already removed' };
     throw err;

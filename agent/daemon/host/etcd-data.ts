@@ -8,7 +8,7 @@ import { lstatSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { ksError } from '../../shared/errors';
 import { fsyncDir } from './fsync';
-import { isInside } from './paths';
+import { isInside, linkTargetInside } from './paths';
 
 export const ETCD_BACKUP_PREFIX = 'kubesweep-backup-';
 
@@ -66,7 +66,8 @@ export function scanEtcdData(dir: string): EtcdDataScan {
     }
     const e: EtcdEntry = { name, path: p, type: typeOf(st), dev: st.dev, ino: st.ino };
     if (st.dev !== top.dev) e.unmovable = 'another filesystem is mounted here: a rename would cross filesystems';
-    else if (e.type === 'symlink' && !isInside(p, [dir])) e.unmovable = 'a symlink leading outside the data dir';
+    else if (e.type === 'symlink' && !(isInside(p, [dir]) && linkTargetInside(p, [dir])))
+      e.unmovable = 'a symlink leading outside the data dir';
     entries.push(e);
   }
   const member = entries.find((e) => e.name === 'member' && e.type === 'dir');

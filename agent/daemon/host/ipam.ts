@@ -10,9 +10,11 @@
 // down during the reset, a failed teardown) keep their addresses, and with a small range the
 // next pods get "no IP addresses available in range set" (k3s#5885, containerd/cri#948).
 import { isIP } from 'node:net';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { removeInside } from './paths';
+import { readNoFollow } from './fsync';
+import { mountLookup } from './mountinfo';
+import { entryTypeOf, type OddEntry, removeInside } from './paths';
 
 export interface IpReservation {
   path: string;
@@ -53,7 +55,8 @@ export function findReservations(dataDir: string, ids: ReadonlySet<string>): IpR
       const p = path.join(dataDir, network, name);
       let holder: ReturnType<typeof parseReservation>;
       try {
-        holder = parseReservation(readFileSync(p, 'utf8'));
+        if (!lstatSync(p).isFile()) continue; // never followed: a link or FIFO is not host-local's
+        holder = parseReservation(readNoFollow(p).toString('utf8'));
       } catch {
         continue;
       }
@@ -99,11 +102,14 @@ export interface IpamScan {
   bookkeeping: string[];
   /** Unreadable entries, with why. */
   problems: string[];
+  /** A network dir or an address-named entry that is no plain dir/file (a symlink, a FIFO…): never followed, left, reported. */
+  odd: OddEntry[];
 }
 
 /** Every reservation under each data dir's network dirs. A missing data dir is empty. */
-export function scanReservations(dataDirs: readonly string[]): IpamScan {
-  const out: IpamScan = { reservations: [], bookkeeping: [], problems: [] };
+export function scanReservations(dataDirs: readonly string[], procRoot?: string): IpamScan {
+  const out: IpamScan = { reservations: [], bookkeeping: [], problems: [], odd: [] };
+  const mountAt = mountLookup(procRoot);
   for (const dataDir of dataDirs) {
     let networks: string[];
     try {
@@ -116,7 +122,10 @@ export function scanReservations(dataDirs: readonly string[]): IpamScan {
       const netDir = path.join(dataDir, network);
       let files: string[];
       try {
-        if (!statSync(netDir).isDirectory()) continue;
+        const st = lstatSync(netDir);
+        if (st.isSymbolicLink())
+          out.odd.push({ path: netDir, type: 'symlink', why: 'a symlink where a network dir belongs: never followed, left in place' });
+        if (!st.isDirectory()) continue;
         files = readdirSync(netDir).sort();
       } catch (err) {
         out.problems.push(`${netDir}: ${(err as Error).message}`);
@@ -126,8 +135,19 @@ export function scanReservations(dataDirs: readonly string[]): IpamScan {
         const p = path.join(netDir, f);
         let content: string;
         try {
-          if (!statSync(p).isFile()) continue;
-          content = isIP(f.replace(/_/g, ':')) === 0 ? '' : readFileSync(p, 'utf8');
+          const type = entryTypeOf(lstatSync(p));
+          const named = isIP(f.replace(/_/g, ':')) !== 0;
+          const mount = named && (type === 'file' || type === 'dir') ? mountAt(p) : undefined;
+          if (mount !== undefined) {
+            out.odd.push({ path: p, type, why: `a mount (${mount}) named like a reservation: not read, not unmounted, left in place` });
+            continue;
+          }
+          if (type !== 'file') {
+            // Its holder cannot be read without following it: host-local's own files are plain files.
+            if (named) out.odd.push({ path: p, type, why: `a ${type} named like a reservation: never followed or opened, left in place` });
+            continue;
+          }
+          content = named ? readNoFollow(p).toString('utf8') : '';
         } catch (err) {
           out.problems.push(`${p}: ${(err as Error).message}`);
           continue;
@@ -156,7 +176,8 @@ export function releaseStaleReservation(
 ): { outcome: 'done' | 'gone' | 'skipped'; message: string } {
   let content: string;
   try {
-    content = readFileSync(r.path, 'utf8');
+    if (!lstatSync(r.path).isFile()) return { outcome: 'skipped', message: 'left in place: it is no longer a plain file (never followed)' };
+    content = readNoFollow(r.path).toString('utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { outcome: 'gone', message: 'already released' };
     throw err;

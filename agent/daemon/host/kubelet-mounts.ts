@@ -8,8 +8,7 @@
 import { existsSync, lstatSync, readdirSync, realpathSync, rmdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { ksError } from '../../shared/errors';
-import { Exec, runCommand, toolError } from './exec';
-import { MountEntry, readMountinfo } from './mountinfo';
+import { MountEntry, readMountinfo, unmountPinned } from './mountinfo';
 import { resolveInside } from './paths';
 
 export const DEFAULT_KUBELET_DIR = '/var/lib/kubelet';
@@ -64,12 +63,14 @@ export function mountsAtOrUnder(mounts: readonly MountEntry[], dir: string): str
   return [...new Set(mounts.filter((m) => m.mountPoint === dir || under(m.mountPoint, dir)).map((m) => m.mountPoint))];
 }
 
-/** `<kubeletDir>/pods/<uid>` directories. */
+/**
+ * `<kubeletDir>/pods/<uid>` entries: the pod dirs, and anything else there (a symlink, a FIFO…),
+ * which removePodDir unlinks as itself, never followed (docs/security.md, "Odd entries").
+ */
 export function listPodDirs(kubeletDir: string): string[] {
   const pods = path.join(kubeletDir, 'pods');
   try {
     return readdirSync(pods, { withFileTypes: true })
-      .filter((e) => e.isDirectory())
       .map((e) => path.join(pods, e.name))
       .sort();
   } catch {
@@ -81,22 +82,15 @@ export function listPodDirs(kubeletDir: string): string[] {
  * `umount` one mount point (not lazy: a busy mount fails and is reported, as kubeadm does), as
  * often as it is stacked there. 'gone' when nothing was mounted there.
  */
-export async function unmountKubelet(
-  mountPoint: string,
-  kubeletDir: string,
-  opts: { exec?: Exec; procRoot?: string } = {},
-): Promise<'done' | 'gone'> {
-  const exec = opts.exec ?? runCommand;
+export async function unmountKubelet(mountPoint: string, kubeletDir: string, opts: { procRoot?: string } = {}): Promise<'done' | 'gone'> {
   // A mount point whose directory is gone cannot be mounted any more.
   if (!existsSync(path.dirname(mountPoint))) return 'gone';
   const entry = resolveInside(mountPoint, [kubeletDir], 'mount point');
   let unmounted = 0;
   for (let i = 0; i < 16; i++) {
     if (!readMountinfo(opts.procRoot).some((m) => m.mountPoint === entry)) break;
-    const r = await exec(['umount', entry], { timeoutMs: 30_000 });
-    if (r.code !== 0) {
-      throw ksError('KS_UNMOUNT_FAILED', `umount ${entry} failed: ${toolError(r)}`, { mountPoint: entry });
-    }
+    // Pinned: never through a symlink swapped in on the way (host/mountinfo.ts).
+    if ((await unmountPinned(entry, { lazy: false, ...(opts.procRoot ? { procRoot: opts.procRoot } : {}) })) === 'gone') break;
     unmounted++;
   }
   return unmounted > 0 ? 'done' : 'gone';

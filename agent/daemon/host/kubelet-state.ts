@@ -5,7 +5,7 @@
 // socket, device or mount is never the kubelet's file and is reported, never touched.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { isInside } from './paths';
+import { isInside, linkTargetInside } from './paths';
 
 /** In the Kubernetes dir: the kubelet's kubeconfigs (kubeadm, Kubespray). */
 export const KUBELET_KUBECONFIGS = Object.freeze(['kubelet.conf', 'bootstrap-kubelet.conf']);
@@ -43,7 +43,10 @@ export interface KubeletStateScan {
 
 function oddness(st: Stats, dirDev: number, p: string, scope: string): string | undefined {
   if (st.dev !== dirDev) return 'another filesystem is mounted here: left in place';
-  if (st.isSymbolicLink()) return isInside(p, [scope]) ? undefined : `a symlink to ${readlinkSync(p)}, outside ${scope}: left in place`;
+  if (st.isSymbolicLink())
+    return isInside(p, [scope]) && linkTargetInside(p, [scope])
+      ? undefined
+      : `a symlink to ${readlinkSync(p)}, outside ${scope}: left in place`;
   if (st.isFile()) return undefined;
   if (st.isDirectory()) return 'a directory, not a kubelet file: left in place';
   if (st.isFIFO()) return 'a FIFO, not a kubelet file: left in place';

@@ -14,10 +14,10 @@
 // in the dir is ever opened for writing, moved or removed: when the file goes, the dir holds
 // exactly what it held before.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { ksError } from '../../shared/errors';
-import { fsyncDir, writeFileDurable } from './fsync';
+import { fsyncDir, readNoFollow, writeFileDurable } from './fsync';
 import { resolveInside } from './paths';
 
 export const TEARDOWN_NETWORK = 'kubesweep-teardown';
@@ -58,12 +58,22 @@ export function isTeardownConfName(name: string): boolean {
   return CANDIDATES.includes(name);
 }
 
+/**
+ * The sha256 of a regular file, never followed (docs/security.md, "Odd entries"): undefined when
+ * it is absent; a symlink, FIFO or anything else has no sum of bytes (a FIFO would block a read).
+ */
 export function sha256File(p: string): string | undefined {
   try {
-    return createHash('sha256').update(readFileSync(p)).digest('hex');
+    if (!lstatSync(p).isFile()) return `not a regular file`;
+    return createHash('sha256').update(readNoFollow(p)).digest('hex');
   } catch {
     return undefined;
   }
+}
+
+/** An entry is there (a dangling or looping link too: never followed). */
+function present(p: string): boolean {
+  return lstatSync(p, { throwIfNoEntry: false }) !== undefined;
 }
 
 export interface PlacedConf {
@@ -91,13 +101,13 @@ export function placeTeardownConf(dir: string, beforeWrite: (p: PlacedConf) => v
       { dir },
     );
   const target = resolveInside(path.join(dir, name), [dir], 'CNI config');
-  if (existsSync(target)) {
+  if (present(target)) {
     if (sha256File(target) !== TEARDOWN_CONF_SHA256)
       throw ksError('KS_CNI_FALLBACK_FAILED', `${target} exists and is not kubesweep's teardown config: not touching it`, { path: target });
   }
   const placed = { dir, path: target, sha256: TEARDOWN_CONF_SHA256 };
   beforeWrite(placed);
-  if (!existsSync(target)) {
+  if (!present(target)) {
     const tmp = resolveInside(path.join(dir, `.${name}.kubesweep.tmp`), [dir], 'CNI config');
     try {
       unlinkSync(tmp);
@@ -119,7 +129,7 @@ export function removeTeardownConf(p: Pick<PlacedConf, 'dir' | 'path' | 'sha256'
   const target = resolveInside(p.path, [p.dir], 'CNI config');
   const tmp = path.join(path.dirname(target), `.${path.basename(target)}.kubesweep.tmp`);
   // A temp file under our own name is ours whatever it holds (a crash mid-write leaves half of it).
-  if (existsSync(tmp)) unlinkSync(tmp);
+  if (present(tmp)) unlinkSync(tmp);
   const sha = sha256File(target);
   if (sha === undefined) {
     fsyncDir(p.dir);

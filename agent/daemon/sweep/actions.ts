@@ -16,10 +16,21 @@ export type StopUnit = { action: 'stop-unit'; /** the unit */ target: string };
 export type BackupFile = {
   action: 'backup-file';
   /** the manifest's path */ target: string;
-  detail: { name: string; size: number; sha256: string };
+  detail: {
+    name: string;
+    size: number;
+    sha256: string;
+    /** a symlink: backed up as the link (this target path), never followed */ link?: string;
+  };
 };
 /** Removed only if it still has the content the backup took (sha256). */
 export type RemoveFile = { action: 'remove-file'; target: string; detail: { name: string; sha256: string } };
+/**
+ * An entry of a cleaned dir that is not what its kind expects (a FIFO, a device, a mount where
+ * none belongs…): never opened, never followed, left in place and reported with why. The plan
+ * announces the skip (`blockedBy`), so a dry run shows it.
+ */
+export type LeaveEntry = { action: 'leave-entry'; target: string; detail: { type: string; blockedBy: [string] } };
 export type StopContainer = {
   action: 'stop-container';
   /** container id */ target: string;
@@ -63,7 +74,15 @@ export type RemoveNetnsFile = {
   action: 'remove-netns';
   /** the netns file */
   target: string;
-  detail: { inode: number; holders: { pid: number; command: string; ours: boolean }[]; blockedBy?: string[] };
+  detail: {
+    inode: number;
+    holders: { pid: number; command: string; ours: boolean }[];
+    blockedBy?: string[];
+    /** lstat as planned: re-checked right before the unmount and the unlink. */
+    identity?: { type: string; dev: number; ino: number };
+    /** A symlink: where it points (never followed: the link itself is removed). */
+    symlink?: string;
+  };
 };
 // ---- The rejoin kinds (agent/shared/kinds.ts) ----
 export type DisableUnit = { action: 'disable-unit'; /** the unit */ target: string; detail: { state: string; error?: string } };
@@ -144,6 +163,7 @@ export type Action =
   | StopUnit
   | BackupFile
   | RemoveFile
+  | LeaveEntry
   | StopContainer
   | RemoveContainer
   | StopSandbox

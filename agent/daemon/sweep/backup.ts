@@ -3,10 +3,12 @@
 // fsync'ed (host/fsync.ts writeDirDurable): a backup either exists completely or not at all.
 // Only then may manifests go.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { ksError, KubesweepError } from '../../shared/errors';
 import { fsyncDir, readNoFollow, writeDirDurable, writeFileDurable } from '../host/fsync';
+import { readMountinfo } from '../host/mountinfo';
+import { entryTypeOf, type OddEntry } from '../host/paths';
 import type { BackupInfo, ManifestInfo, RestoreResult } from './types';
 
 const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
@@ -29,7 +31,10 @@ export interface BackupFile {
   size: number;
   /** Permission bits, e.g. 0o600. */
   mode: number;
+  /** For a link: sha256 of its target text (docs/security.md: a symlinked manifest is backed up as the link). */
   sha256: string;
+  /** A symlinked manifest: the path it pointed at, recorded, never read. */
+  link?: string;
 }
 
 export interface BackupIndex {
@@ -48,29 +53,96 @@ export function backupsDir(stateDir: string): string {
   return path.join(stateDir, 'backups');
 }
 
-/** The regular files of the manifests dir (subdirs and special files are not manifests). */
-export function listManifests(manifestsDir: string): (ManifestInfo & { mode: number; path: string })[] {
+/**
+ * What a manifests dir entry is now, never followed: a regular file by its bytes, a symlink by
+ * the path it points at (sha256 of that text, the link recorded); undefined when it is gone or
+ * is anything else (a FIFO would block a read).
+ */
+export function manifestNow(p: string): { sha256: string; size: number; mode: number; link?: string } | undefined {
+  try {
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) {
+      const link = readlinkSync(p);
+      return { sha256: sha256(Buffer.from(link)), size: Buffer.byteLength(link), mode: 0o777, link };
+    }
+    if (!st.isFile()) return undefined;
+    const data = readNoFollow(p);
+    return { sha256: sha256(data), size: data.length, mode: st.mode & 0o7777 };
+  } catch {
+    return undefined;
+  }
+}
+
+export type ListedManifest = ManifestInfo & { mode: number; path: string; link?: string };
+
+/**
+ * The manifests dir, entry by entry and never followed (docs/security.md, "Odd entries"): regular
+ * files and symlinks are manifests (a symlink is backed up and removed as the link); a mount, a
+ * FIFO, socket or device is odd — left in place and reported; subdirectories are not manifests.
+ */
+export function scanManifestsDir(manifestsDir: string, procRoot = '/proc'): { manifests: ListedManifest[]; odd: OddEntry[] } {
   let names: string[];
   try {
     names = readdirSync(manifestsDir).sort();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { manifests: [], odd: [] };
     throw err;
   }
-  const out: (ManifestInfo & { mode: number; path: string })[] = [];
+  const manifests: ListedManifest[] = [];
+  const odd: OddEntry[] = [];
+  let mounts: Map<string, string> | undefined;
+  const mountAt = (p: string): string | undefined => {
+    mounts ??= new Map(readMountinfo(procRoot).map((m) => [m.mountPoint, `${m.fsType} ${m.source}${m.root === '/' ? '' : `:${m.root}`}`]));
+    return mounts.get(p);
+  };
   for (const name of names) {
     const p = path.join(manifestsDir, name);
     let st;
     try {
-      st = statSync(p); // follows a symlinked manifest: the kubelet would, too
+      st = lstatSync(p);
     } catch {
       continue;
     }
-    if (!st.isFile()) continue;
-    const data = readFileSync(p);
-    out.push({ name, size: data.length, sha256: sha256(data), mode: st.mode & 0o7777, path: p });
+    const type = entryTypeOf(st);
+    const mount = type === 'file' || type === 'dir' ? mountAt(p) : undefined;
+    if (mount !== undefined) {
+      odd.push({ path: p, type, why: `a mount (${mount}) where a manifest belongs: not unmounted, not read, left in place` });
+      continue;
+    }
+    if (type === 'dir') continue;
+    if (type !== 'file' && type !== 'symlink') {
+      odd.push({ path: p, type, why: `a ${type}, not a manifest: never opened, left in place` });
+      continue;
+    }
+    const now = manifestNow(p);
+    if (now === undefined) continue;
+    manifests.push({
+      name,
+      size: now.size,
+      sha256: now.sha256,
+      mode: now.mode,
+      path: p,
+      ...(now.link !== undefined ? { link: now.link } : {}),
+    });
   }
-  return out;
+  return { manifests, odd };
+}
+
+/** The snapshot's part: the manifests as the plan records them, and the odd entries that stay. */
+export function manifestsSnapshot(
+  manifestsDir: string,
+  procRoot?: string,
+): { manifests: (ManifestInfo & { link?: string })[]; manifestsOdd: OddEntry[] } {
+  const { manifests, odd } = scanManifestsDir(manifestsDir, procRoot);
+  return {
+    manifests: manifests.map(({ name, size, sha256, link }) => ({ name, size, sha256, ...(link !== undefined ? { link } : {}) })),
+    manifestsOdd: odd,
+  };
+}
+
+/** The manifests (regular files and symlinks, as scanManifestsDir). */
+export function listManifests(manifestsDir: string, procRoot?: string): ListedManifest[] {
+  return scanManifestsDir(manifestsDir, procRoot).manifests;
 }
 
 /**
@@ -94,10 +166,12 @@ export function writeBackup(
       const index: BackupIndex = { id, createdAt: now.toISOString(), node, manifestsDir, files: [] };
       for (const f of files) {
         const src = path.join(manifestsDir, f.name);
-        const data = readFileSync(src);
-        const mode = statSync(src).mode & 0o7777;
-        if (f.sha256 !== undefined && f.sha256 !== sha256(data)) throw new Error(`${src} changed since the plan was made`);
-        index.files.push({ name: f.name, size: data.length, mode, sha256: put(f.name, data) });
+        // Never followed: a symlinked manifest is recorded as the link (its target path).
+        const now = manifestNow(src);
+        if (now === undefined) throw new Error(`${src} is gone or no longer a file or symlink`);
+        if (f.sha256 !== undefined && f.sha256 !== now.sha256) throw new Error(`${src} changed since the plan was made`);
+        if (now.link !== undefined) index.files.push({ name: f.name, size: now.size, mode: now.mode, sha256: now.sha256, link: now.link });
+        else index.files.push({ name: f.name, size: now.size, mode: now.mode, sha256: put(f.name, readNoFollow(src)) });
       }
       return index;
     });
@@ -190,6 +264,11 @@ export function restoreBackup(stateDir: string, manifestsDir: string, backupId?:
   const dir = path.join(backupsDir(stateDir), id);
   const datas = new Map<string, Buffer>();
   for (const f of idx.files) {
+    if (f.link !== undefined) {
+      if (typeof f.link !== 'string' || f.link === '' || sha256(Buffer.from(f.link)) !== f.sha256)
+        throw ksError('KS_BACKUP_FAILED', `backup ${id}: ${f.name} does not match its index (sha256)`, { id, file: f.name });
+      continue;
+    }
     let data: Buffer;
     try {
       data = readNoFollow(path.join(dir, f.name));
@@ -207,8 +286,8 @@ export function restoreBackup(stateDir: string, manifestsDir: string, backupId?:
   for (const f of idx.files) {
     const target = path.join(manifestsDir, f.name);
     if (!existsSync(target) && !isDanglingLink(target)) continue;
-    const cur = lstatSync(target).isFile() ? readFileSync(target) : undefined;
-    if (cur !== undefined && sha256(cur) === f.sha256) unchanged.push(f.name);
+    const cur = manifestNow(target);
+    if (cur !== undefined && cur.sha256 === f.sha256 && (cur.link === undefined) === (f.link === undefined)) unchanged.push(f.name);
     else conflicts.push(f.name);
   }
   if (conflicts.length) {
@@ -224,6 +303,13 @@ export function restoreBackup(stateDir: string, manifestsDir: string, backupId?:
     // A dot-name temp file: the kubelet ignores hidden files in the manifests dir.
     const tmp = path.join(manifestsDir, `.kubesweep-restore-${f.name}`);
     rmSync(tmp, { force: true });
+    if (f.link !== undefined) {
+      // A symlinked manifest comes back as the link it was (the kubelet follows it, as before).
+      symlinkSync(f.link, tmp);
+      renameSync(tmp, path.join(manifestsDir, f.name));
+      restored.push(f.name);
+      continue;
+    }
     // wx creates (O_EXCL: never through a symlink); the mode is what a manifest may have.
     writeFileDurable(tmp, datas.get(f.name)!, restoredMode(f.mode));
     chmodSync(tmp, restoredMode(f.mode));

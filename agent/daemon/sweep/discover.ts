@@ -1,13 +1,14 @@
 // Looking at the node: pods through CRI, shims and their process trees in /proc, CNI netns
 // files and who holds them, and mounts left by containers. Read-only; the plan is built from
 // what this returns.
-import { readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { CriClient } from '../cri/client';
 import type { ContainerdRef } from '../host/kill';
 import { commandOf } from '../host/kill';
-import type { MountEntry } from '../host/mountinfo';
-import { childrenIndex, descendantsDeepestFirst, fileInode, netnsInodeOf, ProcessInfo } from '../host/proc';
+import { type MountEntry, readMountinfo } from '../host/mountinfo';
+import { type EntryIdentity, entryTypeOf } from '../host/paths';
+import { childrenIndex, descendantsDeepestFirst, netnsInodeOf, ProcessInfo } from '../host/proc';
 import { isShimOf, parseShimCmdline } from '../host/shim';
 import type { ShimlessContainer } from '../host/shimless';
 import { mapLimit } from '../../shared/pool';
@@ -75,6 +76,50 @@ export interface NetnsHolder extends ProcRefWithStart {
 export interface NetnsEntry extends NetnsInfo {
   dir: string;
   holders: NetnsHolder[];
+  /** lstat of the entry as seen now (never followed): re-checked before it is unmounted or unlinked. */
+  identity?: EntryIdentity;
+  /** A symlink: the path it points at (never followed; the link is removed). */
+  symlink?: string;
+  /** Not a netns file (a FIFO, a dir, a mount of something else…): why it is left in place. */
+  odd?: string;
+}
+
+/**
+ * What a `cni-*` entry is, never followed (docs/security.md, "Odd entries"): a netns file (an
+ * nsfs mount on a file, or the file left after its unmount), a symlink (removed as the link), or
+ * odd — anything else, left in place with why.
+ */
+function netnsEntryOf(dir: string, name: string, mounts: () => Map<string, MountEntry>): NetnsEntry | undefined {
+  const p = path.join(dir, name);
+  let st;
+  try {
+    st = lstatSync(p);
+  } catch {
+    return undefined;
+  }
+  const type = entryTypeOf(st);
+  const base = { dir, path: p, name, holders: [] as NetnsHolder[], identity: { type, dev: st.dev, ino: st.ino } };
+  if (type === 'symlink') {
+    let target = '';
+    try {
+      target = readlinkSync(p);
+    } catch {
+      /* gone in between: the run finds it gone */
+    }
+    return { ...base, inode: 0, symlink: target };
+  }
+  let real = p;
+  try {
+    real = path.join(realpathSync(dir), name); // mountinfo names mounts by their real path (/var/run → /run)
+  } catch {
+    /* the dir went away: the run finds the entry gone */
+  }
+  const m = mounts().get(real);
+  if (type === 'file' && (m === undefined || m.fsType === 'nsfs')) return { ...base, inode: st.ino };
+  const why = m
+    ? `a mount of ${m.fsType} ${m.source}${m.root === '/' ? '' : `:${m.root}`}, not a network namespace: not unmounted, left in place`
+    : `a ${type}, not a netns file: never opened, left in place`;
+  return { ...base, inode: 0, odd: why };
 }
 
 /**
@@ -90,6 +135,15 @@ export function findNetns(
   shimless: readonly ShimlessContainer[] = [],
 ): NetnsEntry[] {
   const entries: NetnsEntry[] = [];
+  let mountMap: Map<string, MountEntry> | undefined;
+  const mounts = (): Map<string, MountEntry> => {
+    if (mountMap) return mountMap;
+    try {
+      return (mountMap = new Map(readMountinfo(procRoot).map((m) => [m.mountPoint, m])));
+    } catch {
+      return (mountMap = new Map<string, MountEntry>()); // no mount table to read (a fixture /proc): every file counts as a netns file
+    }
+  };
   for (const dir of dirs) {
     let names: string[];
     try {
@@ -98,8 +152,8 @@ export function findNetns(
       continue;
     }
     for (const name of names.filter((n) => n.startsWith('cni-')).sort()) {
-      const p = path.join(dir, name);
-      entries.push({ dir, path: p, name, inode: fileInode(p) ?? 0, holders: [] });
+      const e = netnsEntryOf(dir, name, mounts);
+      if (e) entries.push(e);
     }
   }
   if (entries.length === 0) return entries;

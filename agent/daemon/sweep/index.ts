@@ -8,7 +8,7 @@ import { CleanupKind, DEFAULT_KINDS, isCleanupKind, resolveKinds } from '../../s
 import { readMountinfo } from '../host/mountinfo';
 import { listProcesses } from '../host/proc';
 import { systemdRunning } from '../host/systemctl';
-import { listBackups, listManifests, newRunId, restoreBackup } from './backup';
+import { listBackups, listManifests, manifestsSnapshot, newRunId, restoreBackup } from './backup';
 import { findContainerMounts, findNetns, findShims, hostNetworkFromShims, listPods, ownershipIndex } from './discover';
 import { appendJournal, tryAppendJournal } from './journal';
 import { recoverFromJournal } from './recover';
@@ -112,7 +112,7 @@ export class Sweeper {
       shims,
       netns: findNetns(c.netnsDirs, procs, owned, c.procRoot, shimless),
       containerMounts: findContainerMounts(readMountinfo(c.procRoot), c.containerdDirs, c.containerdNamespace),
-      manifests: listManifests(c.manifestsDir).map(({ name, size, sha256 }) => ({ name, size, sha256 })),
+      ...manifestsSnapshot(c.manifestsDir, c.procRoot),
       systemd: c.kubeletUnit !== '' && systemdRunning(this.deps.hostTools?.systemdRunDir),
       podPorts: [],
       shimless,

@@ -1,5 +1,6 @@
 // One read-only look at the node, taken before a run: every step plans from it, so the plan
 // (and a dry run) shows exactly what the run will act on.
+import type { OddEntry } from '../host/paths';
 import type { ShimlessContainer } from '../host/shimless';
 import type { ContainerMount, NetnsEntry, ShimProc } from './discover';
 import { inScope } from './pod-kind';
@@ -12,7 +13,9 @@ export interface NodeSnapshot {
   shims: ShimProc[];
   netns: NetnsEntry[];
   containerMounts: ContainerMount[];
-  manifests: ManifestInfo[];
+  manifests: (ManifestInfo & { link?: string })[];
+  /** Manifests dir entries that are no manifest and stay (a mount, a FIFO…): planned as leave-entry. */
+  manifestsOdd?: OddEntry[];
   systemd: boolean;
   /** Host-netns ports that processes of in-scope pods listen on right now. */
   podPorts: number[];

@@ -4,7 +4,7 @@ import { listProcesses } from '../host/proc';
 import { describeListener } from '../../shared/describe';
 import { findShimlessContainers } from '../host/shimless';
 import type { PortCheck } from '../ports/types';
-import { listManifests } from './backup';
+import { scanManifestsDir } from './backup';
 import { findNetns, findShims, listPods, ownershipIndex, type NetnsHolder } from './discover';
 import { inScope } from './pod-kind';
 import { unprovenOwnershipHint } from '../runtime/ownership-hint';
@@ -119,17 +119,23 @@ export async function verifyNode(v: VerifyInput): Promise<Verification> {
       const held = n.holders.length
         ? `held by ${n.holders.map((h) => `pid ${h.pid} (${h.command})${who(h)}`).join(', ')}`
         : 'no process lives in it';
-      residue.push({ kind: 'netns', target: n.path, why: `CNI netns still present: ${held}` });
+      residue.push({
+        kind: 'netns',
+        target: n.path,
+        why: n.odd ?? (n.symlink !== undefined ? `a symlink (to ${n.symlink}) in the netns dir` : `CNI netns still present: ${held}`),
+      });
     }
   }
   if (v.checks.manifests) {
-    for (const m of listManifests(config.manifestsDir)) {
+    const { manifests, odd } = scanManifestsDir(config.manifestsDir, config.procRoot);
+    for (const m of manifests) {
       residue.push({
         kind: 'manifest',
         target: `${config.manifestsDir}/${m.name}`,
         why: 'static manifest still in the manifests dir (the kubelet would start it again)',
       });
     }
+    for (const o of odd) residue.push({ kind: 'manifest', target: o.path, why: o.why });
   }
   return { verdict: residue.length ? 'residue' : 'clean', residue, checkedPorts };
 }

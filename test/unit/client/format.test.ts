@@ -56,6 +56,39 @@ t.test('a dry run prints the plan', async (t) => {
   t.match(text, /1 planned action; scope all pods; grace 5 s/);
 });
 
+t.test('a dry run says what the run will do with each odd entry', async (t) => {
+  const r = dryRunReport();
+  r.plan.steps = [
+    {
+      name: 'backup-manifests',
+      required: true,
+      actions: [
+        {
+          step: 'backup-manifests',
+          action: 'backup-file',
+          target: '/m/a.yaml',
+          detail: { name: 'a.yaml', size: 4, sha256: 'x', link: '/srv/a.yaml' },
+        },
+        {
+          step: 'backup-manifests',
+          action: 'leave-entry',
+          target: '/m/pipe',
+          detail: { type: 'fifo', blockedBy: ['a fifo, not a manifest'] },
+        },
+      ],
+    },
+    {
+      name: 'remove-netns',
+      required: false,
+      actions: [{ step: 'remove-netns', action: 'remove-netns', target: '/n/cni-x', detail: { inode: 0, holders: [], symlink: '/x' } }],
+    },
+  ];
+  const text = formatResetReport(received(r), makeStyle(false));
+  t.match(text, /backup-file .*a symlink to \/srv\/a\.yaml: backed up as the link/);
+  t.match(text, /leave-entry .*left: a fifo, not a manifest/);
+  t.match(text, /remove-netns .*a symlink to \/x: the link removed, never followed/);
+});
+
 t.test('ports table and check-ports', async (t) => {
   const ports = formatPortReport(
     throughWire('ListPortsResponse', {

@@ -7,28 +7,31 @@
 // at again right before. With the CRI unreachable nothing is known of the sandboxes containerd
 // will still tear down: the plan removes nothing and says so.
 import { CniCacheScan, removeStaleCacheFile, scanCniCache } from '../../host/cni-cache';
-import { actionsOf, type RemoveCniCache } from '../actions';
+import { actionsOf, type LeaveEntry, type RemoveCniCache } from '../actions';
+import { leaveEntries, leaveEntryActions } from '../steps/leave-entry';
 import { livenessAfterPods, livenessNow } from '../liveness';
 import { isFailed } from '../residue';
+import type { Residue } from '../types';
 import type { KindModule } from './kind';
 
 const criDown = (err: string, id?: string) =>
   `the CRI is unreachable, and containerd may still tear ${id ? `sandbox ${id.slice(0, 12)}` : 'its sandboxes'} down with ${id ? 'it' : 'them'} (${err})`;
 
-export const cniCache: KindModule<'cni-cache', CniCacheScan, RemoveCniCache> = {
+export const cniCache: KindModule<'cni-cache', CniCacheScan, RemoveCniCache | LeaveEntry> = {
   name: 'cni-cache',
   phase: 'after-pods',
   residueKind: 'cni-cache',
-  read: (config) => (config.cniCacheDir === '' ? undefined : scanCniCache(config.cniCacheDir, config.netnsDirs)),
+  read: (config) => (config.cniCacheDir === '' ? undefined : scanCniCache(config.cniCacheDir, config.netnsDirs, config.procRoot)),
   plan(p, scan) {
     const { config } = p;
     if (config.cniCacheDir === '') return { actions: [], note: 'no CNI cache dir configured' };
     if (!scan) return { actions: [], note: 'the CNI cache was not read' };
     if (isFailed(scan)) return { actions: [], note: `the CNI cache could not be read: ${scan.error}` };
+    const odd = leaveEntryActions(scan.odd ?? []);
     const live = livenessAfterPods(p);
     if (live.criError !== undefined)
-      return { actions: [], note: `${scan.entries.length} cache file(s) left in place: ${criDown(live.criError)}` };
-    const actions = scan.entries
+      return { actions: odd, note: `${scan.entries.length} cache file(s) left in place: ${criDown(live.criError)}` };
+    const actions: (RemoveCniCache | LeaveEntry)[] = scan.entries
       .filter((e) => !live.alive.has(e.containerId))
       .map((e): RemoveCniCache => ({
         action: 'remove-cni-cache',
@@ -36,6 +39,7 @@ export const cniCache: KindModule<'cni-cache', CniCacheScan, RemoveCniCache> = {
         detail: { containerId: e.containerId, network: e.network, ifname: e.ifname, netns: e.netns },
       }));
     const keptCount = scan.entries.length - actions.length;
+    actions.push(...odd);
     const problems = scan.problems.length ? `; unreadable: ${scan.problems.join('; ')}` : '';
     if (actions.length === 0)
       return {
@@ -45,7 +49,8 @@ export const cniCache: KindModule<'cni-cache', CniCacheScan, RemoveCniCache> = {
     return keptCount || problems ? { actions, note: `${keptCount} cache file(s) of live sandboxes kept${problems}` } : { actions };
   },
   async run(rec, ctx) {
-    if (rec.step.actions.length === 0) return;
+    leaveEntries(rec);
+    if (actionsOf(rec.step.actions, 'remove-cni-cache').length === 0) return;
     const live = await livenessNow(ctx.config, ctx.deps.cri);
     for (const a of actionsOf(rec.step.actions, 'remove-cni-cache')) {
       if (live.criError !== undefined) {
@@ -77,16 +82,18 @@ export const cniCache: KindModule<'cni-cache', CniCacheScan, RemoveCniCache> = {
   async left(scan, look) {
     if (scan === undefined) return [];
     if (isFailed(scan)) return [{ kind: 'cni-cache', target: look.config.cniCacheDir, why: `could not be checked: ${scan.error}` }];
+    const odd = (scan.odd ?? []).map((o): Residue => ({ kind: 'cni-cache', target: o.path, why: o.why }));
     // With the CRI down the sandboxes themselves are reported (verify's pods check).
     const live = await look.liveness();
-    if (live.criError !== undefined) return [];
+    if (live.criError !== undefined) return odd;
     return scan.entries
       .filter((x) => !live.alive.has(x.containerId))
-      .map((e) => ({
+      .map((e): Residue => ({
         kind: 'cni-cache',
         target: e.path,
         why: `libcni still caches network ${e.network} (${e.ifname}) of sandbox ${e.containerId.slice(0, 12)}, which no longer exists`,
-      }));
+      }))
+      .concat(odd);
   },
   async inventory(scan, look) {
     if (isFailed(scan)) return { rows: { cniCacheFiles: [] }, errors: [`cni-cache: ${scan.error}`] };

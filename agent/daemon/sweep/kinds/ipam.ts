@@ -7,19 +7,21 @@
 // (every sandbox goes, and a later DEL of one the CRI lists releases nothing twice); a restricted
 // scope cannot know which sandboxes stay, and releases nothing.
 import { IpamScan, releaseStaleReservation, scanReservations, staleReservations } from '../../host/ipam';
-import { actionsOf, type ReleaseIp } from '../actions';
+import { actionsOf, type LeaveEntry, type ReleaseIp } from '../actions';
+import { leaveEntries, leaveEntryActions } from '../steps/leave-entry';
 import { livenessAfterPods, livenessNow } from '../liveness';
 import { isFailed } from '../residue';
+import type { Residue } from '../types';
 import type { KindModule } from './kind';
 
 const unknownKept = (err: string) =>
   `the CRI is unreachable and the scope is restricted: which sandboxes stay is unknown, no reservation is released (${err})`;
 
-export const ipam: KindModule<'ipam', IpamScan, ReleaseIp> = {
+export const ipam: KindModule<'ipam', IpamScan, ReleaseIp | LeaveEntry> = {
   name: 'ipam',
   phase: 'after-pods',
   residueKind: 'ipam',
-  read: (config) => scanReservations(config.cniIpamDirs),
+  read: (config) => scanReservations(config.cniIpamDirs, config.procRoot),
   plan(p, scan) {
     const { config } = p;
     if (!scan) return { actions: [], note: 'IPAM reservations were not read' };
@@ -27,7 +29,8 @@ export const ipam: KindModule<'ipam', IpamScan, ReleaseIp> = {
     // Sandboxes this run leaves alive keep their addresses.
     const live = livenessAfterPods(p);
     if (live.criError !== undefined && !live.runEndsAll) return { actions: [], note: unknownKept(live.criError) };
-    const actions: ReleaseIp[] = scan.reservations
+    const odd = leaveEntryActions(scan.odd ?? []);
+    const actions: (ReleaseIp | LeaveEntry)[] = scan.reservations
       .filter((r) => !live.alive.has(r.containerId))
       .map((r): ReleaseIp => ({
         action: 'release-ip',
@@ -35,6 +38,7 @@ export const ipam: KindModule<'ipam', IpamScan, ReleaseIp> = {
         detail: { ip: r.ip, network: r.network, containerId: r.containerId, ...(r.ifname ? { ifname: r.ifname } : {}) },
       }));
     const keptCount = scan.reservations.length - actions.length;
+    actions.push(...odd);
     const problems = scan.problems.length ? `; unreadable: ${scan.problems.join('; ')}` : '';
     if (actions.length === 0)
       return {
@@ -44,7 +48,8 @@ export const ipam: KindModule<'ipam', IpamScan, ReleaseIp> = {
     return keptCount || problems ? { actions, note: `${keptCount} reservation(s) of live sandboxes kept${problems}` } : { actions };
   },
   async run(rec, ctx) {
-    if (rec.step.actions.length === 0) return;
+    leaveEntries(rec);
+    if (actionsOf(rec.step.actions, 'release-ip').length === 0) return;
     const live = await livenessNow(ctx.config, ctx.deps.cri);
     if (live.criError !== undefined)
       rec.reason = `the CRI is unreachable: only sandboxes with a live shim count as alive (${live.criError})`;
@@ -64,15 +69,19 @@ export const ipam: KindModule<'ipam', IpamScan, ReleaseIp> = {
   check({ scope, steps }) {
     return steps.has('ipam') && scope === 'all' ? { action: 'check', target: 'ipam', detail: {} } : undefined;
   },
-  async left(scan, look) {
+  async left(scan, look): Promise<Residue[]> {
     if (scan === undefined) return [];
     if (isFailed(scan)) return [{ kind: 'ipam', target: look.config.cniIpamDirs.join(', '), why: `could not be checked: ${scan.error}` }];
     const live = await look.liveness();
-    return staleReservations(scan.reservations, live.alive).map((r) => ({
-      kind: 'ipam',
-      target: r.path,
-      why: `${r.ip} on network ${r.network} still reserved for ${r.containerId.slice(0, 12)}, which is not a live sandbox${live.criError ? ' (the CRI is unreachable: only live shims counted)' : ''}`,
-    }));
+    const odd = (scan.odd ?? []).map((o) => ({ kind: 'ipam' as const, target: o.path, why: o.why }));
+    return [
+      ...odd,
+      ...staleReservations(scan.reservations, live.alive).map((r): Residue => ({
+        kind: 'ipam',
+        target: r.path,
+        why: `${r.ip} on network ${r.network} still reserved for ${r.containerId.slice(0, 12)}, which is not a live sandbox${live.criError ? ' (the CRI is unreachable: only live shims counted)' : ''}`,
+      })),
+    ];
   },
   async inventory(scan, look) {
     if (isFailed(scan)) return { rows: { ipReservations: [] }, errors: [`ipam: ${scan.error}`] };

@@ -79,17 +79,19 @@ export const kubeletState: KindModule<'kubelet-state', KubeletStateResidue, Back
       return;
     }
     await backUpThenRemove(rec, ctx, {
-      write: (id, now) =>
+      write: (id, now, names) =>
         void writeKindBackup(
           ctx.config.stateDir,
           'kubelet-state',
           id,
           ctx.node,
           now,
-          planned.map((a) => {
-            const { data, symlink } = readStateFile(a.target);
-            return { name: a.detail.name, data, source: a.target, symlink };
-          }),
+          planned
+            .filter((a) => names.has(a.detail.name))
+            .map((a) => {
+              const { data, symlink } = readStateFile(a.target);
+              return { name: a.detail.name, data, source: a.target, symlink };
+            }),
         ),
       label: (id) => `kubelet-state/${id}`,
       currentSum,

@@ -8,8 +8,8 @@ import { newRunId } from '../backup';
 import type { RunContext, StepRecorder } from '../recorder';
 
 export interface BackupThenRemove {
-  /** Write the whole backup under `id`, or throw (then nothing is removed). */
-  write(id: string, now: Date): void;
+  /** Write the whole backup of the files `names` under `id`, or throw (then nothing is removed). */
+  write(id: string, now: Date, names: ReadonlySet<string>): void;
   /** How the report names the backup (`<id>`, `cni-config/<id>`). */
   label(id: string): string;
   /** The sha256 a planned file has now; undefined when it is gone. */
@@ -31,19 +31,32 @@ export async function backUpThenRemove(rec: StepRecorder, ctx: RunContext, o: Ba
   const now = ctx.deps.now?.() ?? new Date();
   const id = newRunId(now);
   const t0 = Date.now();
-  try {
-    o.write(id, now);
-  } catch (err) {
-    const msg = (err as Error).message;
-    for (const a of backups) rec.record(a.action, a.target, 'failed', Date.now() - t0, msg);
-    for (const a of removals) rec.record(a.action, a.target, 'skipped', 0, 'not removed: the backup failed');
-    rec.reason = msg;
-    return;
+  // A file that is no longer what the plan saw (its bytes, or a symlink swapped in: sums are of
+  // the entry itself, never followed) goes into no backup and is left in place; the rest goes on.
+  const changed = new Set(backups.filter((a) => o.currentSum(a.target) !== a.detail.sha256).map((a) => a.target));
+  const kept = backups.filter((a) => !changed.has(a.target));
+  if (kept.length > 0) {
+    try {
+      o.write(id, now, new Set(kept.map((a) => a.detail.name)));
+    } catch (err) {
+      const msg = (err as Error).message;
+      for (const a of backups) rec.record(a.action, a.target, 'failed', Date.now() - t0, msg);
+      for (const a of removals) rec.record(a.action, a.target, 'skipped', 0, 'not removed: the backup failed');
+      rec.reason = msg;
+      return;
+    }
   }
   const dt = Date.now() - t0;
-  for (const a of backups) rec.record(a.action, a.target, 'done', dt, `backup ${o.label(id)}`);
-  o.backedUp?.(id);
+  const changedWhy = 'changed since the plan (or gone): in no backup, left in place';
+  for (const a of backups)
+    if (changed.has(a.target)) rec.record(a.action, a.target, 'skipped', 0, changedWhy);
+    else rec.record(a.action, a.target, 'done', dt, `backup ${o.label(id)}`);
+  if (kept.length > 0) o.backedUp?.(id);
   for (const a of removals) {
+    if (changed.has(a.target)) {
+      rec.record(a.action, a.target, 'skipped', 0, changedWhy);
+      continue;
+    }
     await rec.act(a.action, a.target, async () => {
       const sum = o.currentSum(a.target);
       if (sum === undefined) return { outcome: 'gone' };

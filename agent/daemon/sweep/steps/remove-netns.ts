@@ -4,15 +4,17 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { OwnedProcess, proveOurs, terminateAll } from '../../host/kill';
 import { lazyUnmount } from '../../host/mountinfo';
-import { removeInside, resolveInside } from '../../host/paths';
+import { type EntryIdentity, identityOf, removeInside, resolveInside } from '../../host/paths';
+import { ksError } from '../../../shared/errors';
 import { listProcesses } from '../../host/proc';
 import { findShimlessContainers } from '../../host/shimless';
-import { actionsOf, type RemoveNetnsFile } from '../actions';
+import { actionsOf, type LeaveEntry, type RemoveNetnsFile } from '../actions';
+import { leaveEntries, leaveEntryActions } from './leave-entry';
 import { findNetns, findShims, ownershipIndex, type NetnsHolder } from '../discover';
 import type { RunContext, StepRecorder } from '../recorder';
 import type { Step } from '../step';
 
-export const removeNetns: Step<'remove-netns', RemoveNetnsFile> = {
+export const removeNetns: Step<'remove-netns', RemoveNetnsFile | LeaveEntry> = {
   name: 'remove-netns',
   required: false,
   plan({ config, snapshot, steps }) {
@@ -22,6 +24,7 @@ export const removeNetns: Step<'remove-netns', RemoveNetnsFile> = {
     const kept = (h: NetnsHolder) => !h.ours || (h.shimGone === true && !steps.has('kill-shims'));
     for (const n of snapshot.netns) {
       resolveInside(n.path, config.netnsDirs, 'netns file');
+      if (n.odd !== undefined) continue;
       const foreign = n.holders.filter(kept);
       actions.push({
         action: 'remove-netns',
@@ -30,10 +33,17 @@ export const removeNetns: Step<'remove-netns', RemoveNetnsFile> = {
           inode: n.inode,
           holders: n.holders.map((h) => ({ pid: h.pid, command: h.command, ours: h.ours })),
           ...(foreign.length ? { blockedBy: foreign.map((h) => `pid ${h.pid} (${h.command})`) } : {}),
+          ...(n.identity ? { identity: n.identity } : {}),
+          ...(n.symlink !== undefined ? { symlink: n.symlink } : {}),
         },
       });
     }
-    return actions.length === 0 ? { actions, note: `no CNI netns in ${config.netnsDirs.join(', ')}` } : { actions };
+    const odd = leaveEntryActions(
+      snapshot.netns.flatMap((n) => (n.odd !== undefined ? [{ path: n.path, type: n.identity?.type ?? 'other', why: n.odd }] : [])),
+    );
+    return actions.length + odd.length === 0
+      ? { actions, note: `no CNI netns in ${config.netnsDirs.join(', ')}` }
+      : { actions: [...actions, ...odd] };
   },
   run: runRemoveNetns,
 };
@@ -52,6 +62,7 @@ async function runRemoveNetns(rec: StepRecorder, ctx: RunContext): Promise<void>
   const procRoot = config.procRoot;
   const owner = { address: config.containerdAddress, namespace: config.containerdNamespace };
   const actions = actionsOf(rec.step.actions, 'remove-netns');
+  leaveEntries(rec);
   if (actions.length === 0) return;
   // Look again: the pod and shim steps have ended most holders since the plan was made.
   const procs = listProcesses(procRoot);
@@ -131,8 +142,17 @@ async function runRemoveNetns(rec: StepRecorder, ctx: RunContext): Promise<void>
   }
   for (const a of ready) {
     await rec.act(a.action, a.target, async () => {
-      const u = await lazyUnmount(a.target, config.netnsDirs, procRoot);
-      const r = removeInside(a.target, config.netnsDirs, 'netns file');
+      // Re-checked on the entry itself right before each action (as kill re-checks a pid's start
+      // time): a symlink swapped in for a netns file is neither unmounted through nor removed.
+      const planned = a.detail.identity as EntryIdentity | undefined;
+      const u = await lazyUnmount(a.target, config.netnsDirs, procRoot, planned);
+      // Unmounted, the file under the mount shows (another inode): its type is what must hold.
+      const now = identityOf(a.target);
+      if (planned && now && planned.type !== 'symlink' && now.type !== planned.type)
+        throw ksError('KS_ENTRY_CHANGED', `netns file ${a.target} left in place: it is a ${now.type} now`, { path: a.target });
+      const r = removeInside(a.target, config.netnsDirs, 'netns file', planned?.type === 'symlink' ? planned : undefined);
+      if (a.detail.symlink !== undefined && r === 'done')
+        return { outcome: 'done', message: `a symlink (to ${a.detail.symlink}): the link removed, never followed` };
       return {
         outcome: u === 'gone' && r === 'gone' ? 'gone' : 'done',
         message: u === 'done' ? 'unmounted and removed' : 'removed (was not mounted)',

@@ -71,9 +71,14 @@ t.test('scan and remove: only dead sandboxes of ours, only once their netns is g
     [`k8s-pod-network-${ID}-eth0`, `k8s-pod-network-${OTHER}-eth0`],
     'the two CRI sandbox files whose netns lies in the netns dir',
   );
-  t.equal(scan.foreign, 5, 'podman, another netns dir, garbage, an oversized file and a symlink are not ours');
+  t.equal(scan.foreign, 4, 'podman, another netns dir, garbage and an oversized file are not ours');
+  t.same(
+    scan.odd.map((o) => [path.basename(o.path), o.type]),
+    [['a-link', 'symlink']],
+    'a symlink is an odd entry: never followed, left and reported',
+  );
   t.same(scan.problems, []);
-  t.same(scanCniCache(path.join(root, 'absent'), [netns]), { entries: [], foreign: 0, problems: [] }, 'no cache dir: nothing');
+  t.same(scanCniCache(path.join(root, 'absent'), [netns]), { entries: [], foreign: 0, problems: [], odd: [] }, 'no cache dir: nothing');
   t.same(scanCniCache('', [netns]).entries, [], '"" = none');
 
   const [dead, alive] = scan.entries;

@@ -61,15 +61,32 @@ t.test('stale = container id not a live sandbox; release keeps bookkeeping and r
   t.ok(existsSync(path.join(dir, 'cbr0', '10.244.1.2')));
 });
 
-t.test('release is scoped to the data dirs (a symlinked network dir pointing out is refused)', async (t) => {
+t.test('a symlinked network dir or reservation is never followed: left and reported; release stays scoped', async (t) => {
   const dir = copyFixture(t);
   const outside = mkdtempSync(path.join(tmpdir(), 'ks-ipam-out-'));
   t.teardown(() => rmSync(outside, { recursive: true, force: true }));
   writeFileSync(path.join(outside, '10.9.9.9'), `${A}\r\neth0`);
   symlinkSync(outside, path.join(dir, 'evil'));
-  const r = scanReservations([dir]).reservations.find((x) => x.ip === '10.9.9.9')!;
-  t.ok(r, 'the scan sees it through the link');
-  t.throws(() => releaseStaleReservation(r, [dir]), { code: 'KS_PATH_OUTSIDE_SCOPE' });
+  symlinkSync(path.join(outside, '10.9.9.9'), path.join(dir, 'cbr0', '10.244.1.99'));
+  const scan = scanReservations([dir]);
+  t.notOk(
+    scan.reservations.some((x) => x.ip === '10.9.9.9' || x.ip === '10.244.1.99'),
+    'nothing is read through a link',
+  );
+  t.same(
+    scan.odd.map((o) => [path.relative(dir, o.path), o.type]),
+    [
+      ['cbr0/10.244.1.99', 'symlink'],
+      ['evil', 'symlink'],
+    ].sort(),
+    'both links are odd entries, with why',
+  );
+  t.throws(
+    () => releaseStaleReservation({ path: path.join(dir, 'evil', '10.9.9.9'), containerId: A }, [dir]),
+    { code: 'KS_PATH_OUTSIDE_SCOPE' },
+    'a path through the link is refused',
+  );
+  t.match(releaseStaleReservation({ path: path.join(dir, 'cbr0', '10.244.1.99'), containerId: A }, [dir]), { outcome: 'skipped' });
   t.ok(existsSync(path.join(outside, '10.9.9.9')), 'the file outside stays');
   mkdirSync(path.join(dir, 'empty-net'));
   t.equal(scanReservations([dir]).problems.length, 0);

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { isInside, removeInside, resolveInside } from '../../../../agent/daemon/host/paths';
+import { identityChange, identityOf, isInside, removeInside, resolveInside } from '../../../../agent/daemon/host/paths';
 
 t.test('scoped paths', async (t) => {
   const root = mkdtempSync(path.join(tmpdir(), 'ks-paths-'));
@@ -36,10 +37,10 @@ t.test('scoped paths', async (t) => {
     { code: 'KS_PATH_OUTSIDE_SCOPE' },
     'a symlinked dir pointing out is refused',
   );
-  t.throws(
-    () => resolveInside(path.join(scope, 'evil.yaml'), [scope]),
-    { code: 'KS_PATH_OUTSIDE_SCOPE' },
-    'a symlink pointing out is refused',
+  t.equal(
+    resolveInside(path.join(scope, 'evil.yaml'), [scope]),
+    path.join(scope, 'evil.yaml'),
+    'a symlink pointing out is the link itself (never followed), not a veto',
   );
   t.equal(resolveInside(path.join(scope, 'alias.yaml'), [scope]), path.join(scope, 'alias.yaml'), 'a symlink pointing inside is fine');
   t.equal(resolveInside(path.join(scope, 'dangling.yaml'), [scope]), path.join(scope, 'dangling.yaml'), 'a dangling link can be removed');
@@ -62,6 +63,41 @@ t.test('scoped paths', async (t) => {
   t.equal(removeInside(path.join(scope, 'alias.yaml'), [scope]), 'done');
   t.ok(existsSync(path.join(scope, 'a.yaml')), 'removing a link leaves its target');
   t.equal(removeInside(path.join(scope, 'alias.yaml'), [scope]), 'gone', 'absent = gone');
-  t.throws(() => removeInside(path.join(scope, 'evil.yaml'), [scope]), { code: 'KS_PATH_OUTSIDE_SCOPE' });
+  const evil = path.join(scope, 'evil.yaml');
+  const planned = identityOf(evil)!;
+  t.equal(planned.type, 'symlink');
+  // Swapped for another link between plan and action: a different inode, left in place.
+  symlinkSync(path.join(outside, 'secret'), evil + '.new');
+  renameSync(evil + '.new', evil);
+  t.throws(() => removeInside(evil, [scope], 'manifest', planned), { code: 'KS_ENTRY_CHANGED' }, 'another entry than planned: left');
+  t.ok(existsSync(evil), 'the swapped-in link stays');
+  t.equal(removeInside(evil, [scope], 'manifest', identityOf(evil)), 'done', 'the link as planned is unlinked');
   t.ok(existsSync(path.join(outside, 'secret')), 'the outside file survives');
+  t.equal(readFileSync(path.join(outside, 'secret'), 'utf8'), 's', 'with its bytes');
+  writeFileSync(evil, 'now a file');
+  t.throws(
+    () => removeInside(evil, [scope], 'manifest', planned),
+    /was a symlink when planned and is a file now/,
+    'a type change is named',
+  );
+  t.throws(
+    () => removeInside(path.join(scope, 'linkdir', 'secret'), [scope]),
+    { code: 'KS_PATH_OUTSIDE_SCOPE' },
+    'an entry under a symlinked dir pointing out is still refused',
+  );
+});
+
+t.test('entry types by lstat', async (t) => {
+  const root = mkdtempSync(path.join(tmpdir(), 'ks-paths-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  writeFileSync(path.join(root, 'f'), '');
+  mkdirSync(path.join(root, 'd'));
+  symlinkSync(path.join(root, 'd'), path.join(root, 'l'));
+  execFileSync('mkfifo', [path.join(root, 'p')]);
+  t.same(
+    ['f', 'd', 'l', 'p', 'missing'].map((n) => identityOf(path.join(root, n))?.type),
+    ['file', 'dir', 'symlink', 'fifo', undefined],
+  );
+  t.equal(identityChange({ type: 'file', dev: 1, ino: 2 }, { type: 'file', dev: 1, ino: 2 }), undefined);
+  t.match(identityChange({ type: 'file', dev: 1, ino: 2 }, { type: 'file', dev: 1, ino: 3 }), /replaced since the plan/);
 });

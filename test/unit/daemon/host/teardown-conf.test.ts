@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
@@ -56,6 +57,26 @@ t.test('a file under our name with other bytes is never removed or overwritten',
   t.throws(() => placeTeardownConf(dir, () => {}), { code: 'KS_CNI_FALLBACK_FAILED' });
   t.equal(removeTeardownConf({ dir, path: path.join(dir, '00-kubesweep-teardown.conflist'), sha256: TEARDOWN_CONF_SHA256 }), 'differs');
   t.equal(readFileSync(path.join(dir, '00-kubesweep-teardown.conflist'), 'utf8'), 'not ours');
+});
+
+t.test('odd entries under our name are never followed or opened: a FIFO, a symlink to our bytes outside', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ks-cni-'));
+  const outside = mkdtempSync(path.join(tmpdir(), 'ks-cni-out-'));
+  t.teardown(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+  const ours = path.join(dir, '00-kubesweep-teardown.conflist');
+  execFileSync('mkfifo', [ours]);
+  t.throws(() => placeTeardownConf(dir, () => {}), { code: 'KS_CNI_FALLBACK_FAILED' }, 'a FIFO: refused, not read (no hang)');
+  t.equal(removeTeardownConf({ dir, path: ours, sha256: TEARDOWN_CONF_SHA256 }), 'differs', 'and never removed');
+  rmSync(ours);
+  // A link to a file holding exactly our bytes: not ours either (its bytes are read through nothing).
+  writeFileSync(path.join(outside, 'copy'), TEARDOWN_CONF_TEXT);
+  symlinkSync(path.join(outside, 'copy'), ours);
+  t.throws(() => placeTeardownConf(dir, () => {}), { code: 'KS_CNI_FALLBACK_FAILED' }, 'a symlink: refused');
+  t.equal(removeTeardownConf({ dir, path: ours, sha256: TEARDOWN_CONF_SHA256 }), 'differs', 'the link stays');
+  t.equal(readFileSync(path.join(outside, 'copy'), 'utf8'), TEARDOWN_CONF_TEXT, 'its target keeps its bytes');
 });
 
 t.test('refuses when no name of ours sorts first, or the dir is missing', async (t) => {

@@ -181,14 +181,33 @@ t.test('plan', async (t) => {
     'a single step',
   );
 
-  // Scope violations refuse the whole plan.
+  // A manifest symlinked outside is no veto: it is backed up as the link and the link removed;
+  // an odd entry (a FIFO) is planned as left in place, with why.
   writeFileSync(path.join(root, 'secret'), 'x');
   symlinkSync(path.join(root, 'secret'), path.join(manifestsDir, 'evil.yaml'));
-  t.throws(
-    () => buildPlan(input({ snapshot: { ...snapshot(), manifests: [{ name: 'evil.yaml', size: 1, sha256: 'x' }] } })),
-    { code: 'KS_PATH_OUTSIDE_SCOPE' },
-    'a manifest symlinked outside refuses the plan',
+  const linked = buildPlan(
+    input({
+      snapshot: {
+        ...snapshot(),
+        manifests: [{ name: 'evil.yaml', size: 1, sha256: 'x', link: path.join(root, 'secret') }],
+        manifestsOdd: [{ path: path.join(manifestsDir, 'pipe'), type: 'fifo', why: 'a fifo, not a manifest' }],
+      },
+    }),
+  ).steps.find((s) => s.name === 'backup-manifests')!;
+  t.same(
+    linked.actions.map((a) => [
+      a.action,
+      path.basename(a.target),
+      'detail' in a ? ((a.detail as Record<string, unknown>).link ?? (a.detail as Record<string, unknown>).blockedBy) : undefined,
+    ]),
+    [
+      ['backup-file', 'evil.yaml', path.join(root, 'secret')],
+      ['remove-file', 'evil.yaml', undefined],
+      ['leave-entry', 'pipe', ['a fifo, not a manifest']],
+    ],
+    'a symlinked manifest: backed up as the link (its target recorded), the link removed; a FIFO: left, with why',
   );
+  // Scope violations refuse the whole plan.
   t.throws(
     () =>
       buildPlan(
