@@ -12,6 +12,7 @@ import { defaultSweepConfig } from '../../../agent/daemon/engine-config';
 import { Sweeper } from '../../../agent/daemon/sweep';
 import { withNetns } from '../../helpers/netns';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { resetWithPlanCheck } from '../../helpers/plan-check';
 
 const SEED = path.join(__dirname, '..', '..', 'fixtures', 'host', 'nft-seed.nft');
 const DECOYS = ['inet operator', 'ip kube-proxy-operator-copy', 'ip filter'];
@@ -59,7 +60,7 @@ t.test('firewall: known nftables tables go whole after the ruleset is saved; eve
   );
   t.equal(ns.sh('nft list ruleset'), rulesetBefore, 'planning changed nothing');
 
-  const report = await sweeper.reset({ ...opts, dryRun: false });
+  const report = await resetWithPlanCheck(t, sweeper, opts);
   const step = report.steps.find((s) => s.name === 'firewall')!;
   t.comment(JSON.stringify(step.items.map((i) => [i.action, i.target, i.outcome, i.message])));
   t.same(

@@ -14,6 +14,7 @@ import pino from 'pino';
 import type { CriClient } from '../../../agent/daemon/cri/client';
 import { defaultSweepConfig } from '../../../agent/daemon/engine-config';
 import { Sweeper } from '../../../agent/daemon/sweep';
+import { resetWithPlanCheck } from '../../helpers/plan-check';
 
 function mountsUnder(dir: string): string[] {
   return readMountinfo()
@@ -200,7 +201,7 @@ t.test('through the kubelet-mounts step: deepest first by order, a busy mount ke
   // No pod is alive (an empty CRI): the step alone is under test, against the real mountinfo.
   const cri = { listPodSandbox: async () => [], listContainers: async () => [] } as unknown as CriClient;
   const sweeper = new Sweeper(config, { cri, log: pino({ level: 'silent' }), checkPorts: async () => ({ allFree: true, ports: [] }) });
-  const report = await sweeper.reset({ dryRun: false, scope: 'all', requestedBy: 't', steps: ['kubelet-mounts'] });
+  const report = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 't', steps: ['kubelet-mounts'] });
   const step = report.steps.find((s) => s.name === 'kubelet-mounts')!;
   const items = step.items.map((i) => ({ ...i, at: path.relative(K, i.target) }));
   t.comment(JSON.stringify(items.map((i) => [i.action, i.at, i.outcome, i.message])));

@@ -16,6 +16,7 @@ import { defaultSweepConfig } from '../../../agent/daemon/engine-config';
 import { cgroupHierarchies } from '../../../agent/daemon/host/pod-cgroups';
 import { Sweeper } from '../../../agent/daemon/sweep';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { resetWithPlanCheck } from '../../helpers/plan-check';
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 const uuid = () => {
@@ -150,7 +151,9 @@ t.test('pod-cgroups: empty cgroups of removed pods go in every hierarchy; held, 
   t.equal(a.detail.dirs.length, 3 * hierarchies.length, 'pod A: its dir and two container dirs in every hierarchy');
   for (const d of dirs) t.equal(exists(d), hierarchies.length, `dry run: ${d} still in every hierarchy`);
 
-  const report = await sweeper.reset({ ...opts, dryRun: false });
+  // The held pod is planned (its process might be a shim-gone one kill-shims ends first) and left
+  // at run time because the decoy still holds it: the run reports that skip, by this message.
+  const report = await resetWithPlanCheck(t, sweeper, opts, { allowSkips: [/^holds 1 process\(es\) .*: left in place$/] });
   const run = report.steps.find((s) => s.name === 'pod-cgroups')!;
   t.comment(JSON.stringify(run.items.map((i) => [i.action, i.target, i.outcome, i.message])));
   const item = (target: string) => run.items.find((i) => i.target === target);
