@@ -9,14 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
 import t, { type Test } from 'tap';
-import type { CriClient } from '../../../agent/daemon/cri/client';
-import { defaultSweepConfig } from '../../../agent/daemon/engine-config';
+import { hostNodeConfig, hostSweeper } from '../../helpers/host-node';
 import { ETCD_BACKUP_PREFIX } from '../../../agent/daemon/host/etcd-data';
 import { kindsInventory } from '../../../agent/daemon/sweep/kinds';
 import { readMountinfo } from '../../../agent/daemon/host/mountinfo';
-import { Sweeper, type SweepConfig } from '../../../agent/daemon/sweep';
+import type { SweepConfig } from '../../../agent/daemon/sweep';
 import { resetWithPlanCheck } from '../../helpers/plan-check';
 import { ETCD_STANDIN, freePort, Procs } from '../../helpers/standin';
 import { treeHash } from '../../helpers/tree-hash';
@@ -38,26 +36,11 @@ async function node(t: Test) {
   });
   for (const d of ['manifests', 'netns', 'state', 'containerd']) mkdirSync(path.join(root, d));
   const [client, peer] = [await freePort(), await freePort()];
-  const config = defaultSweepConfig({
-    manifestsDir: path.join(root, 'manifests'),
-    netnsDirs: [path.join(root, 'netns')],
-    stateDir: path.join(root, 'state'),
-    containerdDirs: [path.join(root, 'containerd')],
-    containerdAddress: path.join(root, 'containerd', 'c.sock'),
-    kubeletDir: path.join(root, 'kubelet'),
-    kubernetesDir: path.join(root, 'kubernetes'),
+  const config = hostNodeConfig(root, {
     etcdDataDir: path.join(root, 'etcd'),
     etcdPorts: [client, peer],
-    cniIpamDirs: [],
-    cniCacheDir: '',
-    cniConfDir: '',
-    linkPatterns: [],
-    expectFreePorts: [],
-    kubeletUnit: '',
   });
-  const cri = { listPodSandbox: async () => [], listContainers: async () => [] } as unknown as CriClient;
-  const sweeper = (c: SweepConfig = config) =>
-    new Sweeper(c, { cri, log: pino({ level: 'silent' }), checkPorts: async () => ({ allFree: true, ports: [] }) });
+  const sweeper = (c: SweepConfig = config) => hostSweeper(c);
   const reset = (tt: Test, c: SweepConfig = config) =>
     resetWithPlanCheck(tt, sweeper(c), { scope: 'all', requestedBy: 't', steps: ['etcd-data', 'verify'], withKinds: ['etcd-data'] });
   const etcd = (id: string) => procs.start('python3', [ETCD_STANDIN, id, String(client), String(peer), config.etcdDataDir]);

@@ -5,11 +5,8 @@
 // restores the removed tables with `nft -f`; verify finds nothing left.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
 import t from 'tap';
-import type { CriClient } from '../../../agent/daemon/cri/client';
-import { defaultSweepConfig } from '../../../agent/daemon/engine-config';
-import { Sweeper } from '../../../agent/daemon/sweep';
+import { hostNodeConfig, hostSweeper } from '../../helpers/host-node';
 import { withNetns } from '../../helpers/netns';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { resetWithPlanCheck } from '../../helpers/plan-check';
@@ -26,29 +23,9 @@ t.test('firewall: known nftables tables go whole after the ruleset is saved; eve
   const table = (key: string) => ns.sh(`nft list table ${key}`);
   const decoysBefore = Object.fromEntries(DECOYS.filter((k) => k !== 'ip filter').map((k) => [k, table(k)]));
   const rulesetBefore = ns.sh('nft list ruleset');
-  const config = defaultSweepConfig({
-    manifestsDir: path.join(root, 'manifests'),
-    netnsDirs: [path.join(root, 'netns')],
-    stateDir: path.join(root, 'state'),
-    containerdDirs: [path.join(root, 'containerd')],
-    containerdAddress: path.join(root, 'containerd', 'c.sock'),
-    kubeletDir: path.join(root, 'kubelet'),
-    cniIpamDirs: [],
-    cniCacheDir: '',
-    cniConfDir: '',
-    linkPatterns: [],
-    expectFreePorts: [],
-    kubeletUnit: '',
-    podCgroupParents: [],
-  });
+  const config = hostNodeConfig(root);
   // No pod is alive (an empty CRI): the firewall step alone is under test, against the real kernel.
-  const cri = { listPodSandbox: async () => [], listContainers: async () => [] } as unknown as CriClient;
-  const sweeper = new Sweeper(config, {
-    cri,
-    log: pino({ level: 'silent' }),
-    checkPorts: async () => ({ allFree: true, ports: [] }),
-    hostTools: { netExec: ns.exec },
-  });
+  const sweeper = hostSweeper(config, { hostTools: { netExec: ns.exec } });
   const opts = { scope: 'all' as const, requestedBy: 't', steps: ['firewall', 'verify'], withKinds: ['firewall'] };
 
   const dry = await sweeper.plan({ ...opts, dryRun: true });

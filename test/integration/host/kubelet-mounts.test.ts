@@ -8,12 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
+import { hostNodeConfig, hostSweeper } from '../../helpers/host-node';
 import { kubeletMounts, listPodDirs, removePodDir, resolveKubeletDir, unmountKubelet } from '../../../agent/daemon/host/kubelet-mounts';
 import { readMountinfo } from '../../../agent/daemon/host/mountinfo';
-import pino from 'pino';
-import type { CriClient } from '../../../agent/daemon/cri/client';
-import { defaultSweepConfig } from '../../../agent/daemon/engine-config';
-import { Sweeper } from '../../../agent/daemon/sweep';
 import { resetWithPlanCheck } from '../../helpers/plan-check';
 
 function mountsUnder(dir: string): string[] {
@@ -185,22 +182,12 @@ t.test('through the kubelet-mounts step: deepest first by order, a busy mount ke
   procs.push(busy.pid!);
   await new Promise((r) => setTimeout(r, 200));
   for (const d of ['manifests', 'netns', 'state', 'containerd']) mk(path.join(root, d));
-  const config = defaultSweepConfig({
-    manifestsDir: path.join(root, 'manifests'),
-    netnsDirs: [path.join(root, 'netns')],
-    stateDir: path.join(root, 'state'),
-    containerdDirs: [path.join(root, 'containerd')],
-    containerdAddress: path.join(root, 'containerd', 'c.sock'),
+  const config = hostNodeConfig(root, {
     kubeletDir: K,
     cniIpamDirs: [path.join(root, 'ipam')],
-    cniCacheDir: '',
-    linkPatterns: [],
-    expectFreePorts: [],
-    kubeletUnit: '',
   });
   // No pod is alive (an empty CRI): the step alone is under test, against the real mountinfo.
-  const cri = { listPodSandbox: async () => [], listContainers: async () => [] } as unknown as CriClient;
-  const sweeper = new Sweeper(config, { cri, log: pino({ level: 'silent' }), checkPorts: async () => ({ allFree: true, ports: [] }) });
+  const sweeper = hostSweeper(config);
   const report = await resetWithPlanCheck(t, sweeper, { scope: 'all', requestedBy: 't', steps: ['kubelet-mounts'] });
   const step = report.steps.find((s) => s.name === 'kubelet-mounts')!;
   const items = step.items.map((i) => ({ ...i, at: path.relative(K, i.target) }));

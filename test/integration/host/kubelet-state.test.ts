@@ -9,11 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
 import t, { type Test } from 'tap';
-import type { CriClient } from '../../../agent/daemon/cri/client';
-import { defaultSweepConfig } from '../../../agent/daemon/engine-config';
-import { Sweeper, type SweepConfig } from '../../../agent/daemon/sweep';
+import { hostNodeConfig, hostSweeper } from '../../helpers/host-node';
+import type { SweepConfig } from '../../../agent/daemon/sweep';
 import type { KindBackupIndex } from '../../../agent/daemon/sweep/kind-backup';
 import { kindsInventory } from '../../../agent/daemon/sweep/kinds';
 import { resetWithPlanCheck } from '../../helpers/plan-check';
@@ -79,26 +77,10 @@ async function node(t: Test) {
   symlinkSync(path.join(root, 'outside.pem'), path.join(root, 'kubelet/pki/elsewhere.pem'));
   execFileSync('mkfifo', [path.join(root, 'kubelet/pki/fifo')]);
   const port = await freePort();
-  const config = defaultSweepConfig({
-    manifestsDir: path.join(root, 'manifests'),
-    netnsDirs: [path.join(root, 'netns')],
-    stateDir: path.join(root, 'state'),
-    containerdDirs: [path.join(root, 'containerd')],
-    containerdAddress: path.join(root, 'containerd', 'c.sock'),
-    kubeletDir: path.join(root, 'kubelet'),
-    kubernetesDir: path.join(root, 'kubernetes'),
-    etcdDataDir: '',
+  const config = hostNodeConfig(root, {
     kubeletPorts: [port],
-    cniIpamDirs: [],
-    cniCacheDir: '',
-    cniConfDir: '',
-    linkPatterns: [],
-    expectFreePorts: [],
-    kubeletUnit: '',
   });
-  const cri = { listPodSandbox: async () => [], listContainers: async () => [] } as unknown as CriClient;
-  const sweeper = (c: SweepConfig) =>
-    new Sweeper(c, { cri, log: pino({ level: 'silent' }), checkPorts: async () => ({ allFree: true, ports: [] }) });
+  const sweeper = (c: SweepConfig) => hostSweeper(c);
   const reset = (tt: Test) =>
     resetWithPlanCheck(tt, sweeper(config), {
       scope: 'all',

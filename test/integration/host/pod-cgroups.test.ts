@@ -9,12 +9,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import pino from 'pino';
 import t from 'tap';
+import { hostNodeConfig, hostSweeper } from '../../helpers/host-node';
 import type { CriClient } from '../../../agent/daemon/cri/client';
-import { defaultSweepConfig } from '../../../agent/daemon/engine-config';
 import { cgroupHierarchies } from '../../../agent/daemon/host/pod-cgroups';
-import { Sweeper } from '../../../agent/daemon/sweep';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { resetWithPlanCheck } from '../../helpers/plan-check';
 
@@ -98,19 +96,7 @@ t.test('pod-cgroups: empty cgroups of removed pods go in every hierarchy; held, 
   const decoyCgroup = readFileSync(`/proc/${decoy.pid}/cgroup`, 'utf8');
   t.match(decoyCgroup, `pids:${kept.B}/${b1}`, 'the decoy runs in pod B');
 
-  const config = defaultSweepConfig({
-    manifestsDir: path.join(root, 'manifests'),
-    netnsDirs: [path.join(root, 'netns')],
-    stateDir: path.join(root, 'state'),
-    containerdDirs: [path.join(root, 'containerd')],
-    containerdAddress: path.join(root, 'containerd', 'c.sock'),
-    kubeletDir: path.join(root, 'kubelet'),
-    cniIpamDirs: [],
-    cniCacheDir: '',
-    cniConfDir: '',
-    linkPatterns: [],
-    expectFreePorts: [],
-    kubeletUnit: '',
+  const config = hostNodeConfig(root, {
     podCgroupParents: [K, S],
   });
   // The CRI stands in (this test is about the cgroup tree): it still lists pod C's sandbox.
@@ -127,13 +113,8 @@ t.test('pod-cgroups: empty cgroups of removed pods go in every hierarchy; held, 
     listContainers: async () => [],
     podSandboxStatus: async () => ({ status: { linux: { namespaces: { options: { network: 'POD' } } } } }),
   } as unknown as CriClient;
-  const sweeper = new Sweeper(config, {
-    cri,
-    log: pino({ level: 'silent' }),
-    checkPorts: async () => ({ allFree: true, ports: [] }),
-    // No systemd here; named anyway, so the test never depends on the machine's.
-    hostTools: { systemdRunDir: path.join(root, 'no-systemd') },
-  });
+  // No systemd here; named anyway, so the test never depends on the machine's.
+  const sweeper = hostSweeper(config, { cri, hostTools: { systemdRunDir: path.join(root, 'no-systemd') } });
   const opts = { scope: 'all' as const, requestedBy: 't', steps: ['pod-cgroups', 'verify'] };
   const exists = (d: string) => hierarchies.filter((h) => existsSync(path.join(h, d))).length;
 
