@@ -22,6 +22,7 @@ import { startAgent, type RunningAgent } from '../../helpers/agent';
 import { parsePromText } from '../../helpers/prom-text';
 import { treeState } from '../../helpers/sweep';
 import { canBind, cniCacheFilesOf, freePort, waitFor, withTestbed } from '../../helpers/testbed';
+import { clientResetWithPlanCheck } from '../../helpers/plan-check';
 
 interface Seeded {
   tb: Testbed;
@@ -124,7 +125,7 @@ t.test('(a) zero-config agent started while containerd runs; shims killed by han
   const before = s.tb.cgroupPids().length;
   await s.tb.killShimsByHand();
   t.ok(before > 0 && s.tb.cgroupPids().length > 0, 'the container processes keep running without shims');
-  const out = await c.reset({ confirmNode: 'node1', graceSeconds: 2 });
+  const out = await clientResetWithPlanCheck(t, c, { confirmNode: 'node1', graceSeconds: 2 }, { stateDir });
   t.notOk(out.error, `reset ran (${JSON.stringify(out.error)})`);
   const ks = out.report.steps.find((x: any) => x.name === 'kill-shims');
   t.ok(
@@ -154,8 +155,9 @@ t.test('(b) zero-config agent, failing CNI DEL: one reset ends clean, conf dir r
   t.ok(cniCacheFilesOf(s.tb.dir).length > 0, "libcni's cache holds the pods' ADD results");
   const confBefore = treeState(s.tb.cniConfDir);
   s.tb.setCniFault('fail');
-  const agent = await startAgent(t, { dir: s.tb.scratch, args: zeroConfig(s, path.join(s.tb.scratch, 'state')) });
-  const out = await agent.client().reset({ confirmNode: 'node1', graceSeconds: 2 });
+  const stateDir = path.join(s.tb.scratch, 'state');
+  const agent = await startAgent(t, { dir: s.tb.scratch, args: zeroConfig(s, stateDir) });
+  const out = await clientResetWithPlanCheck(t, agent.client(), { confirmNode: 'node1', graceSeconds: 2 }, { stateDir });
   t.notOk(out.error);
   t.equal(out.report.verification.verdict, 'clean', `clean: ${JSON.stringify(out.report.verification.residue)}`);
   t.ok(
@@ -228,7 +230,12 @@ t.test('(c) agent started only after containerd died, nothing learned: container
   const info = await c.call('Info');
   checkTestbedDirs(t, info, s.tb, 'containerd-config');
   t.match(dirOf(info, 'containerdDirs').detail, `containerd's config file ${path.join(s.tb.dir, 'config.toml')}`);
-  const out = await c.reset({ confirmNode: 'node1', graceSeconds: 2 });
+  const out = await clientResetWithPlanCheck(
+    t,
+    c,
+    { confirmNode: 'node1', graceSeconds: 2 },
+    { stateDir: path.join(s.tb.scratch, 'state') },
+  );
   t.notOk(out.error);
   await expectDeadShimResidueGone(t, s, out.report);
 });
