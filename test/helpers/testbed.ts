@@ -48,6 +48,24 @@ export async function waitFor<T>(
 }
 
 /** Hold a loopback port from this test process (something no reset can remove) until teardown. */
+/**
+ * A free port, held by this test process until teardown: chosen and bound in one step, so a test
+ * file running beside this one cannot take it between the choice and the bind (CI saw exactly that
+ * when the two were seconds apart: EADDRINUSE).
+ */
+export async function heldPort(t: Test): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const p = 20000 + Math.floor(Math.random() * 12000);
+    try {
+      await holdPort(t, p);
+      return p;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    }
+  }
+  throw new Error('no free port found');
+}
+
 export async function holdPort(t: Test, port: number): Promise<void> {
   const srv = net.createServer();
   await new Promise<void>((resolve, reject) => {

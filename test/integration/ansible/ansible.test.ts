@@ -12,7 +12,7 @@ import { testbedAgentArgs } from '../../../scripts/testbed/agent-args';
 import type { Testbed } from '../../../scripts/testbed/testbed';
 import { startAgent } from '../../helpers/agent';
 import { ansibleEnv, ensureAnsible } from '../../helpers/ansible';
-import { canBind, freePort, holdPort, waitFor, withTestbed } from '../../helpers/testbed';
+import { canBind, freePort, heldPort, waitFor, withTestbed } from '../../helpers/testbed';
 
 const PLAYBOOK = path.join(packageRoot(), 'scripts', 'ansible', 'kubesweep-reset.yml');
 const CLI = path.join(packageRoot(), 'dist', 'agent', 'client', 'cli.js');
@@ -99,8 +99,7 @@ t.test('the Ansible playbook resets through kubesweep and fails the play unless 
   t.ok(await canBind(port), 'port free');
 
   // A port the agent cannot free: held by this test process.
-  const held = await freePort();
-  await holdPort(t, held);
+  const held = await heldPort(t);
   const dirty = await playbook(tb, { kubesweep_endpoint: agent.socket, kubesweep_expect_free: `${port},${held}` });
   t.not(dirty.code, 0, 'the play fails when a port is still held');
   t.match(dirty.output, /localhost is NOT clean after the kubesweep reset/);

@@ -9,7 +9,7 @@ import { commands, runPod } from '../../../scripts/testbed/pods';
 import { testbedAgentArgs } from '../../../scripts/testbed/agent-args';
 import type { Testbed } from '../../../scripts/testbed/testbed';
 import { genCerts, runClient as kubesweep, startAgent, type ClientRun } from '../../helpers/agent';
-import { canBind, holdPort, waitFor, withTestbed } from '../../helpers/testbed';
+import { canBind, heldPort, waitFor, withTestbed } from '../../helpers/testbed';
 
 /**
  * A free loopback port below the kernel's ephemeral range (32768+), so that no other
@@ -182,8 +182,7 @@ t.test('every command against a real agent: output, --json, exit codes', async (
   t.ok(await canBind(port), 'the port is free');
 
   // Not clean: a port held by something no reset removes (this test process).
-  const other = await freePort();
-  await holdPort(t, other);
+  const other = await heldPort(t);
   const dirty = await ks(['reset', '--confirm', 'node1', '--expect-free', `${port},${other}`]);
   t.equal(dirty.code, 1, 'a port still held after the reset → 1');
   t.match(
@@ -268,7 +267,7 @@ t.test('fan-out over agents: clean, not clean, stale address, unreachable — ea
   const tb = await withTestbed(t);
   const cri = tb.cri();
   const port = await freePort();
-  const held = await freePort();
+  const held = await heldPort(t);
   await runPod(cri, tb, {
     name: 'nginx-proxy-node-a',
     kind: 'static',
@@ -282,7 +281,6 @@ t.test('fan-out over agents: clean, not clean, stale address, unreachable — ea
     containers: [{ name: 'kube-proxy', command: commands.sleep() }],
   });
   await waitFor(`port ${port} held`, async () => !(await canBind(port)));
-  await holdPort(t, held);
 
   // Three agents (node-a, node-b, node-c) on one containerd; --parallel 1 runs them in file order.
   const a = await startAgent(t, {
