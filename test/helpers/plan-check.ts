@@ -159,3 +159,20 @@ export async function cliResetWithPlanCheck(
   else assertPlanRun(t, dryReport.plan, report, journaledPlan(check.stateDir, report.runId), check);
   return r;
 }
+
+/**
+ * For a reset whose output is the human one (the client's live progress): the dry run taken
+ * before, against the newest finished run in the agent's journal — the plan it journaled when it
+ * started and the step results it journaled as each step ended.
+ */
+export function assertNewestRunKeptPlan(t: Test, dry: LoosePlan, stateDir: string, check: PlanCheck = {}): void {
+  const journal = readJournal(stateDir);
+  const last = journal.filter((r) => r.type === 'finished').pop();
+  const plan = last && journaledPlan(stateDir, last.runId);
+  if (!last || last.type !== 'finished' || !plan) {
+    t.fail('plan = run: the journal has no finished run with its plan');
+    return;
+  }
+  const steps = journal.flatMap((r) => (r.type === 'step' && r.runId === last.runId ? [r.step as LooseReport['steps'][number]] : []));
+  assertPlanRun(t, dry, { plan, aborted: last.aborted, steps }, plan, check);
+}

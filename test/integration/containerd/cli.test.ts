@@ -10,6 +10,7 @@ import { testbedAgentArgs } from '../../../scripts/testbed/agent-args';
 import type { Testbed } from '../../../scripts/testbed/testbed';
 import { genCerts, runClient as kubesweep, startAgent, type ClientRun } from '../../helpers/agent';
 import { canBind, heldPort, waitFor, withTestbed } from '../../helpers/testbed';
+import { assertNewestRunKeptPlan } from '../../helpers/plan-check';
 
 /**
  * A free loopback port below the kernel's ephemeral range (32768+), so that no other
@@ -172,8 +173,10 @@ t.test('every command against a real agent: output, --json, exit codes', async (
   t.ok(mountedNs(notCni), 'a non-CNI netns in the same dir is still mounted');
   t.ok(mountedNs(outside), 'a CNI-named netns outside the netns dir is still mounted');
 
-  // The whole reset: live progress, verified clean.
+  // The whole reset: live progress, verified clean — and the plan its dry run showed.
+  const planned = json(await ks(['--json', 'reset', '--confirm', 'node1', '--grace', '1', '--dry-run']));
   const reset = await ks(['reset', '--confirm', 'node1', '--grace', '1']);
+  assertNewestRunKeptPlan(t, planned.plan, path.join(tb.scratch, 'state'));
   t.equal(reset.code, 0, 'verified clean → 0');
   t.match(reset.stdout, /▸ remove-pods: \d+ actions? planned\n( {2}[✓·] .*\n)+✓ remove-pods ok/, 'one line per action as it streams');
   t.match(reset.stdout, /✓ node1 verified clean — ports free: \d+/);
