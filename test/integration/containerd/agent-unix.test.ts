@@ -9,6 +9,7 @@ import { readJournal } from '../../../agent/daemon/sweep';
 import { commands, runPod } from '../../../scripts/testbed/pods';
 import { KUBESPRAY_MANIFESTS, snapshotTree, startAgent, testbedAgentArgs, writeManifests } from '../../helpers/agent';
 import { canBind, freePort, waitFor, withTestbed } from '../../helpers/testbed';
+import { clientResetWithPlanCheck } from '../../helpers/plan-check';
 
 t.test('agent over the unix socket: every RPC, dry run, streamed Reset ends clean, restore', async (t) => {
   const tb = await withTestbed(t);
@@ -118,10 +119,18 @@ t.test('agent over the unix socket: every RPC, dry run, streamed Reset ends clea
 
   const events: any[] = [];
   let firstEventAt = 0;
-  const out = await c.reset({ confirmNode: 'node1', graceSeconds: 2 }, (ev) => {
-    if (ev.progress && !firstEventAt) firstEventAt = Date.now();
-    events.push(ev);
-  });
+  const out = await clientResetWithPlanCheck(
+    t,
+    c,
+    { confirmNode: 'node1', graceSeconds: 2 },
+    {
+      stateDir,
+      onEvent: (ev) => {
+        if (ev.progress && !firstEventAt) firstEventAt = Date.now();
+        events.push(ev);
+      },
+    },
+  );
   const reportAt = Date.now();
   t.equal(out.error, undefined, 'Reset succeeded');
   t.ok(out.events.length >= 10, `${out.events.length} progress events streamed`);

@@ -10,6 +10,7 @@ import t from 'tap';
 import { commands, runPod } from '../../../scripts/testbed/pods';
 import { startAgent, testbedAgentArgs, writeManifests } from '../../helpers/agent';
 import { canBind, freePort, waitFor, withTestbed } from '../../helpers/testbed';
+import { clientResetWithPlanCheck } from '../../helpers/plan-check';
 
 const SECRETS = ['hunter2', 'tok3n-abc', 'pgs3cret'];
 
@@ -72,7 +73,7 @@ t.test('command lines are redacted in reports, logs and the journal of the real 
   // With containerd dead, kill-shims signals the shell and httpd and logs each one; the plan
   // (with every process's command) goes to the journal.
   await tb.killContainerd();
-  const out = await client.reset({ confirmNode: 'node1', graceSeconds: 1 });
+  const out = await clientResetWithPlanCheck(t, client, { confirmNode: 'node1', graceSeconds: 1 }, { stateDir });
   t.equal(out.error, undefined);
   const report = JSON.stringify(out);
   t.ok(report.includes('PGPASSWORD=***') && report.includes('--password ***'), 'the reset report names the shell, redacted');
