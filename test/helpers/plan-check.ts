@@ -1,7 +1,11 @@
 // The "plan = run" property: the dry-run plan taken just before a reset equals the plan the run
-// journals and executes, action for action. Every integration test that resets calls one of the
-// resetWithPlanCheck* helpers instead of a bare reset; planRunMismatches is the comparison itself
-// (pure, so a unit test can show it fails on the plan/run mismatches it is meant to catch).
+// journals and executes, action for action. The integration tests' resets of residue (seed, dead
+// shims, CNI failure, CRI down, crashes, scopes, kinds, runtimes, the CLI's streaming reset) go
+// through one of the helpers below instead of a bare reset. Bare resets remain where the test is
+// about something a dry run beside it would disturb: interrupted and concurrent runs
+// (agent-abuse, agent-lifecycle, agent-tls-rotation), metrics counting resets (agent-http), auth
+// decisions (agent-tls), packaging (bundle, demo). planDifferences/executionDifferences are the
+// comparison itself (pure, so a unit test can show it fails on the mismatches it is meant to catch).
 //
 // What counts as "executed": each planned action has exactly one item in its step's result
 // (same action, same target), in plan order. Its outcome is done, gone (the target went away in
