@@ -261,21 +261,19 @@ export const OPTIONS = {
     default: DEFAULT_FIREWALL_PREFIXES,
     defaultText: '`KUBE-` `CNI-` `cali-` `FLANNEL` `CILIUM` `OLD_CILIUM` `WEAVE`',
     help: 'iptables chains with these prefixes, and the rules jumping to them, are removed (kind `firewall`, opt-in)',
-    check: (v, name, problems) => {
-      if (!Array.isArray(v) || v.length === 0 || v.length > 32) {
-        problems.push(`${name}: must be a list of 1 to 32 chain-name prefixes`);
-        return undefined;
-      }
-      const bad = v.filter((p) => typeof p !== 'string' || !/^[A-Za-z0-9_.-]{2,28}$/.test(p));
-      if (bad.length)
-        problems.push(
-          `${name}: ${bad
-            .slice(0, 5)
-            .map((b) => JSON.stringify(b))
-            .join(', ')} not a chain-name prefix (2-28 of A-Z a-z 0-9 _ . -)`,
-        );
-      return v.filter((p): p is string => !bad.includes(p));
-    },
+    check: (v, name, problems) =>
+      checkedList(
+        name,
+        v,
+        {
+          min: 1,
+          max: 32,
+          plural: 'chain-name prefixes',
+          ok: (p) => /^[A-Za-z0-9_.-]{2,28}$/.test(p),
+          bad: 'not a chain-name prefix (2-28 of A-Z a-z 0-9 _ . -)',
+        },
+        problems,
+      ),
   }),
   etcdDataDir: opt({
     file: 'etcdDataDir',
@@ -328,21 +326,19 @@ export const OPTIONS = {
       '`ip kube-proxy` `ip6 kube-proxy` `ip calico` `ip6 calico` `ip flannel-ipv4` `ip6 flannel-ipv6` `inet kube-network-policies`',
     help: 'native nftables tables removed whole, after `nft list ruleset` is backed up (kind `firewall`, opt-in); `--firewall-nft-table ""` = none',
     fromFlag: (v) => [v].flat().filter((x) => x !== ''),
-    check: (v, name, problems) => {
-      if (!Array.isArray(v) || v.length > 32) {
-        problems.push(`${name}: must be a list of at most 32 nftables tables ("FAMILY NAME")`);
-        return undefined;
-      }
-      const bad = v.filter((x) => typeof x !== 'string' || !isNftTableName(x));
-      if (bad.length)
-        problems.push(
-          `${name}: ${bad
-            .slice(0, 5)
-            .map((b) => JSON.stringify(b))
-            .join(', ')} not "FAMILY NAME" (family ip, ip6, inet, arp, bridge or netdev)`,
-        );
-      return v.filter((x): x is string => !bad.includes(x));
-    },
+    check: (v, name, problems) =>
+      checkedList(
+        name,
+        v,
+        {
+          min: 0,
+          max: 32,
+          plural: 'nftables tables ("FAMILY NAME")',
+          ok: isNftTableName,
+          bad: 'not "FAMILY NAME" (family ip, ip6, inet, arp, bridge or netdev)',
+        },
+        problems,
+      ),
   }),
   podCgroupParents: opt<readonly string[]>({
     file: 'podCgroupParents',
@@ -354,21 +350,19 @@ export const OPTIONS = {
     defaultText: '`/kubepods` (cgroupfs driver) `/kubepods.slice` (systemd driver)',
     help: 'the kubelet\'s pod cgroup hierarchy: empty cgroups of pods and containers the CRI no longer knows are removed (rmdir) or, for systemd slices and scopes, stopped through systemd (kind `pod-cgroups`); `--pod-cgroup-parent ""` = none',
     fromFlag: (v) => [v].flat().filter((x) => x !== ''),
-    check: (v, name, problems) => {
-      if (!Array.isArray(v) || v.length > 16) {
-        problems.push(`${name}: must be a list of at most 16 cgroup paths`);
-        return undefined;
-      }
-      const bad = v.filter((x) => typeof x !== 'string' || !isCgroupParent(x));
-      if (bad.length)
-        problems.push(
-          `${name}: ${bad
-            .slice(0, 5)
-            .map((b) => JSON.stringify(b))
-            .join(', ')} not an absolute cgroup path below the root (no "." or ".." segments)`,
-        );
-      return v.filter((x): x is string => !bad.includes(x));
-    },
+    check: (v, name, problems) =>
+      checkedList(
+        name,
+        v,
+        {
+          min: 0,
+          max: 16,
+          plural: 'cgroup paths',
+          ok: isCgroupParent,
+          bad: 'not an absolute cgroup path below the root (no "." or ".." segments)',
+        },
+        problems,
+      ),
   }),
   listen: opt<readonly ListenAddress[]>({
     file: 'listen',
@@ -763,6 +757,31 @@ export function isAbsNormal(p: string): boolean {
     (p === '/' || !p.endsWith('/')) &&
     !p.includes('\0')
   );
+}
+
+/**
+ * A list of min to max strings, each passing ok(): the others are reported (the first five, with
+ * what they should be) and dropped; not a list, or a length out of range, is one problem.
+ */
+function checkedList(
+  name: string,
+  v: unknown,
+  o: { min: 0 | 1; max: number; plural: string; ok: (s: string) => boolean; bad: string },
+  problems: string[],
+): string[] | undefined {
+  if (!Array.isArray(v) || v.length < o.min || v.length > o.max) {
+    problems.push(`${name}: must be a list of ${o.min ? `1 to ${o.max}` : `at most ${o.max}`} ${o.plural}`);
+    return undefined;
+  }
+  const bad = v.filter((x) => typeof x !== 'string' || !o.ok(x));
+  if (bad.length)
+    problems.push(
+      `${name}: ${bad
+        .slice(0, 5)
+        .map((b) => JSON.stringify(b))
+        .join(', ')} ${o.bad}`,
+    );
+  return v.filter((x): x is string => !bad.includes(x));
 }
 
 /** `2379` or `2379,2380` per flag; non-numbers are kept so that validation names them. */
