@@ -12,6 +12,7 @@ import type pino from 'pino';
 import { apiDocument } from '../../shared/api-doc';
 import { ERRORS, ksError, toKubesweepError } from '../../shared/errors';
 import { capConnections } from './connection-cap';
+import { LAZY_COMPILERS } from './lazy-compilers';
 import { portCheckMsg, portReportMsg } from './convert';
 import type { AgentEngine } from './engine';
 import { DEFAULT_HTTP_MAX_CONNECTIONS, DEFAULT_HTTP_READ_LIMITS, ReadAdmission, type ReadLimits } from './limits';
@@ -83,6 +84,8 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
     return503OnClosing: true,
+    // ajv and fast-json-stringify only if a route ever has a schema (none has): lazy-compilers.ts.
+    schemaController: { compilersFactory: LAZY_COMPILERS },
   });
   // Anyone on the node can reach this port: bound what they can make it hold. Beyond the
   // connection cap the oldest connection not serving a request makes room (connection-cap.ts:
