@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --lite-mode --max-semi-space-size=2
+#!/usr/bin/env -S node --lite-mode --max-semi-space-size=2 --single-threaded-gc
 // kubesweep-agent: the daemon's composition root. config → logger → engine → servers,
 // then wait for SIGTERM: stop accepting, let a running reset reach a safe point (the engine
 // records the interrupted run in its journal), close, exit.
@@ -13,6 +13,7 @@ import { isKubesweepError, type KubesweepError } from '../shared/errors';
 import { checkStateDir } from './host/state-dir';
 import { recoverFromJournal } from './sweep/recover';
 import { createLogger } from './log';
+import { startIdleGc } from './idle-gc';
 import { startGrpcServers, type GrpcServers } from './server/grpc-server';
 import { DestructiveLock } from './destructive-lock';
 import { buildHttpServer } from './server/http';
@@ -225,12 +226,15 @@ async function runAgent(argv: readonly string[], opts: MainOptions): Promise<num
     },
     'kubesweep-agent ready',
   );
+  // Give back what start-up, resets and bursts of reads leave on the heap once the agent is quiet.
+  const idleGc = startIdleGc(() => lock.current !== undefined, log);
 
   return new Promise<number>((resolve) => {
     let code = 0;
     let detector: NodeJS.Timeout | undefined;
     const finish = (c: number): void => {
       clearTimeout(detector);
+      idleGc.stop();
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
       process.off('SIGHUP', onHup);
