@@ -1,21 +1,22 @@
 // Agent benchmark: start-to-ready time (spawn → grpc.health.v1 answers SERVING on the unix
-// socket) and idle RSS (VmRSS from /proc/PID/status a few seconds after ready), median of
-// several starts, for the agent as the systemd unit runs it and with plain `node`.
-// Targets: idle RSS ≤ 60 MB, start-to-ready ≤ 500 ms.
+// socket) and issue #20's idle-memory checkpoints (idle-memory.ts): VmRSS 5 s after ready, right
+// after 20 HTTP probes + 20 gRPC reads and 5 s later, for the agent as the systemd unit runs it
+// (bound ≤ 50 MB) and with plain `node`; the anchor is bare node idling with the same flags.
+// No CRI answers (the CRI client is loaded all the same: the agent asks containerd at start).
+// Target: start-to-ready ≤ 500 ms.
 //
-// Build: npx tsc -p . ; run: node dist/scripts/bench/agent.js [--starts 7] [--idle-seconds 3]
-// (also called by `npm run bench` through scripts/bench/index.ts when that exists).
+// Build: npx tsc -p . ; run: node dist/scripts/bench/agent.js [--starts 3]
+// (also called by `npm run bench` through scripts/bench/index.ts).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { AGENT_NODE_FLAGS } from '../../agent/shared/node-flags';
-import { cpuMsOf, freeTcpPort, healthCheck, loadAverage, statusKiB } from './probes';
+import { cpuMsOf, freeTcpPort, healthCheck, loadAverage } from './probes';
+import { against, bareRss, BOUND_NPM_MB, checkpoints, median, type Rss } from './idle-memory';
 import { packageRoot } from '../../agent/shared/paths';
 
 export interface AgentBenchOptions {
   starts?: number;
-  /** RSS is read this long after ready, and again once V8's memory reducer has run (≥ 12 s). */
-  idleSeconds?: number;
   log?: (line: string) => void;
 }
 
@@ -25,25 +26,21 @@ export interface AgentBenchVariant {
   readyMs: number[];
   /** CPU the agent process used from exec to ready (user + system): what the wall clock would be on an idle core. */
   cpuMs: number[];
-  rssMiB: number[];
-  /** RSS at steady idle: 12 s after ready, after V8's memory reducer shrank the heap. */
-  steadyRssMiB: number[];
-  /** RSS right after serving a first /metrics scrape and /ports (the lazily loaded parts are in). */
-  servedRssMiB: number[];
+  /** 5 s after ready. */
+  idle: Rss[];
+  /** Right after 20 HTTP probes and 20 gRPC reads. */
+  served: Rss[];
+  /** 5 s after that. */
+  settled: Rss[];
 }
 
 export interface AgentBenchResult {
   variants: AgentBenchVariant[];
 }
 
-const TARGET_RSS_MB = 60;
 const TARGET_READY_MS = 500;
-const STEADY_SECONDS = 12;
 
-async function oneStart(
-  nodeFlags: string[],
-  idleSeconds: number,
-): Promise<{ readyMs: number; cpuMs: number; rssMiB: number; steadyRssMiB: number; servedRssMiB: number }> {
+async function oneStart(nodeFlags: string[]): Promise<{ readyMs: number; cpuMs: number; idle: Rss; served: Rss; settled: Rss }> {
   const dir = mkdtempSync('/tmp/ksb-');
   const sock = path.join(dir, 'run', 'agent.sock');
   const httpPort = await freeTcpPort();
@@ -87,12 +84,7 @@ async function oneStart(
       }
       await new Promise((r) => setTimeout(r, 2));
     }
-    await new Promise((r) => setTimeout(r, idleSeconds * 1000));
-    const rssMiB = statusKiB(child.pid!, 'VmRSS') / 1024;
-    await new Promise((r) => setTimeout(r, Math.max(0, STEADY_SECONDS - idleSeconds) * 1000));
-    const steadyRssMiB = statusKiB(child.pid!, 'VmRSS') / 1024;
-    for (const p of ['/metrics', '/ports', '/readyz']) await (await fetch(`http://127.0.0.1:${httpPort}${p}`)).text();
-    return { readyMs, cpuMs, rssMiB, steadyRssMiB, servedRssMiB: statusKiB(child.pid!, 'VmRSS') / 1024 };
+    return { readyMs, cpuMs, ...(await checkpoints(child.pid!, sock, httpPort)) };
   } finally {
     if (child.exitCode === null) child.kill('SIGTERM');
     const timer = setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 5000);
@@ -102,14 +94,8 @@ async function oneStart(
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
 export async function benchAgent(opts: AgentBenchOptions = {}): Promise<AgentBenchResult> {
-  const starts = opts.starts ?? 7;
-  const idle = opts.idleSeconds ?? 3;
+  const starts = opts.starts ?? 3;
   const log = opts.log ?? ((l: string) => console.log(l));
   const variants: AgentBenchVariant[] = [
     // As the systemd unit runs it, and without flags for comparison. (--optimize-for-size was
@@ -120,35 +106,43 @@ export async function benchAgent(opts: AgentBenchOptions = {}): Promise<AgentBen
       nodeFlags: [...AGENT_NODE_FLAGS],
       readyMs: [],
       cpuMs: [],
-      rssMiB: [],
-      steadyRssMiB: [],
-      servedRssMiB: [],
+      idle: [],
+      served: [],
+      settled: [],
     },
     {
       name: 'node dist/agent/daemon/main.js (no V8 flags)',
       nodeFlags: [],
       readyMs: [],
       cpuMs: [],
-      rssMiB: [],
-      steadyRssMiB: [],
-      servedRssMiB: [],
+      idle: [],
+      served: [],
+      settled: [],
     },
   ];
   log(`agent bench: ${starts} starts per variant; node ${process.version}; load average ${loadAverage()}`);
+  const anchors: Rss[] = [];
+  for (let i = 0; i < starts; i++) anchors.push(await bareRss(process.execPath, AGENT_NODE_FLAGS));
+  const mb = (xs: Rss[]) => xs.map((x) => x.mb);
+  const anon = (xs: Rss[]) => median(xs.map((x) => x.anonMb)).toFixed(1);
+  log(`  anchor: bare node ${AGENT_NODE_FLAGS.join(' ')} idling, 5 s: ${median(mb(anchors)).toFixed(1)} MB (anon ${anon(anchors)})`);
   for (const v of variants) {
     for (let i = 0; i < starts; i++) {
-      const r = await oneStart(v.nodeFlags, idle);
+      const r = await oneStart(v.nodeFlags);
       v.readyMs.push(r.readyMs);
       v.cpuMs.push(r.cpuMs);
-      v.rssMiB.push(r.rssMiB);
-      v.steadyRssMiB.push(r.steadyRssMiB);
-      v.servedRssMiB.push(r.servedRssMiB);
+      v.idle.push(r.idle);
+      v.served.push(r.served);
+      v.settled.push(r.settled);
     }
     const fmt = (xs: number[], d: number) =>
       `median ${median(xs).toFixed(d)} (min ${Math.min(...xs).toFixed(d)}, max ${Math.max(...xs).toFixed(d)})`;
     log(
-      `agent ${v.name}: start-to-ready ms ${fmt(v.readyMs, 0)} [target ≤ ${TARGET_READY_MS}], CPU to ready ms ${fmt(v.cpuMs, 0)}; idle RSS MiB ${idle} s after ready ${fmt(v.rssMiB, 1)}, ${STEADY_SECONDS} s after ready ${fmt(v.steadyRssMiB, 1)} [target ≤ ${TARGET_RSS_MB}], after a first /metrics, /ports and /readyz ${fmt(v.servedRssMiB, 1)}; load average now ${loadAverage()}`,
+      `  agent ${v.name}: start-to-ready ms ${fmt(v.readyMs, 0)} [target ≤ ${TARGET_READY_MS}], CPU to ready ms ${fmt(v.cpuMs, 0)}; load average now ${loadAverage()}`,
     );
+    log(`    RSS 5 s after ready:                   ${against(mb(v.idle), BOUND_NPM_MB)}, anon ${anon(v.idle)}`);
+    log(`    right after 20 HTTP probes + 20 reads: ${against(mb(v.served), BOUND_NPM_MB)}, anon ${anon(v.served)}`);
+    log(`    5 s later:                             ${against(mb(v.settled), BOUND_NPM_MB)}, anon ${anon(v.settled)}`);
   }
   return { variants };
 }
@@ -158,7 +152,7 @@ if (require.main === module) {
     const i = process.argv.indexOf(`--${name}`);
     return i >= 0 ? Number(process.argv[i + 1]) : def;
   };
-  benchAgent({ starts: arg('starts', 7), idleSeconds: arg('idle-seconds', 3) }).catch((err) => {
+  benchAgent({ starts: arg('starts', 3) }).catch((err) => {
     console.error(err);
     process.exit(1);
   });

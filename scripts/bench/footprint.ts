@@ -1,11 +1,13 @@
 // Footprint of what ships, side by side with the npm-installed agent:
 //   size        the single file vs the npm layout (node binary + dist/agent + production node_modules)
 //   ready       spawn → grpc.health.v1 SERVING on the unix socket
-//   idle RSS    VmRSS 10 s after ready
+//   idle RSS    issue #20's checkpoints (idle-memory.ts): VmRSS 5 s after ready, right after 20
+//               HTTP probes + 20 gRPC reads, 5 s later; bounds npm ≤ 50 MB, single file ≤ 60 MB;
+//               anchors: bare node and bare Node 24 (the single file's runtime) with the same flags
 //   reset RSS   VmRSS right after a reset of 10 pods on a private containerd (the testbed)
 //   ports       `kubesweep --json ports` end to end (client process → agent → JSON on stdout)
 //               against `ss -ltnup`, with 2,000 listeners and 10,000 established sockets held
-// Goals: idle RSS ≤ 50 MB, start-to-ready ≤ 300 ms, ports within 2× of ss.
+// Goals: start-to-ready ≤ 300 ms, ports within 2× of ss.
 // Variants: npm = this node with AGENT_NODE_FLAGS on dist/ (as the npm layout's unit runs it);
 // single file = dist/sea/kubesweep-linux-<arch> (npm run build:sea first), and the same file
 // built without V8's code cache, to show what the cache buys.
@@ -13,10 +15,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { AGENT_NODE_FLAGS } from '../../agent/shared/node-flags';
-import { cpuMsOf, healthCheck, loadAverage, statusKiB } from './probes';
+import { AGENT_NODE_FLAGS, SEA_EXEC_ARGV } from '../../agent/shared/node-flags';
+import { cpuMsOf, freeTcpPort, healthCheck, loadAverage, statusKiB } from './probes';
+import { against, bareRss, BOUND_NPM_MB, BOUND_SEA_MB, checkpoints, type Rss } from './idle-memory';
 import { packageRoot } from '../../agent/shared/paths';
-import { hostArch } from '../build/node-runtime';
+import { hostArch, nodeBinary } from '../build/node-runtime';
 import { buildSea, shippedSeaOptions } from '../build/sea';
 import { KUBESPRAY_NODE_PORTS } from '../../agent/daemon/ports/types';
 import { testbedAgentArgs } from '../testbed/agent-args';
@@ -24,10 +27,8 @@ import { commands, runPod } from '../testbed/pods';
 import { Testbed } from '../testbed/testbed';
 import { startHelper } from './ports';
 
-const GOAL_RSS_MB = 50;
 const GOAL_READY_MS = 300;
 const GOAL_PORTS_X = 2;
-const IDLE_SECONDS = 10;
 const PODS = 10;
 const NODE = 'bench-node';
 
@@ -36,10 +37,14 @@ interface Variant {
   agent: string[];
   client: string[];
   bytes: number;
+  /** Issue #20's bound for this layout, MB. */
+  bound: number;
   ready: number[];
-  idleRss: number[];
-  /** Of the idle RSS, the process's own memory: the rest is the executable's clean file pages (shared, reclaimable). */
-  idleAnon: number[];
+  /** 5 s after ready; of it, anon is the process's own memory, the rest the executable's clean file pages. */
+  idle: Rss[];
+  /** Right after 20 HTTP probes and 20 gRPC reads, and 5 s later. */
+  served: Rss[];
+  settled: Rss[];
   resetRss: number[];
   ports: number[];
   /** CPU (user + sys) of one `--json ports`: the client process plus what the agent spent on it. */
@@ -79,8 +84,13 @@ function npmLayoutBytes(root: string): number {
   return statSync(process.execPath).size + du([path.join(root, 'dist', 'agent'), path.join(root, 'proto'), ...tops]);
 }
 
-async function startAgent(v: Variant, tb: Testbed, dir: string): Promise<{ child: ChildProcess; sock: string; readyMs: number }> {
+async function startAgent(
+  v: Variant,
+  tb: Testbed,
+  dir: string,
+): Promise<{ child: ChildProcess; sock: string; httpPort: number; readyMs: number }> {
   const sock = path.join(dir, 'run', 'agent.sock');
+  const httpPort = await freeTcpPort();
   mkdirSync(path.join(dir, 'manifests'), { recursive: true });
   const [exe, ...lead] = v.agent;
   const args = [
@@ -96,7 +106,7 @@ async function startAgent(v: Variant, tb: Testbed, dir: string): Promise<{ child
     '--listen',
     `unix://${sock}`,
     '--http-listen',
-    '',
+    `127.0.0.1:${httpPort}`,
     '--log-level',
     'warn',
   ];
@@ -107,7 +117,7 @@ async function startAgent(v: Variant, tb: Testbed, dir: string): Promise<{ child
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${v.name}: agent exited: ${stderr}`);
     if (performance.now() - t0 > 30_000) throw new Error(`${v.name}: not ready in 30 s`);
-    if (existsSync(sock) && (await healthCheck(sock)) === 'SERVING') return { child, sock, readyMs: performance.now() - t0 };
+    if (existsSync(sock) && (await healthCheck(sock)) === 'SERVING') return { child, sock, httpPort, readyMs: performance.now() - t0 };
     await sleep(2);
   }
 }
@@ -156,14 +166,16 @@ async function main(): Promise<void> {
   const noCache = path.join(scratch, 'kubesweep-nocache');
   // The shipped build with only the code cache left out.
   await buildSea({ ...shippedSeaOptions(arch, path.join(root, 'dist', 'bundle', 'kubesweep.js'), noCache), useCodeCache: false });
-  const v = (name: string, agent: string[], client: string[], bytes: number): Variant => ({
+  const v = (name: string, agent: string[], client: string[], bytes: number, bound: number): Variant => ({
     name,
     agent,
     client,
     bytes,
+    bound,
     ready: [],
-    idleRss: [],
-    idleAnon: [],
+    idle: [],
+    served: [],
+    settled: [],
     resetRss: [],
     ports: [],
     portsCpu: [],
@@ -174,10 +186,21 @@ async function main(): Promise<void> {
       [process.execPath, ...AGENT_NODE_FLAGS, path.join(root, 'dist/agent/daemon/main.js')],
       [process.execPath, path.join(root, 'dist/agent/client/cli.js')],
       npmLayoutBytes(root),
+      BOUND_NPM_MB,
     ),
-    v('single file (Node 24, code cache)', [sea, 'agent'], [sea], statSync(sea).size),
-    v('single file, no code cache', [noCache, 'agent'], [noCache], statSync(noCache).size),
+    v('single file (Node 24, code cache)', [sea, 'agent'], [sea], statSync(sea).size, BOUND_SEA_MB),
+    v('single file, no code cache', [noCache, 'agent'], [noCache], statSync(noCache).size, BOUND_SEA_MB),
   ];
+  // The anchors: each runtime alone, idling with the flags its layout runs with.
+  const node24 = nodeBinary(arch).file;
+  const anchors: [string, Rss[]][] = [
+    [`bare node ${process.version} ${AGENT_NODE_FLAGS.join(' ')}`, []],
+    [`bare Node 24 (the single file's runtime) ${SEA_EXEC_ARGV.join(' ')}`, []],
+  ];
+  for (let i = 0; i < starts; i++) {
+    anchors[0][1].push(await bareRss(process.execPath, AGENT_NODE_FLAGS));
+    anchors[1][1].push(await bareRss(node24, SEA_EXEC_ARGV));
+  }
   console.log(`footprint bench: ${starts} starts per variant, ${rounds} port-report rounds; load average ${loadAverage()}`);
   const tb = await Testbed.start({});
   const helpers: ChildProcess[] = [];
@@ -189,9 +212,10 @@ async function main(): Promise<void> {
         const a = await startAgent(variant, tb, dir);
         try {
           variant.ready.push(a.readyMs);
-          await sleep(IDLE_SECONDS * 1000);
-          variant.idleRss.push(rssMiB(a.child.pid!));
-          variant.idleAnon.push(statusMiB(a.child.pid!, 'RssAnon'));
+          const c = await checkpoints(a.child.pid!, a.sock, a.httpPort);
+          variant.idle.push(c.idle);
+          variant.served.push(c.served);
+          variant.settled.push(c.settled);
           if (i === 0) {
             // One reset per variant, of PODS pods (half host-network), through its own client.
             for (let p = 0; p < PODS; p++) {
@@ -230,15 +254,25 @@ async function main(): Promise<void> {
     const f = (x: number, d = 0) => x.toFixed(d);
     const ssMs = median(ss);
     console.log(
-      `  ${'variant'.padEnd(40)} ${'size MiB'.padStart(9)} ${'ready ms'.padStart(9)} ${'idle RSS'.padStart(9)} ${'(anon)'.padStart(7)} ${'RSS after reset'.padStart(16)} ${'--json ports ms'.padStart(16)} ${'vs ss'.padStart(6)} ${'cpu ms'.padStart(7)} ${'vs ss'.padStart(6)}`,
+      `  ${'variant'.padEnd(40)} ${'size MiB'.padStart(9)} ${'ready ms'.padStart(9)} ${'RSS after reset MiB'.padStart(20)} ${'--json ports ms'.padStart(16)} ${'vs ss'.padStart(6)} ${'cpu ms'.padStart(7)} ${'vs ss'.padStart(6)}`,
     );
     for (const x of variants) {
       console.log(
-        `  ${x.name.padEnd(40)} ${f(x.bytes / 1048576, 1).padStart(9)} ${f(median(x.ready)).padStart(9)} ${f(median(x.idleRss), 1).padStart(9)} ${f(median(x.idleAnon), 1).padStart(7)} ${f(median(x.resetRss), 1).padStart(16)} ${f(median(x.ports)).padStart(16)} ${(median(x.ports) / ssMs).toFixed(2).padStart(5)}x ${f(median(x.portsCpu)).padStart(7)} ${(median(x.portsCpu) / median(ssCpu)).toFixed(2).padStart(5)}x`,
+        `  ${x.name.padEnd(40)} ${f(x.bytes / 1048576, 1).padStart(9)} ${f(median(x.ready)).padStart(9)} ${f(median(x.resetRss), 1).padStart(20)} ${f(median(x.ports)).padStart(16)} ${(median(x.ports) / ssMs).toFixed(2).padStart(5)}x ${f(median(x.portsCpu)).padStart(7)} ${(median(x.portsCpu) / median(ssCpu)).toFixed(2).padStart(5)}x`,
       );
     }
+    const mb = (xs: Rss[]) => xs.map((r) => r.mb);
+    const anon = (xs: Rss[]) => f(median(xs.map((r) => r.anonMb)), 1);
+    console.log(`  idle memory (issue #20; MB = 10^6 bytes; median (min–max) of ${starts} starts):`);
+    for (const [name, xs] of anchors) console.log(`    anchor ${name}, 5 s: ${f(median(mb(xs)), 1)} MB (anon ${anon(xs)})`);
+    for (const x of variants) {
+      console.log(`    ${x.name}:`);
+      console.log(`      5 s after ready:                       ${against(mb(x.idle), x.bound)}, anon ${anon(x.idle)}`);
+      console.log(`      right after 20 HTTP probes + 20 reads: ${against(mb(x.served), x.bound)}, anon ${anon(x.served)}`);
+      console.log(`      5 s later:                             ${against(mb(x.settled), x.bound)}, anon ${anon(x.settled)}`);
+    }
     console.log(
-      `  ss -ltnup: ${f(ssMs)} ms wall, ${f(median(ssCpu))} ms cpu (median of ${rounds}; cpu of ports = client + the agent's share); goals: idle RSS ≤ ${GOAL_RSS_MB} MiB, ready ≤ ${GOAL_READY_MS} ms, ports ≤ ${GOAL_PORTS_X}x ss; load average now ${loadAverage()}`,
+      `  ss -ltnup: ${f(ssMs)} ms wall, ${f(median(ssCpu))} ms cpu (median of ${rounds}; cpu of ports = client + the agent's share); goals: ready ≤ ${GOAL_READY_MS} ms, ports ≤ ${GOAL_PORTS_X}x ss; load average now ${loadAverage()}`,
     );
   } finally {
     for (const h of helpers) await stop(h);

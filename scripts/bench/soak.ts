@@ -3,13 +3,16 @@
 // must not grow, and its RSS after the last cycle must stay within 1.15x of its RSS after
 // cycle 2 (cycle 1 warms up code and caches). `npm run bench` runs 20 cycles
 // (`node dist/scripts/bench/soak.js [CYCLES]`); test/integration/containerd/soak.test.ts runs 3.
+// Issue #20's bound for the npm layout (≤ 50 MB RSS) is checked after the last cycle and again
+// once the agent has been quiet for 5 s (its idle collection), next to bare node's RSS.
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { AgentClient } from '../../agent/client/agent-client';
 import { AGENT_NODE_FLAGS } from '../../agent/shared/node-flags';
-import { freeTcpPort, statusKiB } from './probes';
+import { freeTcpPort, loadAverage, statusKiB } from './probes';
+import { against, bareRss, BOUND_NPM_MB, rssOf, SETTLE_SECONDS, type Rss } from './idle-memory';
 import { packageRoot } from '../../agent/shared/paths';
 import { testbedAgentArgs } from '../testbed/agent-args';
 import { seedResidue, SEED_NODE } from '../testbed/seed';
@@ -33,6 +36,9 @@ export interface SoakResult {
   /** RSS after the last cycle / RSS after cycle 2 (cycle 1 when fewer). */
   rssGrowth: number;
   fdGrowth: number;
+  /** RSS right after the last cycle, and SETTLE_SECONDS later (the agent quiet). */
+  after: Rss;
+  settled: Rss;
   ok: boolean;
   problems: string[];
 }
@@ -125,6 +131,9 @@ export async function soak(cycles: number, log: (line: string) => void = () => {
         `cycle ${String(cycle).padStart(2)}: ${verdict}, reset ${resetMs} ms, ${rec.reads} reads (${readFailures.length} failed), RSS ${(rec.rssKiB / 1024).toFixed(1)} MiB, ${rec.fds} fds, load ${loadavg()[0]?.toFixed(2) ?? '?'}`,
       );
     }
+    const after = rssOf(pid);
+    await new Promise((r) => setTimeout(r, SETTLE_SECONDS * 1000));
+    const settled = rssOf(pid);
     const first = out[0];
     const base = out[Math.min(1, out.length - 1)];
     const last = out[out.length - 1];
@@ -140,7 +149,7 @@ export async function soak(cycles: number, log: (line: string) => void = () => {
     if (fdGrowth > 0) problems.push(`fds grew by ${fdGrowth} (${out.map((c) => c.fds).join(', ')})`);
     if (cycles >= 3 && rssGrowth > RSS_GROWTH_LIMIT)
       problems.push(`RSS grew ${rssGrowth.toFixed(3)}x from cycle 2 to cycle ${last.cycle} (limit ${RSS_GROWTH_LIMIT}x)`);
-    return { cycles: out, rssGrowth, fdGrowth, ok: problems.length === 0, problems };
+    return { cycles: out, rssGrowth, fdGrowth, after, settled, ok: problems.length === 0, problems };
   } finally {
     if (agent && agent.exitCode === null) {
       const a = agent;
@@ -159,11 +168,16 @@ async function main(): Promise<number> {
   console.log(
     `soak: ${cycles} cycles of the seed residue (6 pods, 3 manifests) + reset --grace 2, ${READS_PER_RESET} concurrent ListPorts per reset`,
   );
+  const anchor = await bareRss(process.execPath, AGENT_NODE_FLAGS);
+  console.log(`  anchor: bare node ${AGENT_NODE_FLAGS.join(' ')} idling: ${anchor.mb.toFixed(1)} MB; load average ${loadAverage()}`);
   const r = await soak(cycles, (l) => console.log(`  ${l}`));
   console.log(`  RSS series (MiB): ${r.cycles.map((c) => (c.rssKiB / 1024).toFixed(1)).join(' ')}`);
   console.log(`  fd series: ${r.cycles.map((c) => c.fds).join(' ')}`);
   console.log(
     `  RSS after cycle ${r.cycles.length} / after cycle 2: ${r.rssGrowth.toFixed(3)}x (limit ${RSS_GROWTH_LIMIT}x); fd growth ${r.fdGrowth}`,
+  );
+  console.log(
+    `  RSS after the ${r.cycles.length} resets: ${against([r.after.mb], BOUND_NPM_MB)} (anon ${r.after.anonMb.toFixed(1)}); ${SETTLE_SECONDS} s later: ${against([r.settled.mb], BOUND_NPM_MB)} (anon ${r.settled.anonMb.toFixed(1)}); load average ${loadAverage()}`,
   );
   console.log(r.ok ? '  soak: ok' : `  soak: FAILED: ${r.problems.join('; ')}`);
   return r.ok ? 0 : 1;
