@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { AGENT_NODE_FLAGS } from '../../agent/shared/node-flags';
 import { cpuMsOf, freeTcpPort, healthCheck, loadAverage } from './probes';
-import { against, bareRss, BOUND_NPM_MB, checkpoints, median, type Rss } from './idle-memory';
+import { against, bareRss, BOUND_NPM_MB, checkpoints, median, STACK_FLOOR, type Rss } from './idle-memory';
 import { packageRoot } from '../../agent/shared/paths';
 
 export interface AgentBenchOptions {
@@ -122,10 +122,15 @@ export async function benchAgent(opts: AgentBenchOptions = {}): Promise<AgentBen
   ];
   log(`agent bench: ${starts} starts per variant; node ${process.version}; load average ${loadAverage()}`);
   const anchors: Rss[] = [];
-  for (let i = 0; i < starts; i++) anchors.push(await bareRss(process.execPath, AGENT_NODE_FLAGS));
+  const floors: Rss[] = [];
+  for (let i = 0; i < starts; i++) {
+    anchors.push(await bareRss(process.execPath, AGENT_NODE_FLAGS));
+    floors.push(await bareRss(process.execPath, AGENT_NODE_FLAGS, STACK_FLOOR));
+  }
   const mb = (xs: Rss[]) => xs.map((x) => x.mb);
   const anon = (xs: Rss[]) => median(xs.map((x) => x.anonMb)).toFixed(1);
   log(`  anchor: bare node ${AGENT_NODE_FLAGS.join(' ')} idling, 5 s: ${median(mb(anchors)).toFixed(1)} MB (anon ${anon(anchors)})`);
+  log(`  anchor: the same + grpc-js, proto-loader, pino, a fastify app (no kubesweep code): ${against(mb(floors), BOUND_NPM_MB)}`);
   for (const v of variants) {
     for (let i = 0; i < starts; i++) {
       const r = await oneStart(v.nodeFlags);

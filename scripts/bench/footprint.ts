@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AGENT_NODE_FLAGS, SEA_EXEC_ARGV } from '../../agent/shared/node-flags';
 import { cpuMsOf, freeTcpPort, healthCheck, loadAverage, statusKiB } from './probes';
-import { against, bareRss, BOUND_NPM_MB, BOUND_SEA_MB, checkpoints, type Rss } from './idle-memory';
+import { against, bareRss, BOUND_NPM_MB, BOUND_SEA_MB, checkpoints, STACK_FLOOR, type Rss } from './idle-memory';
 import { packageRoot } from '../../agent/shared/paths';
 import { hostArch, nodeBinary } from '../build/node-runtime';
 import { buildSea, shippedSeaOptions } from '../build/sea';
@@ -193,14 +193,14 @@ async function main(): Promise<void> {
   ];
   // The anchors: each runtime alone, idling with the flags its layout runs with.
   const node24 = nodeBinary(arch).file;
-  const anchors: [string, Rss[]][] = [
-    [`bare node ${process.version} ${AGENT_NODE_FLAGS.join(' ')}`, []],
-    [`bare Node 24 (the single file's runtime) ${SEA_EXEC_ARGV.join(' ')}`, []],
+  const stack = 'grpc-js, proto-loader, pino, a fastify app';
+  const anchors: [string, number, Rss[], () => Promise<Rss>][] = [
+    [`bare node ${process.version} ${AGENT_NODE_FLAGS.join(' ')}`, BOUND_NPM_MB, [], () => bareRss(process.execPath, AGENT_NODE_FLAGS)],
+    [`  + ${stack}`, BOUND_NPM_MB, [], () => bareRss(process.execPath, AGENT_NODE_FLAGS, STACK_FLOOR)],
+    [`bare Node 24 (the single file's runtime) ${SEA_EXEC_ARGV.join(' ')}`, BOUND_SEA_MB, [], () => bareRss(node24, SEA_EXEC_ARGV)],
+    [`  + ${stack}`, BOUND_SEA_MB, [], () => bareRss(node24, SEA_EXEC_ARGV, STACK_FLOOR)],
   ];
-  for (let i = 0; i < starts; i++) {
-    anchors[0][1].push(await bareRss(process.execPath, AGENT_NODE_FLAGS));
-    anchors[1][1].push(await bareRss(node24, SEA_EXEC_ARGV));
-  }
+  for (let i = 0; i < starts; i++) for (const a of anchors) a[2].push(await a[3]());
   console.log(`footprint bench: ${starts} starts per variant, ${rounds} port-report rounds; load average ${loadAverage()}`);
   const tb = await Testbed.start({});
   const helpers: ChildProcess[] = [];
@@ -264,7 +264,7 @@ async function main(): Promise<void> {
     const mb = (xs: Rss[]) => xs.map((r) => r.mb);
     const anon = (xs: Rss[]) => f(median(xs.map((r) => r.anonMb)), 1);
     console.log(`  idle memory (issue #20; MB = 10^6 bytes; median (min–max) of ${starts} starts):`);
-    for (const [name, xs] of anchors) console.log(`    anchor ${name}, 5 s: ${f(median(mb(xs)), 1)} MB (anon ${anon(xs)})`);
+    for (const [name, bound, xs] of anchors) console.log(`    anchor ${name}, 5 s: ${against(mb(xs), bound)}, anon ${anon(xs)}`);
     for (const x of variants) {
       console.log(`    ${x.name}:`);
       console.log(`      5 s after ready:                       ${against(mb(x.idle), x.bound)}, anon ${anon(x.idle)}`);

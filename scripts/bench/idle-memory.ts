@@ -4,6 +4,7 @@
 // Bounds (issue #20): the npm layout ≤ 50 MB, the single file ≤ 60 MB, in MB of 10^6 bytes.
 import { spawn } from 'node:child_process';
 import { AgentClient } from '../../agent/client/agent-client';
+import { packageRoot } from '../../agent/shared/paths';
 import { statusKiB } from './probes';
 
 export const BOUND_NPM_MB = 50;
@@ -51,9 +52,18 @@ export async function checkpoints(pid: number, sock: string, httpPort?: number):
   return { idle, served, settled: rssOf(pid) };
 }
 
-/** The anchor: `exe` idling on a timer with these leading args, its RSS after IDLE_SECONDS. */
-export async function bareRss(exe: string, lead: readonly string[], env?: NodeJS.ProcessEnv): Promise<Rss> {
-  const child = spawn(exe, [...lead, '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore', env: env ?? process.env });
+/**
+ * The floor of the stack the agent is built on (the user's choice, issue #20): grpc-js and
+ * proto-loader, pino, and a fastify app, loaded and idle — none of kubesweep's own code.
+ */
+export const STACK_FLOOR = "require('@grpc/grpc-js'); require('@grpc/proto-loader'); require('pino')(); require('fastify')();";
+
+/**
+ * The anchors: `exe` idling on a timer with these leading args (after running `code`, from the
+ * package root so that its node_modules resolve), its RSS after IDLE_SECONDS.
+ */
+export async function bareRss(exe: string, lead: readonly string[], code = ''): Promise<Rss> {
+  const child = spawn(exe, [...lead, '-e', `${code} setInterval(() => {}, 1000);`], { stdio: 'ignore', cwd: packageRoot() });
   try {
     await sleep(IDLE_SECONDS * 1000);
     return rssOf(child.pid!);
