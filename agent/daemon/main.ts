@@ -14,6 +14,7 @@ import { checkStateDir } from './host/state-dir';
 import { recoverFromJournal } from './sweep/recover';
 import { createLogger } from './log';
 import { startIdleGc } from './idle-gc';
+import { applyAgentRuntimeV8Flags } from './v8-flags';
 import { startGrpcServers, type GrpcServers } from './server/grpc-server';
 import { DestructiveLock } from './destructive-lock';
 import { buildHttpServer } from './server/http';
@@ -45,6 +46,7 @@ const RESTART = -1;
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad configuration. */
 export async function main(argv: readonly string[], opts: MainOptions = {}): Promise<number> {
+  applyAgentRuntimeV8Flags();
   for (;;) {
     const code = await runAgent(argv, opts);
     if (code !== RESTART) return code;
