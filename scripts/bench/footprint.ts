@@ -46,6 +46,8 @@ interface Variant {
   served: Rss[];
   settled: Rss[];
   resetRss: number[];
+  /** RSS after the port reports of 12,000 sockets (the last start). */
+  portsRss?: number;
   ports: number[];
   /** CPU (user + sys) of one `--json ports`: the client process plus what the agent spent on it. */
   portsCpu: number[];
@@ -203,7 +205,8 @@ async function main(): Promise<void> {
   for (let i = 0; i < starts; i++) for (const a of anchors) a[2].push(await a[3]());
   console.log(`footprint bench: ${starts} starts per variant, ${rounds} port-report rounds; load average ${loadAverage()}`);
   const tb = await Testbed.start({});
-  const helpers: ChildProcess[] = [];
+  const ss: number[] = [];
+  const ssCpu: number[] = [];
   try {
     const cri = tb.cri();
     for (const variant of variants) {
@@ -216,7 +219,8 @@ async function main(): Promise<void> {
           variant.idle.push(c.idle);
           variant.served.push(c.served);
           variant.settled.push(c.settled);
-          if (i === 0) {
+          // After the last start's checkpoints (the earlier ones never see the helper's sockets):
+          if (i === starts - 1) {
             // One reset per variant, of PODS pods (half host-network), through its own client.
             for (let p = 0; p < PODS; p++) {
               await runPod(cri, tb, {
@@ -228,14 +232,22 @@ async function main(): Promise<void> {
             }
             timed([...variant.client, '--agent', `unix://${a.sock}`, '--json', 'reset', '--confirm', NODE, '--grace', '0']);
             variant.resetRss.push(rssMiB(a.child.pid!));
-            // The port report under load: the helper's 2,000 listeners and 10,000 sockets.
-            if (!helpers.length) helpers.push(await startHelper());
-            const env = { ...process.env, NO_COLOR: '1' };
-            for (let r = 0; r < rounds; r++) {
-              const agentCpu0 = cpuMsOf(a.child.pid!);
-              const x = timed([...variant.client, '--agent', `unix://${a.sock}`, '--json', 'ports'], env);
-              variant.ports.push(x.ms);
-              variant.portsCpu.push(x.cpuMs + cpuMsOf(a.child.pid!) - agentCpu0);
+            // The port report under load: the helper's 2,000 listeners and 10,000 sockets, and ss's.
+            const helper = await startHelper();
+            try {
+              const env = { ...process.env, NO_COLOR: '1' };
+              for (let r = 0; r < rounds; r++) {
+                const agentCpu0 = cpuMsOf(a.child.pid!);
+                const x = timed([...variant.client, '--agent', `unix://${a.sock}`, '--json', 'ports'], env);
+                variant.ports.push(x.ms);
+                variant.portsCpu.push(x.cpuMs + cpuMsOf(a.child.pid!) - agentCpu0);
+                const y = timed(['ss', '-ltnup']);
+                ss.push(y.ms);
+                ssCpu.push(y.cpuMs);
+              }
+              variant.portsRss = rssMiB(a.child.pid!);
+            } finally {
+              await stop(helper);
             }
           }
         } finally {
@@ -244,21 +256,14 @@ async function main(): Promise<void> {
         }
       }
     }
-    const ss: number[] = [];
-    const ssCpu: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const x = timed(['ss', '-ltnup']);
-      ss.push(x.ms);
-      ssCpu.push(x.cpuMs);
-    }
     const f = (x: number, d = 0) => x.toFixed(d);
     const ssMs = median(ss);
     console.log(
-      `  ${'variant'.padEnd(40)} ${'size MiB'.padStart(9)} ${'ready ms'.padStart(9)} ${'RSS after reset MiB'.padStart(20)} ${'--json ports ms'.padStart(16)} ${'vs ss'.padStart(6)} ${'cpu ms'.padStart(7)} ${'vs ss'.padStart(6)}`,
+      `  ${'variant'.padEnd(40)} ${'size MiB'.padStart(9)} ${'ready ms'.padStart(9)} ${'RSS after reset MiB'.padStart(20)} ${'after ports'.padStart(12)} ${'--json ports ms'.padStart(16)} ${'vs ss'.padStart(6)} ${'cpu ms'.padStart(7)} ${'vs ss'.padStart(6)}`,
     );
     for (const x of variants) {
       console.log(
-        `  ${x.name.padEnd(40)} ${f(x.bytes / 1048576, 1).padStart(9)} ${f(median(x.ready)).padStart(9)} ${f(median(x.resetRss), 1).padStart(20)} ${f(median(x.ports)).padStart(16)} ${(median(x.ports) / ssMs).toFixed(2).padStart(5)}x ${f(median(x.portsCpu)).padStart(7)} ${(median(x.portsCpu) / median(ssCpu)).toFixed(2).padStart(5)}x`,
+        `  ${x.name.padEnd(40)} ${f(x.bytes / 1048576, 1).padStart(9)} ${f(median(x.ready)).padStart(9)} ${f(median(x.resetRss), 1).padStart(20)} ${f(x.portsRss ?? NaN, 1).padStart(12)} ${f(median(x.ports)).padStart(16)} ${(median(x.ports) / ssMs).toFixed(2).padStart(5)}x ${f(median(x.portsCpu)).padStart(7)} ${(median(x.portsCpu) / median(ssCpu)).toFixed(2).padStart(5)}x`,
       );
     }
     const mb = (xs: Rss[]) => xs.map((r) => r.mb);
@@ -275,7 +280,6 @@ async function main(): Promise<void> {
       `  ss -ltnup: ${f(ssMs)} ms wall, ${f(median(ssCpu))} ms cpu (median of ${rounds}; cpu of ports = client + the agent's share); goals: ready ≤ ${GOAL_READY_MS} ms, ports ≤ ${GOAL_PORTS_X}x ss; load average now ${loadAverage()}`,
     );
   } finally {
-    for (const h of helpers) await stop(h);
     await tb.teardown();
     rmSync(scratch, { recursive: true, force: true });
   }
