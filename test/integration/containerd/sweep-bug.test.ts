@@ -125,7 +125,7 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
     'every item of a dry run is planned',
   );
   const podActions = dry.plan.steps.find((s) => s.name === 'remove-pods')!.actions;
-  const sandboxOrder = podActions.filter((a) => a.action === 'stop-sandbox').map((a) => a.target);
+  const sandboxOrder = podActions.filter((a) => a.action === 'remove-sandbox').map((a) => a.target);
   t.equal(sandboxOrder.length, 4, 'four sandboxes planned');
   t.same(new Set(sandboxOrder.slice(0, 2)), new Set([dsNetns.sandboxId, plain.sandboxId]), 'pods with their own netns first');
   t.same(new Set(sandboxOrder.slice(2)), new Set([staticPod.sandboxId, dsHost.sandboxId]), 'host-network pods last');
