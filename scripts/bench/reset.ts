@@ -1,7 +1,11 @@
 // Reset benchmark on the private containerd testbed: N mixed pods (half host-network, half
 // with their own netns) torn down by
 //   1. a sequential baseline: stop + remove one sandbox at a time (what kubeadm reset does),
-//   2. an unbounded parallel baseline: every sandbox at once (what `crictl rmp -af` does),
+//   2. an unbounded parallel baseline: every sandbox at once (what `crictl rmp -af` does), and
+//      the same with each of the engine's two cuts alone, to show what each buys in containerd's
+//      own work: `remove-only` (RemovePodSandbox without StopPodSandbox before it: the network's
+//      DEL once, not twice) and `kill-remove` (the pods' processes SIGKILLed first, then
+//      RemovePodSandbox: no `runc kill` process per container),
 //   3. the anchor: real `crictl rmp -af`, v1.36.0 (what Kubespray ships) and v1.26.1, built from
 //      their tags by crictl.sh (skipped, and said so, when it cannot build them),
 //   4. the real agent (started as its bin's shebang starts it) through its gRPC API: a reset with
@@ -15,7 +19,7 @@
 // against the CPU the whole machine spent during the run (/proc/stat) and containerd's own.
 //
 // Build: npx tsc -p . ; run: node dist/scripts/bench/reset.js [--pods 60] [--stubborn 6] [--grace 5]
-//   [--parallelism 16] [--repeat 1] [--reverse] [--only sequential,unbounded,crictl-1.36,crictl-1.26,agent,agent-unit,agent-grace,engine,engine-grace,engine-grace1]
+//   [--parallelism 16] [--repeat 1] [--reverse] [--only sequential,unbounded,remove-only,kill-remove,crictl-1.36,crictl-1.26,agent,agent-unit,agent-grace,engine,engine-grace,engine-grace1]
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -23,7 +27,9 @@ import path from 'node:path';
 import pino from 'pino';
 import { AgentClient } from '../../agent/client/agent-client';
 import { CriClient } from '../../agent/daemon/cri/client';
+import { isAlive, listProcesses } from '../../agent/daemon/host/proc';
 import { checkPorts } from '../../agent/daemon/ports';
+import { findShims } from '../../agent/daemon/sweep/discover';
 import { Sweeper } from '../../agent/daemon/sweep';
 import { DEFAULT_PARALLELISM } from '../../agent/daemon/options';
 import { AGENT_NODE_FLAGS, YOUNG_GENERATION_FLAGS } from '../../agent/shared/node-flags';
@@ -158,10 +164,16 @@ async function sequential(cri: CriClient): Promise<void> {
   }
 }
 
-async function unbounded(cri: CriClient): Promise<void> {
+async function unbounded(cri: CriClient, how: 'stop-remove' | 'remove' | 'kill-remove' = 'stop-remove', tb?: Testbed): Promise<void> {
+  const sandboxes = await cri.listPodSandbox();
+  if (how === 'kill-remove') {
+    // What the engine does first: SIGKILL what runs under each pod's shim (this testbed's shims only).
+    const shims = findShims(listProcesses(), { address: tb!.socket, namespace: 'k8s.io' });
+    for (const sh of shims) for (const p of sh.tree) if (isAlive(p.pid, p.startTime)) process.kill(p.pid, 'SIGKILL');
+  }
   await Promise.all(
-    (await cri.listPodSandbox()).map(async (s) => {
-      await cri.stopPodSandbox(s.id);
+    sandboxes.map(async (s) => {
+      if (how === 'stop-remove') await cri.stopPodSandbox(s.id);
       await cri.removePodSandbox(s.id);
     }),
   );
@@ -220,6 +232,8 @@ async function main(): Promise<void> {
     const all0: Round[] = [
       { name: 'sequential', stubborn: 0, cpu: self, run: () => sequential(cri) },
       { name: 'unbounded', stubborn: 0, cpu: self, run: () => unbounded(cri) },
+      { name: 'remove-only', stubborn: 0, cpu: self, run: () => unbounded(cri, 'remove') },
+      { name: 'kill-remove', stubborn: 0, cpu: self, run: () => unbounded(cri, 'kill-remove', tb) },
       ...crictl.found.map((c: Crictl): Round => ({
         name: `crictl-${c.tag.slice(1, 5)}`,
         stubborn: 0,
@@ -315,6 +329,11 @@ function summary(
   if (r.engine) console.log(`engine in-process own CPU: ${pct(r.engine.ownCpuMs, r.engine.machineCpuMs)}`);
   if (tally) console.log(`engine (--grace 0) CRI calls: ${tally}`);
   console.log(`unbounded / crictl 1.36: ${ratio(r.unbounded, c136)}; sequential / crictl 1.36: ${ratio(r.sequential, c136)}`);
+  const cd = (m: Measure | undefined) =>
+    m ? `containerd CPU ${sec(m.containerdCpuMs)}, machine CPU ${sec(m.machineCpuMs)}` : 'not measured';
+  console.log(
+    `what each cut buys (unbounded, no agent): Stop+Remove ${cd(r.unbounded)}; Remove only ${cd(r['remove-only'])} (${ratio(r['remove-only'], r.unbounded)}); SIGKILL first + Remove ${cd(r['kill-remove'])} (${ratio(r['kill-remove'], r.unbounded)})`,
+  );
   const base = r.engine ?? r.agent;
   for (const [name, what, budgetGraces] of [
     ['engine-grace1', `${STUBBORN} own-netns pods ignoring SIGTERM`, 1],

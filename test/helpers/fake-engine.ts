@@ -28,7 +28,7 @@ export function fakePlan(opts: ResetOptions): Plan {
         name === 'remove-pods'
           ? {
               step: name,
-              action: 'stop-sandbox',
+              action: 'remove-sandbox',
               target: 'x',
               detail: { sandboxId: 'x', pod: 'kube-system/kube-apiserver-node-1', kind: 'static', hostNetwork: true },
             }
@@ -58,7 +58,7 @@ export function makeFakeEngine(): FakeEngine {
         onEvent?.({
           type: 'item-done',
           step: plan.steps[0].name,
-          action: 'stop-sandbox',
+          action: 'remove-sandbox',
           target: 'abc',
           outcome: opts.dryRun ? 'planned' : 'done',
         });
@@ -77,7 +77,7 @@ export function makeFakeEngine(): FakeEngine {
               done: 1,
               skipped: 0,
               failed: 0,
-              items: [{ action: 'stop-sandbox', target: 'abc', outcome: 'done', durationMs: 3.2 }],
+              items: [{ action: 'remove-sandbox', target: 'abc', outcome: 'done', durationMs: 3.2 }],
               durationMs: 4.4,
             },
           ],

@@ -121,6 +121,21 @@ async function waitGone(procs: readonly OwnedProcess[], ms: number, procRoot: st
 }
 
 /**
+ * SIGKILL every process at once, no grace and no wait: for a pod the CRI is about to remove
+ * anyway (its RemovePodSandbox's own stop would SIGKILL them through one `runc kill` process
+ * per container). Each signal follows the same identity check as terminateAll's.
+ */
+export function killNow(
+  procs: readonly OwnedProcess[],
+  opts: Pick<KillOptions, 'procRoot' | 'onSignal'> = {},
+): { killed: number[]; gone: number[] } {
+  const procRoot = opts.procRoot ?? DEFAULT_PROC_ROOT;
+  const res = { killed: [] as number[], gone: [] as number[] };
+  for (const p of procs) (send(p, 'SIGKILL', procRoot, opts.onSignal) ? res.killed : res.gone).push(p.pid);
+  return res;
+}
+
+/**
  * SIGTERM every process, wait up to graceMs for all of them together, SIGKILL the rest, wait
  * for them to go. All processes must already be proven ours (OwnedProcess). The grace periods
  * overlap: n stubborn processes cost one grace period, not n.

@@ -37,9 +37,16 @@ export type StopContainer = {
   detail: ((PodRef & { container: string }) | OrphanRef) & { graceSeconds: number };
 };
 export type RemoveContainer = { action: 'remove-container'; target: string; detail: (PodRef & { container: string }) | OrphanRef };
-/** With no grace period the sandbox calls also take the pod's containers (`containers`). */
-export type StopSandbox = { action: 'stop-sandbox'; /** sandbox id */ target: string; detail: PodRef & { containers?: string[] } };
-export type RemoveSandbox = { action: 'remove-sandbox'; target: string; detail: PodRef & { containers?: string[] } };
+/**
+ * RemovePodSandbox: stops what still runs (SIGKILL), tears the network down, removes the pod's
+ * `containers`. `sigkill`: the pod's shim (ours: its -address and -namespace) and the processes
+ * under it, each SIGKILLed first if still the same process (pid + start time).
+ */
+export type RemoveSandbox = {
+  action: 'remove-sandbox';
+  /** sandbox id */ target: string;
+  detail: PodRef & { containers?: string[]; sigkill?: { shimPid: number; processes: ProcRef[] } };
+};
 /** A shim and its process tree, identified by pid + start time. */
 export type KillProcess = {
   action: 'kill-process';
@@ -166,7 +173,6 @@ export type Action =
   | LeaveEntry
   | StopContainer
   | RemoveContainer
-  | StopSandbox
   | RemoveSandbox
   | KillProcess
   | KillContainer

@@ -10,7 +10,8 @@
 //   2. journal the file we are about to write (durably), then put the teardown-only config
 //      (host/teardown-conf.ts: a `loopback` network, sorting first) into that dir;
 //   3. wait until containerd reports it loaded exactly that network — never guess with a sleep;
-//   4. stop and remove those sandboxes (their DEL now succeeds and tears nothing down);
+//   4. remove those sandboxes (RemovePodSandbox stops them first: their DEL now succeeds and
+//      tears nothing down);
 //   5. remove the file, journal it, and wait until containerd reports its own networks again;
 //   6. release the host-local reservations (--cni-ipam-dir) the skipped DEL would have released.
 // Nothing else in the conf dir is opened, moved or removed, so the dir ends byte-identical.
@@ -56,7 +57,7 @@ export interface FallbackContext {
 export const CNI_LOAD_TIMEOUT_MS = 10_000;
 
 /**
- * Does this StopPodSandbox error call for the fallback? A CNI teardown failure always does (it
+ * Does this RemovePodSandbox error call for the fallback? A CNI teardown failure always does (it
  * is deterministic); a deadline does for a sandbox with its own netns (a DEL that hangs).
  */
 export function cniFallbackReason(err: unknown, hostNetwork: boolean): string | undefined {
@@ -119,7 +120,7 @@ export async function runCniFallback(targets: readonly FallbackTarget[], ctx: Fa
   const callMs = Math.min(ctx.criTimeoutMs, 15_000);
   const loadMs = ctx.loadTimeoutMs ?? CNI_LOAD_TIMEOUT_MS;
   const giveUp = (why: string) => {
-    for (const t of targets) rec.record('stop-sandbox', t.sandboxId, 'failed', 0, `${t.failure}; the CNI fallback was not used: ${why}`);
+    for (const t of targets) rec.record('remove-sandbox', t.sandboxId, 'failed', 0, `${t.failure}; the CNI fallback was not used: ${why}`);
     return removed;
   };
   if (!ctx.cniConfDir) return giveUp('no CNI conf dir is configured (--cni-conf-dir)');
@@ -182,31 +183,23 @@ export async function runCniFallback(targets: readonly FallbackTarget[], ctx: Fa
       targets.map(async (t) => {
         const s0 = Date.now();
         try {
-          const o = await cri.stopPodSandbox(t.sandboxId, { timeoutMs: ctx.criTimeoutMs });
+          const o = await cri.removePodSandbox(t.sandboxId, { timeoutMs: ctx.criTimeoutMs });
           rec.record(
-            'stop-sandbox',
+            'remove-sandbox',
             t.sandboxId,
             o,
             Date.now() - s0,
-            `${t.failure}; stopped with kubesweep's teardown-only CNI config: its network's own DEL was skipped`,
+            `${t.failure}; removed with kubesweep's teardown-only CNI config: its network's own DEL was skipped`,
           );
+          removed.add(t.sandboxId);
         } catch (err) {
           rec.record(
-            'stop-sandbox',
+            'remove-sandbox',
             t.sandboxId,
             'failed',
             Date.now() - s0,
             `${t.failure}; with the teardown-only CNI config too: ${(err as Error).message}`,
           );
-          return;
-        }
-        const r0 = Date.now();
-        try {
-          const o = await cri.removePodSandbox(t.sandboxId, { timeoutMs: ctx.criTimeoutMs });
-          rec.record('remove-sandbox', t.sandboxId, o, Date.now() - r0);
-          removed.add(t.sandboxId);
-        } catch (err) {
-          rec.record('remove-sandbox', t.sandboxId, 'failed', Date.now() - r0, (err as Error).message);
         }
       }),
     );

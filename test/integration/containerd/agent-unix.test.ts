@@ -189,5 +189,8 @@ t.test('agent over the unix socket: every RPC, dry run, streamed Reset ends clea
     audit.every((l) => l.identity === 'unix-socket' && typeof l.durationMs === 'number' && l.code),
     'audit lines carry identity, code and duration',
   );
-  t.ok(agent.logs.filter((l) => l.audit === 'action' && l.action === 'stop-sandbox').length >= 3, 'one audit line per destructive action');
+  t.ok(
+    agent.logs.filter((l) => l.audit === 'action' && l.action === 'remove-sandbox').length >= 3,
+    'one audit line per destructive action',
+  );
 });

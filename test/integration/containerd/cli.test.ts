@@ -125,7 +125,7 @@ t.test('every command against a real agent: output, --json, exit codes', async (
   t.equal((await cri.listPodSandbox()).length, 3, 'a dry run removed nothing');
   t.match(
     (await ks(['reset', '--confirm', 'node1', '--dry-run'])).stdout,
-    /dry run: nothing changed[\s\S]*remove-pods +│ [a-z-]+ +│ stop-sandbox +│ [0-9a-f]{13} +│ kube-system\/nginx-proxy-node1 \[static, host network\]/,
+    /dry run: nothing changed[\s\S]*remove-pods +│ [a-z-]+ +│ remove-sandbox +│ [0-9a-f]{13} +│ kube-system\/nginx-proxy-node1 \[static, host network\]/,
   );
 
   // Single steps.

@@ -14,11 +14,11 @@ import { commands, runPod } from '../../../scripts/testbed/pods';
 import { memoryLogger, treeState } from '../../helpers/sweep';
 import { withTestbed } from '../../helpers/testbed';
 
-/** Make the pod's CNI DEL fail (Calico on a deleted node), see StopPodSandbox fail, then run the fallback for it. */
+/** Make the pod's CNI DEL fail (Calico on a deleted node), see RemovePodSandbox fail (its stop runs the DEL), then run the fallback for it. */
 async function failThenFallBack(t: Tap, tb: Awaited<ReturnType<typeof withTestbed>>, sandboxId: string) {
   const cri = tb.cri();
   tb.setCniFault('fail');
-  const failure = await cri.stopPodSandbox(sandboxId).then(
+  const failure = await cri.removePodSandbox(sandboxId).then(
     () => 'no failure',
     (err: Error) => err.message,
   );
@@ -76,9 +76,13 @@ t.test('fallback: failing DEL → sandbox removed, conf dir byte-identical, leas
   t.same([...removed], [pod.sandboxId], 'the sandbox was removed');
   t.same(
     items.map((i) => `${i.action} ${i.outcome}`),
-    ['cni-fallback done', 'stop-sandbox done', 'remove-sandbox done', 'cni-restore done', 'release-ip done'],
+    ['cni-fallback done', 'remove-sandbox done', 'cni-restore done', 'release-ip done'],
   );
-  t.match(items[1].message, /Unauthorized.*its network's own DEL was skipped/, 'the stop says what it is');
+  t.match(
+    items[1].message,
+    /Unauthorized; removed with kubesweep's teardown-only CNI config: its network's own DEL was skipped/,
+    'the removal says what it is',
+  );
   t.same(
     (await cri.listPodSandbox()).map((s) => s.id),
     [other.sandboxId],
@@ -118,7 +122,7 @@ t.test(
     t.same(removed.size, 0, 'nothing removed');
     t.same(
       items.map((i) => `${i.action} ${i.outcome}`),
-      ['cni-fallback failed', 'stop-sandbox failed', 'cni-restore done'],
+      ['cni-fallback failed', 'remove-sandbox failed', 'cni-restore done'],
     );
     const said = (a: string) => items.find((i) => i.action === a)?.message ?? '';
     t.match(
@@ -127,7 +131,7 @@ t.test(
       'the fallback says why',
     );
     t.match(
-      said('stop-sandbox'),
+      said('remove-sandbox'),
       /Unauthorized.*the CNI fallback was not used: containerd did not switch to the teardown-only config/,
       'the sandbox is reported with its own failure and why',
     );
@@ -174,7 +178,7 @@ t.test('fallback refuses a conf dir that is not the one containerd loads, and an
     t.equal(removed.size, 0, `nothing removed (${cniConfDir || 'unset'})`);
     t.same(
       items.map((i) => `${i.action} ${i.outcome}`),
-      ['stop-sandbox failed'],
+      ['remove-sandbox failed'],
     );
     t.match(items[0].message, cniConfDir ? /containerd loads CNI config from .*not touching either/ : /no CNI conf dir is configured/);
     t.same(readdirSync(elsewhere), [], 'nothing written to the wrong dir');

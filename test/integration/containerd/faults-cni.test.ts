@@ -112,15 +112,15 @@ async function resetWithFault(t: Test, mode: CniFaultMode, criTimeoutMs: number,
   );
   t.equal(byAction('release-ip').filter((i) => i.outcome === 'done').length, netnsPods.length, 'a release-ip item per lease');
   for (const id of netnsPods) {
-    const stop = rp.items.find((i) => i.action === 'stop-sandbox' && i.target === id)!;
+    const rm = rp.items.find((i) => i.action === 'remove-sandbox' && i.target === id)!;
     t.match(
-      stop.message,
+      rm.message,
       mode === 'fail'
-        ? /CNI DEL failed: plugin type="ks-fault": error getting ClusterInformation: connection is unauthorized: Unauthorized; stopped with kubesweep's teardown-only CNI config/
+        ? /CNI DEL failed: plugin type="ks-fault": error getting ClusterInformation: connection is unauthorized: Unauthorized; removed with kubesweep's teardown-only CNI config/
         : /CNI DEL hung.*teardown-only CNI config/,
-      `stop-sandbox ${id.slice(0, 12)} says it skipped the network's DEL`,
+      `remove-sandbox ${id.slice(0, 12)} says it skipped the network's DEL`,
     );
-    t.equal(rp.items.filter((i) => i.action === 'stop-sandbox' && i.target === id).length, 1, 'one stop-sandbox item per sandbox');
+    t.equal(rp.items.filter((i) => i.action === 'remove-sandbox' && i.target === id).length, 1, 'one remove-sandbox item per sandbox');
   }
   t.match(rp.reason, /CNI teardown fallback for 2 sandbox\(es\) \(2 removed\)/, 'the step says it used the fallback');
   t.ok(

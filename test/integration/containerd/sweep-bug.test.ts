@@ -125,7 +125,7 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
     'every item of a dry run is planned',
   );
   const podActions = dry.plan.steps.find((s) => s.name === 'remove-pods')!.actions;
-  const sandboxOrder = podActions.filter((a) => a.action === 'stop-sandbox').map((a) => a.target);
+  const sandboxOrder = podActions.filter((a) => a.action === 'remove-sandbox').map((a) => a.target);
   t.equal(sandboxOrder.length, 4, 'four sandboxes planned');
   t.same(new Set(sandboxOrder.slice(0, 2)), new Set([dsNetns.sandboxId, plain.sandboxId]), 'pods with their own netns first');
   t.same(new Set(sandboxOrder.slice(2)), new Set([staticPod.sandboxId, dsHost.sandboxId]), 'host-network pods last');
@@ -194,7 +194,7 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
   t.equal(report.steps.find((s) => s.name === 'stop-kubelet')!.status, 'skipped', 'stop-kubelet skipped without systemd');
   const rp = report.steps.find((s) => s.name === 'remove-pods')!;
   t.equal(rp.failed, 0, 'no CRI call failed');
-  t.equal(rp.done, 18, '5 containers x2 + 4 sandboxes x2 actions done');
+  t.equal(rp.done, 9, '5 container stops + 4 sandbox removals done');
   const ks = report.steps.find((s) => s.name === 'kill-shims')!;
   t.ok(
     ks.items.length > 0 && ks.items.every((i) => i.outcome === 'gone'),
@@ -267,7 +267,7 @@ t.test('reset fixes the remove-node bug: ports free, pods/shims/netns gone, mani
       `step-finished ${step.name}`,
     );
   }
-  t.equal(events.filter((e) => e.type === 'item-done' && e.step === 'remove-pods').length, 18, 'one event per pod action');
+  t.equal(events.filter((e) => e.type === 'item-done' && e.step === 'remove-pods').length, 9, 'one event per pod action');
   t.ok(
     lines.some((l) => l.action === 'remove-sandbox' && l.target === staticPod.sandboxId),
     'log line for a destructive action',

@@ -51,7 +51,7 @@ t.test('a clean reset says so, with the backup to restore from', async (t) => {
 t.test('a dry run prints the plan', async (t) => {
   const text = formatResetReport(received(dryRunReport()), plain);
   t.match(text, /dry run: nothing changed/);
-  t.match(text, new RegExp(`remove-pods +│ required +│ stop-sandbox +│ ${SANDBOX_ID.slice(0, 13)} `));
+  t.match(text, new RegExp(`remove-pods +│ required +│ remove-sandbox +│ ${SANDBOX_ID.slice(0, 13)} `));
   t.match(text, /remove-netns +│ best-effort +│ \(nothing to do\)/);
   t.match(text, /1 planned action; scope all pods; grace 5 s/);
 });

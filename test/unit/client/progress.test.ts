@@ -11,7 +11,7 @@ import { progressEvent } from '../../helpers/wire';
 
 const EVENTS: Out<'Progress'>[] = [
   { type: 'step-started', step: 'remove-pods', planned: 2 },
-  { type: 'item-done', step: 'remove-pods', action: 'stop-sandbox', target: 'f'.repeat(64), outcome: 'done' },
+  { type: 'item-done', step: 'remove-pods', action: 'stop-container', target: 'f'.repeat(64), outcome: 'done' },
   { type: 'item-failed', step: 'remove-pods', action: 'remove-sandbox', target: 'abc', message: 'CRI said no' },
   { type: 'step-finished', step: 'remove-pods', status: 'partial', durationMs: 1500 },
 ].map(progressEvent);
@@ -20,7 +20,7 @@ const FIXTURE = path.join(__dirname, '..', '..', 'fixtures', 'client', 'progress
 
 const LINES = [
   '▸ remove-pods: 2 actions planned',
-  '  ✓ stop-sandbox fffffffffffff done',
+  '  ✓ stop-container fffffffffffff done',
   '  ✗ remove-sandbox abc failed: CRI said no',
   '✗ remove-pods partial (1.5 s)',
 ];

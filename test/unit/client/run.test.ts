@@ -28,7 +28,7 @@ t.test('single agent: human output, --json, exit codes 0/1/2', async (t) => {
 
   const ok = await cli(['--agent', clean.endpoint, 'reset', '--confirm', 'node1']);
   t.equal(ok.code, 0, 'verified clean → 0');
-  t.match(ok.stdout, /▸ remove-pods: 2 actions planned\n {2}✓ stop-sandbox 3f2a9c41d0be5 done/, 'live progress lines');
+  t.match(ok.stdout, /▸ remove-pods: 2 actions planned\n {2}✓ stop-container 3f2a9c41d0be5 done/, 'live progress lines');
   t.match(ok.stdout, /✓ node1 verified clean/);
   t.notMatch(ok.stdout, /\x1b\[/, 'no control codes off a terminal');
 

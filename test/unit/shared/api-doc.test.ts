@@ -44,7 +44,7 @@ t.test('documented conversions: an empty scope is "all", plan details are JSON t
         actions: [
           {
             step: 'remove-pods',
-            action: 'stop-sandbox',
+            action: 'remove-sandbox',
             target: 's',
             detail: { pod: '"kube-system/x"', hostNetwork: 'true', n: '2', raw: 'not json' },
           },

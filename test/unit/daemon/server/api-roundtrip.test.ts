@@ -104,7 +104,7 @@ function report(dryRun: boolean): ResetReport {
           actions: [
             {
               step: 'remove-pods',
-              action: 'stop-sandbox',
+              action: 'remove-sandbox',
               target: SANDBOX,
               detail: {
                 sandboxId: SANDBOX,
@@ -138,8 +138,8 @@ function report(dryRun: boolean): ResetReport {
             skipped: 0,
             failed: 1,
             items: [
-              { action: 'stop-sandbox', target: SANDBOX, outcome: 'done', durationMs: 280 },
-              { action: 'stop-sandbox', target: 'f'.repeat(64), outcome: 'failed', message: 'DeadlineExceeded', durationMs: 30000 },
+              { action: 'stop-container', target: SANDBOX, outcome: 'done', durationMs: 280 },
+              { action: 'stop-container', target: 'f'.repeat(64), outcome: 'failed', message: 'DeadlineExceeded', durationMs: 30000 },
             ],
             durationMs: 30300,
           },
@@ -284,8 +284,8 @@ async function serve(t: Test) {
   };
   engine.sweeper.reset = async (opts, onEvent) => {
     onEvent?.({ type: 'step-started', step: 'remove-pods', planned: 2 });
-    onEvent?.({ type: 'item-done', step: 'remove-pods', action: 'stop-sandbox', target: SANDBOX, outcome: 'done', message: 'stopped' });
-    onEvent?.({ type: 'item-failed', step: 'remove-pods', action: 'stop-sandbox', target: 'f'.repeat(64), message: 'DeadlineExceeded' });
+    onEvent?.({ type: 'item-done', step: 'remove-pods', action: 'stop-container', target: SANDBOX, outcome: 'done', message: 'stopped' });
+    onEvent?.({ type: 'item-failed', step: 'remove-pods', action: 'stop-container', target: 'f'.repeat(64), message: 'DeadlineExceeded' });
     onEvent?.({ type: 'step-finished', step: 'remove-pods', status: 'partial', durationMs: 30300 });
     return report(opts.dryRun);
   };
@@ -370,7 +370,7 @@ t.test('Reset: the dry run keeps the plan notes; the real run keeps every report
     events.map((e) => (e as { type: string }).type),
     ['step-started', 'item-done', 'item-failed', 'step-finished'],
   );
-  t.match(events[1], { step: 'remove-pods', action: 'stop-sandbox', target: SANDBOX, outcome: 'done', message: 'stopped' });
+  t.match(events[1], { step: 'remove-pods', action: 'stop-container', target: SANDBOX, outcome: 'done', message: 'stopped' });
   t.match(events[2], { outcome: 'failed', message: 'DeadlineExceeded' });
   t.match(events[3], { status: 'partial', durationMs: 30300 });
 

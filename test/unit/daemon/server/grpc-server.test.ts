@@ -169,7 +169,7 @@ t.test('unix socket: private socket, every RPC reaches the engine, one audit lin
     'destructive start audited',
   );
   t.ok(
-    s.lines.some((l) => l.audit === 'action' && l.action === 'stop-sandbox' && l.outcome === 'done'),
+    s.lines.some((l) => l.audit === 'action' && l.action === 'remove-sandbox' && l.outcome === 'done'),
     'each destructive action audited',
   );
 });

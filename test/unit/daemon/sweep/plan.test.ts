@@ -114,22 +114,16 @@ t.test('plan', async (t) => {
   t.same(
     pods,
     [
-      'stop-sandbox n1',
       'remove-sandbox n1',
       'stop-container c-n2',
-      'remove-container c-n2',
-      'stop-sandbox n2',
       'remove-sandbox n2',
       'stop-container c-h1',
-      'remove-container c-h1',
-      'stop-sandbox h1',
       'remove-sandbox h1',
-      'stop-sandbox h2',
       'remove-sandbox h2',
       'stop-container c-orphan',
       'remove-container c-orphan',
     ],
-    'own-netns pods first, then host-network pods, then orphan containers',
+    'own-netns pods first, then host-network pods, then orphan containers; one sandbox call a pod (RemovePodSandbox stops it)',
   );
   t.same(
     plan.steps[3].actions.filter((a) => a.action === 'kill-process').map((a) => a.target),
@@ -146,18 +140,30 @@ t.test('plan', async (t) => {
     'verify: expected ports plus the ports pods held',
   );
 
+  t.same(
+    actionsOf(plan.steps[2].actions, 'remove-sandbox').map((a) => a.detail.containers),
+    [[], ['c-n2'], ['c-h1'], []],
+    'the sandbox removal names the containers it removes',
+  );
   const noGrace = buildPlan(input({ graceSeconds: 0 }));
   t.same(
-    noGrace.steps[2].actions.filter((a) => a.action === 'stop-sandbox').map((a) => a.detail.containers),
-    [[], ['c-n2'], ['c-h1'], []],
-    'grace 0: the sandbox calls take the containers',
+    noGrace.steps[2].actions.map((a) => `${a.action} ${a.target}`),
+    [
+      'remove-sandbox n1',
+      'remove-sandbox n2',
+      'remove-sandbox h1',
+      'remove-sandbox h2',
+      'stop-container c-orphan',
+      'remove-container c-orphan',
+    ],
+    'grace 0: RemovePodSandbox alone (its stop is the SIGKILL)',
   );
   t.notOk(noGrace.steps[2].actions.some((a) => a.action === 'stop-container' && a.target !== 'c-orphan'));
 
   const scoped = buildPlan(input({ scope: ['static'] }));
   t.same(
     scoped.steps[2].actions.map((a) => `${a.action} ${a.target}`),
-    ['stop-container c-h1', 'remove-container c-h1', 'stop-sandbox h1', 'remove-sandbox h1'],
+    ['stop-container c-h1', 'remove-sandbox h1'],
     'scope static: the static pod only, no orphans',
   );
   t.match(scoped.steps[2].note, /only removed with scope all/);

@@ -1,7 +1,12 @@
 // The pod step against a stand-in CRI (the narrow interface the step uses): order, overlapping
-// grace periods, bounded parallelism, retries, NOT_FOUND = gone, forced stop after failures.
+// grace periods, bounded parallelism, retries, NOT_FOUND = gone, forced stop after failures, and
+// one sandbox call a pod (RemovePodSandbox, which stops the pod first; never StopPodSandbox).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import pino from 'pino';
+import { isAlive, parseStat } from '../../../../agent/daemon/host/proc';
 import type { CriClient } from '../../../../agent/daemon/cri/client';
 import { ksError } from '../../../../agent/shared/errors';
 import { defaultSweepConfig } from '../../../../agent/daemon/engine-config';
@@ -16,6 +21,8 @@ class FakeCri {
   active = 0;
   peakSandboxCalls = 0;
   failures = new Map<string, number>();
+  /** Called as RemovePodSandbox arrives, before it does anything. */
+  onRemove?: (id: string) => void;
   constructor(private readonly stopMs: Record<string, number> = {}) {}
   private async work(what: string, ms: number, sandboxCall = false) {
     const f = this.failures.get(what) ?? 0;
@@ -31,16 +38,19 @@ class FakeCri {
     return 'done' as const;
   }
   stopContainer(id: string, grace: number) {
-    return this.work(`stopContainer ${id} ${grace}`, grace > 0 ? (this.stopMs[id] ?? 5) : 5);
+    return id === 'gone'
+      ? Promise.resolve('gone' as const)
+      : this.work(`stopContainer ${id} ${grace}`, grace > 0 ? (this.stopMs[id] ?? 5) : 5);
   }
   removeContainer(id: string) {
-    return id === 'gone' ? Promise.resolve('gone' as const) : this.work(`removeContainer ${id}`, 2);
+    return this.work(`removeContainer ${id}`, 2);
   }
   stopPodSandbox(id: string) {
     return this.work(`stopPodSandbox ${id}`, 20, true);
   }
   removePodSandbox(id: string) {
-    return this.work(`removePodSandbox ${id}`, 2);
+    this.onRemove?.(id);
+    return id === 'gone-sb' ? Promise.resolve('gone' as const) : this.work(`removePodSandbox ${id}`, 20, true);
   }
 }
 
@@ -55,6 +65,7 @@ async function run(
   grace: number,
   parallelism: number,
   signal?: AbortSignal,
+  shims: NodeSnapshot['shims'] = [],
 ) {
   const config = defaultSweepConfig({ parallelism, retries: 2 });
   const snapshot: NodeSnapshot = {
@@ -71,7 +82,7 @@ async function run(
         orphan: false,
       })),
     },
-    shims: [],
+    shims,
     netns: [],
     containerMounts: [],
     manifests: [],
@@ -122,20 +133,31 @@ t.test('own-netns pods are torn down before host-network pods', async (t) => {
     1,
     4,
   );
-  const stops = cri.log.filter((l) => l.startsWith('stopPodSandbox')).map((l) => l.split(' ')[1]);
-  t.same(new Set(stops.slice(0, 2)), new Set(['ns1', 'ns2']));
-  t.same(new Set(stops.slice(2)), new Set(['host1', 'host2']));
-  const lastNs = Math.max(...['ns1', 'ns2'].map((id) => cri.log.indexOf(`stopPodSandbox ${id}`)));
+  const removals = cri.log.filter((l) => l.startsWith('removePodSandbox')).map((l) => l.split(' ')[1]);
+  t.same(new Set(removals.slice(0, 2)), new Set(['ns1', 'ns2']));
+  t.same(new Set(removals.slice(2)), new Set(['host1', 'host2']));
+  const lastNs = Math.max(...['ns1', 'ns2'].map((id) => cri.log.indexOf(`removePodSandbox ${id}`)));
   const firstHost = Math.min(...cri.log.map((l, i) => (/host\d|c1/.test(l) ? i : Infinity)));
-  t.ok(lastNs < firstHost, 'no call touches a host-network pod before every own-netns pod is stopped (its network torn down)');
-  t.ok(
-    ['ns1', 'ns2', 'host1', 'host2'].every((id) => cri.log.indexOf(`stopPodSandbox ${id}`) < cri.log.indexOf(`removePodSandbox ${id}`)),
-    'each sandbox stopped before removed',
+  t.ok(lastNs < firstHost, 'no call touches a host-network pod before every own-netns pod is removed (its network torn down)');
+  t.ok(cri.log.indexOf('stopContainer c1 1') < cri.log.indexOf('removePodSandbox host1'), 'graceful container stops before their sandbox');
+  t.same(
+    cri.log.filter((l) => /^(stopPodSandbox|removeContainer)/.test(l)),
+    [],
+    'one sandbox call a pod: no StopPodSandbox (RemovePodSandbox stops it), no RemoveContainer (it removes them)',
   );
-  t.ok(cri.log.indexOf('removeContainer c1') < cri.log.indexOf('stopPodSandbox host1'), 'containers before their sandbox');
   t.equal(result.status, 'ok');
-  t.equal(result.done, 12);
+  t.equal(result.done, 6);
   t.same([...removed].sort(), ['host1', 'host2', 'ns1', 'ns2']);
+});
+
+t.test('grace 0: RemovePodSandbox alone, no container call', async (t) => {
+  const cri = new FakeCri();
+  const { result } = await run(cri, [sb('a', false), sb('b', true)], [['c', 'a']], 0, 4);
+  t.same(cri.log, ['removePodSandbox a', 'removePodSandbox b']);
+  t.same(
+    result.items.map((i) => `${i.action} ${i.target} ${i.outcome}`),
+    ['remove-sandbox a done', 'remove-sandbox b done'],
+  );
 });
 
 t.test('grace periods overlap; sandbox calls stay within parallelism', async (t) => {
@@ -158,11 +180,11 @@ t.test('grace periods overlap; sandbox calls stay within parallelism', async (t)
 t.test('retries transient failures; forces a stop that keeps failing; NOT_FOUND is gone', async (t) => {
   const cri = new FakeCri();
   // A host-network sandbox: a deadline there is containerd being slow (no CNI runs), worth retrying.
-  cri.failures.set('stopPodSandbox s1', 2); // two deadlines, then fine (retries: 2)
+  cri.failures.set('removePodSandbox s1', 2); // two deadlines, then fine (retries: 2)
   cri.failures.set('stopContainer stuck 1', 3); // graceful stop keeps failing: forced with 0
   const { result, events } = await run(
     cri,
-    [sb('s1', true), sb('s2', true)],
+    [sb('s1', true), sb('s2', true), sb('gone-sb', true)],
     [
       ['stuck', 's2'],
       ['gone', 's2'],
@@ -171,19 +193,20 @@ t.test('retries transient failures; forces a stop that keeps failing; NOT_FOUND 
     4,
   );
   t.equal(result.failed, 0, `nothing failed in the end: ${JSON.stringify(result.items.filter((i) => i.outcome === 'failed'))}`);
-  t.equal(cri.log.filter((l) => l === 'FAIL stopPodSandbox s1').length, 2);
+  t.equal(cri.log.filter((l) => l === 'FAIL removePodSandbox s1').length, 2);
   t.ok(cri.log.includes('stopContainer stuck 0'), 'forced stop with timeout 0');
   t.match(result.items.find((i) => i.action === 'stop-container' && i.target === 'stuck')!.message, /forced after/);
-  t.equal(result.items.find((i) => i.action === 'remove-container' && i.target === 'gone')!.outcome, 'gone');
+  t.equal(result.items.find((i) => i.action === 'stop-container' && i.target === 'gone')!.outcome, 'gone');
+  t.equal(result.items.find((i) => i.action === 'remove-sandbox' && i.target === 'gone-sb')!.outcome, 'gone');
   t.equal(events.filter((e) => e.type === 'item-done').length, result.items.length, 'one event per item');
 });
 
-t.test('a sandbox that cannot be stopped is not removed; abort skips the rest', async (t) => {
+t.test('a sandbox that cannot be removed fails the step; abort skips the rest', async (t) => {
   const cri = new FakeCri();
-  cri.failures.set('stopPodSandbox bad', 10);
+  cri.failures.set('removePodSandbox bad', 10);
   const { result } = await run(cri, [sb('bad', true)], [], 0, 4);
-  t.equal(result.items.find((i) => i.action === 'stop-sandbox')!.outcome, 'failed');
-  t.equal(result.items.find((i) => i.action === 'remove-sandbox')!.outcome, 'skipped');
+  t.equal(result.items.find((i) => i.action === 'remove-sandbox')!.outcome, 'failed');
+  t.equal(cri.log.filter((l) => l === 'FAIL removePodSandbox bad').length, 3, 'tried once and retried twice');
   t.equal(result.status, 'failed', 'nothing done: the step failed');
   const ac = new AbortController();
   ac.abort();
@@ -197,13 +220,51 @@ t.test(
   'a deadline on a pod-netns sandbox (a CNI DEL that hangs) is not retried at full timeout: it goes to the CNI fallback',
   async (t) => {
     const cri = new FakeCri();
-    cri.failures.set('stopPodSandbox hung', 10);
+    cri.failures.set('removePodSandbox hung', 10);
     const { result } = await run(cri, [sb('hung', false)], [], 0, 4);
-    t.equal(cri.log.filter((l) => l === 'FAIL stopPodSandbox hung').length, 1, 'asked once, not retried');
-    const stop = result.items.filter((i) => i.action === 'stop-sandbox');
-    t.equal(stop.length, 1, 'one stop-sandbox item');
+    t.equal(cri.log.filter((l) => l === 'FAIL removePodSandbox hung').length, 1, 'asked once, not retried');
+    const rm = result.items.filter((i) => i.action === 'remove-sandbox');
+    t.equal(rm.length, 1, 'one remove-sandbox item');
     // This fake CRI has no Status: the fallback refuses, and says why.
-    t.match(stop[0].message, /^CNI DEL hung: .*timed out; the CNI fallback was not used: /);
+    t.match(rm[0].message, /^CNI DEL hung: .*timed out; the CNI fallback was not used: /);
     t.equal(result.status, 'failed');
   },
 );
+
+t.test("the pod's processes are SIGKILLed before its RemovePodSandbox, each only if still the process the plan saw", async (t) => {
+  const startTime = (pid: number) => parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'))!.startTime;
+  const sleeper = () => {
+    const p = spawn('sleep', ['1000'], { stdio: 'ignore' });
+    t.teardown(() => void p.kill('SIGKILL'));
+    return p;
+  };
+  const container = sleeper();
+  const recycled = sleeper();
+  await Promise.all([once(container, 'spawn'), once(recycled, 'spawn')]);
+  const shim = {
+    pid: process.pid,
+    startTime: startTime(process.pid),
+    id: 'a',
+    namespace: 'k8s.io',
+    address: '/run/c.sock',
+    binary: 'containerd-shim-runc-v2',
+    command: 'shim',
+    children: [],
+    tree: [
+      { pid: container.pid!, startTime: startTime(container.pid!), command: 'sleep 1000', ours: true },
+      // The plan saw another process under this pid (another start time): it is never signalled.
+      { pid: recycled.pid!, startTime: startTime(recycled.pid!) - 1, command: 'sleep 1000', ours: true },
+    ],
+  };
+  const cri = new FakeCri();
+  let aliveAtRemove: boolean | undefined;
+  cri.onRemove = () => (aliveAtRemove = isAlive(container.pid!));
+  const { result } = await run(cri, [sb('a', false), sb('b', true)], [], 0, 4, undefined, [shim]);
+  t.equal(aliveAtRemove, false, 'the container process was dead (or a zombie) when RemovePodSandbox was asked');
+  t.ok(isAlive(recycled.pid!), 'the pid whose start time differs from the plan was not signalled');
+  t.same(
+    result.items.map((i) => `${i.action} ${i.target} ${i.outcome} ${i.message ?? ''}`.trim()),
+    [`remove-sandbox a done SIGKILL first to pid ${container.pid}`, 'remove-sandbox b done'],
+    'the item says which pids it killed; a pod without a shim of ours is only removed',
+  );
+});
