@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --lite-mode --max-semi-space-size=2 --single-threaded-gc
+#!/usr/bin/env -S node --lite-mode --max-semi-space-size=2
 // kubesweep-agent: the daemon's composition root. config → logger → engine → servers,
 // then wait for SIGTERM: stop accepting, let a running reset reach a safe point (the engine
 // records the interrupted run in its journal), close, exit.

@@ -11,20 +11,18 @@
 // nothing measurable (95–106 ms warm, noise-level) and keep the young generation under 6 MiB.
 export const YOUNG_GENERATION_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=2']);
 
-// --single-threaded-gc: V8 marks and sweeps on the main thread instead of handing the work to
-// its platform threads. The heap is ≈ 15 MiB and the agent waits on I/O, so there is nothing to
-// parallelize, and the concurrent marking's worklists and the helpers' buffers were resident
-// memory: measured (npm layout, Node 20, 3 starts each) idle RSS 58.8 → 57.3 MiB, 55.8 with the
-// idle collection (agent/daemon/idle-gc.ts). Tried and not kept (no change beyond ±0.3 MiB):
-// MALLOC_ARENA_MAX=1/2, MALLOC_TRIM_THRESHOLD_=128k, UV_THREADPOOL_SIZE=2, --v8-pool-size=1;
-// --jitless instead of --lite-mode was 2 MiB worse.
-export const GC_FLAGS: readonly string[] = Object.freeze(['--single-threaded-gc']);
+// Measured and not kept (npm layout, Node 20, 3 starts each, idle / after 20 probes + 20 reads,
+// MiB; docs/development.md "Idle memory"): --single-threaded-gc saved 1.5 MiB idle but cost the
+// start 60–160 ms more CPU (620–670 → 730–830 ms to ready, same session) and moves all GC work
+// onto the thread that runs resets; MALLOC_ARENA_MAX=1/2, MALLOC_TRIM_THRESHOLD_=128k,
+// UV_THREADPOOL_SIZE=2, --v8-pool-size=1: within ±0.3 MiB; --jitless instead of --lite-mode:
+// 2 MiB worse.
 
 /**
  * What the npm layout's unit and the daemon's shebang (the kubesweep-agent link) run node with. --lite-mode (V8 without its optimizing compiler)
  * saves ≈ 8 MiB more; the agent waits on I/O, not on JS (measurements in the unit file).
  */
-export const AGENT_NODE_FLAGS: readonly string[] = Object.freeze(['--lite-mode', ...YOUNG_GENERATION_FLAGS, ...GC_FLAGS]);
+export const AGENT_NODE_FLAGS: readonly string[] = Object.freeze(['--lite-mode', ...YOUNG_GENERATION_FLAGS]);
 
 /**
  * Set by the daemon itself when it starts (v8.setFlagsFromString), for the single file: V8 keeps
@@ -38,4 +36,4 @@ export const AGENT_RUNTIME_V8_FLAGS: readonly string[] = Object.freeze(['--no-op
  * Built into the single file (SEA execArgv; it is both the agent and the client). Not
  * --lite-mode: V8 rejects the code cache made for the file under it, and the start doubles.
  */
-export const SEA_EXEC_ARGV: readonly string[] = Object.freeze([...YOUNG_GENERATION_FLAGS, ...GC_FLAGS]);
+export const SEA_EXEC_ARGV: readonly string[] = YOUNG_GENERATION_FLAGS;

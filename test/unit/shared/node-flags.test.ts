@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { AGENT_NODE_FLAGS, GC_FLAGS, SEA_EXEC_ARGV, YOUNG_GENERATION_FLAGS } from '../../../agent/shared/node-flags';
+import { AGENT_NODE_FLAGS, SEA_EXEC_ARGV, YOUNG_GENERATION_FLAGS } from '../../../agent/shared/node-flags';
 import { packageRoot } from '../../../agent/shared/paths';
 import { seaConfig, shippedSeaOptions } from '../../../scripts/build/sea';
 
@@ -28,13 +28,13 @@ t.test('the daemon started through its own shebang (the kubesweep-agent link) ru
   t.end();
 });
 
-t.test('the single file is built with SEA_EXEC_ARGV, which bounds the young generation and collects on one thread too', (t) => {
+t.test('the single file is built with SEA_EXEC_ARGV, which bounds the young generation too', (t) => {
   const o = shippedSeaOptions('x64', '/b.js', '/out');
   t.same(o.execArgv, [...SEA_EXEC_ARGV]);
   t.match(seaConfig({ main: o.bundleFile, output: '/blob', useCodeCache: o.useCodeCache, execArgv: o.execArgv }), {
     execArgv: [...SEA_EXEC_ARGV],
   });
-  for (const f of [...YOUNG_GENERATION_FLAGS, ...GC_FLAGS]) {
+  for (const f of YOUNG_GENERATION_FLAGS) {
     t.ok(AGENT_NODE_FLAGS.includes(f), `the unit has ${f}`);
     t.ok(SEA_EXEC_ARGV.includes(f), `the single file has ${f}`);
   }
