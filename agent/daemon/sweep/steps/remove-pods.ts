@@ -182,7 +182,7 @@ async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> 
   };
 
   let deferred: FallbackTarget[] = [];
-  const removePod = async (pod: PodWork): Promise<void> => {
+  const removePod = async (pod: PodWork, killedEarly?: number[]): Promise<void> => {
     await Promise.all(pod.containers.map(removeContainer));
     if (!pod.remove) return;
     const id = pod.remove.target;
@@ -194,11 +194,12 @@ async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> 
     let fallback: string | undefined;
     const o = await calls.run(async () => {
       if (rec.aborted) {
-        rec.record('remove-sandbox', id, 'skipped', 0, 'run aborted before this action');
+        const early = killedEarly?.length ? `; its processes (pid ${killedEarly.join(', ')}) were SIGKILLed` : '';
+        rec.record('remove-sandbox', id, 'skipped', 0, `run aborted before this action${early}`);
         return 'skipped' as const;
       }
       const t0 = Date.now();
-      const killed = killPodFirst(pod.remove!, ctx);
+      const killed = killedEarly ?? killPodFirst(pod.remove!, ctx);
       try {
         const r = await retry(`RemovePodSandbox(${id})`, () => cri.removePodSandbox(id, { timeoutMs: criTimeoutMs }), retryable);
         rec.record('remove-sandbox', id, r, Date.now() - t0, ...(killed.length ? [`SIGKILL first to pid ${killed.join(', ')}`] : []));
@@ -223,7 +224,14 @@ async function runRemovePods(rec: StepRecorder, ctx: RunContext): Promise<void> 
   const groups = groupPodActions(actionsOf(rec.step.actions, 'stop-container', 'remove-container', 'remove-sandbox'));
   for (const group of [groups.netnsPods, groups.hostPods, groups.orphans]) {
     if (group.length === 0) continue;
-    await Promise.all(group.map(removePod));
+    // A pod no graceful stop waits for is SIGKILLed as its group starts, not as its turn among
+    // the `parallelism` sandbox calls comes: by then its shim has reaped the processes and
+    // marked them exited (after its own `runc kill --all`), and containerd's stop sends no
+    // `runc kill` at all — killed right before the call, half the pods still got one (measured).
+    const early = new Map<PodWork, number[]>();
+    if (!rec.aborted)
+      for (const pod of group) if (pod.remove && !pod.containers.some((c) => c.stop)) early.set(pod, killPodFirst(pod.remove, ctx));
+    await Promise.all(group.map((pod) => removePod(pod, early.get(pod))));
     // Before the next group: host-network pods go last, after every pod netns is torn down
     // (a removed sandbox's network is).
     if (deferred.length) {

@@ -7,6 +7,12 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import pino from 'pino';
 import { isAlive, parseStat } from '../../../../agent/daemon/host/proc';
+
+/** SIGKILL is delivered asynchronously: did the process die (or turn zombie) within `ms`? */
+async function diesWithin(pid: number, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 10))) if (!isAlive(pid)) return true;
+  return !isAlive(pid);
+}
 import type { CriClient } from '../../../../agent/daemon/cri/client';
 import { ksError } from '../../../../agent/shared/errors';
 import { defaultSweepConfig } from '../../../../agent/daemon/engine-config';
@@ -21,8 +27,8 @@ class FakeCri {
   active = 0;
   peakSandboxCalls = 0;
   failures = new Map<string, number>();
-  /** Called as RemovePodSandbox arrives, before it does anything. */
-  onRemove?: (id: string) => void;
+  /** Called (and awaited) as RemovePodSandbox arrives, before it does anything. */
+  onRemove?: (id: string) => Promise<void>;
   constructor(private readonly stopMs: Record<string, number> = {}) {}
   private async work(what: string, ms: number, sandboxCall = false) {
     const f = this.failures.get(what) ?? 0;
@@ -48,8 +54,8 @@ class FakeCri {
   stopPodSandbox(id: string) {
     return this.work(`stopPodSandbox ${id}`, 20, true);
   }
-  removePodSandbox(id: string) {
-    this.onRemove?.(id);
+  async removePodSandbox(id: string) {
+    await this.onRemove?.(id);
     return id === 'gone-sb' ? Promise.resolve('gone' as const) : this.work(`removePodSandbox ${id}`, 20, true);
   }
 }
@@ -257,14 +263,42 @@ t.test("the pod's processes are SIGKILLed before its RemovePodSandbox, each only
     ],
   };
   const cri = new FakeCri();
-  let aliveAtRemove: boolean | undefined;
-  cri.onRemove = () => (aliveAtRemove = isAlive(container.pid!));
+  let diedBeforeRemove: boolean | undefined;
+  cri.onRemove = async (id) => {
+    if (id === 'a') diedBeforeRemove = await diesWithin(container.pid!, 2000);
+  };
   const { result } = await run(cri, [sb('a', false), sb('b', true)], [], 0, 4, undefined, [shim]);
-  t.equal(aliveAtRemove, false, 'the container process was dead (or a zombie) when RemovePodSandbox was asked');
+  t.equal(diedBeforeRemove, true, 'the container process was SIGKILLed before RemovePodSandbox was asked');
   t.ok(isAlive(recycled.pid!), 'the pid whose start time differs from the plan was not signalled');
   t.same(
     result.items.map((i) => `${i.action} ${i.target} ${i.outcome} ${i.message ?? ''}`.trim()),
     [`remove-sandbox a done SIGKILL first to pid ${container.pid}`, 'remove-sandbox b done'],
     'the item says which pids it killed; a pod without a shim of ours is only removed',
   );
+});
+
+t.test('grace 0: every pod of a group is SIGKILLed before its first RemovePodSandbox, host-network pods only after', async (t) => {
+  const startTime = (pid: number) => parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'))!.startTime;
+  const ids = ['n1', 'n2', 'n3', 'h1'];
+  const procs = ids.map(() => spawn('sleep', ['1000'], { stdio: 'ignore' }));
+  for (const p of procs) t.teardown(() => void p.kill('SIGKILL'));
+  await Promise.all(procs.map((p) => once(p, 'spawn')));
+  const shims = ids.map((id, i) => ({
+    pid: process.pid,
+    startTime: startTime(process.pid),
+    id,
+    namespace: 'k8s.io',
+    address: '/run/c.sock',
+    binary: 'containerd-shim-runc-v2',
+    command: 'shim',
+    children: [],
+    tree: [{ pid: procs[i].pid!, startTime: startTime(procs[i].pid!), command: 'sleep 1000', ours: true }],
+  }));
+  const cri = new FakeCri();
+  const seen: Record<string, boolean[]> = {};
+  cri.onRemove = async (id) => void (seen[id] = await Promise.all(procs.map((p) => diesWithin(p.pid!, 1000))));
+  // parallelism 1: one sandbox call at a time, so a kill at each call's turn would leave n2, n3 alive at n1's.
+  await run(cri, [sb('n1', false), sb('n2', false), sb('n3', false), sb('h1', true)], [], 0, 1, undefined, shims);
+  t.same(seen.n1, [true, true, true, false], "at the first pod's removal every own-netns pod is killed, the host-network pod is not");
+  t.same(seen.h1, [true, true, true, true], 'the host-network pod is killed when its group starts');
 });
