@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // agent/shared/api is generated (npm run gen:api): its shape is proto-loader-gen-types' business.
-  { ignores: ['dist/**', 'node_modules/**', '.tap/**', 'coverage/**', 'agent/shared/api/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.tap/**', 'coverage/**', 'agent/shared/api/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
