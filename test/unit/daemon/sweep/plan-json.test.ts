@@ -6,10 +6,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import path from 'node:path';
 import t from 'tap';
 import { defaultSweepConfig } from '../../../../agent/daemon/engine-config';
-import type { ShimProc } from '../../../../agent/daemon/sweep/discover';
 import { buildPlan, PlanInput } from '../../../../agent/daemon/sweep/plan';
 import type { NodeSnapshot } from '../../../../agent/daemon/sweep/snapshot';
 import type { SandboxInfo } from '../../../../agent/daemon/sweep/types';
+import { shimProc as shim } from '../../../helpers/shim-proc';
 
 const FIXTURE = path.join(__dirname, '../../../fixtures/sweep/plans.json');
 
@@ -22,17 +22,6 @@ const sb = (id: string, kind: SandboxInfo['kind'], hostNetwork: boolean): Sandbo
   hostNetwork,
   state: 'SANDBOX_READY',
   createdAt: '0',
-});
-const shim = (id: string, pid: number): ShimProc => ({
-  pid,
-  startTime: pid * 10,
-  id,
-  namespace: 'k8s.io',
-  address: '/run/c.sock',
-  binary: 'containerd-shim-runc-v2',
-  command: 'shim',
-  children: [],
-  tree: [{ pid: pid + 1, startTime: 1, command: '/pause', ours: true }],
 });
 
 t.test('dry-run plans keep their JSON', async (t) => {

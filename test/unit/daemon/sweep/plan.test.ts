@@ -3,27 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { defaultSweepConfig } from '../../../../agent/daemon/engine-config';
-import type { ShimProc } from '../../../../agent/daemon/sweep/discover';
 import { actionsOf } from '../../../../agent/daemon/sweep/actions';
 import { buildPlan, PlanInput } from '../../../../agent/daemon/sweep/plan';
 import type { NodeSnapshot } from '../../../../agent/daemon/sweep/snapshot';
 import type { SandboxInfo } from '../../../../agent/daemon/sweep/types';
+import { shimProc as shim } from '../../../helpers/shim-proc';
 
 function sb(id: string, kind: SandboxInfo['kind'], hostNetwork: boolean): SandboxInfo {
   return { id, name: `pod-${id}`, namespace: 'kube-system', uid: `uid-${id}`, kind, hostNetwork, state: 'SANDBOX_READY', createdAt: '0' };
-}
-function shim(id: string, pid: number): ShimProc {
-  return {
-    pid,
-    startTime: pid * 10,
-    id,
-    namespace: 'k8s.io',
-    address: '/run/c.sock',
-    binary: 'containerd-shim-runc-v2',
-    command: 'shim',
-    children: [],
-    tree: [{ pid: pid + 1, startTime: 1, command: '/pause', ours: true }],
-  };
 }
 
 t.test('plan', async (t) => {

@@ -21,6 +21,7 @@ import type { NodeSnapshot } from '../../../../agent/daemon/sweep/snapshot';
 import { RunContext, StepRecorder } from '../../../../agent/daemon/sweep/recorder';
 import { removePods } from '../../../../agent/daemon/sweep/steps/remove-pods';
 import type { ProgressEvent, SandboxInfo } from '../../../../agent/daemon/sweep/types';
+import { shimProc } from '../../../helpers/shim-proc';
 
 class FakeCri {
   log: string[] = [];
@@ -247,21 +248,14 @@ t.test("the pod's processes are SIGKILLed before its RemovePodSandbox, each only
   const container = sleeper();
   const recycled = sleeper();
   await Promise.all([once(container, 'spawn'), once(recycled, 'spawn')]);
-  const shim = {
-    pid: process.pid,
+  const shim = shimProc('a', process.pid, {
     startTime: startTime(process.pid),
-    id: 'a',
-    namespace: 'k8s.io',
-    address: '/run/c.sock',
-    binary: 'containerd-shim-runc-v2',
-    command: 'shim',
-    children: [],
     tree: [
       { pid: container.pid!, startTime: startTime(container.pid!), command: 'sleep 1000', ours: true },
       // The plan saw another process under this pid (another start time): it is never signalled.
       { pid: recycled.pid!, startTime: startTime(recycled.pid!) - 1, command: 'sleep 1000', ours: true },
     ],
-  };
+  });
   const cri = new FakeCri();
   let diedBeforeRemove: boolean | undefined;
   cri.onRemove = async (id) => {
@@ -283,17 +277,12 @@ t.test('grace 0: every pod of a group is SIGKILLed before its first RemovePodSan
   const procs = ids.map(() => spawn('sleep', ['1000'], { stdio: 'ignore' }));
   for (const p of procs) t.teardown(() => void p.kill('SIGKILL'));
   await Promise.all(procs.map((p) => once(p, 'spawn')));
-  const shims = ids.map((id, i) => ({
-    pid: process.pid,
-    startTime: startTime(process.pid),
-    id,
-    namespace: 'k8s.io',
-    address: '/run/c.sock',
-    binary: 'containerd-shim-runc-v2',
-    command: 'shim',
-    children: [],
-    tree: [{ pid: procs[i].pid!, startTime: startTime(procs[i].pid!), command: 'sleep 1000', ours: true }],
-  }));
+  const shims = ids.map((id, i) =>
+    shimProc(id, process.pid, {
+      startTime: startTime(process.pid),
+      tree: [{ pid: procs[i].pid!, startTime: startTime(procs[i].pid!), command: 'sleep 1000', ours: true }],
+    }),
+  );
   const cri = new FakeCri();
   const seen: Record<string, boolean[]> = {};
   cri.onRemove = async (id) => void (seen[id] = await Promise.all(procs.map((p) => diesWithin(p.pid!, 1000))));
