@@ -50,12 +50,23 @@ export function nodeTarball(arch: Arch, dir = nodeCacheDir()): { file: string; v
   };
   const cached = find();
   if (cached) return cached;
-  mkdirSync(dir, { recursive: true });
-  // --json keeps npm's per-file listing (thousands of header files) off the terminal.
-  execFileSync('npm', ['pack', `node-linux-${arch}@${NODE_MAJOR}`, '--pack-destination', dir, '--json', '--loglevel=error'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    timeout: 15 * 60_000,
-  });
+  // Packed into a dir of this process's own and renamed into place whole: two test files that
+  // need the runtime at once (tap runs two) must never see, nor extract, a tarball still being
+  // written (CI saw `gzip: unexpected end of file`). Both may pack; the second rename replaces
+  // the first's complete file with an equal one.
+  const own = path.join(dir, `.pack-${process.pid}`);
+  rmSync(own, { recursive: true, force: true });
+  mkdirSync(own, { recursive: true });
+  try {
+    // --json keeps npm's per-file listing (thousands of header files) off the terminal.
+    execFileSync('npm', ['pack', `node-linux-${arch}@${NODE_MAJOR}`, '--pack-destination', own, '--json', '--loglevel=error'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 15 * 60_000,
+    });
+    for (const f of readdirSync(own)) if (re.test(f)) renameSync(path.join(own, f), path.join(dir, f));
+  } finally {
+    rmSync(own, { recursive: true, force: true });
+  }
   const packed = find();
   if (!packed) throw new Error(`npm pack node-linux-${arch}@${NODE_MAJOR} left no tarball in ${dir}`);
   return packed;
@@ -71,8 +82,13 @@ export function nodeBinary(arch: Arch, dir = nodeCacheDir()): { file: string; ve
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
     execFileSync('tar', ['-xzf', tgz, '-C', tmp, '--strip-components=2', 'package/bin/node'], { stdio: 'pipe' });
-    rmSync(outDir, { recursive: true, force: true });
-    renameSync(tmp, outDir);
+    // Another process may have put the same binary in place meanwhile (and be running it): keep
+    // its copy; only a dir without the binary (a crashed extraction) is replaced.
+    if (existsSync(bin)) rmSync(tmp, { recursive: true, force: true });
+    else {
+      rmSync(outDir, { recursive: true, force: true });
+      renameSync(tmp, outDir);
+    }
   }
   return { file: bin, version };
 }
